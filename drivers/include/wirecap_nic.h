@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The glue between wirecap.ko (pools, chunks, character devices, io_uring
+ * commands) and a WireCAP-capable NIC driver.
+ *
+ * A NIC driver registers its receive queues with wirecap_nic_register().
+ * While nobody captures, a queue is the driver's as usual. When a program
+ * ATTACHes a pool to a queue, the core calls ->queue_start() and from then
+ * on the queue receives only into pool cells:
+ *
+ *   core                                    NIC driver (its RX context:
+ *                                           NAPI poll, or the software
+ *                                           NIC's injection loop)
+ *   ->queue_start(q) ---------------------> switch the queue to WireCAP,
+ *                                           run wirecap_rx_refill(q)
+ *   wirecap_rx_refill(q) -> ->post_cells()  give cells to the hardware
+ *                        <----------------- wirecap_rx_complete(q, done[])
+ *                                           for every cell the NIC filled
+ *                        <----------------- wirecap_rx_dropped(q, n) for
+ *                                           packets it could not place
+ *   ->refill_kick(q) ---------------------> (free chunks again) arrange
+ *                                           for wirecap_rx_refill(q) soon
+ *   ->queue_stop(q) ----------------------> stop DMA into cells, forget
+ *                                           posted cells, return
+ *
+ * Rules for the driver:
+ *  - wirecap_rx_refill(), wirecap_rx_complete() and wirecap_rx_dropped()
+ *    are called from one RX context per queue at a time (they are
+ *    serialised by the driver, as NAPI serialises a poll), in softirq or
+ *    process context with bottom halves disabled.
+ *  - ->post_cells() is only ever called from inside wirecap_rx_refill(),
+ *    i.e. in that same RX context: the driver needs no lock against its
+ *    own RX path to touch its ring there.
+ *  - Cells are reported back by the id given in struct wirecap_cell, in any
+ *    order; each posted cell is reported at most once.
+ *  - After ->queue_stop() returns the NIC writes no cell and makes no more
+ *    wirecap_rx_*() call for that queue.
+ *  - Transmit (zero-copy forwarding of cells) is a later addition.
+ */
+#ifndef _WIRECAP_NIC_H
+#define _WIRECAP_NIC_H
+
+#include <linux/types.h>
+#include <linux/netdevice.h>
+#include <linux/wirecap.h>
+
+struct wirecap_nic;
+struct wirecap_queue;
+
+/* A cell handed to the NIC: write at most @size bytes at @addr / @dma. */
+struct wirecap_cell {
+	u32 id;			/* give it back in wirecap_rx_done.cell */
+	u32 size;		/* bytes the NIC may write (cell size) */
+	void *addr;		/* kernel address of the cell */
+	dma_addr_t dma;		/* bus address for nic->dma_dev */
+};
+
+/* One filled cell, as reported by the NIC. */
+struct wirecap_rx_done {
+	u32 cell;		/* wirecap_cell.id */
+	u32 len;		/* bytes written, frame_offset included */
+	u32 hash;		/* RSS hash, if WIRECAP_RX_HASH */
+	u32 flags;		/* WIRECAP_RX_* */
+};
+
+#define WIRECAP_RX_HASH		(1U << 0)
+
+struct wirecap_nic_ops {
+	/* Process context, may sleep. 0 or -errno (the ATTACH then fails). */
+	int (*queue_start)(struct wirecap_queue *q);
+	/* Process context, may sleep. */
+	void (*queue_stop)(struct wirecap_queue *q);
+	/* Any context: make the queue's RX context call wirecap_rx_refill(). */
+	void (*refill_kick)(struct wirecap_queue *q);
+	/* RX context, from wirecap_rx_refill() only. */
+	void (*post_cells)(struct wirecap_queue *q,
+			   const struct wirecap_cell *cells, unsigned int n);
+};
+
+struct wirecap_nic_config {
+	const struct wirecap_nic_ops *ops;
+	struct net_device *netdev;	/* for the name and the node */
+	struct device *dma_dev;		/* NULL: the NIC does not DMA */
+	void *priv;			/* wirecap_nic_priv() */
+	u32 nr_rings;			/* receive queues */
+	u32 ring_size;			/* N, a power of two */
+	u32 frame_offset;		/* bytes the NIC writes before frames */
+	u64 features;			/* WIRECAP_F_RSS_HASH, ... */
+	int numa_node;			/* or NUMA_NO_NODE */
+};
+
+struct wirecap_nic *wirecap_nic_register(const struct wirecap_nic_config *cfg);
+/* Completes parked commands with -ENODEV and stops every queue. */
+void wirecap_nic_unregister(struct wirecap_nic *nic);
+
+void *wirecap_nic_priv(const struct wirecap_nic *nic);
+struct wirecap_queue *wirecap_nic_queue(struct wirecap_nic *nic, u32 ring);
+u32 wirecap_queue_ring(const struct wirecap_queue *q);
+struct wirecap_nic *wirecap_queue_nic(const struct wirecap_queue *q);
+
+void wirecap_rx_refill(struct wirecap_queue *q);
+void wirecap_rx_complete(struct wirecap_queue *q,
+			 const struct wirecap_rx_done *done, unsigned int n);
+void wirecap_rx_dropped(struct wirecap_queue *q, u64 packets, bool oversize);
+
+#endif /* _WIRECAP_NIC_H */

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The software NIC: a multi-queue netdev whose "hardware" is driven from
+ * user space through debugfs, so capture tests are exact and do not
+ * depend on tap or scheduler timing. Each RX queue has a ring of posted
+ * cells like a real NIC; a packet arriving when the ring is empty is
+ * dropped and counted, as the hardware would.
+ */
+#ifndef _WIRECAP_SOFTNIC_H
+#define _WIRECAP_SOFTNIC_H
+
+#include <linux/debugfs.h>
+#include <linux/netdevice.h>
+#include <linux/workqueue.h>
+#include "wirecap_nic.h"
+
+#define SOFTNIC_RSS_KEY_LEN	40
+#define SOFTNIC_RSS_TABLE_LEN	128
+#define SOFTNIC_BATCH		64
+
+struct softnic;
+
+struct softnic_rxq {
+	struct softnic *sn;
+	u32 index;
+	/*
+	 * The queue's RX context: held while packets arrive and while
+	 * wirecap.ko posts cells. Protects everything below.
+	 */
+	spinlock_t lock;
+	struct wirecap_queue *wq;
+	bool capturing;
+	struct wirecap_cell *ring;	/* posted cells, FIFO */
+	u32 head, tail;
+	struct wirecap_rx_done done[SOFTNIC_BATCH];
+	u32 nr_done;
+	u64 pending_drops;
+	u64 packets, bytes, drops, oversize;
+	struct work_struct refill_work;
+};
+
+struct softnic {
+	struct net_device *netdev;
+	struct wirecap_nic *wc;
+	struct dentry *dir;
+	struct list_head node;
+	u32 nr_queues;
+	u32 ring_size;
+	u8 rss_key[SOFTNIC_RSS_KEY_LEN];
+	u8 rss_table[SOFTNIC_RSS_TABLE_LEN];
+	struct debugfs_blob_wrapper key_blob;
+	struct debugfs_blob_wrapper table_blob;
+	struct softnic_rxq rxq[];
+};
+
+/* inject.c */
+extern const struct file_operations softnic_inject_fops;
+void softnic_rx_flush(struct softnic_rxq *rq);
+
+/* toeplitz.c */
+u32 softnic_toeplitz(const u8 *key, const u8 *data, unsigned int len);
+bool softnic_rss_hash(const struct softnic *sn, const u8 *frame, u32 len,
+		      u32 *hash);
+
+#endif /* _WIRECAP_SOFTNIC_H */

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CAPTURE: hand views to user space, now or later.
+ *
+ * A CAPTURE that finds FULL chunks completes at once. Otherwise it is
+ * parked on queue->parked (FIFO) with a deadline; the NIC's RX path
+ * completes it when a chunk fills (wirecap_capture_wake), the hrtimer when
+ * its deadline passes (with partial views of whatever cells are filled).
+ * Views are published into the descriptor ring, which lives in kernel
+ * memory, so publishing works from any context; io_uring_cmd_done() itself
+ * is only ever called from the submitter's task work, from the issue path,
+ * or from io_uring's cancel call.
+ *
+ * A parked command is claimed exactly once: whoever moves it off
+ * queue->parked under queue->lock (RX path, timer, cancel, detach) owns its
+ * completion; pdu->res == WC_PARKED means nobody has yet.
+ */
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+
+#include "wirecap.h"
+
+#define WC_PARKED	S32_MIN
+
+struct wirecap_cmd_pdu {
+	struct list_head node;	/* on queue->parked, then a done list */
+	ktime_t deadline;
+	u32 max;
+	s32 res;		/* WC_PARKED while on queue->parked */
+};
+
+static struct wirecap_cmd_pdu *cmd_pdu(struct io_uring_cmd *cmd)
+{
+	BUILD_BUG_ON(sizeof(struct wirecap_cmd_pdu) > sizeof(cmd->pdu));
+	return (struct wirecap_cmd_pdu *)cmd->pdu;
+}
+
+static struct io_uring_cmd *pdu_cmd(struct wirecap_cmd_pdu *pdu)
+{
+	return (struct io_uring_cmd *)((u8 *)pdu -
+				       offsetof(struct io_uring_cmd, pdu));
+}
+
+WC_TW_FN(capture_tw)
+{
+	wc_cmd_done(cmd, cmd_pdu(cmd)->res, issue_flags);
+}
+
+/* Claim a parked command. queue->lock held. */
+static void claim(struct wirecap_cmd_pdu *pdu, s32 res, struct list_head *done)
+{
+	list_move_tail(&pdu->node, done);
+	pdu->res = res;
+}
+
+static void complete_claimed(struct list_head *done)
+{
+	struct wirecap_cmd_pdu *pdu, *tmp;
+
+	list_for_each_entry_safe(pdu, tmp, done, node) {
+		list_del_init(&pdu->node);
+		io_uring_cmd_complete_in_task(pdu_cmd(pdu), capture_tw);
+	}
+}
+
+static enum hrtimer_restart capture_timer(struct hrtimer *t)
+{
+	struct wirecap_queue *q = container_of(t, struct wirecap_queue, timer);
+	struct wirecap_cmd_pdu *pdu, *tmp;
+	ktime_t now = ktime_get(), next = KTIME_MAX;
+	LIST_HEAD(done);
+
+	spin_lock(&q->lock);
+	list_for_each_entry_safe(pdu, tmp, &q->parked, node) {
+		u32 n = 0;
+
+		if (ktime_after(pdu->deadline, now)) {
+			next = min(next, pdu->deadline);
+			continue;
+		}
+		if (q->pool)
+			n = wirecap_publish(q, q->pool, pdu->max, true);
+		q->stats.capture_timeouts++;
+		claim(pdu, n, &done);
+	}
+	if (next != KTIME_MAX)
+		hrtimer_start(t, next, HRTIMER_MODE_ABS_SOFT);
+	spin_unlock(&q->lock);
+
+	complete_claimed(&done);
+	return HRTIMER_NORESTART;
+}
+
+void wirecap_capture_init(struct wirecap_queue *q)
+{
+	INIT_LIST_HEAD(&q->parked);
+	init_waitqueue_head(&q->wait);
+	wc_hrtimer_setup(&q->timer, capture_timer, CLOCK_MONOTONIC,
+			 HRTIMER_MODE_ABS_SOFT);
+}
+
+/* The NIC filled cells (and maybe chunks): serve parked commands, waiters. */
+void wirecap_capture_wake(struct wirecap_queue *q, bool filled)
+{
+	struct wirecap_cmd_pdu *pdu;
+	LIST_HEAD(done);
+
+	if (filled) {
+		spin_lock(&q->lock);
+		while (q->pool && wirecap_has_full(q->pool) &&
+		       !list_empty(&q->parked)) {
+			u32 n;
+
+			pdu = list_first_entry(&q->parked,
+					       struct wirecap_cmd_pdu, node);
+			n = wirecap_publish(q, q->pool, pdu->max, false);
+			if (!n)		/* descriptor ring full */
+				break;
+			claim(pdu, n, &done);
+		}
+		spin_unlock(&q->lock);
+		complete_claimed(&done);
+	}
+	if (wq_has_sleeper(&q->wait))
+		wake_up_interruptible_poll(&q->wait, EPOLLIN | EPOLLRDNORM);
+}
+
+/* Complete every parked command with @res (detach, NIC removal). */
+void wirecap_capture_flush(struct wirecap_queue *q, int res)
+{
+	struct wirecap_cmd_pdu *pdu, *tmp;
+	LIST_HEAD(done);
+
+	spin_lock_bh(&q->lock);
+	list_for_each_entry_safe(pdu, tmp, &q->parked, node)
+		claim(pdu, res, &done);
+	spin_unlock_bh(&q->lock);
+	hrtimer_cancel(&q->timer);
+	complete_claimed(&done);
+	wake_up_interruptible_all(&q->wait);
+}
+
+static int capture_check(const struct wirecap_capture_cmd *cc)
+{
+	if (cc->flags || !cc->max_descs)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * What a CAPTURE gets without waiting: FULL chunks, and with timeout 0 the
+ * filled cells of attached chunks too. queue->lock held.
+ */
+static int capture_now(struct wirecap_queue *q,
+		       const struct wirecap_capture_cmd *cc)
+{
+	struct wirecap_pool *p = q->pool;
+	int ret;
+
+	if (q->dead)
+		return -ENODEV;
+	if (!p)
+		return -ENXIO;
+	ret = wirecap_set_desc_head(p, cc->desc_head);
+	if (ret)
+		return ret;
+	return wirecap_publish(q, p, cc->max_descs, !cc->timeout_us);
+}
+
+static ktime_t capture_deadline(u32 timeout_us)
+{
+	u64 us = min_t(u64, timeout_us, wirecap_max_timeout_ms * 1000ULL);
+
+	return ktime_add_us(ktime_get(), us);
+}
+
+int wirecap_capture_uring(struct wirecap_queue *q, struct io_uring_cmd *cmd,
+			  unsigned int issue_flags)
+{
+	const struct wirecap_capture_cmd *ucc = wc_cmd_payload(cmd);
+	struct wirecap_cmd_pdu *pdu = cmd_pdu(cmd);
+	struct wirecap_capture_cmd cc;
+	int ret;
+
+	/* the payload may sit in the user-writable SQ ring: read it once */
+	cc.desc_head = READ_ONCE(ucc->desc_head);
+	cc.max_descs = READ_ONCE(ucc->max_descs);
+	cc.timeout_us = READ_ONCE(ucc->timeout_us);
+	cc.flags = READ_ONCE(ucc->flags);
+	ret = capture_check(&cc);
+	if (ret)
+		return ret;
+
+	spin_lock_bh(&q->lock);
+	ret = capture_now(q, &cc);
+	if (ret || !cc.timeout_us)
+		goto out_unlock;
+
+	if (WC_CAN_CANCEL) {
+		/* marking may take the ring's lock: not under ours */
+		spin_unlock_bh(&q->lock);
+		wc_cmd_mark_cancelable(cmd, issue_flags);
+		spin_lock_bh(&q->lock);
+		ret = q->dead ? -ENODEV : !q->pool ? -ENXIO :
+			wirecap_publish(q, q->pool, cc.max_descs, false);
+		if (ret) {
+			/* once marked, the result goes through done */
+			spin_unlock_bh(&q->lock);
+			wc_cmd_done(cmd, ret, issue_flags);
+			return -EIOCBQUEUED;
+		}
+	}
+
+	pdu->deadline = capture_deadline(cc.timeout_us);
+	pdu->max = cc.max_descs;
+	pdu->res = WC_PARKED;
+	list_add_tail(&pdu->node, &q->parked);
+	q->stats.captures_parked++;
+	if (!hrtimer_is_queued(&q->timer) ||
+	    ktime_before(pdu->deadline, hrtimer_get_expires(&q->timer)))
+		hrtimer_start(&q->timer, pdu->deadline, HRTIMER_MODE_ABS_SOFT);
+	ret = -EIOCBQUEUED;
+out_unlock:
+	spin_unlock_bh(&q->lock);
+	return ret;
+}
+
+/* io_uring is tearing down the ring or the task (6.7+). */
+void wirecap_capture_cancel(struct wirecap_queue *q, struct io_uring_cmd *cmd,
+			    unsigned int issue_flags)
+{
+	struct wirecap_cmd_pdu *pdu = cmd_pdu(cmd);
+	bool mine = false;
+
+	spin_lock_bh(&q->lock);
+	if (pdu->res == WC_PARKED) {
+		list_del_init(&pdu->node);
+		pdu->res = -ECANCELED;
+		mine = true;
+	}
+	spin_unlock_bh(&q->lock);
+	/* if someone else claimed it, their task work completes it */
+	if (mine)
+		wc_cmd_done(cmd, -ECANCELED, issue_flags);
+}
+
+static bool capture_ready(struct wirecap_queue *q)
+{
+	bool ready;
+
+	spin_lock_bh(&q->lock);
+	ready = q->dead || !q->pool || wirecap_has_full(q->pool);
+	spin_unlock_bh(&q->lock);
+	return ready;
+}
+
+/* The same operation for programs without io_uring: sleeps. */
+long wirecap_capture_ioctl(struct wirecap_queue *q,
+			   const struct wirecap_capture_cmd *cc)
+{
+	u64 us;
+	long ret;
+
+	ret = capture_check(cc);
+	if (ret)
+		return ret;
+	spin_lock_bh(&q->lock);
+	ret = capture_now(q, cc);
+	if (!ret && cc->timeout_us)
+		q->stats.captures_parked++;
+	spin_unlock_bh(&q->lock);
+	if (ret || !cc->timeout_us)
+		return ret;
+
+	us = min_t(u64, cc->timeout_us, wirecap_max_timeout_ms * 1000ULL);
+	ret = wait_event_interruptible_hrtimeout(q->wait, capture_ready(q),
+						 ns_to_ktime(us * NSEC_PER_USEC));
+	if (ret == -ERESTARTSYS)
+		return ret;
+
+	spin_lock_bh(&q->lock);
+	if (q->dead) {
+		ret = -ENODEV;
+	} else if (!q->pool) {
+		ret = -ENXIO;
+	} else {
+		if (ret == -ETIME)
+			q->stats.capture_timeouts++;
+		ret = wirecap_publish(q, q->pool, cc->max_descs, ret == -ETIME);
+	}
+	spin_unlock_bh(&q->lock);
+	return ret;
+}

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The chunk state machine and the NIC side of it.
+ *
+ *   FREE --chunk_attach--> ATTACHED --chunk_filled--> FULL
+ *     ^                      |    \                    |
+ *     |                      |     `--(all handed)--.  | chunk_hand
+ *     |                      | chunk_hand (partial)  v  v
+ *     +----chunk_put_view---------------------- CAPTURED
+ *
+ * One function per transition; each checks the state it starts from.
+ * Everything here runs with queue->lock held.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/timekeeping.h>
+
+#include "wirecap.h"
+
+static void chunk_free(struct wirecap_queue *q, struct wirecap_pool *p,
+		       struct wirecap_chunk *c)
+{
+	c->state = WC_CHUNK_FREE;
+	list_add_tail(&c->node, &p->free);
+	p->nr_free++;
+	q->stats.chunks_recycled++;
+}
+
+static bool segments_waiting(const struct wirecap_pool *p)
+{
+	return p->wait_head != p->wait_tail;
+}
+
+/* FREE -> ATTACHED: the chunk's cells back the segment's descriptors. */
+static void chunk_attach(struct wirecap_pool *p, struct wirecap_chunk *c,
+			 u32 segment)
+{
+	u32 id = c - p->chunks;
+
+	if (WARN_ON_ONCE(c->state != WC_CHUNK_FREE))
+		return;
+	list_move_tail(&c->node, &p->attached);
+	p->nr_free--;
+	c->state = WC_CHUNK_ATTACHED;
+	c->segment = segment;
+	c->filled = 0;
+	c->prefix = 0;
+	c->handed = 0;
+	bitmap_clear(p->filled_map, id * p->m, p->m);
+}
+
+/*
+ * ATTACHED -> FULL, or straight to CAPTURED (every cell already handed out
+ * as partial views) or FREE (and those views recycled too). The segment
+ * wants a new chunk at once.
+ */
+static void chunk_filled(struct wirecap_queue *q, struct wirecap_pool *p,
+			 struct wirecap_chunk *c)
+{
+	if (WARN_ON_ONCE(c->state != WC_CHUNK_ATTACHED))
+		return;
+	list_del_init(&c->node);
+	if (!p->nr_free)
+		q->stats.segment_waits++;
+	p->waiting[p->wait_tail++ % p->nr_segments] = c->segment;
+
+	if (c->handed < p->m) {
+		c->state = WC_CHUNK_FULL;
+		list_add_tail(&c->node, &p->full);
+		p->nr_full++;
+	} else if (c->views_out) {
+		c->state = WC_CHUNK_CAPTURED;
+	} else {
+		chunk_free(q, p, c);
+	}
+}
+
+/*
+ * Hand the cells [handed, upto) of an ATTACHED or FULL chunk to user space
+ * as one view, published at the descriptor ring's tail. FULL -> CAPTURED
+ * when that covers the rest of the chunk.
+ */
+static void chunk_hand(struct wirecap_queue *q, struct wirecap_pool *p,
+		       struct wirecap_chunk *c, u32 upto)
+{
+	struct wirecap_desc *d = &p->descs[p->desc_tail & (p->desc_size - 1)];
+	u32 id = c - p->chunks;
+	u32 first = c->handed;
+	u32 cell = id * p->m + first;
+
+	if (WARN_ON_ONCE(c->state != WC_CHUNK_ATTACHED &&
+			 c->state != WC_CHUNK_FULL))
+		return;
+	if (!++p->seq)		/* 0 is never a stamp */
+		p->seq = 1;
+	d->nic_id = q->nic_id;
+	d->ring_id = q->ring_id;
+	d->chunk_id = id;
+	d->first_cell = first;
+	d->pkt_count = upto - first;
+	d->seq = p->seq;
+	p->view_len[cell] = upto - first;
+	p->view_seq[cell] = p->seq;
+	p->desc_tail++;
+	c->handed = upto;
+	c->views_out++;
+	q->stats.delivered += upto - first;
+	if (upto < p->m)
+		q->stats.partial_views++;
+	else
+		q->stats.chunks_captured++;
+
+	if (c->state == WC_CHUNK_FULL) {
+		list_del_init(&c->node);
+		p->nr_full--;
+		c->state = WC_CHUNK_CAPTURED;
+	}
+}
+
+/*
+ * A view came back (already validated by recycle.c). CAPTURED -> FREE with
+ * the last one. Returns true when a chunk became FREE.
+ */
+bool wirecap_chunk_put_view(struct wirecap_queue *q, struct wirecap_pool *p,
+			    struct wirecap_chunk *c, u32 cell)
+{
+	p->view_len[cell] = 0;
+	p->view_seq[cell] = 0;
+	if (WARN_ON_ONCE(!c->views_out))
+		return false;
+	if (--c->views_out || c->state != WC_CHUNK_CAPTURED)
+		return false;
+	chunk_free(q, p, c);
+	return true;
+}
+
+bool wirecap_chunk_wanted(const struct wirecap_pool *p)
+{
+	return segments_waiting(p);
+}
+
+bool wirecap_has_full(const struct wirecap_pool *p)
+{
+	return !list_empty(&p->full);
+}
+
+bool wirecap_has_unhanded(const struct wirecap_pool *p)
+{
+	struct wirecap_chunk *c;
+
+	if (!list_empty(&p->full))
+		return true;
+	list_for_each_entry(c, &p->attached, node)
+		if (c->prefix > c->handed)
+			return true;
+	return false;
+}
+
+/*
+ * Publish up to @max views: FULL chunks first, in fill order; then, if
+ * @partial, the filled and not yet handed cells of ATTACHED chunks, in
+ * attach order. Never more than the descriptor ring has room for.
+ */
+u32 wirecap_publish(struct wirecap_queue *q, struct wirecap_pool *p, u32 max,
+		    bool partial)
+{
+	u32 room = p->desc_size - (p->desc_tail - p->desc_head);
+	struct wirecap_chunk *c, *tmp;
+	u32 n = 0;
+
+	max = min(max, room);
+	list_for_each_entry_safe(c, tmp, &p->full, node) {
+		if (n == max)
+			break;
+		chunk_hand(q, p, c, p->m);
+		n++;
+	}
+	if (partial) {
+		list_for_each_entry(c, &p->attached, node) {
+			if (n == max)
+				break;
+			if (c->prefix > c->handed) {
+				chunk_hand(q, p, c, c->prefix);
+				n++;
+			}
+		}
+	}
+	if (n) {
+		/* descriptors before the index that covers them */
+		smp_store_release(&p->hdr->desc_tail, p->desc_tail);
+		wirecap_ctrl_sync(p);
+	}
+	return n;
+}
+
+/*
+ * Give free chunks to waiting segments and post their cells. Called in the
+ * queue's RX context only (see wirecap_nic.h), so the chunks it attaches
+ * cannot change state before they are posted.
+ */
+void wirecap_rx_refill(struct wirecap_queue *q)
+{
+	struct wirecap_chunk *batch[8];
+	struct wirecap_pool *p;
+	unsigned int n, i;
+
+	do {
+		n = 0;
+		spin_lock(&q->lock);
+		p = q->pool;
+		while (p && n < ARRAY_SIZE(batch) && segments_waiting(p) &&
+		       p->nr_free) {
+			struct wirecap_chunk *c;
+			u32 seg = p->waiting[p->wait_head++ % p->nr_segments];
+
+			c = list_first_entry(&p->free, struct wirecap_chunk,
+					     node);
+			chunk_attach(p, c, seg);
+			batch[n++] = c;
+		}
+		if (n) {
+			wirecap_high_water(q, p);
+			wirecap_ctrl_sync(p);
+		}
+		spin_unlock(&q->lock);
+
+		for (i = 0; i < n; i++) {
+			struct wirecap_cell *cells;
+			u32 k;
+
+			cells = &p->cells[(batch[i] - p->chunks) * p->m];
+			if (p->page_dma)
+				for (k = 0; k < p->m; k++)
+					dma_sync_single_for_device(p->dma_dev,
+						cells[k].dma, cells[k].size,
+						DMA_BIDIRECTIONAL);
+			q->nic->cfg.ops->post_cells(q, cells, p->m);
+		}
+	} while (n == ARRAY_SIZE(batch));
+}
+EXPORT_SYMBOL_GPL(wirecap_rx_refill);
+
+/*
+ * The NIC filled cells. Record their metadata, complete chunks, hand full
+ * chunks to parked CAPTUREs, then give the freed segments new chunks.
+ */
+void wirecap_rx_complete(struct wirecap_queue *q,
+			 const struct wirecap_rx_done *done, unsigned int n)
+{
+	u64 ts = ktime_get_real_ns();
+	struct wirecap_pool *p;
+	bool filled = false;
+	unsigned int i;
+
+	spin_lock(&q->lock);
+	p = q->pool;
+	if (!p) {
+		spin_unlock(&q->lock);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct wirecap_rx_done *d = &done[i];
+		u32 ncells = p->r * p->m;
+		struct wirecap_cell_meta *meta;
+		struct wirecap_chunk *c;
+		u32 base;
+
+		if (WARN_ON_ONCE(d->cell >= ncells))
+			continue;
+		c = &p->chunks[d->cell / p->m];
+		if (WARN_ON_ONCE(c->state != WC_CHUNK_ATTACHED ||
+				 __test_and_set_bit(d->cell, p->filled_map)))
+			continue;
+		if (p->page_dma)
+			dma_sync_single_for_cpu(p->dma_dev, p->cells[d->cell].dma,
+						d->len, DMA_BIDIRECTIONAL);
+		meta = &p->meta[d->cell];
+		meta->len = d->len - q->frame_offset;
+		meta->flags = (d->flags & WIRECAP_RX_HASH) ?
+			WIRECAP_CELL_HASH : 0;
+		meta->hash = d->hash;
+		meta->ts_ns = ts;
+		q->stats.received++;
+
+		base = (c - p->chunks) * p->m;
+		while (c->prefix < p->m &&
+		       test_bit(base + c->prefix, p->filled_map))
+			c->prefix++;
+		if (++c->filled == p->m) {
+			chunk_filled(q, p, c);
+			filled = true;
+		}
+	}
+	if (filled)
+		wirecap_ctrl_sync(p);
+	spin_unlock(&q->lock);
+
+	wirecap_capture_wake(q, filled);
+	if (filled)
+		wirecap_rx_refill(q);
+}
+EXPORT_SYMBOL_GPL(wirecap_rx_complete);
+
+void wirecap_rx_dropped(struct wirecap_queue *q, u64 packets, bool oversize)
+{
+	spin_lock(&q->lock);
+	if (oversize)
+		q->stats.oversize_drops += packets;
+	else
+		q->stats.capture_drops += packets;
+	spin_unlock(&q->lock);
+}
+EXPORT_SYMBOL_GPL(wirecap_rx_dropped);

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ring buffer pool of one receive queue: R chunks of M cells of 2 KiB,
+ * order-0 pages on the NIC's NUMA node (two cells per page), DMA-mapped once
+ * for the NIC, mapped into user space with vm_insert_pages(); and the
+ * read-only control area (descriptor ring, cell metadata).
+ */
+#include <linux/dma-mapping.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "wirecap.h"
+
+static void pool_free_pages(struct wirecap_pool *p)
+{
+	u32 i;
+
+	for (i = 0; i < p->nr_pages && p->pages[i]; i++) {
+		if (p->page_dma)
+			dma_unmap_page_attrs(p->dma_dev, p->page_dma[i],
+					     PAGE_SIZE, DMA_BIDIRECTIONAL,
+					     DMA_ATTR_SKIP_CPU_SYNC);
+		/* user mappings keep their own references */
+		__free_page(p->pages[i]);
+	}
+}
+
+static int pool_alloc_pages(struct wirecap_pool *p, int node)
+{
+	u32 i, c;
+
+	for (i = 0; i < p->nr_pages; i++) {
+		struct page *pg;
+
+		pg = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO |
+				      __GFP_NOWARN, 0);
+		if (!pg)
+			return -ENOMEM;
+		if (p->page_dma) {
+			dma_addr_t a;
+
+			a = dma_map_page_attrs(p->dma_dev, pg, 0, PAGE_SIZE,
+					       DMA_BIDIRECTIONAL,
+					       DMA_ATTR_SKIP_CPU_SYNC);
+			if (dma_mapping_error(p->dma_dev, a)) {
+				__free_page(pg);
+				return -ENOMEM;
+			}
+			p->page_dma[i] = a;
+		}
+		p->pages[i] = pg;
+		for (c = 0; c < WIRECAP_CELLS_PER_PAGE; c++) {
+			struct wirecap_cell *cell;
+			u32 id = i * WIRECAP_CELLS_PER_PAGE + c;
+
+			cell = &p->cells[id];
+			cell->id = id;
+			cell->size = WIRECAP_CELL_SIZE;
+			cell->addr = page_address(pg) + c * WIRECAP_CELL_SIZE;
+			cell->dma = p->page_dma ?
+				p->page_dma[i] + c * WIRECAP_CELL_SIZE : 0;
+		}
+	}
+	return 0;
+}
+
+static int pool_alloc_ctrl(struct wirecap_pool *p)
+{
+	size_t desc_off = PAGE_SIZE;
+	size_t meta_off;
+	size_t ncells = (size_t)p->r * p->m;
+
+	p->desc_size = roundup_pow_of_two(max_t(u32, 64, 2 * p->r));
+	meta_off = PAGE_ALIGN(desc_off + p->desc_size * sizeof(*p->descs));
+	p->ctrl_size = PAGE_ALIGN(meta_off + ncells * sizeof(*p->meta));
+	p->ctrl = vmalloc_user(p->ctrl_size);
+	if (!p->ctrl)
+		return -ENOMEM;
+	p->hdr = p->ctrl;
+	p->descs = p->ctrl + desc_off;
+	p->meta = p->ctrl + meta_off;
+	p->hdr->desc_offset = desc_off;
+	p->hdr->meta_offset = meta_off;
+	return 0;
+}
+
+/*
+ * Allocate everything up front: either the whole pool exists or the
+ * ATTACH fails with nothing left behind.
+ */
+struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m, u32 r,
+					 struct device *dma_dev)
+{
+	size_t ncells = (size_t)r * m;
+	struct wirecap_pool *p;
+	u32 i;
+
+	p = kzalloc_node(sizeof(*p), GFP_KERNEL, q->numa_node);
+	if (!p)
+		return NULL;
+	p->m = m;
+	p->r = r;
+	p->nr_segments = q->ring_size / m;
+	p->nr_pages = ncells / WIRECAP_CELLS_PER_PAGE;
+	p->dma_dev = dma_dev;
+	INIT_LIST_HEAD(&p->free);
+	INIT_LIST_HEAD(&p->attached);
+	INIT_LIST_HEAD(&p->full);
+
+	p->pages = kvcalloc(p->nr_pages, sizeof(*p->pages), GFP_KERNEL);
+	p->cells = kvcalloc(ncells, sizeof(*p->cells), GFP_KERNEL);
+	p->chunks = kvcalloc(r, sizeof(*p->chunks), GFP_KERNEL);
+	p->waiting = kvcalloc(p->nr_segments, sizeof(*p->waiting), GFP_KERNEL);
+	p->filled_map = bitmap_zalloc(ncells, GFP_KERNEL);
+	p->view_len = kvcalloc(ncells, sizeof(*p->view_len), GFP_KERNEL);
+	p->view_seq = kvcalloc(ncells, sizeof(*p->view_seq), GFP_KERNEL);
+	if (dma_dev)
+		p->page_dma = kvcalloc(p->nr_pages, sizeof(*p->page_dma),
+				       GFP_KERNEL);
+	if (!p->pages || !p->cells || !p->chunks || !p->waiting ||
+	    !p->filled_map || !p->view_len || !p->view_seq ||
+	    (dma_dev && !p->page_dma))
+		goto err_free;
+	if (pool_alloc_ctrl(p))
+		goto err_free;
+	if (pool_alloc_pages(p, q->numa_node))
+		goto err_free;
+
+	for (i = 0; i < r; i++) {
+		p->chunks[i].state = WC_CHUNK_FREE;
+		list_add_tail(&p->chunks[i].node, &p->free);
+	}
+	p->nr_free = r;
+	/* every segment starts out waiting for its first chunk */
+	for (i = 0; i < p->nr_segments; i++)
+		p->waiting[i] = i;
+	p->wait_tail = p->nr_segments;
+	wirecap_ctrl_sync(p);
+	return p;
+
+err_free:
+	wirecap_pool_destroy(p);
+	return NULL;
+}
+
+void wirecap_pool_destroy(struct wirecap_pool *p)
+{
+	if (p->pages)
+		pool_free_pages(p);
+	vfree(p->ctrl);
+	kvfree(p->page_dma);
+	kvfree(p->view_seq);
+	kvfree(p->view_len);
+	bitmap_free(p->filled_map);
+	kvfree(p->waiting);
+	kvfree(p->chunks);
+	kvfree(p->cells);
+	kvfree(p->pages);
+	kfree(p);
+}
+
+/*
+ * Two regions, chosen by the mmap offset: the control area (read-only)
+ * at 0 and the pool (read-write) at WIRECAP_POOL_MMAP_OFF. A mapping may
+ * cover a prefix of a region, never more than it.
+ */
+int wirecap_pool_mmap(struct wirecap_queue *q, struct vm_area_struct *vma)
+{
+	unsigned long len = vma->vm_end - vma->vm_start;
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	struct wirecap_pool *p;
+	int ret;
+
+	mutex_lock(&q->ctl_lock);
+	p = q->pool;
+	if (q->dead) {
+		ret = -ENODEV;
+	} else if (!p) {
+		ret = -ENXIO;
+	} else if (off == 0) {
+		if (len > p->ctrl_size || (vma->vm_flags & VM_WRITE)) {
+			ret = -EINVAL;
+		} else {
+			wc_vm_flags_clear(vma, VM_MAYWRITE);
+			wc_vm_flags_set(vma, VM_DONTCOPY | VM_DONTDUMP);
+			ret = remap_vmalloc_range(vma, p->ctrl, 0);
+		}
+	} else if (off == WIRECAP_POOL_MMAP_OFF) {
+		unsigned long n = len >> PAGE_SHIFT;
+
+		if (n > p->nr_pages) {
+			ret = -EINVAL;
+		} else {
+			wc_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTCOPY |
+					VM_DONTDUMP);
+			ret = vm_insert_pages(vma, vma->vm_start, p->pages,
+					      &n);
+		}
+	} else {
+		ret = -EINVAL;
+	}
+	mutex_unlock(&q->ctl_lock);
+	return ret;
+}
+
+/* Mirror the chunk counts into the control area (hints for user space). */
+void wirecap_ctrl_sync(struct wirecap_pool *p)
+{
+	WRITE_ONCE(p->hdr->chunks_free, p->nr_free);
+	WRITE_ONCE(p->hdr->chunks_full, p->nr_full);
+}
+
+int wirecap_set_desc_head(struct wirecap_pool *p, u32 head)
+{
+	if (head - p->desc_head > p->desc_tail - p->desc_head)
+		return -EINVAL;
+	p->desc_head = head;
+	WRITE_ONCE(p->hdr->desc_head, head);
+	return 0;
+}

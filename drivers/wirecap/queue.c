@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/wirecap/<ifname>-q<N>: open (exclusive), ATTACH/DETACH, INFO,
+ * STATS, mmap, poll, and the io_uring passthrough entry point.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/log2.h>
+#include <linux/poll.h>
+#include <linux/uaccess.h>
+
+#include "wirecap.h"
+
+static int queue_open(struct inode *inode, struct file *file)
+{
+	struct wirecap_queue *q = container_of(inode->i_cdev,
+					       struct wirecap_queue, cdev);
+
+	if (!capable(CAP_NET_RAW))
+		return -EPERM;
+	if (atomic_cmpxchg(&q->opened, 0, 1))
+		return -EBUSY;
+	if (READ_ONCE(q->dead)) {
+		atomic_set(&q->opened, 0);
+		return -ENODEV;
+	}
+	get_device(&q->dev);
+	file->private_data = q;
+	return 0;
+}
+
+/*
+ * Only reached when no command of this file is pending (each pins the
+ * file), so tearing the pool down here races with nothing of ours.
+ */
+static int queue_release(struct inode *inode, struct file *file)
+{
+	struct wirecap_queue *q = file->private_data;
+
+	wirecap_detach(q);
+	atomic_set(&q->opened, 0);
+	put_device(&q->dev);
+	return 0;
+}
+
+static int geometry(const struct wirecap_queue *q,
+		    const struct wirecap_attach *a, u32 *m, u32 *r)
+{
+	u64 bytes;
+
+	*m = a->cells_per_chunk ?: max_t(u32, q->ring_size / 4, 1);
+	if (!is_power_of_2(*m) || *m > q->ring_size || *m > WIRECAP_MAX_M ||
+	    *m < WIRECAP_CELLS_PER_PAGE)
+		return -EINVAL;
+	*r = a->nr_chunks ?: 16 * (q->ring_size / *m);
+	if (*r < q->ring_size / *m)
+		return -EINVAL;
+	bytes = (u64)*r * *m * WIRECAP_CELL_SIZE;
+	if (bytes > (u64)wirecap_max_pool_mb << 20)
+		return -E2BIG;
+	return 0;
+}
+
+static int queue_attach(struct wirecap_queue *q,
+			const struct wirecap_attach *a)
+{
+	struct wirecap_pool *p;
+	u32 m, r;
+	int ret;
+
+	if (a->flags || a->reserved[0] || a->reserved[1])
+		return -EINVAL;
+	ret = geometry(q, a, &m, &r);
+	if (ret)
+		return ret;
+
+	mutex_lock(&q->ctl_lock);
+	if (q->dead) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	if (q->pool) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	p = wirecap_pool_create(q, m, r, q->nic->cfg.dma_dev);
+	if (!p) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	spin_lock_bh(&q->lock);
+	q->pool = p;
+	spin_unlock_bh(&q->lock);
+
+	ret = q->nic->cfg.ops->queue_start(q);
+	if (ret)
+		goto err_unset;
+	mutex_unlock(&q->ctl_lock);
+	return 0;
+
+err_unset:
+	spin_lock_bh(&q->lock);
+	q->pool = NULL;
+	spin_unlock_bh(&q->lock);
+	wirecap_pool_destroy(p);
+out_unlock:
+	mutex_unlock(&q->ctl_lock);
+	return ret;
+}
+
+/* ctl_lock held. Stops the NIC, completes parked commands, frees the pool. */
+static int detach_locked(struct wirecap_queue *q, int res)
+{
+	struct wirecap_pool *p = q->pool;
+
+	if (!p)
+		return -ENXIO;
+	spin_lock_bh(&q->lock);
+	p->stopping = true;
+	spin_unlock_bh(&q->lock);
+	q->nic->cfg.ops->queue_stop(q);
+	wirecap_capture_flush(q, res);
+	spin_lock_bh(&q->lock);
+	q->pool = NULL;
+	spin_unlock_bh(&q->lock);
+	wirecap_pool_destroy(p);
+	return 0;
+}
+
+int wirecap_detach(struct wirecap_queue *q)
+{
+	int ret;
+
+	mutex_lock(&q->ctl_lock);
+	ret = q->dead ? -ENODEV : detach_locked(q, -ECANCELED);
+	mutex_unlock(&q->ctl_lock);
+	return ret;
+}
+
+/* The NIC is going away: the queue dies, its file lives on until close. */
+void wirecap_queue_kill(struct wirecap_queue *q)
+{
+	mutex_lock(&q->ctl_lock);
+	detach_locked(q, -ENODEV);
+	spin_lock_bh(&q->lock);
+	q->dead = true;
+	q->nic = NULL;
+	spin_unlock_bh(&q->lock);
+	mutex_unlock(&q->ctl_lock);
+	wake_up_interruptible_all(&q->wait);
+}
+
+static long queue_info(struct wirecap_queue *q, void __user *arg)
+{
+	struct wirecap_info info = {};
+	u32 usize;
+
+	if (get_user(usize, (u32 __user *)arg))
+		return -EFAULT;
+	if (usize < offsetofend(struct wirecap_info, abi_version))
+		return -EINVAL;
+
+	info.abi_version = WIRECAP_ABI_VERSION;
+	info.features = q->features;
+	info.nic_id = q->nic_id;
+	info.ring_id = q->ring_id;
+	info.nr_rings = q->nr_rings;
+	info.ring_size = q->ring_size;
+	info.cell_size = WIRECAP_CELL_SIZE;
+	info.frame_offset = q->frame_offset;
+	info.numa_node = q->numa_node;
+	info.max_timeout_us = wirecap_max_timeout_ms * 1000;
+	strscpy(info.ifname, q->ifname, sizeof(info.ifname));
+	mutex_lock(&q->ctl_lock);
+	if (q->pool) {
+		struct wirecap_pool *p = q->pool;
+
+		info.cells_per_chunk = p->m;
+		info.nr_chunks = p->r;
+		info.desc_ring_size = p->desc_size;
+		info.ctrl_offset = 0;
+		info.ctrl_size = p->ctrl_size;
+		info.pool_offset = WIRECAP_POOL_MMAP_OFF;
+		info.pool_size = (u64)p->nr_pages << PAGE_SHIFT;
+	}
+	mutex_unlock(&q->ctl_lock);
+
+	info.size = min_t(u32, usize, sizeof(info));
+	if (copy_to_user(arg, &info, info.size))
+		return -EFAULT;
+	return 0;
+}
+
+static long queue_stats(struct wirecap_queue *q, void __user *arg)
+{
+	struct wirecap_stats st;
+	u32 usize;
+
+	if (get_user(usize, (u32 __user *)arg))
+		return -EFAULT;
+	if (usize < sizeof(u64))
+		return -EINVAL;
+	spin_lock_bh(&q->lock);
+	st = q->stats;
+	spin_unlock_bh(&q->lock);
+	st.size = min_t(u32, usize, sizeof(st));
+	st.reserved0 = 0;
+	if (copy_to_user(arg, &st, st.size))
+		return -EFAULT;
+	return 0;
+}
+
+static long queue_ioctl(struct file *file, unsigned int op, unsigned long arg)
+{
+	struct wirecap_queue *q = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (op) {
+	case WIRECAP_CMD_INFO:
+		return queue_info(q, uarg);
+	case WIRECAP_CMD_STATS:
+		return queue_stats(q, uarg);
+	case WIRECAP_CMD_ATTACH: {
+		struct wirecap_attach a;
+		u32 usize;
+		int ret;
+
+		if (get_user(usize, (u32 __user *)uarg))
+			return -EFAULT;
+		ret = copy_struct_from_user(&a, sizeof(a), uarg, usize);
+		if (ret)
+			return ret;
+		return queue_attach(q, &a);
+	}
+	case WIRECAP_CMD_DETACH:
+		return wirecap_detach(q);
+	case WIRECAP_CMD_CAPTURE: {
+		struct wirecap_capture_cmd cc;
+
+		if (copy_from_user(&cc, uarg, sizeof(cc)))
+			return -EFAULT;
+		return wirecap_capture_ioctl(q, &cc);
+	}
+	case WIRECAP_CMD_RECYCLE: {
+		struct wirecap_recycle_cmd rc;
+
+		if (copy_from_user(&rc, uarg, sizeof(rc)))
+			return -EFAULT;
+		return wirecap_recycle(q, &rc);
+	}
+	case WIRECAP_CMD_XMIT:
+		return -EOPNOTSUPP;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int queue_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct wirecap_queue *q = cmd->file->private_data;
+
+	if (wc_cmd_is_cancel(issue_flags)) {
+		wirecap_capture_cancel(q, cmd, issue_flags);
+		return 0;
+	}
+
+	switch (cmd->cmd_op) {
+	case WIRECAP_CMD_CAPTURE:
+		return wirecap_capture_uring(q, cmd, issue_flags);
+	case WIRECAP_CMD_RECYCLE: {
+		const struct wirecap_recycle_cmd *urc = wc_cmd_payload(cmd);
+		struct wirecap_recycle_cmd rc;
+
+		rc.descs = READ_ONCE(urc->descs);
+		rc.count = READ_ONCE(urc->count);
+		rc.flags = READ_ONCE(urc->flags);
+		return wirecap_recycle(q, &rc);
+	}
+	case WIRECAP_CMD_XMIT:
+		return -EOPNOTSUPP;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int queue_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return wirecap_pool_mmap(file->private_data, vma);
+}
+
+static __poll_t queue_poll(struct file *file, poll_table *wait)
+{
+	struct wirecap_queue *q = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &q->wait, wait);
+	spin_lock_bh(&q->lock);
+	if (q->dead)
+		mask = EPOLLERR | EPOLLHUP;
+	else if (q->pool && wirecap_has_unhanded(q->pool))
+		mask = EPOLLIN | EPOLLRDNORM;
+	spin_unlock_bh(&q->lock);
+	return mask;
+}
+
+const struct file_operations wirecap_fops = {
+	.owner = THIS_MODULE,
+	.open = queue_open,
+	.release = queue_release,
+	.unlocked_ioctl = queue_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = queue_mmap,
+	.poll = queue_poll,
+	.uring_cmd = queue_uring_cmd,
+	.llseek = noop_llseek,
+};
+
+/* sysfs: /sys/class/wirecap/<ifname>-q<N>/{attached,stats/...} */
+
+#define STAT_ATTR(name)							\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	struct wirecap_queue *q = dev_get_drvdata(dev);			\
+	u64 v;								\
+									\
+	spin_lock_bh(&q->lock);						\
+	v = q->stats.name;						\
+	spin_unlock_bh(&q->lock);					\
+	return sysfs_emit(buf, "%llu\n", v);				\
+}									\
+static DEVICE_ATTR_RO(name)
+
+STAT_ATTR(received);
+STAT_ATTR(capture_drops);
+STAT_ATTR(oversize_drops);
+STAT_ATTR(delivered);
+STAT_ATTR(chunks_captured);
+STAT_ATTR(partial_views);
+STAT_ATTR(chunks_recycled);
+STAT_ATTR(recycle_refused);
+STAT_ATTR(segment_waits);
+STAT_ATTR(pool_high_water);
+STAT_ATTR(captures_parked);
+STAT_ATTR(capture_timeouts);
+
+static struct attribute *stats_attrs[] = {
+	&dev_attr_received.attr,
+	&dev_attr_capture_drops.attr,
+	&dev_attr_oversize_drops.attr,
+	&dev_attr_delivered.attr,
+	&dev_attr_chunks_captured.attr,
+	&dev_attr_partial_views.attr,
+	&dev_attr_chunks_recycled.attr,
+	&dev_attr_recycle_refused.attr,
+	&dev_attr_segment_waits.attr,
+	&dev_attr_pool_high_water.attr,
+	&dev_attr_captures_parked.attr,
+	&dev_attr_capture_timeouts.attr,
+	NULL
+};
+
+static const struct attribute_group stats_group = {
+	.name = "stats",
+	.attrs = stats_attrs,
+};
+
+static ssize_t attached_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	struct wirecap_queue *q = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(q->pool) != NULL);
+}
+static DEVICE_ATTR_RO(attached);
+
+static ssize_t chunks_free_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct wirecap_queue *q = dev_get_drvdata(dev);
+	u32 v = 0;
+
+	spin_lock_bh(&q->lock);
+	if (q->pool)
+		v = q->pool->nr_free;
+	spin_unlock_bh(&q->lock);
+	return sysfs_emit(buf, "%u\n", v);
+}
+static DEVICE_ATTR_RO(chunks_free);
+
+static struct attribute *queue_attrs[] = {
+	&dev_attr_attached.attr,
+	&dev_attr_chunks_free.attr,
+	NULL
+};
+
+static const struct attribute_group queue_group = {
+	.attrs = queue_attrs,
+};
+
+const struct attribute_group *wirecap_queue_groups[] = {
+	&queue_group,
+	&stats_group,
+	NULL
+};

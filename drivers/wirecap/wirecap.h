@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * wirecap.ko internals.
+ *
+ * LOCKING
+ *
+ *   wirecap_queue.ctl_lock (mutex)   ATTACH, DETACH, mmap, NIC removal:
+ *                                    whatever creates or destroys a pool
+ *                                    or calls ->queue_start/->queue_stop.
+ *   wirecap_queue.lock (spinlock_bh) the pool's chunk states and lists,
+ *                                    the descriptor ring, the parked
+ *                                    CAPTURE commands, the counters, and
+ *                                    the pool pointer itself. Taken from
+ *                                    process context, the NIC's RX softirq
+ *                                    and the timeout hrtimer (soft mode).
+ *
+ *   Order: ctl_lock, then the NIC driver's RX lock, then lock. The pool
+ *   pointer is set and cleared with both ctl_lock and lock held, so code
+ *   holding either sees a stable value. Nothing is called with lock held
+ *   except ->refill_kick (documented as callable in any context).
+ *
+ * LIFETIME
+ *
+ *   A queue is a struct device (its release frees it). The NIC holds one
+ *   reference until it unregisters, every open file one more. After the
+ *   NIC is gone the queue is "dead": every operation answers -ENODEV and
+ *   only close remains. Pool pages are inserted into user mappings with
+ *   vm_insert_pages(), so each mapping holds its own page references and
+ *   freeing the pool while user space still maps it is safe.
+ */
+#ifndef _WIRECAP_H
+#define _WIRECAP_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/hrtimer.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/wirecap.h>
+
+#include "wirecap_nic.h"
+#include "compat.h"
+
+#define WIRECAP_CELL_SIZE	2048
+#define WIRECAP_CELLS_PER_PAGE	(PAGE_SIZE / WIRECAP_CELL_SIZE)
+#define WIRECAP_POOL_MMAP_OFF	(1ULL << 32)
+#define WIRECAP_MAX_M		32768
+
+extern unsigned int wirecap_max_timeout_ms;
+extern unsigned int wirecap_max_pool_mb;
+
+enum wirecap_chunk_state {
+	WC_CHUNK_FREE,		/* on pool->free */
+	WC_CHUNK_ATTACHED,	/* on pool->attached, its cells at the NIC */
+	WC_CHUNK_FULL,		/* on pool->full, waiting for CAPTURE */
+	WC_CHUNK_CAPTURED,	/* on no list: every cell is in a view */
+};
+
+struct wirecap_chunk {
+	struct list_head node;
+	enum wirecap_chunk_state state;
+	u32 segment;		/* while ATTACHED */
+	u32 filled;		/* cells the NIC filled */
+	u32 prefix;		/* cells [0, prefix) are all filled */
+	u32 handed;		/* cells [0, handed) were handed out */
+	u32 views_out;		/* views not recycled yet */
+};
+
+struct wirecap_pool {
+	u32 m;			/* cells per chunk */
+	u32 r;			/* chunks */
+	u32 nr_segments;	/* ring size / m */
+
+	/* memory */
+	u32 nr_pages;
+	struct page **pages;
+	dma_addr_t *page_dma;	/* NULL when the NIC does not DMA */
+	struct device *dma_dev;
+	struct wirecap_cell *cells;		/* r * m */
+	void *ctrl;				/* vmalloc_user, read-only map */
+	size_t ctrl_size;
+	struct wirecap_ctrl *hdr;
+	struct wirecap_desc *descs;
+	struct wirecap_cell_meta *meta;
+	u32 desc_size;
+	u32 desc_head;		/* as last reported by user space */
+	u32 desc_tail;
+
+	/* chunk state, all under queue->lock */
+	struct wirecap_chunk *chunks;
+	struct list_head free;
+	struct list_head attached;	/* in attach order */
+	struct list_head full;		/* in fill order */
+	u32 nr_free;
+	u32 nr_full;
+	u32 *waiting;		/* segments without a chunk, FIFO */
+	u32 wait_head, wait_tail;
+	unsigned long *filled_map;	/* one bit per cell */
+	u16 *view_len;		/* per cell: length of the view starting here */
+	u32 *view_seq;		/* per cell: stamp of that view */
+	u32 seq;
+	bool stopping;		/* ->queue_stop underway: no more kicks */
+};
+
+struct wirecap_nic {
+	struct wirecap_nic_config cfg;
+	u16 id;
+	char ifname[IFNAMSIZ];
+	struct wirecap_queue **queues;
+};
+
+struct wirecap_queue {
+	struct device dev;
+	struct cdev cdev;
+	struct wirecap_nic *nic;	/* NULL once dead */
+	u16 nic_id;
+	u16 ring_id;
+	u32 nr_rings;
+	u32 ring_size;
+	u32 frame_offset;
+	u64 features;
+	int numa_node;
+	char ifname[IFNAMSIZ];
+	atomic_t opened;		/* exclusive open */
+
+	struct mutex ctl_lock;		/* see LOCKING */
+	spinlock_t lock;		/* see LOCKING */
+	struct wirecap_pool *pool;
+	bool dead;
+	struct list_head parked;	/* CAPTURE commands waiting, FIFO */
+	struct hrtimer timer;		/* earliest parked deadline */
+	wait_queue_head_t wait;		/* ioctl CAPTURE and poll() */
+	struct wirecap_stats stats;	/* size field unused here */
+};
+
+/* pool.c, chunk.c */
+struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m, u32 r,
+					 struct device *dma_dev);
+void wirecap_pool_destroy(struct wirecap_pool *p);
+int wirecap_pool_mmap(struct wirecap_queue *q, struct vm_area_struct *vma);
+u32 wirecap_publish(struct wirecap_queue *q, struct wirecap_pool *p, u32 max,
+		    bool partial);
+bool wirecap_has_full(const struct wirecap_pool *p);
+bool wirecap_has_unhanded(const struct wirecap_pool *p);
+int wirecap_set_desc_head(struct wirecap_pool *p, u32 head);
+void wirecap_ctrl_sync(struct wirecap_pool *p);
+
+/* chunk.c */
+bool wirecap_chunk_put_view(struct wirecap_queue *q, struct wirecap_pool *p,
+			    struct wirecap_chunk *c, u32 cell);
+bool wirecap_chunk_wanted(const struct wirecap_pool *p);
+
+/* recycle.c */
+int wirecap_recycle(struct wirecap_queue *q,
+		    const struct wirecap_recycle_cmd *rc);
+
+/* capture.c */
+void wirecap_capture_init(struct wirecap_queue *q);
+int wirecap_capture_uring(struct wirecap_queue *q, struct io_uring_cmd *cmd,
+			  unsigned int issue_flags);
+void wirecap_capture_cancel(struct wirecap_queue *q, struct io_uring_cmd *cmd,
+			    unsigned int issue_flags);
+long wirecap_capture_ioctl(struct wirecap_queue *q,
+			   const struct wirecap_capture_cmd *cc);
+void wirecap_capture_wake(struct wirecap_queue *q, bool filled);
+void wirecap_capture_flush(struct wirecap_queue *q, int res);
+
+/* queue.c */
+extern const struct file_operations wirecap_fops;
+extern const struct attribute_group *wirecap_queue_groups[];
+int wirecap_detach(struct wirecap_queue *q);
+void wirecap_queue_kill(struct wirecap_queue *q);
+
+static inline void wirecap_high_water(struct wirecap_queue *q,
+				      const struct wirecap_pool *p)
+{
+	u64 used = p->r - p->nr_free;
+
+	if (used > q->stats.pool_high_water)
+		q->stats.pool_high_water = used;
+}
+
+#endif /* _WIRECAP_H */

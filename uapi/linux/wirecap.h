@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-2-Clause) */
+/*
+ * WireCAP ABI, version 1: the contract between wirecap.ko and user space.
+ *
+ * One character device per NIC receive queue: /dev/wirecap/<ifname>-q<N>.
+ * Setup is done with ioctl()s; the data path (CAPTURE, RECYCLE) is io_uring
+ * passthrough (IORING_OP_URING_CMD, 16-byte payload in a plain 64-byte SQE,
+ * so it works on 6.1 without SQE128). The same opcodes are accepted as
+ * ioctl()s for programs without io_uring.
+ *
+ * THE PICTURE
+ *
+ *   NIC RX ring (N descriptors), split into N/M descriptor segments
+ *   +--------------+--------------+--------------+--------------+
+ *   |  segment 0   |  segment 1   |  segment 2   |  segment 3   |
+ *   +------|-------+------|-------+------|-------+------|-------+
+ *          | attached      | attached     | attached     | waiting (no
+ *          v               v              v              |  free chunk:
+ *   ring buffer pool of this queue: R chunks of M cells  |  every packet
+ *   +---------+---------+---------+---------+---------+  |  the NIC cannot
+ *   | chunk 0 | chunk 1 | chunk 2 | chunk 3 |   ...   |  |  place is a
+ *   +---------+---------+---------+---------+---------+  |  capture drop)
+ *   chunk k = cells k*M .. k*M+M-1, each cell_size bytes:
+ *   +--------------+--------------------------------+
+ *   | frame_offset | frame (len bytes) ...          |   one packet per cell
+ *   +--------------+--------------------------------+
+ *
+ *   Chunk states (all state lives in the kernel, user space only sees
+ *   descriptors):
+ *
+ *     FREE --attach to segment--> ATTACHED --all M cells filled--> FULL
+ *      ^                            |                               |
+ *      |                            | CAPTURE timeout: partial      | CAPTURE
+ *      |                            v view of filled cells          v
+ *      +--------last view recycled--- CAPTURED (user owns views) <--+
+ *
+ *   A view {chunk_id, first_cell, pkt_count} is a run of filled cells handed
+ *   to user space, zero-copy. A full chunk is handed out as one view
+ *   (first_cell 0, pkt_count M) unless parts of it were handed out earlier
+ *   as partial views when a CAPTURE timed out. No cell is ever in two views.
+ *   A chunk is FREE again once all M cells were handed out and every view
+ *   of it was recycled. Views are recycled with the descriptor exactly as
+ *   the kernel published it; the kernel checks every field.
+ *
+ * MMAP LAYOUT (offsets and sizes from WIRECAP_CMD_INFO after ATTACH)
+ *
+ *   ctrl_offset: control area, read-only (PROT_WRITE is refused)
+ *     +0             struct wirecap_ctrl
+ *     +desc_offset   struct wirecap_desc[desc_ring_size]   descriptor ring
+ *     +meta_offset   struct wirecap_cell_meta[R * M]       one per cell
+ *   pool_offset: the pool, R * M * cell_size bytes, read-write (a middlebox
+ *     may edit packets before forwarding). Cell c of chunk k is at byte
+ *     (k * M + c) * cell_size; its frame at + frame_offset.
+ *
+ * Everything in shared memory is an index or an offset, never a pointer.
+ * Field comments say who writes: (k) the kernel, (u) user space. The kernel
+ * never trusts a (u) field it did not validate. Reserved fields and unknown
+ * flags must be zero (-EINVAL otherwise). Structures that may grow begin
+ * with a size field: user space sets it to the size it was compiled with.
+ */
+#ifndef _UAPI_LINUX_WIRECAP_H
+#define _UAPI_LINUX_WIRECAP_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define WIRECAP_ABI_VERSION	1
+#define WIRECAP_DEV_DIR		"/dev/wirecap"
+#define WIRECAP_IFNAMSIZ	16
+
+/* Features reported in wirecap_info.features. */
+#define WIRECAP_F_PARTIAL_VIEWS	(1ULL << 0) /* timeouts hand out partial views */
+#define WIRECAP_F_URING_CANCEL	(1ULL << 1) /* parked commands are cancelable */
+#define WIRECAP_F_RSS_HASH	(1ULL << 2) /* cell_meta.hash filled by the NIC */
+
+/*
+ * WIRECAP_CMD_INFO: everything about the queue. Valid at any time; the
+ * geometry fields are 0 until ATTACH.
+ */
+struct wirecap_info {
+	__u32 size;		/* (u) sizeof as compiled, (k) bytes written */
+	__u32 abi_version;	/* (k) WIRECAP_ABI_VERSION */
+	__u64 features;		/* (k) WIRECAP_F_* */
+	__u16 nic_id;		/* (k) stable while the NIC is registered */
+	__u16 ring_id;		/* (k) receive queue index on that NIC */
+	__u32 nr_rings;		/* (k) receive queues of the NIC */
+	__u32 ring_size;	/* (k) N: descriptors in the NIC's RX ring */
+	__u32 cell_size;	/* (k) bytes per cell (2048) */
+	__u32 frame_offset;	/* (k) bytes in each cell before the frame */
+	__s32 numa_node;	/* (k) NUMA node of the NIC and pool, or -1 */
+	__u32 cells_per_chunk;	/* (k) M */
+	__u32 nr_chunks;	/* (k) R */
+	__u32 desc_ring_size;	/* (k) entries in the descriptor ring, 2^n */
+	__u32 max_timeout_us;	/* (k) CAPTURE timeouts are capped to this */
+	__u64 ctrl_offset;	/* (k) mmap offset of the control area */
+	__u64 ctrl_size;	/* (k) its length */
+	__u64 pool_offset;	/* (k) mmap offset of the pool */
+	__u64 pool_size;	/* (k) its length */
+	char ifname[WIRECAP_IFNAMSIZ]; /* (k) NIC name at registration */
+	__u64 reserved[4];	/* (k) zero */
+};
+
+/*
+ * WIRECAP_CMD_ATTACH: allocate the ring buffer pool on the NIC's NUMA node
+ * and put the queue in capture mode. M must divide the ring size N and be a
+ * power of two; R must be at least N/M (one chunk per segment). 0 asks for
+ * the default (M = N/4, R = 16 * N/M). Fails with -EBUSY if attached,
+ * -ENOMEM if the pool cannot be had (nothing is half-allocated).
+ */
+struct wirecap_attach {
+	__u32 size;		/* (u) sizeof as compiled */
+	__u32 flags;		/* (u) 0 */
+	__u32 cells_per_chunk;	/* (u) M, or 0 */
+	__u32 nr_chunks;	/* (u) R, or 0 */
+	__u64 reserved[2];	/* (u) 0 */
+};
+
+/*
+ * WIRECAP_CMD_CAPTURE payload (16 bytes; also the ioctl argument).
+ *
+ * Publishes up to max_descs descriptors into the descriptor ring and
+ * completes with their number. FULL chunks waiting are published at once.
+ * Otherwise the command is parked until a chunk fills, or until timeout_us
+ * has passed, when the filled cells not yet handed out become partial
+ * views (none of them waits longer than the timeout). timeout_us 0 never
+ * parks: it hands out full chunks, else partial views, else returns 0.
+ * Several commands may be parked on one queue: they complete in order.
+ *
+ * desc_head reports how far user space has consumed the descriptor ring
+ * (free-running); the kernel never overwrites an entry before that. It must
+ * lie between the previous head and desc_tail (-EINVAL otherwise).
+ */
+struct wirecap_capture_cmd {
+	__u32 desc_head;	/* (u) consumer index, free-running */
+	__u32 max_descs;	/* (u) >= 1 */
+	__u32 timeout_us;	/* (u) capped to max_timeout_us */
+	__u32 flags;		/* (u) 0 */
+};
+
+/*
+ * A descriptor: one view of one chunk, published by the kernel into the
+ * descriptor ring, and returned as it is to RECYCLE.
+ */
+struct wirecap_desc {
+	__u16 nic_id;		/* (k) */
+	__u16 ring_id;		/* (k) */
+	__u32 chunk_id;		/* (k) < R */
+	__u16 first_cell;	/* (k) first cell of the view, < M */
+	__u16 pkt_count;	/* (k) cells (= packets) in the view */
+	__u32 seq;		/* (k) stamp given at handover */
+};
+
+/*
+ * WIRECAP_CMD_RECYCLE payload (16 bytes; also the ioctl argument): give
+ * back count views. Every record is checked (this queue's nic_id and
+ * ring_id, chunk_id < R, chunk CAPTURED, a view starting at first_cell of
+ * exactly pkt_count cells still out, seq equal to its stamp); a bad record
+ * is refused and counted in recycle_refused, the others are taken.
+ * Completes with the number of records taken.
+ */
+struct wirecap_recycle_cmd {
+	__u64 descs;		/* (u) address of struct wirecap_desc[count] */
+	__u32 count;		/* (u) <= WIRECAP_RECYCLE_MAX */
+	__u32 flags;		/* (u) 0 */
+};
+
+#define WIRECAP_RECYCLE_MAX	4096
+
+/* Per-cell metadata, in the read-only control area. */
+struct wirecap_cell_meta {
+	__u16 len;		/* (k) frame length in bytes */
+	__u16 flags;		/* (k) WIRECAP_CELL_* */
+	__u32 hash;		/* (k) RSS hash, if WIRECAP_CELL_HASH */
+	__u64 ts_ns;		/* (k) CLOCK_REALTIME at reception, ns */
+};
+
+#define WIRECAP_CELL_HASH	(1U << 0)
+
+/*
+ * Per-queue counters, 64-bit, monotonic while the NIC is registered
+ * (they survive DETACH). The same names are sysfs attributes under
+ * /sys/class/wirecap/<ifname>-q<N>/stats/.
+ *
+ *   received         packets the NIC placed in cells
+ *   capture_drops    packets the NIC could not place (no free cell)
+ *   oversize_drops   frames longer than a cell can hold
+ *   delivered        packets handed to user space in views
+ *   chunks_captured  views that completed a chunk (full-chunk handovers)
+ *   partial_views    views handed out before their chunk was full
+ *   chunks_recycled  chunks returned to FREE
+ *   recycle_refused  RECYCLE records refused
+ *   segment_waits    times a segment found no free chunk
+ *   pool_high_water  most chunks ever not FREE at once
+ *   captures_parked  CAPTURE commands that had to wait
+ *   capture_timeouts parked CAPTURE commands completed by their timeout
+ */
+struct wirecap_stats {
+	__u32 size;		/* (u) sizeof as compiled, (k) bytes written */
+	__u32 reserved0;
+	__u64 received;
+	__u64 capture_drops;
+	__u64 oversize_drops;
+	__u64 delivered;
+	__u64 chunks_captured;
+	__u64 partial_views;
+	__u64 chunks_recycled;
+	__u64 recycle_refused;
+	__u64 segment_waits;
+	__u64 pool_high_water;
+	__u64 captures_parked;
+	__u64 capture_timeouts;
+};
+
+/*
+ * The control area's header. All (k). desc_tail is stored with release
+ * semantics after the descriptors it covers are written; read it with
+ * acquire semantics. The chunk counts are hints for offloading decisions.
+ */
+struct wirecap_ctrl {
+	__u32 desc_tail;	/* (k) producer index, free-running */
+	__u32 desc_head;	/* (k) last consumer index user space reported */
+	__u32 desc_offset;	/* (k) byte offset of the descriptor ring */
+	__u32 meta_offset;	/* (k) byte offset of the cell metadata */
+	__u32 chunks_free;	/* (k) chunks FREE now */
+	__u32 chunks_full;	/* (k) chunks FULL, waiting for CAPTURE */
+	__u64 reserved[5];
+};
+
+/*
+ * Opcodes: ioctl request numbers, and the same values as io_uring
+ * passthrough cmd_op for CAPTURE, RECYCLE and XMIT. 0xB9 is WireCAP's magic.
+ */
+#define WIRECAP_IOC_MAGIC	0xB9
+
+#define WIRECAP_CMD_INFO	_IOWR(WIRECAP_IOC_MAGIC, 0x00, struct wirecap_info)
+#define WIRECAP_CMD_ATTACH	_IOW(WIRECAP_IOC_MAGIC, 0x01, struct wirecap_attach)
+#define WIRECAP_CMD_DETACH	_IO(WIRECAP_IOC_MAGIC, 0x02)
+#define WIRECAP_CMD_STATS	_IOWR(WIRECAP_IOC_MAGIC, 0x03, struct wirecap_stats)
+#define WIRECAP_CMD_CAPTURE	_IOW(WIRECAP_IOC_MAGIC, 0x10, struct wirecap_capture_cmd)
+#define WIRECAP_CMD_RECYCLE	_IOW(WIRECAP_IOC_MAGIC, 0x11, struct wirecap_recycle_cmd)
+/* Reserved for zero-copy transmit; answers -EOPNOTSUPP in ABI 1. */
+#define WIRECAP_CMD_XMIT	_IOW(WIRECAP_IOC_MAGIC, 0x12, struct wirecap_recycle_cmd)
+
+#endif /* _UAPI_LINUX_WIRECAP_H */
