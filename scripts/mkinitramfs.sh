@@ -148,7 +148,7 @@ for m in $order; do
 	case $m in
 	\?*)
 		name=${m#?}
-		case " $(echo $optional_mods) " in
+		case " $optional_mods " in
 		*" $name "*) continue ;;
 		esac
 		die "kernel $krel has no module $name (neither built in nor in modules.dep)"
@@ -182,14 +182,17 @@ depmod -b "$stage" "$krel" 2>/dev/null || die "depmod failed on the staged modul
 # --- our binaries -------------------------------------------------------------
 if [ -n "$bindir" ]; then
 	cp -R "$bindir/." "$stage/usr/lib/wirecap/bin/"
-	if command -v readelf >/dev/null; then
-		find "$stage/usr/lib/wirecap/bin" -type f | while read -r f; do
-			if readelf -l "$f" 2>/dev/null | grep -q INTERP; then
-				echo "mkinitramfs: warning: ${f##*/} is dynamically linked;" \
-					"it will not run in the guest" >&2
-			fi
+	# Dynamic programs (those linked with libpcap, say) get the host's
+	# loader and the shared libraries ldd finds, at the same paths.
+	find "$stage/usr/lib/wirecap/bin" -type f | while read -r f; do
+		readelf -l "$f" 2>/dev/null | grep -q INTERP || continue
+		ldd "$f" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
+		while read -r lib; do
+			[ -e "$stage$lib" ] && continue
+			mkdir -p "$stage$(dirname "$lib")"
+			cp -L "$lib" "$stage$lib"
 		done
-	fi
+	done
 fi
 
 # --- pack -------------------------------------------------------------------

@@ -179,8 +179,10 @@ if [ "$TRACE" = 1 ]; then
 		fi
 		sleep 0.05
 	done
-	if [ $ok = 0 ]; then
-		log "no WireCAP queue attached within 60 s (or the command ended): trace NOT replayed"
+	if [ $ok = 0 ] && [ -f /tmp/.cmd-rc ]; then
+		log "the command ended before any WireCAP queue was attached: trace NOT replayed"
+	elif [ $ok = 0 ]; then
+		log "no WireCAP queue attached within 60 s: trace NOT replayed"
 	elif [ -z "$WIRECAP_IF" ]; then
 		log "no WireCAP interface (no wirecap_softnic device): trace NOT replayed"
 	else

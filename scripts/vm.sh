@@ -112,6 +112,7 @@ rm -f "$results"/{console.log,cmd.log,dmesg.txt,exit-code,replay.log,replay-exit
 # --- temporary files, and cleaning up on every exit --------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wirecap-vm.XXXXXX")
 qpid="" tailpid="" trpid=""
+# shellcheck disable=SC2317  # (called from the EXIT trap)
 cleanup() {
 	# QEMU first (by pid), then the console followers, then the files.
 	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
@@ -130,6 +131,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# shellcheck disable=SC2064  # (expanded now on purpose)
 for sig in HUP:129 INT:130 TERM:143; do
 	trap "echo '$prog: killed by SIG${sig%:*}' >&2; exit ${sig#*:}" "${sig%:*}"
 done
@@ -169,6 +171,7 @@ console=$results/console.log
 # by serial number (/sys/block/vdX/serial); their command-line order (input
 # first, so vda) is the fallback. -nodefaults: no default NIC, VGA, floppy,
 # CD-ROM, parallel port or monitor; the only serial port is the console log.
+# shellcheck disable=SC2054  # (commas belong to QEMU's syntax)
 qargs=(
 	-accel tcg,thread=multi -cpu max -smp 2 -m 1536
 	-nodefaults -display none -no-reboot

@@ -66,8 +66,13 @@ static void rx_one(struct softnic_rxq *rq, const u8 *frame, u32 len, u32 hash,
 		return;
 	}
 	if (rq->head == rq->tail) {
-		/* completing what we have may free segments for new chunks */
+		/*
+		 * Before the hardware would drop: complete what we have (it
+		 * may free segments) and take chunks recycled since the last
+		 * refill, as a NAPI poll would have by now.
+		 */
 		softnic_rx_flush(rq);
+		wirecap_rx_refill(rq->wq);
 		if (rq->head == rq->tail) {
 			rq->drops++;
 			rq->pending_drops++;

@@ -60,7 +60,7 @@ bool softnic_rss_hash(const struct softnic *sn, const u8 *f, u32 len,
 
 		if (ip->version != 4 || ihl < sizeof(*ip))
 			return false;
-		memcpy(in, &ip->saddr, 8);
+		memcpy(in, f + off + offsetof(struct iphdr, saddr), 8);
 		n = 8;
 		if (l4_ports(ip->protocol) && !frag && len >= off + ihl + 4) {
 			memcpy(in + n, f + off + ihl, 4);
@@ -69,7 +69,7 @@ bool softnic_rss_hash(const struct softnic *sn, const u8 *f, u32 len,
 	} else if (proto == ETH_P_IPV6 && len >= off + sizeof(struct ipv6hdr)) {
 		const struct ipv6hdr *ip6 = (const void *)(f + off);
 
-		memcpy(in, &ip6->saddr, 32);
+		memcpy(in, f + off + offsetof(struct ipv6hdr, saddr), 32);
 		n = 32;
 		if (l4_ports(ip6->nexthdr) && len >= off + sizeof(*ip6) + 4) {
 			memcpy(in + n, f + off + sizeof(*ip6), 4);

@@ -150,8 +150,8 @@ static int capture_check(const struct wirecap_capture_cmd *cc)
 }
 
 /*
- * What a CAPTURE gets without waiting: FULL chunks, and with timeout 0 the
- * filled cells of attached chunks too. queue->lock held.
+ * What a CAPTURE gets without waiting: FULL chunks; with timeout 0 and no
+ * full chunk, the filled cells of attached chunks. queue->lock held.
  */
 static int capture_now(struct wirecap_queue *q,
 		       const struct wirecap_capture_cmd *cc)
@@ -166,7 +166,10 @@ static int capture_now(struct wirecap_queue *q,
 	ret = wirecap_set_desc_head(p, cc->desc_head);
 	if (ret)
 		return ret;
-	return wirecap_publish(q, p, cc->max_descs, !cc->timeout_us);
+	ret = wirecap_publish(q, p, cc->max_descs, false);
+	if (!ret && !cc->timeout_us)
+		ret = wirecap_publish(q, p, cc->max_descs, true);
+	return ret;
 }
 
 static ktime_t capture_deadline(u32 timeout_us)

@@ -3,6 +3,7 @@
  * wirecap.ko: module parameters, the wirecap class and character device
  * region, and NIC registration (one queue device per receive queue).
  */
+#include <linux/debugfs.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -19,6 +20,10 @@ MODULE_PARM_DESC(max_timeout_ms,
 unsigned int wirecap_max_pool_mb = 1024;
 module_param_named(max_pool_mb, wirecap_max_pool_mb, uint, 0644);
 MODULE_PARM_DESC(max_pool_mb, "Largest ring buffer pool per queue (MiB)");
+
+/* pages held by all pools: lets tests prove that teardown leaks nothing */
+atomic_t wirecap_pool_pages = ATOMIC_INIT(0);
+static struct dentry *wirecap_debugfs;
 
 static dev_t wirecap_devt;
 static DEFINE_IDA(wirecap_minor_ida);
@@ -199,6 +204,9 @@ static int __init wirecap_init(void)
 	ret = class_register(&wirecap_class);
 	if (ret)
 		goto err_unregister_region;
+	wirecap_debugfs = debugfs_create_dir("wirecap", NULL);
+	debugfs_create_atomic_t("pool_pages", 0400, wirecap_debugfs,
+				&wirecap_pool_pages);
 	return 0;
 
 err_unregister_region:
@@ -208,6 +216,7 @@ err_unregister_region:
 
 static void __exit wirecap_exit(void)
 {
+	debugfs_remove_recursive(wirecap_debugfs);
 	class_unregister(&wirecap_class);
 	unregister_chrdev_region(wirecap_devt, WIRECAP_MINORS);
 	ida_destroy(&wirecap_minor_ida);

@@ -24,6 +24,7 @@ static void pool_free_pages(struct wirecap_pool *p)
 					     DMA_ATTR_SKIP_CPU_SYNC);
 		/* user mappings keep their own references */
 		__free_page(p->pages[i]);
+		atomic_dec(&wirecap_pool_pages);
 	}
 }
 
@@ -51,6 +52,7 @@ static int pool_alloc_pages(struct wirecap_pool *p, int node)
 			p->page_dma[i] = a;
 		}
 		p->pages[i] = pg;
+		atomic_inc(&wirecap_pool_pages);
 		for (c = 0; c < WIRECAP_CELLS_PER_PAGE; c++) {
 			struct wirecap_cell *cell;
 			u32 id = i * WIRECAP_CELLS_PER_PAGE + c;

@@ -50,6 +50,7 @@
 
 extern unsigned int wirecap_max_timeout_ms;
 extern unsigned int wirecap_max_pool_mb;
+extern atomic_t wirecap_pool_pages;
 
 enum wirecap_chunk_state {
 	WC_CHUNK_FREE,		/* on pool->free */

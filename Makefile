@@ -1,0 +1,67 @@
+# WireCAP — see README.md.
+#
+#   make test                 everything: host tests, then the VM selftests
+#                             on both kernels; ends with "N passed, N failed"
+#   make vm CMD='...'         run a command in the test VM (mk/vm.mk)
+#   make modules [KERNEL=6.1|6.12]   build the kernel modules
+#   make userbins             build the static user programs for the VM
+
+KERNEL ?= 6.1
+-include build/kernels.mk
+KREL := $(KREL_$(KERNEL))
+KDIR := /usr/src/linux-headers-$(KREL)
+MODSRC := build/$(KREL)/src
+MODDIR := build/$(KREL)/modules
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare
+CPPFLAGS += -Iuapi -Iliburing-glue -Ibuild/ksft
+STATIC := -static
+
+BIN := build/bin
+GLUE_SRC := liburing-glue/wirecap_uring.c
+SELFTESTS := $(patsubst selftests/%.c,%,$(filter-out selftests/wctest.c,$(wildcard selftests/*.c)))
+TOOLS := wirecap-softnic-replay
+
+.PHONY: all setup modules userbins test vm clean
+
+all: modules userbins
+
+setup:
+	@scripts/setup.sh
+
+# Build the modules out of tree in a copy per kernel (objects of two kernels
+# must not meet), with compat_gen.h probed from that kernel's headers.
+modules: setup
+	@test -n "$(KREL)" || { echo "unknown KERNEL=$(KERNEL)"; exit 1; }
+	@mkdir -p $(MODSRC) $(MODDIR)
+	@cp -r drivers uapi $(MODSRC)/
+	@drivers/wirecap/gen-compat.sh $(KDIR) > $(MODSRC)/drivers/compat_gen.h
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(MODSRC)/drivers W=1 modules
+	@cp $(MODSRC)/drivers/*.ko $(MODDIR)/
+
+userbins: setup $(addprefix $(BIN)/wctest-,$(SELFTESTS)) \
+	$(addprefix $(BIN)/,$(TOOLS)) $(BIN)/wirecap-selftests
+
+$(BIN)/wctest-%: selftests/%.c selftests/wctest.c selftests/wctest.h $(GLUE_SRC) \
+		uapi/linux/wirecap.h
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(STATIC) -o $@ $< \
+		selftests/wctest.c $(GLUE_SRC) -luring -lpthread
+
+$(BIN)/wirecap-softnic-replay: tools/softnic_replay.c uapi/linux/wirecap_softnic.h
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -o $@ $< -lpcap
+
+$(BIN)/wirecap-selftests: selftests/run-in-vm.sh
+	@mkdir -p $(BIN)
+	install -m 755 $< $@
+
+test:
+	@scripts/test.sh
+
+clean:
+	rm -rf build/bin build/*/src build/*/modules results
+
+-include mk/vm.mk

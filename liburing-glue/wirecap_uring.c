@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirecap_uring.h"
+
+int wirecap_uring_init(struct wirecap_uring *wu, unsigned int entries,
+		       unsigned int slots)
+{
+	unsigned int flags = IORING_SETUP_SINGLE_ISSUER |
+			     IORING_SETUP_DEFER_TASKRUN;
+	int *fds;
+	int ret;
+
+	memset(wu, 0, sizeof(*wu));
+	if (!entries || !slots)
+		return -EINVAL;
+	ret = io_uring_queue_init(entries, &wu->ring, flags);
+	if (ret == -EINVAL)	/* kernels before 6.1 */
+		ret = io_uring_queue_init(entries, &wu->ring, 0);
+	if (ret < 0)
+		return ret;
+
+	fds = malloc(slots * sizeof(*fds));
+	if (!fds) {
+		io_uring_queue_exit(&wu->ring);
+		return -ENOMEM;
+	}
+	memset(fds, 0xff, slots * sizeof(*fds));	/* all -1: empty */
+	ret = io_uring_register_files(&wu->ring, fds, slots);
+	free(fds);
+	if (ret < 0) {
+		io_uring_queue_exit(&wu->ring);
+		return ret;
+	}
+	wu->nr_slots = slots;
+	return 0;
+}
+
+void wirecap_uring_exit(struct wirecap_uring *wu)
+{
+	if (wu->nr_slots)
+		io_uring_queue_exit(&wu->ring);
+	memset(wu, 0, sizeof(*wu));
+}
+
+int wirecap_uring_add(struct wirecap_uring *wu, int fd)
+{
+	int ret;
+
+	if (wu->nr_used == wu->nr_slots)
+		return -ENOSPC;
+	ret = io_uring_register_files_update(&wu->ring, wu->nr_used, &fd, 1);
+	if (ret < 0)
+		return ret;
+	return wu->nr_used++;
+}
+
+static struct io_uring_sqe *get_sqe(struct wirecap_uring *wu)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&wu->ring);
+
+	if (!sqe && io_uring_submit(&wu->ring) >= 0) {
+		wu->pending = 0;
+		sqe = io_uring_get_sqe(&wu->ring);
+	}
+	return sqe;
+}
+
+/* The whole of a uring_cmd SQE, in one place. */
+static int prep_cmd(struct wirecap_uring *wu, unsigned int slot, __u32 op,
+		    const void *payload, size_t len, __u64 user_data)
+{
+	struct io_uring_sqe *sqe;
+
+	if (slot >= wu->nr_used || len > 16)
+		return -EINVAL;
+	sqe = get_sqe(wu);
+	if (!sqe)
+		return -EBUSY;
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->flags = IOSQE_FIXED_FILE;
+	sqe->fd = slot;
+	sqe->cmd_op = op;
+	memcpy(sqe->cmd, payload, len);
+	sqe->user_data = user_data;
+	wu->pending++;
+	return 0;
+}
+
+int wirecap_uring_capture(struct wirecap_uring *wu, unsigned int slot,
+			  const struct wirecap_capture_cmd *cc, __u64 tag)
+{
+	return prep_cmd(wu, slot, WIRECAP_CMD_CAPTURE, cc, sizeof(*cc),
+			WCU_UD(tag, slot, WCU_OP_CAPTURE));
+}
+
+int wirecap_uring_recycle(struct wirecap_uring *wu, unsigned int slot,
+			  const struct wirecap_recycle_cmd *rc, __u64 tag)
+{
+	return prep_cmd(wu, slot, WIRECAP_CMD_RECYCLE, rc, sizeof(*rc),
+			WCU_UD(tag, slot, WCU_OP_RECYCLE));
+}
+
+int wirecap_uring_submit(struct wirecap_uring *wu)
+{
+	int ret;
+
+	if (!wu->pending)
+		return 0;
+	ret = io_uring_submit(&wu->ring);
+	if (ret >= 0)
+		wu->pending = 0;
+	return ret;
+}
+
+int wirecap_uring_reap(struct wirecap_uring *wu, struct io_uring_cqe *out,
+		       unsigned int max, unsigned int timeout_us)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+	int ret;
+
+	if (timeout_us) {
+		struct __kernel_timespec ts = {
+			.tv_sec = timeout_us / 1000000,
+			.tv_nsec = (timeout_us % 1000000) * 1000ll,
+		};
+
+		ret = io_uring_wait_cqe_timeout(&wu->ring, &cqe, &ts);
+		if (ret == -ETIME || ret == -EINTR)
+			return 0;
+		if (ret < 0)
+			return ret;
+	} else {
+		/* with DEFER_TASKRUN, completions need an enter to show up */
+		ret = io_uring_get_events(&wu->ring);
+		if (ret < 0 && ret != -EAGAIN && ret != -EINTR)
+			return ret;
+	}
+	io_uring_for_each_cqe(&wu->ring, head, cqe) {
+		if (n == max)
+			break;
+		out[n++] = *cqe;
+	}
+	io_uring_cq_advance(&wu->ring, n);
+	return n;
+}

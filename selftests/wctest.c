@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if.h>
+
+#include "wctest.h"
+
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	n = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	close(fd);
+	return n;
+}
+
+/* Names under the softnic debugfs dir, as a newline-joined list. */
+static void list_nics(char *out, size_t len)
+{
+	DIR *d = opendir(WIRECAP_SOFTNIC_DIR);
+	struct dirent *e;
+
+	out[0] = '\0';
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "wcsim", 5))
+			continue;
+		strncat(out, e->d_name, len - strlen(out) - 2);
+		strcat(out, "\n");
+	}
+	closedir(d);
+}
+
+int wct_nic_new(unsigned int queues, unsigned int ring, char *name)
+{
+	char before[1024], after[1024], cmd[32], *p;
+	int ret;
+
+	list_nics(before, sizeof(before));
+	snprintf(cmd, sizeof(cmd), "%u %u", queues, ring);
+	ret = write_file(WIRECAP_SOFTNIC_DIR "/new_device", cmd, strlen(cmd));
+	if (ret)
+		return ret;
+	list_nics(after, sizeof(after));
+	for (p = strtok(after, "\n"); p; p = strtok(NULL, "\n")) {
+		char key[IFNAMSIZ + 2];
+
+		snprintf(key, sizeof(key), "%s\n", p);
+		if (!strstr(before, key)) {
+			snprintf(name, IFNAMSIZ, "%s", p);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int wct_nic_del(const char *name)
+{
+	return write_file(WIRECAP_SOFTNIC_DIR "/del_device", name,
+			  strlen(name));
+}
+
+static int inject_path(const char *nic, char *path, size_t len)
+{
+	return snprintf(path, len, WIRECAP_SOFTNIC_DIR "/%s/inject", nic);
+}
+
+int wct_inject(const char *nic, int queue, uint64_t count, unsigned int len,
+	       uint64_t seq)
+{
+	struct wirecap_softnic_inject h = {
+		.size = sizeof(h),
+		.queue = queue,
+		.count = count,
+		.flags = WIRECAP_SOFTNIC_GEN,
+		.gen_len = len,
+		.gen_seq = seq,
+	};
+	char path[128];
+
+	inject_path(nic, path, sizeof(path));
+	return write_file(path, &h, sizeof(h));
+}
+
+int wct_inject_frames(const char *nic, int queue, const uint8_t *const *frames,
+		      const uint32_t *len, unsigned int nr)
+{
+	struct wirecap_softnic_inject h = {
+		.size = sizeof(h),
+		.queue = queue,
+		.count = nr,
+		.nr_frames = nr,
+	};
+	size_t total = sizeof(h), off;
+	char path[128];
+	uint8_t *buf;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nr; i++)
+		total += 4 + ((len[i] + 3) & ~3u);
+	buf = calloc(1, total);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, &h, sizeof(h));
+	off = sizeof(h);
+	for (i = 0; i < nr; i++) {
+		memcpy(buf + off, &len[i], 4);
+		memcpy(buf + off + 4, frames[i], len[i]);
+		off += 4 + ((len[i] + 3) & ~3u);
+	}
+	inject_path(nic, path, sizeof(path));
+	ret = write_file(path, buf, total);
+	free(buf);
+	return ret;
+}
+
+int wct_open(struct wct_queue *q, const char *nic, unsigned int ring)
+{
+	char path[128];
+
+	memset(q, 0, sizeof(*q));
+	snprintf(path, sizeof(path), WIRECAP_DEV_DIR "/%s-q%u", nic, ring);
+	q->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (q->fd < 0)
+		return -errno;
+	q->info.size = sizeof(q->info);
+	if (ioctl(q->fd, WIRECAP_CMD_INFO, &q->info))
+		return -errno;
+	return 0;
+}
+
+int wct_attach(struct wct_queue *q, uint32_t m, uint32_t r)
+{
+	struct wirecap_attach a = {
+		.size = sizeof(a),
+		.cells_per_chunk = m,
+		.nr_chunks = r,
+	};
+
+	if (ioctl(q->fd, WIRECAP_CMD_ATTACH, &a))
+		return -errno;
+	q->info.size = sizeof(q->info);
+	if (ioctl(q->fd, WIRECAP_CMD_INFO, &q->info))
+		return -errno;
+	q->ctrl_len = q->info.ctrl_size;
+	q->ctrl = mmap(NULL, q->ctrl_len, PROT_READ, MAP_SHARED, q->fd,
+		       q->info.ctrl_offset);
+	if (q->ctrl == MAP_FAILED)
+		return -errno;
+	q->pool_len = q->info.pool_size;
+	q->pool = mmap(NULL, q->pool_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       q->fd, q->info.pool_offset);
+	if (q->pool == MAP_FAILED)
+		return -errno;
+	q->hdr = q->ctrl;
+	q->descs = (void *)((char *)q->ctrl + q->hdr->desc_offset);
+	q->meta = (void *)((char *)q->ctrl + q->hdr->meta_offset);
+	q->head = 0;
+	return 0;
+}
+
+void wct_unmap(struct wct_queue *q)
+{
+	if (q->ctrl && q->ctrl != MAP_FAILED)
+		munmap(q->ctrl, q->ctrl_len);
+	if (q->pool && q->pool != MAP_FAILED)
+		munmap(q->pool, q->pool_len);
+	q->ctrl = NULL;
+	q->pool = NULL;
+}
+
+void wct_close(struct wct_queue *q)
+{
+	wct_unmap(q);
+	if (q->fd > 0)
+		close(q->fd);
+	q->fd = -1;
+}
+
+int wct_capture(struct wct_queue *q, uint32_t max, uint32_t timeout_us)
+{
+	struct wirecap_capture_cmd cc = {
+		.desc_head = q->head,
+		.max_descs = max,
+		.timeout_us = timeout_us,
+	};
+	int ret = ioctl(q->fd, WIRECAP_CMD_CAPTURE, &cc);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int wct_recycle(struct wct_queue *q, const struct wirecap_desc *d,
+		unsigned int n)
+{
+	struct wirecap_recycle_cmd rc = {
+		.descs = (uintptr_t)d,
+		.count = n,
+	};
+	int ret = ioctl(q->fd, WIRECAP_CMD_RECYCLE, &rc);
+
+	return ret < 0 ? -errno : ret;
+}
+
+uint32_t wct_tail(const struct wct_queue *q)
+{
+	return __atomic_load_n(&q->hdr->desc_tail, __ATOMIC_ACQUIRE);
+}
+
+struct wirecap_desc *wct_desc(struct wct_queue *q, uint32_t i)
+{
+	return &q->descs[(q->head + i) & (q->info.desc_ring_size - 1)];
+}
+
+void wct_consume(struct wct_queue *q, uint32_t n)
+{
+	q->head += n;
+}
+
+const uint8_t *wct_frame(const struct wct_queue *q, uint32_t chunk,
+			 uint32_t cell)
+{
+	size_t idx = (size_t)chunk * q->info.cells_per_chunk + cell;
+
+	return q->pool + idx * q->info.cell_size + q->info.frame_offset;
+}
+
+uint64_t wct_seq(const struct wct_queue *q, uint32_t chunk, uint32_t cell)
+{
+	const uint8_t *f = wct_frame(q, chunk, cell) + WIRECAP_SOFTNIC_SEQ_OFF;
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | f[i];
+	return v;
+}
+
+struct wirecap_stats wct_stats(const struct wct_queue *q)
+{
+	struct wirecap_stats st = { .size = sizeof(st) };
+
+	ioctl(q->fd, WIRECAP_CMD_STATS, &st);
+	return st;
+}
+
+long long wct_sysfs(const char *nic, unsigned int ring, const char *attr)
+{
+	char path[256], buf[64];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/wirecap/%s-q%u/%s", nic,
+		 ring, attr);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtoll(buf, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+uint64_t wct_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+}
+
+long long wct_pool_pages(void)
+{
+	char buf[64];
+	long long v = -1;
+	FILE *f = fopen("/sys/kernel/debug/wirecap/pool_pages", "r");
+
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtoll(buf, NULL, 10);
+	fclose(f);
+	return v;
+}

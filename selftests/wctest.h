@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for WireCAP's kernel-facing selftests (run in the test VM).
+ * Each test makes its own software NIC with the geometry it needs, so the
+ * counts it asserts are exact.
+ */
+#ifndef WCTEST_H
+#define WCTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/wirecap.h>
+#include <linux/wirecap_softnic.h>
+
+struct wct_queue {
+	int fd;
+	struct wirecap_info info;
+	void *ctrl;
+	size_t ctrl_len;
+	uint8_t *pool;
+	size_t pool_len;
+	struct wirecap_ctrl *hdr;
+	struct wirecap_desc *descs;
+	struct wirecap_cell_meta *meta;
+	uint32_t head;			/* descriptors consumed */
+};
+
+/* Make a software NIC; its name goes to name (IFNAMSIZ). 0 or -errno. */
+int wct_nic_new(unsigned int queues, unsigned int ring, char *name);
+int wct_nic_del(const char *name);
+
+/* Inject count generated packets of len bytes (queue -1: RSS). */
+int wct_inject(const char *nic, int queue, uint64_t count, unsigned int len,
+	       uint64_t seq);
+/* Inject nr frames (each len[i] bytes) once each. */
+int wct_inject_frames(const char *nic, int queue, const uint8_t *const *frames,
+		      const uint32_t *len, unsigned int nr);
+
+int wct_open(struct wct_queue *q, const char *nic, unsigned int ring);
+/* ATTACH with M, R (0: defaults), then INFO and mmap both regions. */
+int wct_attach(struct wct_queue *q, uint32_t m, uint32_t r);
+void wct_unmap(struct wct_queue *q);
+void wct_close(struct wct_queue *q);
+
+int wct_capture(struct wct_queue *q, uint32_t max, uint32_t timeout_us);
+int wct_recycle(struct wct_queue *q, const struct wirecap_desc *d,
+		unsigned int n);
+/* The i-th descriptor after the consumed ones; consume n of them. */
+struct wirecap_desc *wct_desc(struct wct_queue *q, uint32_t i);
+void wct_consume(struct wct_queue *q, uint32_t n);
+uint32_t wct_tail(const struct wct_queue *q);
+
+const uint8_t *wct_frame(const struct wct_queue *q, uint32_t chunk,
+			 uint32_t cell);
+/* The sequence number of a generated packet in a cell. */
+uint64_t wct_seq(const struct wct_queue *q, uint32_t chunk, uint32_t cell);
+
+struct wirecap_stats wct_stats(const struct wct_queue *q);
+/* A counter from sysfs, e.g. wct_sysfs("wcsim1", 0, "stats/received"). */
+long long wct_sysfs(const char *nic, unsigned int ring, const char *attr);
+
+uint64_t wct_now_us(void);
+/* Pages held by all pools of all queues (debugfs). */
+long long wct_pool_pages(void);
+
+/* A fixture with a fresh software NIC: queues x ring, queue 0 opened. */
+#define WCT_NIC_FIXTURE(f, queues, ring)				\
+	FIXTURE(f) {							\
+		char nic[16];						\
+		struct wct_queue q;					\
+	};								\
+	FIXTURE_SETUP(f)						\
+	{								\
+		ASSERT_EQ(0, wct_nic_new(queues, ring, self->nic));	\
+		ASSERT_EQ(0, wct_open(&self->q, self->nic, 0));	\
+	}								\
+	FIXTURE_TEARDOWN(f)						\
+	{								\
+		wct_close(&self->q);					\
+		wct_nic_del(self->nic);					\
+	}
+
+#endif
