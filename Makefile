@@ -9,8 +9,6 @@
 KERNEL ?= 6.1
 -include build/kernels.mk
 KREL := $(KREL_$(KERNEL))
-KDIR := /usr/src/linux-headers-$(KREL)
-MODSRC := build/$(KREL)/src
 MODDIR := build/$(KREL)/modules
 
 CC ?= gcc
@@ -31,15 +29,9 @@ all: modules userbins
 setup:
 	@scripts/setup.sh
 
-# Build the modules out of tree in a copy per kernel (objects of two kernels
-# must not meet), with compat_gen.h probed from that kernel's headers.
 modules: setup
 	@test -n "$(KREL)" || { echo "unknown KERNEL=$(KERNEL)"; exit 1; }
-	@mkdir -p $(MODSRC) $(MODDIR)
-	@cp -r drivers uapi $(MODSRC)/
-	@drivers/wirecap/gen-compat.sh $(KDIR) > $(MODSRC)/drivers/compat_gen.h
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(MODSRC)/drivers W=1 modules
-	@cp $(MODSRC)/drivers/*.ko $(MODDIR)/
+	scripts/build-modules.sh $(KREL) $(CURDIR) $(CURDIR)/$(MODDIR)
 
 userbins: setup $(addprefix $(BIN)/wctest-,$(SELFTESTS)) \
 	$(addprefix $(BIN)/,$(TOOLS)) $(BIN)/wirecap-selftests
@@ -62,6 +54,6 @@ test:
 	@scripts/test.sh
 
 clean:
-	rm -rf build/bin build/*/src build/*/modules results
+	rm -rf build/bin build/*/src* build/*/modules build/mutants results
 
 -include mk/vm.mk

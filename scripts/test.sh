@@ -1,0 +1,88 @@
+#!/bin/sh
+# `make test`: install what is missing, build, run every test, and end with
+# "N passed, N failed" (", N skipped" when some were). Exit 0 iff none
+# failed. Each step's TAP is kept under results/test/.
+#
+#   host:  unit tests of user-space code (TAP from each program)
+#   VM:    the kernel selftests, on Debian's 6.1 and 6.12 kernels, each run
+#          also checked for kernel trouble on the console (BUG, WARNING...)
+#   VM:    the recycle mutation test (scripts/mutate-recycle.sh)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+out=$top/results/test
+rm -rf "$out"
+mkdir -p "$out"
+pass=0 fail=0 skip=0
+
+# count(tapfile): add its ok / not ok / skip lines to the totals
+count() {
+	p=$(grep -Ec '^ok [0-9]+' "$1" | tr -d ' ')
+	s=$(grep -Ec '^ok [0-9]+.*# SKIP' "$1" | tr -d ' ')
+	f=$(grep -Ec '^not ok [0-9]+' "$1" | tr -d ' ')
+	pass=$((pass + p - s))
+	skip=$((skip + s))
+	fail=$((fail + f))
+	grep -E '^not ok' "$1" | sed "s|^|  FAIL $(basename "$1" .tap): |"
+}
+# verdict(name, ok?): one test of our own
+verdict() {
+	if [ "$2" = 0 ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "  FAIL $1"
+	fi
+}
+summary() {
+	line="$pass passed, $fail failed"
+	[ "$skip" -gt 0 ] && line="$line, $skip skipped"
+	echo "$line"
+	[ "$fail" -eq 0 ]
+	exit $?
+}
+
+echo "== setup"
+if ! scripts/setup.sh; then
+	verdict "setup (scripts/setup.sh)" 1
+	summary
+fi
+
+echo "== build"
+build_ok=0
+make -s userbins >"$out/build.log" 2>&1 || build_ok=1
+for k in 6.1 6.12; do
+	make -s modules KERNEL=$k >>"$out/build.log" 2>&1 || build_ok=1
+done
+verdict "build (see results/test/build.log)" $build_ok
+[ $build_ok -eq 0 ] || { tail -30 "$out/build.log"; summary; }
+
+echo "== host unit tests"
+for t in build/host-tests/*; do
+	[ -x "$t" ] || continue
+	"$t" >"$out/host-$(basename "$t").tap" 2>&1
+	count "$out/host-$(basename "$t").tap"
+done
+
+for k in 6.1 6.12; do
+	echo "== selftests in the VM, kernel $k"
+	res=$out/vm-$k
+	scripts/vm.sh --kernel $k --results "$res" -- wirecap-selftests \
+		>"$out/vm-$k.log" 2>&1
+	rc=$?
+	for tap in "$res"/*.tap; do
+		[ -f "$tap" ] && count "$tap"
+	done
+	# the run itself: booted, finished, console clean
+	case $rc in
+	124) verdict "kernel $k: VM run timed out" 1 ;;
+	125) verdict "kernel $k: kernel trouble on the console" 1 ;;
+	*) verdict "kernel $k: VM run" 0 ;;
+	esac
+done
+
+echo "== recycle mutation test, kernel 6.1"
+scripts/mutate-recycle.sh 6.1 >"$out/mutate-recycle.tap" 2>&1
+count "$out/mutate-recycle.tap"
+
+summary
