@@ -20,7 +20,7 @@ STATIC := -static
 BIN := build/bin
 GLUE_SRC := liburing-glue/wirecap_uring.c
 SELFTESTS := $(patsubst selftests/%.c,%,$(filter-out selftests/wctest.c,$(wildcard selftests/*.c)))
-TOOLS := wirecap-softnic-replay
+TOOLS := wirecap-softnic-replay wirecap-bench-softnic
 
 .PHONY: all setup modules userbins test vm clean
 
@@ -42,6 +42,11 @@ $(BIN)/wctest-%: selftests/%.c selftests/wctest.c selftests/wctest.h $(GLUE_SRC)
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(STATIC) -o $@ $< \
 		selftests/wctest.c $(GLUE_SRC) -luring -lpthread
 
+$(BIN)/wirecap-bench-softnic: bench/softnic_rate.c selftests/wctest.c $(GLUE_SRC)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(STATIC) -o $@ $< \
+		selftests/wctest.c $(GLUE_SRC) -luring -lpthread
+
 $(BIN)/wirecap-softnic-replay: tools/softnic_replay.c uapi/linux/wirecap_softnic.h
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -o $@ $< -lpcap
@@ -56,4 +61,5 @@ test:
 clean:
 	rm -rf build/bin build/*/src* build/*/modules build/mutants results
 
+VM_DEPS := modules userbins
 -include mk/vm.mk
