@@ -32,7 +32,9 @@
  *    i.e. in that same RX context: the driver needs no lock against its
  *    own RX path to touch its ring there.
  *  - Cells are reported back by the id given in struct wirecap_cell, in any
- *    order; each posted cell is reported at most once.
+ *    order; each posted cell is reported at most once. The struct
+ *    wirecap_cell passed to ->post_cells() stays where it is until
+ *    ->queue_stop() returns, so a driver may use its address as its token.
  *  - After ->queue_stop() returns the NIC writes no cell and makes no more
  *    wirecap_rx_*() call for that queue.
  *  - Transmit (zero-copy forwarding of cells) is a later addition.

@@ -127,4 +127,40 @@ static inline void wc_hrtimer_setup(struct hrtimer *t,
 #endif
 }
 
+/*
+ * virtio (wirecap_virtio.ko). Only that driver includes <linux/virtio*.h>,
+ * so these wrappers are macros that expand where it uses them.
+ */
+#ifdef WC_HAVE_VQ_RESIZE_DONE
+#define wc_virtqueue_resize(vq, num, recycle) \
+	virtqueue_resize(vq, num, recycle, NULL)
+#else
+#define wc_virtqueue_resize(vq, num, recycle) \
+	virtqueue_resize(vq, num, recycle)
+#endif
+
+/* find_vqs from parallel name/callback arrays (6.11 made them a struct) */
+#ifdef WC_HAVE_VQ_INFO
+#define wc_virtio_find_vqs(vdev, n, vqs, callbacks, names)		\
+({									\
+	struct virtqueue_info *__info;					\
+	unsigned int __i;						\
+	int __ret = -ENOMEM;						\
+									\
+	__info = kcalloc(n, sizeof(*__info), GFP_KERNEL);		\
+	if (__info) {							\
+		for (__i = 0; __i < (n); __i++) {			\
+			__info[__i].name = (names)[__i];		\
+			__info[__i].callback = (callbacks)[__i];	\
+		}							\
+		__ret = virtio_find_vqs(vdev, n, vqs, __info, NULL);	\
+		kfree(__info);						\
+	}								\
+	__ret;								\
+})
+#else
+#define wc_virtio_find_vqs(vdev, n, vqs, callbacks, names) \
+	virtio_find_vqs(vdev, n, vqs, callbacks, names, NULL)
+#endif
+
 #endif /* _WIRECAP_COMPAT_H */

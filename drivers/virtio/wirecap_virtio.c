@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wirecap_virtio.ko: a WireCAP capture driver for virtio-net devices.
+ *
+ * A standalone virtio_driver for VIRTIO_ID_NET (it does not patch
+ * virtio_net). It negotiates multi-queue and RSS, programs the Toeplitz key
+ * and indirection table itself through the control queue, turns on
+ * promiscuous mode, and registers a netdev for the name, the MAC, up/down
+ * and the standard counters. Every receive queue is a WireCAP queue: while
+ * a pool is attached its RX virtqueue holds one descriptor per cell (the
+ * virtio header at the start of the cell, the frame after it: frame_offset
+ * is the header length); while none is, the virtqueue is empty and the
+ * device keeps that queue's packets (in QEMU: they wait in, and overflow,
+ * the host tap). The device is capture-only: nothing goes to the network
+ * stack, and transmit is a later addition.
+ *
+ * Deliberately not negotiated: mergeable buffers, guest checksum and GSO
+ * offloads, so every packet arrives whole, as on the wire, in one cell.
+ * Used buffers are not assumed to come back in order: each carries its
+ * cell as the token.
+ *
+ * Needs VIRTIO_F_RING_RESET (QEMU >= 7.2, queue_reset=on by default): a
+ * queue leaving capture mode takes its cells back with a queue reset.
+ *
+ * Binding: it takes virtio-net devices when virtio_net is not loaded, or
+ * after an unbind from virtio_net (see docs/virtio.md).
+ */
+#include <linux/etherdevice.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/virtio.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+
+#include "wirecap_nic.h"
+#include "compat.h"
+
+#define WCV_RSS_KEY_LEN		40
+#define WCV_RSS_TABLE_LEN	128
+#define WCV_BATCH		64
+
+/* Hash types QEMU and NICs agree on: addresses, plus TCP/UDP ports. */
+#define WCV_HASH_TYPES	(VIRTIO_NET_RSS_HASH_TYPE_IPv4 |		\
+			 VIRTIO_NET_RSS_HASH_TYPE_TCPv4 |		\
+			 VIRTIO_NET_RSS_HASH_TYPE_UDPv4 |		\
+			 VIRTIO_NET_RSS_HASH_TYPE_IPv6 |		\
+			 VIRTIO_NET_RSS_HASH_TYPE_TCPv6 |		\
+			 VIRTIO_NET_RSS_HASH_TYPE_UDPv6)
+
+static const u8 wcv_default_key[WCV_RSS_KEY_LEN] = {
+	/* the key of Microsoft's RSS verification suite */
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
+	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+struct wcv;
+
+struct wcv_rxq {
+	struct wcv *vi;
+	struct virtqueue *vq;
+	struct napi_struct napi;
+	struct wirecap_queue *wq;
+	/*
+	 * NAPI owns the virtqueue. queue_start/stop change capturing with
+	 * NAPI disabled; refill_kick sets want_refill from any context.
+	 */
+	bool capturing;
+	bool want_refill;
+	char name[16];
+	struct u64_stats_sync syncp;
+	u64_stats_t packets;
+	u64_stats_t bytes;
+};
+
+struct wcv {
+	struct virtio_device *vdev;
+	struct net_device *netdev;
+	struct virtqueue *cvq;
+	struct mutex ctrl_lock;		/* the control virtqueue */
+	u32 pairs;
+	u32 hdr_len;			/* virtio header before each frame */
+	u32 ring_size;
+	bool has_hash;
+	struct wirecap_nic *wc;
+	u8 rss_key[WCV_RSS_KEY_LEN];
+	u16 rss_table[WCV_RSS_TABLE_LEN];
+	struct wcv_rxq *rxq;
+};
+
+/* --- control queue --------------------------------------------------- */
+
+static int wcv_ctrl(struct wcv *vi, u8 class, u8 cmd, struct scatterlist *out,
+		    unsigned int nr_out)
+{
+	struct virtio_net_ctrl_hdr *hdr;
+	struct scatterlist *sgs[8], hsg, ssg;
+	unsigned int len, i;
+	u8 *status;
+	int ret;
+
+	if (WARN_ON(nr_out > ARRAY_SIZE(sgs) - 2))
+		return -EINVAL;
+	/* kmalloc: the device reads these by address, not from the stack */
+	hdr = kmalloc(sizeof(*hdr) + 1, GFP_KERNEL);
+	if (!hdr)
+		return -ENOMEM;
+	status = (u8 *)(hdr + 1);
+	hdr->class = class;
+	hdr->cmd = cmd;
+	*status = ~0;
+	sg_init_one(&hsg, hdr, sizeof(*hdr));
+	sg_init_one(&ssg, status, 1);
+	sgs[0] = &hsg;
+	for (i = 0; i < nr_out; i++)
+		sgs[1 + i] = &out[i];
+	sgs[1 + nr_out] = &ssg;
+
+	mutex_lock(&vi->ctrl_lock);
+	ret = virtqueue_add_sgs(vi->cvq, sgs, 1 + nr_out, 1, vi, GFP_KERNEL);
+	if (!ret && !virtqueue_kick(vi->cvq))
+		ret = -EIO;
+	if (!ret) {
+		/* the device answers at once; spin like virtio_net does */
+		while (!virtqueue_get_buf(vi->cvq, &len) &&
+		       !virtqueue_is_broken(vi->cvq))
+			cpu_relax();
+		ret = *status == VIRTIO_NET_OK ? 0 : -EIO;
+	}
+	mutex_unlock(&vi->ctrl_lock);
+	kfree(hdr);
+	return ret;
+}
+
+/* RSS over all pairs: our key, table[i] = i % pairs. */
+static int wcv_set_rss(struct wcv *vi)
+{
+	struct virtio_net_rss_config *head;
+	struct scatterlist sg[4];
+	__le16 *table, *tail;
+	u8 *keylen;
+	u32 i;
+	int ret;
+
+	head = kzalloc(sizeof(*head), GFP_KERNEL);
+	table = kcalloc(WCV_RSS_TABLE_LEN, sizeof(*table), GFP_KERNEL);
+	tail = kzalloc(sizeof(*tail) + 1 + WCV_RSS_KEY_LEN, GFP_KERNEL);
+	if (!head || !table || !tail) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	head->hash_types = cpu_to_le32(WCV_HASH_TYPES);
+	head->indirection_table_mask = cpu_to_le16(WCV_RSS_TABLE_LEN - 1);
+	head->unclassified_queue = 0;
+	for (i = 0; i < WCV_RSS_TABLE_LEN; i++)
+		table[i] = cpu_to_le16(vi->rss_table[i]);
+	*tail = cpu_to_le16(vi->pairs);		/* max_tx_vq */
+	keylen = (u8 *)(tail + 1);
+	*keylen = WCV_RSS_KEY_LEN;
+	memcpy(keylen + 1, vi->rss_key, WCV_RSS_KEY_LEN);
+
+	/* the header up to the table, the table, the rest */
+	sg_init_table(sg, 3);
+	sg_set_buf(&sg[0], head,
+		   offsetof(struct virtio_net_rss_config, indirection_table));
+	sg_set_buf(&sg[1], table, WCV_RSS_TABLE_LEN * sizeof(*table));
+	sg_set_buf(&sg[2], tail, sizeof(*tail) + 1 + WCV_RSS_KEY_LEN);
+	ret = wcv_ctrl(vi, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_RSS_CONFIG,
+		       sg, 3);
+out_free:
+	kfree(tail);
+	kfree(table);
+	kfree(head);
+	return ret;
+}
+
+static int wcv_set_pairs(struct wcv *vi)
+{
+	struct scatterlist sg;
+	__virtio16 *pairs;
+	int ret;
+
+	pairs = kmalloc(sizeof(*pairs), GFP_KERNEL);
+	if (!pairs)
+		return -ENOMEM;
+	*pairs = cpu_to_virtio16(vi->vdev, vi->pairs);
+	sg_init_one(&sg, pairs, sizeof(*pairs));
+	ret = wcv_ctrl(vi, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET,
+		       &sg, 1);
+	kfree(pairs);
+	return ret;
+}
+
+static int wcv_set_promisc(struct wcv *vi, bool on)
+{
+	struct scatterlist sg;
+	u8 *v;
+	int ret;
+
+	if (!virtio_has_feature(vi->vdev, VIRTIO_NET_F_CTRL_RX))
+		return 0;
+	v = kmalloc(1, GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	*v = on;
+	sg_init_one(&sg, v, 1);
+	ret = wcv_ctrl(vi, VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC,
+		       &sg, 1);
+	kfree(v);
+	return ret;
+}
+
+/* --- receive: NAPI ----------------------------------------------------- */
+
+static void wcv_rx_irq(struct virtqueue *vq)
+{
+	struct wcv *vi = vq->vdev->priv;
+	struct wcv_rxq *rq = &vi->rxq[vq->index / 2];
+
+	virtqueue_disable_cb(vq);
+	napi_schedule(&rq->napi);
+}
+
+static void wcv_rx_done(struct wcv_rxq *rq, const struct wirecap_cell *cell,
+			u32 len, struct wirecap_rx_done *d)
+{
+	struct wcv *vi = rq->vi;
+
+	if (len < vi->hdr_len)		/* a device bug: an empty frame */
+		len = vi->hdr_len;
+	d->cell = cell->id;
+	d->len = len;
+	d->hash = 0;
+	d->flags = 0;
+	if (vi->has_hash) {
+		const struct virtio_net_hdr_v1_hash *h = cell->addr;
+
+		if (le16_to_cpu(h->hash_report) != VIRTIO_NET_HASH_REPORT_NONE) {
+			d->hash = le32_to_cpu(h->hash_value);
+			d->flags = WIRECAP_RX_HASH;
+		}
+	}
+}
+
+static int wcv_poll(struct napi_struct *napi, int budget)
+{
+	struct wcv_rxq *rq = container_of(napi, struct wcv_rxq, napi);
+	struct wirecap_rx_done done[WCV_BATCH];
+	int work = 0;
+
+	while (rq->capturing && work < budget) {
+		unsigned int n = 0, bytes = 0;
+		struct wirecap_cell *cell;
+		u32 len;
+
+		while (n < WCV_BATCH && work < budget &&
+		       (cell = virtqueue_get_buf(rq->vq, &len))) {
+			wcv_rx_done(rq, cell, len, &done[n]);
+			bytes += done[n].len - rq->vi->hdr_len;
+			n++;
+			work++;
+		}
+		if (!n)
+			break;
+		u64_stats_update_begin(&rq->syncp);
+		u64_stats_add(&rq->packets, n);
+		u64_stats_add(&rq->bytes, bytes);
+		u64_stats_update_end(&rq->syncp);
+		wirecap_rx_complete(rq->wq, done, n);
+	}
+	if (rq->capturing && READ_ONCE(rq->want_refill)) {
+		WRITE_ONCE(rq->want_refill, false);
+		wirecap_rx_refill(rq->wq);
+	}
+
+	if (work < budget && napi_complete_done(napi, work) &&
+	    !virtqueue_enable_cb(rq->vq))
+		napi_schedule(napi);	/* more arrived meanwhile */
+	return work;
+}
+
+/* --- the WireCAP glue -------------------------------------------------- */
+
+static struct wcv_rxq *rxq_of(struct wirecap_queue *q)
+{
+	struct wcv *vi = wirecap_nic_priv(wirecap_queue_nic(q));
+
+	return &vi->rxq[wirecap_queue_ring(q)];
+}
+
+static int wcv_queue_start(struct wirecap_queue *q)
+{
+	struct wcv_rxq *rq = rxq_of(q);
+
+	/* with NAPI off the virtqueue is ours: post the first cells */
+	napi_disable(&rq->napi);
+	rq->capturing = true;
+	local_bh_disable();
+	wirecap_rx_refill(q);
+	local_bh_enable();
+	napi_enable(&rq->napi);
+	local_bh_disable();
+	napi_schedule(&rq->napi);	/* re-arms the interrupt */
+	local_bh_enable();
+	return 0;
+}
+
+static void wcv_drop_cell(struct virtqueue *vq, void *buf)
+{
+	/* the cell goes away with the pool */
+}
+
+static void wcv_queue_stop(struct wirecap_queue *q)
+{
+	struct wcv_rxq *rq = rxq_of(q);
+	struct wirecap_rx_done done[WCV_BATCH];
+	struct wirecap_cell *cell;
+	unsigned int n;
+	u32 len;
+	int ret;
+
+	napi_disable(&rq->napi);
+	/* report what the device already filled, then take the rest back */
+	local_bh_disable();
+	do {
+		n = 0;
+		while (n < WCV_BATCH &&
+		       (cell = virtqueue_get_buf(rq->vq, &len)))
+			wcv_rx_done(rq, cell, len, &done[n++]);
+		if (n)
+			wirecap_rx_complete(q, done, n);
+	} while (n);
+	local_bh_enable();
+	rq->capturing = false;
+	ret = wc_virtqueue_resize(rq->vq, rq->vi->ring_size, wcv_drop_cell);
+	WARN_ONCE(ret, "wirecap_virtio: queue reset failed: %d\n", ret);
+	napi_enable(&rq->napi);
+}
+
+static void wcv_refill_kick(struct wirecap_queue *q)
+{
+	struct wcv_rxq *rq = rxq_of(q);
+
+	WRITE_ONCE(rq->want_refill, true);
+	napi_schedule(&rq->napi);
+}
+
+/* Called from wirecap_rx_refill(), i.e. inside our NAPI context. */
+static void wcv_post_cells(struct wirecap_queue *q,
+			   const struct wirecap_cell *cells, unsigned int n)
+{
+	struct wcv_rxq *rq = rxq_of(q);
+	struct scatterlist sg;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		/* the cell's descriptor is our token: stable until stop */
+		sg_init_one(&sg, cells[i].addr, cells[i].size);
+		if (WARN_ON_ONCE(virtqueue_add_inbuf(rq->vq, &sg, 1,
+						     (void *)&cells[i],
+						     GFP_ATOMIC)))
+			break;
+	}
+	virtqueue_kick(rq->vq);
+}
+
+static const struct wirecap_nic_ops wcv_wirecap_ops = {
+	.queue_start = wcv_queue_start,
+	.queue_stop = wcv_queue_stop,
+	.refill_kick = wcv_refill_kick,
+	.post_cells = wcv_post_cells,
+};
+
+/* --- the netdev -------------------------------------------------------- */
+
+static netdev_tx_t wcv_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	dev->stats.tx_dropped++;
+	dev_kfree_skb_any(skb);
+	return NETDEV_TX_OK;
+}
+
+static void wcv_get_stats64(struct net_device *dev,
+			    struct rtnl_link_stats64 *s)
+{
+	struct wcv *vi = *(struct wcv **)netdev_priv(dev);
+	u32 i;
+
+	for (i = 0; i < vi->pairs; i++) {
+		struct wcv_rxq *rq = &vi->rxq[i];
+		unsigned int start;
+		u64 p, b;
+
+		do {
+			start = u64_stats_fetch_begin(&rq->syncp);
+			p = u64_stats_read(&rq->packets);
+			b = u64_stats_read(&rq->bytes);
+		} while (u64_stats_fetch_retry(&rq->syncp, start));
+		s->rx_packets += p;
+		s->rx_bytes += b;
+	}
+	s->tx_dropped = dev->stats.tx_dropped;
+}
+
+static int wcv_open(struct net_device *dev)
+{
+	netif_carrier_on(dev);
+	return 0;
+}
+
+static int wcv_stop(struct net_device *dev)
+{
+	netif_carrier_off(dev);
+	return 0;
+}
+
+static const struct net_device_ops wcv_netdev_ops = {
+	.ndo_open = wcv_open,
+	.ndo_stop = wcv_stop,
+	.ndo_start_xmit = wcv_xmit,
+	.ndo_get_stats64 = wcv_get_stats64,
+	.ndo_set_mac_address = eth_mac_addr,
+	.ndo_validate_addr = eth_validate_addr,
+};
+
+/* --- probe / remove ---------------------------------------------------- */
+
+static int wcv_find_vqs(struct wcv *vi)
+{
+	u32 nvqs = 2 * vi->pairs + 1, i;
+	vq_callback_t **callbacks;
+	struct virtqueue **vqs;
+	const char **names;
+	int ret = -ENOMEM;
+
+	vqs = kcalloc(nvqs, sizeof(*vqs), GFP_KERNEL);
+	callbacks = kcalloc(nvqs, sizeof(*callbacks), GFP_KERNEL);
+	names = kcalloc(nvqs, sizeof(*names), GFP_KERNEL);
+	if (!vqs || !callbacks || !names)
+		goto out_free;
+	/* rx(i) = 2i, tx(i) = 2i + 1 (unused), control last */
+	for (i = 0; i < vi->pairs; i++) {
+		snprintf(vi->rxq[i].name, sizeof(vi->rxq[i].name), "rx.%u", i);
+		callbacks[2 * i] = wcv_rx_irq;
+		names[2 * i] = vi->rxq[i].name;
+		names[2 * i + 1] = "tx";
+	}
+	names[nvqs - 1] = "control";
+	ret = wc_virtio_find_vqs(vi->vdev, nvqs, vqs, callbacks, names);
+	if (ret)
+		goto out_free;
+	for (i = 0; i < vi->pairs; i++)
+		vi->rxq[i].vq = vqs[2 * i];
+	vi->cvq = vqs[nvqs - 1];
+out_free:
+	kfree(names);
+	kfree(callbacks);
+	kfree(vqs);
+	return ret;
+}
+
+static int wcv_probe(struct virtio_device *vdev)
+{
+	struct wirecap_nic_config cfg = {};
+	struct net_device *netdev;
+	u8 mac[ETH_ALEN];
+	struct wcv *vi;
+	u32 i, pairs;
+	int ret;
+
+	if (!virtio_has_feature(vdev, VIRTIO_F_VERSION_1) ||
+	    !virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_VQ) ||
+	    !virtio_has_feature(vdev, VIRTIO_F_RING_RESET)) {
+		dev_err(&vdev->dev,
+			"wirecap_virtio needs VERSION_1, CTRL_VQ and RING_RESET\n");
+		return -ENODEV;
+	}
+	pairs = 1;
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_MQ) ||
+	    virtio_has_feature(vdev, VIRTIO_NET_F_RSS))
+		pairs = virtio_cread16(vdev, offsetof(struct virtio_net_config,
+						      max_virtqueue_pairs));
+	if (!pairs || pairs > 64)
+		return -EINVAL;
+
+	netdev = alloc_etherdev_mqs(sizeof(vi), 1, pairs);
+	if (!netdev)
+		return -ENOMEM;
+	vi = kzalloc(sizeof(*vi), GFP_KERNEL);
+	if (!vi) {
+		ret = -ENOMEM;
+		goto err_free_netdev;
+	}
+	*(struct wcv **)netdev_priv(netdev) = vi;
+	vi->vdev = vdev;
+	vi->netdev = netdev;
+	vi->pairs = pairs;
+	mutex_init(&vi->ctrl_lock);
+	vi->has_hash = virtio_has_feature(vdev, VIRTIO_NET_F_HASH_REPORT);
+	vi->hdr_len = vi->has_hash ? sizeof(struct virtio_net_hdr_v1_hash) :
+				     sizeof(struct virtio_net_hdr_mrg_rxbuf);
+	memcpy(vi->rss_key, wcv_default_key, sizeof(vi->rss_key));
+	for (i = 0; i < WCV_RSS_TABLE_LEN; i++)
+		vi->rss_table[i] = i % pairs;
+	vi->rxq = kcalloc(pairs, sizeof(*vi->rxq), GFP_KERNEL);
+	if (!vi->rxq) {
+		ret = -ENOMEM;
+		goto err_free_vi;
+	}
+	vdev->priv = vi;
+
+	SET_NETDEV_DEV(netdev, &vdev->dev);
+	netdev->netdev_ops = &wcv_netdev_ops;
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_MAC)) {
+		virtio_cread_bytes(vdev, offsetof(struct virtio_net_config, mac),
+				   mac, ETH_ALEN);
+		eth_hw_addr_set(netdev, mac);
+	} else {
+		eth_hw_addr_random(netdev);
+	}
+
+	ret = wcv_find_vqs(vi);
+	if (ret)
+		goto err_free_rxq;
+	vi->ring_size = virtqueue_get_vring_size(vi->rxq[0].vq);
+	for (i = 0; i < pairs; i++) {
+		struct wcv_rxq *rq = &vi->rxq[i];
+
+		rq->vi = vi;
+		u64_stats_init(&rq->syncp);
+		netif_napi_add(netdev, &rq->napi, wcv_poll);
+	}
+	virtio_device_ready(vdev);
+
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_RSS))
+		ret = wcv_set_rss(vi);
+	else if (pairs > 1)
+		ret = wcv_set_pairs(vi);
+	if (!ret)
+		ret = wcv_set_promisc(vi, true);
+	if (ret) {
+		dev_err(&vdev->dev, "control queue setup failed: %d\n", ret);
+		goto err_reset;
+	}
+
+	ret = register_netdev(netdev);
+	if (ret)
+		goto err_reset;
+	for (i = 0; i < pairs; i++)
+		napi_enable(&vi->rxq[i].napi);
+
+	cfg.ops = &wcv_wirecap_ops;
+	cfg.netdev = netdev;
+	cfg.priv = vi;
+	cfg.nr_rings = pairs;
+	cfg.ring_size = vi->ring_size;
+	cfg.frame_offset = vi->hdr_len;
+	cfg.features = vi->has_hash ? WIRECAP_F_RSS_HASH : 0;
+	cfg.numa_node = dev_to_node(vdev->dev.parent);
+	vi->wc = wirecap_nic_register(&cfg);
+	if (IS_ERR(vi->wc)) {
+		ret = PTR_ERR(vi->wc);
+		goto err_unregister_netdev;
+	}
+	for (i = 0; i < pairs; i++)
+		vi->rxq[i].wq = wirecap_nic_queue(vi->wc, i);
+	netif_carrier_on(netdev);
+	dev_info(&vdev->dev, "%s: %u queues of %u cells, RSS %s, hash %s\n",
+		 netdev->name, pairs, vi->ring_size,
+		 virtio_has_feature(vdev, VIRTIO_NET_F_RSS) ? "on" : "off",
+		 vi->has_hash ? "reported" : "not reported");
+	return 0;
+
+err_unregister_netdev:
+	for (i = 0; i < pairs; i++)
+		napi_disable(&vi->rxq[i].napi);
+	unregister_netdev(netdev);
+err_reset:
+	virtio_reset_device(vdev);
+	for (i = 0; i < pairs; i++)
+		netif_napi_del(&vi->rxq[i].napi);
+	vdev->config->del_vqs(vdev);
+err_free_rxq:
+	kfree(vi->rxq);
+err_free_vi:
+	kfree(vi);
+err_free_netdev:
+	free_netdev(netdev);
+	return ret;
+}
+
+static void wcv_remove(struct virtio_device *vdev)
+{
+	struct wcv *vi = vdev->priv;
+	u32 i;
+
+	/* stops capture on every queue: cells come back by queue reset */
+	wirecap_nic_unregister(vi->wc);
+	for (i = 0; i < vi->pairs; i++)
+		napi_disable(&vi->rxq[i].napi);
+	unregister_netdev(vi->netdev);
+	virtio_reset_device(vdev);
+	for (i = 0; i < vi->pairs; i++)
+		netif_napi_del(&vi->rxq[i].napi);
+	vdev->config->del_vqs(vdev);
+	free_netdev(vi->netdev);
+	kfree(vi->rxq);
+	kfree(vi);
+}
+
+static unsigned int wcv_features[] = {
+	VIRTIO_NET_F_MAC, VIRTIO_NET_F_STATUS, VIRTIO_NET_F_CTRL_VQ,
+	VIRTIO_NET_F_CTRL_RX, VIRTIO_NET_F_MQ, VIRTIO_NET_F_RSS,
+	VIRTIO_NET_F_HASH_REPORT,
+};
+
+static const struct virtio_device_id wcv_id_table[] = {
+	{ VIRTIO_ID_NET, VIRTIO_DEV_ANY_ID },
+	{ 0 },
+};
+MODULE_DEVICE_TABLE(virtio, wcv_id_table);
+
+static struct virtio_driver wcv_driver = {
+	.driver.name = KBUILD_MODNAME,
+	.driver.owner = THIS_MODULE,
+	.id_table = wcv_id_table,
+	.feature_table = wcv_features,
+	.feature_table_size = ARRAY_SIZE(wcv_features),
+	.probe = wcv_probe,
+	.remove = wcv_remove,
+};
+
+module_virtio_driver(wcv_driver);
+MODULE_DESCRIPTION("WireCAP capture driver for virtio-net devices");
+MODULE_LICENSE("GPL");
