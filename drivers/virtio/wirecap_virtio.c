@@ -337,7 +337,7 @@ static void wcv_queue_stop(struct wirecap_queue *q)
 	} while (n);
 	local_bh_enable();
 	rq->capturing = false;
-	ret = wc_virtqueue_resize(rq->vq, rq->vi->ring_size, wcv_drop_cell);
+	ret = wc_virtqueue_reclaim(rq->vq, rq->vi->ring_size, wcv_drop_cell);
 	WARN_ONCE(ret, "wirecap_virtio: queue reset failed: %d\n", ret);
 	napi_enable(&rq->napi);
 }

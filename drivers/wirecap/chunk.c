@@ -207,8 +207,8 @@ void wirecap_rx_refill(struct wirecap_queue *q)
 		n = 0;
 		spin_lock(&q->lock);
 		p = q->pool;
-		while (p && n < ARRAY_SIZE(batch) && segments_waiting(p) &&
-		       p->nr_free) {
+		while (p && !p->stopping && n < ARRAY_SIZE(batch) &&
+		       segments_waiting(p) && p->nr_free) {
 			struct wirecap_chunk *c;
 			u32 seg = p->waiting[p->wait_head++ % p->nr_segments];
 

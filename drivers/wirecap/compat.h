@@ -131,12 +131,23 @@ static inline void wc_hrtimer_setup(struct hrtimer *t,
  * virtio (wirecap_virtio.ko). Only that driver includes <linux/virtio*.h>,
  * so these wrappers are macros that expand where it uses them.
  */
-#ifdef WC_HAVE_VQ_RESIZE_DONE
-#define wc_virtqueue_resize(vq, num, recycle) \
-	virtqueue_resize(vq, num, recycle, NULL)
+/*
+ * Reset one virtqueue, handing every posted buffer to @recycle. 6.8 added
+ * virtqueue_reset(); before it, virtqueue_resize() resets the queue, but
+ * only when the size changes, so 6.1 resizes down and back up.
+ */
+#if defined(WC_HAVE_VQ_RESET)
+#define wc_virtqueue_reclaim(vq, num, recycle) \
+	virtqueue_reset(vq, recycle, NULL)
 #else
-#define wc_virtqueue_resize(vq, num, recycle) \
-	virtqueue_resize(vq, num, recycle)
+#define wc_virtqueue_reclaim(vq, num, recycle)				\
+({									\
+	int __ret = virtqueue_resize(vq, (num) / 2, recycle);		\
+									\
+	if (!__ret)							\
+		__ret = virtqueue_resize(vq, num, recycle);		\
+	__ret;								\
+})
 #endif
 
 /* find_vqs from parallel name/callback arrays (6.11 made them a struct) */

@@ -47,4 +47,4 @@ has WC_HAVE_CONST_DEVNODE "$(hdr linux/device/class.h)" 'devnode\)\(const struct
 has WC_HAVE_VM_FLAGS_SET "$(hdr linux/mm.h)" 'static inline void vm_flags_set'
 has WC_HAVE_HRTIMER_SETUP "$(hdr linux/hrtimer.h)" 'void hrtimer_setup\('
 has WC_HAVE_VQ_INFO "$(hdr linux/virtio_config.h)" 'struct virtqueue_info \{'
-has WC_HAVE_VQ_RESIZE_DONE "$(hdr linux/virtio.h)" 'recycle_done'
+has WC_HAVE_VQ_RESET "$(hdr linux/virtio.h)" 'int virtqueue_reset\('
