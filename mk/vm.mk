@@ -3,6 +3,8 @@
 #
 #   make vm CMD='<shell command>' [TRACE=file.pcap] [QUEUES=n]
 #           [SPEED=top|recorded|<mult>] [KERNEL=6.1|6.12]
+#           [NIC=softnic|virtio|virtio-stock] [TXQUEUELEN=n]
+#           [PIN_QEMU=cpus] [PIN_GEN=cpu] [GEN_TIMER=nano|gtod]
 #           [VM_TIMEOUT=secs] [VM_RESULTS=dir] [VM_EXTRA=dir]
 #
 # The recipe fails (make reports "Error N", N being scripts/vm.sh's exit
@@ -23,6 +25,11 @@ KERNEL ?= 6.1
 QUEUES ?=
 SPEED ?=
 TRACE ?=
+NIC ?=
+TXQUEUELEN ?=
+PIN_QEMU ?=
+PIN_GEN ?=
+GEN_TIMER ?=
 VM_TIMEOUT ?=
 VM_RESULTS ?=
 VM_EXTRA ?=
@@ -37,6 +44,11 @@ VM_ARGS = $(strip --kernel '$(KERNEL)' \
 	$(call vm_opt,--queues,$(QUEUES)) \
 	$(call vm_opt,--speed,$(SPEED)) \
 	$(call vm_opt,--trace,$(TRACE)) \
+	$(call vm_opt,--nic,$(NIC)) \
+	$(call vm_opt,--txqueuelen,$(TXQUEUELEN)) \
+	$(call vm_opt,--pin-qemu,$(PIN_QEMU)) \
+	$(call vm_opt,--pin-gen,$(PIN_GEN)) \
+	$(call vm_opt,--gen-timer,$(GEN_TIMER)) \
 	$(call vm_opt,--timeout,$(VM_TIMEOUT)) \
 	$(call vm_opt,--results,$(VM_RESULTS)) \
 	$(call vm_opt,--modules,$(VM_MODULES)) \
@@ -46,7 +58,7 @@ VM_ARGS = $(strip --kernel '$(KERNEL)' \
 .PHONY: vm
 vm: $(VM_DEPS)
 	@if [ -z "$$WIRECAP_VM_CMD" ]; then \
-		echo "usage: make vm CMD='<shell command>' [TRACE=f.pcap] [QUEUES=n] [SPEED=top|recorded|mult] [KERNEL=6.1|6.12]" >&2; \
+		echo "usage: make vm CMD='<shell command>' [TRACE=f.pcap] [QUEUES=n] [SPEED=top|recorded|mult] [KERNEL=6.1|6.12] [NIC=softnic|virtio|virtio-stock] [TXQUEUELEN=n] [PIN_QEMU=cpus] [PIN_GEN=cpu]" >&2; \
 		exit 2; \
 	fi
 	$(VM_MK_TOP)/scripts/vm.sh $(VM_ARGS) -- "$$WIRECAP_VM_CMD"

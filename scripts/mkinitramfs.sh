@@ -2,13 +2,17 @@
 # Build the gzip'd newc initramfs that the WireCAP test VM boots.
 #
 #   scripts/mkinitramfs.sh -k KREL [-K KROOT] [-m MODDIR] [-b BINDIR]
-#                          (-o FILE | -c CACHEDIR)
+#                          [-e KMOD]... (-o FILE | -c CACHEDIR)
 #
 #   -k KREL     guest kernel release, e.g. 6.1.0-56-amd64
 #   -K KROOT    where that kernel was unpacked (default build/kernels/KREL);
 #               its modules are read from KROOT/lib/modules/KREL
 #   -m MODDIR   our built modules (*.ko), put in /lib/modules/KREL/extra
 #   -b BINDIR   our static user binaries, put in /usr/lib/wirecap/bin
+#   -e KMOD     also stage the guest kernel's module KMOD (e.g. virtio_net)
+#               and what it depends on, but do not list it for loading at
+#               boot: its load order goes to /etc/wirecap/kmods.KMOD (only
+#               the modules not already in /etc/wirecap/kmods); repeatable
 #   -o FILE     write the image to FILE
 #   -c CACHEDIR instead keep the image in CACHEDIR, named after a hash of its
 #               content, and print its path; an image with the same content
@@ -23,6 +27,7 @@
 #   /lib/modules/KREL/extra/*.ko  our modules
 #   /etc/wirecap/kmods            absolute paths of the kernel modules, in
 #                                 the order /init must insmod them
+#   /etc/wirecap/kmods.KMOD       the same for each -e KMOD, loaded on demand
 #   /usr/lib/wirecap/bin/...      our binaries
 set -eu
 
@@ -35,13 +40,14 @@ base_mods="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev
 virtio_pci virtio_blk"
 optional_mods="virtio_pci_legacy_dev virtio_pci_modern_dev"
 
-krel="" kroot="" moddir="" bindir="" out="" cache=""
-while getopts k:K:m:b:o:c: opt; do
+krel="" kroot="" moddir="" bindir="" out="" cache="" extra_kmods=""
+while getopts k:K:m:b:e:o:c: opt; do
 	case $opt in
 	k) krel=$OPTARG ;;
 	K) kroot=$OPTARG ;;
 	m) moddir=$OPTARG ;;
 	b) bindir=$OPTARG ;;
+	e) extra_kmods="$extra_kmods $OPTARG" ;;
 	o) out=$OPTARG ;;
 	c) cache=$OPTARG ;;
 	*) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
@@ -117,10 +123,11 @@ for ko in ${moddir:+"$moddir"/*.ko}; do
 	done
 done
 
-# Resolve the wanted names against modules.dep into a load order (each
+# Resolve the wanted names ($1) against modules.dep into a load order (each
 # module after everything it depends on); skip built-in modules; report
 # unknown names as "?name".
-order=$(awk -v want="$want" '
+resolve() {
+	awk -v want="$1" '
 	function norm(p) {
 		sub(/.*\//, "", p); sub(/\.ko(\.xz|\.zst|\.gz)?$/, "", p)
 		gsub(/-/, "_", p); return p
@@ -141,30 +148,48 @@ order=$(awk -v want="$want" '
 		for (i = 2; i <= NF; i++) deps[n] = deps[n] " " norm($i)
 	}
 	END { k = split(want, w, " "); for (i = 1; i <= k; i++) visit(w[i]) }
-' "$kmods/modules.builtin" "$kmods/modules.dep")
+' "$kmods/modules.builtin" "$kmods/modules.dep"
+}
 
-: >"$stage/etc/wirecap/kmods"
-for m in $order; do
-	case $m in
-	\?*)
-		name=${m#?}
-		case " $optional_mods " in
-		*" $name "*) continue ;;
+# stage ORDER LISTFILE [SKIP]: unpack the modules of ORDER (from resolve)
+# into the image and append their guest paths to LISTFILE, leaving out
+# those in SKIP (an earlier ORDER).
+stage_kmods() {
+	skip=" $(echo ${3:-}) "
+	for m in $1; do
+		case $skip in *" $m "*) continue ;; esac
+		case $m in
+		\?*)
+			name=${m#?}
+			case " $optional_mods " in
+			*" $name "*) continue ;;
+			esac
+			die "kernel $krel has no module $name (neither built in nor in modules.dep)"
+			;;
 		esac
-		die "kernel $krel has no module $name (neither built in nor in modules.dep)"
-		;;
-	esac
-	src=$kmods/$m
-	dst=$stage/lib/modules/$krel/$(echo "$m" | sed 's/\.\(xz\|zst\|gz\)$//')
-	mkdir -p "$(dirname "$dst")"
-	# busybox insmod does not read compressed modules: unpack them here.
-	case $m in
-	*.xz) xz -dc "$src" >"$dst" ;;
-	*.zst) zstd -qdc "$src" >"$dst" ;;
-	*.gz) gzip -dc "$src" >"$dst" ;;
-	*) cp "$src" "$dst" ;;
-	esac
-	echo "/lib/modules/$krel/${dst#"$stage/lib/modules/$krel/"}" >>"$stage/etc/wirecap/kmods"
+		src=$kmods/$m
+		dst=$stage/lib/modules/$krel/$(echo "$m" | sed 's/\.\(xz\|zst\|gz\)$//')
+		mkdir -p "$(dirname "$dst")"
+		# busybox insmod does not read compressed modules: unpack them here.
+		case $m in
+		*.xz) xz -dc "$src" >"$dst" ;;
+		*.zst) zstd -qdc "$src" >"$dst" ;;
+		*.gz) gzip -dc "$src" >"$dst" ;;
+		*) cp "$src" "$dst" ;;
+		esac
+		echo "/lib/modules/$krel/${dst#"$stage/lib/modules/$krel/"}" >>"$2"
+	done
+}
+
+order=$(resolve "$want")
+: >"$stage/etc/wirecap/kmods"
+stage_kmods "$order" "$stage/etc/wirecap/kmods"
+# On-demand modules. One that is built into this kernel gets an empty list
+# (nothing to load); one that does not exist at all is an error.
+for x in $extra_kmods; do
+	x=$(modname "$x")
+	: >"$stage/etc/wirecap/kmods.$x"
+	stage_kmods "$(resolve "$x")" "$stage/etc/wirecap/kmods.$x" "$order"
 done
 # Our modules.
 if [ -n "$moddir" ]; then

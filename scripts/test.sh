@@ -6,6 +6,9 @@
 #   host:  unit tests of user-space code (TAP from each program)
 #   VM:    the kernel selftests, on Debian's 6.1 and 6.12 kernels, each run
 #          also checked for kernel trouble on the console (BUG, WARNING...)
+#   VM:    end to end from the virtio-net NIC: real traces replayed by
+#          tcpreplay on the host, checked byte for byte and against an
+#          independent Toeplitz RSS (scripts/e2e-virtio.sh)
 #   VM:    the recycle mutation test (scripts/mutate-recycle.sh)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,7 +53,8 @@ fi
 
 echo "== build"
 build_ok=0
-make -s userbins >"$out/build.log" 2>&1 || build_ok=1
+make -s userbins host-tools host-tests host-tests-tools >"$out/build.log" 2>&1 ||
+	build_ok=1
 for k in 6.1 6.12; do
 	make -s modules KERNEL=$k >>"$out/build.log" 2>&1 || build_ok=1
 done
@@ -80,6 +84,10 @@ for k in 6.1 6.12; do
 	*) verdict "kernel $k: VM run" 0 ;;
 	esac
 done
+
+echo "== end to end from the virtio-net NIC"
+scripts/e2e-virtio.sh 6.1 6.12 >"$out/e2e-virtio.tap" 2>&1
+count "$out/e2e-virtio.tap"
 
 echo "== recycle mutation test, kernel 6.1"
 scripts/mutate-recycle.sh 6.1 >"$out/mutate-recycle.tap" 2>&1

@@ -7,12 +7,24 @@
 #     them; /sys/block/vdX/serial), falling back to probe order = order on
 #     the QEMU command line (input first):
 #       wirecap-in   read-only tar archive: cmd.sh (the command), env
-#                    (QUEUES=, SPEED=, TRACE=0|1), trace.pcap if TRACE=1,
+#                    (QUEUES=, SPEED=, TRACE=0|1, NIC=softnic|virtio|
+#                    virtio-stock), trace.pcap if TRACE=1,
 #                    extra/ (copied to /extra)
 #       wirecap-out  zeroed disk; we write `tar -c -C /results .` onto it
 #   - console on ttyS0: the command's output, the line
 #     "### WIRECAP EXIT <rc>", and kernel messages of level warning or worse
 #   - /results/exit-code holds the command's exit status
+#   - with TRACE=1: once a WireCAP queue is attached (or the command asks by
+#     creating /run/wirecap/start-replay) and the attaching has settled,
+#     the line "### WIRECAP ATTACHED" on the console; or, after 60 s or
+#     when the command ended first, "### WIRECAP NOT ATTACHED". Then the
+#     trace is replayed: by us into the software NIC (NIC=softnic), or by
+#     the host into the tap behind the virtio-net NIC. When the replay has
+#     ended, /run/wirecap/replay-done appears, holding one line
+#     "REPLAY DONE <exit status of the replayer> <packets sent>".
+#   - virtio modes: a second serial port, ttyS1, carries lines from the
+#     host: "REPLAY DONE <rc> <packets>" when its replay has ended.
+#   - /results/guest-nic.txt: "<interface> <driver>" of $WIRECAP_IF
 #
 # PID 1 must never exit (the kernel would panic): every path ends in
 # finish(), which powers the machine off.
@@ -57,6 +69,8 @@ ip link set lo up 2>/dev/null
 # "quiet" keeps the boot silent; from now on let warnings (WARN(), lockups,
 # our pr_warn) reach the console, where vm.sh looks for them.
 dmesg -n 5
+# A task stuck in the kernel for 10 s is reported (and so fails the run).
+echo 10 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
 
 # --- kernel modules -------------------------------------------------------------
 while read -r m; do
@@ -98,7 +112,7 @@ if ! tar -x -f "$indev" -C /in; then
 fi
 [ -d /in/extra ] && mv /in/extra /extra
 
-QUEUES=4 SPEED=top TRACE=0
+QUEUES=4 SPEED=top TRACE=0 NIC=softnic
 # shellcheck source=/dev/null
 [ -f /in/env ] && . /in/env
 if [ ! -f /in/cmd.sh ]; then
@@ -113,35 +127,148 @@ load_ours() {
 	# $1: module file; the rest: parameters
 	insmod "$@" || log "insmod ${1##*/} failed (status $?)"
 }
+# wirecap.ko first; wirecap_softnic.ko makes its NIC only in softnic mode;
+# wirecap_virtio.ko is loaded in virtio mode only (in softnic mode it would
+# pin wirecap.ko, which module_unload expects to be able to unload).
 [ -f "$WIRECAP_MODDIR/wirecap.ko" ] && load_ours "$WIRECAP_MODDIR/wirecap.ko"
 for ko in "$WIRECAP_MODDIR"/*.ko; do
 	[ -f "$ko" ] || continue
 	case ${ko##*/} in
-	wirecap.ko) ;;
-	wirecap_softnic.ko) load_ours "$ko" "nr_queues=$QUEUES" ;;
+	wirecap.ko | wirecap_virtio.ko) ;;
+	wirecap_softnic.ko)
+		if [ "$NIC" = softnic ]; then
+			load_ours "$ko" "nr_queues=$QUEUES"
+		else
+			load_ours "$ko" nr_devices=0
+		fi
+		;;
 	*) load_ours "$ko" ;;
 	esac
 done
 
-# The software NIC's interface: the first directory under its debugfs root.
-WIRECAP_IF=""
-for e in /sys/kernel/debug/wirecap_softnic/*; do
-	[ -d "$e" ] || continue
-	case ${e##*/} in
-	new_device | del_device) continue ;;
-	esac
-	WIRECAP_IF=${e##*/}
-	break
-done
+# The netdev bound to virtio driver $1 (its device/driver link), if any.
+virtio_netdev() {
+	for n in /sys/class/net/*; do
+		d=$(readlink "$n/device/driver" 2>/dev/null) || continue
+		[ "${d##*/}" = "$1" ] && { echo "${n##*/}"; return 0; }
+	done
+	return 1
+}
+
+WIRECAP_IF="" nicdrv=""
+case $NIC in
+softnic)
+	# The software NIC's interface: the first directory under its debugfs root.
+	nicdrv=wirecap_softnic
+	for e in /sys/kernel/debug/wirecap_softnic/*; do
+		[ -d "$e" ] || continue
+		case ${e##*/} in
+		new_device | del_device) continue ;;
+		esac
+		WIRECAP_IF=${e##*/}
+		break
+	done
+	if [ -n "$WIRECAP_IF" ]; then
+		[ -e "/sys/class/net/$WIRECAP_IF" ] ||
+			log "warning: $WIRECAP_IF (from debugfs) is not a network interface"
+	fi
+	;;
+virtio)
+	nicdrv=wirecap_virtio
+	if [ -f "$WIRECAP_MODDIR/wirecap_virtio.ko" ]; then
+		load_ours "$WIRECAP_MODDIR/wirecap_virtio.ko"
+	else
+		log "no wirecap_virtio.ko in the image"
+	fi
+	# Should the kernel have bound virtio_net to the NIC (built in, or
+	# loaded by someone), take each virtio-net device (device id 0x0001)
+	# over: unbind from virtio_net, bind to ours. The virtio bus has no
+	# driver_override; our id_table matches, so a manual bind works.
+	if [ -d /sys/bus/virtio/drivers/wirecap_virtio ]; then
+		for d in /sys/bus/virtio/devices/*; do
+			id=""
+			read -r id <"$d/device" 2>/dev/null
+			[ "$id" = 0x0001 ] || continue
+			drv=$(readlink "$d/driver" 2>/dev/null) || continue
+			[ "${drv##*/}" = virtio_net ] || continue
+			log "${d##*/}: moving from virtio_net to wirecap_virtio"
+			echo "${d##*/}" >/sys/bus/virtio/drivers/virtio_net/unbind ||
+				log "unbinding ${d##*/} from virtio_net failed"
+			echo "${d##*/}" >/sys/bus/virtio/drivers/wirecap_virtio/bind ||
+				log "binding ${d##*/} to wirecap_virtio failed"
+		done
+	fi
+	;;
+virtio-stock)
+	# The peer baseline: the kernel's own virtio_net (with the guest's
+	# network stack behind it), not our driver.
+	nicdrv=virtio_net
+	log "NIC: the STOCK virtio_net driver (not wirecap_virtio)"
+	if [ -f /etc/wirecap/kmods.virtio_net ]; then
+		while read -r m; do
+			insmod "$m" || log "insmod $m failed"
+		done </etc/wirecap/kmods.virtio_net
+	else
+		log "no virtio_net modules in the image"
+	fi
+	;;
+*)
+	log "unknown NIC mode '$NIC'"
+	;;
+esac
+if [ "$NIC" != softnic ]; then
+	# The netdev appears during the driver's probe; allow it 5 s.
+	i=0
+	while [ $i -lt 100 ]; do
+		WIRECAP_IF=$(virtio_netdev "$nicdrv") && break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if [ -n "$WIRECAP_IF" ]; then
+		# A capture port: all frames (QEMU filters by MAC unless promiscuous),
+		# and no IPv6 chatter of our own.
+		echo 1 >"/proc/sys/net/ipv6/conf/$WIRECAP_IF/disable_ipv6" 2>/dev/null
+		ip link set dev "$WIRECAP_IF" promisc on ||
+			log "ip link set $WIRECAP_IF promisc on failed"
+	else
+		log "no network interface driven by $nicdrv"
+	fi
+fi
 if [ -n "$WIRECAP_IF" ]; then
-	[ -e "/sys/class/net/$WIRECAP_IF" ] ||
-		log "warning: $WIRECAP_IF (from debugfs) is not a network interface"
-	ip link set "$WIRECAP_IF" up || log "ip link set $WIRECAP_IF up failed"
+	ip link set dev "$WIRECAP_IF" up || log "ip link set $WIRECAP_IF up failed"
+	log "WIRECAP_IF=$WIRECAP_IF (driver $nicdrv, NIC mode $NIC)"
+	echo "$WIRECAP_IF $nicdrv" >/results/guest-nic.txt
 fi
 
-export WIRECAP_IF WIRECAP_QUEUES=$QUEUES WIRECAP_KERNEL=$krel
+# Replay handshake files (see the top of this file).
+mkdir -p /run/wirecap
+# replay_done RC PACKETS: publish the end of the replay, atomically.
+replay_done() {
+	echo "REPLAY DONE $1 $2" >/run/wirecap/.replay-done.tmp
+	mv /run/wirecap/.replay-done.tmp /run/wirecap/replay-done
+}
+# In virtio modes the host says when its replay has ended, on ttyS1.
+if [ "$NIC" != softnic ] && [ "$TRACE" = 1 ]; then
+	if [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw -echo 2>/dev/null; then
+		(
+			while IFS= read -r line; do
+				case $line in
+				"REPLAY DONE "*)
+					set -- $line
+					replay_done "${3:-255}" "${4:-0}"
+					log "host: $line"
+					;;
+				esac
+			done </dev/ttyS1
+		) &
+	else
+		log "no /dev/ttyS1: the end of the host's replay will not be seen"
+	fi
+fi
+
+export WIRECAP_IF WIRECAP_QUEUES=$QUEUES WIRECAP_KERNEL=$krel WIRECAP_NIC=$NIC
 export WIRECAP_RESULTS=/results
-[ "$TRACE" = 1 ] && export WIRECAP_TRACE=/in/trace.pcap
+[ "$TRACE" = 1 ] && [ -f /in/trace.pcap ] && export WIRECAP_TRACE=/in/trace.pcap
 [ -d /extra ] && export WIRECAP_EXTRA=/extra
 
 # --- the command --------------------------------------------------------------------
@@ -152,15 +279,17 @@ run_cmd() {
 		echo $? >/tmp/.cmd-rc) | tee /results/cmd.log
 }
 
-# Is some WireCAP queue attached (a capture user bound to it)?
-attached() {
-	for f in /sys/class/wirecap/*/attached; do
+# How many WireCAP queues are attached (a capture user bound to them); $1:
+# a glob of /sys/class/wirecap entries.
+nattached() {
+	n=0
+	for f in /sys/class/wirecap/$1/attached; do
 		[ -r "$f" ] || continue
 		v=""
 		read -r v <"$f" 2>/dev/null
-		[ "$v" = 1 ] && return 0
+		[ "$v" = 1 ] && n=$((n + 1))
 	done
-	return 1
+	echo $n
 }
 
 uptime_s() { read -r up _ </proc/uptime; echo "${up%.*}"; }
@@ -168,21 +297,48 @@ uptime_s() { read -r up _ </proc/uptime; echo "${up%.*}"; }
 if [ "$TRACE" = 1 ]; then
 	run_cmd &
 	cmdpid=$!
-	# Wait up to 60 s for a capture to attach, checking every 50 ms; give up
-	# early if the command has already finished.
+	# Wait up to 60 s for a capture to attach (or for the command to ask),
+	# checking every 50 ms; give up early if the command has already
+	# finished.
 	deadline=$(($(uptime_s) + 60))
 	ok=0
 	while [ ! -f /tmp/.cmd-rc ] && [ "$(uptime_s)" -lt "$deadline" ]; do
-		if attached; then
+		if [ -e /run/wirecap/start-replay ]; then
 			ok=1
+			log "the command asked for the replay (/run/wirecap/start-replay)"
+			break
+		fi
+		if [ "$(nattached '*')" -gt 0 ]; then
+			ok=1
+			# A capture attaches its queues one after another: wait until
+			# all of $WIRECAP_IF's are, or none more came for 0.5 s (at
+			# most 3 s).
+			all=$(ls -d /sys/class/wirecap/"$WIRECAP_IF"-q* 2>/dev/null | wc -l)
+			last=-1 still=0 i=0
+			while [ $i -lt 60 ] && [ $still -lt 10 ]; do
+				n=$(nattached "$WIRECAP_IF-q*")
+				[ "$n" -ge "$all" ] && [ "$all" -gt 0 ] && break
+				if [ "$n" = "$last" ]; then still=$((still + 1)); else still=0; fi
+				last=$n
+				sleep 0.05
+				i=$((i + 1))
+			done
+			log "$(nattached "$WIRECAP_IF-q*") of $all queues of ${WIRECAP_IF:-?} attached"
 			break
 		fi
 		sleep 0.05
 	done
+	if [ $ok = 1 ]; then
+		echo "### WIRECAP ATTACHED"
+	else
+		echo "### WIRECAP NOT ATTACHED"
+	fi
 	if [ $ok = 0 ] && [ -f /tmp/.cmd-rc ]; then
 		log "the command ended before any WireCAP queue was attached: trace NOT replayed"
 	elif [ $ok = 0 ]; then
 		log "no WireCAP queue attached within 60 s: trace NOT replayed"
+	elif [ "$NIC" != softnic ]; then
+		log "the host replays the trace into ${WIRECAP_IF:-the NIC} at speed $SPEED"
 	elif [ -z "$WIRECAP_IF" ]; then
 		log "no WireCAP interface (no wirecap_softnic device): trace NOT replayed"
 	else
@@ -193,6 +349,8 @@ if [ "$TRACE" = 1 ]; then
 		read -r rrc </tmp/.replay-rc
 		echo "$rrc" >/results/replay-exit-code
 		log "wirecap-softnic-replay exited with status $rrc"
+		sent=$(sed -n 's/^replayed \([0-9][0-9]*\) packets.*/\1/p' /results/replay.log)
+		replay_done "$rrc" "${sent:-0}"
 	fi
 	wait "$cmdpid"
 else

@@ -5,10 +5,28 @@
 #   scripts/vm.sh [options] -- '<shell command>'
 #
 #   --kernel 6.1|6.12    guest kernel (names from build/kernels.mk)  [6.1]
-#   --queues N           queues of the software NIC (nr_queues=N)    [4]
-#   --trace FILE.pcap    replay FILE into the software NIC once a capture
-#                        has attached (wirecap-softnic-replay)
+#   --nic softnic|virtio|virtio-stock                               [softnic]
+#                        softnic: the software NIC (wirecap_softnic.ko);
+#                        virtio: a QEMU virtio-net NIC driven by
+#                        wirecap_virtio.ko, fed by a tap on the host;
+#                        virtio-stock: the same NIC driven by the kernel's
+#                        own virtio_net (the peer baseline; also used, with
+#                        a warning, for virtio while wirecap_virtio.ko is
+#                        not built)
+#   --queues N           NIC queues (softnic nr_queues=N; virtio queue
+#                        pairs and tap queues)                       [4]
+#   --trace FILE.pcap    replay FILE into the NIC once a capture has
+#                        attached: softnic, in the guest (wirecap-softnic-
+#                        replay); virtio, on the host (tcpreplay into the tap)
 #   --speed top|recorded|MULT   replay speed                         [top]
+#   --txqueuelen N       virtio: the tap's txqueuelen                [1000]
+#   --pin-qemu CPUS      taskset CPU list for QEMU and all its threads
+#                        [virtio: 0; softnic: not pinned]
+#   --pin-gen CPU        virtio: the CPU tcpreplay runs on           [1]
+#   --gen-timer T        virtio: tcpreplay --timer (nano, gtod, select) [nano]
+#                        (recorded/MULT speeds only; here nano sleeps late
+#                        and stretches a trace about 2x, gtod busy-waits on
+#                        the pinned CPU and keeps the pace)
 #   --results DIR        where results go                            [results]
 #   --timeout SECS       kill the guest after SECS seconds           [600]
 #   --modules DIR        our .ko files for that kernel  [build/<krel>/modules]
@@ -19,9 +37,27 @@
 # The command runs under busybox sh in /tmp, with PATH starting with
 # /usr/lib/wirecap/bin and WIRECAP_IF, WIRECAP_QUEUES, WIRECAP_KERNEL,
 # WIRECAP_MODDIR, WIRECAP_RESULTS (=/results), WIRECAP_TRACE, WIRECAP_EXTRA
-# set. Files it writes to /results come back into the results directory,
-# together with console.log (the whole serial console), cmd.log (the
-# command's output), dmesg.txt and exit-code.
+# set, and WIRECAP_NIC (the mode). Files it writes to /results come back
+# into the results directory, together with console.log (the whole serial
+# console), cmd.log (the command's output), dmesg.txt, exit-code,
+# vm-setup.txt (kernel, NIC, queues, tap, pinning) and qemu.log.
+#
+# Replay (with --trace): the guest prints "### WIRECAP ATTACHED" once a
+# WireCAP queue is attached (or the command created /run/wirecap/start-
+# replay; the stock driver has no WireCAP queues), then the trace is
+# replayed; when that has ended, the file /run/wirecap/replay-done appears
+# in the guest, holding "REPLAY DONE <replayer's exit status> <packets
+# sent>". No attach within 60 s: no replay, no file. Results: replay.log,
+# replay-exit-code; with virtio also host-replay.txt (the numbers) and
+# tap-stats.json (`ip -s -j link show` of the tap after the replay; packets
+# the tap could not hand to QEMU are its TX drops). Before signalling the
+# guest, the host waits (up to 15 s, or 2 s without progress) until QEMU
+# has read or the tap has dropped every packet tcpreplay sent; what is
+# left is reported as tap_tx_pending.
+#
+# Virtio: the tap (wctap<pid>, multi_queue) lives in a network namespace of
+# its own (wcns<pid>), where QEMU and tcpreplay run; both are removed on
+# every exit. Needs root.
 #
 # Exit status: the command's, or 125 if the kernel reported trouble (BUG,
 # WARNING, Oops, panic, ...) whatever the command returned, or 124 if the
@@ -40,7 +76,7 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 die() { echo "$prog: $*" >&2; exit 2; }
 
 kernel=6.1 queues=4 trace="" speed=top results="$top/results" timeout=600
-moddir="" bindir="" extra="" cmd=""
+moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 pin_qemu="" pin_gen=1 gen_timer=nano
 while [ $# -gt 0 ]; do
 	opt=$1
 	# Accept both "--opt VALUE" and "--opt=VALUE".
@@ -63,6 +99,11 @@ while [ $# -gt 0 ]; do
 	--modules) moddir=$val ;;
 	--bin) bindir=$val ;;
 	--extra) extra=$val ;;
+	--nic) nic=$val ;;
+	--txqueuelen) txqlen=$val ;;
+	--pin-qemu) pin_qemu=$val ;;
+	--pin-gen) pin_gen=$val ;;
+	--gen-timer) gen_timer=$val ;;
 	*) die "unknown option $opt (see --help)" ;;
 	esac
 done
@@ -75,6 +116,21 @@ done
 	die "--speed: expected top, recorded or a multiplier, got: $speed"
 [ -z "$trace" ] || [ -f "$trace" ] || die "--trace: no such file: $trace"
 [ -z "$extra" ] || [ -d "$extra" ] || die "--extra: no such directory: $extra"
+case $nic in
+softnic | virtio | virtio-stock) ;;
+*) die "--nic: expected softnic, virtio or virtio-stock, got: $nic" ;;
+esac
+[[ $txqlen =~ ^[1-9][0-9]*$ ]] || die "--txqueuelen: not a positive integer: $txqlen"
+[ "$nic" = softnic ] || [ -n "$pin_qemu" ] || pin_qemu=0
+if [ -n "$pin_qemu" ]; then
+	[[ $pin_qemu =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] &&
+		taskset -c "$pin_qemu" true 2>/dev/null ||
+		die "--pin-qemu: not a usable CPU list here: $pin_qemu"
+fi
+[[ $pin_gen =~ ^[0-9]+$ ]] && taskset -c "$pin_gen" true 2>/dev/null ||
+	die "--pin-gen: not a usable CPU here: $pin_gen"
+[[ $gen_timer =~ ^(nano|gtod|select|ioport)$ ]] ||
+	die "--gen-timer: expected nano, gtod, select or ioport, got: $gen_timer"
 
 kmk=$top/build/kernels.mk
 [ -f "$kmk" ] || die "no $kmk; run scripts/setup.sh first"
@@ -101,20 +157,41 @@ fi
 
 qemu=${WIRECAP_VM_QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null || die "$qemu not found (run scripts/setup.sh)"
+
+# The virtio NIC: our driver, or the stock one while ours is not built.
+nic_note=""
+if [ "$nic" = virtio ] && [ ! -f "${moddir:-/nonexistent}/wirecap_virtio.ko" ]; then
+	nic_note="FALLBACK: no wirecap_virtio.ko in ${moddir:-(no module directory)}; using the STOCK virtio_net"
+	echo "$prog: WARNING: --nic virtio: $nic_note (as --nic virtio-stock)" >&2
+	nic=virtio-stock
+fi
+if [ "$nic" != softnic ]; then
+	[ "$(id -u)" = 0 ] || die "--nic $nic needs root (tap, network namespace)"
+	command -v ip >/dev/null || die "ip (iproute2) not found (run scripts/setup.sh)"
+	[ -c /dev/net/tun ] || die "no /dev/net/tun"
+	[ -z "$trace" ] || command -v tcpreplay >/dev/null ||
+		die "tcpreplay not found (run scripts/setup.sh)"
+fi
 out_mb=${WIRECAP_VM_OUT_MB:-256}
 [[ $out_mb =~ ^[1-9][0-9]*$ ]] || die "WIRECAP_VM_OUT_MB: not a positive integer: $out_mb"
 
 mkdir -p "$results"
 results=$(cd "$results" && pwd)
 # Results of an earlier run must not pass for this one's.
-rm -f "$results"/{console.log,cmd.log,dmesg.txt,exit-code,replay.log,replay-exit-code}
+rm -f "$results"/{console.log,cmd.log,dmesg.txt,exit-code,replay.log,replay-exit-code} \
+	"$results"/{vm-setup.txt,qemu.log,host-replay.txt,tap-stats.json,guest-nic.txt}
 
 # --- temporary files, and cleaning up on every exit --------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wirecap-vm.XXXXXX")
-qpid="" tailpid="" trpid=""
+qpid="" tailpid="" trpid="" rppid="" netns="" tap=""
 # shellcheck disable=SC2317  # (called from the EXIT trap)
 cleanup() {
-	# QEMU first (by pid), then the console followers, then the files.
+	# The replayer and QEMU first (by pid), then the console followers,
+	# then the tap and its namespace, then the files.
+	if [ -n "$rppid" ]; then
+		kill -TERM "$rppid" 2>/dev/null || true
+		wait "$rppid" 2>/dev/null || true
+	fi
 	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
 		kill -TERM "$qpid" 2>/dev/null || true
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -128,6 +205,11 @@ cleanup() {
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
+	if [ -n "$netns" ]; then
+		[ -z "$tap" ] || ip -n "$netns" link del dev "$tap" 2>/dev/null || true
+		ip netns del "$netns" 2>/dev/null ||
+			echo "$prog: could not remove network namespace $netns" >&2
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -137,8 +219,13 @@ for sig in HUP:129 INT:130 TERM:143; do
 done
 
 # --- initramfs ------------------------------------------------------------------
+# virtio-stock: the kernel's virtio_net goes into the image too, loaded by
+# /init on demand only.
+xkmods=()
+[ "$nic" != virtio-stock ] || xkmods=(-e virtio_net)
 initrd=$("$top/scripts/mkinitramfs.sh" -k "$krel" -K "$kroot" \
-	${moddir:+-m "$moddir"} ${bindir:+-b "$bindir"} -c "$top/build/vm-cache") ||
+	${moddir:+-m "$moddir"} ${bindir:+-b "$bindir"} "${xkmods[@]}" \
+	-c "$top/build/vm-cache") ||
 	die "building the initramfs failed"
 
 # --- input disk: a tar archive ----------------------------------------------------
@@ -148,6 +235,7 @@ printf '%s\n' "$cmd" >"$tmp/in/cmd.sh"
 	echo "QUEUES=$queues"
 	echo "SPEED=$speed"
 	echo "TRACE=$([ -n "$trace" ] && echo 1 || echo 0)"
+	echo "NIC=$nic"
 } >"$tmp/in/env"
 [ -z "$trace" ] || cp "$trace" "$tmp/in/trace.pcap"
 if [ -n "$extra" ]; then
@@ -183,14 +271,154 @@ qargs=(
 	-drive "if=none,id=wcout,format=raw,file=$(qesc "$tmp/out.img")"
 	-device virtio-blk-pci,drive=wcout,serial=wirecap-out
 )
-# No NIC for now. TODO(virtio path, WIRECAP_VIRTIO=1): create a multiqueue
-# tap and add "-netdev tap,id=n0,ifname=...,script=no,downscript=no,vhost=off,
-# queues=N -device virtio-net-pci,netdev=n0,mq=on,rss=on,disable-legacy=on,
-# vectors=2N+2".
+
+# --- the virtio NIC: a multiqueue tap in a namespace of its own ----------------
+# QEMU (and tcpreplay) run in the namespace. ttyS1, a pipe chardev, tells
+# the guest when the host's replay has ended: we write into ctl.in, the
+# guest's output on that port goes to ctl.out.
+launch=()
+if [ "$nic" != softnic ]; then
+	# Namespaces of earlier runs killed with SIGKILL: their vm.sh is gone
+	# and nothing runs in them any more.
+	for n in $(ip netns list 2>/dev/null | sed -n 's/^\(wcns[0-9][0-9]*\)\( .*\)\{0,1\}$/\1/p'); do
+		[ -d "/proc/${n#wcns}" ] && continue
+		[ -z "$(ip netns pids "$n" 2>/dev/null)" ] || continue
+		ip netns del "$n" 2>/dev/null && echo "$prog: removed stale network namespace $n" >&2
+	done
+	netns=wcns$$ tap=wctap$$
+	ip netns add "$netns" || { netns=""; die "cannot create network namespace wcns$$"; }
+	ip -n "$netns" tuntap add dev "$tap" mode tap multi_queue ||
+		die "cannot create tap $tap (ip tuntap add ... multi_queue)"
+	# Only the replayed frames may reach the guest: no IPv6 chatter from
+	# the host side of the tap.
+	ip netns exec "$netns" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$tap/disable_ipv6" 2>/dev/null ||
+		echo "$prog: note: could not disable IPv6 on $tap" >&2
+	ip -n "$netns" link set dev "$tap" txqueuelen "$txqlen" up ||
+		die "cannot set up $tap (txqueuelen $txqlen)"
+	launch=(ip netns exec "$netns")
+	mkfifo "$tmp/ctl.in"
+	: >"$tmp/ctl.out"
+	# shellcheck disable=SC2054
+	qargs+=(
+		-chardev "pipe,id=ctl,path=$(qesc "$tmp/ctl")" -serial chardev:ctl
+		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=off,queues=$queues"
+		-device "virtio-net-pci,netdev=n0,mq=on,rss=on,hash=on,disable-legacy=on,vectors=$((2 * queues + 2)),rx_queue_size=1024,mac=52:54:00:12:34:56"
+	)
+fi
+[ -z "$pin_qemu" ] || launch+=(taskset -c "$pin_qemu")
+
+# --- what this run is -----------------------------------------------------------
+setup=$results/vm-setup.txt
+{
+	echo "kernel:        $krel (--kernel $kernel)"
+	case $nic in
+	softnic) echo "nic:           softnic (wirecap_softnic.ko)" ;;
+	virtio) echo "nic:           virtio (wirecap_virtio.ko on QEMU virtio-net-pci)" ;;
+	virtio-stock) echo "nic:           virtio-stock (the kernel's virtio_net on QEMU virtio-net-pci)" ;;
+	esac
+	[ -z "$nic_note" ] || echo "nic note:      $nic_note"
+	echo "queues:        $queues"
+	echo "qemu:          $("$qemu" --version | head -1); TCG, 2 vCPUs, 1536 MiB"
+	echo "qemu cpus:     ${pin_qemu:-not pinned}"
+	if [ "$nic" != softnic ]; then
+		echo "tap:           $tap in network namespace $netns, multi_queue, $queues queues, txqueuelen $txqlen"
+		echo "virtio-net:    mq=on,rss=on,hash=on,disable-legacy=on,vectors=$((2 * queues + 2)),rx_queue_size=1024,vhost=off"
+	fi
+	if [ -z "$trace" ]; then
+		echo "replay:        none"
+	elif [ "$nic" = softnic ]; then
+		echo "replay:        in the guest, wirecap-softnic-replay, speed $speed"
+	else
+		echo "replay:        on the host, tcpreplay into $tap, speed $speed, timer $gen_timer, on cpu $pin_gen"
+	fi
+	[ -z "$trace" ] || echo "trace:         $trace ($(stat -c %s "$trace") bytes)"
+} >"$setup"
+
+# --- the host's replay (virtio) ---------------------------------------------------
+# States: none (no host replay), wait (for the guest's marker), run, done.
+rstate=none
+[ "$nic" = softnic ] || [ -z "$trace" ] || rstate=wait
+tap_tx() {	# "packets dropped" of the tap's TX side
+	ip -n "$netns" -s -j link show dev "$tap" 2>/dev/null |
+		sed -n 's/.*"tx":{[^}]*"packets":\([0-9]*\)[^}]*"dropped":\([0-9]*\).*/\1 \2/p' || true
+}
+start_replay() {
+	local rate=()
+	case $speed in
+	top) rate=(--topspeed) ;;
+	recorded) ;;
+	*) rate=("--multiplier=$speed") ;;
+	esac
+	# QEMU was started pinned; make sure of every thread, and record them.
+	if [ -n "$pin_qemu" ]; then
+		taskset -a -p -c "$pin_qemu" "$qpid" >/dev/null 2>&1 || true
+		echo "qemu threads:  $(ls /proc/"$qpid"/task | wc -l), allowed CPUs: $(for t in /proc/"$qpid"/task/*; do taskset -c -p "${t##*/}" 2>/dev/null | sed 's/.*: //'; done | sort -u | tr '\n' ' ')" >>"$setup"
+	fi
+	echo "$prog: the guest attached; replaying $trace into $tap (tcpreplay, speed $speed, cpu $pin_gen)" >&2
+	rstart=$(date +%s.%N)
+	ip netns exec "$netns" taskset -c "$pin_gen" \
+		tcpreplay --timer="$gen_timer" --preload-pcap -i "$tap" "${rate[@]}" "$trace" \
+		</dev/null >"$results/replay.log" 2>&1 &
+	rppid=$!
+}
+finish_replay() {	# $1: how it ended (text), when not by itself
+	local rrc=0 sent tx0 tx i=0 still=0
+	wait "$rppid" || rrc=$?
+	rppid=""
+	relapsed=$(awk -v s="$rstart" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f", e - s }')
+	echo "$rrc" >"$results/replay-exit-code"
+	sent=$(sed -n 's/^[[:space:]]*Successful packets:[[:space:]]*\([0-9]*\).*/\1/p' "$results/replay.log")
+	sent=${sent:-0}
+	# Let the tap drain into QEMU: every packet tcpreplay handed over ends
+	# up read by QEMU (TX packets) or dropped (TX dropped). Up to 15 s, and
+	# not longer than 2 s without progress.
+	tx0=$(tap_tx)
+	while [ $i -lt 150 ] && [ $still -lt 20 ]; do
+		tx=$(tap_tx)
+		[ -n "$tx" ] || break
+		[ $((${tx% *} + ${tx#* })) -ge "$sent" ] && break
+		if [ "$tx" = "$tx0" ]; then still=$((still + 1)); else still=0; fi
+		tx0=$tx
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ip -n "$netns" -s -j link show dev "$tap" >"$results/tap-stats.json" 2>/dev/null || true
+	tx=$(tap_tx)
+	[ -n "$tx" ] || tx="? ?"
+	# Still in the tap (neither read by QEMU nor dropped) when we looked.
+	pending=?
+	[ "$tx" = "? ?" ] || pending=$((sent - ${tx% *} - ${tx#* }))
+	[ "$pending" = ? ] || [ "$pending" -ge 0 ] || pending=0
+	{
+		echo "tap=$tap"
+		echo "txqueuelen=$txqlen"
+		echo "speed=$speed"
+		echo "timer=$gen_timer"
+		echo "pin_gen=$pin_gen"
+		echo "pin_qemu=$pin_qemu"
+		echo "tcpreplay_exit=$rrc"
+		echo "ended=${1:-normally}"
+		echo "packets_sent=$sent"
+		for k in "Failed packets" "Truncated packets" "Retried packets (ENOBUFS)" "Retried packets (EAGAIN)"; do
+			v=$(sed -n "s/^[[:space:]]*$k:[[:space:]]*//p" "$results/replay.log" | head -1)
+			kk=$(echo "$k" | tr 'A-Z' 'a-z' | tr -c 'a-z\n' '_' | sed 's/__*/_/g; s/_$//')
+			echo "${kk#packets_}=${v:-}"
+		done
+		sed -n 's/^Actual: .* sent in \([0-9.]*\) seconds.*/replay_seconds=\1/p; s/^Rated: .*, \([0-9.]*\) pps.*/rate_pps=\1/p' "$results/replay.log"
+		echo "tap_tx_packets=${tx% *}"
+		echo "tap_tx_dropped=${tx#* }"
+		echo "tap_tx_pending=$pending"
+		echo "wall_seconds=$relapsed"
+	} >"$tmp/host-replay.txt"
+	mv "$tmp/host-replay.txt" "$results/host-replay.txt"
+	# Tell the guest (O_RDWR: never blocks, even if QEMU is gone).
+	printf 'REPLAY DONE %s %s\n' "$rrc" "$sent" 1<>"$tmp/ctl.in"
+	echo "$prog: replay ended (${1:-exit $rrc}): tcpreplay sent $sent packets; tap TX ${tx% *} packets, ${tx#* } dropped, $pending still queued (txqueuelen $txqlen)" >&2
+}
 
 : >"$console"
 start=$(date +%s.%N)
-"$qemu" "${qargs[@]}" </dev/null >"$tmp/qemu.log" 2>&1 &
+"${launch[@]}" "$qemu" "${qargs[@]}" </dev/null >"$tmp/qemu.log" 2>&1 &
 qpid=$!
 
 # Show the console as it is written, without the serial line's CRs.
@@ -204,6 +432,23 @@ tailpid=$!
 timed_out=0
 deadline=$(($(date +%s) + timeout))
 while kill -0 "$qpid" 2>/dev/null; do
+	case $rstate in
+	wait)
+		if grep -aq '### WIRECAP ATTACHED' "$console"; then
+			start_replay
+			rstate=run
+		elif grep -aq '### WIRECAP NOT ATTACHED' "$console"; then
+			echo "$prog: the guest never attached a queue: trace NOT replayed" >&2
+			rstate=done
+		fi
+		;;
+	run)
+		if ! kill -0 "$rppid" 2>/dev/null; then
+			finish_replay
+			rstate=done
+		fi
+		;;
+	esac
 	if [ "$(date +%s)" -ge "$deadline" ]; then
 		timed_out=1
 		kill -TERM "$qpid" 2>/dev/null || true
@@ -229,6 +474,25 @@ if [ "$timed_out" = 0 ] && [ "$qrc" != 0 ]; then
 	echo "$prog: QEMU exited with status $qrc:" >&2
 	cat "$tmp/qemu.log" >&2
 fi
+cp "$tmp/qemu.log" "$results/qemu.log"
+case $rstate in
+wait) echo "$prog: the guest never attached a queue: trace NOT replayed" >&2 ;;
+run)
+	# The guest ended (or was killed) during the replay. SIGINT makes
+	# tcpreplay stop and still print its counts.
+	kill -INT "$rppid" 2>/dev/null || true
+	for _ in $(seq 30); do
+		kill -0 "$rppid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$rppid" 2>/dev/null || true
+	if [ "$timed_out" = 1 ]; then
+		finish_replay "interrupted: the guest was killed at the timeout"
+	else
+		finish_replay "interrupted: the guest ended first"
+	fi
+	;;
+esac
 
 # --- results ------------------------------------------------------------------------
 mkdir "$tmp/out"
@@ -237,6 +501,12 @@ if ! tar -x -f "$tmp/out.img" -C "$tmp/out" --no-same-owner 2>"$tmp/tar.err"; th
 	cat "$tmp/tar.err" >&2
 fi
 cp -R "$tmp/out/." "$results/"
+if [ -f "$results/guest-nic.txt" ]; then
+	read -r gif gdrv _ <"$results/guest-nic.txt" || true
+	echo "guest nic:     ${gif:-?} (driver ${gdrv:-?})" >>"$setup"
+else
+	echo "guest nic:     none found" >>"$setup"
+fi
 
 # Kernel trouble. Kernel lines carry a "[  12.345678]" time stamp; requiring it
 # keeps the command's own output (also on the console) from matching.

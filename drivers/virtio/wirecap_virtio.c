@@ -350,11 +350,20 @@ static void wcv_refill_kick(struct wirecap_queue *q)
 	napi_schedule(&rq->napi);
 }
 
-/* Called from wirecap_rx_refill(), i.e. inside our NAPI context. */
+/*
+ * Called from wirecap_rx_refill(), i.e. inside our NAPI context.
+ *
+ * With RSS, QEMU reads a packet from tap queue i and steers it to RX queue
+ * j; when j has no buffer it parks the packet on queue i and stops reading
+ * tap queue i until RX queue i (not j) is notified. So buffers on j are
+ * announced to every RX queue. A notify only writes the device's doorbell:
+ * safe without the other queues' NAPI.
+ */
 static void wcv_post_cells(struct wirecap_queue *q,
 			   const struct wirecap_cell *cells, unsigned int n)
 {
 	struct wcv_rxq *rq = rxq_of(q);
+	struct wcv *vi = rq->vi;
 	struct scatterlist sg;
 	unsigned int i;
 
@@ -367,6 +376,9 @@ static void wcv_post_cells(struct wirecap_queue *q,
 			break;
 	}
 	virtqueue_kick(rq->vq);
+	for (i = 0; i < vi->pairs; i++)
+		if (&vi->rxq[i] != rq)
+			virtqueue_notify(vi->rxq[i].vq);
 }
 
 static const struct wirecap_nic_ops wcv_wirecap_ops = {
