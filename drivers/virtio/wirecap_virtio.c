@@ -83,6 +83,12 @@ struct wcv {
 	struct net_device *netdev;
 	struct virtqueue *cvq;
 	struct mutex ctrl_lock;		/* the control virtqueue */
+	/*
+	 * Queue resets go through the device-wide queue_select register:
+	 * two at once would select each other's queue (and one would wait
+	 * forever for a reset that went elsewhere). One at a time.
+	 */
+	struct mutex reset_lock;
 	u32 pairs;
 	u32 hdr_len;			/* virtio header before each frame */
 	u32 ring_size;
@@ -337,7 +343,9 @@ static void wcv_queue_stop(struct wirecap_queue *q)
 	} while (n);
 	local_bh_enable();
 	rq->capturing = false;
+	mutex_lock(&rq->vi->reset_lock);
 	ret = wc_virtqueue_reclaim(rq->vq, rq->vi->ring_size, wcv_drop_cell);
+	mutex_unlock(&rq->vi->reset_lock);
 	WARN_ONCE(ret, "wirecap_virtio: queue reset failed: %d\n", ret);
 	napi_enable(&rq->napi);
 }
@@ -513,6 +521,7 @@ static int wcv_probe(struct virtio_device *vdev)
 	vi->netdev = netdev;
 	vi->pairs = pairs;
 	mutex_init(&vi->ctrl_lock);
+	mutex_init(&vi->reset_lock);
 	vi->has_hash = virtio_has_feature(vdev, VIRTIO_NET_F_HASH_REPORT);
 	vi->hdr_len = vi->has_hash ? sizeof(struct virtio_net_hdr_v1_hash) :
 				     sizeof(struct virtio_net_hdr_mrg_rxbuf);
