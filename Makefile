@@ -19,7 +19,7 @@ STATIC := -static
 
 BIN := build/bin
 GLUE_SRC := liburing-glue/wirecap_uring.c
-SELFTESTS := $(patsubst selftests/%.c,%,$(filter-out selftests/wctest.c,$(wildcard selftests/*.c)))
+SELFTESTS := $(patsubst selftests/%.c,%,$(filter-out selftests/wctest.c selftests/lib_%.c,$(wildcard selftests/*.c)))
 TOOLS := wirecap-softnic-replay wirecap-bench-softnic
 
 .PHONY: all setup modules userbins test vm clean
@@ -59,7 +59,11 @@ test:
 	@scripts/test.sh
 
 clean:
-	rm -rf build/bin build/*/src* build/*/modules build/mutants results
+	rm -rf build/bin build/*/src* build/*/modules build/mutants build/lib build/host-tests build/host results
+
+-include mk/lib.mk
 
 VM_DEPS := modules userbins
 -include mk/vm.mk
+-include mk/run.mk
+-include mk/hosttools.mk

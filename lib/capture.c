@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The capture thread (paper §3.2.2a, Fig. 7a, basic mode): one per core,
+ * many queues, one io_uring.
+ *
+ * Per queue it keeps one CAPTURE parked (timeout opts.timeout_us, so a
+ * quiet queue still hands over its partial chunks in time). When one
+ * completes, the descriptors the kernel published are moved from the
+ * queue's descriptor ring into its capture queue (metadata only), and the
+ * consumed head goes to the kernel with the next CAPTURE. Each round also
+ * drains every recycle queue into a RECYCLE command; recycles, then
+ * captures, leave in one submit. A CAPTURE never asks for more
+ * descriptors than the capture queue has room for; when it has none, the
+ * queue is "stalled": no CAPTURE until the application makes room (the
+ * kernel's pool absorbs the burst meanwhile; what it cannot hold is the
+ * kernel's capture_drops).
+ *
+ * Sleeping: with nothing completed and nothing to do, the thread waits in
+ * io_uring_enter(). Completed CAPTUREs wake it; so does the application,
+ * through an eventfd whose read is kept in the ring, when it releases a
+ * chunk or makes room in a stalled capture queue while the thread sleeps
+ * (wc_kick, wait.h). Nothing else polls.
+ *
+ * Why the eventfd (measured in the TCG test VM, selftests/lib_basic.c
+ * recycle_prompt: release -> the kernel has the chunk back): with it,
+ * 1.2-2.1 ms mean; with a 1 ms timed wait instead, 1.2-2.0 ms, but 1000
+ * wake-ups a second per idle capture thread; with neither, until the
+ * parked CAPTURE's timeout (480 ms mean with a 500 ms timeout). The floor
+ * is the guest's own thread wake-up latency (a plain blocking eventfd
+ * read: 2-5 ms there).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define WC_OP_WAKE	0x80	/* user_data op of the eventfd read */
+#define WC_REAP_MAX	64
+#define WC_SLEEP_US	1000000	/* safety net only: wakes are explicit */
+
+static uint32_t roundup_pow2(uint32_t v)
+{
+	uint32_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+static void queue_fail(struct wirecap_queue *q, int err)
+{
+	if (__atomic_load_n(&q->err, __ATOMIC_RELAXED))
+		return;
+	wc_log(q->w, WIRECAP_LOG_ERR, "%s-q%u: %s", q->w->ifname,
+	       q->info.ring_id, strerror(-err));
+	/* release: the chunks pushed before are seen before the error */
+	__atomic_store_n(&q->err, err, __ATOMIC_RELEASE);
+	wc_wake(&q->waiter);
+	wc_wake_nofence(&q->w->waiter);
+}
+
+/* A descriptor of this queue's pool, within its geometry. */
+static bool desc_ok(const struct wirecap_queue *q, const struct wirecap_desc *d)
+{
+	return wc_owner(q->w, d) == q && d->chunk_id < q->info.nr_chunks &&
+	       d->pkt_count && (uint32_t)d->first_cell + d->pkt_count <=
+				       q->info.cells_per_chunk;
+}
+
+/*
+ * Descriptor ring -> capture queue, as many as fit. The acquire load of
+ * desc_tail pairs with the kernel's store-release after it wrote the
+ * descriptors (and, before them, the cells' metadata).
+ */
+static void move_descs(struct wirecap_queue *q)
+{
+	uint32_t tail = __atomic_load_n(&q->hdr->desc_tail, __ATOMIC_ACQUIRE);
+	uint32_t mask = q->info.desc_ring_size - 1;
+	uint32_t n = tail - q->head, got, idx, i;
+
+	if (!n)
+		return;
+	if (n > q->info.desc_ring_size) {
+		queue_fail(q, -EPROTO);
+		return;
+	}
+	got = wc_ring_reserve(&q->capq, n, &idx);
+	for (i = 0; i < got; i++) {
+		const struct wirecap_desc *d = &q->descs[(q->head + i) & mask];
+
+		if (!desc_ok(q, d)) {
+			wc_ring_cancel(&q->capq, got - i);
+			got = i;
+			queue_fail(q, -EPROTO);
+			break;
+		}
+		*(struct wirecap_desc *)wc_ring_slot(&q->capq, idx + i) = *d;
+	}
+	if (!got)
+		return;
+	wc_ring_submit(&q->capq, got);
+	q->head += got;
+	wc_add(&q->ts.captured, got);
+	/* whoever waits for this queue, or for any queue of the session */
+	wc_wake(&q->waiter);
+	wc_wake_nofence(&q->w->waiter);
+}
+
+/* Room in the capture queue, announcing "stalled" when there is none. */
+static uint32_t capq_room(struct wirecap_queue *q)
+{
+	uint32_t room = wc_ring_free(&q->capq);
+
+	if (room) {
+		if (__atomic_load_n(&q->stalled, __ATOMIC_RELAXED))
+			__atomic_store_n(&q->stalled, 0, __ATOMIC_RELAXED);
+		return room;
+	}
+	if (__atomic_load_n(&q->stalled, __ATOMIC_RELAXED))
+		return 0;
+	__atomic_store_n(&q->stalled, 1, __ATOMIC_RELAXED);
+	/* stalled before the re-check; pairs with the fence in take() */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	room = wc_ring_free(&q->capq);
+	if (room) {
+		__atomic_store_n(&q->stalled, 0, __ATOMIC_RELAXED);
+		return room;
+	}
+	wc_add(&q->ts.capq_full, 1);
+	return 0;
+}
+
+static void capture_prep(struct wc_thread *t, struct wirecap_queue *q,
+			 unsigned int tag)
+{
+	struct wirecap_capture_cmd cc = {
+		.timeout_us = t->w->opts.timeout_us,
+	};
+	uint32_t room;
+
+	if (q->armed || __atomic_load_n(&q->err, __ATOMIC_RELAXED))
+		return;
+	move_descs(q);		/* normally nothing is left over */
+	room = capq_room(q);
+	if (!room)
+		return;
+	cc.desc_head = q->head;
+	cc.max_descs = wc_min_u32(wc_min_u32(t->w->opts.batch, room),
+				  q->info.desc_ring_size);
+	if (wirecap_uring_capture(&t->wu, q->slot, &cc, tag) == 0)
+		q->armed = true;
+}
+
+static void recycle_prep(struct wc_thread *t, struct wirecap_queue *q,
+			 unsigned int tag)
+{
+	struct wirecap_recycle_cmd rc = { .descs = (uintptr_t)q->rec_buf };
+	uint32_t idx, n, i;
+
+	if (q->rec_busy)
+		return;
+	n = wc_ring_peek(&q->recq, WC_RECYCLE_BATCH, &idx);
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		q->rec_buf[i] = *(const struct wirecap_desc *)
+				wc_ring_slot(&q->recq, idx + i);
+	rc.count = n;
+	if (wirecap_uring_recycle(&t->wu, q->slot, &rc, tag)) {
+		wc_ring_unpeek(&q->recq, n);	/* next round */
+		return;
+	}
+	wc_ring_release(&q->recq, n);
+	q->rec_busy = true;
+	q->rec_n = n;
+}
+
+static int arm_wake(struct wc_thread *t)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&t->wu.ring);
+
+	if (!sqe) {
+		wirecap_uring_submit(&t->wu);
+		sqe = io_uring_get_sqe(&t->wu.ring);
+		if (!sqe)
+			return -EBUSY;
+	}
+	io_uring_prep_read(sqe, t->kick.efd, &t->efd_buf, sizeof(t->efd_buf),
+			   0);
+	sqe->user_data = WCU_UD(0, 0, WC_OP_WAKE);
+	/* counted with the glue's own SQEs, so its submit sends it too */
+	t->wu.pending++;
+	t->wake_armed = true;
+	return 0;
+}
+
+/*
+ * Leave nothing behind that holds our queue files: the ring's teardown is
+ * asynchronous (a kernel worker drops its registered files later), and a
+ * queue file not yet released is still "open": opening the queue again
+ * right after wirecap_close() would fail with EBUSY. So complete the
+ * eventfd read (a request in flight keeps unregistering waiting on 6.1),
+ * then unregister the files while we wait.
+ */
+static void quiesce(struct wc_thread *t)
+{
+	struct io_uring_cqe cqe;
+	uint64_t one = 1;
+	int tries = 100;
+
+	wirecap_uring_submit(&t->wu);
+	while (t->wake_armed && tries--) {
+		if (write(t->kick.efd, &one, sizeof(one)) < 0)
+			break;
+		while (wirecap_uring_reap(&t->wu, &cqe, 1, 10000) == 1)
+			if (WCU_UD_OP(cqe.user_data) == WC_OP_WAKE)
+				t->wake_armed = false;
+	}
+	io_uring_unregister_files(&t->wu.ring);
+}
+
+static void handle(struct wc_thread *t, const struct io_uring_cqe *cqe,
+		   bool stop)
+{
+	unsigned int op = WCU_UD_OP(cqe->user_data);
+	unsigned int tag = (unsigned int)WCU_UD_TAG(cqe->user_data);
+	struct wirecap_queue *q;
+
+	if (op == WC_OP_WAKE) {
+		t->wake_armed = false;
+		if (!stop && arm_wake(t))
+			wc_log(t->w, WIRECAP_LOG_ERR, "capture thread %u: "
+			       "cannot re-arm its wake-up", t->index);
+		return;
+	}
+	if (tag >= t->nq)
+		return;
+	q = t->queues[tag];
+	if (op == WCU_OP_RECYCLE) {
+		q->rec_busy = false;
+		if (cqe->res >= 0) {
+			wc_add(&q->ts.recycled, cqe->res);
+			wc_add(&q->ts.refused, q->rec_n - cqe->res);
+		} else {
+			wc_add(&q->ts.refused, q->rec_n);
+			queue_fail(q, cqe->res);
+		}
+		return;
+	}
+	if (op != WCU_OP_CAPTURE)
+		return;
+	q->armed = false;
+	wc_add(&q->ts.captures, 1);
+	if (cqe->res < 0) {
+		if (!(stop && cqe->res == -ECANCELED))
+			queue_fail(q, cqe->res);
+		return;
+	}
+	move_descs(q);
+}
+
+/* Anything to do before sleeping? (After wc_kick_prepare.) */
+static bool has_work(struct wc_thread *t, bool stop)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nq; i++) {
+		struct wirecap_queue *q = t->queues[i];
+
+		if (!q->rec_busy && !wc_ring_empty(&q->recq))
+			return true;
+		if (!stop && !q->armed &&
+		    !__atomic_load_n(&q->err, __ATOMIC_RELAXED) &&
+		    wc_ring_free(&q->capq))
+			return true;
+	}
+	return false;
+}
+
+static void run(struct wc_thread *t)
+{
+	struct io_uring_cqe cqes[WC_REAP_MAX];
+
+	for (;;) {
+		/* acquire: pairs with the release in stop_threads() */
+		bool stop = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+		unsigned int i, inflight = 0;
+		int n, ret;
+
+		/* recycles first: the chunks they free can be captured */
+		for (i = 0; i < t->nq; i++)
+			recycle_prep(t, t->queues[i], i);
+		for (i = 0; i < t->nq; i++) {
+			if (!stop)
+				capture_prep(t, t->queues[i], i);
+			inflight += t->queues[i]->armed + t->queues[i]->rec_busy;
+		}
+		ret = wirecap_uring_submit(&t->wu);
+		if (ret < 0 && ret != -EAGAIN && ret != -EINTR)
+			wc_log(t->w, WIRECAP_LOG_ERR, "capture thread %u: "
+			       "submit: %s", t->index, strerror(-ret));
+		if (stop && !inflight)
+			return;
+
+		n = wirecap_uring_reap(&t->wu, cqes, WC_REAP_MAX, 0);
+		if (n == 0) {
+			wc_kick_prepare(&t->kick);
+			if (!has_work(t, stop))
+				n = wirecap_uring_reap(&t->wu, cqes,
+						       WC_REAP_MAX,
+						       WC_SLEEP_US);
+			wc_kick_finish(&t->kick);
+		}
+		if (n < 0) {
+			/* not a state the ring gets into; do not spin on it */
+			wc_log(t->w, WIRECAP_LOG_ERR, "capture thread %u: "
+			       "reap: %s", t->index, strerror(-n));
+			usleep(1000);
+			continue;
+		}
+		for (i = 0; i < (unsigned int)n; i++)
+			handle(t, &cqes[i], stop);
+	}
+}
+
+static void report(struct wc_thread *t, int ret)
+{
+	pthread_mutex_lock(&t->w->lock);
+	t->init_ret = ret;
+	pthread_cond_broadcast(&t->w->cond);
+	pthread_mutex_unlock(&t->w->lock);
+}
+
+void *wc_capture_thread(void *arg)
+{
+	struct wc_thread *t = arg;
+	unsigned int i;
+	int ret;
+
+	wc_numa_run_on(t->w->node);
+	/* the ring belongs to this thread (SINGLE_ISSUER, DEFER_TASKRUN) */
+	ret = wirecap_uring_init(&t->wu, roundup_pow2(2 * t->nq + 2), t->nq);
+	if (ret) {
+		report(t, ret);
+		return NULL;
+	}
+	for (i = 0; i < t->nq && !ret; i++) {
+		ret = wirecap_uring_add(&t->wu, t->queues[i]->fd);
+		if (ret >= 0) {
+			t->queues[i]->slot = ret;
+			ret = 0;
+		}
+	}
+	if (!ret)
+		ret = arm_wake(t);
+	if (!ret) {
+		ret = wirecap_uring_submit(&t->wu);
+		ret = ret < 0 ? ret : 0;
+	}
+	report(t, ret);
+	if (!ret)
+		run(t);
+	quiesce(t);
+	wirecap_uring_exit(&t->wu);
+	return NULL;
+}

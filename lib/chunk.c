@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The application's side of the work-queue pair: take chunks from the
+ * capture queue, read their packets in place, put them on the recycle
+ * queue. Runs in the application's thread; never a system call on the
+ * fast path (only to sleep when there is nothing, and to wake a capture
+ * thread that sleeps).
+ *
+ * Waiting: spin WC_SPIN_NS re-checking the capture queue, then sleep on
+ * the queue's futex; the capture thread wakes sleepers after it pushes
+ * (wait.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* One chunk from the capture queue into *c, or 0. */
+static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
+{
+	uint32_t idx;
+
+	if (!wc_ring_peek(&q->capq, 1, &idx))
+		return 0;
+	c->desc = *(const struct wirecap_desc *)wc_ring_slot(&q->capq, idx);
+	/* its descriptor says whose chunk it is (capture.c checked it) */
+	c->owner = wc_owner(q->w, &c->desc);
+	wc_ring_release(&q->capq, 1);
+	wc_add(&q->as.delivered, 1);
+	wc_add(&q->as.pkts, c->desc.pkt_count);
+	/*
+	 * The capture thread stops capturing while the capture queue is
+	 * full (stalled) and sleeps: room again is work for it. The fence
+	 * orders our release before the load of stalled; pairs with the
+	 * fence after the thread sets stalled (capture.c).
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&q->stalled, __ATOMIC_RELAXED))
+		wc_kick(&q->thread->kick);
+	return 1;
+}
+
+/* Nothing there: the queue's error, once everything before it is read. */
+static int queue_error(struct wirecap_queue *q, struct wirecap_chunk *c)
+{
+	/* acquire: pairs with the thread's release after its last push */
+	int err = __atomic_load_n(&q->err, __ATOMIC_ACQUIRE);
+
+	if (!err)
+		return 0;
+	return take(q, c) ? 1 : err;
+}
+
+static int wait_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
+		      int timeout_ms)
+{
+	struct timespec deadline;
+	uint64_t spin_end;
+	int ret;
+
+	ret = queue_error(q, c);
+	if (ret || !timeout_ms)
+		return ret;
+	/* a chunk often arrives within microseconds: spin first */
+	spin_end = now_ns() + WC_SPIN_NS;
+	do {
+		for (int i = 0; i < 64; i++) {
+			if (take(q, c))
+				return 1;
+			wc_cpu_relax();
+		}
+	} while (now_ns() < spin_end);
+
+	if (timeout_ms > 0)
+		wc_deadline(&deadline, timeout_ms);
+	for (;;) {
+		uint32_t seq = wc_wait_prepare(&q->waiter);
+
+		ret = take(q, c);
+		if (!ret)
+			ret = queue_error(q, c);
+		if (ret) {
+			wc_wait_finish(&q->waiter);
+			return ret;
+		}
+		wc_add(&q->as.sleeps, 1);
+		ret = wc_wait_sleep(&q->waiter, seq,
+				    timeout_ms > 0 ? &deadline : NULL);
+		wc_wait_finish(&q->waiter);
+		if (ret == -ETIMEDOUT)
+			return take(q, c);
+		if (ret == -EINTR)
+			return -EINTR;
+	}
+}
+
+WC_EXPORT
+int wirecap_next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
+		       int timeout_ms)
+{
+	if (!q || !c)
+		return -EINVAL;
+	if (q->cur.owner)
+		return -EBUSY;
+	if (take(q, c))
+		return 1;
+	return wait_chunk(q, c, timeout_ms);
+}
+
+WC_EXPORT
+unsigned int wirecap_chunk_count(const struct wirecap_chunk *c)
+{
+	return c && c->owner ? c->desc.pkt_count : 0;
+}
+
+static inline void fill_pkt(const struct wirecap_queue *q,
+			    const struct wirecap_desc *d, unsigned int i,
+			    struct wirecap_pkt *p)
+{
+	size_t cell = (size_t)d->chunk_id * q->info.cells_per_chunk +
+		      d->first_cell + i;
+	const struct wirecap_cell_meta *m = &q->meta[cell];
+
+	p->data = q->pool + cell * q->info.cell_size + q->info.frame_offset;
+	p->len = m->len;
+	p->queue = q->info.ring_id;
+	p->ts_ns = m->ts_ns;
+	p->hash = m->hash;
+	p->flags = (m->flags & WIRECAP_CELL_HASH) ? WIRECAP_PKT_HASH : 0;
+}
+
+WC_EXPORT
+int wirecap_chunk_pkt(const struct wirecap_chunk *c, unsigned int i,
+		      struct wirecap_pkt *p)
+{
+	if (!c || !c->owner || !p || i >= c->desc.pkt_count)
+		return -EINVAL;
+	fill_pkt(c->owner, &c->desc, i, p);
+	return 0;
+}
+
+WC_EXPORT
+void wirecap_chunk_release(struct wirecap_chunk *c)
+{
+	struct wirecap_queue *q = c ? c->owner : NULL;
+	uint32_t idx;
+
+	if (!q)
+		return;
+	c->owner = NULL;
+	/*
+	 * Never full (one entry per cell, queue.c) unless the application
+	 * released copies of a chunk: then wait for the thread to drain it.
+	 */
+	while (!wc_ring_reserve(&q->recq, 1, &idx)) {
+		if (!q->w->started)
+			return;		/* no thread: close will DETACH */
+		wc_kick(&q->thread->kick);
+		sched_yield();
+	}
+	*(struct wirecap_desc *)wc_ring_slot(&q->recq, idx) = c->desc;
+	wc_ring_submit(&q->recq, 1);
+	wc_add(&q->as.released, 1);
+	/* work for the capture thread: wake it if it sleeps */
+	wc_kick(&q->thread->kick);
+}
+
+WC_EXPORT
+int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
+		     void (*cb)(void *user, const struct wirecap_pkt *pkt),
+		     void *user, int timeout_ms)
+{
+	struct wirecap_pkt p;
+	uint32_t chunks;
+	int done = 0, ret;
+
+	if (!q || !cb)
+		return -EINVAL;
+	if (!q->cur.owner) {
+		ret = take(q, &q->cur);
+		if (!ret)
+			ret = wait_chunk(q, &q->cur, timeout_ms);
+		if (ret <= 0)
+			return ret;
+		q->cur_next = 0;
+	}
+	/* max_pkts <= 0: what is there now, not what keeps coming */
+	chunks = wc_ring_count(&q->capq);
+	for (;;) {
+		unsigned int n = q->cur.desc.pkt_count;
+
+		while (q->cur_next < n && (max_pkts <= 0 || done < max_pkts)) {
+			fill_pkt(q->cur.owner, &q->cur.desc, q->cur_next++, &p);
+			cb(user, &p);
+			done++;
+		}
+		if (q->cur_next == n)
+			wirecap_chunk_release(&q->cur);
+		if (max_pkts > 0 ? done >= max_pkts : !chunks--)
+			break;
+		if (!q->cur.owner && !take(q, &q->cur))
+			break;
+		q->cur_next = 0;
+	}
+	return done;
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * One receive queue: open its character device, ATTACH a pool, map the
+ * control area and the pool, allocate its work-queue pair; and the way
+ * back. Also its counters.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static uint32_t roundup_pow2(uint64_t v)
+{
+	uint32_t p = 1;
+
+	while (p < v && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
+
+static int queue_info(struct wirecap_queue *q)
+{
+	memset(&q->info, 0, sizeof(q->info));
+	q->info.size = sizeof(q->info);
+	if (ioctl(q->fd, WIRECAP_CMD_INFO, &q->info))
+		return -errno;
+	if (q->info.abi_version != WIRECAP_ABI_VERSION)
+		return -EPROTO;
+	return 0;
+}
+
+static int queue_kstats(const struct wirecap_queue *q, struct wirecap_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return ioctl(q->fd, WIRECAP_CMD_STATS, st) ? -errno : 0;
+}
+
+/* Open, ATTACH and map queue ring of w->ifname. 0 or -errno; undone. */
+int wc_queue_open(struct wirecap *w, struct wirecap_queue *q,
+		  unsigned int ring)
+{
+	struct wirecap_attach a = {
+		.size = sizeof(a),
+		.cells_per_chunk = w->opts.cells_per_chunk,
+		.nr_chunks = w->opts.nr_chunks,
+	};
+	char path[64];
+	int ret;
+
+	q->w = w;
+	q->fd = -1;
+	snprintf(path, sizeof(path), WIRECAP_DEV_DIR "/%s-q%u", w->ifname,
+		 ring);
+	q->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (q->fd < 0) {
+		ret = -errno;
+		wc_log(w, WIRECAP_LOG_ERR, "open %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = queue_info(q);
+	if (ret)
+		goto err_close;
+	if (ioctl(q->fd, WIRECAP_CMD_ATTACH, &a)) {
+		ret = -errno;
+		wc_log(w, WIRECAP_LOG_ERR, "%s: ATTACH M=%u R=%u: %s", path,
+		       a.cells_per_chunk, a.nr_chunks, strerror(-ret));
+		goto err_close;
+	}
+	ret = queue_info(q);
+	if (ret)
+		goto err_detach;
+	ret = queue_kstats(q, &q->base);
+	if (ret)
+		goto err_detach;
+
+	q->ctrl_len = q->info.ctrl_size;
+	q->ctrl = mmap(NULL, q->ctrl_len, PROT_READ, MAP_SHARED, q->fd,
+		       q->info.ctrl_offset);
+	if (q->ctrl == MAP_FAILED) {
+		ret = -errno;
+		goto err_detach;
+	}
+	q->pool_len = q->info.pool_size;
+	q->pool = mmap(NULL, q->pool_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       q->fd, q->info.pool_offset);
+	if (q->pool == MAP_FAILED) {
+		ret = -errno;
+		goto err_unmap_ctrl;
+	}
+	q->hdr = q->ctrl;
+	q->descs = (const void *)((const char *)q->ctrl + q->hdr->desc_offset);
+	q->meta = (const void *)((const char *)q->ctrl + q->hdr->meta_offset);
+	/* a fresh pool: nothing published yet, but do not assume it */
+	q->head = __atomic_load_n(&q->hdr->desc_head, __ATOMIC_ACQUIRE);
+	wc_log(w, WIRECAP_LOG_DEBUG, "%s: M=%u R=%u desc ring %u node %d",
+	       path, q->info.cells_per_chunk, q->info.nr_chunks,
+	       q->info.desc_ring_size, q->info.numa_node);
+	return 0;
+
+err_unmap_ctrl:
+	munmap(q->ctrl, q->ctrl_len);
+err_detach:
+	ioctl(q->fd, WIRECAP_CMD_DETACH);
+err_close:
+	close(q->fd);
+	q->fd = -1;
+	q->ctrl = NULL;
+	q->pool = NULL;
+	return ret;
+}
+
+/*
+ * The work-queue pair, on node. The recycle queue holds one entry per cell
+ * of the pool: every chunk the application holds has at least one cell of
+ * its own, so releasing never finds it full.
+ */
+int wc_queue_rings(struct wirecap_queue *q, unsigned int capq_size, int node)
+{
+	uint64_t cells = (uint64_t)q->info.nr_chunks * q->info.cells_per_chunk;
+	uint32_t recq_size = roundup_pow2(cells ? cells : 1);
+	size_t esz = sizeof(struct wirecap_desc);
+	int ret;
+
+	if (!capq_size)
+		capq_size = roundup_pow2(2ull * q->info.nr_chunks);
+	q->capq_bytes = capq_size * esz + WC_RECYCLE_BATCH * esz;
+	q->recq_bytes = (size_t)recq_size * esz;
+	q->capq_mem = wc_numa_alloc(q->capq_bytes, node);
+	q->recq_mem = wc_numa_alloc(q->recq_bytes, node);
+	if (!q->capq_mem || !q->recq_mem) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = wc_ring_init(&q->capq, q->capq_mem, capq_size, esz);
+	if (!ret)
+		ret = wc_ring_init(&q->recq, q->recq_mem, recq_size, esz);
+	if (ret)
+		goto err_free;
+	q->rec_buf = (void *)((char *)q->capq_mem + capq_size * esz);
+	return 0;
+
+err_free:
+	wc_numa_free(q->capq_mem, q->capq_bytes);
+	wc_numa_free(q->recq_mem, q->recq_bytes);
+	q->capq_mem = q->recq_mem = NULL;
+	return ret;
+}
+
+static int recycle_ioctl(struct wirecap_queue *q, const struct wirecap_desc *d,
+			 unsigned int n)
+{
+	struct wirecap_recycle_cmd rc = { .descs = (uintptr_t)d, .count = n };
+	int ret;
+
+	if (!n)
+		return 0;
+	ret = ioctl(q->fd, WIRECAP_CMD_RECYCLE, &rc);
+	if (ret < 0)
+		return -errno;
+	wc_add(&q->ts.recycled, ret);
+	wc_add(&q->ts.refused, n - ret);
+	return ret;
+}
+
+/* Batches records for recycle_ioctl. */
+struct rec_batch {
+	struct wirecap_desc d[WC_RECYCLE_BATCH];
+	unsigned int n;
+};
+
+static void batch_add(struct wirecap_queue *q, struct rec_batch *b,
+		      const struct wirecap_desc *d)
+{
+	b->d[b->n++] = *d;
+	if (b->n == WC_RECYCLE_BATCH) {
+		recycle_ioctl(q, b->d, b->n);
+		b->n = 0;
+	}
+}
+
+/* Closing, threads stopped: a chunk to its owner's recycle queue. */
+static void to_owner(struct wirecap_queue *q, const struct wirecap_desc *d)
+{
+	struct wirecap_queue *o = wc_owner(q->w, d);
+	uint32_t idx;
+
+	if (o && wc_ring_reserve(&o->recq, 1, &idx)) {
+		*(struct wirecap_desc *)wc_ring_slot(&o->recq, idx) = *d;
+		wc_ring_submit(&o->recq, 1);
+	}
+}
+
+/*
+ * Closing, threads stopped, step 1: what the capture queue holds (and a
+ * chunk dispatch was in the middle of) goes to its owners' recycle queues.
+ */
+void wc_queue_drain_capq(struct wirecap_queue *q)
+{
+	uint32_t idx, n, i;
+
+	if (q->cur.owner) {
+		to_owner(q, &q->cur.desc);
+		q->cur.owner = NULL;
+	}
+	while ((n = wc_ring_peek(&q->capq, 64, &idx))) {
+		for (i = 0; i < n; i++)
+			to_owner(q, wc_ring_slot(&q->capq, idx + i));
+		wc_ring_release(&q->capq, n);
+	}
+}
+
+/*
+ * Step 2: give back what the recycle queue holds and what the kernel
+ * published but never went into the capture queue. Chunks the application
+ * still holds are not known here: DETACH takes them. Returns the records
+ * the kernel took.
+ */
+int wc_queue_recycle_all(struct wirecap_queue *q)
+{
+	struct rec_batch *b = malloc(sizeof(*b));
+	uint64_t before = q->ts.recycled;
+	uint32_t idx, n, i, tail;
+
+	if (!b)
+		return -ENOMEM;
+	b->n = 0;
+	while ((n = wc_ring_peek(&q->recq, 64, &idx))) {
+		for (i = 0; i < n; i++)
+			batch_add(q, b, wc_ring_slot(&q->recq, idx + i));
+		wc_ring_release(&q->recq, n);
+	}
+	tail = __atomic_load_n(&q->hdr->desc_tail, __ATOMIC_ACQUIRE);
+	for (; q->head != tail; q->head++)
+		batch_add(q, b, &q->descs[q->head &
+					  (q->info.desc_ring_size - 1)]);
+	recycle_ioctl(q, b->d, b->n);
+	free(b);
+	return (int)(q->ts.recycled - before);
+}
+
+void wc_queue_close(struct wirecap_queue *q)
+{
+	if (q->fd >= 0)
+		ioctl(q->fd, WIRECAP_CMD_DETACH);
+	if (q->pool && q->pool != MAP_FAILED)
+		munmap(q->pool, q->pool_len);
+	if (q->ctrl && q->ctrl != MAP_FAILED)
+		munmap(q->ctrl, q->ctrl_len);
+	if (q->fd >= 0)
+		close(q->fd);
+	wc_numa_free(q->capq_mem, q->capq_bytes);
+	wc_numa_free(q->recq_mem, q->recq_bytes);
+	q->fd = -1;
+	q->pool = NULL;
+	q->ctrl = NULL;
+	q->capq_mem = q->recq_mem = NULL;
+}
+
+WC_EXPORT
+int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
+{
+	struct wirecap_qstats s;
+	struct wirecap_stats k;
+	size_t sz;
+	int ret;
+
+	if (!q || !st || st->sz < offsetof(struct wirecap_qstats, kernel) +
+				   sizeof(st->kernel))
+		return -EINVAL;
+	sz = st->sz < sizeof(s) ? st->sz : sizeof(s);
+	ret = queue_kstats(q, &k);
+	if (ret)
+		return ret;
+	memset(&s, 0, sizeof(s));
+	s.sz = sz;
+	/* since this session attached: subtract what was there before */
+	s.kernel = k;
+#define SINCE(f) s.kernel.f = k.f - q->base.f
+	SINCE(received);
+	SINCE(capture_drops);
+	SINCE(oversize_drops);
+	SINCE(delivered);
+	SINCE(chunks_captured);
+	SINCE(partial_views);
+	SINCE(chunks_recycled);
+	SINCE(recycle_refused);
+	SINCE(segment_waits);
+	SINCE(captures_parked);
+	SINCE(capture_timeouts);
+#undef SINCE
+	s.chunks_free = __atomic_load_n(&q->hdr->chunks_free, __ATOMIC_RELAXED);
+	s.capq_len = wc_ring_count(&q->capq);
+	s.recq_len = wc_ring_count(&q->recq);
+	s.capq_size = q->capq.size;
+	s.captures = wc_read(&q->ts.captures);
+	s.chunks_captured = wc_read(&q->ts.captured);
+	s.capq_full = wc_read(&q->ts.capq_full);
+	s.chunks_delivered = wc_read(&q->as.delivered);
+	s.pkts_delivered = wc_read(&q->as.pkts);
+	s.chunks_released = wc_read(&q->as.released);
+	s.chunks_recycled = wc_read(&q->ts.recycled);
+	s.recycle_refused = wc_read(&q->ts.refused);
+	s.app_sleeps = wc_read(&q->as.sleeps);
+	memcpy(st, &s, sz);
+	return 0;
+}

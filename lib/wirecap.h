@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * libwirecap: lossless zero-copy packet capture on WireCAP queues.
+ *
+ * A session (struct wirecap) opens receive queues of one NIC; together
+ * they are the application's buddy group. wirecap_start() runs the
+ * capture threads: each drives many queues through one io_uring, keeps a
+ * CAPTURE parked per queue, moves the chunk descriptors the kernel
+ * publishes into the queue's capture queue, and sends the chunks the
+ * application released (the queue's recycle queue) back with RECYCLE.
+ * That pair of rings is the paper's work-queue pair; packets are never
+ * copied, only chunk metadata moves.
+ *
+ *   struct wirecap *w = wirecap_open("eth0", NULL, 0, NULL);   all queues
+ *   wirecap_start(w);
+ *   struct wirecap_queue *q = wirecap_queue(w, 0);      one per app thread
+ *   struct wirecap_chunk c;
+ *   struct wirecap_pkt p;
+ *   while (wirecap_next_chunk(q, &c, -1) == 1) {
+ *           for (unsigned i = 0; i < wirecap_chunk_count(&c); i++) {
+ *                   wirecap_chunk_pkt(&c, i, &p);
+ *                   ... p.data, p.len, p.ts_ns ...
+ *           }
+ *           wirecap_chunk_release(&c);
+ *   }
+ *   wirecap_close(w);
+ *
+ * A "chunk" here is what the kernel hands out: a whole chunk of M cells,
+ * or, when a CAPTURE times out, a view of the filled part of one (see
+ * uapi/linux/wirecap.h). Either way it goes back with one release.
+ *
+ * Errors: functions return 0, a count, or -errno; constructors return
+ * NULL and set errno. "Nothing there" is 0, not an error. The library
+ * never prints: it reports through the optional log callback.
+ *
+ * Threads: a queue handle is used by one application thread at a time
+ * (its capture queue has a single consumer, its recycle queue a single
+ * producer); different queues may be read by different threads. Release a
+ * chunk from the thread that read the queue it came from.
+ */
+#ifndef WIRECAP_LIB_H
+#define WIRECAP_LIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/wirecap.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct wirecap;		/* a session: queues of one NIC, capture threads */
+struct wirecap_queue;	/* one opened receive queue */
+
+/* Log levels (syslog's numbers). */
+#define WIRECAP_LOG_ERR		3
+#define WIRECAP_LOG_WARNING	4
+#define WIRECAP_LOG_INFO	6
+#define WIRECAP_LOG_DEBUG	7
+
+/*
+ * Options, size-prefixed: zero means "the default" in every field, fields
+ * past an older caller's sz are taken as defaults, and bytes past this
+ * library's struct must be zero (-EINVAL otherwise).
+ */
+struct wirecap_opts {
+	size_t sz;			/* sizeof(struct wirecap_opts) */
+	unsigned int cells_per_chunk;	/* M; 0: the driver's default */
+	unsigned int nr_chunks;		/* R; 0: the driver's default */
+	unsigned int capture_threads;	/* 0: min(queues, CPUs of the node);
+					 * never more than queues */
+	unsigned int timeout_us;	/* CAPTURE timeout: no packet waits
+					 * longer for delivery; 0: 10000
+					 * (the kernel caps it) */
+	unsigned int batch;		/* descriptors per CAPTURE; 0: 64 */
+	unsigned int capq_size;		/* capture queue entries, 2^n;
+					 * 0: 2 * R rounded up */
+	int numa_node;			/* where capture threads run and work
+					 * queues live: 0 the NIC's node (from
+					 * WIRECAP_CMD_INFO), WIRECAP_NUMA(n)
+					 * node n, WIRECAP_NUMA_NONE nowhere */
+	/* Called from any thread, also capture threads; msg has no '\n'. */
+	void (*log)(void *ctx, int level, const char *msg);
+	void *log_ctx;
+};
+
+#define WIRECAP_NUMA(n)		((n) + 1)
+#define WIRECAP_NUMA_NONE	(-1)
+
+/* Declare and fill options: WIRECAP_OPTS(o, .nr_chunks = 64); */
+#define WIRECAP_OPTS(name, ...)						\
+	struct wirecap_opts name = {					\
+		.sz = sizeof(struct wirecap_opts),			\
+		__VA_ARGS__						\
+	}
+
+/*
+ * Open receive queues of ifname: /dev/wirecap/<ifname>-q<N> for each N in
+ * queues[0..nr) (queues NULL: every queue of the NIC), ATTACH a ring
+ * buffer pool of R chunks of M cells to each and map it. Nothing is
+ * captured before wirecap_start(). NULL and errno on failure (EBUSY: a
+ * queue is open elsewhere; EPERM: no CAP_NET_RAW; ENOENT: no such queue).
+ */
+struct wirecap *wirecap_open(const char *ifname, const unsigned int *queues,
+			     unsigned int nr, const struct wirecap_opts *opts);
+
+/* Start the capture threads. 0 or -errno; -EALREADY if started. */
+int wirecap_start(struct wirecap *w);
+
+/*
+ * Stop the capture threads (waiting for their parked CAPTUREs: at most
+ * timeout_us), give back every chunk still in the work queues, DETACH and
+ * close. Chunks the application still holds die with the pool: no pointer
+ * into a chunk may be used afterwards, and no other thread may use the
+ * session during or after the call.
+ */
+void wirecap_close(struct wirecap *w);
+
+/* The session's queues, in the order they were asked for. */
+unsigned int wirecap_queue_count(const struct wirecap *w);
+struct wirecap_queue *wirecap_queue(struct wirecap *w, unsigned int i);
+/* The receive queue index on the NIC (the N of <ifname>-q<N>). */
+unsigned int wirecap_queue_ring(const struct wirecap_queue *q);
+/* The queue's geometry and mmap layout (WIRECAP_CMD_INFO). */
+const struct wirecap_info *wirecap_queue_info(const struct wirecap_queue *q);
+
+/*
+ * Wait until some queue of the session has a chunk or failed (for one
+ * thread reading many queues). timeout_ms: 0 do not wait, < 0 forever.
+ * Returns the number of queues that have chunks now (0 on timeout), or
+ * -EINTR when a signal handler ran.
+ */
+int wirecap_wait(struct wirecap *w, int timeout_ms);
+
+/* A chunk handed to the application. Read it through the functions. */
+struct wirecap_chunk {
+	struct wirecap_queue *owner;	/* NULL once released */
+	struct wirecap_desc desc;	/* as the kernel published it */
+};
+
+/* One packet of a chunk, in place in the pool. */
+struct wirecap_pkt {
+	const uint8_t *data;	/* the frame, in the mapped pool */
+	uint32_t len;		/* frame length (whole frame: never cut) */
+	uint32_t queue;		/* receive queue it arrived on */
+	uint64_t ts_ns;		/* CLOCK_REALTIME at reception */
+	uint32_t hash;		/* RSS hash if WIRECAP_PKT_HASH */
+	uint32_t flags;		/* WIRECAP_PKT_* */
+};
+
+#define WIRECAP_PKT_HASH	(1U << 0)	/* hash is the NIC's RSS hash */
+
+/*
+ * The next chunk of the queue's capture queue. timeout_ms: 0 do not wait,
+ * < 0 forever; it spins briefly, then sleeps until a capture thread wakes
+ * it. 1: got one into *c; 0: none within the timeout; -EINTR: a signal
+ * handler ran; -EBUSY: wirecap_dispatch() is in the middle of a chunk;
+ * -ENODEV, -ECANCELED, ...: the queue failed (the NIC went away, say) and
+ * everything captured before has been read.
+ */
+int wirecap_next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
+		       int timeout_ms);
+unsigned int wirecap_chunk_count(const struct wirecap_chunk *c);
+/* Packet i (< count) of the chunk. 0 or -EINVAL. */
+int wirecap_chunk_pkt(const struct wirecap_chunk *c, unsigned int i,
+		      struct wirecap_pkt *p);
+/*
+ * Done with the chunk: it goes to its owner's recycle queue (the capture
+ * thread gives it back to the kernel promptly). Its packets must not be
+ * touched afterwards. Releasing twice is harmless.
+ */
+void wirecap_chunk_release(struct wirecap_chunk *c);
+
+/*
+ * pcap_dispatch() on one queue: call cb for up to max_pkts packets (<= 0:
+ * every packet already captured), waiting up to timeout_ms for the first.
+ * Chunks are released as they are used up; a chunk cut by max_pkts is
+ * continued by the next call (wirecap_next_chunk() returns -EBUSY until
+ * it is used up). Returns the number of packets, or -errno.
+ */
+int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
+		     void (*cb)(void *user, const struct wirecap_pkt *pkt),
+		     void *user, int timeout_ms);
+
+/*
+ * Counters of one queue. The kernel ones count since this session
+ * attached the queue (pool_high_water is the kernel's own). The library
+ * ones are 64-bit and monotonic.
+ */
+struct wirecap_qstats {
+	size_t sz;			/* (u) sizeof as compiled */
+	struct wirecap_stats kernel;	/* WIRECAP_CMD_STATS */
+	uint32_t chunks_free;		/* kernel: chunks FREE now */
+	uint32_t capq_len;		/* chunks waiting in the capture queue */
+	uint32_t recq_len;		/* chunks waiting in the recycle queue */
+	uint32_t capq_size;		/* capture queue entries */
+	uint64_t captures;		/* CAPTURE commands completed */
+	uint64_t chunks_captured;	/* moved into the capture queue */
+	uint64_t capq_full;		/* times capture paused: queue full */
+	uint64_t chunks_delivered;	/* handed to the application */
+	uint64_t pkts_delivered;	/* packets in them */
+	uint64_t chunks_released;	/* released by the application */
+	uint64_t chunks_recycled;	/* taken back by the kernel */
+	uint64_t recycle_refused;	/* RECYCLE records the kernel refused */
+	uint64_t app_sleeps;		/* waits that went to sleep */
+};
+
+/* 0 or -errno. st->sz must be set. */
+int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st);
+
+/*
+ * Parse a queue list like "0,2-3" into out[0..max). Returns the number of
+ * queues, -EINVAL on bad syntax or a repeated queue, -E2BIG if more than
+ * max.
+ */
+int wirecap_parse_queues(const char *s, unsigned int *out, unsigned int max);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WIRECAP_LIB_H */

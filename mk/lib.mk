@@ -1,0 +1,99 @@
+# libwirecap, the `wirecap` tool, and their tests. Included from the
+# top-level Makefile (which defines CC, CFLAGS, WARN, CPPFLAGS, STATIC, BIN).
+#
+#   make lib          build/lib/libwirecap.a and build/lib/libwirecap.so
+#   make userbins     also builds build/bin/wirecap and build/bin/wctest-lib_*
+#                     (static, for the VM)
+#   make host-tests   build/host-tests/*: host unit tests (TAP), under
+#                     ASan+UBSan and TSan
+#   make check-host-tests   build and run them
+
+LIB_DIR := build/lib
+LIB_A := $(LIB_DIR)/libwirecap.a
+LIB_SO := $(LIB_DIR)/libwirecap.so
+LIB_SRC := $(wildcard lib/*.c)
+LIB_HDR := $(wildcard lib/*.h) uapi/linux/wirecap.h liburing-glue/wirecap_uring.h
+LIB_CPPFLAGS := -Iuapi -Iliburing-glue -Ilib
+LIB_CFLAGS = $(CFLAGS) $(WARN) -fvisibility=hidden -pthread
+LIB_LIBS := -luring -lnuma -lpthread
+LIB_OBJ := $(patsubst lib/%.c,$(LIB_DIR)/obj/%.o,$(LIB_SRC)) \
+	$(LIB_DIR)/obj/wirecap_uring.o
+LIB_PIC := $(LIB_OBJ:$(LIB_DIR)/obj/%=$(LIB_DIR)/pic/%)
+
+.PHONY: lib host-tests check-host-tests
+
+lib: $(LIB_A) $(LIB_SO)
+
+$(LIB_DIR)/obj/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) $(LIB_CPPFLAGS) -c -o $@ $<
+
+$(LIB_DIR)/obj/wirecap_uring.o: liburing-glue/wirecap_uring.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) $(LIB_CPPFLAGS) -c -o $@ $<
+
+$(LIB_DIR)/pic/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -fPIC $(LIB_CPPFLAGS) -c -o $@ $<
+
+$(LIB_DIR)/pic/wirecap_uring.o: liburing-glue/wirecap_uring.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -fPIC $(LIB_CPPFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# libwirecap.so -> libwirecap.so.0 (the soname), exports from the map only
+$(LIB_SO): $(LIB_PIC) lib/libwirecap.map
+	$(CC) -shared -Wl,--version-script=lib/libwirecap.map \
+		-Wl,-soname,libwirecap.so.0 -Wl,--no-undefined -o $@.0 \
+		$(LIB_PIC) $(LIB_LIBS)
+	ln -sf libwirecap.so.0 $@
+
+# --- programs for the VM (static) ------------------------------------------
+
+LIB_SELFTESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/lib_*.c))
+
+# More specific than the Makefile's $(BIN)/wctest-%: make prefers it.
+$(BIN)/wctest-lib_%: selftests/lib_%.c selftests/wctest.c selftests/wctest.h \
+		$(LIB_A) lib/wirecap.h
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Ilib -pthread $(STATIC) -o $@ $< \
+		selftests/wctest.c $(LIB_A) $(LIB_LIBS)
+
+$(BIN)/wirecap: tools/wirecap.c $(LIB_A) lib/wirecap.h
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Ilib -pthread $(STATIC) -o $@ $< \
+		$(LIB_A) $(LIB_LIBS)
+
+userbins: $(BIN)/wirecap $(addprefix $(BIN)/wctest-,$(LIB_SELFTESTS))
+
+# --- host unit tests ---------------------------------------------------------
+# selftests/host/lib_*.c (the directory is shared: only ours here), each
+# built twice with the library's sources: -asan (ASan+UBSan), -tsan.
+
+LIBT_DIR := build/host-tests
+LIBT_ASAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+LIBT_TSAN := -fsanitize=thread -Wno-tsan
+LIBT_CFLAGS = -O1 -g $(WARN) -pthread $(LIB_CPPFLAGS)
+LIBT_HDR := $(wildcard selftests/host/lib_*.h) $(LIB_HDR)
+LIBT_SRC := $(LIB_SRC) liburing-glue/wirecap_uring.c
+LIBT_NAMES := $(patsubst selftests/host/%.c,%,$(wildcard selftests/host/lib_*.c))
+LIBT_TESTS := $(foreach t,$(LIBT_NAMES),$(LIBT_DIR)/$(t)-asan $(LIBT_DIR)/$(t)-tsan)
+
+host-tests: $(LIBT_TESTS)
+
+$(LIBT_DIR)/lib_%-asan: selftests/host/lib_%.c $(LIBT_HDR) $(LIBT_SRC)
+	@mkdir -p $(LIBT_DIR)
+	$(CC) $(LIBT_CFLAGS) $(LIBT_ASAN) -o $@ $< $(LIBT_SRC) $(LIB_LIBS)
+
+$(LIBT_DIR)/lib_%-tsan: selftests/host/lib_%.c $(LIBT_HDR) $(LIBT_SRC)
+	@mkdir -p $(LIBT_DIR)
+	$(CC) $(LIBT_CFLAGS) $(LIBT_TSAN) -o $@ $< $(LIBT_SRC) $(LIB_LIBS)
+
+check-host-tests: host-tests
+	@fail=0; for t in $(LIBT_TESTS); do \
+		echo "# $$t"; $$t || fail=1; \
+	done; exit $$fail

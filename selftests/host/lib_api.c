@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Host unit tests of libwirecap's application side, without a kernel: a
+ * fake session (queues with a malloc'd "pool" and cell metadata, real
+ * work-queue pairs) where the test plays the capture thread by pushing
+ * descriptors into capture queues and draining recycle queues. Checks
+ * next_chunk / chunk_pkt / release / dispatch / wait, timeouts, errors,
+ * the wake-ups of a sleeping capture thread, argument checking of
+ * wirecap_open, that the library prints nothing, and a two-thread run of
+ * a million chunks through the whole pair. Built with ASan+UBSan and TSan.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib_tap.h"
+#include "internal.h"
+
+#define M	8
+#define R	16
+#define CELL	2048
+#define FOFF	64
+
+struct fake {
+	struct wirecap w;
+	struct wc_thread t;
+	struct wirecap_queue *q;
+	uint8_t *pool[2];
+	struct wirecap_cell_meta *meta[2];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+static void fake_init(struct fake *f, unsigned int capq)
+{
+	unsigned int i, c;
+
+	memset(f, 0, sizeof(*f));
+	f->q = aligned_alloc(WC_CACHELINE, 2 * sizeof(*f->q));
+	memset(f->q, 0, 2 * sizeof(*f->q));
+	f->w.queues = f->q;
+	f->w.nq = 2;
+	f->w.by_ring = calloc(12, sizeof(*f->w.by_ring));
+	f->w.by_ring[10] = &f->q[0];
+	f->w.by_ring[11] = &f->q[1];
+	f->w.nr_by_ring = 12;
+	f->w.threads = &f->t;
+	f->w.nt = 1;
+	f->w.started = true;
+	f->w.node = -1;
+	f->t.w = &f->w;
+	f->t.kick.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	for (i = 0; i < 2; i++) {
+		struct wirecap_queue *q = &f->q[i];
+
+		q->w = &f->w;
+		q->thread = &f->t;
+		q->index = i;
+		q->fd = -1;
+		q->info.nic_id = 7;
+		q->info.ring_id = 10 + i;
+		q->info.cells_per_chunk = M;
+		q->info.nr_chunks = R;
+		q->info.cell_size = CELL;
+		q->info.frame_offset = FOFF;
+		f->pool[i] = calloc(R * M, CELL);
+		f->meta[i] = calloc(R * M, sizeof(*f->meta[i]));
+		for (c = 0; c < R * M; c++) {
+			f->pool[i][c * CELL + FOFF] = (uint8_t)c;
+			f->pool[i][c * CELL + FOFF + 1] = (uint8_t)i;
+			f->meta[i][c].len = 60 + c % 100;
+			f->meta[i][c].ts_ns = 1000ull * c + i;
+			f->meta[i][c].hash = c * 3;
+			f->meta[i][c].flags = c % 2 ? WIRECAP_CELL_HASH : 0;
+		}
+		q->pool = f->pool[i];
+		q->meta = f->meta[i];
+		wc_queue_rings(q, capq, -1);
+	}
+}
+
+static void fake_fini(struct fake *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		wc_numa_free(f->q[i].capq_mem, f->q[i].capq_bytes);
+		wc_numa_free(f->q[i].recq_mem, f->q[i].recq_bytes);
+		free(f->pool[i]);
+		free(f->meta[i]);
+	}
+	close(f->t.kick.efd);
+	free(f->w.by_ring);
+	free(f->q);
+}
+
+/* The capture thread's side: one descriptor into q's capture queue. */
+static int push(struct wirecap_queue *q, uint32_t chunk, uint16_t first,
+		uint16_t count, uint32_t seq)
+{
+	struct wirecap_desc d = {
+		.nic_id = 7, .ring_id = (uint16_t)q->info.ring_id,
+		.chunk_id = chunk, .first_cell = first, .pkt_count = count,
+		.seq = seq,
+	};
+	uint32_t idx;
+
+	if (!wc_ring_reserve(&q->capq, 1, &idx))
+		return 0;
+	*(struct wirecap_desc *)wc_ring_slot(&q->capq, idx) = d;
+	wc_ring_submit(&q->capq, 1);
+	wc_wake(&q->waiter);
+	wc_wake_nofence(&q->w->waiter);
+	return 1;
+}
+
+/* ... and one from q's recycle queue. */
+static int pop_recycled(struct wirecap_queue *q, struct wirecap_desc *d)
+{
+	uint32_t idx;
+
+	if (!wc_ring_peek(&q->recq, 1, &idx))
+		return 0;
+	*d = *(struct wirecap_desc *)wc_ring_slot(&q->recq, idx);
+	wc_ring_release(&q->recq, 1);
+	return 1;
+}
+
+static uint64_t efd_count(struct fake *f)
+{
+	uint64_t v = 0;
+
+	if (read(f->t.kick.efd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+static int t_next_and_pkt(void)
+{
+	struct fake f;
+	struct wirecap_chunk c;
+	struct wirecap_pkt p;
+	struct wirecap_desc d;
+	unsigned int i;
+
+	fake_init(&f, 0);
+	CHECK(f.q[0].capq.size == 2 * R);	/* default: 2R */
+	CHECK(f.q[0].recq.size >= R * M);
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 0);
+	CHECK(push(&f.q[1], 3, 2, 5, 99));
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 0);	/* other queue */
+	CHECK(wirecap_next_chunk(&f.q[1], &c, 0) == 1);
+	CHECK(wirecap_chunk_count(&c) == 5);
+	for (i = 0; i < 5; i++) {
+		unsigned int cell = 3 * M + 2 + i;
+
+		CHECK(wirecap_chunk_pkt(&c, i, &p) == 0);
+		CHECK(p.data == f.pool[1] + cell * CELL + FOFF);
+		CHECK(p.data[0] == (uint8_t)cell && p.data[1] == 1);
+		CHECK(p.len == 60 + cell % 100);
+		CHECK(p.queue == 11);
+		CHECK(p.ts_ns == 1000ull * cell + 1);
+		CHECK(p.hash == cell * 3);
+		CHECK(p.flags == (cell % 2 ? WIRECAP_PKT_HASH : 0));
+	}
+	CHECK(wirecap_chunk_pkt(&c, 5, &p) == -EINVAL);
+	CHECK(wirecap_chunk_pkt(NULL, 0, &p) == -EINVAL);
+	wirecap_chunk_release(&c);
+	CHECK(wirecap_chunk_count(&c) == 0);
+	CHECK(wirecap_chunk_pkt(&c, 0, &p) == -EINVAL);
+	wirecap_chunk_release(&c);		/* twice: nothing */
+	CHECK(pop_recycled(&f.q[1], &d));
+	CHECK(d.chunk_id == 3 && d.first_cell == 2 && d.pkt_count == 5 &&
+	      d.seq == 99 && d.ring_id == 11 && d.nic_id == 7);
+	CHECK(!pop_recycled(&f.q[1], &d));
+	CHECK(f.q[1].as.delivered == 1 && f.q[1].as.pkts == 5 &&
+	      f.q[1].as.released == 1);
+	fake_fini(&f);
+	return 1;
+}
+
+static int t_timeout(void)
+{
+	struct fake f;
+	struct wirecap_chunk c;
+	uint64_t t0, dt;
+
+	fake_init(&f, 0);
+	t0 = now_ms();
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 50) == 0);
+	dt = now_ms() - t0;
+	tap_diag("empty wait of 50 ms took %llu ms", (unsigned long long)dt);
+	CHECK(dt >= 49 && dt < 1000);
+	CHECK(f.q[0].as.sleeps >= 1);
+	fake_fini(&f);
+	return 1;
+}
+
+struct later {
+	struct wirecap_queue *q;
+	unsigned int delay_ms;
+};
+
+static void *push_later(void *arg)
+{
+	struct later *l = arg;
+
+	usleep(l->delay_ms * 1000);
+	push(l->q, 1, 0, M, 5);
+	return NULL;
+}
+
+static int t_wakeup(void)
+{
+	struct fake f;
+	struct wirecap_chunk c;
+	struct later l;
+	pthread_t t;
+	uint64_t t0, dt;
+	int ret;
+
+	fake_init(&f, 0);
+	l = (struct later){ .q = &f.q[0], .delay_ms = 30 };
+	t0 = now_ms();
+	pthread_create(&t, NULL, push_later, &l);
+	ret = wirecap_next_chunk(&f.q[0], &c, -1);	/* forever */
+	dt = now_ms() - t0;
+	pthread_join(t, NULL);
+	tap_diag("woken after %llu ms", (unsigned long long)dt);
+	CHECK(ret == 1 && wirecap_chunk_count(&c) == M);
+	CHECK(dt >= 29 && dt < 2000);
+	wirecap_chunk_release(&c);
+
+	/* the session-wide wait, for the other queue */
+	CHECK(wirecap_wait(&f.w, 0) == 0);
+	l = (struct later){ .q = &f.q[1], .delay_ms = 20 };
+	pthread_create(&t, NULL, push_later, &l);
+	ret = wirecap_wait(&f.w, 2000);
+	pthread_join(t, NULL);
+	CHECK(ret == 1);
+	CHECK(wirecap_next_chunk(&f.q[1], &c, 0) == 1);
+	wirecap_chunk_release(&c);
+	CHECK(wirecap_wait(&f.w, 10) == 0);
+	fake_fini(&f);
+	return 1;
+}
+
+static void count_pkt(void *user, const struct wirecap_pkt *p)
+{
+	uint32_t *seen = user;
+
+	/* first data byte is the cell index (fake_init) */
+	seen[seen[0] + 1] = p->data[0];
+	seen[0]++;
+}
+
+static int t_dispatch(void)
+{
+	uint32_t seen[64] = { 0 };
+	struct wirecap_chunk c;
+	struct wirecap_desc d;
+	struct fake f;
+	unsigned int i;
+
+	fake_init(&f, 0);
+	CHECK(wirecap_dispatch(&f.q[0], 10, count_pkt, seen, 0) == 0);
+	push(&f.q[0], 0, 0, 5, 1);	/* cells 0..4 */
+	push(&f.q[0], 1, 0, 3, 2);	/* cells 8..10 */
+	push(&f.q[0], 2, 4, 4, 3);	/* cells 20..23 */
+	CHECK(wirecap_dispatch(&f.q[0], 4, count_pkt, seen, 0) == 4);
+	CHECK(seen[0] == 4);
+	/* the first chunk is cut: next_chunk must not skip its rest */
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == -EBUSY);
+	CHECK(wirecap_dispatch(&f.q[0], 0, count_pkt, seen, 0) == 8);
+	CHECK(seen[0] == 12);
+	{
+		static const uint32_t want[12] = { 0, 1, 2, 3, 4, 8, 9, 10,
+						   20, 21, 22, 23 };
+
+		for (i = 0; i < 12; i++)
+			CHECK(seen[i + 1] == want[i]);
+	}
+	for (i = 0; i < 3; i++) {
+		CHECK(pop_recycled(&f.q[0], &d));
+		CHECK(d.seq == i + 1);
+	}
+	CHECK(!pop_recycled(&f.q[0], &d));
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 0);
+	CHECK(wirecap_dispatch(NULL, 1, count_pkt, seen, 0) == -EINVAL);
+	fake_fini(&f);
+	return 1;
+}
+
+static int t_error(void)
+{
+	struct wirecap_chunk c;
+	struct fake f;
+
+	fake_init(&f, 0);
+	push(&f.q[0], 0, 0, M, 1);
+	__atomic_store_n(&f.q[0].err, -ENODEV, __ATOMIC_RELEASE);
+	/* what came before the error first, then the error */
+	CHECK(wirecap_next_chunk(&f.q[0], &c, -1) == 1);
+	wirecap_chunk_release(&c);
+	CHECK(wirecap_next_chunk(&f.q[0], &c, -1) == -ENODEV);
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == -ENODEV);
+	CHECK(wirecap_wait(&f.w, -1) == 1);	/* a failed queue is news */
+	fake_fini(&f);
+	return 1;
+}
+
+static int t_kicks(void)
+{
+	struct wirecap_chunk c;
+	struct fake f;
+
+	fake_init(&f, 2);
+	/* the thread is awake: releasing does not write the eventfd */
+	push(&f.q[0], 0, 0, M, 1);
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+	wirecap_chunk_release(&c);
+	CHECK(efd_count(&f) == 0);
+	/* the thread sleeps: a release wakes it, once */
+	push(&f.q[0], 1, 0, M, 2);
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+	wc_kick_prepare(&f.t.kick);
+	wirecap_chunk_release(&c);
+	CHECK(efd_count(&f) == 1);
+	CHECK(f.t.kick.sleeping == 0);
+	/* a stalled capture queue: taking a chunk makes room: wake */
+	push(&f.q[0], 2, 0, M, 3);
+	push(&f.q[0], 3, 0, M, 4);
+	CHECK(!push(&f.q[0], 4, 0, M, 5));	/* full (capq_size 2) */
+	__atomic_store_n(&f.q[0].stalled, 1, __ATOMIC_RELAXED);
+	wc_kick_prepare(&f.t.kick);
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+	CHECK(efd_count(&f) == 1);
+	wirecap_chunk_release(&c);
+	fake_fini(&f);
+	return 1;
+}
+
+/* --- a million chunks through the pair, three threads ---------------------- */
+
+struct flow {
+	struct fake *f;
+	uint32_t n;
+	uint32_t bad;		/* recycler: first out-of-order seq + 1 */
+	uint32_t app_bad;
+	uint32_t done;
+};
+
+/* capture thread: pushes seq 0..n-1; recycler: checks they come back */
+static void *flow_capture(void *arg)
+{
+	struct flow *fl = arg;
+	struct wirecap_queue *q = &fl->f->q[0];
+	uint32_t next = 0, back = 0;
+	struct wirecap_desc d;
+
+	while (back < fl->n) {
+		if (next < fl->n &&
+		    push(q, next % R, 0, 1 + next % M, next))
+			next++;
+		while (pop_recycled(q, &d)) {
+			if (d.seq != back && !fl->bad)
+				fl->bad = back + 1;
+			back++;
+		}
+		if (next == fl->n || wc_ring_count(&q->capq) == q->capq.size)
+			sched_yield();
+	}
+	__atomic_store_n(&fl->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int t_flow(void)
+{
+	struct flow fl = { .n = 1000000 };
+	struct wirecap_chunk c;
+	struct wirecap_pkt p;
+	struct fake f;
+	pthread_t t;
+	uint32_t i;
+
+	fake_init(&f, 64);
+	fl.f = &f;
+	pthread_create(&t, NULL, flow_capture, &fl);
+	for (i = 0; i < fl.n; i++) {
+		if (wirecap_next_chunk(&f.q[0], &c, -1) != 1) {
+			fl.app_bad = i + 1;
+			break;
+		}
+		if (c.desc.seq != i || wirecap_chunk_count(&c) != 1 + i % M ||
+		    wirecap_chunk_pkt(&c, 0, &p) ||
+		    p.data[0] != (uint8_t)((i % R) * M)) {
+			fl.app_bad = i + 1;
+			break;
+		}
+		wirecap_chunk_release(&c);
+	}
+	pthread_join(t, NULL);
+	tap_diag("1000000 chunks: app slept %llu times",
+		 (unsigned long long)f.q[0].as.sleeps);
+	CHECK(!fl.app_bad && !fl.bad);
+	CHECK(f.q[0].as.delivered == fl.n && f.q[0].as.released == fl.n);
+	fake_fini(&f);
+	return 1;
+}
+
+/* --- pure logic and arguments ---------------------------------------------- */
+
+static int parse_is(const char *s, int want, const unsigned int *q)
+{
+	unsigned int out[8];
+	int n = wirecap_parse_queues(s, out, 8), i;
+
+	if (n != want) {
+		tap_diag("parse \"%s\": %d, want %d", s, n, want);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (out[i] != q[i])
+			return 0;
+	return 1;
+}
+
+static int t_parse(void)
+{
+	CHECK(parse_is("0", 1, (unsigned int[]){ 0 }));
+	CHECK(parse_is("0,2-3", 3, (unsigned int[]){ 0, 2, 3 }));
+	CHECK(parse_is("5,1", 2, (unsigned int[]){ 5, 1 }));
+	CHECK(parse_is("2-2", 1, (unsigned int[]){ 2 }));
+	CHECK(parse_is("0-7", 8, (unsigned int[]){ 0, 1, 2, 3, 4, 5, 6, 7 }));
+	CHECK(parse_is("0-8", -E2BIG, NULL));
+	CHECK(parse_is("", -EINVAL, NULL));
+	CHECK(parse_is("3-1", -EINVAL, NULL));
+	CHECK(parse_is("1,1", -EINVAL, NULL));
+	CHECK(parse_is("0-2,1", -EINVAL, NULL));
+	CHECK(parse_is("1,", -EINVAL, NULL));
+	CHECK(parse_is(",1", -EINVAL, NULL));
+	CHECK(parse_is("1-", -EINVAL, NULL));
+	CHECK(parse_is("a", -EINVAL, NULL));
+	CHECK(parse_is("-1", -EINVAL, NULL));
+	CHECK(parse_is("1 ", -EINVAL, NULL));
+	CHECK(parse_is("70000", -EINVAL, NULL));
+	CHECK(wirecap_parse_queues(NULL, NULL, 0) == -EINVAL);
+	return 1;
+}
+
+static int logged, logged_level;
+
+static void log_cb(void *ctx, int level, const char *msg)
+{
+	(void)msg;
+	logged++;
+	logged_level = level;
+	*(int *)ctx = 1;
+}
+
+static int open_errno(const char *ifname, const unsigned int *q,
+		      unsigned int nr, const struct wirecap_opts *o)
+{
+	struct wirecap *w;
+
+	errno = 0;
+	w = wirecap_open(ifname, q, nr, o);
+	if (w) {
+		wirecap_close(w);
+		return 0;
+	}
+	return errno;
+}
+
+static int t_open_args(void)
+{
+	struct {
+		struct wirecap_opts o;
+		uint64_t newer[2];	/* a newer caller's extra fields */
+	} big = { 0 };
+	char stderr_path[] = "/tmp/libwirecap-stderr-XXXXXX";
+	int ctx = 0, fd, saved;
+	struct stat st;
+	unsigned int twice[2] = { 1, 1 };
+	WIRECAP_OPTS(o, .log = log_cb, .log_ctx = &ctx);
+	WIRECAP_OPTS(bad_capq, .capq_size = 3);
+	struct wirecap_opts tiny = { .sz = 2 };
+
+	/* the library must not print: catch fd 2 meanwhile */
+	fd = mkstemp(stderr_path);
+	CHECK(fd >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+
+	CHECK(open_errno(NULL, NULL, 0, NULL) == EINVAL);
+	CHECK(open_errno("", NULL, 0, NULL) == EINVAL);
+	CHECK(open_errno("a-very-long-interface-name", NULL, 0, NULL) ==
+	      EINVAL);
+	CHECK(open_errno("../x", NULL, 0, NULL) == EINVAL);
+	CHECK(open_errno("nonic0", twice, 2, NULL) == EINVAL);
+	CHECK(open_errno("nonic0", twice, 0, NULL) == EINVAL);
+	CHECK(open_errno("nonic0", NULL, 0, &tiny) == EINVAL);
+	CHECK(open_errno("nonic0", NULL, 0, &bad_capq) == EINVAL);
+	big.o.sz = sizeof(big);
+	CHECK(open_errno("nonic0", NULL, 0, &big.o) == ENOENT);
+	big.newer[1] = 1;
+	CHECK(open_errno("nonic0", NULL, 0, &big.o) == EINVAL);
+	/* good options, no such device; the failure is logged */
+	CHECK(open_errno("nonic0", NULL, 0, &o) == ENOENT);
+	CHECK(ctx == 1 && logged_level == WIRECAP_LOG_ERR);
+	wirecap_close(NULL);
+	CHECK(wirecap_queue_count(NULL) == 0);
+	CHECK(wirecap_queue(NULL, 0) == NULL);
+	CHECK(wirecap_start(NULL) == -EINVAL);
+	CHECK(wirecap_wait(NULL, 0) == -EINVAL);
+	CHECK(wirecap_next_chunk(NULL, NULL, 0) == -EINVAL);
+
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fstat(fd, &st);
+	close(fd);
+	unlink(stderr_path);
+	CHECK(st.st_size == 0);
+	return 1;
+}
+
+int main(void)
+{
+	tap_plan(9);
+	tap_run("next_chunk, chunk_pkt, release", t_next_and_pkt);
+	tap_run("next_chunk times out", t_timeout);
+	tap_run("a sleeping reader is woken; wirecap_wait", t_wakeup);
+	tap_run("dispatch cuts and continues chunks in order", t_dispatch);
+	tap_run("a failed queue: chunks first, then the error", t_error);
+	tap_run("release and room wake a sleeping capture thread", t_kicks);
+	tap_run("a million chunks through the work-queue pair", t_flow);
+	tap_run("wirecap_parse_queues", t_parse);
+	tap_run("wirecap_open checks arguments, never prints", t_open_args);
+	return tap_exit();
+}

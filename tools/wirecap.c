@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * wirecap: the command-line tool.
+ *
+ *   wirecap capture -i IFNAME [-q 0,2-3] [-w out.pcap] [-c COUNT]
+ *                   [--duration SECS] [--until-file PATH [--idle-ms N]]
+ *                   [-M cells] [-R chunks] [-s snaplen] [--json FILE]
+ *                   [--threads N] [--timeout-us N] [-v]
+ *
+ * capture: packets of all chosen queues (default: all) into one pcap file
+ * with nanosecond timestamps, written here (no libpcap, so the binary
+ * stays static). One thread reads every queue, so packets of a queue keep
+ * their order in the file. Stops on SIGINT/SIGTERM, after COUNT packets,
+ * after SECS, or, with --until-file, once PATH exists and no packet came
+ * for --idle-ms (500). Prints one line per queue and a total (stdout, or
+ * stderr when the pcap goes to stdout), and the same as JSON with --json.
+ * Exit 0, 1 on errors, 2 on bad usage.
+ *
+ * Subcommands to come: profile, handler, stats.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wirecap.h"
+
+#define MAX_QUEUES	256
+#define CHUNKS_PER_TURN	16	/* per queue, before looking at the next */
+#define WAIT_MS		50	/* longest sleep between stop checks */
+
+static volatile sig_atomic_t got_signal;
+static int verbose;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void log_stderr(void *ctx, int level, const char *msg)
+{
+	if (level <= WIRECAP_LOG_WARNING || verbose)
+		fprintf(stderr, "wirecap: %s\n", msg);
+}
+
+/* --- pcap, nanosecond flavour ------------------------------------------ */
+
+#define PCAP_MAGIC_NS	0xa1b23c4d
+#define LINKTYPE_EN10MB	1
+
+struct pcap_file_hdr {
+	uint32_t magic;
+	uint16_t version_major, version_minor;
+	int32_t thiszone;
+	uint32_t sigfigs, snaplen, linktype;
+};
+
+struct pcap_rec_hdr {
+	uint32_t ts_sec, ts_nsec, caplen, len;
+};
+
+struct pcap_out {
+	FILE *f;
+	uint32_t snaplen;
+	int err;
+};
+
+static int pcap_begin(struct pcap_out *o, const char *path, uint32_t snaplen)
+{
+	struct pcap_file_hdr h = {
+		.magic = PCAP_MAGIC_NS, .version_major = 2, .version_minor = 4,
+		.snaplen = snaplen, .linktype = LINKTYPE_EN10MB,
+	};
+
+	o->snaplen = snaplen;
+	o->err = 0;
+	o->f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
+	if (!o->f)
+		return -errno;
+	setvbuf(o->f, NULL, _IOFBF, 1 << 20);
+	if (fwrite(&h, sizeof(h), 1, o->f) != 1)
+		return -EIO;
+	return 0;
+}
+
+static void pcap_put(struct pcap_out *o, const struct wirecap_pkt *p)
+{
+	uint32_t cap = p->len < o->snaplen ? p->len : o->snaplen;
+	struct pcap_rec_hdr r = {
+		.ts_sec = (uint32_t)(p->ts_ns / 1000000000ull),
+		.ts_nsec = (uint32_t)(p->ts_ns % 1000000000ull),
+		.caplen = cap,
+		.len = p->len,
+	};
+
+	if (fwrite(&r, sizeof(r), 1, o->f) != 1 ||
+	    fwrite(p->data, 1, cap, o->f) != cap)
+		o->err = -EIO;
+}
+
+static int pcap_end(struct pcap_out *o)
+{
+	int ret = o->err;
+
+	if (!o->f)
+		return 0;
+	if (fflush(o->f) && !ret)
+		ret = -errno;
+	if (o->f != stdout && fclose(o->f) && !ret)
+		ret = -errno;
+	o->f = NULL;
+	return ret;
+}
+
+/* --- capture ------------------------------------------------------------- */
+
+struct qcount {
+	uint64_t pkts, chunks;
+};
+
+struct capture_args {
+	const char *ifname, *out, *until_file, *json;
+	unsigned int queues[MAX_QUEUES];
+	int nq;				/* 0: all */
+	uint64_t count;			/* 0: no limit */
+	double duration;		/* 0: no limit */
+	unsigned int idle_ms;
+	uint32_t snaplen;
+	struct wirecap_opts opts;
+};
+
+static void capture_usage(FILE *f)
+{
+	fprintf(f,
+"usage: wirecap capture -i IFNAME [-q LIST] [-w FILE] [-c COUNT]\n"
+"                       [--duration SECS] [--until-file PATH [--idle-ms N]]\n"
+"                       [-M cells] [-R chunks] [-s snaplen] [--json FILE]\n"
+"                       [--threads N] [--timeout-us N] [-v]\n"
+"  -i IFNAME        interface (default: $WIRECAP_IF)\n"
+"  -q LIST          queues, e.g. 0,2-3 (default: all)\n"
+"  -w FILE          write a pcap file (nanosecond timestamps); - is stdout\n"
+"  -c COUNT         stop after COUNT packets\n"
+"  --duration SECS  stop after SECS seconds\n"
+"  --until-file P   once P exists, stop when no packet came for --idle-ms\n"
+"  --idle-ms N      (default 500)\n"
+"  -M, -R           cells per chunk, chunks per queue (driver defaults)\n"
+"  -s SNAPLEN       bytes kept per packet (default 262144)\n"
+"  --json FILE      the per-queue counts as JSON\n"
+"  --threads N      capture threads (default: one per CPU, at most one\n"
+"                   per queue)\n"
+"  --timeout-us N   partial chunks are delivered after N us (10000)\n");
+}
+
+static int parse_uint(const char *s, unsigned long long max,
+		      unsigned long long *v)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end || *v > max ? -1 : 0;
+}
+
+static int capture_parse(int argc, char **argv, struct capture_args *a)
+{
+	enum { O_DURATION = 256, O_UNTIL, O_IDLE, O_JSON, O_THREADS,
+	       O_TIMEOUT };
+	static const struct option lopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "until-file", required_argument, NULL, O_UNTIL },
+		{ "idle-ms", required_argument, NULL, O_IDLE },
+		{ "json", required_argument, NULL, O_JSON },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "timeout-us", required_argument, NULL, O_TIMEOUT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long v;
+	char *end;
+	int c, n;
+
+	a->ifname = getenv("WIRECAP_IF");
+	a->idle_ms = 500;
+	a->snaplen = 262144;
+	a->opts = (struct wirecap_opts){ .sz = sizeof(a->opts) };
+	while ((c = getopt_long(argc, argv, "i:q:w:c:s:M:R:vh", lopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			a->ifname = optarg;
+			break;
+		case 'q':
+			n = wirecap_parse_queues(optarg, a->queues, MAX_QUEUES);
+			if (n < 0) {
+				fprintf(stderr, "wirecap: -q %s: %s\n", optarg,
+					n == -E2BIG ? "too many queues" :
+					"expected a list like 0,2-3");
+				return -1;
+			}
+			a->nq = n;
+			break;
+		case 'w':
+			a->out = optarg;
+			break;
+		case 'c':
+			if (parse_uint(optarg, ~0ull, &v) || !v)
+				goto bad;
+			a->count = v;
+			break;
+		case 's':
+			if (parse_uint(optarg, 1u << 30, &v))
+				goto bad;
+			a->snaplen = v ? (uint32_t)v : 262144;
+			break;
+		case 'M':
+			if (parse_uint(optarg, 1u << 20, &v))
+				goto bad;
+			a->opts.cells_per_chunk = (unsigned int)v;
+			break;
+		case 'R':
+			if (parse_uint(optarg, 1u << 24, &v))
+				goto bad;
+			a->opts.nr_chunks = (unsigned int)v;
+			break;
+		case O_DURATION:
+			a->duration = strtod(optarg, &end);
+			if (*end || !(a->duration > 0))
+				goto bad;
+			break;
+		case O_UNTIL:
+			a->until_file = optarg;
+			break;
+		case O_IDLE:
+			if (parse_uint(optarg, 1u << 30, &v))
+				goto bad;
+			a->idle_ms = (unsigned int)v;
+			break;
+		case O_JSON:
+			a->json = optarg;
+			break;
+		case O_THREADS:
+			if (parse_uint(optarg, 4096, &v))
+				goto bad;
+			a->opts.capture_threads = (unsigned int)v;
+			break;
+		case O_TIMEOUT:
+			if (parse_uint(optarg, 1u << 30, &v))
+				goto bad;
+			a->opts.timeout_us = (unsigned int)v;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			capture_usage(stdout);
+			exit(0);
+		default:
+			capture_usage(stderr);
+			return -1;
+		}
+		continue;
+bad:
+		fprintf(stderr, "wirecap: bad value for -%c: %s\n",
+			c < 256 ? c : '-', optarg);
+		return -1;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "wirecap: unexpected argument '%s'\n",
+			argv[optind]);
+		return -1;
+	}
+	if (!a->ifname || !*a->ifname) {
+		fprintf(stderr, "wirecap: no interface: -i IFNAME\n");
+		return -1;
+	}
+	return 0;
+}
+
+struct report_row {
+	unsigned int queue;
+	uint64_t pkts, chunks, drops, partial, oversize, received;
+};
+
+static void report(FILE *f, FILE *js, struct wirecap *w,
+		   const struct qcount *qc, double secs, const char *ifname)
+{
+	struct report_row tot = { 0 };
+	unsigned int i, nq = wirecap_queue_count(w);
+	uint32_t max_frame = 0;
+
+	fprintf(f, "%5s %12s %10s %13s %13s %14s\n", "queue", "packets",
+		"chunks", "capture_drops", "partial_views", "oversize_drops");
+	if (js)
+		fprintf(js, "{\"interface\": \"%s\", \"seconds\": %.3f, "
+			"\"queues\": [", ifname, secs);
+	for (i = 0; i < nq; i++) {
+		struct wirecap_queue *q = wirecap_queue(w, i);
+		const struct wirecap_info *info = wirecap_queue_info(q);
+		struct wirecap_qstats st = { .sz = sizeof(st) };
+		struct report_row r = { .queue = wirecap_queue_ring(q),
+					.pkts = qc[i].pkts,
+					.chunks = qc[i].chunks };
+
+		if (wirecap_queue_stats(q, &st) == 0) {
+			r.drops = st.kernel.capture_drops;
+			r.partial = st.kernel.partial_views;
+			r.oversize = st.kernel.oversize_drops;
+			r.received = st.kernel.received;
+		}
+		max_frame = info->cell_size - info->frame_offset;
+		tot.pkts += r.pkts;
+		tot.chunks += r.chunks;
+		tot.drops += r.drops;
+		tot.partial += r.partial;
+		tot.oversize += r.oversize;
+		tot.received += r.received;
+		fprintf(f, "%5u %12llu %10llu %13llu %13llu %14llu\n", r.queue,
+			(unsigned long long)r.pkts,
+			(unsigned long long)r.chunks,
+			(unsigned long long)r.drops,
+			(unsigned long long)r.partial,
+			(unsigned long long)r.oversize);
+		if (js)
+			fprintf(js, "%s{\"queue\": %u, \"packets\": %llu, "
+				"\"chunks\": %llu, \"capture_drops\": %llu, "
+				"\"partial_views\": %llu, "
+				"\"oversize_drops\": %llu, \"received\": %llu}",
+				i ? ", " : "", r.queue,
+				(unsigned long long)r.pkts,
+				(unsigned long long)r.chunks,
+				(unsigned long long)r.drops,
+				(unsigned long long)r.partial,
+				(unsigned long long)r.oversize,
+				(unsigned long long)r.received);
+	}
+	fprintf(f, "%5s %12llu %10llu %13llu %13llu %14llu\n", "total",
+		(unsigned long long)tot.pkts, (unsigned long long)tot.chunks,
+		(unsigned long long)tot.drops, (unsigned long long)tot.partial,
+		(unsigned long long)tot.oversize);
+	fprintf(f, "%llu packets in %.3f s (%.0f pkt/s)\n",
+		(unsigned long long)tot.pkts, secs,
+		secs > 0 ? tot.pkts / secs : 0.0);
+	if (js)
+		fprintf(js, "], \"total\": {\"packets\": %llu, \"chunks\": %llu, "
+			"\"capture_drops\": %llu, \"partial_views\": %llu, "
+			"\"oversize_drops\": %llu, \"received\": %llu}, "
+			"\"max_frame\": %u}\n",
+			(unsigned long long)tot.pkts,
+			(unsigned long long)tot.chunks,
+			(unsigned long long)tot.drops,
+			(unsigned long long)tot.partial,
+			(unsigned long long)tot.oversize,
+			(unsigned long long)tot.received, max_frame);
+}
+
+static int cmd_capture(int argc, char **argv)
+{
+	struct capture_args a = { 0 };
+	struct pcap_out out = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct qcount *qc;
+	struct wirecap *w;
+	double t0, last, seen_at = 0;
+	uint64_t total = 0;
+	unsigned int nq, i;
+	int ret = 0, err = 0;
+	FILE *rep, *js = NULL;
+
+	if (capture_parse(argc, argv, &a))
+		return 2;
+	a.opts.log = log_stderr;
+	w = wirecap_open(a.ifname, a.nq ? a.queues : NULL, a.nq, &a.opts);
+	if (!w) {
+		fprintf(stderr, "wirecap: %s: %s\n", a.ifname, strerror(errno));
+		return 1;
+	}
+	nq = wirecap_queue_count(w);
+	qc = calloc(nq, sizeof(*qc));
+	if (!qc)
+		goto err_close;
+	ret = a.out ? pcap_begin(&out, a.out, a.snaplen) : 0;
+	if (ret) {
+		fprintf(stderr, "wirecap: %s: %s\n", a.out, strerror(-ret));
+		goto err_close;
+	}
+	js = a.json ? fopen(a.json, "w") : NULL;
+	if (a.json && !js) {
+		fprintf(stderr, "wirecap: %s: %s\n", a.json, strerror(errno));
+		goto err_close;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ret = wirecap_start(w);
+	if (ret) {
+		fprintf(stderr, "wirecap: start: %s\n", strerror(-ret));
+		goto err_close;
+	}
+
+	t0 = last = now_s();
+	while (!got_signal) {
+		unsigned int got = 0;
+		double now;
+
+		for (i = 0; i < nq && !err; i++) {
+			struct wirecap_queue *q = wirecap_queue(w, i);
+			struct wirecap_chunk c;
+			int k;
+
+			for (k = 0; k < CHUNKS_PER_TURN; k++) {
+				unsigned int n, j;
+
+				ret = wirecap_next_chunk(q, &c, 0);
+				if (ret <= 0) {
+					if (ret < 0) {
+						fprintf(stderr, "wirecap: queue %u: %s\n",
+							wirecap_queue_ring(q),
+							strerror(-ret));
+						err = 1;
+					}
+					break;
+				}
+				n = wirecap_chunk_count(&c);
+				if (a.count && total + n > a.count)
+					n = (unsigned int)(a.count - total);
+				for (j = 0; j < n && out.f; j++) {
+					struct wirecap_pkt p;
+
+					wirecap_chunk_pkt(&c, j, &p);
+					pcap_put(&out, &p);
+				}
+				qc[i].pkts += n;
+				qc[i].chunks++;
+				total += n;
+				got++;
+				wirecap_chunk_release(&c);
+				if (a.count && total >= a.count)
+					break;
+			}
+		}
+		if (err || out.err || (a.count && total >= a.count))
+			break;
+		now = now_s();
+		if (got)
+			last = now;
+		if (a.duration && now - t0 >= a.duration)
+			break;
+		if (a.until_file) {
+			if (!seen_at && access(a.until_file, F_OK) == 0)
+				seen_at = now;
+			if (seen_at && now - (last > seen_at ? last : seen_at) >=
+					       a.idle_ms / 1000.0)
+				break;
+		}
+		if (!got)
+			wirecap_wait(w, WAIT_MS);
+	}
+	t0 = now_s() - t0;
+
+	ret = pcap_end(&out);
+	if (ret) {
+		fprintf(stderr, "wirecap: %s: %s\n", a.out, strerror(-ret));
+		err = 1;
+	}
+	rep = a.out && !strcmp(a.out, "-") ? stderr : stdout;
+	report(rep, js, w, qc, t0, a.ifname);
+	if (js && fclose(js)) {
+		fprintf(stderr, "wirecap: %s: %s\n", a.json, strerror(errno));
+		err = 1;
+	}
+	wirecap_close(w);
+	free(qc);
+	return err;
+
+err_close:
+	pcap_end(&out);
+	if (js)
+		fclose(js);
+	wirecap_close(w);
+	free(qc);
+	return 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: wirecap <command> [options]\n"
+		"commands:\n"
+		"  capture   capture packets into a pcap file\n"
+		"  help      this text\n"
+		"'wirecap <command> -h' for the options of a command\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{ "capture", cmd_capture },
+	};
+	unsigned int i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "wirecap: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
