@@ -179,30 +179,20 @@ static void recycle_prep(struct wc_thread *t, struct wirecap_queue *q,
 
 static int arm_wake(struct wc_thread *t)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&t->wu.ring);
+	struct io_uring_sqe *sqe = wirecap_uring_sqe(&t->wu);
 
-	if (!sqe) {
-		wirecap_uring_submit(&t->wu);
-		sqe = io_uring_get_sqe(&t->wu.ring);
-		if (!sqe)
-			return -EBUSY;
-	}
+	if (!sqe)
+		return -EBUSY;
 	io_uring_prep_read(sqe, t->kick.efd, &t->efd_buf, sizeof(t->efd_buf),
 			   0);
 	sqe->user_data = WCU_UD(0, 0, WC_OP_WAKE);
-	/* counted with the glue's own SQEs, so its submit sends it too */
-	t->wu.pending++;
 	t->wake_armed = true;
 	return 0;
 }
 
 /*
- * Leave nothing behind that holds our queue files: the ring's teardown is
- * asynchronous (a kernel worker drops its registered files later), and a
- * queue file not yet released is still "open": opening the queue again
- * right after wirecap_close() would fail with EBUSY. So complete the
- * eventfd read (a request in flight keeps unregistering waiting on 6.1),
- * then unregister the files while we wait.
+ * Complete the eventfd read before wirecap_uring_exit() unregisters the
+ * queue files (on 6.1 a request in flight keeps that waiting).
  */
 static void quiesce(struct wc_thread *t)
 {
@@ -218,7 +208,6 @@ static void quiesce(struct wc_thread *t)
 			if (WCU_UD_OP(cqe.user_data) == WC_OP_WAKE)
 				t->wake_armed = false;
 	}
-	io_uring_unregister_files(&t->wu.ring);
 }
 
 static void handle(struct wc_thread *t, const struct io_uring_cqe *cqe,

@@ -40,8 +40,10 @@ int wirecap_uring_init(struct wirecap_uring *wu, unsigned int entries,
 
 void wirecap_uring_exit(struct wirecap_uring *wu)
 {
-	if (wu->nr_slots)
+	if (wu->nr_slots) {
+		io_uring_unregister_files(&wu->ring);
 		io_uring_queue_exit(&wu->ring);
+	}
 	memset(wu, 0, sizeof(*wu));
 }
 
@@ -65,6 +67,15 @@ static struct io_uring_sqe *get_sqe(struct wirecap_uring *wu)
 		wu->pending = 0;
 		sqe = io_uring_get_sqe(&wu->ring);
 	}
+	return sqe;
+}
+
+struct io_uring_sqe *wirecap_uring_sqe(struct wirecap_uring *wu)
+{
+	struct io_uring_sqe *sqe = get_sqe(wu);
+
+	if (sqe)
+		wu->pending++;
 	return sqe;
 }
 

@@ -37,6 +37,12 @@ struct wirecap_uring {
 /* entries: SQ size; slots: how many queue fds the ring may carry. */
 int wirecap_uring_init(struct wirecap_uring *wu, unsigned int entries,
 		       unsigned int slots);
+/*
+ * Unregisters the queue files first: the ring's own teardown drops them
+ * later from a kernel worker, and until then the queues count as open
+ * (reopening one would fail with EBUSY). On 6.1 unregistering waits for
+ * requests in flight: complete them before.
+ */
 void wirecap_uring_exit(struct wirecap_uring *wu);
 
 /* Register a queue fd; returns its slot (>= 0). */
@@ -51,6 +57,13 @@ int wirecap_uring_capture(struct wirecap_uring *wu, unsigned int slot,
 			  const struct wirecap_capture_cmd *cc, __u64 tag);
 int wirecap_uring_recycle(struct wirecap_uring *wu, unsigned int slot,
 			  const struct wirecap_recycle_cmd *rc, __u64 tag);
+
+/*
+ * An SQE for another operation (an eventfd read, say) in the same ring:
+ * the caller fills it in; the next wirecap_uring_submit() sends it with
+ * the rest. NULL if the SQ is full even after submitting.
+ */
+struct io_uring_sqe *wirecap_uring_sqe(struct wirecap_uring *wu);
 
 /* Submit everything prepared; returns the number submitted. */
 int wirecap_uring_submit(struct wirecap_uring *wu);

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -15,7 +14,6 @@
 
 #include "kselftest_harness.h"
 #include "wctest.h"
-#include "wirecap_uring.h"
 
 static int unload(const char *name)
 {
@@ -37,34 +35,10 @@ static int load(const char *file, const char *params)
 	return ret;
 }
 
-struct parked {
-	int fd;
-	int res;
-};
-
-static void *park(void *p)
-{
-	struct wirecap_capture_cmd cc = { .max_descs = 1, .timeout_us = 900000 };
-	struct parked *a = p;
-	struct wirecap_uring wu;
-	struct io_uring_cqe cqe;
-
-	a->res = 1;
-	if (wirecap_uring_init(&wu, 8, 1) || wirecap_uring_add(&wu, a->fd))
-		return NULL;
-	wirecap_uring_capture(&wu, 0, &cc, 0);
-	wirecap_uring_submit(&wu);
-	if (wirecap_uring_reap(&wu, &cqe, 1, 5000000) == 1)
-		a->res = cqe.res;
-	wirecap_uring_exit(&wu);
-	return NULL;
-}
-
 TEST(unload_with_queue_open)
 {
+	struct wct_parked parked;
 	struct wct_queue q;
-	struct parked a;
-	pthread_t t;
 	char nic[16];
 	int ret;
 
@@ -74,8 +48,7 @@ TEST(unload_with_queue_open)
 	ASSERT_EQ(0, wct_open(&q, nic, 0));
 	ASSERT_EQ(0, wct_attach(&q, 16, 8));
 	ASSERT_EQ(0, wct_inject(nic, 0, 4, 64, 0));	/* no full chunk */
-	a.fd = q.fd;
-	ASSERT_EQ(0, pthread_create(&t, NULL, park, &a));
+	ASSERT_EQ(0, wct_park(&parked, q.fd, 900000));
 	usleep(100000);
 
 	/* in use by the NIC driver and by our open queue */
@@ -83,8 +56,7 @@ TEST(unload_with_queue_open)
 	EXPECT_TRUE(ret == -EWOULDBLOCK || ret == -EBUSY);
 	/* the NIC driver goes, queue open and command parked */
 	EXPECT_EQ(0, unload("wirecap_softnic"));
-	pthread_join(t, NULL);
-	EXPECT_EQ(-ENODEV, a.res);
+	EXPECT_EQ(-ENODEV, wct_park_result(&parked));
 	EXPECT_EQ(-ENODEV, wct_capture(&q, 1, 0));
 	EXPECT_EQ(0, wct_pool_pages());
 	/* our file still pins wirecap.ko */

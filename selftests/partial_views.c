@@ -110,38 +110,14 @@ TEST_F(pv, no_packet_twice)
 	ASSERT_EQ(0, wct_attach(q, M, R));
 	for (round = 0; round < 12; round++) {
 		unsigned int burst = 1 + (round * 7) % 23;
-		int n, i;
 
 		ASSERT_EQ(0, wct_inject(self->nic, 0, burst, 64, sent));
 		sent += burst;
-		n = wct_capture(q, 8, 10000);
-		ASSERT_GE(n, 1);
-		for (i = 0; i < n; i++) {
-			struct wirecap_desc d = *wct_desc(q, i);
-			unsigned int c;
-
-			for (c = 0; c < d.pkt_count; c++)
-				ASSERT_EQ(next++, wct_seq(q, d.chunk_id,
-							  d.first_cell + c));
-			ASSERT_EQ(1, wct_recycle(q, &d, 1));
-		}
-		wct_consume(q, n);
+		ASSERT_GE(wct_take_in_order(q, 8, 10000, &next, true), 1);
 	}
 	/* what a round left behind comes with the next timeout */
-	while (next < sent) {
-		int n = wct_capture(q, 8, 10000), i;
-
-		ASSERT_GE(n, 1);
-		for (i = 0; i < n; i++) {
-			struct wirecap_desc d = *wct_desc(q, i);
-			unsigned int c;
-
-			for (c = 0; c < d.pkt_count; c++)
-				ASSERT_EQ(next++, wct_seq(q, d.chunk_id,
-							  d.first_cell + c));
-		}
-		wct_consume(q, n);
-	}
+	while (next < sent)
+		ASSERT_GE(wct_take_in_order(q, 8, 10000, &next, false), 1);
 	EXPECT_EQ(sent, next);
 	EXPECT_EQ(sent, wct_stats(q).delivered);
 	EXPECT_EQ(0, wct_stats(q).recycle_refused);

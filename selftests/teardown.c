@@ -5,7 +5,6 @@
  * with commands parked. Pool pages are counted by wirecap.ko.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -143,46 +142,21 @@ TEST_F(kill, killed_with_commands_parked)
 	wct_close(&q);
 }
 
-struct parked_arg {
-	struct wct_queue *q;
-	int res;
-};
-
-static void *park_uring(void *p)
-{
-	struct wirecap_capture_cmd cc = { .max_descs = 1, .timeout_us = 900000 };
-	struct parked_arg *a = p;
-	struct wirecap_uring wu;
-	struct io_uring_cqe cqe;
-
-	a->res = 1;
-	if (wirecap_uring_init(&wu, 8, 1) || wirecap_uring_add(&wu, a->q->fd))
-		return NULL;
-	wirecap_uring_capture(&wu, 0, &cc, 0);
-	wirecap_uring_submit(&wu);
-	if (wirecap_uring_reap(&wu, &cqe, 1, 5000000) == 1)
-		a->res = cqe.res;
-	wirecap_uring_exit(&wu);
-	return NULL;
-}
-
 TEST_F(td, nic_removed_with_commands_parked)
 {
 	long long pages0 = wct_pool_pages();
-	struct parked_arg a = { .q = &self->q };
+	struct wct_parked parked;
 	struct wirecap_desc d;
-	pthread_t t;
 
 	ASSERT_EQ(0, wct_attach(&self->q, M, R));
 	ASSERT_EQ(0, wct_inject(self->nic, 0, M, 64, 0));
 	ASSERT_EQ(1, wct_capture(&self->q, 1, 0));	/* a view outstanding */
 	d = *wct_desc(&self->q, 0);
 	wct_consume(&self->q, 1);
-	ASSERT_EQ(0, pthread_create(&t, NULL, park_uring, &a));
+	ASSERT_EQ(0, wct_park(&parked, self->q.fd, 900000));
 	usleep(100000);
 	ASSERT_EQ(0, wct_nic_del(self->nic));
-	pthread_join(t, NULL);
-	EXPECT_EQ(-ENODEV, a.res);
+	EXPECT_EQ(-ENODEV, wct_park_result(&parked));
 	EXPECT_EQ(pages0, wct_pool_pages());
 	/* the queue is dead: everything but close answers -ENODEV */
 	EXPECT_EQ(-ENODEV, wct_capture(&self->q, 1, 0));
@@ -194,15 +168,13 @@ TEST_F(td, nic_removed_with_commands_parked)
 
 TEST_F(td, detach_with_command_parked)
 {
-	struct parked_arg a = { .q = &self->q };
-	pthread_t t;
+	struct wct_parked parked;
 
 	ASSERT_EQ(0, wct_attach(&self->q, M, R));
-	ASSERT_EQ(0, pthread_create(&t, NULL, park_uring, &a));
+	ASSERT_EQ(0, wct_park(&parked, self->q.fd, 900000));
 	usleep(100000);
 	ASSERT_EQ(0, ioctl(self->q.fd, WIRECAP_CMD_DETACH));
-	pthread_join(t, NULL);
-	EXPECT_EQ(-ECANCELED, a.res);
+	EXPECT_EQ(-ECANCELED, wct_park_result(&parked));
 }
 
 TEST_HARNESS_MAIN

@@ -12,6 +12,7 @@
 #include <linux/if.h>
 
 #include "wctest.h"
+#include "wirecap_uring.h"
 
 static int write_file(const char *path, const void *buf, size_t len)
 {
@@ -257,21 +258,27 @@ struct wirecap_stats wct_stats(const struct wct_queue *q)
 	return st;
 }
 
-long long wct_sysfs(const char *nic, unsigned int ring, const char *attr)
+static long long read_number(const char *path)
 {
-	char path[256], buf[64];
+	char buf[64];
 	long long v = -1;
-	FILE *f;
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path), "/sys/class/wirecap/%s-q%u/%s", nic,
-		 ring, attr);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	if (fgets(buf, sizeof(buf), f))
 		v = strtoll(buf, NULL, 10);
 	fclose(f);
 	return v;
+}
+
+long long wct_sysfs(const char *nic, unsigned int ring, const char *attr)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/class/wirecap/%s-q%u/%s", nic,
+		 ring, attr);
+	return read_number(path);
 }
 
 uint64_t wct_now_us(void)
@@ -284,14 +291,60 @@ uint64_t wct_now_us(void)
 
 long long wct_pool_pages(void)
 {
-	char buf[64];
-	long long v = -1;
-	FILE *f = fopen("/sys/kernel/debug/wirecap/pool_pages", "r");
+	return read_number("/sys/kernel/debug/wirecap/pool_pages");
+}
 
-	if (!f)
+int wct_take_in_order(struct wct_queue *q, uint32_t max, uint32_t timeout_us,
+		      uint64_t *next, bool recycle)
+{
+	int n = wct_capture(q, max, timeout_us), i;
+
+	if (n < 0)
 		return -1;
-	if (fgets(buf, sizeof(buf), f))
-		v = strtoll(buf, NULL, 10);
-	fclose(f);
-	return v;
+	for (i = 0; i < n; i++) {
+		struct wirecap_desc d = *wct_desc(q, i);
+		unsigned int c;
+
+		for (c = 0; c < d.pkt_count; c++)
+			if (wct_seq(q, d.chunk_id, d.first_cell + c) != (*next)++)
+				return -1;
+		if (recycle && wct_recycle(q, &d, 1) != 1)
+			return -1;
+	}
+	wct_consume(q, n);
+	return n;
+}
+
+static void *park_thread(void *arg)
+{
+	struct wct_parked *p = arg;
+	struct wirecap_capture_cmd cc = {
+		.max_descs = 1, .timeout_us = p->timeout_us,
+	};
+	struct wirecap_uring wu;
+	struct io_uring_cqe cqe;
+
+	if (wirecap_uring_init(&wu, 8, 1))
+		return NULL;
+	if (wirecap_uring_add(&wu, p->fd) == 0 &&
+	    wirecap_uring_capture(&wu, 0, &cc, 0) == 0 &&
+	    wirecap_uring_submit(&wu) == 1 &&
+	    wirecap_uring_reap(&wu, &cqe, 1, p->timeout_us + 5000000) == 1)
+		p->res = cqe.res;
+	wirecap_uring_exit(&wu);
+	return NULL;
+}
+
+int wct_park(struct wct_parked *p, int fd, uint32_t timeout_us)
+{
+	p->fd = fd;
+	p->timeout_us = timeout_us;
+	p->res = 1;
+	return -pthread_create(&p->thread, NULL, park_thread, p);
+}
+
+int wct_park_result(struct wct_parked *p)
+{
+	pthread_join(p->thread, NULL);
+	return p->res;
 }

@@ -7,6 +7,8 @@
 #ifndef WCTEST_H
 #define WCTEST_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/wirecap.h>
@@ -49,6 +51,25 @@ int wct_recycle(struct wct_queue *q, const struct wirecap_desc *d,
 struct wirecap_desc *wct_desc(struct wct_queue *q, uint32_t i);
 void wct_consume(struct wct_queue *q, uint32_t n);
 uint32_t wct_tail(const struct wct_queue *q);
+
+/*
+ * Capture once (up to max views, waiting up to timeout_us) and check that
+ * the views hold generated packets *next, *next + 1, ... in order,
+ * advancing *next; recycle them if asked. Returns the number of views, or
+ * -1 when a packet is out of sequence or a capture or recycle fails.
+ */
+int wct_take_in_order(struct wct_queue *q, uint32_t max, uint32_t timeout_us,
+		      uint64_t *next, bool recycle);
+
+/* One CAPTURE parked through io_uring by a thread of its own. */
+struct wct_parked {
+	pthread_t thread;
+	int fd;
+	uint32_t timeout_us;
+	int res;		/* its completion, 1 if none came */
+};
+int wct_park(struct wct_parked *p, int fd, uint32_t timeout_us);
+int wct_park_result(struct wct_parked *p);
 
 const uint8_t *wct_frame(const struct wct_queue *q, uint32_t chunk,
 			 uint32_t cell);

@@ -91,6 +91,14 @@ struct wirecap_nic_config {
 	int numa_node;			/* or NUMA_NO_NODE */
 };
 
+/*
+ * The Toeplitz key a WireCAP NIC programs unless told otherwise: the key of
+ * Microsoft's RSS verification suite, so steering can be checked on the
+ * host with independently written code.
+ */
+#define WIRECAP_RSS_KEY_LEN	40
+extern const u8 wirecap_rss_default_key[WIRECAP_RSS_KEY_LEN];
+
 struct wirecap_nic *wirecap_nic_register(const struct wirecap_nic_config *cfg);
 /* Completes parked commands with -ENODEV and stops every queue. */
 void wirecap_nic_unregister(struct wirecap_nic *nic);

@@ -23,14 +23,6 @@ static unsigned int ring_size = 1024;
 module_param(ring_size, uint, 0444);
 MODULE_PARM_DESC(ring_size, "RX ring size of the NICs made at load");
 
-static const u8 softnic_default_key[SOFTNIC_RSS_KEY_LEN] = {
-	/* the key of Microsoft's RSS verification suite */
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
-	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
-	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
-	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
-	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
 
 static struct dentry *softnic_debugfs;
 static LIST_HEAD(softnic_list);		/* under softnic_list_lock */
@@ -166,7 +158,7 @@ static struct softnic *softnic_create(u32 queues, u32 ring)
 		return ERR_PTR(-ENOMEM);
 	sn->nr_queues = queues;
 	sn->ring_size = ring;
-	memcpy(sn->rss_key, softnic_default_key, sizeof(sn->rss_key));
+	memcpy(sn->rss_key, wirecap_rss_default_key, sizeof(sn->rss_key));
 	for (i = 0; i < SOFTNIC_RSS_TABLE_LEN; i++)
 		sn->rss_table[i] = i % queues;
 	for (i = 0; i < queues; i++) {

@@ -14,7 +14,7 @@
 #include <linux/workqueue.h>
 #include "wirecap_nic.h"
 
-#define SOFTNIC_RSS_KEY_LEN	40
+#define SOFTNIC_RSS_KEY_LEN	WIRECAP_RSS_KEY_LEN
 #define SOFTNIC_RSS_TABLE_LEN	128
 #define SOFTNIC_BATCH		64
 

@@ -38,7 +38,7 @@
 #include "wirecap_nic.h"
 #include "compat.h"
 
-#define WCV_RSS_KEY_LEN		40
+#define WCV_RSS_KEY_LEN		WIRECAP_RSS_KEY_LEN
 #define WCV_RSS_TABLE_LEN	128
 #define WCV_BATCH		64
 
@@ -50,14 +50,6 @@
 			 VIRTIO_NET_RSS_HASH_TYPE_TCPv6 |		\
 			 VIRTIO_NET_RSS_HASH_TYPE_UDPv6)
 
-static const u8 wcv_default_key[WCV_RSS_KEY_LEN] = {
-	/* the key of Microsoft's RSS verification suite */
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
-	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
-	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
-	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
-	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
 
 struct wcv;
 
@@ -525,7 +517,7 @@ static int wcv_probe(struct virtio_device *vdev)
 	vi->has_hash = virtio_has_feature(vdev, VIRTIO_NET_F_HASH_REPORT);
 	vi->hdr_len = vi->has_hash ? sizeof(struct virtio_net_hdr_v1_hash) :
 				     sizeof(struct virtio_net_hdr_mrg_rxbuf);
-	memcpy(vi->rss_key, wcv_default_key, sizeof(vi->rss_key));
+	memcpy(vi->rss_key, wirecap_rss_default_key, sizeof(vi->rss_key));
 	for (i = 0; i < WCV_RSS_TABLE_LEN; i++)
 		vi->rss_table[i] = i % pairs;
 	vi->rxq = kcalloc(pairs, sizeof(*vi->rxq), GFP_KERNEL);
