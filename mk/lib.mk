@@ -62,10 +62,10 @@ $(BIN)/wctest-lib_%: selftests/lib_%.c selftests/wctest.c selftests/wctest.h \
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Ilib -pthread $(STATIC) -o $@ $< \
 		selftests/wctest.c $(LIB_A) $(LIB_LIBS)
 
-$(BIN)/wirecap: tools/wirecap.c $(LIB_A) lib/wirecap.h
+$(BIN)/wirecap: tools/wirecap.c tools/stats.c tools/tools.h $(LIB_A) lib/wirecap.h
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Ilib -pthread $(STATIC) -o $@ $< \
-		$(LIB_A) $(LIB_LIBS)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Ilib -pthread $(STATIC) -o $@ \
+		tools/wirecap.c tools/stats.c $(LIB_A) $(LIB_LIBS)
 
 userbins: $(BIN)/wirecap $(addprefix $(BIN)/wctest-,$(LIB_SELFTESTS))
 

@@ -16,7 +16,11 @@
  * stderr when the pcap goes to stdout), and the same as JSON with --json.
  * Exit 0, 1 on errors, 2 on bad usage.
  *
- * Subcommands to come: profile, handler, stats.
+ *   wirecap stats [-i IFNAME] [--all] [--json]        (tools/stats.c)
+ *
+ * stats: the kernel's counters of every attached queue, from sysfs.
+ *
+ * Subcommands to come: profile, handler.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +33,7 @@
 #include <unistd.h>
 
 #include "wirecap.h"
+#include "tools.h"
 
 #define MAX_QUEUES	256
 #define CHUNKS_PER_TURN	16	/* per queue, before looking at the next */
@@ -507,6 +512,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: wirecap <command> [options]\n"
 		"commands:\n"
 		"  capture   capture packets into a pcap file\n"
+		"  stats     counters of every attached queue\n"
 		"  help      this text\n"
 		"'wirecap <command> -h' for the options of a command\n");
 }
@@ -518,6 +524,7 @@ int main(int argc, char **argv)
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
 		{ "capture", cmd_capture },
+		{ "stats", cmd_stats },
 	};
 	unsigned int i;
 

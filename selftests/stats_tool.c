@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `wirecap stats` reports the kernel's counters of the attached queues. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "wctest.h"
+
+WCT_NIC_FIXTURE(stats, 2, 64)
+
+/* Run a command, its stdout into buf. Returns its exit status. */
+static int run(const char *cmd, char *buf, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	if (!p)
+		return -1;
+	n = fread(buf, 1, len - 1, p);
+	buf[n] = '\0';
+	return WEXITSTATUS(pclose(p));
+}
+
+TEST_F(stats, only_attached_queues)
+{
+	char cmd[128], out[4096], key[64];
+
+	snprintf(cmd, sizeof(cmd), "wirecap stats -i %s", self->nic);
+	ASSERT_EQ(0, run(cmd, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "(no queue attached)"));
+	snprintf(cmd, sizeof(cmd), "wirecap stats -i %s --all", self->nic);
+	ASSERT_EQ(0, run(cmd, out, sizeof(out)));
+	snprintf(key, sizeof(key), "%s-q1 ", self->nic);
+	EXPECT_NE(NULL, strstr(out, key));
+
+	ASSERT_EQ(0, wct_attach(&self->q, 16, 8));
+	snprintf(cmd, sizeof(cmd), "wirecap stats -i %s", self->nic);
+	ASSERT_EQ(0, run(cmd, out, sizeof(out)));
+	snprintf(key, sizeof(key), "%s-q0 ", self->nic);
+	EXPECT_NE(NULL, strstr(out, key));
+	snprintf(key, sizeof(key), "%s-q1 ", self->nic);
+	EXPECT_EQ(NULL, strstr(out, key));
+}
+
+TEST_F(stats, json_matches_kernel)
+{
+	struct wirecap_stats st;
+	char cmd[128], out[4096], key[64], *q0;
+
+	ASSERT_EQ(0, wct_attach(&self->q, 16, 8));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 1000, 64, 0));
+	ASSERT_EQ(8, wct_capture(&self->q, 8, 0));	/* R*M = 128 kept */
+	st = wct_stats(&self->q);
+	snprintf(cmd, sizeof(cmd), "wirecap stats -i %s --json", self->nic);
+	ASSERT_EQ(0, run(cmd, out, sizeof(out)));
+	snprintf(key, sizeof(key), "\"%s-q0\": {", self->nic);
+	q0 = strstr(out, key);
+	ASSERT_NE(NULL, q0);
+	snprintf(key, sizeof(key), "\"received\": %llu",
+		 (unsigned long long)st.received);
+	EXPECT_NE(NULL, strstr(q0, key));
+	snprintf(key, sizeof(key), "\"capture_drops\": %llu",
+		 (unsigned long long)st.capture_drops);
+	EXPECT_NE(NULL, strstr(q0, key));
+	snprintf(key, sizeof(key), "\"delivered\": %llu",
+		 (unsigned long long)st.delivered);
+	EXPECT_NE(NULL, strstr(q0, key));
+	EXPECT_EQ(128, st.received);
+	EXPECT_EQ(872, st.capture_drops);
+	EXPECT_EQ(128, st.delivered);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The subcommands of the `wirecap` tool, one file each. */
+#ifndef WIRECAP_TOOLS_H
+#define WIRECAP_TOOLS_H
+
+int cmd_stats(int argc, char **argv);
+
+#endif
