@@ -74,6 +74,16 @@ prog=vm.sh
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 die() { echo "$prog: $*" >&2; exit 2; }
+# stop_pid PID SIGNAL TENTHS: send SIGNAL, give PID TENTHS tenths of a
+# second to end, then SIGKILL it.
+stop_pid() {
+	kill -"$2" "$1" 2>/dev/null || true
+	for _ in $(seq "$3"); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null || true
+}
 
 kernel=6.1 queues=4 trace="" speed=top results="$top/results" timeout=600
 moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 pin_qemu="" pin_gen=1 gen_timer=nano
@@ -193,12 +203,7 @@ cleanup() {
 		wait "$rppid" 2>/dev/null || true
 	fi
 	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
-		kill -TERM "$qpid" 2>/dev/null || true
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$qpid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$qpid" 2>/dev/null || true
+		stop_pid "$qpid" TERM 20
 		wait "$qpid" 2>/dev/null || true
 	fi
 	for p in $tailpid $trpid; do
@@ -451,12 +456,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 	esac
 	if [ "$(date +%s)" -ge "$deadline" ]; then
 		timed_out=1
-		kill -TERM "$qpid" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$qpid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$qpid" 2>/dev/null || true
+		stop_pid "$qpid" TERM 50
 		break
 	fi
 	sleep 0.2
@@ -480,12 +480,7 @@ wait) echo "$prog: the guest never attached a queue: trace NOT replayed" >&2 ;;
 run)
 	# The guest ended (or was killed) during the replay. SIGINT makes
 	# tcpreplay stop and still print its counts.
-	kill -INT "$rppid" 2>/dev/null || true
-	for _ in $(seq 30); do
-		kill -0 "$rppid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$rppid" 2>/dev/null || true
+	stop_pid "$rppid" INT 30
 	if [ "$timed_out" = 1 ]; then
 		finish_replay "interrupted: the guest was killed at the timeout"
 	else
