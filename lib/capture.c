@@ -53,7 +53,7 @@ static void queue_fail(struct wirecap_queue *q, int err)
 {
 	if (__atomic_load_n(&q->err, __ATOMIC_RELAXED))
 		return;
-	wc_log(q->w, WIRECAP_LOG_ERR, "%s-q%u: %s", q->w->ifname,
+	wc_log(q->w, WIRECAP_LOG_ERR, "%s-q%u: %s", q->nic->ifname,
 	       q->info.ring_id, strerror(-err));
 	/* release: the chunks pushed before are seen before the error */
 	__atomic_store_n(&q->err, err, __ATOMIC_RELEASE);
@@ -70,15 +70,18 @@ static bool desc_ok(const struct wirecap_queue *q, const struct wirecap_desc *d)
 }
 
 /*
- * Descriptor ring -> capture queue, as many as fit. The acquire load of
- * desc_tail pairs with the kernel's store-release after it wrote the
- * descriptors (and, before them, the cells' metadata).
+ * Descriptor ring -> capture queues, as many as fit: each chunk to the
+ * capture queue offload.c picks (its own, in basic mode), through this
+ * thread's lane. The acquire load of desc_tail pairs with the kernel's
+ * store-release after it wrote the descriptors (and, before them, the
+ * cells' metadata).
  */
-static void move_descs(struct wirecap_queue *q)
+void wc_capture_move(struct wirecap_queue *q)
 {
 	uint32_t tail = __atomic_load_n(&q->hdr->desc_tail, __ATOMIC_ACQUIRE);
 	uint32_t mask = q->info.desc_ring_size - 1;
-	uint32_t n = tail - q->head, got, idx, i;
+	uint32_t n = tail - q->head, got, idx;
+	unsigned int lane = q->thread->index;
 
 	if (!n)
 		return;
@@ -86,46 +89,84 @@ static void move_descs(struct wirecap_queue *q)
 		queue_fail(q, -EPROTO);
 		return;
 	}
-	got = wc_ring_reserve(&q->capq, n, &idx);
-	for (i = 0; i < got; i++) {
-		const struct wirecap_desc *d = &q->descs[(q->head + i) & mask];
+	for (got = 0; got < n; got++) {
+		const struct wirecap_desc *d = &q->descs[(q->head + got) & mask];
+		struct wirecap_queue *b;
+		struct wc_ring *r;
 
 		if (!desc_ok(q, d)) {
-			wc_ring_cancel(&q->capq, got - i);
-			got = i;
 			queue_fail(q, -EPROTO);
 			break;
 		}
-		*(struct wirecap_desc *)wc_ring_slot(&q->capq, idx + i) = *d;
+		b = wc_offload_pick(q);
+		if (!b)
+			break;
+		r = &b->capq.lane[lane].r;
+		if (!wc_ring_reserve(r, 1, &idx))
+			break;		/* not after pick said there is room */
+		*(struct wirecap_desc *)wc_ring_slot(r, idx) = *d;
+		wc_ring_submit(r, 1);
+		if (b != q) {
+			wc_add(&q->ts.offl_out, 1);
+			wc_add(&q->ts.offl_out_pkts, d->pkt_count);
+		}
+		/* whoever waits for that queue */
+		wc_wake(&b->waiter);
 	}
 	if (!got)
 		return;
-	wc_ring_submit(&q->capq, got);
 	q->head += got;
 	wc_add(&q->ts.captured, got);
-	/* whoever waits for this queue, or for any queue of the session */
-	wc_wake(&q->waiter);
+	/* whoever waits for any queue of the session */
 	wc_wake_nofence(&q->w->waiter);
 }
 
-/* Room in the capture queue, announcing "stalled" when there is none. */
+/* The lanes of this thread that q's chunks may go to. */
+#define for_each_target(q, i, b)					\
+	for ((i) = 0, (b) = (q); (b);					\
+	     (b) = wc_advanced((q)->w) && (i) < (q)->nbuddies ?		\
+		   (q)->w->queues[(q)->buddies[(i)++]] : NULL)
+
+/*
+ * Mark this thread's lanes in q's targets stalled (v = 1), or clear the
+ * mark on those that have room again (v = 0): a full lane stays marked,
+ * as another queue of this thread may be waiting for it.
+ */
+static void set_stalled(struct wirecap_queue *q, uint32_t v)
+{
+	unsigned int lane = q->thread->index, i;
+	struct wirecap_queue *b;
+
+	for_each_target(q, i, b) {
+		struct wc_lane *l = &b->capq.lane[lane];
+
+		if (__atomic_load_n(&l->stalled, __ATOMIC_RELAXED) == v)
+			continue;
+		if (!v && !wc_ring_free(&l->r))
+			continue;
+		__atomic_store_n(&l->stalled, v, __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * Room for q's chunks (its own capture queue's lane and, in advanced
+ * mode, its buddies'), announcing "stalled" on those lanes when there is
+ * none: whoever makes room in one then wakes us.
+ */
 static uint32_t capq_room(struct wirecap_queue *q)
 {
-	uint32_t room = wc_ring_free(&q->capq);
+	uint32_t room = wc_offload_room(q);
 
 	if (room) {
-		if (__atomic_load_n(&q->stalled, __ATOMIC_RELAXED))
-			__atomic_store_n(&q->stalled, 0, __ATOMIC_RELAXED);
+		set_stalled(q, 0);
 		return room;
 	}
-	if (__atomic_load_n(&q->stalled, __ATOMIC_RELAXED))
-		return 0;
-	__atomic_store_n(&q->stalled, 1, __ATOMIC_RELAXED);
+	set_stalled(q, 1);
 	/* stalled before the re-check; pairs with the fence in take() */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	room = wc_ring_free(&q->capq);
+	room = wc_offload_room(q);
 	if (room) {
-		__atomic_store_n(&q->stalled, 0, __ATOMIC_RELAXED);
+		set_stalled(q, 0);
 		return room;
 	}
 	wc_add(&q->ts.capq_full, 1);
@@ -142,7 +183,7 @@ static void capture_prep(struct wc_thread *t, struct wirecap_queue *q,
 
 	if (q->armed || __atomic_load_n(&q->err, __ATOMIC_RELAXED))
 		return;
-	move_descs(q);		/* normally nothing is left over */
+	wc_capture_move(q);		/* normally nothing is left over */
 	room = capq_room(q);
 	if (!room)
 		return;
@@ -153,28 +194,37 @@ static void capture_prep(struct wc_thread *t, struct wirecap_queue *q,
 		q->armed = true;
 }
 
+/*
+ * Released chunks of q's pool, from every lane of its recycle queue (its
+ * own readers' and, with offloading, its buddies'), go back in one
+ * RECYCLE. A batch that found no SQE stays in rec_buf for the next round.
+ */
 static void recycle_prep(struct wc_thread *t, struct wirecap_queue *q,
 			 unsigned int tag)
 {
 	struct wirecap_recycle_cmd rc = { .descs = (uintptr_t)q->rec_buf };
-	uint32_t idx, n, i;
+	uint32_t idx, n, i, k;
 
 	if (q->rec_busy)
 		return;
-	n = wc_ring_peek(&q->recq, WC_RECYCLE_BATCH, &idx);
-	if (!n)
-		return;
-	for (i = 0; i < n; i++)
-		q->rec_buf[i] = *(const struct wirecap_desc *)
-				wc_ring_slot(&q->recq, idx + i);
-	rc.count = n;
-	if (wirecap_uring_recycle(&t->wu, q->slot, &rc, tag)) {
-		wc_ring_unpeek(&q->recq, n);	/* next round */
-		return;
+	for (k = 0; k < q->recq.nlanes && q->rec_n < WC_RECYCLE_BATCH; k++) {
+		struct wc_ring *r = &q->recq.lane[k].r;
+
+		if (!r->slots)
+			continue;
+		n = wc_ring_peek(r, WC_RECYCLE_BATCH - q->rec_n, &idx);
+		for (i = 0; i < n; i++)
+			q->rec_buf[q->rec_n++] = *(const struct wirecap_desc *)
+						 wc_ring_slot(r, idx + i);
+		if (n)
+			wc_ring_release(r, n);
 	}
-	wc_ring_release(&q->recq, n);
+	if (!q->rec_n)
+		return;
+	rc.count = q->rec_n;
+	if (wirecap_uring_recycle(&t->wu, q->slot, &rc, tag))
+		return;			/* next round */
 	q->rec_busy = true;
-	q->rec_n = n;
 }
 
 static int arm_wake(struct wc_thread *t)
@@ -236,6 +286,7 @@ static void handle(struct wc_thread *t, const struct io_uring_cqe *cqe,
 			wc_add(&q->ts.refused, q->rec_n);
 			queue_fail(q, cqe->res);
 		}
+		q->rec_n = 0;
 		return;
 	}
 	if (op != WCU_OP_CAPTURE)
@@ -247,7 +298,7 @@ static void handle(struct wc_thread *t, const struct io_uring_cqe *cqe,
 			queue_fail(q, cqe->res);
 		return;
 	}
-	move_descs(q);
+	wc_capture_move(q);
 }
 
 /* Anything to do before sleeping? (After wc_kick_prepare.) */
@@ -258,11 +309,11 @@ static bool has_work(struct wc_thread *t, bool stop)
 	for (i = 0; i < t->nq; i++) {
 		struct wirecap_queue *q = t->queues[i];
 
-		if (!q->rec_busy && !wc_ring_empty(&q->recq))
+		if (!q->rec_busy && (q->rec_n || !wc_lanes_empty(&q->recq)))
 			return true;
 		if (!stop && !q->armed &&
 		    !__atomic_load_n(&q->err, __ATOMIC_RELAXED) &&
-		    wc_ring_free(&q->capq))
+		    wc_offload_room(q))
 			return true;
 	}
 	return false;

@@ -26,28 +26,35 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* One chunk from the capture queue into *c, or 0. */
+/* One chunk from the capture queue (any lane) into *c, or 0. */
 static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 {
+	struct wc_lane *lane;
 	uint32_t idx;
 
-	if (!wc_ring_peek(&q->capq, 1, &idx))
+	lane = wc_lanes_peek(&q->capq, &idx);
+	if (!lane)
 		return 0;
-	c->desc = *(const struct wirecap_desc *)wc_ring_slot(&q->capq, idx);
+	c->desc = *(const struct wirecap_desc *)wc_ring_slot(&lane->r, idx);
 	/* its descriptor says whose chunk it is (capture.c checked it) */
 	c->owner = wc_owner(q->w, &c->desc);
-	wc_ring_release(&q->capq, 1);
+	c->queue = q;
+	wc_ring_release(&lane->r, 1);
 	wc_add(&q->as.delivered, 1);
 	wc_add(&q->as.pkts, c->desc.pkt_count);
+	if (c->owner != q) {
+		wc_add(&q->as.offl_in, 1);
+		wc_add(&q->as.offl_in_pkts, c->desc.pkt_count);
+	}
 	/*
-	 * The capture thread stops capturing while the capture queue is
+	 * The capture thread of the lane stops capturing while the lane is
 	 * full (stalled) and sleeps: room again is work for it. The fence
 	 * orders our release before the load of stalled; pairs with the
 	 * fence after the thread sets stalled (capture.c).
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&q->stalled, __ATOMIC_RELAXED))
-		wc_kick(&q->thread->kick);
+	if (__atomic_load_n(&lane->stalled, __ATOMIC_RELAXED))
+		wc_kick(&q->w->threads[lane - q->capq.lane].kick);
 	return 1;
 }
 
@@ -150,29 +157,36 @@ int wirecap_chunk_pkt(const struct wirecap_chunk *c, unsigned int i,
 	return 0;
 }
 
+/*
+ * To the owner's recycle queue, in the lane of the queue it was read from
+ * (whose single reader is the caller).
+ */
 WC_EXPORT
 void wirecap_chunk_release(struct wirecap_chunk *c)
 {
 	struct wirecap_queue *q = c ? c->owner : NULL;
+	struct wc_ring *r;
 	uint32_t idx;
 
 	if (!q)
 		return;
 	c->owner = NULL;
+	r = &q->recq.lane[c->queue->index].r;
 	/*
-	 * Never full (one entry per cell, queue.c) unless the application
-	 * released copies of a chunk: then wait for the thread to drain it.
+	 * Never full (one entry per cell of the owner's pool, queue.c)
+	 * unless the application released copies of a chunk: then wait for
+	 * the thread to drain it.
 	 */
-	while (!wc_ring_reserve(&q->recq, 1, &idx)) {
+	while (!wc_ring_reserve(r, 1, &idx)) {
 		if (!q->w->started)
 			return;		/* no thread: close will DETACH */
 		wc_kick(&q->thread->kick);
 		sched_yield();
 	}
-	*(struct wirecap_desc *)wc_ring_slot(&q->recq, idx) = c->desc;
-	wc_ring_submit(&q->recq, 1);
-	wc_add(&q->as.released, 1);
-	/* work for the capture thread: wake it if it sleeps */
+	*(struct wirecap_desc *)wc_ring_slot(r, idx) = c->desc;
+	wc_ring_submit(r, 1);
+	wc_add(&c->queue->as.released, 1);
+	/* work for the owner's capture thread: wake it if it sleeps */
 	wc_kick(&q->thread->kick);
 }
 
@@ -196,7 +210,7 @@ int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
 		q->cur_next = 0;
 	}
 	/* max_pkts <= 0: what is there now, not what keeps coming */
-	chunks = wc_ring_count(&q->capq);
+	chunks = wc_lanes_count(&q->capq);
 	for (;;) {
 		unsigned int n = q->cur.desc.pkt_count;
 

@@ -23,6 +23,7 @@
 
 #include "wirecap.h"
 #include "ring.h"
+#include "lanes.h"
 #include "wait.h"
 #include "wirecap_uring.h"
 
@@ -30,6 +31,8 @@
 #define WC_DEFAULT_BATCH	64
 #define WC_RECYCLE_BATCH	256	/* records per RECYCLE command */
 #define WC_SPIN_NS		20000	/* busy-poll before sleeping */
+#define WC_DEFAULT_OFFLOAD_PCT	60	/* T: the paper's middle value */
+#define WC_MAX_NICS		16	/* NICs in one session */
 
 /* Public symbols; everything else is hidden (-fvisibility=hidden). */
 #define WC_EXPORT	__attribute__((visibility("default")))
@@ -56,11 +59,24 @@ static inline void wc_cpu_relax(void)
 
 struct wc_thread;
 
+/* One NIC of the session: which of our queues is which of its rings. */
+struct wc_nic {
+	char ifname[WIRECAP_IFNAMSIZ];
+	uint16_t nic_id;
+	struct wirecap_queue **by_ring;	/* owner of a chunk, by ring_id */
+	unsigned int nr_by_ring;
+};
+
 struct wirecap_queue {
 	/* (o) identity, mappings, geometry: read-only while running */
 	struct wirecap *w;
+	struct wc_nic *nic;
 	struct wc_thread *thread;
 	unsigned int index;		/* in the session */
+	unsigned int group;		/* buddy group: its lowest index */
+	unsigned int *buddies;		/* session indices it may offload to */
+	unsigned int nbuddies;
+	bool buddies_set;		/* by wirecap_set_buddies() */
 	int fd;
 	struct wirecap_info info;
 	void *ctrl;
@@ -71,31 +87,30 @@ struct wirecap_queue {
 	const struct wirecap_desc *descs;	/* the kernel's descriptor ring */
 	const struct wirecap_cell_meta *meta;
 	struct wirecap_stats base;	/* kernel counters at attach */
-	void *capq_mem, *recq_mem;
-	size_t capq_bytes, recq_bytes;
 
 	/*
-	 * The work-queue pair. capq: (t) produces, (a) consumes; recq: (a)
-	 * produces, (t) consumes. The ring keeps each side's fields on its
-	 * own cache line.
+	 * The work-queue pair, each a set of single-producer lanes
+	 * (lanes.h). capq: lane t is produced by capture thread t, consumed
+	 * by (a); recq: lane b is produced by (a) of queue b releasing this
+	 * queue's chunks, consumed by (t).
 	 */
-	struct wc_ring capq;
-	struct wc_ring recq;
+	struct wc_lanes capq;
+	struct wc_lanes recq;
 	struct wc_waiter waiter;	/* (a) sleeps here for capq */
 
 	/* shared flags */
-	_Alignas(WC_CACHELINE) uint32_t stalled; /* (t) capq was full */
-	int err;			/* (t) the queue failed: -errno */
+	_Alignas(WC_CACHELINE) int err;	/* (t) the queue failed: -errno */
 
 	/* (t) capture-thread private */
 	_Alignas(WC_CACHELINE) unsigned int slot; /* in the thread's ring */
 	bool armed;			/* a CAPTURE is in flight */
 	bool rec_busy;			/* rec_buf is in a RECYCLE */
 	uint32_t head;			/* descriptor ring consumed */
-	uint32_t rec_n;
+	uint32_t rec_n;			/* records in rec_buf */
 	struct wirecap_desc *rec_buf;	/* WC_RECYCLE_BATCH records */
 	struct {
 		uint64_t captures, captured, capq_full, recycled, refused;
+		uint64_t offl_out, offl_out_pkts;
 	} ts;
 
 	/* (a) application private */
@@ -103,6 +118,7 @@ struct wirecap_queue {
 	unsigned int cur_next;		/* its next packet */
 	struct {
 		uint64_t delivered, pkts, released, sleeps;
+		uint64_t offl_in, offl_in_pkts;
 	} as;
 };
 
@@ -122,15 +138,15 @@ struct wc_thread {
 };
 
 struct wirecap {
-	char ifname[WIRECAP_IFNAMSIZ];
 	struct wirecap_opts opts;	/* resolved: defaults filled in */
 	int node;			/* NUMA node for placement, or -1 */
-	struct wirecap_queue *queues;
+	struct wc_nic nics[WC_MAX_NICS];
+	unsigned int nnics;
+	struct wirecap_queue **queues;	/* each its own allocation */
 	unsigned int nq;
-	struct wirecap_queue **by_ring;	/* owner of a chunk, by ring_id */
-	unsigned int nr_by_ring;
 	struct wc_thread *threads;
 	unsigned int nt;
+	bool prepared;			/* threads planned, rings allocated */
 	bool started;
 	struct wc_waiter waiter;	/* wirecap_wait() sleeps here */
 
@@ -140,20 +156,28 @@ struct wirecap {
 	unsigned int ready;
 };
 
+static inline bool wc_advanced(const struct wirecap *w)
+{
+	return w->opts.mode == WIRECAP_MODE_ADVANCED;
+}
+
 /*
- * The queue a descriptor's chunk belongs to: the one it must be read from
- * and recycled to. (In basic mode that is the queue whose capture queue
- * held it; with buddy offloading it need not be.) NULL if not ours.
+ * The queue a descriptor's chunk belongs to: the one it must be recycled
+ * to, whichever capture queue it travelled through. NULL if not ours.
  */
 static inline struct wirecap_queue *wc_owner(const struct wirecap *w,
 					     const struct wirecap_desc *d)
 {
-	struct wirecap_queue *q;
+	unsigned int i;
 
-	if (d->ring_id >= w->nr_by_ring)
-		return NULL;
-	q = w->by_ring[d->ring_id];
-	return q && q->info.nic_id == d->nic_id ? q : NULL;
+	for (i = 0; i < w->nnics; i++) {
+		const struct wc_nic *n = &w->nics[i];
+
+		if (n->nic_id == d->nic_id)
+			return d->ring_id < n->nr_by_ring ?
+			       n->by_ring[d->ring_id] : NULL;
+	}
+	return NULL;
 }
 
 /* wirecap.c */
@@ -161,15 +185,24 @@ void wc_log(const struct wirecap *w, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* queue.c */
-int wc_queue_open(struct wirecap *w, struct wirecap_queue *q,
-		  unsigned int ring);
+int wc_queue_open(struct wirecap *w, struct wc_nic *nic,
+		  struct wirecap_queue *q, unsigned int ring);
 int wc_queue_rings(struct wirecap_queue *q, unsigned int capq_size, int node);
+void wc_queue_free_rings(struct wirecap_queue *q);
 void wc_queue_close(struct wirecap_queue *q);
 void wc_queue_drain_capq(struct wirecap_queue *q);
 int wc_queue_recycle_all(struct wirecap_queue *q);
 
 /* capture.c */
 void *wc_capture_thread(void *arg);
+void wc_capture_move(struct wirecap_queue *q);
+
+/* offload.c */
+struct wirecap_queue *wc_offload_pick(struct wirecap_queue *q);
+uint32_t wc_offload_room(struct wirecap_queue *q);
+bool wc_offload_may(const struct wirecap_queue *q,
+		    const struct wirecap_queue *b);
+int wc_offload_plan(struct wirecap *w);
 
 /* numa.c */
 int wc_numa_cpus(int node);

@@ -43,9 +43,9 @@ static int queue_kstats(const struct wirecap_queue *q, struct wirecap_stats *st)
 	return ioctl(q->fd, WIRECAP_CMD_STATS, st) ? -errno : 0;
 }
 
-/* Open, ATTACH and map queue ring of w->ifname. 0 or -errno; undone. */
-int wc_queue_open(struct wirecap *w, struct wirecap_queue *q,
-		  unsigned int ring)
+/* Open, ATTACH and map queue ring of NIC nic. 0 or -errno; undone. */
+int wc_queue_open(struct wirecap *w, struct wc_nic *nic,
+		  struct wirecap_queue *q, unsigned int ring)
 {
 	struct wirecap_attach a = {
 		.size = sizeof(a),
@@ -56,8 +56,9 @@ int wc_queue_open(struct wirecap *w, struct wirecap_queue *q,
 	int ret;
 
 	q->w = w;
+	q->nic = nic;
 	q->fd = -1;
-	snprintf(path, sizeof(path), WIRECAP_DEV_DIR "/%s-q%u", w->ifname,
+	snprintf(path, sizeof(path), WIRECAP_DEV_DIR "/%s-q%u", nic->ifname,
 		 ring);
 	q->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (q->fd < 0) {
@@ -117,41 +118,99 @@ err_close:
 	return ret;
 }
 
+static void lanes_free(struct wc_lanes *l)
+{
+	uint32_t i;
+
+	for (i = 0; l->lane && i < l->nlanes; i++)
+		wc_numa_free(l->lane[i].r.slots,
+			     (size_t)l->size * l->lane[i].r.esize);
+	free(l->lane);
+	l->lane = NULL;
+	l->nlanes = 0;
+}
+
+/* nlanes lanes of size descriptors; only those used[i] get slots. */
+static int lanes_alloc(struct wc_lanes *l, uint32_t nlanes, const bool *used,
+		       uint32_t size, int node)
+{
+	size_t esz = sizeof(struct wirecap_desc);
+	uint32_t i;
+	int ret;
+
+	l->lane = aligned_alloc(WC_CACHELINE, nlanes * sizeof(*l->lane));
+	if (!l->lane)
+		return -ENOMEM;
+	memset(l->lane, 0, nlanes * sizeof(*l->lane));
+	l->nlanes = nlanes;
+	l->size = size;
+	l->next = 0;
+	for (i = 0; i < nlanes; i++) {
+		void *slots;
+
+		if (!used[i])
+			continue;
+		slots = wc_numa_alloc(size * esz, node);
+		ret = slots ? wc_ring_init(&l->lane[i].r, slots, size, esz) :
+			      -ENOMEM;
+		if (ret) {
+			wc_numa_free(slots, size * esz);
+			lanes_free(l);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /*
- * The work-queue pair, on node. The recycle queue holds one entry per cell
- * of the pool: every chunk the application holds has at least one cell of
- * its own, so releasing never finds it full.
+ * The work-queue pair, on node; threads planned and buddy lists known.
+ * Capture queue: a lane per capture thread that can put chunks into it
+ * (this queue's, and in advanced mode those of queues that may offload
+ * here), capq_size entries each. Recycle queue: a lane per queue whose
+ * reader can release this queue's chunks (itself and its buddies), each
+ * with one entry per cell of the pool: every chunk a reader holds has at
+ * least one cell of its own, so releasing never finds its lane full.
  */
 int wc_queue_rings(struct wirecap_queue *q, unsigned int capq_size, int node)
 {
 	uint64_t cells = (uint64_t)q->info.nr_chunks * q->info.cells_per_chunk;
-	uint32_t recq_size = roundup_pow2(cells ? cells : 1);
-	size_t esz = sizeof(struct wirecap_desc);
-	int ret;
+	struct wirecap *w = q->w;
+	unsigned int n = w->nt > w->nq ? w->nt : w->nq, i;
+	bool *used = calloc(n, sizeof(*used));
+	int ret = -ENOMEM;
 
+	if (!used)
+		return -ENOMEM;
 	if (!capq_size)
 		capq_size = roundup_pow2(2ull * q->info.nr_chunks);
-	q->capq_bytes = capq_size * esz + WC_RECYCLE_BATCH * esz;
-	q->recq_bytes = (size_t)recq_size * esz;
-	q->capq_mem = wc_numa_alloc(q->capq_bytes, node);
-	q->recq_mem = wc_numa_alloc(q->recq_bytes, node);
-	if (!q->capq_mem || !q->recq_mem) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
-	ret = wc_ring_init(&q->capq, q->capq_mem, capq_size, esz);
-	if (!ret)
-		ret = wc_ring_init(&q->recq, q->recq_mem, recq_size, esz);
+	for (i = 0; i < w->nq; i++)
+		if (wc_offload_may(w->queues[i], q))
+			used[w->queues[i]->thread->index] = true;
+	ret = lanes_alloc(&q->capq, w->nt, used, capq_size, node);
 	if (ret)
-		goto err_free;
-	q->rec_buf = (void *)((char *)q->capq_mem + capq_size * esz);
-	return 0;
-
-err_free:
-	wc_numa_free(q->capq_mem, q->capq_bytes);
-	wc_numa_free(q->recq_mem, q->recq_bytes);
-	q->capq_mem = q->recq_mem = NULL;
+		goto out;
+	memset(used, 0, n * sizeof(*used));
+	for (i = 0; i < w->nq; i++)
+		used[i] = wc_offload_may(q, w->queues[i]);
+	ret = lanes_alloc(&q->recq, w->nq, used, roundup_pow2(cells ? cells : 1),
+			  node);
+	if (ret)
+		goto out;
+	q->rec_buf = calloc(WC_RECYCLE_BATCH, sizeof(*q->rec_buf));
+	ret = q->rec_buf ? 0 : -ENOMEM;
+out:
+	free(used);
+	if (ret)
+		wc_queue_free_rings(q);
 	return ret;
+}
+
+void wc_queue_free_rings(struct wirecap_queue *q)
+{
+	lanes_free(&q->capq);
+	lanes_free(&q->recq);
+	free(q->rec_buf);
+	q->rec_buf = NULL;
 }
 
 static int recycle_ioctl(struct wirecap_queue *q, const struct wirecap_desc *d,
@@ -186,15 +245,22 @@ static void batch_add(struct wirecap_queue *q, struct rec_batch *b,
 	}
 }
 
-/* Closing, threads stopped: a chunk to its owner's recycle queue. */
+/*
+ * Closing, threads stopped: a chunk read through queue q goes to its
+ * owner's recycle queue, in q's lane.
+ */
 static void to_owner(struct wirecap_queue *q, const struct wirecap_desc *d)
 {
 	struct wirecap_queue *o = wc_owner(q->w, d);
+	struct wc_ring *r;
 	uint32_t idx;
 
-	if (o && wc_ring_reserve(&o->recq, 1, &idx)) {
-		*(struct wirecap_desc *)wc_ring_slot(&o->recq, idx) = *d;
-		wc_ring_submit(&o->recq, 1);
+	if (!o || !wc_lane_used(&o->recq, q->index))
+		return;		/* DETACH takes it */
+	r = &o->recq.lane[q->index].r;
+	if (wc_ring_reserve(r, 1, &idx)) {
+		*(struct wirecap_desc *)wc_ring_slot(r, idx) = *d;
+		wc_ring_submit(r, 1);
 	}
 }
 
@@ -204,38 +270,41 @@ static void to_owner(struct wirecap_queue *q, const struct wirecap_desc *d)
  */
 void wc_queue_drain_capq(struct wirecap_queue *q)
 {
-	uint32_t idx, n, i;
+	struct wc_lane *lane;
+	uint32_t idx;
 
 	if (q->cur.owner) {
 		to_owner(q, &q->cur.desc);
 		q->cur.owner = NULL;
 	}
-	while ((n = wc_ring_peek(&q->capq, 64, &idx))) {
-		for (i = 0; i < n; i++)
-			to_owner(q, wc_ring_slot(&q->capq, idx + i));
-		wc_ring_release(&q->capq, n);
+	while ((lane = wc_lanes_peek(&q->capq, &idx))) {
+		to_owner(q, wc_ring_slot(&lane->r, idx));
+		wc_ring_release(&lane->r, 1);
 	}
 }
 
 /*
- * Step 2: give back what the recycle queue holds and what the kernel
- * published but never went into the capture queue. Chunks the application
- * still holds are not known here: DETACH takes them. Returns the records
- * the kernel took.
+ * Step 2: give back what the recycle queue holds (and a batch that never
+ * left), and what the kernel published but never went into a capture
+ * queue. Chunks the application still holds are not known here: DETACH
+ * takes them. Returns the records the kernel took.
  */
 int wc_queue_recycle_all(struct wirecap_queue *q)
 {
 	struct rec_batch *b = malloc(sizeof(*b));
 	uint64_t before = q->ts.recycled;
-	uint32_t idx, n, i, tail;
+	struct wc_lane *lane;
+	uint32_t idx, i, tail;
 
 	if (!b)
 		return -ENOMEM;
 	b->n = 0;
-	while ((n = wc_ring_peek(&q->recq, 64, &idx))) {
-		for (i = 0; i < n; i++)
-			batch_add(q, b, wc_ring_slot(&q->recq, idx + i));
-		wc_ring_release(&q->recq, n);
+	for (i = 0; !q->rec_busy && i < q->rec_n; i++)
+		batch_add(q, b, &q->rec_buf[i]);
+	q->rec_n = 0;
+	while ((lane = wc_lanes_peek(&q->recq, &idx))) {
+		batch_add(q, b, wc_ring_slot(&lane->r, idx));
+		wc_ring_release(&lane->r, 1);
 	}
 	tail = __atomic_load_n(&q->hdr->desc_tail, __ATOMIC_ACQUIRE);
 	for (; q->head != tail; q->head++)
@@ -256,12 +325,12 @@ void wc_queue_close(struct wirecap_queue *q)
 		munmap(q->ctrl, q->ctrl_len);
 	if (q->fd >= 0)
 		close(q->fd);
-	wc_numa_free(q->capq_mem, q->capq_bytes);
-	wc_numa_free(q->recq_mem, q->recq_bytes);
+	wc_queue_free_rings(q);
+	free(q->buddies);
+	q->buddies = NULL;
 	q->fd = -1;
 	q->pool = NULL;
 	q->ctrl = NULL;
-	q->capq_mem = q->recq_mem = NULL;
 }
 
 WC_EXPORT
@@ -297,8 +366,8 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 	SINCE(capture_timeouts);
 #undef SINCE
 	s.chunks_free = __atomic_load_n(&q->hdr->chunks_free, __ATOMIC_RELAXED);
-	s.capq_len = wc_ring_count(&q->capq);
-	s.recq_len = wc_ring_count(&q->recq);
+	s.capq_len = wc_lanes_count(&q->capq);
+	s.recq_len = wc_lanes_count(&q->recq);
 	s.capq_size = q->capq.size;
 	s.captures = wc_read(&q->ts.captures);
 	s.chunks_captured = wc_read(&q->ts.captured);
@@ -309,6 +378,10 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 	s.chunks_recycled = wc_read(&q->ts.recycled);
 	s.recycle_refused = wc_read(&q->ts.refused);
 	s.app_sleeps = wc_read(&q->as.sleeps);
+	s.chunks_offloaded_out = wc_read(&q->ts.offl_out);
+	s.pkts_offloaded_out = wc_read(&q->ts.offl_out_pkts);
+	s.chunks_offloaded_in = wc_read(&q->as.offl_in);
+	s.pkts_offloaded_in = wc_read(&q->as.offl_in_pkts);
 	memcpy(st, &s, sz);
 	return 0;
 }

@@ -52,6 +52,10 @@ static int opts_resolve(struct wirecap_opts *out, const struct wirecap_opts *in)
 		return -EINVAL;
 	if (out->capq_size > (1u << 24) || out->numa_node < WIRECAP_NUMA_NONE)
 		return -EINVAL;
+	if (out->mode > WIRECAP_MODE_ADVANCED || out->offload_pct > 100)
+		return -EINVAL;
+	if (!out->offload_pct)
+		out->offload_pct = WC_DEFAULT_OFFLOAD_PCT;
 	return 0;
 }
 
@@ -62,7 +66,7 @@ static int resolve_node(const struct wirecap *w)
 
 	if (node == WIRECAP_NUMA_NONE)
 		return -1;
-	node = node ? node - 1 : w->queues[0].info.numa_node;
+	node = node ? node - 1 : w->queues[0]->info.numa_node;
 	if (node < 0 || node > wc_numa_max_node())
 		return -1;
 	return node;
@@ -76,29 +80,39 @@ static void free_session(struct wirecap *w)
 		for (i = 0; i < w->nt; i++)
 			free(w->threads[i].queues);
 	free(w->threads);
-	free(w->by_ring);
+	for (i = 0; i < w->nnics; i++)
+		free(w->nics[i].by_ring);
+	for (i = 0; i < w->nq; i++)
+		free(w->queues[i]);
 	free(w->queues);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
 
-/* Which of our queues is ring N of the NIC (chunks say their ring). */
+/* Which of our queues is ring N of each NIC (chunks say their ring). */
 static int map_rings(struct wirecap *w)
 {
-	unsigned int i, n = 0;
+	unsigned int i, k;
 
-	for (i = 0; i < w->nq; i++) {
-		w->queues[i].index = i;
-		if (w->queues[i].info.ring_id >= n)
-			n = w->queues[i].info.ring_id + 1;
+	for (k = 0; k < w->nnics; k++) {
+		struct wc_nic *nic = &w->nics[k];
+		unsigned int n = 0;
+
+		for (i = 0; i < w->nq; i++)
+			if (w->queues[i]->nic == nic &&
+			    w->queues[i]->info.ring_id >= n)
+				n = w->queues[i]->info.ring_id + 1;
+		free(nic->by_ring);
+		nic->by_ring = calloc(n ? n : 1, sizeof(*nic->by_ring));
+		if (!nic->by_ring)
+			return -ENOMEM;
+		nic->nr_by_ring = n;
+		for (i = 0; i < w->nq; i++)
+			if (w->queues[i]->nic == nic)
+				nic->by_ring[w->queues[i]->info.ring_id] =
+					w->queues[i];
 	}
-	w->by_ring = calloc(n, sizeof(*w->by_ring));
-	if (!w->by_ring)
-		return -ENOMEM;
-	w->nr_by_ring = n;
-	for (i = 0; i < w->nq; i++)
-		w->by_ring[w->queues[i].info.ring_id] = &w->queues[i];
 	return 0;
 }
 
@@ -132,32 +146,90 @@ static int plan_threads(struct wirecap *w)
 	for (i = 0; i < w->nq; i++) {
 		struct wc_thread *t = &w->threads[i % nt];
 
-		w->queues[i].thread = t;
-		t->queues[t->nq++] = &w->queues[i];
+		w->queues[i]->thread = t;
+		t->queues[t->nq++] = w->queues[i];
 	}
 	return 0;
+}
+
+/* Open queues[0..nr) (NULL: all) of ifname into w. 0 or -errno; undone. */
+static int add_nic(struct wirecap *w, const char *ifname,
+		   const unsigned int *queues, unsigned int nr)
+{
+	struct wirecap_queue **qs, *q;
+	unsigned int i, j, want, first = w->nq;
+	struct wc_nic *nic;
+	int ret;
+
+	if (!ifname || !*ifname || strlen(ifname) >= WIRECAP_IFNAMSIZ ||
+	    strchr(ifname, '/') || (queues && !nr))
+		return -EINVAL;
+	for (i = 0; queues && i < nr; i++)
+		for (j = 0; j < i; j++)
+			if (queues[i] == queues[j])
+				return -EINVAL;
+	for (i = 0; i < w->nnics; i++)
+		if (!strcmp(w->nics[i].ifname, ifname))
+			return -EEXIST;
+	if (w->nnics == WC_MAX_NICS)
+		return -E2BIG;
+	nic = &w->nics[w->nnics];
+	memset(nic, 0, sizeof(*nic));
+	strcpy(nic->ifname, ifname);
+
+	/* all queues: the first one says how many there are */
+	want = queues ? nr : 1;
+	for (i = 0; i < want; i++) {
+		q = aligned_alloc(WC_CACHELINE, sizeof(*q));
+		if (!q) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		memset(q, 0, sizeof(*q));
+		ret = wc_queue_open(w, nic, q, queues ? queues[i] : i);
+		if (ret) {
+			free(q);
+			goto err;
+		}
+		if (!i) {
+			if (!queues)
+				want = q->info.nr_rings ? q->info.nr_rings : 1;
+			/* the same NIC under another name? */
+			for (j = 0; j < w->nnics; j++)
+				if (w->nics[j].nic_id == q->info.nic_id)
+					ret = -EEXIST;
+			nic->nic_id = q->info.nic_id;
+		}
+		qs = ret ? NULL : realloc(w->queues, (w->nq + 1) * sizeof(*qs));
+		if (!qs) {
+			wc_queue_close(q);
+			free(q);
+			ret = ret ? ret : -ENOMEM;
+			goto err;
+		}
+		w->queues = qs;
+		q->index = w->nq;
+		w->queues[w->nq++] = q;
+	}
+	w->nnics++;
+	return 0;
+
+err:
+	while (w->nq > first) {
+		q = w->queues[--w->nq];
+		wc_queue_close(q);
+		free(q);
+	}
+	return ret;
 }
 
 WC_EXPORT
 struct wirecap *wirecap_open(const char *ifname, const unsigned int *queues,
 			     unsigned int nr, const struct wirecap_opts *opts)
 {
-	struct wirecap_queue first = { .fd = -1 };
 	struct wirecap *w;
-	unsigned int i, j;
 	int ret;
 
-	if (!ifname || !*ifname || strlen(ifname) >= WIRECAP_IFNAMSIZ ||
-	    strchr(ifname, '/') || (queues && !nr)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	for (i = 0; queues && i < nr; i++)
-		for (j = 0; j < i; j++)
-			if (queues[i] == queues[j]) {
-				errno = EINVAL;
-				return NULL;
-			}
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		errno = ENOMEM;
@@ -166,57 +238,88 @@ struct wirecap *wirecap_open(const char *ifname, const unsigned int *queues,
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	ret = opts_resolve(&w->opts, opts);
-	if (ret)
-		goto err_free;
-	strcpy(w->ifname, ifname);
+	if (!ret)
+		ret = add_nic(w, ifname, queues, nr);
+	if (ret) {
+		free_session(w);
+		errno = -ret;
+		return NULL;
+	}
+	return w;
+}
 
-	/* all queues: queue 0 says how many there are */
-	ret = wc_queue_open(w, &first, queues ? queues[0] : 0);
-	if (ret)
-		goto err_free;
-	if (!queues)
-		nr = first.info.nr_rings ? first.info.nr_rings : 1;
-	w->queues = aligned_alloc(WC_CACHELINE, nr * sizeof(*w->queues));
-	if (!w->queues) {
-		ret = -ENOMEM;
-		wc_queue_close(&first);
-		goto err_free;
+WC_EXPORT
+int wirecap_add_nic(struct wirecap *w, const char *ifname,
+		    const unsigned int *queues, unsigned int nr)
+{
+	if (!w)
+		return -EINVAL;
+	if (w->prepared)
+		return -EALREADY;
+	return add_nic(w, ifname, queues, nr);
+}
+
+WC_EXPORT
+int wirecap_set_buddies(struct wirecap *w, unsigned int i,
+			const unsigned int *buddies, unsigned int n)
+{
+	unsigned int *b = NULL, k, j;
+
+	if (!w || i >= w->nq || (n && !buddies))
+		return -EINVAL;
+	if (w->prepared)
+		return -EALREADY;
+	for (k = 0; k < n; k++) {
+		if (buddies[k] >= w->nq || buddies[k] == i)
+			return -EINVAL;
+		for (j = 0; j < k; j++)
+			if (buddies[j] == buddies[k])
+				return -EINVAL;
 	}
-	memset(w->queues, 0, nr * sizeof(*w->queues));
-	for (i = 0; i < nr; i++)
-		w->queues[i].fd = -1;
-	w->queues[0] = first;
-	w->nq = 1;
-	for (i = 1; i < nr; i++) {
-		ret = wc_queue_open(w, &w->queues[i], queues ? queues[i] : i);
-		if (ret)
-			goto err_close;
-		w->nq++;
+	if (n) {
+		b = malloc(n * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		memcpy(b, buddies, n * sizeof(*b));
 	}
+	free(w->queues[i]->buddies);
+	w->queues[i]->buddies = b;
+	w->queues[i]->nbuddies = n;
+	w->queues[i]->buddies_set = true;
+	return 0;
+}
+
+/*
+ * Once, at start: chunk owners, placement, the threads' queues, buddy
+ * lists and groups, then the work queues (their lanes depend on all that).
+ */
+static int prepare(struct wirecap *w)
+{
+	unsigned int i;
+	int ret;
+
+	if (w->prepared)
+		return 0;
 	ret = map_rings(w);
 	if (ret)
-		goto err_close;
-
+		return ret;
 	w->node = resolve_node(w);
-	for (i = 0; i < nr; i++) {
-		ret = wc_queue_rings(&w->queues[i], w->opts.capq_size, w->node);
-		if (ret)
-			goto err_close;
-	}
 	ret = plan_threads(w);
-	if (ret)
-		goto err_close;
-	wc_log(w, WIRECAP_LOG_INFO, "%s: %u queues, %u capture threads, node %d",
-	       w->ifname, w->nq, w->nt, w->node);
-	return w;
-
-err_close:
-	for (i = 0; i < w->nq; i++)
-		wc_queue_close(&w->queues[i]);
-err_free:
-	free_session(w);
-	errno = -ret;
-	return NULL;
+	if (!ret)
+		ret = wc_offload_plan(w);
+	for (i = 0; !ret && i < w->nq; i++)
+		ret = wc_queue_rings(w->queues[i], w->opts.capq_size, w->node);
+	if (ret) {
+		while (i--)
+			wc_queue_free_rings(w->queues[i]);
+		return ret;
+	}
+	w->prepared = true;
+	wc_log(w, WIRECAP_LOG_INFO, "%s: %u queues on %u NICs, %u capture "
+	       "threads, %s mode, node %d", w->nics[0].ifname, w->nq,
+	       w->nnics, w->nt, wc_advanced(w) ? "advanced" : "basic",
+	       w->node);
+	return 0;
 }
 
 static void stop_threads(struct wirecap *w)
@@ -258,6 +361,9 @@ int wirecap_start(struct wirecap *w)
 		return -EINVAL;
 	if (w->started)
 		return -EALREADY;
+	ret = prepare(w);
+	if (ret)
+		return ret;
 	/* capture threads take no signals: the application's threads do */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -291,7 +397,7 @@ int wirecap_start(struct wirecap *w)
 	pthread_mutex_unlock(&w->lock);
 	if (ret) {
 		wc_log(w, WIRECAP_LOG_ERR, "%s: starting capture threads: %s",
-		       w->ifname, strerror(-ret));
+		       w->nics[0].ifname, strerror(-ret));
 		stop_threads(w);
 		return ret;
 	}
@@ -308,11 +414,12 @@ void wirecap_close(struct wirecap *w)
 		return;
 	stop_threads(w);
 	/* every chunk still in the work queues back to the kernel */
-	for (i = 0; i < w->nq; i++)
-		wc_queue_drain_capq(&w->queues[i]);
+	for (i = 0; w->prepared && i < w->nq; i++)
+		wc_queue_drain_capq(w->queues[i]);
 	for (i = 0; i < w->nq; i++) {
-		wc_queue_recycle_all(&w->queues[i]);
-		wc_queue_close(&w->queues[i]);
+		if (w->prepared)
+			wc_queue_recycle_all(w->queues[i]);
+		wc_queue_close(w->queues[i]);
 	}
 	free_session(w);
 }
@@ -326,13 +433,31 @@ unsigned int wirecap_queue_count(const struct wirecap *w)
 WC_EXPORT
 struct wirecap_queue *wirecap_queue(struct wirecap *w, unsigned int i)
 {
-	return w && i < w->nq ? &w->queues[i] : NULL;
+	return w && i < w->nq ? w->queues[i] : NULL;
 }
 
 WC_EXPORT
 unsigned int wirecap_queue_ring(const struct wirecap_queue *q)
 {
 	return q->info.ring_id;
+}
+
+WC_EXPORT
+const char *wirecap_queue_ifname(const struct wirecap_queue *q)
+{
+	return q->nic->ifname;
+}
+
+WC_EXPORT
+unsigned int wirecap_queue_index(const struct wirecap_queue *q)
+{
+	return q->index;
+}
+
+WC_EXPORT
+unsigned int wirecap_queue_group(const struct wirecap_queue *q)
+{
+	return q->w->prepared ? q->group : q->index;
 }
 
 WC_EXPORT
@@ -348,8 +473,8 @@ static int ready_queues(struct wirecap *w)
 	int n = 0;
 
 	for (i = 0; i < w->nq; i++)
-		if (wc_ring_count(&w->queues[i].capq) ||
-		    __atomic_load_n(&w->queues[i].err, __ATOMIC_RELAXED))
+		if (wc_lanes_count(&w->queues[i]->capq) ||
+		    __atomic_load_n(&w->queues[i]->err, __ATOMIC_RELAXED))
 			n++;
 	return n;
 }

@@ -2,8 +2,9 @@
 /*
  * libwirecap: lossless zero-copy packet capture on WireCAP queues.
  *
- * A session (struct wirecap) opens receive queues of one NIC; together
- * they are the application's buddy group. wirecap_start() runs the
+ * A session (struct wirecap) opens receive queues of one NIC or several
+ * (wirecap_add_nic); by default together they are the application's
+ * buddy group (wirecap_set_buddies() says otherwise). wirecap_start() runs the
  * capture threads: each drives many queues through one io_uring, keeps a
  * CAPTURE parked per queue, moves the chunk descriptors the kernel
  * publishes into the queue's capture queue, and sends the chunks the
@@ -32,6 +33,16 @@
  * Errors: functions return 0, a count, or -errno; constructors return
  * NULL and set errno. "Nothing there" is 0, not an error. The library
  * never prints: it reports through the optional log callback.
+ *
+ * Modes (paper §3.2.2). Basic: a queue's chunks go to its own capture
+ * queue only. Advanced (WireCAP-A(M,R,T)): when a capture thread moves a
+ * chunk of queue q and q's capture queue holds more than T% of q's R
+ * chunks, the chunk goes to the capture queue of q's least busy buddy
+ * instead (if that one is less busy than q), to be processed by the
+ * thread reading that queue; it still goes back to q's pool when
+ * released. Buddies never include queues of another session (another
+ * application). What offloading costs: packets of one flow may then be
+ * read from two queues, by two threads.
  *
  * Threads: a queue handle is used by one application thread at a time
  * (its capture queue has a single consumer, its recycle queue a single
@@ -82,7 +93,12 @@ struct wirecap_opts {
 	/* Called from any thread, also capture threads; msg has no '\n'. */
 	void (*log)(void *ctx, int level, const char *msg);
 	void *log_ctx;
+	unsigned int mode;		/* WIRECAP_MODE_*; 0: basic */
+	unsigned int offload_pct;	/* advanced: T, 1..100; 0: 60 */
 };
+
+#define WIRECAP_MODE_BASIC	0
+#define WIRECAP_MODE_ADVANCED	1
 
 #define WIRECAP_NUMA(n)		((n) + 1)
 #define WIRECAP_NUMA_NONE	(-1)
@@ -104,6 +120,28 @@ struct wirecap_opts {
 struct wirecap *wirecap_open(const char *ifname, const unsigned int *queues,
 			     unsigned int nr, const struct wirecap_opts *opts);
 
+/*
+ * Before wirecap_start(): open queues of another NIC (queues NULL: all of
+ * them) into the session, with the session's options; they join its
+ * default buddy group. 0 or -errno (-EEXIST: that NIC is in the session
+ * already; -EALREADY: started). Queue indices continue after the ones
+ * there already.
+ */
+int wirecap_add_nic(struct wirecap *w, const char *ifname,
+		    const unsigned int *queues, unsigned int nr);
+
+/*
+ * Before wirecap_start(), advanced mode: the buddy list of session queue
+ * i (the paper's "populate the buddy list"): the queues its chunks may be
+ * offloaded to, as session indices (not i itself; any NIC of the
+ * session). n = 0: queue i never offloads. Queues never set keep the
+ * default: every other queue of the session, except those whose buddy
+ * list was set. Queues joined by buddy lists, in either direction, form a
+ * buddy group. 0 or -errno (-EINVAL: bad index, i itself, a repeat).
+ */
+int wirecap_set_buddies(struct wirecap *w, unsigned int i,
+			const unsigned int *buddies, unsigned int n);
+
 /* Start the capture threads. 0 or -errno; -EALREADY if started. */
 int wirecap_start(struct wirecap *w);
 
@@ -121,6 +159,15 @@ unsigned int wirecap_queue_count(const struct wirecap *w);
 struct wirecap_queue *wirecap_queue(struct wirecap *w, unsigned int i);
 /* The receive queue index on the NIC (the N of <ifname>-q<N>). */
 unsigned int wirecap_queue_ring(const struct wirecap_queue *q);
+/* Its NIC's name. */
+const char *wirecap_queue_ifname(const struct wirecap_queue *q);
+/* Its index in the session. */
+unsigned int wirecap_queue_index(const struct wirecap_queue *q);
+/*
+ * Its buddy group: the lowest session index in the group (known once
+ * started; before, the queue's own index).
+ */
+unsigned int wirecap_queue_group(const struct wirecap_queue *q);
 /* The queue's geometry and mmap layout (WIRECAP_CMD_INFO). */
 const struct wirecap_info *wirecap_queue_info(const struct wirecap_queue *q);
 
@@ -134,7 +181,8 @@ int wirecap_wait(struct wirecap *w, int timeout_ms);
 
 /* A chunk handed to the application. Read it through the functions. */
 struct wirecap_chunk {
-	struct wirecap_queue *owner;	/* NULL once released */
+	struct wirecap_queue *owner;	/* its pool's queue; NULL once released */
+	struct wirecap_queue *queue;	/* the capture queue it was read from */
 	struct wirecap_desc desc;	/* as the kernel published it */
 };
 
@@ -142,7 +190,9 @@ struct wirecap_chunk {
 struct wirecap_pkt {
 	const uint8_t *data;	/* the frame, in the mapped pool */
 	uint32_t len;		/* frame length (whole frame: never cut) */
-	uint32_t queue;		/* receive queue it arrived on */
+	uint32_t queue;		/* receive queue (ring) it arrived on, which
+				 * differs from the queue it was read from
+				 * when it was offloaded */
 	uint64_t ts_ns;		/* CLOCK_REALTIME at reception */
 	uint32_t hash;		/* RSS hash if WIRECAP_PKT_HASH */
 	uint32_t flags;		/* WIRECAP_PKT_* */
@@ -203,6 +253,14 @@ struct wirecap_qstats {
 	uint64_t chunks_recycled;	/* taken back by the kernel */
 	uint64_t recycle_refused;	/* RECYCLE records the kernel refused */
 	uint64_t app_sleeps;		/* waits that went to sleep */
+	/*
+	 * Advanced mode. Out: chunks of this queue's pool put in a buddy's
+	 * capture queue (counted when moved). In: chunks of buddies' pools
+	 * read from this queue's capture queue (counted when read; included
+	 * in chunks_delivered and pkts_delivered).
+	 */
+	uint64_t chunks_offloaded_out, pkts_offloaded_out;
+	uint64_t chunks_offloaded_in, pkts_offloaded_in;
 };
 
 /* 0 or -errno. st->sz must be set. */

@@ -22,20 +22,12 @@
 #include <unistd.h>
 
 #include "lib_tap.h"
-#include "internal.h"
+#include "lib_fake.h"
 
-#define M	8
-#define R	16
-#define CELL	2048
-#define FOFF	64
-
-struct fake {
-	struct wirecap w;
-	struct wc_thread t;
-	struct wirecap_queue *q;
-	uint8_t *pool[2];
-	struct wirecap_cell_meta *meta[2];
-};
+#define M	FAKE_M
+#define R	FAKE_R
+#define CELL	FAKE_CELL
+#define FOFF	FAKE_FOFF
 
 static uint64_t now_ms(void)
 {
@@ -45,106 +37,11 @@ static uint64_t now_ms(void)
 	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
 }
 
-static void fake_init(struct fake *f, unsigned int capq)
-{
-	unsigned int i, c;
-
-	memset(f, 0, sizeof(*f));
-	f->q = aligned_alloc(WC_CACHELINE, 2 * sizeof(*f->q));
-	memset(f->q, 0, 2 * sizeof(*f->q));
-	f->w.queues = f->q;
-	f->w.nq = 2;
-	f->w.by_ring = calloc(12, sizeof(*f->w.by_ring));
-	f->w.by_ring[10] = &f->q[0];
-	f->w.by_ring[11] = &f->q[1];
-	f->w.nr_by_ring = 12;
-	f->w.threads = &f->t;
-	f->w.nt = 1;
-	f->w.started = true;
-	f->w.node = -1;
-	f->t.w = &f->w;
-	f->t.kick.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	for (i = 0; i < 2; i++) {
-		struct wirecap_queue *q = &f->q[i];
-
-		q->w = &f->w;
-		q->thread = &f->t;
-		q->index = i;
-		q->fd = -1;
-		q->info.nic_id = 7;
-		q->info.ring_id = 10 + i;
-		q->info.cells_per_chunk = M;
-		q->info.nr_chunks = R;
-		q->info.cell_size = CELL;
-		q->info.frame_offset = FOFF;
-		f->pool[i] = calloc(R * M, CELL);
-		f->meta[i] = calloc(R * M, sizeof(*f->meta[i]));
-		for (c = 0; c < R * M; c++) {
-			f->pool[i][c * CELL + FOFF] = (uint8_t)c;
-			f->pool[i][c * CELL + FOFF + 1] = (uint8_t)i;
-			f->meta[i][c].len = 60 + c % 100;
-			f->meta[i][c].ts_ns = 1000ull * c + i;
-			f->meta[i][c].hash = c * 3;
-			f->meta[i][c].flags = c % 2 ? WIRECAP_CELL_HASH : 0;
-		}
-		q->pool = f->pool[i];
-		q->meta = f->meta[i];
-		wc_queue_rings(q, capq, -1);
-	}
-}
-
-static void fake_fini(struct fake *f)
-{
-	unsigned int i;
-
-	for (i = 0; i < 2; i++) {
-		wc_numa_free(f->q[i].capq_mem, f->q[i].capq_bytes);
-		wc_numa_free(f->q[i].recq_mem, f->q[i].recq_bytes);
-		free(f->pool[i]);
-		free(f->meta[i]);
-	}
-	close(f->t.kick.efd);
-	free(f->w.by_ring);
-	free(f->q);
-}
-
-/* The capture thread's side: one descriptor into q's capture queue. */
-static int push(struct wirecap_queue *q, uint32_t chunk, uint16_t first,
-		uint16_t count, uint32_t seq)
-{
-	struct wirecap_desc d = {
-		.nic_id = 7, .ring_id = (uint16_t)q->info.ring_id,
-		.chunk_id = chunk, .first_cell = first, .pkt_count = count,
-		.seq = seq,
-	};
-	uint32_t idx;
-
-	if (!wc_ring_reserve(&q->capq, 1, &idx))
-		return 0;
-	*(struct wirecap_desc *)wc_ring_slot(&q->capq, idx) = d;
-	wc_ring_submit(&q->capq, 1);
-	wc_wake(&q->waiter);
-	wc_wake_nofence(&q->w->waiter);
-	return 1;
-}
-
-/* ... and one from q's recycle queue. */
-static int pop_recycled(struct wirecap_queue *q, struct wirecap_desc *d)
-{
-	uint32_t idx;
-
-	if (!wc_ring_peek(&q->recq, 1, &idx))
-		return 0;
-	*d = *(struct wirecap_desc *)wc_ring_slot(&q->recq, idx);
-	wc_ring_release(&q->recq, 1);
-	return 1;
-}
-
 static uint64_t efd_count(struct fake *f)
 {
 	uint64_t v = 0;
 
-	if (read(f->t.kick.efd, &v, sizeof(v)) != sizeof(v))
+	if (read(f->t[0].kick.efd, &v, sizeof(v)) != sizeof(v))
 		return 0;
 	return v;
 }
@@ -337,16 +234,16 @@ static int t_kicks(void)
 	/* the thread sleeps: a release wakes it, once */
 	push(&f.q[0], 1, 0, M, 2);
 	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
-	wc_kick_prepare(&f.t.kick);
+	wc_kick_prepare(&f.t[0].kick);
 	wirecap_chunk_release(&c);
 	CHECK(efd_count(&f) == 1);
-	CHECK(f.t.kick.sleeping == 0);
+	CHECK(f.t[0].kick.sleeping == 0);
 	/* a stalled capture queue: taking a chunk makes room: wake */
 	push(&f.q[0], 2, 0, M, 3);
 	push(&f.q[0], 3, 0, M, 4);
 	CHECK(!push(&f.q[0], 4, 0, M, 5));	/* full (capq_size 2) */
-	__atomic_store_n(&f.q[0].stalled, 1, __ATOMIC_RELAXED);
-	wc_kick_prepare(&f.t.kick);
+	__atomic_store_n(&f.q[0].capq.lane[0].stalled, 1, __ATOMIC_RELAXED);
+	wc_kick_prepare(&f.t[0].kick);
 	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
 	CHECK(efd_count(&f) == 1);
 	wirecap_chunk_release(&c);
@@ -381,7 +278,7 @@ static void *flow_capture(void *arg)
 				fl->bad = back + 1;
 			back++;
 		}
-		if (next == fl->n || wc_ring_count(&q->capq) == q->capq.size)
+		if (next == fl->n || wc_lanes_count(&q->capq) == q->capq.size)
 			sched_yield();
 	}
 	__atomic_store_n(&fl->done, 1, __ATOMIC_RELEASE);

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Host tests of buddy-group offloading (lib/offload.c, the lanes of
+ * lib/lanes.h, the capture thread's move into capture queues), with the
+ * fake session of lib_fake.h playing the kernel:
+ *
+ *   pick      where a chunk goes, against T and the buddies' lengths
+ *   plan      default and explicit buddy lists, groups, which lanes exist
+ *   stalled   a capture thread waiting for room in a buddy's lane is
+ *             woken by that buddy's reader
+ *   stress    4 queues in 2 groups, 2 capture threads, 4 reader threads,
+ *             a skewed load: every chunk comes back to its owner exactly
+ *             once with the stamp it was given, readers see their group's
+ *             chunks only, offloaded out = offloaded in, and offloading
+ *             happened. Built with ASan+UBSan and TSan.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib_tap.h"
+#include "lib_fake.h"
+
+static unsigned int len(struct wirecap_queue *q)
+{
+	return wc_lanes_count(&q->capq);
+}
+
+/* Fill q's capture queue (lane 0) to n entries. */
+static void fill(struct wirecap_queue *q, unsigned int n)
+{
+	static uint32_t seq;
+
+	while (len(q) < n)
+		push(q, 0, 0, 1, seq++);
+}
+
+static int t_pick(void)
+{
+	static const int b0[] = { 1, 2, -1 }, b1[] = { 0, 2, -1 },
+			 b2[] = { 0, 1, -1 };
+	const int *const bl[] = { b0, b1, b2 };
+	struct fake f;
+
+	/* T = 50%: R = 16, so up to 8 chunks stay home */
+	fake_init_full(&f, 3, 1, WIRECAP_MODE_ADVANCED, 50, 32, bl);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[0]);
+	fill(&f.q[0], 8);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[0]);	/* 8 <= 50% of 16 */
+	fill(&f.q[0], 9);
+	fill(&f.q[1], 3);
+	fill(&f.q[2], 1);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[2]);	/* least busy */
+	fill(&f.q[2], 5);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[1]);
+	fill(&f.q[1], 12);
+	fill(&f.q[2], 12);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[0]);	/* buddies busier */
+	fill(&f.q[0], 32);				/* own lane full */
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[1]);	/* rather than wait */
+	fill(&f.q[1], 32);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[2]);	/* one with room */
+	fill(&f.q[2], 32);
+	CHECK(wc_offload_pick(&f.q[0]) == NULL);	/* stalled */
+	CHECK(wc_offload_room(&f.q[0]) == 0);
+	fake_fini(&f);
+
+	/* a failed buddy is never chosen */
+	fake_init_full(&f, 3, 1, WIRECAP_MODE_ADVANCED, 50, 32, bl);
+	fill(&f.q[0], 20);
+	__atomic_store_n(&f.q[2].err, -ENODEV, __ATOMIC_RELAXED);
+	fill(&f.q[1], 10);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[1]);
+	fake_fini(&f);
+
+	/* basic mode: always home, however long */
+	fake_init_full(&f, 3, 1, WIRECAP_MODE_BASIC, 50, 32, NULL);
+	fill(&f.q[0], 31);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[0]);
+	CHECK(wc_offload_room(&f.q[0]) == 1);
+	fill(&f.q[0], 32);
+	CHECK(wc_offload_pick(&f.q[0]) == NULL);
+	fake_fini(&f);
+	return 1;
+}
+
+static int t_plan(void)
+{
+	static const int none[] = { -1 }, b1[] = { 3, -1 }, b3[] = { 1, -1 };
+	const int *const bl[] = { NULL, b1, NULL, b3, none };
+	struct fake f;
+
+	/* defaults: every other queue; groups by lowest index */
+	fake_init_full(&f, 4, 2, WIRECAP_MODE_ADVANCED, 0, 0, NULL);
+	CHECK(f.q[0].nbuddies == 3 && f.q[3].nbuddies == 3);
+	CHECK(f.q[0].group == 0 && f.q[3].group == 0);
+	CHECK(wc_offload_may(&f.q[2], &f.q[1]));
+	CHECK(f.q[0].capq.size == 2 * FAKE_R);		/* default: 2R */
+	CHECK(f.q[0].recq.size >= FAKE_R * FAKE_M);	/* a cell each */
+	/* every capture thread may write every capture queue */
+	CHECK(wc_lane_used(&f.q[0].capq, 0) && wc_lane_used(&f.q[0].capq, 1));
+	CHECK(wc_lane_used(&f.q[0].recq, 3));
+	fake_fini(&f);
+
+	/* {1,3} set explicitly, 4 never offloads, 0 and 2 default */
+	fake_init_full(&f, 5, 2, WIRECAP_MODE_ADVANCED, 0, 0, bl);
+	CHECK(f.q[0].nbuddies == 1 && f.q[0].buddies[0] == 2);
+	CHECK(f.q[2].nbuddies == 1 && f.q[2].buddies[0] == 0);
+	CHECK(f.q[4].nbuddies == 0);
+	CHECK(f.q[0].group == 0 && f.q[2].group == 0);
+	CHECK(f.q[1].group == 1 && f.q[3].group == 1);
+	CHECK(f.q[4].group == 4);
+	CHECK(!wc_offload_may(&f.q[0], &f.q[1]));
+	CHECK(!wc_offload_may(&f.q[1], &f.q[2]));
+	CHECK(wc_offload_may(&f.q[1], &f.q[3]));
+	/* no lane across groups: q1's recycle queue takes from 1 and 3 */
+	CHECK(wc_lane_used(&f.q[1].recq, 1) && wc_lane_used(&f.q[1].recq, 3));
+	CHECK(!wc_lane_used(&f.q[1].recq, 0) && !wc_lane_used(&f.q[1].recq, 2));
+	CHECK(!wc_lane_used(&f.q[4].recq, 0));
+	/* q4 (thread 0) gets lanes only from its own thread */
+	CHECK(wc_lane_used(&f.q[4].capq, 0) && !wc_lane_used(&f.q[4].capq, 1));
+	fake_fini(&f);
+
+	/* basic mode: no buddies, no extra lanes, one group each */
+	fake_init_full(&f, 3, 3, WIRECAP_MODE_BASIC, 0, 0, NULL);
+	CHECK(f.q[1].group == 1 && !wc_offload_may(&f.q[0], &f.q[1]));
+	CHECK(wc_lane_used(&f.q[1].capq, 1) && !wc_lane_used(&f.q[1].capq, 0));
+	CHECK(wc_lane_used(&f.q[1].recq, 1) && !wc_lane_used(&f.q[1].recq, 0));
+	fake_fini(&f);
+	return 1;
+}
+
+static uint64_t efd_read(struct wc_thread *t)
+{
+	uint64_t v = 0;
+
+	if (read(t->kick.efd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+/*
+ * Queue 0 (thread 0) may offload to queue 1 (thread 1). Both full: the
+ * descriptors stay in the kernel's ring; a reader of queue 1 making room
+ * wakes thread 0, and the next move puts the chunk there.
+ */
+static int t_stalled(void)
+{
+	struct fake f;
+	struct wirecap_chunk c;
+	struct wirecap_desc d;
+	uint32_t i;
+
+	fake_init_full(&f, 2, 2, WIRECAP_MODE_ADVANCED, 50, 4, NULL);
+	for (i = 0; i < 4; i++) {
+		d = fake_desc(&f.q[0], i, 0, 1, i);
+		CHECK(fake_publish(&f, &f.q[0], &d));
+		wc_capture_move(&f.q[0]);
+	}
+	CHECK(len(&f.q[0]) == 4 && len(&f.q[1]) == 0);	/* home: room */
+	for (i = 4; i < 8; i++) {
+		d = fake_desc(&f.q[0], i, 0, 1, i);
+		CHECK(fake_publish(&f, &f.q[0], &d));
+		wc_capture_move(&f.q[0]);
+	}
+	CHECK(len(&f.q[1]) == 4);			/* offloaded */
+	CHECK(f.q[0].ts.offl_out == 4 && f.q[0].ts.offl_out_pkts == 4);
+	d = fake_desc(&f.q[0], 8, 0, 1, 8);
+	CHECK(fake_publish(&f, &f.q[0], &d));
+	wc_capture_move(&f.q[0]);
+	CHECK(f.q[0].head == 8);			/* nowhere to go */
+	/* what capture_prep does: announce the stall on both lanes */
+	__atomic_store_n(&f.q[0].capq.lane[0].stalled, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&f.q[1].capq.lane[0].stalled, 1, __ATOMIC_RELAXED);
+	wc_kick_prepare(&f.t[0].kick);
+	CHECK(wirecap_next_chunk(&f.q[1], &c, 0) == 1);
+	CHECK(c.owner == &f.q[0] && c.queue == &f.q[1]);
+	CHECK(efd_read(&f.t[0]) == 1);			/* thread 0 woken */
+	CHECK(efd_read(&f.t[1]) == 0);
+	CHECK(f.q[1].as.offl_in == 1);
+	/* released into q0's recycle queue, in q1's lane */
+	wirecap_chunk_release(&c);
+	CHECK(wc_ring_count(&f.q[0].recq.lane[1].r) == 1);
+	CHECK(pop_recycled(&f.q[0], &d) && d.chunk_id == 4);
+	wc_capture_move(&f.q[0]);
+	CHECK(f.q[0].head == 9 && len(&f.q[1]) == 4);
+	fake_fini(&f);
+	return 1;
+}
+
+/* --- stress ------------------------------------------------------------- */
+
+#define SQ		4
+#define ST		2
+#define SCHUNKS		60000	/* per fast queue; slow ones a quarter */
+
+struct kq {			/* the "kernel" of one queue */
+	uint32_t free[FAKE_R];	/* stack of free chunk ids */
+	uint32_t nfree;
+	uint32_t stamp[FAKE_R];	/* seq given at handover; 0: free */
+	uint32_t seq;		/* last stamp */
+	uint32_t made;		/* chunks handed over */
+	uint32_t back;		/* chunks recycled */
+	uint32_t bad;
+};
+
+struct stress {
+	struct fake f;
+	struct kq k[SQ];
+	uint32_t want[SQ];
+	uint32_t done;		/* readers stop */
+	uint64_t seen_owner[SQ][SQ];	/* [reader][owner] chunks */
+	uint32_t reader_bad[SQ];
+	uint64_t pkts[SQ];
+};
+
+struct sarg {
+	struct stress *s;
+	unsigned int i;
+};
+
+static uint32_t xs(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* Capture thread k: queues k, k + ST, ... */
+static void *s_capture(void *arg)
+{
+	struct sarg *a = arg;
+	struct stress *s = a->s;
+	uint32_t x = 12345 + a->i;
+	bool left = true;
+
+	while (left) {
+		unsigned int i;
+
+		left = false;
+		for (i = a->i; i < SQ; i += ST) {
+			struct wirecap_queue *q = &s->f.q[i];
+			struct kq *k = &s->k[i];
+			struct wirecap_desc d;
+
+			if (k->made < s->want[i] && k->nfree) {
+				uint32_t id = k->free[--k->nfree];
+				uint16_t n = 1 + xs(&x) % FAKE_M;
+
+				d = fake_desc(q, id, 0, n, ++k->seq);
+				if (fake_publish(&s->f, q, &d)) {
+					k->stamp[id] = k->seq;
+					k->made++;
+				} else {
+					k->nfree++;
+				}
+			}
+			wc_capture_move(q);
+			while (pop_recycled(q, &d)) {
+				if (d.ring_id != q->info.ring_id ||
+				    d.chunk_id >= FAKE_R ||
+				    k->stamp[d.chunk_id] != d.seq) {
+					k->bad++;
+					continue;
+				}
+				k->stamp[d.chunk_id] = 0;
+				k->free[k->nfree++] = d.chunk_id;
+				k->back++;
+			}
+			if (k->back < s->want[i])
+				left = true;
+		}
+		sched_yield();
+	}
+	return NULL;
+}
+
+/* Reader of queue i: the slow ones (0 and 2) spin per packet. */
+static void *s_reader(void *arg)
+{
+	struct sarg *a = arg;
+	struct stress *s = a->s;
+	struct wirecap_queue *q = &s->f.q[a->i];
+	unsigned int group = q->group;
+	struct wirecap_chunk c;
+	struct wirecap_pkt p;
+
+	for (;;) {
+		int ret = wirecap_next_chunk(q, &c, 1);
+		unsigned int o, j;
+
+		if (ret != 1) {
+			if (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE))
+				break;
+			continue;
+		}
+		o = c.owner->index;
+		s->seen_owner[a->i][o]++;
+		if (c.owner->group != group || c.queue != q)
+			s->reader_bad[a->i]++;
+		for (j = 0; j < wirecap_chunk_count(&c); j++) {
+			size_t cell = (size_t)c.desc.chunk_id * FAKE_M + j;
+
+			if (wirecap_chunk_pkt(&c, j, &p) ||
+			    p.data[0] != (uint8_t)cell || p.data[1] != o ||
+			    p.queue != 10 + o)
+				s->reader_bad[a->i]++;
+			s->pkts[a->i]++;
+			if (!(a->i & 1))
+				for (volatile int spin = 0; spin < 300; spin++)
+					;
+		}
+		wirecap_chunk_release(&c);
+	}
+	return NULL;
+}
+
+static int t_stress(void)
+{
+	static const int b0[] = { 1, -1 }, b1[] = { 0, -1 }, b2[] = { 3, -1 },
+			 b3[] = { 2, -1 };
+	const int *const bl[] = { b0, b1, b2, b3 };
+	struct stress *s = calloc(1, sizeof(*s));
+	pthread_t ct[ST], rt[SQ];
+	struct sarg ca[ST], ra[SQ];
+	uint64_t out = 0, in = 0, pout = 0, pin = 0;
+	unsigned int i, j;
+
+	fake_init_full(&s->f, SQ, ST, WIRECAP_MODE_ADVANCED, 50, 0, bl);
+	for (i = 0; i < SQ; i++) {
+		for (j = 0; j < FAKE_R; j++)
+			s->k[i].free[j] = j;
+		s->k[i].nfree = FAKE_R;
+		/* queues 0 and 2: 4x the chunks, read slowly */
+		s->want[i] = i & 1 ? SCHUNKS / 4 : SCHUNKS;
+	}
+	for (i = 0; i < SQ; i++) {
+		ra[i] = (struct sarg){ s, i };
+		pthread_create(&rt[i], NULL, s_reader, &ra[i]);
+	}
+	for (i = 0; i < ST; i++) {
+		ca[i] = (struct sarg){ s, i };
+		pthread_create(&ct[i], NULL, s_capture, &ca[i]);
+	}
+	for (i = 0; i < ST; i++)
+		pthread_join(ct[i], NULL);
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < SQ; i++)
+		pthread_join(rt[i], NULL);
+
+	for (i = 0; i < SQ; i++) {
+		struct wirecap_queue *q = &s->f.q[i];
+
+		tap_diag("q%u: made %u back %u, out %llu in %llu, read from "
+			 "owners %llu %llu %llu %llu", i, s->k[i].made,
+			 s->k[i].back, (unsigned long long)q->ts.offl_out,
+			 (unsigned long long)q->as.offl_in,
+			 (unsigned long long)s->seen_owner[i][0],
+			 (unsigned long long)s->seen_owner[i][1],
+			 (unsigned long long)s->seen_owner[i][2],
+			 (unsigned long long)s->seen_owner[i][3]);
+		CHECK(!s->k[i].bad && !s->reader_bad[i]);
+		CHECK(s->k[i].made == s->want[i] && s->k[i].back == s->want[i]);
+		CHECK(s->k[i].nfree == FAKE_R);
+		out += q->ts.offl_out;
+		in += q->as.offl_in;
+		pout += q->ts.offl_out_pkts;
+		pin += q->as.offl_in_pkts;
+		CHECK(q->as.released == q->as.delivered);
+	}
+	CHECK(out == in && pout == pin);
+	/* the slow, busy queues offloaded; never across groups */
+	CHECK(s->f.q[0].ts.offl_out > 0 && s->f.q[2].ts.offl_out > 0);
+	CHECK(!s->seen_owner[0][2] && !s->seen_owner[0][3]);
+	CHECK(!s->seen_owner[1][2] && !s->seen_owner[1][3]);
+	CHECK(!s->seen_owner[2][0] && !s->seen_owner[2][1]);
+	CHECK(!s->seen_owner[3][0] && !s->seen_owner[3][1]);
+	for (i = 0; i < SQ; i++)
+		CHECK(s->seen_owner[i][i] + s->f.q[i].as.offl_in ==
+		      s->f.q[i].as.delivered);
+	fake_fini(&s->f);
+	free(s);
+	return 1;
+}
+
+int main(void)
+{
+	tap_plan(4);
+	tap_run("pick: T, least busy buddy, room, basic mode", t_pick);
+	tap_run("plan: buddy lists, groups, lanes", t_plan);
+	tap_run("stalled lane: the buddy's reader wakes the capture thread",
+		t_stalled);
+	tap_run("stress: 2 groups, 2 capture threads, 4 readers: every "
+		"chunk home once, never across groups", t_stress);
+	return tap_exit();
+}
