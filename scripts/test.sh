@@ -9,6 +9,9 @@
 #   VM:    end to end from the virtio-net NIC: real traces replayed by
 #          tcpreplay on the host, checked byte for byte and against an
 #          independent Toeplitz RSS (scripts/e2e-virtio.sh)
+#   VM:    buddy-group offloading end to end on a skewed real trace,
+#          basic vs advanced mode, groups, two applications
+#          (scripts/e2e-offload.sh)
 #   VM:    the recycle mutation test (scripts/mutate-recycle.sh)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,6 +91,10 @@ done
 echo "== end to end from the virtio-net NIC"
 scripts/e2e-virtio.sh 6.1 6.12 >"$out/e2e-virtio.tap" 2>&1
 count "$out/e2e-virtio.tap"
+
+echo "== buddy-group offloading end to end (software NIC)"
+scripts/e2e-offload.sh 6.1 6.12 >"$out/e2e-offload.tap" 2>&1
+count "$out/e2e-offload.tap"
 
 echo "== recycle mutation test, kernel 6.1"
 scripts/mutate-recycle.sh 6.1 >"$out/mutate-recycle.tap" 2>&1

@@ -1,0 +1,163 @@
+#!/bin/sh
+# Buddy-group offloading end to end, in the VM on the software NIC (exact
+# counts): a skewed real trace (one SMB2 read: one flow carries 70 % of
+# the packets; with 4 queues two are busy, two idle) played 4 times at
+# the software NIC's top speed into 4 queues, processed by
+# `wirecap handler -x 300` (M=64, R=64: a pool 4x the NIC ring).
+#   basic      counters add up, nothing offloaded, the busy queue drops
+#   advanced   (T=50) counters add up, offloaded out = in (chunks and
+#              packets), drops at most half of basic's
+#   groups     one application, --group 0,1 --group 2,3: offloading stays
+#              inside each group
+#   two apps   two handlers, queues 0-1 and 2-3: each one's offloading
+#              adds up inside itself
+# Prints TAP. Numbers for the note: scripts/e2e-offload.sh --sweep.
+#
+#   scripts/e2e-offload.sh [--sweep] [kernel ...]     default: 6.1 6.12
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+sweep=0
+if [ "${1:-}" = --sweep ]; then
+	sweep=1
+	shift
+fi
+kernels=${*:-6.1 6.12}
+shared=${WIRECAP_SHARED:-$top/../shared}
+trace=sv_smb2-async-read_input.pcap
+# TAP lines are numbered at the end (awk)
+notok() { echo "not ok - $*"; }
+
+# the guest's side: handler runs, each while the trace is replayed
+cmd='h() { # name, handler options...
+	name=$1
+	shift
+	wirecap handler -x 300 -M 64 -R 64 --until-file /tmp/done \
+		--idle-ms 300 --json /results/$name.json "$@" \
+		>/results/$name.txt 2>&1
+	echo $? >/results/$name.rc
+}
+play() { # replayer options...
+	sleep 1
+	wirecap-softnic-replay --if $WIRECAP_IF --loop 4 "$@" \
+		/extra/trace.pcap >/dev/null
+	touch /tmp/done
+}
+run() { # name, replay speed, handler options...
+	name=$1 speed=$2
+	shift 2
+	h $name "$@" &
+	play --speed $speed
+	wait
+	rm -f /tmp/done
+}
+if [ "$SWEEP" = 1 ]; then
+	for s in 0.1 0.25 top; do
+		run basic-$s $s --mode basic
+		for t in 50 60 70 80 90; do
+			run adv$t-$s $s --mode advanced -T $t
+		done
+	done
+	exit 0
+fi
+run basic top --mode basic
+run advanced top --mode advanced -T 50
+run groups top --mode advanced -T 50 --group 0,1 --group 2,3
+h app-a --queues 0,1 --mode advanced -T 50 &
+h app-b --queues 2,3 --mode advanced -T 50 &
+play --speed top
+wait'
+
+# check.py name... : the checks of one kernel's results, as TAP lines
+check_py='
+import json, sys
+res, kern = sys.argv[1], sys.argv[2]
+out = []
+def load(name):
+    try:
+        with open(f"{res}/{name}.rc") as f:
+            rc = int(f.read().strip() or 1)
+        with open(f"{res}/{name}.json") as f:
+            return rc, json.load(f)
+    except (OSError, ValueError) as e:
+        return 1, {"error": str(e)}
+def check(name, cond, why):
+    out.append((bool(cond), f"{kern} {name}", why))
+def adds_up(j):
+    qs = j.get("queues", [])
+    return bool(qs) and all(q["received"] == q["delivered"] + q["dropped"]
+                            for q in qs + [j["total"]])
+def dr(j):
+    return j.get("total", {}).get("drop_rate")
+def moved(j, key):
+    return sum(q[key] for q in j["queues"])
+rb, b = load("basic")
+ra, a = load("advanced")
+rg, g = load("groups")
+rx, x = load("app-a")
+ry, y = load("app-b")
+ok = rb == 0 and "total" in b
+check("basic: ran, counters add up, nothing offloaded",
+      ok and adds_up(b) and moved(b, "chunks_offloaded_out") == 0,
+      b.get("total", b))
+check("basic: the skewed load drops packets", ok and b["total"]["dropped"] > 0,
+      b.get("total"))
+ok = ra == 0 and "total" in a
+check("advanced: ran, counters add up, offloaded out = in",
+      ok and adds_up(a) and moved(a, "chunks_offloaded_out") > 0 and
+      moved(a, "chunks_offloaded_out") == moved(a, "chunks_offloaded_in") and
+      moved(a, "offloaded_out") == moved(a, "offloaded_in"),
+      a.get("total", a))
+check("advanced: drops at most half of basic mode",
+      ok and "total" in b and
+      a["total"]["drop_rate"] <= 0.5 * b["total"]["drop_rate"],
+      f"advanced {dr(a)} basic {dr(b)}")
+ok = rg == 0 and "groups" in g
+grp = {q["index"]: q["group"] for q in g.get("queues", [])}
+check("groups: 0,1 and 2,3 are two buddy groups, out = in inside each",
+      ok and adds_up(g) and grp == {0: 0, 1: 0, 2: 2, 3: 2} and
+      len(g["groups"]) == 2 and
+      all(gr["chunks_offloaded_out"] == gr["chunks_offloaded_in"]
+          for gr in g["groups"]),
+      g.get("groups", g))
+ok = rx == 0 and ry == 0 and "total" in x and "total" in y
+check("two applications: each one adds up, out = in inside each",
+      ok and adds_up(x) and adds_up(y) and
+      all(moved(j, "chunks_offloaded_out") == moved(j, "chunks_offloaded_in")
+          for j in (x, y)) and
+      x["total"]["received"] + y["total"]["received"] > 0,
+      [x.get("total", x), y.get("total", y)])
+for good, name, why in out:
+    print(("ok" if good else "not ok") + " - " + name)
+    if not good:
+        print("# " + str(why)[:600])
+'
+
+[ $sweep = 1 ] || echo "1..$(( $(echo $kernels | wc -w) * 7 ))"
+for k in $kernels; do
+	res=$top/results/e2e-offload/$k
+	rm -rf "$res"
+	mkdir -p "$res/extra"
+	if ! cp "$shared/traces/$trace" "$res/extra/trace.pcap"; then
+		for i in 1 2 3 4 5 6 7; do notok "$k: no trace $trace"; done
+		continue
+	fi
+	scripts/vm.sh --nic softnic --kernel "$k" --queues 4 --timeout 300 \
+		--extra "$res/extra" --results "$res" \
+		-- "SWEEP=$sweep; $cmd" >"$res/vm.log" 2>&1
+	rc=$?
+	if [ $sweep = 1 ]; then
+		echo "# $k (rc $rc): total drop rate per run"
+		for f in "$res"/*.json; do
+			python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); t=j["total"]; print("%-14s drop %.4f  offloaded %d  flows in 2+ threads %.2f" % (sys.argv[1].split("/")[-1][:-5], t["drop_rate"], t["chunks_offloaded_out"], j["flows"]["fraction"]))' "$f"
+		done
+		continue
+	fi
+	if [ $rc -eq 0 ]; then
+		echo "ok - $k VM run: finished, console clean"
+	else
+		notok "$k VM run: exit $rc (124 timeout, 125 kernel trouble)"
+		tail -20 "$res/vm.log" | sed 's/^/# /'
+	fi
+	python3 -c "$check_py" "$res" "$k"
+done | awk '/^(ok|not ok) - / { sub(/ - /, " " ++i " "); } { print }'

@@ -1,0 +1,740 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * wirecap handler: the paper's pkt_handler / multi_pkt_handler (§2.2,
+ * §4). One processing thread per queue, bound to that queue's capture
+ * queue (Fig. 1); each applies a BPF filter (compiled by libpcap,
+ * default "net 131.225.2 and udp": the paper's "131.225.2 and udp",
+ * which libpcap does not parse without "net") x times to every packet,
+ * then discards it. Basic or advanced mode (WireCAP-B(M,R) or
+ * WireCAP-A(M,R,T)).
+ *
+ *   wirecap handler [-i IFNAME]... [--queues LIST] [--mode basic|advanced]
+ *                   [-x N] [-f FILTER] [-M cells] [-R chunks] [-T PCT]
+ *                   [--group LIST]... [-c COUNT] [--duration SECS]
+ *                   [--until-file PATH [--idle-ms N]] [--threads N]
+ *                   [--json FILE]
+ *
+ * At the end, per queue, per buddy group and in total (packets):
+ *   received       frames that reached the queue: stored in its pool, or
+ *                  dropped (kernel counters since attach)
+ *   dropped        capture drops + oversize drops (kernel)
+ *   delivered      packets of the queue's pool handed to a processing
+ *                  thread, its own or (offloaded) a buddy's
+ *   processed      packets the queue's thread processed (its own pool's
+ *                  and offloaded-in ones)
+ *   offloaded_out  packets of the queue's pool processed by a buddy
+ *   offloaded_in   packets of buddies' pools processed here
+ * After the traffic stopped and every queue was drained, received =
+ * delivered + dropped for every queue ("balanced"); stopped by -c or
+ * --duration in the middle of traffic, chunks in flight make it not so.
+ * Also: the processing rate Pp each thread measured (packets per second
+ * of time spent processing, waiting excluded), and the fraction of flows
+ * (5-tuples, as RSS sees them) whose packets were processed by more than
+ * one thread: what offloading costs a stateful application.
+ * Exit 0; 1 on errors; 2 on bad usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wirecap.h"
+#include "tools.h"
+
+#define H_MAX_QUEUES	256
+#define H_MAX_NICS	8
+#define H_MAX_GROUPS	64
+#define H_WAIT_MS	20
+#define H_DEFAULT_FILTER "net 131.225.2 and udp"
+
+static volatile sig_atomic_t h_signal;
+
+static void h_on_signal(int sig)
+{
+	h_signal = sig;
+}
+
+static uint64_t h_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* --- flows: which threads saw each 5-tuple ------------------------------ */
+
+struct flow_set {		/* open addressing, keys never 0 */
+	uint64_t *key;
+	size_t size, used;
+};
+
+static int flow_add(struct flow_set *s, uint64_t key)
+{
+	size_t i;
+
+	if (!key)
+		key = 1;
+	if (2 * (s->used + 1) > s->size) {
+		struct flow_set n = { .size = s->size ? 2 * s->size : 1024 };
+
+		n.key = calloc(n.size, sizeof(*n.key));
+		if (!n.key)
+			return -ENOMEM;
+		for (i = 0; i < s->size; i++)
+			if (s->key[i])
+				flow_add(&n, s->key[i]);
+		free(s->key);
+		*s = n;
+	}
+	for (i = key & (s->size - 1); s->key[i]; i = (i + 1) & (s->size - 1))
+		if (s->key[i] == key)
+			return 0;
+	s->key[i] = key;
+	s->used++;
+	return 1;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
+
+/*
+ * The 5-tuple hash of an Ethernet frame (any number of VLAN tags;
+ * IPv4/IPv6; ports for TCP/UDP/SCTP first fragments), 0 for non-IP.
+ */
+static uint64_t flow_key(const uint8_t *p, uint32_t len)
+{
+	uint32_t off = 12, l4 = 0, proto;
+	uint16_t et;
+	uint64_t h = 0;
+
+	if (len < 14)
+		return 0;
+	et = p[12] << 8 | p[13];
+	while ((et == 0x8100 || et == 0x88a8) && off + 6 <= len) {
+		off += 4;
+		et = p[off] << 8 | p[off + 1];
+	}
+	off += 2;
+	if (et == 0x0800 && off + 20 <= len) {
+		uint32_t ihl = (p[off] & 15) * 4;
+		bool frag = (p[off + 6] & 0x1f) || p[off + 7];
+
+		proto = p[off + 9];
+		for (int i = 12; i < 20; i++)
+			h = mix(h, p[off + i]);
+		if (!frag)
+			l4 = off + ihl;
+	} else if (et == 0x86dd && off + 40 <= len) {
+		proto = p[off + 6];
+		for (int i = 8; i < 40; i++)
+			h = mix(h, p[off + i]);
+		l4 = off + 40;
+	} else {
+		return 0;
+	}
+	h = mix(h, proto);
+	if (l4 && (proto == 6 || proto == 17 || proto == 132) &&
+	    l4 + 4 <= len)
+		h = mix(mix(h, p[l4] << 8 | p[l4 + 1]), p[l4 + 2] << 8 | p[l4 + 3]);
+	return h;
+}
+
+/* --- arguments ---------------------------------------------------------- */
+
+struct handler_args {
+	const char *ifnames[H_MAX_NICS];
+	unsigned int nnics;
+	unsigned int queues[H_MAX_QUEUES];
+	int nq;				/* 0: all */
+	unsigned int groups[H_MAX_GROUPS][H_MAX_QUEUES];
+	unsigned int group_n[H_MAX_GROUPS];
+	unsigned int ngroups;
+	const char *filter, *until_file, *json;
+	unsigned int x;
+	uint64_t count;
+	double duration;
+	unsigned int idle_ms;
+	struct wirecap_opts opts;
+};
+
+static void handler_usage(FILE *f)
+{
+	fprintf(f,
+"usage: wirecap handler [-i IFNAME]... [--queues LIST] [--mode basic|advanced]\n"
+"                       [-x N] [-f FILTER] [-M cells] [-R chunks] [-T PCT]\n"
+"                       [--group LIST]... [-c COUNT] [--duration SECS]\n"
+"                       [--until-file PATH [--idle-ms N]] [--threads N]\n"
+"                       [--json FILE]\n"
+"  -i IFNAME        NIC (default: $WIRECAP_IF); repeat for more NICs (all\n"
+"                   their queues)\n"
+"  --queues LIST    queues of the first NIC, e.g. 0,2-3 (default: all)\n"
+"  --mode M         basic (WireCAP-B) or advanced (WireCAP-A, offloading)\n"
+"  -x N             apply the filter N times to every packet (default 0)\n"
+"  -f FILTER        BPF filter (default \"" H_DEFAULT_FILTER "\")\n"
+"  -M, -R           cells per chunk, chunks per queue (driver defaults)\n"
+"  -T PCT           offloading threshold, %% of R (default 60)\n"
+"  --group LIST     advanced: these queues (session indices: the order\n"
+"                   they were opened, as printed) form a buddy group;\n"
+"                   repeat for more groups; unlisted queues form one more\n"
+"  -c COUNT         stop after COUNT packets processed\n"
+"  --duration SECS  stop after SECS seconds\n"
+"  --until-file P   once P exists, stop when no packet came for --idle-ms\n"
+"  --idle-ms N      (default 500)\n"
+"  --threads N      capture threads (default: one per CPU)\n"
+"  --json FILE      the results as one JSON object (- for stdout)\n");
+}
+
+static int h_uint(const char *s, unsigned long long max, unsigned long long *v)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end || *v > max ? -1 : 0;
+}
+
+static int handler_parse(int argc, char **argv, struct handler_args *a)
+{
+	enum { O_MODE = 256, O_QUEUES, O_GROUP, O_DURATION, O_UNTIL, O_IDLE,
+	       O_JSON, O_THREADS };
+	static const struct option lopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "queues", required_argument, NULL, O_QUEUES },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "group", required_argument, NULL, O_GROUP },
+		{ "count", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "until-file", required_argument, NULL, O_UNTIL },
+		{ "idle-ms", required_argument, NULL, O_IDLE },
+		{ "json", required_argument, NULL, O_JSON },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long v;
+	char *end;
+	int c, n;
+
+	a->filter = H_DEFAULT_FILTER;
+	a->idle_ms = 500;
+	a->opts = (struct wirecap_opts){ .sz = sizeof(a->opts) };
+	while ((c = getopt_long(argc, argv, "i:x:f:M:R:T:c:h", lopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (a->nnics == H_MAX_NICS)
+				goto bad;
+			a->ifnames[a->nnics++] = optarg;
+			break;
+		case O_QUEUES:
+			n = wirecap_parse_queues(optarg, a->queues, H_MAX_QUEUES);
+			if (n < 0)
+				goto bad;
+			a->nq = n;
+			break;
+		case O_MODE:
+			if (!strcmp(optarg, "basic"))
+				a->opts.mode = WIRECAP_MODE_BASIC;
+			else if (!strcmp(optarg, "advanced"))
+				a->opts.mode = WIRECAP_MODE_ADVANCED;
+			else
+				goto bad;
+			break;
+		case 'x':
+			if (h_uint(optarg, 1000000, &v))
+				goto bad;
+			a->x = (unsigned int)v;
+			break;
+		case 'f':
+			a->filter = optarg;
+			break;
+		case 'M':
+			if (h_uint(optarg, 1u << 20, &v))
+				goto bad;
+			a->opts.cells_per_chunk = (unsigned int)v;
+			break;
+		case 'R':
+			if (h_uint(optarg, 1u << 24, &v))
+				goto bad;
+			a->opts.nr_chunks = (unsigned int)v;
+			break;
+		case 'T':
+			if (h_uint(optarg, 100, &v) || !v)
+				goto bad;
+			a->opts.offload_pct = (unsigned int)v;
+			break;
+		case O_GROUP:
+			if (a->ngroups == H_MAX_GROUPS)
+				goto bad;
+			n = wirecap_parse_queues(optarg, a->groups[a->ngroups],
+						 H_MAX_QUEUES);
+			if (n < 0)
+				goto bad;
+			a->group_n[a->ngroups++] = n;
+			break;
+		case 'c':
+			if (h_uint(optarg, ~0ull, &v) || !v)
+				goto bad;
+			a->count = v;
+			break;
+		case O_DURATION:
+			a->duration = strtod(optarg, &end);
+			if (*end || !(a->duration > 0))
+				goto bad;
+			break;
+		case O_UNTIL:
+			a->until_file = optarg;
+			break;
+		case O_IDLE:
+			if (h_uint(optarg, 1u << 30, &v))
+				goto bad;
+			a->idle_ms = (unsigned int)v;
+			break;
+		case O_JSON:
+			a->json = optarg;
+			break;
+		case O_THREADS:
+			if (h_uint(optarg, 4096, &v))
+				goto bad;
+			a->opts.capture_threads = (unsigned int)v;
+			break;
+		case 'h':
+			handler_usage(stdout);
+			exit(0);
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if (!a->nnics && getenv("WIRECAP_IF") && *getenv("WIRECAP_IF"))
+		a->ifnames[a->nnics++] = getenv("WIRECAP_IF");
+	if (!a->nnics) {
+		fprintf(stderr, "wirecap handler: no interface (-i)\n");
+		goto usage;
+	}
+	if (a->ngroups && a->opts.mode != WIRECAP_MODE_ADVANCED) {
+		fprintf(stderr, "wirecap handler: --group needs --mode advanced\n");
+		goto usage;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "wirecap handler: bad value '%s'\n", optarg);
+usage:
+	handler_usage(stderr);
+	return -1;
+}
+
+/* --- the processing threads --------------------------------------------- */
+
+struct worker {
+	struct wirecap_queue *q;
+	const struct bpf_program *prog;
+	unsigned int x;
+	pthread_t tid;
+	bool started;
+	int err;			/* a queue error: -errno */
+	uint64_t pkts, matched, busy_ns;	/* (worker) written */
+	struct flow_set flows;
+	uint32_t *stop;
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *wk = arg;
+	struct wirecap_chunk c;
+	struct wirecap_pkt p;
+
+	while (!__atomic_load_n(wk->stop, __ATOMIC_ACQUIRE)) {
+		int ret = wirecap_next_chunk(wk->q, &c, H_WAIT_MS);
+		unsigned int i, n, k;
+		uint64_t t0, matched = 0;
+
+		if (ret < 0 && ret != -EINTR) {
+			wk->err = ret;
+			break;
+		}
+		if (ret != 1)
+			continue;
+		t0 = h_now_ns();
+		n = wirecap_chunk_count(&c);
+		for (i = 0; i < n; i++) {
+			struct pcap_pkthdr h = { 0 };
+			int hit = 0;
+
+			wirecap_chunk_pkt(&c, i, &p);
+			h.caplen = h.len = p.len;
+			for (k = 0; k < wk->x; k++)
+				hit = pcap_offline_filter(wk->prog, &h, p.data);
+			matched += hit != 0;
+			flow_add(&wk->flows, flow_key(p.data, p.len));
+		}
+		wirecap_chunk_release(&c);
+		__atomic_store_n(&wk->busy_ns, wk->busy_ns + h_now_ns() - t0,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&wk->matched, wk->matched + matched,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&wk->pkts, wk->pkts + n, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* --- results ------------------------------------------------------------ */
+
+struct qres {
+	const char *ifname;
+	unsigned int ring, index, group;
+	uint64_t received, dropped, delivered, processed, matched;
+	uint64_t out, in, chunks_out, chunks_in;
+	uint64_t partial, refused, high_water;
+	double pp;
+};
+
+static void qres_add(struct qres *t, const struct qres *r)
+{
+	t->received += r->received;
+	t->dropped += r->dropped;
+	t->delivered += r->delivered;
+	t->processed += r->processed;
+	t->matched += r->matched;
+	t->out += r->out;
+	t->in += r->in;
+	t->chunks_out += r->chunks_out;
+	t->chunks_in += r->chunks_in;
+	t->partial += r->partial;
+	t->refused += r->refused;
+	if (r->high_water > t->high_water)
+		t->high_water = r->high_water;
+}
+
+static double pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * a / b : 0.0;
+}
+
+static void json_counts(FILE *f, const struct qres *r)
+{
+	fprintf(f, "\"received\": %llu, \"delivered\": %llu, \"dropped\": %llu, "
+		"\"drop_rate\": %.6f, \"processed\": %llu, \"matched\": %llu, "
+		"\"offloaded_out\": %llu, \"offloaded_in\": %llu, "
+		"\"chunks_offloaded_out\": %llu, \"chunks_offloaded_in\": %llu, "
+		"\"partial_views\": %llu, \"recycle_refused\": %llu, "
+		"\"pool_high_water\": %llu, \"balanced\": %s",
+		(unsigned long long)r->received,
+		(unsigned long long)r->delivered,
+		(unsigned long long)r->dropped,
+		r->received ? (double)r->dropped / r->received : 0.0,
+		(unsigned long long)r->processed,
+		(unsigned long long)r->matched,
+		(unsigned long long)r->out, (unsigned long long)r->in,
+		(unsigned long long)r->chunks_out,
+		(unsigned long long)r->chunks_in,
+		(unsigned long long)r->partial,
+		(unsigned long long)r->refused,
+		(unsigned long long)r->high_water,
+		r->received == r->delivered + r->dropped ? "true" : "false");
+}
+
+static void print_row(FILE *f, const char *name, const struct qres *r)
+{
+	fprintf(f, "%-12s %10llu %10llu %10llu %7.3f%% %10llu %9llu %9llu",
+		name, (unsigned long long)r->received,
+		(unsigned long long)r->delivered,
+		(unsigned long long)r->dropped, pct(r->dropped, r->received),
+		(unsigned long long)r->processed,
+		(unsigned long long)r->out, (unsigned long long)r->in);
+}
+
+static int set_groups(struct wirecap *w, const struct handler_args *a)
+{
+	unsigned int nq = wirecap_queue_count(w), g, i, j, k;
+	unsigned int *in_group = calloc(nq, sizeof(*in_group));
+	unsigned int *bl = calloc(nq, sizeof(*bl));
+	int ret = 0;
+
+	if (!in_group || !bl) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* in_group[i]: 1 + the --group that lists queue i, 0: none */
+	for (g = 0; g < a->ngroups; g++)
+		for (i = 0; i < a->group_n[g]; i++) {
+			k = a->groups[g][i];
+			if (k >= nq || in_group[k]) {
+				fprintf(stderr, "wirecap handler: --group: "
+					"queue %u %s\n", k, k >= nq ?
+					"is not in the session" :
+					"is in two groups");
+				ret = -EINVAL;
+				goto out;
+			}
+			in_group[k] = g + 1;
+		}
+	/* each listed queue's buddies: the rest of its group */
+	for (i = 0; !ret && i < nq; i++) {
+		unsigned int n = 0;
+
+		if (!in_group[i])
+			continue;
+		for (j = 0; j < nq; j++)
+			if (j != i && in_group[j] == in_group[i])
+				bl[n++] = j;
+		ret = wirecap_set_buddies(w, i, bl, n);
+	}
+out:
+	free(in_group);
+	free(bl);
+	return ret;
+}
+
+static double flows_multi(struct worker *wk, unsigned int n, uint64_t *total,
+			  uint64_t *multi)
+{
+	struct flow_set all = { 0 }, twice = { 0 };
+	unsigned int i;
+	size_t k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < wk[i].flows.size; k++) {
+			uint64_t key = wk[i].flows.key[k];
+
+			/* a flow in a second thread's set: seen by two */
+			if (key && flow_add(&all, key) == 0)
+				flow_add(&twice, key);
+		}
+	*total = all.used;
+	*multi = twice.used;
+	free(all.key);
+	free(twice.key);
+	return all.used ? (double)twice.used / all.used : 0.0;
+}
+
+int cmd_handler(int argc, char **argv)
+{
+	static struct handler_args a;
+	struct bpf_program prog;
+	struct wirecap *w = NULL;
+	struct worker *wk = NULL;
+	struct qres *res = NULL, tot = { 0 };
+	struct sigaction sa = { .sa_handler = h_on_signal };
+	uint32_t stop = 0;
+	unsigned int nq = 0, i, j, ng;
+	uint64_t t0, last_pkts = 0, last_change, flows = 0, multi = 0;
+	double secs, frac;
+	pcap_t *dead;
+	FILE *jf = NULL;
+	int ret, status = 1;
+
+	if (handler_parse(argc, argv, &a))
+		return 2;
+	dead = pcap_open_dead(DLT_EN10MB, 262144);
+	if (!dead || pcap_compile(dead, &prog, a.filter, 1,
+				  PCAP_NETMASK_UNKNOWN)) {
+		fprintf(stderr, "wirecap handler: filter \"%s\": %s\n",
+			a.filter, dead ? pcap_geterr(dead) : "no memory");
+		if (dead)
+			pcap_close(dead);
+		return 2;
+	}
+
+	w = wirecap_open(a.ifnames[0], a.nq ? a.queues : NULL, a.nq, &a.opts);
+	if (!w) {
+		fprintf(stderr, "wirecap handler: %s: %s\n", a.ifnames[0],
+			strerror(errno));
+		goto out;
+	}
+	for (i = 1; i < a.nnics; i++) {
+		ret = wirecap_add_nic(w, a.ifnames[i], NULL, 0);
+		if (ret) {
+			fprintf(stderr, "wirecap handler: %s: %s\n",
+				a.ifnames[i], strerror(-ret));
+			goto out;
+		}
+	}
+	nq = wirecap_queue_count(w);
+	if (a.ngroups && set_groups(w, &a))
+		goto out;
+	wk = calloc(nq, sizeof(*wk));
+	res = calloc(nq, sizeof(*res));
+	if (!wk || !res) {
+		fprintf(stderr, "wirecap handler: out of memory\n");
+		goto out;
+	}
+	ret = wirecap_start(w);
+	if (ret) {
+		fprintf(stderr, "wirecap handler: start: %s\n", strerror(-ret));
+		goto out;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	t0 = last_change = h_now_ns();
+	for (i = 0; i < nq; i++) {
+		wk[i] = (struct worker){ .q = wirecap_queue(w, i),
+					 .prog = &prog, .x = a.x,
+					 .stop = &stop };
+		if (pthread_create(&wk[i].tid, NULL, worker_run, &wk[i])) {
+			fprintf(stderr, "wirecap handler: no thread\n");
+			break;
+		}
+		wk[i].started = true;
+	}
+	fprintf(stderr, "wirecap handler: %u queues, %s mode, x=%u, "
+		"filter \"%s\"\n", nq, a.opts.mode ? "advanced" : "basic",
+		a.x, a.filter);
+
+	/* the main thread only watches the stop conditions */
+	while (!h_signal && i == nq) {
+		uint64_t now = h_now_ns(), pkts = 0;
+		struct stat stbuf;
+		bool failed = false;
+
+		for (j = 0; j < nq; j++) {
+			pkts += __atomic_load_n(&wk[j].pkts, __ATOMIC_RELAXED);
+			failed |= __atomic_load_n(&wk[j].err,
+						  __ATOMIC_RELAXED) != 0;
+		}
+		if (pkts != last_pkts) {
+			last_pkts = pkts;
+			last_change = now;
+		}
+		if (failed || (a.count && pkts >= a.count) ||
+		    (a.duration && now - t0 >= a.duration * 1e9))
+			break;
+		if (a.until_file && !stat(a.until_file, &stbuf) &&
+		    now - last_change >= a.idle_ms * 1000000ull)
+			break;
+		usleep(H_WAIT_MS * 1000);
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	for (j = 0; j < nq; j++)
+		if (wk[j].started)
+			pthread_join(wk[j].tid, NULL);
+	secs = (h_now_ns() - t0) / 1e9;
+
+	/* counters, after the threads stopped */
+	for (i = 0; i < nq; i++) {
+		struct wirecap_queue *q = wirecap_queue(w, i);
+		struct wirecap_qstats st = { .sz = sizeof(st) };
+		struct qres *r = &res[i];
+
+		if (wirecap_queue_stats(q, &st))
+			continue;
+		r->ifname = wirecap_queue_ifname(q);
+		r->ring = wirecap_queue_ring(q);
+		r->index = i;
+		r->group = wirecap_queue_group(q);
+		r->dropped = st.kernel.capture_drops + st.kernel.oversize_drops;
+		r->received = st.kernel.received + r->dropped;
+		r->processed = st.pkts_delivered;
+		r->out = st.pkts_offloaded_out;
+		r->in = st.pkts_offloaded_in;
+		r->delivered = r->processed - r->in + r->out;
+		r->chunks_out = st.chunks_offloaded_out;
+		r->chunks_in = st.chunks_offloaded_in;
+		r->partial = st.kernel.partial_views;
+		r->refused = st.recycle_refused;
+		r->high_water = st.kernel.pool_high_water;
+		r->matched = wk[i].matched;
+		r->pp = wk[i].busy_ns ? wk[i].pkts * 1e9 / wk[i].busy_ns : 0;
+		qres_add(&tot, r);
+		if (wk[i].err)
+			fprintf(stderr, "wirecap handler: %s-q%u: %s\n",
+				r->ifname, r->ring, strerror(-wk[i].err));
+	}
+	frac = flows_multi(wk, nq, &flows, &multi);
+
+	printf("%-12s %10s %10s %10s %8s %10s %9s %9s %12s\n", "queue",
+	       "received", "delivered", "dropped", "drop", "processed",
+	       "off.out", "off.in", "Pp pkt/s");
+	for (i = 0; i < nq; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s-q%u", res[i].ifname,
+			 res[i].ring);
+		print_row(stdout, name, &res[i]);
+		printf(" %12.0f\n", res[i].pp);
+	}
+	print_row(stdout, "total", &tot);
+	printf("\n%.2f s; flows %llu, processed by more than one thread %llu "
+	       "(%.2f%%)%s\n", secs, (unsigned long long)flows,
+	       (unsigned long long)multi, 100 * frac,
+	       tot.received == tot.delivered + tot.dropped ? "" :
+	       "; counters do not add up: stopped with packets in flight");
+
+	if (a.json) {
+		jf = strcmp(a.json, "-") ? fopen(a.json, "w") : stdout;
+		if (!jf) {
+			fprintf(stderr, "wirecap handler: %s: %s\n", a.json,
+				strerror(errno));
+			goto out;
+		}
+		fprintf(jf, "{\"mode\": \"%s\", \"M\": %u, \"R\": %u, \"T\": %u, "
+			"\"x\": %u, \"seconds\": %.3f, \"queues\": [",
+			a.opts.mode ? "advanced" : "basic",
+			wirecap_queue_info(wirecap_queue(w, 0))->cells_per_chunk,
+			wirecap_queue_info(wirecap_queue(w, 0))->nr_chunks,
+			a.opts.offload_pct ? a.opts.offload_pct : 60, a.x, secs);
+		for (i = 0; i < nq; i++) {
+			fprintf(jf, "%s{\"ifname\": \"%s\", \"queue\": %u, "
+				"\"index\": %u, \"group\": %u, \"pp\": %.0f, ",
+				i ? ", " : "", res[i].ifname, res[i].ring, i,
+				res[i].group, res[i].pp);
+			json_counts(jf, &res[i]);
+			fputc('}', jf);
+		}
+		fprintf(jf, "], \"groups\": [");
+		for (ng = 0, i = 0; i < nq; i++) {
+			struct qres g = { 0 };
+
+			if (res[i].group != i)
+				continue;	/* named by its lowest index */
+			for (j = 0; j < nq; j++)
+				if (res[j].group == i)
+					qres_add(&g, &res[j]);
+			fprintf(jf, "%s{\"group\": %u, ", ng++ ? ", " : "", i);
+			json_counts(jf, &g);
+			fputc('}', jf);
+		}
+		fprintf(jf, "], \"total\": {");
+		json_counts(jf, &tot);
+		fprintf(jf, "}, \"flows\": {\"total\": %llu, \"multi_thread\": "
+			"%llu, \"fraction\": %.6f}}\n",
+			(unsigned long long)flows, (unsigned long long)multi,
+			frac);
+		if (jf != stdout && fclose(jf)) {
+			fprintf(stderr, "wirecap handler: %s: %s\n", a.json,
+				strerror(errno));
+			goto out;
+		}
+	}
+	status = 0;
+	for (i = 0; i < nq; i++)
+		if (wk[i].err)
+			status = 1;
+out:
+	if (wk)
+		for (i = 0; i < nq; i++)
+			free(wk[i].flows.key);
+	free(wk);
+	free(res);
+	wirecap_close(w);
+	pcap_freecode(&prog);
+	pcap_close(dead);
+	return status;
+}
