@@ -107,6 +107,7 @@ struct wirecap_queue {
 	bool rec_busy;			/* rec_buf is in a RECYCLE */
 	uint32_t head;			/* descriptor ring consumed */
 	uint32_t rec_n;			/* records in rec_buf */
+	unsigned int offl_next;		/* buddy to look at first */
 	struct wirecap_desc *rec_buf;	/* WC_RECYCLE_BATCH records */
 	struct {
 		uint64_t captures, captured, capq_full, recycled, refused;

@@ -55,10 +55,14 @@ struct wirecap_queue *wc_offload_pick(struct wirecap_queue *q)
 	if (own_room && (uint64_t)len * 100 <=
 			(uint64_t)w->opts.offload_pct * q->info.nr_chunks)
 		return q;
-	/* (1.c) the least busy buddy with room */
+	/* (1.c) the least busy buddy with room; ties rotate */
+	q->offl_next = q->offl_next + 1 < q->nbuddies ? q->offl_next + 1 : 0;
 	for (i = 0; i < q->nbuddies; i++) {
-		struct wirecap_queue *b = w->queues[q->buddies[i]];
+		unsigned int k = q->offl_next + i;
+		struct wirecap_queue *b;
 		uint32_t l;
+
+		b = w->queues[q->buddies[k < q->nbuddies ? k : k - q->nbuddies]];
 
 		if (__atomic_load_n(&b->err, __ATOMIC_RELAXED) ||
 		    !lane_room(q, b))
