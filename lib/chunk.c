@@ -26,15 +26,30 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+static inline void reader_lock(struct wirecap_queue *q)
+{
+	if (q->shared)
+		pthread_spin_lock(&q->lock);
+}
+
+static inline void reader_unlock(struct wirecap_queue *q)
+{
+	if (q->shared)
+		pthread_spin_unlock(&q->lock);
+}
+
 /* One chunk from the capture queue (any lane) into *c, or 0. */
 static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 {
 	struct wc_lane *lane;
 	uint32_t idx;
 
+	reader_lock(q);
 	lane = wc_lanes_peek(&q->capq, &idx);
-	if (!lane)
+	if (!lane) {
+		reader_unlock(q);
 		return 0;
+	}
 	c->desc = *(const struct wirecap_desc *)wc_ring_slot(&lane->r, idx);
 	/* its descriptor says whose chunk it is (capture.c checked it) */
 	c->owner = wc_owner(q->w, &c->desc);
@@ -46,6 +61,7 @@ static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 		wc_add(&q->as.offl_in, 1);
 		wc_add(&q->as.offl_in_pkts, c->desc.pkt_count);
 	}
+	reader_unlock(q);
 	/*
 	 * The capture thread of the lane stops capturing while the lane is
 	 * full (stalled) and sleeps: room again is work for it. The fence
@@ -101,7 +117,11 @@ static int wait_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 			wc_wait_finish(&q->waiter);
 			return ret;
 		}
-		wc_add(&q->as.sleeps, 1);
+		/* outside the lock: several readers of a shared queue */
+		if (q->shared)
+			__atomic_fetch_add(&q->as.sleeps, 1, __ATOMIC_RELAXED);
+		else
+			wc_add(&q->as.sleeps, 1);
 		ret = wc_wait_sleep(&q->waiter, seq,
 				    timeout_ms > 0 ? &deadline : NULL);
 		wc_wait_finish(&q->waiter);
@@ -172,20 +192,24 @@ void wirecap_chunk_release(struct wirecap_chunk *c)
 		return;
 	c->owner = NULL;
 	r = &q->recq.lane[c->queue->index].r;
+	reader_lock(c->queue);
 	/*
 	 * Never full (one entry per cell of the owner's pool, queue.c)
 	 * unless the application released copies of a chunk: then wait for
 	 * the thread to drain it.
 	 */
 	while (!wc_ring_reserve(r, 1, &idx)) {
-		if (!q->w->started)
+		if (!q->w->started) {
+			reader_unlock(c->queue);
 			return;		/* no thread: close will DETACH */
+		}
 		wc_kick(&q->thread->kick);
 		sched_yield();
 	}
 	*(struct wirecap_desc *)wc_ring_slot(r, idx) = c->desc;
 	wc_ring_submit(r, 1);
 	wc_add(&c->queue->as.released, 1);
+	reader_unlock(c->queue);
 	/* work for the owner's capture thread: wake it if it sleeps */
 	wc_kick(&q->thread->kick);
 }
@@ -199,7 +223,7 @@ int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
 	uint32_t chunks;
 	int done = 0, ret;
 
-	if (!q || !cb)
+	if (!q || !cb || q->shared)
 		return -EINVAL;
 	if (!q->cur.owner) {
 		ret = take(q, &q->cur);

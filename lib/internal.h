@@ -10,7 +10,8 @@
  * Who writes what. Each field below is written by one party only:
  *   (o) wirecap_open/close, before threads start or after they stopped
  *   (t) the capture thread that drives the queue
- *   (a) the application thread reading the queue
+ *   (a) the application thread reading the queue (or, on a shared
+ *       queue, whichever reader holds its lock)
  * Shared words are accessed with __atomic builtins; the rings document
  * their own ordering (ring.h), the sleep/wake words theirs (wait.h).
  */
@@ -77,6 +78,9 @@ struct wirecap_queue {
 	unsigned int *buddies;		/* session indices it may offload to */
 	unsigned int nbuddies;
 	bool buddies_set;		/* by wirecap_set_buddies() */
+	bool shared;			/* several application threads read it:
+					 * lock serialises taking and releasing */
+	pthread_spinlock_t lock;
 	int fd;
 	struct wirecap_info info;
 	void *ctrl;

@@ -328,6 +328,9 @@ void wc_queue_close(struct wirecap_queue *q)
 	wc_queue_free_rings(q);
 	free(q->buddies);
 	q->buddies = NULL;
+	if (q->shared)
+		pthread_spin_destroy(&q->lock);
+	q->shared = false;
 	q->fd = -1;
 	q->pool = NULL;
 	q->ctrl = NULL;

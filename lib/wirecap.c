@@ -443,6 +443,24 @@ unsigned int wirecap_queue_ring(const struct wirecap_queue *q)
 }
 
 WC_EXPORT
+int wirecap_queue_set_shared(struct wirecap_queue *q)
+{
+	int ret;
+
+	if (!q)
+		return -EINVAL;
+	if (q->w->started)
+		return -EALREADY;
+	if (q->shared)
+		return 0;
+	ret = pthread_spin_init(&q->lock, PTHREAD_PROCESS_PRIVATE);
+	if (ret)
+		return -ret;
+	q->shared = true;
+	return 0;
+}
+
+WC_EXPORT
 const char *wirecap_queue_ifname(const struct wirecap_queue *q)
 {
 	return q->nic->ifname;

@@ -45,9 +45,12 @@
  * read from two queues, by two threads.
  *
  * Threads: a queue handle is used by one application thread at a time
- * (its capture queue has a single consumer, its recycle queue a single
- * producer); different queues may be read by different threads. Release a
- * chunk from the thread that read the queue it came from.
+ * (its capture queue has a single consumer, its recycle queues a single
+ * producer per reading queue); different queues may be read by different
+ * threads. Release a chunk from the thread that read the queue it came
+ * from. A queue marked shared (wirecap_queue_set_shared) may be read, and
+ * its chunks released, by several threads at once, at the cost of a lock
+ * (paper §5e); wirecap_dispatch does not take shared queues.
  */
 #ifndef WIRECAP_LIB_H
 #define WIRECAP_LIB_H
@@ -159,6 +162,12 @@ unsigned int wirecap_queue_count(const struct wirecap *w);
 struct wirecap_queue *wirecap_queue(struct wirecap *w, unsigned int i);
 /* The receive queue index on the NIC (the N of <ifname>-q<N>). */
 unsigned int wirecap_queue_ring(const struct wirecap_queue *q);
+/*
+ * Before wirecap_start(): let several application threads read q at once
+ * (wirecap_next_chunk, wirecap_chunk_release; not wirecap_dispatch).
+ * 0 or -errno.
+ */
+int wirecap_queue_set_shared(struct wirecap_queue *q);
 /* Its NIC's name. */
 const char *wirecap_queue_ifname(const struct wirecap_queue *q);
 /* Its index in the session. */

@@ -319,6 +319,82 @@ static int t_flow(void)
 	return 1;
 }
 
+/* --- a shared queue: four readers, one producer -------------------------- */
+
+#define SH_READERS	4
+#define SH_N		200000
+
+struct shared_run {
+	struct fake f;
+	uint8_t seen[SH_N];
+	uint32_t got;		/* chunks taken, all readers */
+	uint32_t bad;
+};
+
+static void *shared_reader(void *arg)
+{
+	struct shared_run *sr = arg;
+	struct wirecap_queue *q = &sr->f.q[0];
+	struct wirecap_chunk c;
+
+	while (__atomic_load_n(&sr->got, __ATOMIC_ACQUIRE) < SH_N) {
+		if (wirecap_next_chunk(q, &c, 1) != 1)
+			continue;
+		if (c.desc.seq >= SH_N || c.queue != q ||
+		    __atomic_fetch_add(&sr->seen[c.desc.seq], 1,
+				       __ATOMIC_RELAXED))
+			__atomic_fetch_add(&sr->bad, 1, __ATOMIC_RELAXED);
+		wirecap_chunk_release(&c);
+		__atomic_fetch_add(&sr->got, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * Four threads read one shared queue while its "capture thread" pushes
+ * and takes the releases back: every chunk read once, released once.
+ */
+static int t_shared(void)
+{
+	struct shared_run *sr = calloc(1, sizeof(*sr));
+	struct wirecap_queue *q;
+	pthread_t t[SH_READERS];
+	struct wirecap_desc d;
+	uint32_t next = 0, back = 0, i;
+	int wrong = 0;
+
+	fake_init(&sr->f, 64);
+	q = &sr->f.q[0];
+	CHECK(wirecap_queue_set_shared(q) == -EALREADY);	/* started */
+	sr->f.w.started = false;
+	CHECK(wirecap_queue_set_shared(q) == 0);
+	sr->f.w.started = true;
+	CHECK(wirecap_dispatch(q, 1, count_pkt, NULL, 0) == -EINVAL);
+	for (i = 0; i < SH_READERS; i++)
+		pthread_create(&t[i], NULL, shared_reader, sr);
+	while (back < SH_N) {
+		if (next < SH_N && push(q, next % R, 0, 1, next))
+			next++;
+		while (pop_recycled(q, &d)) {
+			if (d.seq >= SH_N || d.chunk_id != d.seq % R)
+				wrong++;
+			back++;
+		}
+		if (next == SH_N)
+			sched_yield();
+	}
+	for (i = 0; i < SH_READERS; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < SH_N; i++)
+		if (sr->seen[i] != 1)
+			wrong++;
+	CHECK(!wrong && !sr->bad);
+	CHECK(q->as.delivered == SH_N && q->as.released == SH_N);
+	fake_fini(&sr->f);
+	free(sr);
+	return 1;
+}
+
 /* --- pure logic and arguments ---------------------------------------------- */
 
 static int parse_is(const char *s, int want, const unsigned int *q)
@@ -439,7 +515,7 @@ static int t_open_args(void)
 
 int main(void)
 {
-	tap_plan(9);
+	tap_plan(10);
 	tap_run("next_chunk, chunk_pkt, release", t_next_and_pkt);
 	tap_run("next_chunk times out", t_timeout);
 	tap_run("a sleeping reader is woken; wirecap_wait", t_wakeup);
@@ -447,6 +523,7 @@ int main(void)
 	tap_run("a failed queue: chunks first, then the error", t_error);
 	tap_run("release and room wake a sleeping capture thread", t_kicks);
 	tap_run("a million chunks through the work-queue pair", t_flow);
+	tap_run("a shared queue: four readers, every chunk once", t_shared);
 	tap_run("wirecap_parse_queues", t_parse);
 	tap_run("wirecap_open checks arguments, never prints", t_open_args);
 	return tap_exit();
