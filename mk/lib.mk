@@ -62,10 +62,16 @@ $(BIN)/wctest-lib_%: selftests/lib_%.c selftests/wctest.c selftests/wctest.h \
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Ilib -pthread $(STATIC) -o $@ $< \
 		selftests/wctest.c $(LIB_A) $(LIB_LIBS)
 
-$(BIN)/wirecap: tools/wirecap.c tools/stats.c tools/tools.h $(LIB_A) lib/wirecap.h
+# The wirecap tool: every tools/*.c is a subcommand (tools.h). Dynamic:
+# `handler` compiles filters with libpcap (the VM's initramfs takes the
+# shared libraries along, scripts/mkinitramfs.sh).
+WC_TOOL_SRC := tools/wirecap.c $(filter-out tools/softnic_replay.c \
+	tools/wirecap.c,$(wildcard tools/*.c))
+
+$(BIN)/wirecap: $(WC_TOOL_SRC) tools/tools.h $(LIB_A) lib/wirecap.h
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Ilib -pthread $(STATIC) -o $@ \
-		tools/wirecap.c tools/stats.c $(LIB_A) $(LIB_LIBS)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Ilib -pthread -o $@ \
+		$(WC_TOOL_SRC) $(LIB_A) $(LIB_LIBS) -lpcap -lm
 
 userbins: $(BIN)/wirecap $(addprefix $(BIN)/wctest-,$(LIB_SELFTESTS))
 

@@ -4,5 +4,7 @@
 #define WIRECAP_TOOLS_H
 
 int cmd_stats(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+int cmd_handler(int argc, char **argv);
 
 #endif

@@ -5,7 +5,8 @@
  *   wirecap capture -i IFNAME [-q 0,2-3] [-w out.pcap] [-c COUNT]
  *                   [--duration SECS] [--until-file PATH [--idle-ms N]]
  *                   [-M cells] [-R chunks] [-s snaplen] [--json FILE]
- *                   [--threads N] [--timeout-us N] [-v]
+ *                   [--threads N] [--timeout-us N] [-L [--interval-ms N]]
+ *                   [-v]
  *
  * capture: packets of all chosen queues (default: all) into one pcap file
  * with nanosecond timestamps, written here (no libpcap, so the binary
@@ -14,18 +15,32 @@
  * after SECS, or, with --until-file, once PATH exists and no packet came
  * for --idle-ms (500). Prints one line per queue and a total (stdout, or
  * stderr when the pcap goes to stdout), and the same as JSON with --json.
- * Exit 0, 1 on errors, 2 on bad usage.
+ * With --live, every --interval-ms (1000) one line on stderr: per queue
+ * the packets the NIC received per second and the capture drops since the
+ * line before (the kernel's counters), and their totals; rewritten in
+ * place when stderr is a terminal. Exit 0, 1 on errors, 2 on bad usage.
  *
  *   wirecap stats [-i IFNAME] [--all] [--json]        (tools/stats.c)
  *
  * stats: the kernel's counters of every attached queue, from sysfs.
  *
- * Subcommands to come: profile, handler.
+ *   wirecap profile -i IFNAME [--bin-ms N] [-o F.csv] [--png F.png] ...
+ *   wirecap profile --plot F.csv --png F.png          (tools/profile.c)
+ *
+ * profile: packets per queue in time bins, by packet timestamp (Fig. 3).
+ *
+ *   wirecap handler [-i IFNAME]... [--mode basic|advanced] [-x N] ...
+ *                                                      (tools/handler.c)
+ *
+ * handler: the paper's multi_pkt_handler: a thread per queue applies a BPF
+ * filter x times to every packet; drop rates, offloading, Pp.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +158,7 @@ struct capture_args {
 	uint64_t count;			/* 0: no limit */
 	double duration;		/* 0: no limit */
 	unsigned int idle_ms;
+	unsigned int live_ms;		/* --live interval; 0: off */
 	uint32_t snaplen;
 	struct wirecap_opts opts;
 };
@@ -153,7 +169,8 @@ static void capture_usage(FILE *f)
 "usage: wirecap capture -i IFNAME [-q LIST] [-w FILE] [-c COUNT]\n"
 "                       [--duration SECS] [--until-file PATH [--idle-ms N]]\n"
 "                       [-M cells] [-R chunks] [-s snaplen] [--json FILE]\n"
-"                       [--threads N] [--timeout-us N] [-v]\n"
+"                       [--threads N] [--timeout-us N]\n"
+"                       [-L [--interval-ms N]] [-v]\n"
 "  -i IFNAME        interface (default: $WIRECAP_IF)\n"
 "  -q LIST          queues, e.g. 0,2-3 (default: all)\n"
 "  -w FILE          write a pcap file (nanosecond timestamps); - is stdout\n"
@@ -166,7 +183,10 @@ static void capture_usage(FILE *f)
 "  --json FILE      the per-queue counts as JSON\n"
 "  --threads N      capture threads (default: one per CPU, at most one\n"
 "                   per queue)\n"
-"  --timeout-us N   partial chunks are delivered after N us (10000)\n");
+"  --timeout-us N   partial chunks are delivered after N us (10000)\n"
+"  -L, --live       on stderr, every interval: per queue packets/s received\n"
+"                   and capture drops since the last line, and the total\n"
+"  --interval-ms N  of the --live line (default 1000; implies --live)\n");
 }
 
 static int parse_uint(const char *s, unsigned long long max,
@@ -184,7 +204,7 @@ static int parse_uint(const char *s, unsigned long long max,
 static int capture_parse(int argc, char **argv, struct capture_args *a)
 {
 	enum { O_DURATION = 256, O_UNTIL, O_IDLE, O_JSON, O_THREADS,
-	       O_TIMEOUT };
+	       O_TIMEOUT, O_INTERVAL };
 	static const struct option lopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "queues", required_argument, NULL, 'q' },
@@ -197,11 +217,15 @@ static int capture_parse(int argc, char **argv, struct capture_args *a)
 		{ "json", required_argument, NULL, O_JSON },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "timeout-us", required_argument, NULL, O_TIMEOUT },
+		{ "live", no_argument, NULL, 'L' },
+		{ "interval-ms", required_argument, NULL, O_INTERVAL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
+	unsigned int interval_ms = 1000;
+	bool live = false;
 	char *end;
 	int c, n;
 
@@ -209,7 +233,7 @@ static int capture_parse(int argc, char **argv, struct capture_args *a)
 	a->idle_ms = 500;
 	a->snaplen = 262144;
 	a->opts = (struct wirecap_opts){ .sz = sizeof(a->opts) };
-	while ((c = getopt_long(argc, argv, "i:q:w:c:s:M:R:vh", lopts,
+	while ((c = getopt_long(argc, argv, "i:q:w:c:s:M:R:Lvh", lopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -274,6 +298,15 @@ static int capture_parse(int argc, char **argv, struct capture_args *a)
 				goto bad;
 			a->opts.timeout_us = (unsigned int)v;
 			break;
+		case 'L':
+			live = true;
+			break;
+		case O_INTERVAL:
+			if (parse_uint(optarg, 3600000, &v) || v < 10)
+				goto bad;
+			interval_ms = (unsigned int)v;
+			live = true;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -299,7 +332,111 @@ bad:
 		fprintf(stderr, "wirecap: no interface: -i IFNAME\n");
 		return -1;
 	}
+	a->live_ms = live ? interval_ms : 0;
 	return 0;
+}
+
+/* --- the --live line ----------------------------------------------------- */
+
+struct live {
+	unsigned int nq;
+	double t0, last;
+	bool tty;
+	int shown;			/* length of the line on the terminal */
+	uint64_t *rx, *drops;		/* kernel counters at the last line */
+	char *buf;
+	size_t len;
+};
+
+static void live_read(struct wirecap *w, unsigned int i, uint64_t *rx,
+		      uint64_t *drops)
+{
+	struct wirecap_qstats st = { .sz = sizeof(st) };
+
+	if (wirecap_queue_stats(wirecap_queue(w, i), &st) == 0) {
+		*rx = st.kernel.received;
+		*drops = st.kernel.capture_drops;
+	}
+}
+
+/* Before the capture starts: the counters to take deltas from. */
+static int live_begin(struct live *l, struct wirecap *w, double now)
+{
+	unsigned int i;
+
+	l->nq = wirecap_queue_count(w);
+	l->t0 = l->last = now;
+	l->tty = isatty(STDERR_FILENO);
+	l->shown = 0;
+	l->len = 64 + (size_t)l->nq * 96;
+	l->rx = calloc(l->nq, sizeof(*l->rx));
+	l->drops = calloc(l->nq, sizeof(*l->drops));
+	l->buf = malloc(l->len);
+	if (!l->rx || !l->drops || !l->buf)
+		return -ENOMEM;
+	for (i = 0; i < l->nq; i++)
+		live_read(w, i, &l->rx[i], &l->drops[i]);
+	return 0;
+}
+
+/* Append to the line; a line too long for buf is cut. */
+static int __attribute__((format(printf, 3, 4)))
+live_put(struct live *l, int n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if ((size_t)n >= l->len - 1)
+		return n;
+	va_start(ap, fmt);
+	k = vsnprintf(l->buf + n, l->len - n, fmt, ap);
+	va_end(ap);
+	n += k > 0 ? k : 0;
+	return (size_t)n < l->len ? n : (int)l->len - 1;
+}
+
+static void live_line(struct live *l, struct wirecap *w, double now)
+{
+	double dt = now - l->last;
+	uint64_t rx_all = 0, drops_all = 0;
+	unsigned int i;
+	int n;
+
+	n = live_put(l, 0, "%7.1fs", now - l->t0);
+	for (i = 0; i < l->nq; i++) {
+		uint64_t rx = l->rx[i], drops = l->drops[i];
+
+		live_read(w, i, &rx, &drops);
+		n = live_put(l, n, "  q%u %.0f/s drop %llu",
+			     wirecap_queue_ring(wirecap_queue(w, i)),
+			     (rx - l->rx[i]) / dt,
+			     (unsigned long long)(drops - l->drops[i]));
+		rx_all += rx - l->rx[i];
+		drops_all += drops - l->drops[i];
+		l->rx[i] = rx;
+		l->drops[i] = drops;
+	}
+	n = live_put(l, n, "  total %.0f/s drop %llu", rx_all / dt,
+		     (unsigned long long)drops_all);
+	if (l->tty) {
+		/* over the last one; blanks where it was longer */
+		fprintf(stderr, "\r%s%*s", l->buf,
+			l->shown > n ? l->shown - n : 0, "");
+		l->shown = n;
+	} else {
+		fprintf(stderr, "%s\n", l->buf);
+	}
+	fflush(stderr);
+	l->last = now;
+}
+
+static void live_end(struct live *l)
+{
+	if (l->tty && l->shown)
+		fputc('\n', stderr);
+	free(l->rx);
+	free(l->drops);
+	free(l->buf);
 }
 
 struct report_row {
@@ -384,6 +521,7 @@ static int cmd_capture(int argc, char **argv)
 	struct capture_args a = { 0 };
 	struct pcap_out out = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct live live = { 0 };
 	struct qcount *qc;
 	struct wirecap *w;
 	double t0, last, seen_at = 0;
@@ -417,6 +555,10 @@ static int cmd_capture(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (a.live_ms && live_begin(&live, w, now_s())) {
+		fprintf(stderr, "wirecap: %s\n", strerror(ENOMEM));
+		goto err_close;
+	}
 	ret = wirecap_start(w);
 	if (ret) {
 		fprintf(stderr, "wirecap: start: %s\n", strerror(-ret));
@@ -478,10 +620,15 @@ static int cmd_capture(int argc, char **argv)
 					       a.idle_ms / 1000.0)
 				break;
 		}
+		if (a.live_ms && now - live.last >= a.live_ms / 1000.0)
+			live_line(&live, w, now);
 		if (!got)
-			wirecap_wait(w, WAIT_MS);
+			wirecap_wait(w, a.live_ms && a.live_ms < WAIT_MS ?
+					a.live_ms : WAIT_MS);
 	}
 	t0 = now_s() - t0;
+	if (a.live_ms)
+		live_end(&live);
 
 	ret = pcap_end(&out);
 	if (ret) {
@@ -502,6 +649,8 @@ err_close:
 	pcap_end(&out);
 	if (js)
 		fclose(js);
+	if (a.live_ms)
+		live_end(&live);
 	wirecap_close(w);
 	free(qc);
 	return 1;
@@ -513,6 +662,9 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  capture   capture packets into a pcap file\n"
 		"  stats     counters of every attached queue\n"
+		"  profile   packets per queue over time, CSV and plot\n"
+		"  handler   pkt_handler: n threads filter every packet x times;\n"
+		"            basic or advanced (offloading) mode, drop rates\n"
 		"  help      this text\n"
 		"'wirecap <command> -h' for the options of a command\n");
 }
@@ -525,6 +677,8 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "capture", cmd_capture },
 		{ "stats", cmd_stats },
+		{ "profile", cmd_profile },
+		{ "handler", cmd_handler },
 	};
 	unsigned int i;
 
