@@ -70,6 +70,9 @@ for t in build/host-tests/*; do
 	"$t" >"$out/host-$(basename "$t").tap" 2>&1
 	count "$out/host-$(basename "$t").tap"
 done
+# `wirecap profile --plot` draws on the host (the VM has no gnuplot)
+selftests/host/profile_plot.sh >"$out/host-profile_plot.tap" 2>&1
+count "$out/host-profile_plot.tap"
 
 for k in 6.1 6.12; do
 	echo "== selftests in the VM, kernel $k"
