@@ -54,11 +54,20 @@ run() { # name, replay speed, handler options...
 	wait
 	rm -f /tmp/done
 }
+calibrate() { # sets $speed: 1.7 x the Pp of queue 0 alone
+	run cal top --mode basic
+	pp=$(sed -n "s/.*\"queue\": 0, [^}]*\"pp\": \([0-9]*\).*/\1/p" \
+		/results/cal.json)
+	speed=$(awk -v pp="${pp:-0}" "BEGIN { s = 1.7 * pp / $RECORDED_PPS;
+		if (s < 0.02) s = 0.02; printf \"%.3f\", s }")
+	echo "Pp $pp speed $speed" >/results/speed.txt
+}
 if [ "$SWEEP" = 1 ]; then
-	for s in 0.1 0.25 top; do
-		run basic-$s $s --mode basic
+	calibrate
+	for i in 1 2 3; do
+		run basic-$i $speed --mode basic
 		for t in 50 60 70 80 90; do
-			run adv$t-$s $s --mode advanced -T $t
+			run adv$t-$i $speed --mode advanced -T $t
 		done
 	done
 	exit 0
@@ -68,11 +77,7 @@ fi
 # of it, more than its thread can do, while the four threads together
 # can do more than all of it (paper §4: "replays at the speed recorded",
 # scaled to what this VM sustains)
-run cal top --mode basic
-pp=$(sed -n "s/.*\"queue\": 0, [^}]*\"pp\": \([0-9]*\).*/\1/p" /results/cal.json)
-speed=$(awk -v pp="${pp:-0}" "BEGIN { s = 1.7 * pp / $RECORDED_PPS;
-	if (s < 0.02) s = 0.02; printf \"%.3f\", s }")
-echo "Pp $pp speed $speed" >/results/speed.txt
+calibrate
 for i in 1 2 3; do
 	run basic$i $speed --mode basic
 	run advanced$i $speed --mode advanced -T 50
@@ -152,6 +157,29 @@ for good, name, why in out:
         print("# " + str(why)[:600])
 '
 
+# sweep_py dir: the sweep's table (Markdown): medians of 3, min-max
+sweep_py='
+import json, sys, statistics as st
+res = sys.argv[1]
+print("| mode | T | drop rate, median (min-max) | chunks offloaded | flows in 2+ threads |")
+print("|---|---|---|---|---|")
+for name, t in [("basic", "-")] + [(f"adv{t}", t) for t in (50, 60, 70, 80, 90)]:
+    runs = []
+    for i in (1, 2, 3):
+        try:
+            runs.append(json.load(open(f"{res}/{name}-{i}.json")))
+        except (OSError, ValueError):
+            pass
+    if not runs:
+        print(f"| {name} | {t} | no result | | |")
+        continue
+    d = [r["total"]["drop_rate"] for r in runs]
+    o = [r["total"]["chunks_offloaded_out"] for r in runs]
+    f = [r["flows"]["fraction"] for r in runs]
+    mode = "basic" if name == "basic" else "advanced"
+    print(f"| {mode} | {t} | {100*st.median(d):.2f}% ({100*min(d):.2f}-{100*max(d):.2f}%) | {st.median(o):.0f} | {100*st.median(f):.0f}% |")
+'
+
 [ $sweep = 1 ] || echo "1..$(( $(echo $kernels | wc -w) * 7 ))"
 for k in $kernels; do
 	res=$top/results/e2e-offload/$k
@@ -167,10 +195,8 @@ for k in $kernels; do
 		>"$res/vm.log" 2>&1
 	rc=$?
 	if [ $sweep = 1 ]; then
-		echo "# $k (rc $rc): total drop rate per run"
-		for f in "$res"/*.json; do
-			python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); t=j["total"]; print("%-14s drop %.4f  offloaded %d  flows in 2+ threads %.2f" % (sys.argv[1].split("/")[-1][:-5], t["drop_rate"], t["chunks_offloaded_out"], j["flows"]["fraction"]))' "$f"
-		done
+		echo "### kernel $k (VM exit $rc; $(cat "$res/speed.txt" 2>/dev/null))"
+		python3 -c "$sweep_py" "$res"
 		continue
 	fi
 	if [ $rc -eq 0 ]; then
