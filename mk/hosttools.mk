@@ -21,7 +21,7 @@ HT_BIN := build/host
 HT_TESTS := build/host-tests
 HT_ASAN := build/host-asan
 
-HT_HDRS := $(wildcard $(HT_SRC)/*.h)
+HT_HDRS := $(wildcard $(HT_SRC)/*.h) selftests/host/tap.h
 HT_RSS_LIB := $(HT_SRC)/toeplitz.c $(HT_SRC)/rss_input.c \
 	$(HT_SRC)/rss_check.c $(HT_SRC)/pcapio.c
 HT_CMP_LIB := $(HT_SRC)/pcapcmp.c $(HT_SRC)/framebag.c $(HT_SRC)/pcapio.c

@@ -84,7 +84,7 @@ LIBT_ASAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 LIBT_TSAN := -fsanitize=thread -Wno-tsan
 LIBT_CFLAGS = -O1 -g $(WARN) -pthread $(LIB_CPPFLAGS)
-LIBT_HDR := $(wildcard selftests/host/lib_*.h) $(LIB_HDR)
+LIBT_HDR := $(wildcard selftests/host/lib_*.h) selftests/host/tap.h $(LIB_HDR)
 LIBT_SRC := $(LIB_SRC) liburing-glue/wirecap_uring.c
 LIBT_NAMES := $(patsubst selftests/host/%.c,%,$(wildcard selftests/host/lib_*.c))
 LIBT_TESTS := $(foreach t,$(LIBT_NAMES),$(LIBT_DIR)/$(t)-asan $(LIBT_DIR)/$(t)-tsan)

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib_tap.h"
+#include "tap.h"
 #include "lib_fake.h"
 
 #define M	FAKE_M

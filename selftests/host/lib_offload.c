@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib_tap.h"
+#include "tap.h"
 #include "lib_fake.h"
 
 static unsigned int len(struct wirecap_queue *q)

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib_tap.h"
+#include "tap.h"
 #include "ring.h"
 #include "wait.h"
 
