@@ -82,6 +82,8 @@ void wc_capture_move(struct wirecap_queue *q)
 	uint32_t mask = q->info.desc_ring_size - 1;
 	uint32_t n = tail - q->head, got, idx;
 	unsigned int lane = q->thread->index;
+	uint64_t one = 1;
+	int efd;
 
 	if (!n)
 		return;
@@ -117,8 +119,15 @@ void wc_capture_move(struct wirecap_queue *q)
 		return;
 	q->head += got;
 	wc_add(&q->ts.captured, got);
-	/* whoever waits for any queue of the session */
+	/* whoever waits for any queue of the session, or polls for it */
 	wc_wake_nofence(&q->w->waiter);
+	efd = __atomic_load_n(&q->w->efd, __ATOMIC_ACQUIRE);
+	if (efd >= 0) {
+		/* EAGAIN: the counter is full, so it is readable anyway */
+		ssize_t r = write(efd, &one, sizeof(one));
+
+		(void)r;
+	}
 }
 
 /* The lanes of this thread that q's chunks may go to. */

@@ -152,6 +152,8 @@ struct wirecap {
 	struct wc_thread *threads;
 	unsigned int nt;
 	bool prepared;			/* threads planned, rings allocated */
+	int efd;			/* wirecap_event_fd(), -1: none; set
+					 * once, read by capture threads */
 	bool started;
 	struct wc_waiter waiter;	/* wirecap_wait() sleeps here */
 

@@ -85,6 +85,8 @@ static void free_session(struct wirecap *w)
 	for (i = 0; i < w->nq; i++)
 		free(w->queues[i]);
 	free(w->queues);
+	if (w->efd >= 0)
+		close(w->efd);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
@@ -237,6 +239,7 @@ struct wirecap *wirecap_open(const char *ifname, const unsigned int *queues,
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
+	w->efd = -1;
 	ret = opts_resolve(&w->opts, opts);
 	if (!ret)
 		ret = add_nic(w, ifname, queues, nr);
@@ -527,6 +530,26 @@ int wirecap_wait(struct wirecap *w, int timeout_ms)
 		if (ret == -EINTR)
 			return -EINTR;
 	}
+}
+
+WC_EXPORT
+int wirecap_event_fd(struct wirecap *w)
+{
+	int fd;
+
+	if (!w)
+		return -EINVAL;
+	pthread_mutex_lock(&w->lock);
+	fd = w->efd;
+	if (fd < 0) {
+		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (fd < 0)
+			fd = -errno;
+		else	/* release: capture threads see an open fd */
+			__atomic_store_n(&w->efd, fd, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return fd;
 }
 
 /* "0,2-3" -> 0 2 3 */

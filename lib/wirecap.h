@@ -188,6 +188,16 @@ const struct wirecap_info *wirecap_queue_info(const struct wirecap_queue *q);
  */
 int wirecap_wait(struct wirecap *w, int timeout_ms);
 
+/*
+ * A file descriptor for poll/select/epoll: it turns readable when a
+ * capture thread put chunks into some queue of the session since it was
+ * last read (an eventfd: read 8 bytes to reset it; nonblocking). Reset it
+ * before checking the queues, not after, or a wake-up can be lost. Made
+ * on the first call, any time; closed by wirecap_close(). The fd or
+ * -errno.
+ */
+int wirecap_event_fd(struct wirecap *w);
+
 /* A chunk handed to the application. Read it through the functions. */
 struct wirecap_chunk {
 	struct wirecap_queue *owner;	/* its pool's queue; NULL once released */

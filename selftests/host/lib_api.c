@@ -395,6 +395,35 @@ static int t_shared(void)
 	return 1;
 }
 
+/* --- the session's event fd ------------------------------------------------ */
+
+static int t_event_fd(void)
+{
+	struct wirecap_desc d;
+	struct pollfd pfd;
+	struct fake f;
+	uint64_t v;
+	int fd;
+
+	fake_init(&f, 0);
+	fd = wirecap_event_fd(&f.w);
+	CHECK(fd >= 0 && wirecap_event_fd(&f.w) == fd);	/* one */
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	CHECK(poll(&pfd, 1, 0) == 0);
+	d = fake_desc(&f.q[1], 0, 0, 3, 1);
+	CHECK(fake_publish(&f, &f.q[1], &d));
+	wc_capture_move(&f.q[1]);		/* a chunk moved: readable */
+	CHECK(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN));
+	CHECK(read(fd, &v, sizeof(v)) == sizeof(v) && v == 1);
+	CHECK(poll(&pfd, 1, 0) == 0);		/* reset by the read */
+	wc_capture_move(&f.q[1]);		/* nothing new: stays quiet */
+	CHECK(poll(&pfd, 1, 0) == 0);
+	close(fd);
+	f.w.efd = -1;
+	fake_fini(&f);
+	return 1;
+}
+
 /* --- pure logic and arguments ---------------------------------------------- */
 
 static int parse_is(const char *s, int want, const unsigned int *q)
@@ -515,7 +544,7 @@ static int t_open_args(void)
 
 int main(void)
 {
-	tap_plan(10);
+	tap_plan(11);
 	tap_run("next_chunk, chunk_pkt, release", t_next_and_pkt);
 	tap_run("next_chunk times out", t_timeout);
 	tap_run("a sleeping reader is woken; wirecap_wait", t_wakeup);
@@ -524,6 +553,7 @@ int main(void)
 	tap_run("release and room wake a sleeping capture thread", t_kicks);
 	tap_run("a million chunks through the work-queue pair", t_flow);
 	tap_run("a shared queue: four readers, every chunk once", t_shared);
+	tap_run("the event fd turns readable when chunks arrive", t_event_fd);
 	tap_run("wirecap_parse_queues", t_parse);
 	tap_run("wirecap_open checks arguments, never prints", t_open_args);
 	return tap_exit();

@@ -67,6 +67,7 @@ static inline void fake_init_full(struct fake *f, unsigned int nq,
 	f->w.started = true;
 	f->w.prepared = true;
 	f->w.node = -1;
+	f->w.efd = -1;
 	for (i = 0; i < nt; i++) {
 		f->t[i].w = &f->w;
 		f->t[i].index = i;
