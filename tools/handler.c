@@ -8,11 +8,11 @@
  * then discards it. Basic or advanced mode (WireCAP-B(M,R) or
  * WireCAP-A(M,R,T)).
  *
- *   wirecap handler [-i IFNAME]... [--queues LIST] [--mode basic|advanced]
+ *   wirecap handler [-i IFNAME]... [-q LIST] [--mode basic|advanced]
  *                   [-x N] [-f FILTER] [-M cells] [-R chunks] [-T PCT]
  *                   [--group LIST]... [-c COUNT] [--duration SECS]
  *                   [--until-file PATH [--idle-ms N]] [--threads N]
- *                   [--json FILE]
+ *                   [--timeout-us N] [-v] [--json FILE]
  *
  * At the end, per queue, per buddy group and in total (packets):
  *   received       frames that reached the queue: stored in its pool, or
@@ -31,45 +31,27 @@
  * of time spent processing, waiting excluded), and the fraction of flows
  * (5-tuples, as RSS sees them) whose packets were processed by more than
  * one thread: what offloading costs a stateful application.
+ * The options shared with capture and profile (-i, -q, -M, -R, --threads,
+ * --timeout-us, -v, -c, --duration, --until-file, --idle-ms), and how
+ * they stop: tools/common.c; here -c counts packets processed.
  * Exit 0; 1 on errors; 2 on bad usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "wirecap.h"
 #include "tools.h"
 
-#define H_MAX_QUEUES	256
-#define H_MAX_NICS	8
 #define H_MAX_GROUPS	64
 #define H_WAIT_MS	20
 #define H_DEFAULT_FILTER "net 131.225.2 and udp"
-
-static volatile sig_atomic_t h_signal;
-
-static void h_on_signal(int sig)
-{
-	h_signal = sig;
-}
-
-static uint64_t h_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
+#define PROG		"wirecap handler"
 
 /* --- flows: which threads saw each 5-tuple ------------------------------ */
 
@@ -155,164 +137,93 @@ static uint64_t flow_key(const uint8_t *p, uint32_t len)
 /* --- arguments ---------------------------------------------------------- */
 
 struct handler_args {
-	const char *ifnames[H_MAX_NICS];
-	unsigned int nnics;
-	unsigned int queues[H_MAX_QUEUES];
-	int nq;				/* 0: all */
-	unsigned int groups[H_MAX_GROUPS][H_MAX_QUEUES];
+	struct tool_session session;	/* its opts: also --mode, -T */
+	struct tool_stop stop;		/* -c: packets processed */
+	unsigned int groups[H_MAX_GROUPS][TOOL_MAX_QUEUES];
 	unsigned int group_n[H_MAX_GROUPS];
 	unsigned int ngroups;
-	const char *filter, *until_file, *json;
+	const char *filter, *json;
 	unsigned int x;
-	uint64_t count;
-	double duration;
-	unsigned int idle_ms;
-	struct wirecap_opts opts;
 };
 
 static void handler_usage(FILE *f)
 {
 	fprintf(f,
-"usage: wirecap handler [-i IFNAME]... [--queues LIST] [--mode basic|advanced]\n"
+"usage: wirecap handler [-i IFNAME]... [-q LIST] [--mode basic|advanced]\n"
 "                       [-x N] [-f FILTER] [-M cells] [-R chunks] [-T PCT]\n"
 "                       [--group LIST]... [-c COUNT] [--duration SECS]\n"
 "                       [--until-file PATH [--idle-ms N]] [--threads N]\n"
-"                       [--json FILE]\n"
-"  -i IFNAME        NIC (default: $WIRECAP_IF); repeat for more NICs (all\n"
-"                   their queues)\n"
-"  --queues LIST    queues of the first NIC, e.g. 0,2-3 (default: all)\n"
+"                       [--timeout-us N] [-v] [--json FILE]\n"
+TOOL_USAGE_SESSION
 "  --mode M         basic (WireCAP-B) or advanced (WireCAP-A, offloading)\n"
 "  -x N             apply the filter N times to every packet (default 0)\n"
 "  -f FILTER        BPF filter (default \"" H_DEFAULT_FILTER "\")\n"
-"  -M, -R           cells per chunk, chunks per queue (driver defaults)\n"
 "  -T PCT           offloading threshold, %% of R (default 60)\n"
 "  --group LIST     advanced: these queues (session indices: the order\n"
 "                   they were opened, as printed) form a buddy group;\n"
 "                   repeat for more groups; unlisted queues form one more\n"
-"  -c COUNT         stop after COUNT packets processed\n"
-"  --duration SECS  stop after SECS seconds\n"
-"  --until-file P   once P exists, stop when no packet came for --idle-ms\n"
-"  --idle-ms N      (default 500)\n"
-"  --threads N      capture threads (default: one per CPU)\n"
+TOOL_USAGE_STOP
 "  --json FILE      the results as one JSON object (- for stdout)\n");
-}
-
-static int h_uint(const char *s, unsigned long long max, unsigned long long *v)
-{
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno || *end || *v > max ? -1 : 0;
 }
 
 static int handler_parse(int argc, char **argv, struct handler_args *a)
 {
-	enum { O_MODE = 256, O_QUEUES, O_GROUP, O_DURATION, O_UNTIL, O_IDLE,
-	       O_JSON, O_THREADS };
+	enum { O_MODE = TOOL_OPT_OWN, O_GROUP, O_JSON };
 	static const struct option lopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "queues", required_argument, NULL, O_QUEUES },
+		TOOL_LONG_OPTS,
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "group", required_argument, NULL, O_GROUP },
-		{ "count", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "until-file", required_argument, NULL, O_UNTIL },
-		{ "idle-ms", required_argument, NULL, O_IDLE },
 		{ "json", required_argument, NULL, O_JSON },
-		{ "threads", required_argument, NULL, O_THREADS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct wirecap_opts *o = &a->session.opts;
 	unsigned long long v;
-	char *end;
-	int c, n;
+	int c, n, ret;
 
+	tool_init(&a->session, &a->stop);
 	a->filter = H_DEFAULT_FILTER;
-	a->idle_ms = 500;
-	a->opts = (struct wirecap_opts){ .sz = sizeof(a->opts) };
-	while ((c = getopt_long(argc, argv, "i:x:f:M:R:T:c:h", lopts,
+	while ((c = getopt_long(argc, argv, TOOL_SHORT_OPTS "x:f:T:h", lopts,
 				NULL)) != -1) {
+		ret = tool_common_opt(&a->session, &a->stop, PROG, c, optarg);
+		if (ret < 0)
+			goto usage;
+		if (ret)
+			continue;
 		switch (c) {
-		case 'i':
-			if (a->nnics == H_MAX_NICS)
-				goto bad;
-			a->ifnames[a->nnics++] = optarg;
-			break;
-		case O_QUEUES:
-			n = wirecap_parse_queues(optarg, a->queues, H_MAX_QUEUES);
-			if (n < 0)
-				goto bad;
-			a->nq = n;
-			break;
 		case O_MODE:
 			if (!strcmp(optarg, "basic"))
-				a->opts.mode = WIRECAP_MODE_BASIC;
+				o->mode = WIRECAP_MODE_BASIC;
 			else if (!strcmp(optarg, "advanced"))
-				a->opts.mode = WIRECAP_MODE_ADVANCED;
+				o->mode = WIRECAP_MODE_ADVANCED;
 			else
 				goto bad;
 			break;
 		case 'x':
-			if (h_uint(optarg, 1000000, &v))
+			if (tool_uint(optarg, 1000000, &v))
 				goto bad;
 			a->x = (unsigned int)v;
 			break;
 		case 'f':
 			a->filter = optarg;
 			break;
-		case 'M':
-			if (h_uint(optarg, 1u << 20, &v))
-				goto bad;
-			a->opts.cells_per_chunk = (unsigned int)v;
-			break;
-		case 'R':
-			if (h_uint(optarg, 1u << 24, &v))
-				goto bad;
-			a->opts.nr_chunks = (unsigned int)v;
-			break;
 		case 'T':
-			if (h_uint(optarg, 100, &v) || !v)
+			if (tool_uint(optarg, 100, &v) || !v)
 				goto bad;
-			a->opts.offload_pct = (unsigned int)v;
+			o->offload_pct = (unsigned int)v;
 			break;
 		case O_GROUP:
 			if (a->ngroups == H_MAX_GROUPS)
 				goto bad;
 			n = wirecap_parse_queues(optarg, a->groups[a->ngroups],
-						 H_MAX_QUEUES);
+						 TOOL_MAX_QUEUES);
 			if (n < 0)
 				goto bad;
 			a->group_n[a->ngroups++] = n;
 			break;
-		case 'c':
-			if (h_uint(optarg, ~0ull, &v) || !v)
-				goto bad;
-			a->count = v;
-			break;
-		case O_DURATION:
-			a->duration = strtod(optarg, &end);
-			if (*end || !(a->duration > 0))
-				goto bad;
-			break;
-		case O_UNTIL:
-			a->until_file = optarg;
-			break;
-		case O_IDLE:
-			if (h_uint(optarg, 1u << 30, &v))
-				goto bad;
-			a->idle_ms = (unsigned int)v;
-			break;
 		case O_JSON:
 			a->json = optarg;
-			break;
-		case O_THREADS:
-			if (h_uint(optarg, 4096, &v))
-				goto bad;
-			a->opts.capture_threads = (unsigned int)v;
 			break;
 		case 'h':
 			handler_usage(stdout);
@@ -323,19 +234,15 @@ static int handler_parse(int argc, char **argv, struct handler_args *a)
 	}
 	if (optind != argc)
 		goto usage;
-	if (!a->nnics && getenv("WIRECAP_IF") && *getenv("WIRECAP_IF"))
-		a->ifnames[a->nnics++] = getenv("WIRECAP_IF");
-	if (!a->nnics) {
-		fprintf(stderr, "wirecap handler: no interface (-i)\n");
+	if (tool_session_check(&a->session, PROG))
 		goto usage;
-	}
-	if (a->ngroups && a->opts.mode != WIRECAP_MODE_ADVANCED) {
-		fprintf(stderr, "wirecap handler: --group needs --mode advanced\n");
+	if (a->ngroups && o->mode != WIRECAP_MODE_ADVANCED) {
+		fprintf(stderr, PROG ": --group needs --mode advanced\n");
 		goto usage;
 	}
 	return 0;
 bad:
-	fprintf(stderr, "wirecap handler: bad value '%s'\n", optarg);
+	tool_bad_value(PROG, lopts, c, optarg);
 usage:
 	handler_usage(stderr);
 	return -1;
@@ -372,7 +279,7 @@ static void *worker_run(void *arg)
 		}
 		if (ret != 1)
 			continue;
-		t0 = h_now_ns();
+		t0 = tool_now_ns();
 		n = wirecap_chunk_count(&c);
 		for (i = 0; i < n; i++) {
 			struct pcap_pkthdr h = { 0 };
@@ -386,7 +293,7 @@ static void *worker_run(void *arg)
 			flow_add(&wk->flows, flow_key(p.data, p.len));
 		}
 		wirecap_chunk_release(&c);
-		__atomic_store_n(&wk->busy_ns, wk->busy_ns + h_now_ns() - t0,
+		__atomic_store_n(&wk->busy_ns, wk->busy_ns + tool_now_ns() - t0,
 				 __ATOMIC_RELAXED);
 		__atomic_store_n(&wk->matched, wk->matched + matched,
 				 __ATOMIC_RELAXED);
@@ -477,7 +384,7 @@ static int set_groups(struct wirecap *w, const struct handler_args *a)
 		for (i = 0; i < a->group_n[g]; i++) {
 			k = a->groups[g][i];
 			if (k >= nq || in_group[k]) {
-				fprintf(stderr, "wirecap handler: --group: "
+				fprintf(stderr, PROG ": --group: "
 					"queue %u %s\n", k, k >= nq ?
 					"is not in the session" :
 					"is in two groups");
@@ -532,10 +439,10 @@ int cmd_handler(int argc, char **argv)
 	struct wirecap *w = NULL;
 	struct worker *wk = NULL;
 	struct qres *res = NULL, tot = { 0 };
-	struct sigaction sa = { .sa_handler = h_on_signal };
+	struct tool_watch watch;
 	uint32_t stop = 0;
 	unsigned int nq = 0, i, j, ng;
-	uint64_t t0, last_pkts = 0, last_change, flows = 0, multi = 0;
+	uint64_t flows = 0, multi = 0;
 	double secs, frac;
 	pcap_t *dead;
 	FILE *jf = NULL;
@@ -546,62 +453,50 @@ int cmd_handler(int argc, char **argv)
 	dead = pcap_open_dead(DLT_EN10MB, 262144);
 	if (!dead || pcap_compile(dead, &prog, a.filter, 1,
 				  PCAP_NETMASK_UNKNOWN)) {
-		fprintf(stderr, "wirecap handler: filter \"%s\": %s\n",
+		fprintf(stderr, PROG ": filter \"%s\": %s\n",
 			a.filter, dead ? pcap_geterr(dead) : "no memory");
 		if (dead)
 			pcap_close(dead);
 		return 2;
 	}
 
-	w = wirecap_open(a.ifnames[0], a.nq ? a.queues : NULL, a.nq, &a.opts);
-	if (!w) {
-		fprintf(stderr, "wirecap handler: %s: %s\n", a.ifnames[0],
-			strerror(errno));
+	w = tool_open(&a.session, PROG);
+	if (!w)
 		goto out;
-	}
-	for (i = 1; i < a.nnics; i++) {
-		ret = wirecap_add_nic(w, a.ifnames[i], NULL, 0);
-		if (ret) {
-			fprintf(stderr, "wirecap handler: %s: %s\n",
-				a.ifnames[i], strerror(-ret));
-			goto out;
-		}
-	}
 	nq = wirecap_queue_count(w);
 	if (a.ngroups && set_groups(w, &a))
 		goto out;
 	wk = calloc(nq, sizeof(*wk));
 	res = calloc(nq, sizeof(*res));
 	if (!wk || !res) {
-		fprintf(stderr, "wirecap handler: out of memory\n");
+		fprintf(stderr, PROG ": out of memory\n");
 		goto out;
 	}
 	ret = wirecap_start(w);
 	if (ret) {
-		fprintf(stderr, "wirecap handler: start: %s\n", strerror(-ret));
+		fprintf(stderr, PROG ": start: %s\n", strerror(-ret));
 		goto out;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	t0 = last_change = h_now_ns();
+	tool_stop_on_signals();
+	tool_watch_start(&watch);
 	for (i = 0; i < nq; i++) {
 		wk[i] = (struct worker){ .q = wirecap_queue(w, i),
 					 .prog = &prog, .x = a.x,
 					 .stop = &stop };
 		if (pthread_create(&wk[i].tid, NULL, worker_run, &wk[i])) {
-			fprintf(stderr, "wirecap handler: no thread\n");
+			fprintf(stderr, PROG ": no thread\n");
 			break;
 		}
 		wk[i].started = true;
 	}
-	fprintf(stderr, "wirecap handler: %u queues, %s mode, x=%u, "
-		"filter \"%s\"\n", nq, a.opts.mode ? "advanced" : "basic",
+	fprintf(stderr, PROG ": %u queues, %s mode, x=%u, "
+		"filter \"%s\"\n", nq,
+		a.session.opts.mode ? "advanced" : "basic",
 		a.x, a.filter);
 
 	/* the main thread only watches the stop conditions */
-	while (!h_signal && i == nq) {
-		uint64_t now = h_now_ns(), pkts = 0;
-		struct stat stbuf;
+	while (i == nq) {
+		uint64_t pkts = 0;
 		bool failed = false;
 
 		for (j = 0; j < nq; j++) {
@@ -609,15 +504,7 @@ int cmd_handler(int argc, char **argv)
 			failed |= __atomic_load_n(&wk[j].err,
 						  __ATOMIC_RELAXED) != 0;
 		}
-		if (pkts != last_pkts) {
-			last_pkts = pkts;
-			last_change = now;
-		}
-		if (failed || (a.count && pkts >= a.count) ||
-		    (a.duration && now - t0 >= a.duration * 1e9))
-			break;
-		if (a.until_file && !stat(a.until_file, &stbuf) &&
-		    now - last_change >= a.idle_ms * 1000000ull)
+		if (failed || tool_watch_due(&a.stop, &watch, pkts))
 			break;
 		usleep(H_WAIT_MS * 1000);
 	}
@@ -625,7 +512,7 @@ int cmd_handler(int argc, char **argv)
 	for (j = 0; j < nq; j++)
 		if (wk[j].started)
 			pthread_join(wk[j].tid, NULL);
-	secs = (h_now_ns() - t0) / 1e9;
+	secs = tool_watch_secs(&watch);
 
 	/* counters, after the threads stopped */
 	for (i = 0; i < nq; i++) {
@@ -654,7 +541,7 @@ int cmd_handler(int argc, char **argv)
 		r->pp = wk[i].busy_ns ? wk[i].pkts * 1e9 / wk[i].busy_ns : 0;
 		qres_add(&tot, r);
 		if (wk[i].err)
-			fprintf(stderr, "wirecap handler: %s-q%u: %s\n",
+			fprintf(stderr, PROG ": %s-q%u: %s\n",
 				r->ifname, r->ring, strerror(-wk[i].err));
 	}
 	frac = flows_multi(wk, nq, &flows, &multi);
@@ -680,16 +567,17 @@ int cmd_handler(int argc, char **argv)
 	if (a.json) {
 		jf = strcmp(a.json, "-") ? fopen(a.json, "w") : stdout;
 		if (!jf) {
-			fprintf(stderr, "wirecap handler: %s: %s\n", a.json,
+			fprintf(stderr, PROG ": %s: %s\n", a.json,
 				strerror(errno));
 			goto out;
 		}
 		fprintf(jf, "{\"mode\": \"%s\", \"M\": %u, \"R\": %u, \"T\": %u, "
 			"\"x\": %u, \"seconds\": %.3f, \"queues\": [",
-			a.opts.mode ? "advanced" : "basic",
+			a.session.opts.mode ? "advanced" : "basic",
 			wirecap_queue_info(wirecap_queue(w, 0))->cells_per_chunk,
 			wirecap_queue_info(wirecap_queue(w, 0))->nr_chunks,
-			a.opts.offload_pct ? a.opts.offload_pct : 60, a.x, secs);
+			a.session.opts.offload_pct ?
+			a.session.opts.offload_pct : 60, a.x, secs);
 		for (i = 0; i < nq; i++) {
 			fprintf(jf, "%s{\"ifname\": \"%s\", \"queue\": %u, "
 				"\"index\": %u, \"group\": %u, \"pp\": %.0f, ",
@@ -718,7 +606,7 @@ int cmd_handler(int argc, char **argv)
 			(unsigned long long)flows, (unsigned long long)multi,
 			frac);
 		if (jf != stdout && fclose(jf)) {
-			fprintf(stderr, "wirecap handler: %s: %s\n", a.json,
+			fprintf(stderr, PROG ": %s: %s\n", a.json,
 				strerror(errno));
 			goto out;
 		}

@@ -5,20 +5,23 @@
  * bins of --bin-ms by their own timestamp (the kernel's CLOCK_REALTIME at
  * reception), not by when they were read.
  *
- *   wirecap profile -i IFNAME [-q LIST] [--bin-ms N] [-o FILE.csv]
+ *   wirecap profile [-i IFNAME]... [-q LIST] [--bin-ms N] [-o FILE.csv]
  *                   [--png FILE.png] [-c COUNT] [--duration SECS]
  *                   [--until-file PATH [--idle-ms N]]
  *                   [-M cells] [-R chunks] [--threads N] [--timeout-us N]
+ *                   [-v]
  *   wirecap profile --plot FILE.csv --png FILE.png
  *
- * The CSV has a header "time_ms,q<ring>,..." and one row per bin, empty
- * ones included, from the bin of the earliest packet to that of the last.
+ * The CSV has a header "time_ms,q<ring>,..." (with several NICs, -i
+ * repeated: "time_ms,IFNAME-qN,...") and one row per bin, empty ones
+ * included, from the bin of the earliest packet to that of the last.
  * Bin edges are whole bins from the first packet read; a packet read later
  * with an earlier timestamp (another queue's chunk delivered late) moves
  * the origin back by whole bins, so time 0 is the start of the bin holding
- * the earliest packet. On stdout: per queue the packets, the peak bin, the
- * mean per bin and the kernel's capture drops (packets the profile cannot
- * see), then the imbalance: the busiest queue's packets over the mean.
+ * the earliest packet. On stdout: per queue (its ring, or IFNAME-qN) the
+ * packets, the peak bin, the mean per bin and the kernel's capture drops
+ * (packets the profile cannot see), then the imbalance: the busiest
+ * queue's packets over the mean.
  *
  * --png draws the CSV with gnuplot, one line per queue. The test VM has no
  * gnuplot: write the CSV there and plot it on the host with --plot.
@@ -27,7 +30,8 @@
  * `wirecap capture` does. Counting costs a few nanoseconds a packet, the
  * library's capture threads already do the kernel side in parallel, and a
  * single reader keeps the bin table private: no locks, no atomics, one
- * origin, and the same stop rules as capture.
+ * origin. The options it shares with capture and handler, and the stop
+ * rules: tools/common.c.
  *
  * Memory: the table grows as time goes on, up to MAX_COUNTERS counters
  * (bins times queues); past that the profile stops with an error.
@@ -35,47 +39,23 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "wirecap.h"
 #include "tools.h"
 
-#define MAX_QUEUES	256
 #define CHUNKS_PER_TURN	16		/* per queue, before the next one */
 #define WAIT_MS		50		/* longest sleep between stop checks */
 #define MAX_COUNTERS	(8u << 20)	/* 64 MiB of bins */
 #define MAX_BIN_MS	3600000u
 #define GNUPLOT		"gnuplot"
-
-static volatile sig_atomic_t got_signal;
-static int verbose;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
-
-static void log_stderr(void *ctx, int level, const char *msg)
-{
-	if (level <= WIRECAP_LOG_WARNING || verbose)
-		fprintf(stderr, "wirecap: %s\n", msg);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#define PROG		"wirecap profile"
 
 /* --- the bin table ------------------------------------------------------- */
 
@@ -167,8 +147,15 @@ static int bins_add(struct bins *b, unsigned int qi, uint64_t ts_ns)
 
 /* --- output -------------------------------------------------------------- */
 
+/* What the output says of a session queue, kept past wirecap_close(). */
+struct qout {
+	char column[TOOL_QNAME_LEN];	/* in the CSV: q<ring>, IFNAME-qN */
+	char row[TOOL_QNAME_LEN];	/* in the summary: <ring>, IFNAME-qN */
+	uint64_t drops;			/* capture drops (kernel) */
+};
+
 static int write_csv(const char *path, const struct bins *b,
-		     const unsigned int *ring, unsigned int bin_ms)
+		     const struct qout *qo, unsigned int bin_ms)
 {
 	FILE *f = fopen(path, "w");
 	unsigned int i;
@@ -179,7 +166,7 @@ static int write_csv(const char *path, const struct bins *b,
 		return -errno;
 	fprintf(f, "time_ms");
 	for (i = 0; i < b->nq; i++)
-		fprintf(f, ",q%u", ring[i]);
+		fprintf(f, ",%s", qo[i].column);
 	fprintf(f, "\n");
 	for (k = 0; k < b->nbins; k++) {
 		fprintf(f, "%llu", (unsigned long long)k * bin_ms);
@@ -195,15 +182,20 @@ static int write_csv(const char *path, const struct bins *b,
 	return ret;
 }
 
-static void summary(FILE *f, const struct bins *b, const unsigned int *ring,
-		    const uint64_t *drops, unsigned int bin_ms)
+static void summary(FILE *f, const struct bins *b, const struct qout *qo,
+		    unsigned int bin_ms)
 {
 	uint64_t total = 0, max_q = 0, peak_all = 0, drops_all = 0;
 	size_t peak_all_at = 0, k;
 	unsigned int i;
+	int width = 5;
 
-	fprintf(f, "%5s %12s %10s %11s %12s %13s\n", "queue", "packets",
-		"peak_bin", "peak_at_ms", "mean_per_bin", "capture_drops");
+	for (i = 0; i < b->nq; i++)
+		if ((int)strlen(qo[i].row) > width)
+			width = strlen(qo[i].row);
+	fprintf(f, "%*s %12s %10s %11s %12s %13s\n", width, "queue",
+		"packets", "peak_bin", "peak_at_ms", "mean_per_bin",
+		"capture_drops");
 	for (i = 0; i < b->nq; i++) {
 		uint64_t pkts = 0, peak = 0;
 		size_t at = 0;
@@ -217,13 +209,14 @@ static void summary(FILE *f, const struct bins *b, const unsigned int *ring,
 				at = k;
 			}
 		}
-		fprintf(f, "%5u %12llu %10llu %11llu %12.1f %13llu\n", ring[i],
-			(unsigned long long)pkts, (unsigned long long)peak,
+		fprintf(f, "%*s %12llu %10llu %11llu %12.1f %13llu\n", width,
+			qo[i].row, (unsigned long long)pkts,
+			(unsigned long long)peak,
 			(unsigned long long)at * bin_ms,
 			b->nbins ? (double)pkts / b->nbins : 0.0,
-			(unsigned long long)drops[i]);
+			(unsigned long long)qo[i].drops);
 		total += pkts;
-		drops_all += drops[i];
+		drops_all += qo[i].drops;
 		if (pkts > max_q)
 			max_q = pkts;
 	}
@@ -237,7 +230,7 @@ static void summary(FILE *f, const struct bins *b, const unsigned int *ring,
 			peak_all_at = k;
 		}
 	}
-	fprintf(f, "%5s %12llu %10llu %11llu %12.1f %13llu\n", "total",
+	fprintf(f, "%*s %12llu %10llu %11llu %12.1f %13llu\n", width, "total",
 		(unsigned long long)total, (unsigned long long)peak_all,
 		(unsigned long long)peak_all_at * bin_ms,
 		b->nbins ? (double)total / b->nbins : 0.0,
@@ -312,7 +305,9 @@ static int csv_shape(const char *path, unsigned int *cols,
 
 	if (!f)
 		return -errno;
-	if (getline(&line, &len, f) <= 0 || strncmp(line, "time_ms,q", 9)) {
+	/* "time_ms," and a queue's column, "q<ring>" or "IFNAME-qN" */
+	if (getline(&line, &len, f) <= 0 || strncmp(line, "time_ms,", 8) ||
+	    !strcspn(line + 8, ",\r\n")) {
 		free(line);
 		fclose(f);
 		return -EINVAL;
@@ -413,121 +408,63 @@ static int plot(const char *csv, const char *png)
 /* --- options ------------------------------------------------------------- */
 
 struct profile_args {
-	const char *ifname, *csv, *png, *plot, *until_file;
-	unsigned int queues[MAX_QUEUES];
-	int nq;				/* 0: all */
+	struct tool_session session;
+	struct tool_stop stop;
+	const char *csv, *png, *plot;
 	unsigned int bin_ms;
-	uint64_t count;			/* 0: no limit */
-	double duration;		/* 0: no limit */
-	unsigned int idle_ms;
 	int capture_opts;		/* options --plot does not take */
-	struct wirecap_opts opts;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: wirecap profile -i IFNAME [-q LIST] [--bin-ms N] [-o FILE.csv]\n"
+"usage: wirecap profile [-i IFNAME]... [-q LIST] [--bin-ms N] [-o FILE.csv]\n"
 "                       [--png FILE.png] [-c COUNT] [--duration SECS]\n"
 "                       [--until-file PATH [--idle-ms N]]\n"
 "                       [-M cells] [-R chunks] [--threads N] [--timeout-us N]\n"
+"                       [-v]\n"
 "       wirecap profile --plot FILE.csv --png FILE.png\n"
-"  -i IFNAME        interface (default: $WIRECAP_IF)\n"
-"  -q, --queues L   queues, e.g. 0,2-3 (default: all)\n"
+TOOL_USAGE_SESSION
 "  --bin-ms N       bin width in ms, by packet timestamp (default 10)\n"
 "  -o FILE.csv      time_ms,q<ring>,...: packets per queue and bin\n"
+"                   (several NICs: time_ms,IFNAME-qN,...)\n"
 "  --png FILE.png   plot it with gnuplot, one line per queue\n"
 "  --plot FILE.csv  no capture: plot a CSV written by -o (needs --png)\n"
-"  -c COUNT         stop after COUNT packets\n"
-"  --duration SECS  stop after SECS seconds\n"
-"  --until-file P   once P exists, stop when no packet came for --idle-ms\n"
-"  --idle-ms N      (default 500)\n"
-"  -M, -R           cells per chunk, chunks per queue (driver defaults)\n"
-"  --threads N      capture threads (default: one per CPU, at most one\n"
-"                   per queue)\n"
-"  --timeout-us N   partial chunks are delivered after N us (10000)\n");
-}
-
-static int parse_num(const char *s, unsigned long long max,
-		     unsigned long long *v)
-{
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno || *end || *v > max ? -1 : 0;
+TOOL_USAGE_STOP);
 }
 
 static int parse(int argc, char **argv, struct profile_args *a)
 {
-	enum { O_DURATION = 256, O_UNTIL, O_IDLE, O_BIN, O_PNG, O_PLOT,
-	       O_THREADS, O_TIMEOUT };
+	enum { O_BIN = TOOL_OPT_OWN, O_PNG, O_PLOT };
 	static const struct option lopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "queues", required_argument, NULL, 'q' },
+		TOOL_LONG_OPTS,
 		{ "output", required_argument, NULL, 'o' },
-		{ "count", required_argument, NULL, 'c' },
 		{ "bin-ms", required_argument, NULL, O_BIN },
 		{ "png", required_argument, NULL, O_PNG },
 		{ "plot", required_argument, NULL, O_PLOT },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "until-file", required_argument, NULL, O_UNTIL },
-		{ "idle-ms", required_argument, NULL, O_IDLE },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "timeout-us", required_argument, NULL, O_TIMEOUT },
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
-	char *end;
-	int c, n, li;
+	int c, ret;
 
-	a->ifname = getenv("WIRECAP_IF");
+	tool_init(&a->session, &a->stop);
 	a->bin_ms = 10;
-	a->idle_ms = 500;
-	a->opts = (struct wirecap_opts){ .sz = sizeof(a->opts) };
-	while ((li = -1, c = getopt_long(argc, argv, "i:q:o:c:M:R:vh", lopts,
-					 &li)) != -1) {
+	while ((c = getopt_long(argc, argv, TOOL_SHORT_OPTS "o:h", lopts,
+				NULL)) != -1) {
 		a->capture_opts += c != O_PNG && c != O_PLOT && c != 'v';
+		ret = tool_common_opt(&a->session, &a->stop, PROG, c, optarg);
+		if (ret < 0)
+			return -1;
+		if (ret)
+			continue;
 		switch (c) {
-		case 'i':
-			a->ifname = optarg;
-			break;
-		case 'q':
-			n = wirecap_parse_queues(optarg, a->queues, MAX_QUEUES);
-			if (n < 0) {
-				fprintf(stderr, "wirecap profile: -q %s: %s\n",
-					optarg, n == -E2BIG ?
-					"too many queues" :
-					"expected a list like 0,2-3");
-				return -1;
-			}
-			a->nq = n;
-			break;
 		case 'o':
 			a->csv = optarg;
 			break;
-		case 'c':
-			if (parse_num(optarg, ~0ull, &v) || !v)
-				goto bad;
-			a->count = v;
-			break;
-		case 'M':
-			if (parse_num(optarg, 1u << 20, &v))
-				goto bad;
-			a->opts.cells_per_chunk = (unsigned int)v;
-			break;
-		case 'R':
-			if (parse_num(optarg, 1u << 24, &v))
-				goto bad;
-			a->opts.nr_chunks = (unsigned int)v;
-			break;
 		case O_BIN:
-			if (parse_num(optarg, MAX_BIN_MS, &v) || !v)
-				goto bad;
+			if (tool_uint(optarg, MAX_BIN_MS, &v) || !v)
+				return tool_bad_value(PROG, lopts, c, optarg);
 			a->bin_ms = (unsigned int)v;
 			break;
 		case O_PNG:
@@ -536,32 +473,6 @@ static int parse(int argc, char **argv, struct profile_args *a)
 		case O_PLOT:
 			a->plot = optarg;
 			break;
-		case O_DURATION:
-			a->duration = strtod(optarg, &end);
-			if (*end || !(a->duration > 0))
-				goto bad;
-			break;
-		case O_UNTIL:
-			a->until_file = optarg;
-			break;
-		case O_IDLE:
-			if (parse_num(optarg, 1u << 30, &v))
-				goto bad;
-			a->idle_ms = (unsigned int)v;
-			break;
-		case O_THREADS:
-			if (parse_num(optarg, 4096, &v))
-				goto bad;
-			a->opts.capture_threads = (unsigned int)v;
-			break;
-		case O_TIMEOUT:
-			if (parse_num(optarg, 1u << 30, &v))
-				goto bad;
-			a->opts.timeout_us = (unsigned int)v;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -569,60 +480,49 @@ static int parse(int argc, char **argv, struct profile_args *a)
 			usage(stderr);
 			return -1;
 		}
-		continue;
-bad:
-		if (li >= 0)
-			fprintf(stderr, "wirecap profile: bad value for "
-				"--%s: %s\n", lopts[li].name, optarg);
-		else
-			fprintf(stderr, "wirecap profile: bad value for "
-				"-%c: %s\n", c, optarg);
-		return -1;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "wirecap profile: unexpected argument '%s'\n",
+		fprintf(stderr, PROG ": unexpected argument '%s'\n",
 			argv[optind]);
 		return -1;
 	}
 	if (a->plot) {
 		if (!a->png || a->capture_opts) {
-			fprintf(stderr, "wirecap profile: --plot takes --png "
-				"FILE.png and nothing else\n");
+			fprintf(stderr, PROG ": --plot takes --png FILE.png "
+				"and nothing else\n");
 			return -1;
 		}
 		return 0;
 	}
-	if (!a->ifname || !*a->ifname) {
-		fprintf(stderr, "wirecap profile: no interface: -i IFNAME\n");
-		return -1;
-	}
-	return 0;
+	return tool_session_check(&a->session, PROG);
 }
 
 /* --- profile ------------------------------------------------------------- */
 
 /*
  * Count up to CHUNKS_PER_TURN chunks of session queue qi, at most up to
- * a->count packets in all. The number of chunks, or -1 after a message.
+ * -c packets in all. The number of chunks, or -1 after a message.
  */
 static int drain(struct wirecap_queue *q, unsigned int qi,
 		 const struct profile_args *a, struct bins *b,
 		 uint64_t *total)
 {
+	uint64_t count = a->stop.count;
+	char name[TOOL_QNAME_LEN];
 	struct wirecap_chunk c;
 	struct wirecap_pkt p;
 	unsigned int n, j;
 	int k, ret = 0;
 
 	for (k = 0; k < CHUNKS_PER_TURN; k++) {
-		if (a->count && *total >= a->count)
+		if (count && *total >= count)
 			break;
 		ret = wirecap_next_chunk(q, &c, 0);
 		if (ret <= 0)
 			break;
 		n = wirecap_chunk_count(&c);
-		if (a->count && *total + n > a->count)
-			n = (unsigned int)(a->count - *total);
+		if (count && *total + n > count)
+			n = (unsigned int)(count - *total);
 		/* basic mode: a chunk of queue qi holds packets of qi */
 		for (j = 0, ret = 0; j < n && !ret; j++) {
 			wirecap_chunk_pkt(&c, j, &p);
@@ -634,14 +534,15 @@ static int drain(struct wirecap_queue *q, unsigned int qi,
 			break;
 	}
 	if (ret == -E2BIG) {
-		fprintf(stderr, "wirecap profile: more than %zu bins of %u ms: "
+		fprintf(stderr, PROG ": more than %zu bins of %u ms: "
 			"use a larger --bin-ms or a shorter run\n",
 			b->max_rows, a->bin_ms);
 		return -1;
 	}
 	if (ret < 0) {
-		fprintf(stderr, "wirecap profile: queue %u: %s\n",
-			wirecap_queue_ring(q), strerror(-ret));
+		fprintf(stderr, PROG ": queue %s: %s\n",
+			tool_queue_name(&a->session, q, "", name),
+			strerror(-ret));
 		return -1;
 	}
 	return k;
@@ -652,48 +553,35 @@ static int run(struct wirecap *w, const struct profile_args *a,
 	       struct bins *b, double *secs)
 {
 	unsigned int nq = wirecap_queue_count(w), i;
-	double t0, last, now, seen_at = 0, quiet;
+	struct tool_watch watch;
 	uint64_t total = 0;
-	int got, ret;
+	int got, ret, err = 0;
 
-	t0 = last = now_s();
-	while (!got_signal) {
+	tool_watch_start(&watch);
+	for (;;) {
 		for (i = 0, got = 0; i < nq; i++) {
 			ret = drain(wirecap_queue(w, i), i, a, b, &total);
 			if (ret < 0) {
-				*secs = now_s() - t0;
-				return 1;
+				err = 1;
+				break;
 			}
 			got += ret;
 		}
-		if (a->count && total >= a->count)
-			break;
-		now = now_s();
-		if (got)
-			last = now;
-		if (a->duration && now - t0 >= a->duration)
-			break;
-		if (a->until_file && !seen_at &&
-		    access(a->until_file, F_OK) == 0)
-			seen_at = now;
-		/* idle since the file appeared, or since the last packet */
-		quiet = now - (last > seen_at ? last : seen_at);
-		if (seen_at && quiet >= a->idle_ms / 1000.0)
+		if (err || tool_watch_due(&a->stop, &watch, total))
 			break;
 		if (!got)
 			wirecap_wait(w, WAIT_MS);
 	}
-	*secs = now_s() - t0;
-	return 0;
+	*secs = tool_watch_secs(&watch);
+	return err;
 }
 
 int cmd_profile(int argc, char **argv)
 {
 	struct profile_args a = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	char gp[4096], tmp_csv[] = "/tmp/wirecap-profile-XXXXXX.csv";
-	unsigned int *ring = NULL, nq, i;
-	uint64_t *drops = NULL;
+	struct qout *qo = NULL;
+	unsigned int nq, i;
 	const char *csv;
 	struct bins b = { 0 };
 	struct wirecap *w;
@@ -708,28 +596,25 @@ int cmd_profile(int argc, char **argv)
 		no_gnuplot();
 		return 1;
 	}
-	a.opts.log = log_stderr;
-	w = wirecap_open(a.ifname, a.nq ? a.queues : NULL, a.nq, &a.opts);
-	if (!w) {
-		fprintf(stderr, "wirecap profile: %s: %s\n", a.ifname,
-			strerror(errno));
+	w = tool_open(&a.session, PROG);
+	if (!w)
 		return 1;
-	}
 	nq = wirecap_queue_count(w);
-	ring = calloc(nq, sizeof(*ring));
-	drops = calloc(nq, sizeof(*drops));
-	if (!ring || !drops || bins_init(&b, nq, a.bin_ms)) {
-		fprintf(stderr, "wirecap profile: %s\n", strerror(ENOMEM));
+	qo = calloc(nq, sizeof(*qo));
+	if (!qo || bins_init(&b, nq, a.bin_ms)) {
+		fprintf(stderr, PROG ": %s\n", strerror(ENOMEM));
 		goto err_close;
 	}
-	for (i = 0; i < nq; i++)
-		ring[i] = wirecap_queue_ring(wirecap_queue(w, i));
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (i = 0; i < nq; i++) {
+		struct wirecap_queue *q = wirecap_queue(w, i);
+
+		tool_queue_name(&a.session, q, "q", qo[i].column);
+		tool_queue_name(&a.session, q, "", qo[i].row);
+	}
+	tool_stop_on_signals();
 	ret = wirecap_start(w);
 	if (ret) {
-		fprintf(stderr, "wirecap profile: start: %s\n", strerror(-ret));
+		fprintf(stderr, PROG ": start: %s\n", strerror(-ret));
 		goto err_close;
 	}
 	err = run(w, &a, &b, &secs);
@@ -737,18 +622,18 @@ int cmd_profile(int argc, char **argv)
 		struct wirecap_qstats st = { .sz = sizeof(st) };
 
 		if (wirecap_queue_stats(wirecap_queue(w, i), &st) == 0)
-			drops[i] = st.kernel.capture_drops;
+			qo[i].drops = st.kernel.capture_drops;
 	}
 	wirecap_close(w);
 
-	summary(stdout, &b, ring, drops, a.bin_ms);
+	summary(stdout, &b, qo, a.bin_ms);
 	printf("profiled for %.3f s\n", secs);
 	fflush(stdout);
 	csv = a.csv;
 	if (!csv && a.png) {
 		fd = mkstemps(tmp_csv, 4);
 		if (fd < 0) {
-			fprintf(stderr, "wirecap profile: %s: %m\n", tmp_csv);
+			fprintf(stderr, PROG ": %s: %m\n", tmp_csv);
 			err = 1;
 		} else {
 			close(fd);
@@ -756,10 +641,9 @@ int cmd_profile(int argc, char **argv)
 		}
 	}
 	if (csv) {
-		ret = write_csv(csv, &b, ring, a.bin_ms);
+		ret = write_csv(csv, &b, qo, a.bin_ms);
 		if (ret) {
-			fprintf(stderr, "wirecap profile: %s: %s\n", csv,
-				strerror(-ret));
+			fprintf(stderr, PROG ": %s: %s\n", csv, strerror(-ret));
 			err = 1;
 		} else if (a.png && plot(csv, a.png)) {
 			err = 1;
@@ -768,14 +652,12 @@ int cmd_profile(int argc, char **argv)
 			unlink(tmp_csv);
 	}
 	bins_free(&b);
-	free(ring);
-	free(drops);
+	free(qo);
 	return err;
 
 err_close:
 	wirecap_close(w);
 	bins_free(&b);
-	free(ring);
-	free(drops);
+	free(qo);
 	return 1;
 }

@@ -2,29 +2,35 @@
 /*
  * wirecap: the command-line tool.
  *
- *   wirecap capture -i IFNAME [-q 0,2-3] [-w out.pcap] [-c COUNT]
+ *   wirecap capture [-i IFNAME]... [-q 0,2-3] [-w out.pcap] [-c COUNT]
  *                   [--duration SECS] [--until-file PATH [--idle-ms N]]
  *                   [-M cells] [-R chunks] [-s snaplen] [--json FILE]
  *                   [--threads N] [--timeout-us N] [-L [--interval-ms N]]
  *                   [-v]
  *
- * capture: packets of all chosen queues (default: all) into one pcap file
- * with nanosecond timestamps, written here (no libpcap, so the binary
- * stays static). One thread reads every queue, so packets of a queue keep
- * their order in the file. Stops on SIGINT/SIGTERM, after COUNT packets,
- * after SECS, or, with --until-file, once PATH exists and no packet came
- * for --idle-ms (500). Prints one line per queue and a total (stdout, or
- * stderr when the pcap goes to stdout), and the same as JSON with --json.
- * With --live, every --interval-ms (1000) one line on stderr: per queue
- * the packets the NIC received per second and the capture drops since the
+ * capture: packets of all chosen queues (default: all; -q chooses among
+ * the first NIC's, and every -i after the first adds all queues of one
+ * more NIC to the session) into one pcap file with nanosecond timestamps,
+ * written here (no libpcap, so the binary stays static). One thread reads
+ * every queue, so packets of a queue keep their order in the file. Stops
+ * on SIGINT/SIGTERM, after COUNT packets, after SECS, or, with
+ * --until-file, once PATH exists and no packet came for --idle-ms (500).
+ * Prints one line per queue and a total (stdout, or stderr when the pcap
+ * goes to stdout), and the same as JSON with --json. A queue is named by
+ * its ring, or with several NICs as IFNAME-qN; in the JSON each queue has
+ * its "ifname", and "interface" lists the NICs, comma-separated. With
+ * --live, every --interval-ms (1000) one line on stderr: per queue the
+ * packets the NIC received per second and the capture drops since the
  * line before (the kernel's counters), and their totals; rewritten in
- * place when stderr is a terminal. Exit 0, 1 on errors, 2 on bad usage.
+ * place when stderr is a terminal. The options shared with profile and
+ * handler, and how they stop: tools/common.c. Exit 0, 1 on errors, 2 on
+ * bad usage.
  *
  *   wirecap stats [-i IFNAME] [--all] [--json]        (tools/stats.c)
  *
  * stats: the kernel's counters of every attached queue, from sysfs.
  *
- *   wirecap profile -i IFNAME [--bin-ms N] [-o F.csv] [--png F.png] ...
+ *   wirecap profile [-i IFNAME]... [--bin-ms N] [-o F.csv] [--png F.png] ...
  *   wirecap profile --plot F.csv --png F.png          (tools/profile.c)
  *
  * profile: packets per queue in time bins, by packet timestamp (Fig. 3).
@@ -37,44 +43,19 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "wirecap.h"
 #include "tools.h"
 
-#define MAX_QUEUES	256
 #define CHUNKS_PER_TURN	16	/* per queue, before looking at the next */
 #define WAIT_MS		50	/* longest sleep between stop checks */
 
-static volatile sig_atomic_t got_signal;
-static int verbose;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void log_stderr(void *ctx, int level, const char *msg)
-{
-	if (level <= WIRECAP_LOG_WARNING || verbose)
-		fprintf(stderr, "wirecap: %s\n", msg);
-}
+#define PROG		"wirecap"
 
 /* --- pcap, nanosecond flavour ------------------------------------------ */
 
@@ -152,163 +133,78 @@ struct qcount {
 };
 
 struct capture_args {
-	const char *ifname, *out, *until_file, *json;
-	unsigned int queues[MAX_QUEUES];
-	int nq;				/* 0: all */
-	uint64_t count;			/* 0: no limit */
-	double duration;		/* 0: no limit */
-	unsigned int idle_ms;
+	struct tool_session session;
+	struct tool_stop stop;
+	const char *out, *json;
 	unsigned int live_ms;		/* --live interval; 0: off */
 	uint32_t snaplen;
-	struct wirecap_opts opts;
 };
 
 static void capture_usage(FILE *f)
 {
 	fprintf(f,
-"usage: wirecap capture -i IFNAME [-q LIST] [-w FILE] [-c COUNT]\n"
+"usage: wirecap capture [-i IFNAME]... [-q LIST] [-w FILE] [-c COUNT]\n"
 "                       [--duration SECS] [--until-file PATH [--idle-ms N]]\n"
 "                       [-M cells] [-R chunks] [-s snaplen] [--json FILE]\n"
 "                       [--threads N] [--timeout-us N]\n"
 "                       [-L [--interval-ms N]] [-v]\n"
-"  -i IFNAME        interface (default: $WIRECAP_IF)\n"
-"  -q LIST          queues, e.g. 0,2-3 (default: all)\n"
+TOOL_USAGE_SESSION
 "  -w FILE          write a pcap file (nanosecond timestamps); - is stdout\n"
-"  -c COUNT         stop after COUNT packets\n"
-"  --duration SECS  stop after SECS seconds\n"
-"  --until-file P   once P exists, stop when no packet came for --idle-ms\n"
-"  --idle-ms N      (default 500)\n"
-"  -M, -R           cells per chunk, chunks per queue (driver defaults)\n"
 "  -s SNAPLEN       bytes kept per packet (default 262144)\n"
+TOOL_USAGE_STOP
 "  --json FILE      the per-queue counts as JSON\n"
-"  --threads N      capture threads (default: one per CPU, at most one\n"
-"                   per queue)\n"
-"  --timeout-us N   partial chunks are delivered after N us (10000)\n"
 "  -L, --live       on stderr, every interval: per queue packets/s received\n"
 "                   and capture drops since the last line, and the total\n"
 "  --interval-ms N  of the --live line (default 1000; implies --live)\n");
 }
 
-static int parse_uint(const char *s, unsigned long long max,
-		      unsigned long long *v)
-{
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno || *end || *v > max ? -1 : 0;
-}
-
 static int capture_parse(int argc, char **argv, struct capture_args *a)
 {
-	enum { O_DURATION = 256, O_UNTIL, O_IDLE, O_JSON, O_THREADS,
-	       O_TIMEOUT, O_INTERVAL };
+	enum { O_JSON = TOOL_OPT_OWN, O_INTERVAL };
 	static const struct option lopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "queues", required_argument, NULL, 'q' },
+		TOOL_LONG_OPTS,
 		{ "write", required_argument, NULL, 'w' },
-		{ "count", required_argument, NULL, 'c' },
 		{ "snaplen", required_argument, NULL, 's' },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "until-file", required_argument, NULL, O_UNTIL },
-		{ "idle-ms", required_argument, NULL, O_IDLE },
 		{ "json", required_argument, NULL, O_JSON },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "timeout-us", required_argument, NULL, O_TIMEOUT },
 		{ "live", no_argument, NULL, 'L' },
 		{ "interval-ms", required_argument, NULL, O_INTERVAL },
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
 	unsigned int interval_ms = 1000;
 	bool live = false;
-	char *end;
-	int c, n;
+	int c, ret;
 
-	a->ifname = getenv("WIRECAP_IF");
-	a->idle_ms = 500;
+	tool_init(&a->session, &a->stop);
 	a->snaplen = 262144;
-	a->opts = (struct wirecap_opts){ .sz = sizeof(a->opts) };
-	while ((c = getopt_long(argc, argv, "i:q:w:c:s:M:R:Lvh", lopts,
+	while ((c = getopt_long(argc, argv, TOOL_SHORT_OPTS "w:s:Lh", lopts,
 				NULL)) != -1) {
+		ret = tool_common_opt(&a->session, &a->stop, PROG, c, optarg);
+		if (ret < 0)
+			return -1;
+		if (ret)
+			continue;
 		switch (c) {
-		case 'i':
-			a->ifname = optarg;
-			break;
-		case 'q':
-			n = wirecap_parse_queues(optarg, a->queues, MAX_QUEUES);
-			if (n < 0) {
-				fprintf(stderr, "wirecap: -q %s: %s\n", optarg,
-					n == -E2BIG ? "too many queues" :
-					"expected a list like 0,2-3");
-				return -1;
-			}
-			a->nq = n;
-			break;
 		case 'w':
 			a->out = optarg;
 			break;
-		case 'c':
-			if (parse_uint(optarg, ~0ull, &v) || !v)
-				goto bad;
-			a->count = v;
-			break;
 		case 's':
-			if (parse_uint(optarg, 1u << 30, &v))
-				goto bad;
+			if (tool_uint(optarg, 1u << 30, &v))
+				return tool_bad_value(PROG, lopts, c, optarg);
 			a->snaplen = v ? (uint32_t)v : 262144;
-			break;
-		case 'M':
-			if (parse_uint(optarg, 1u << 20, &v))
-				goto bad;
-			a->opts.cells_per_chunk = (unsigned int)v;
-			break;
-		case 'R':
-			if (parse_uint(optarg, 1u << 24, &v))
-				goto bad;
-			a->opts.nr_chunks = (unsigned int)v;
-			break;
-		case O_DURATION:
-			a->duration = strtod(optarg, &end);
-			if (*end || !(a->duration > 0))
-				goto bad;
-			break;
-		case O_UNTIL:
-			a->until_file = optarg;
-			break;
-		case O_IDLE:
-			if (parse_uint(optarg, 1u << 30, &v))
-				goto bad;
-			a->idle_ms = (unsigned int)v;
 			break;
 		case O_JSON:
 			a->json = optarg;
-			break;
-		case O_THREADS:
-			if (parse_uint(optarg, 4096, &v))
-				goto bad;
-			a->opts.capture_threads = (unsigned int)v;
-			break;
-		case O_TIMEOUT:
-			if (parse_uint(optarg, 1u << 30, &v))
-				goto bad;
-			a->opts.timeout_us = (unsigned int)v;
 			break;
 		case 'L':
 			live = true;
 			break;
 		case O_INTERVAL:
-			if (parse_uint(optarg, 3600000, &v) || v < 10)
-				goto bad;
+			if (tool_uint(optarg, 3600000, &v) || v < 10)
+				return tool_bad_value(PROG, lopts, c, optarg);
 			interval_ms = (unsigned int)v;
 			live = true;
-			break;
-		case 'v':
-			verbose = 1;
 			break;
 		case 'h':
 			capture_usage(stdout);
@@ -317,21 +213,14 @@ static int capture_parse(int argc, char **argv, struct capture_args *a)
 			capture_usage(stderr);
 			return -1;
 		}
-		continue;
-bad:
-		fprintf(stderr, "wirecap: bad value for -%c: %s\n",
-			c < 256 ? c : '-', optarg);
-		return -1;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "wirecap: unexpected argument '%s'\n",
+		fprintf(stderr, PROG ": unexpected argument '%s'\n",
 			argv[optind]);
 		return -1;
 	}
-	if (!a->ifname || !*a->ifname) {
-		fprintf(stderr, "wirecap: no interface: -i IFNAME\n");
+	if (tool_session_check(&a->session, PROG))
 		return -1;
-	}
 	a->live_ms = live ? interval_ms : 0;
 	return 0;
 }
@@ -339,6 +228,7 @@ bad:
 /* --- the --live line ----------------------------------------------------- */
 
 struct live {
+	const struct tool_session *s;
 	unsigned int nq;
 	double t0, last;
 	bool tty;
@@ -360,15 +250,17 @@ static void live_read(struct wirecap *w, unsigned int i, uint64_t *rx,
 }
 
 /* Before the capture starts: the counters to take deltas from. */
-static int live_begin(struct live *l, struct wirecap *w, double now)
+static int live_begin(struct live *l, const struct tool_session *s,
+		      struct wirecap *w, double now)
 {
 	unsigned int i;
 
+	l->s = s;
 	l->nq = wirecap_queue_count(w);
 	l->t0 = l->last = now;
 	l->tty = isatty(STDERR_FILENO);
 	l->shown = 0;
-	l->len = 64 + (size_t)l->nq * 96;
+	l->len = 64 + (size_t)l->nq * (TOOL_QNAME_LEN + 64);
 	l->rx = calloc(l->nq, sizeof(*l->rx));
 	l->drops = calloc(l->nq, sizeof(*l->drops));
 	l->buf = malloc(l->len);
@@ -399,6 +291,7 @@ static void live_line(struct live *l, struct wirecap *w, double now)
 {
 	double dt = now - l->last;
 	uint64_t rx_all = 0, drops_all = 0;
+	char name[TOOL_QNAME_LEN];
 	unsigned int i;
 	int n;
 
@@ -407,8 +300,9 @@ static void live_line(struct live *l, struct wirecap *w, double now)
 		uint64_t rx = l->rx[i], drops = l->drops[i];
 
 		live_read(w, i, &rx, &drops);
-		n = live_put(l, n, "  q%u %.0f/s drop %llu",
-			     wirecap_queue_ring(wirecap_queue(w, i)),
+		n = live_put(l, n, "  %s %.0f/s drop %llu",
+			     tool_queue_name(l->s, wirecap_queue(w, i), "q",
+					     name),
 			     (rx - l->rx[i]) / dt,
 			     (unsigned long long)(drops - l->drops[i]));
 		rx_all += rx - l->rx[i];
@@ -440,28 +334,49 @@ static void live_end(struct live *l)
 }
 
 struct report_row {
-	unsigned int queue;
 	uint64_t pkts, chunks, drops, partial, oversize, received;
 };
 
-static void report(FILE *f, FILE *js, struct wirecap *w,
-		   const struct qcount *qc, double secs, const char *ifname)
+/* The session's NICs as one JSON string: "eth0", or "eth0,eth1". */
+static void json_ifnames(FILE *js, const struct tool_session *s)
+{
+	unsigned int i;
+
+	fputc('"', js);
+	for (i = 0; i < s->nnics; i++)
+		fprintf(js, "%s%s", i ? "," : "", s->ifnames[i]);
+	fputc('"', js);
+}
+
+static void report(FILE *f, FILE *js, const struct tool_session *s,
+		   struct wirecap *w, const struct qcount *qc, double secs)
 {
 	struct report_row tot = { 0 };
 	unsigned int i, nq = wirecap_queue_count(w);
+	char name[TOOL_QNAME_LEN];
 	uint32_t max_frame = 0;
+	int width = 5;
 
-	fprintf(f, "%5s %12s %10s %13s %13s %14s\n", "queue", "packets",
-		"chunks", "capture_drops", "partial_views", "oversize_drops");
-	if (js)
-		fprintf(js, "{\"interface\": \"%s\", \"seconds\": %.3f, "
-			"\"queues\": [", ifname, secs);
+	for (i = 0; i < nq; i++) {
+		int n = strlen(tool_queue_name(s, wirecap_queue(w, i), "",
+					       name));
+
+		if (n > width)
+			width = n;
+	}
+	fprintf(f, "%*s %12s %10s %13s %13s %14s\n", width, "queue",
+		"packets", "chunks", "capture_drops", "partial_views",
+		"oversize_drops");
+	if (js) {
+		fprintf(js, "{\"interface\": ");
+		json_ifnames(js, s);
+		fprintf(js, ", \"seconds\": %.3f, \"queues\": [", secs);
+	}
 	for (i = 0; i < nq; i++) {
 		struct wirecap_queue *q = wirecap_queue(w, i);
 		const struct wirecap_info *info = wirecap_queue_info(q);
 		struct wirecap_qstats st = { .sz = sizeof(st) };
-		struct report_row r = { .queue = wirecap_queue_ring(q),
-					.pkts = qc[i].pkts,
+		struct report_row r = { .pkts = qc[i].pkts,
 					.chunks = qc[i].chunks };
 
 		if (wirecap_queue_stats(q, &st) == 0) {
@@ -477,18 +392,21 @@ static void report(FILE *f, FILE *js, struct wirecap *w,
 		tot.partial += r.partial;
 		tot.oversize += r.oversize;
 		tot.received += r.received;
-		fprintf(f, "%5u %12llu %10llu %13llu %13llu %14llu\n", r.queue,
+		fprintf(f, "%*s %12llu %10llu %13llu %13llu %14llu\n", width,
+			tool_queue_name(s, q, "", name),
 			(unsigned long long)r.pkts,
 			(unsigned long long)r.chunks,
 			(unsigned long long)r.drops,
 			(unsigned long long)r.partial,
 			(unsigned long long)r.oversize);
 		if (js)
-			fprintf(js, "%s{\"queue\": %u, \"packets\": %llu, "
+			fprintf(js, "%s{\"ifname\": \"%s\", \"queue\": %u, "
+				"\"packets\": %llu, "
 				"\"chunks\": %llu, \"capture_drops\": %llu, "
 				"\"partial_views\": %llu, "
 				"\"oversize_drops\": %llu, \"received\": %llu}",
-				i ? ", " : "", r.queue,
+				i ? ", " : "", wirecap_queue_ifname(q),
+				wirecap_queue_ring(q),
 				(unsigned long long)r.pkts,
 				(unsigned long long)r.chunks,
 				(unsigned long long)r.drops,
@@ -496,7 +414,7 @@ static void report(FILE *f, FILE *js, struct wirecap *w,
 				(unsigned long long)r.oversize,
 				(unsigned long long)r.received);
 	}
-	fprintf(f, "%5s %12llu %10llu %13llu %13llu %14llu\n", "total",
+	fprintf(f, "%*s %12llu %10llu %13llu %13llu %14llu\n", width, "total",
 		(unsigned long long)tot.pkts, (unsigned long long)tot.chunks,
 		(unsigned long long)tot.drops, (unsigned long long)tot.partial,
 		(unsigned long long)tot.oversize);
@@ -520,24 +438,22 @@ static int cmd_capture(int argc, char **argv)
 {
 	struct capture_args a = { 0 };
 	struct pcap_out out = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct live live = { 0 };
+	struct tool_watch watch;
 	struct qcount *qc;
 	struct wirecap *w;
-	double t0, last, seen_at = 0;
-	uint64_t total = 0;
+	char name[TOOL_QNAME_LEN];
+	uint64_t total = 0, count;
 	unsigned int nq, i;
 	int ret = 0, err = 0;
 	FILE *rep, *js = NULL;
+	double secs;
 
 	if (capture_parse(argc, argv, &a))
 		return 2;
-	a.opts.log = log_stderr;
-	w = wirecap_open(a.ifname, a.nq ? a.queues : NULL, a.nq, &a.opts);
-	if (!w) {
-		fprintf(stderr, "wirecap: %s: %s\n", a.ifname, strerror(errno));
+	w = tool_open(&a.session, PROG);
+	if (!w)
 		return 1;
-	}
 	nq = wirecap_queue_count(w);
 	qc = calloc(nq, sizeof(*qc));
 	if (!qc)
@@ -552,10 +468,9 @@ static int cmd_capture(int argc, char **argv)
 		fprintf(stderr, "wirecap: %s: %s\n", a.json, strerror(errno));
 		goto err_close;
 	}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	if (a.live_ms && live_begin(&live, w, now_s())) {
+	tool_stop_on_signals();
+	if (a.live_ms &&
+	    live_begin(&live, &a.session, w, tool_now_ns() / 1e9)) {
 		fprintf(stderr, "wirecap: %s\n", strerror(ENOMEM));
 		goto err_close;
 	}
@@ -565,8 +480,9 @@ static int cmd_capture(int argc, char **argv)
 		goto err_close;
 	}
 
-	t0 = last = now_s();
-	while (!got_signal) {
+	count = a.stop.count;
+	tool_watch_start(&watch);
+	for (;;) {
 		unsigned int got = 0;
 		double now;
 
@@ -579,18 +495,11 @@ static int cmd_capture(int argc, char **argv)
 				unsigned int n, j;
 
 				ret = wirecap_next_chunk(q, &c, 0);
-				if (ret <= 0) {
-					if (ret < 0) {
-						fprintf(stderr, "wirecap: queue %u: %s\n",
-							wirecap_queue_ring(q),
-							strerror(-ret));
-						err = 1;
-					}
+				if (ret <= 0)
 					break;
-				}
 				n = wirecap_chunk_count(&c);
-				if (a.count && total + n > a.count)
-					n = (unsigned int)(a.count - total);
+				if (count && total + n > count)
+					n = (unsigned int)(count - total);
 				for (j = 0; j < n && out.f; j++) {
 					struct wirecap_pkt p;
 
@@ -602,31 +511,26 @@ static int cmd_capture(int argc, char **argv)
 				total += n;
 				got++;
 				wirecap_chunk_release(&c);
-				if (a.count && total >= a.count)
+				if (count && total >= count)
 					break;
 			}
+			if (ret < 0) {
+				tool_queue_name(&a.session, q, "", name);
+				fprintf(stderr, "wirecap: queue %s: %s\n",
+					name, strerror(-ret));
+				err = 1;
+			}
 		}
-		if (err || out.err || (a.count && total >= a.count))
+		if (err || out.err || tool_watch_due(&a.stop, &watch, total))
 			break;
-		now = now_s();
-		if (got)
-			last = now;
-		if (a.duration && now - t0 >= a.duration)
-			break;
-		if (a.until_file) {
-			if (!seen_at && access(a.until_file, F_OK) == 0)
-				seen_at = now;
-			if (seen_at && now - (last > seen_at ? last : seen_at) >=
-					       a.idle_ms / 1000.0)
-				break;
-		}
+		now = tool_now_ns() / 1e9;
 		if (a.live_ms && now - live.last >= a.live_ms / 1000.0)
 			live_line(&live, w, now);
 		if (!got)
 			wirecap_wait(w, a.live_ms && a.live_ms < WAIT_MS ?
 					a.live_ms : WAIT_MS);
 	}
-	t0 = now_s() - t0;
+	secs = tool_watch_secs(&watch);
 	if (a.live_ms)
 		live_end(&live);
 
@@ -636,7 +540,7 @@ static int cmd_capture(int argc, char **argv)
 		err = 1;
 	}
 	rep = a.out && !strcmp(a.out, "-") ? stderr : stdout;
-	report(rep, js, w, qc, t0, a.ifname);
+	report(rep, js, &a.session, w, qc, secs);
 	if (js && fclose(js)) {
 		fprintf(stderr, "wirecap: %s: %s\n", a.json, strerror(errno));
 		err = 1;
@@ -665,6 +569,7 @@ static void usage(FILE *f)
 		"  profile   packets per queue over time, CSV and plot\n"
 		"  handler   pkt_handler: n threads filter every packet x times;\n"
 		"            basic or advanced (offloading) mode, drop rates\n"
+		"  exec      run a libpcap program that can open wirecap:IFNAME\n"
 		"  help      this text\n"
 		"'wirecap <command> -h' for the options of a command\n");
 }
@@ -679,6 +584,7 @@ int main(int argc, char **argv)
 		{ "stats", cmd_stats },
 		{ "profile", cmd_profile },
 		{ "handler", cmd_handler },
+		{ "exec", cmd_exec },
 	};
 	unsigned int i;
 
