@@ -19,7 +19,7 @@ STATIC := -static
 
 BIN := build/bin
 GLUE_SRC := liburing-glue/wirecap_uring.c
-SELFTESTS := $(patsubst selftests/%.c,%,$(filter-out selftests/wctest.c selftests/lib_%.c,$(wildcard selftests/*.c)))
+SELFTESTS := $(patsubst selftests/%.c,%,$(filter-out selftests/wctest.c selftests/lib_%.c selftests/pcap_%.c,$(wildcard selftests/*.c)))
 TOOLS := wirecap-softnic-replay wirecap-bench-softnic
 
 .PHONY: all setup modules userbins test vm clean
@@ -62,6 +62,7 @@ clean:
 	rm -rf build/bin build/*/src* build/*/modules build/mutants build/lib build/host-tests build/host results
 
 -include mk/lib.mk
+-include mk/pcap.mk
 
 VM_DEPS := modules userbins
 -include mk/vm.mk

@@ -75,6 +75,9 @@ mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" \
 	"$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/results" \
 	"$stage/in" "$stage/etc/wirecap" "$stage/usr/lib/wirecap/bin" \
 	"$stage/lib/modules/$krel/extra"
+# root only: programs that look users up (tcpdump's -Z) find it
+echo 'root:x:0:0:root:/tmp:/bin/sh' >"$stage/etc/passwd"
+echo 'root:x:0:' >"$stage/etc/group"
 cp "$busybox" "$stage/bin/busybox"
 # Debian's busybox-static must be a static binary; a dynamic one cannot run
 # in the guest, which has no C library.
@@ -207,10 +210,11 @@ depmod -b "$stage" "$krel" 2>/dev/null || die "depmod failed on the staged modul
 # --- our binaries -------------------------------------------------------------
 if [ -n "$bindir" ]; then
 	cp -R "$bindir/." "$stage/usr/lib/wirecap/bin/"
-	# Dynamic programs (those linked with libpcap, say) get the host's
-	# loader and the shared libraries ldd finds, at the same paths.
+	# Dynamic programs (those linked with libpcap, say) and shared
+	# libraries (the libpcap shim) get the host's loader and the shared
+	# libraries ldd finds, at the same paths.
 	find "$stage/usr/lib/wirecap/bin" -type f | while read -r f; do
-		readelf -l "$f" 2>/dev/null | grep -q INTERP || continue
+		readelf -d "$f" 2>/dev/null | grep -q NEEDED || continue
 		ldd "$f" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
 		while read -r lib; do
 			[ -e "$stage$lib" ] && continue

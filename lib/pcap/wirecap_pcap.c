@@ -1,0 +1,894 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * libwirecap-pcap: the libpcap API on WireCAP queues, so that programs
+ * written for libpcap capture through WireCAP unchanged. Preloaded
+ * (LD_PRELOAD, or `wirecap exec PROGRAM`), it serves the device names
+ *
+ *   wirecap:IFNAME              every queue of IFNAME, one handle
+ *   wirecap:IFNAME@Q            queue Q; @A-B, @0,2-3: those queues
+ *
+ * itself, and hands every other device, and every savefile, to the
+ * system libpcap untouched.
+ *
+ * How. A WireCAP handle is a real pcap_t, made by the system libpcap with
+ * pcap_open_dead(DLT_EN10MB): every call not taken over here (pcap_datalink,
+ * pcap_compile, pcap_geterr, pcap_dump, pcap_freecode, ...) works on it as
+ * it is. A table maps such handles to their state (struct wch); each
+ * function taken over looks the handle up and, when it is not ours, calls
+ * the system libpcap's own (found with dlsym(RTLD_NEXT)). The library
+ * underneath is libwirecap's public API only.
+ *
+ * Zero copy: the packet pointer a pcap_loop/pcap_dispatch callback gets
+ * points into the ring buffer pool, and the chunk holding it goes back to
+ * the kernel when the callback returns from the chunk's last packet;
+ * pcap_next/pcap_next_ex's pointer stays valid until the next call on the
+ * handle (as libpcap documents). Copy what must live longer.
+ *
+ * Mapping of the libpcap settings:
+ *   snaplen          caplen = min(frame, snaplen); 0 or > 262144: 262144
+ *   timeout          packets wait at most min(timeout, 10 ms) in a partly
+ *                    filled chunk; reads block up to timeout (0: forever)
+ *   immediate mode   at most 1 ms
+ *   buffer size      the pool: R = size / (64 cells x 2 KiB), M = 64
+ *                    (the driver's defaults otherwise)
+ *   promisc          WireCAP NICs capture everything anyway
+ *   tstamp precision micro or nano (the kernel stamps in ns)
+ *   rfmon            PCAP_ERROR_RFMON_NOTSUP; tstamp types: host only
+ * pcap_stats: ps_recv counts every frame that reached the handle's queues
+ * (before the filter, which runs here in user space), ps_drop the ones
+ * dropped for want of a free cell in the pool, ps_ifdrop the ones too
+ * long for a cell (the driver's oversize drops); all since activation.
+ * pcap_inject/pcap_sendpacket fail: WireCAP ABI 1 has no transmit path.
+ * Handles are as thread-safe as libpcap's: one thread per handle.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wirecap.h"
+
+#define WCH_PREFIX	"wirecap:"
+#define WCH_MAXSNAP	262144
+#define WCH_MAXQ	256
+#define WCH_SLICE_MS	100	/* longest sleep between breakloop checks */
+#define WCH_PCAP_M	64	/* cells per chunk when a buffer size is set */
+#define WCH_CELL	2048
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* The system libpcap's fn, resolved once. */
+static void *real_sym(const char *name)
+{
+	void *f = dlsym(RTLD_NEXT, name);
+
+	if (!f) {
+		fprintf(stderr, "libwirecap-pcap: no %s in the system libpcap\n",
+			name);
+		abort();
+	}
+	return f;
+}
+
+#define REAL(fn) ({							\
+	static __typeof__(&fn) r_;					\
+	__typeof__(&fn) f_ = __atomic_load_n(&r_, __ATOMIC_RELAXED);	\
+	if (!f_) {							\
+		f_ = (__typeof__(&fn))real_sym(#fn);			\
+		__atomic_store_n(&r_, f_, __ATOMIC_RELAXED);		\
+	}								\
+	f_;								\
+})
+
+/* One WireCAP handle. */
+struct wch {
+	pcap_t *p;			/* the handle the application holds */
+	struct wch *next;
+	char *device;			/* as given: wirecap:... */
+	/* settings (before activation) */
+	int snaplen, timeout_ms, buffer_size, precision;
+	bool immediate, rfmon, tstamp_type_bad;
+	/* activated */
+	bool activated, nonblock;
+	struct wirecap *w;
+	unsigned int nq, next_q;
+	struct wirecap_chunk cur;	/* the chunk being read */
+	unsigned int cur_i;
+	struct bpf_program prog;	/* our copy; bf_insns NULL: none */
+	volatile sig_atomic_t brk;
+	struct pcap_pkthdr next_hdr;	/* pcap_next_ex's */
+};
+
+static pthread_mutex_t wch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct wch *wch_list;
+
+static struct wch *wch_find(pcap_t *p)
+{
+	struct wch *h;
+
+	if (!p)
+		return NULL;
+	pthread_mutex_lock(&wch_lock);
+	for (h = wch_list; h && h->p != p; h = h->next)
+		;
+	pthread_mutex_unlock(&wch_lock);
+	return h;
+}
+
+static bool is_ours(const char *device)
+{
+	return device && !strncmp(device, WCH_PREFIX, strlen(WCH_PREFIX));
+}
+
+/* The handle's error text, where pcap_geterr() finds it. */
+__attribute__((format(printf, 2, 3)))
+static void wch_err(struct wch *h, const char *fmt, ...)
+{
+	char *eb = REAL(pcap_geterr)(h->p);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(eb, PCAP_ERRBUF_SIZE, fmt, ap);
+	va_end(ap);
+}
+
+/* --- making handles -------------------------------------------------------- */
+
+static pcap_t *wch_create(const char *device, char *errbuf)
+{
+	struct wch *h = calloc(1, sizeof(*h));
+
+	if (h)
+		h->device = strdup(device);
+	if (h && h->device)
+		h->p = REAL(pcap_open_dead_with_tstamp_precision)(
+			DLT_EN10MB, WCH_MAXSNAP, PCAP_TSTAMP_PRECISION_MICRO);
+	if (!h || !h->device || !h->p) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: out of memory", device);
+		if (h)
+			free(h->device);
+		free(h);
+		return NULL;
+	}
+	h->precision = PCAP_TSTAMP_PRECISION_MICRO;
+	h->timeout_ms = 0;
+	pthread_mutex_lock(&wch_lock);
+	h->next = wch_list;
+	wch_list = h;
+	pthread_mutex_unlock(&wch_lock);
+	return h->p;
+}
+
+EXPORT pcap_t *pcap_create(const char *device, char *errbuf)
+{
+	if (!is_ours(device))
+		return REAL(pcap_create)(device, errbuf);
+	return wch_create(device, errbuf);
+}
+
+/* The pcap_set_* calls: before activation only, as in libpcap. */
+#define WCH_SETTER(name, type, body)					\
+EXPORT int name(pcap_t *p, type v)					\
+{									\
+	struct wch *h = wch_find(p);					\
+									\
+	if (!h)								\
+		return REAL(name)(p, v);				\
+	if (h->activated) {						\
+		wch_err(h, "can't perform  operation on activated "	\
+			"capture");					\
+		return PCAP_ERROR_ACTIVATED;				\
+	}								\
+	body;								\
+	return 0;							\
+}
+
+WCH_SETTER(pcap_set_snaplen, int, h->snaplen = v)
+WCH_SETTER(pcap_set_promisc, int, (void)v)
+WCH_SETTER(pcap_set_timeout, int, h->timeout_ms = v)
+WCH_SETTER(pcap_set_immediate_mode, int, h->immediate = v != 0)
+WCH_SETTER(pcap_set_buffer_size, int, h->buffer_size = v)
+WCH_SETTER(pcap_set_rfmon, int, h->rfmon = v != 0)
+WCH_SETTER(pcap_set_tstamp_type, int,
+	   h->tstamp_type_bad = v != PCAP_TSTAMP_HOST)
+
+EXPORT int pcap_set_tstamp_precision(pcap_t *p, int v)
+{
+	struct wch *h = wch_find(p);
+
+	if (!h)
+		return REAL(pcap_set_tstamp_precision)(p, v);
+	if (h->activated)
+		return PCAP_ERROR_ACTIVATED;
+	if (v != PCAP_TSTAMP_PRECISION_MICRO && v != PCAP_TSTAMP_PRECISION_NANO)
+		return PCAP_ERROR_TSTAMP_PRECISION_NOTSUP;
+	h->precision = v;
+	return 0;
+}
+
+EXPORT int pcap_get_tstamp_precision(pcap_t *p)
+{
+	struct wch *h = wch_find(p);
+
+	return h ? h->precision : REAL(pcap_get_tstamp_precision)(p);
+}
+
+EXPORT int pcap_can_set_rfmon(pcap_t *p)
+{
+	return wch_find(p) ? 0 : REAL(pcap_can_set_rfmon)(p);
+}
+
+/* "wirecap:eth0@0,2-3" -> "eth0", {0, 2, 3}. 0 or -1. */
+static int parse_device(const char *device, char *ifname, size_t len,
+			unsigned int *queues, int *nq)
+{
+	const char *name = device + strlen(WCH_PREFIX);
+	const char *at = strchr(name, '@');
+	size_t n = at ? (size_t)(at - name) : strlen(name);
+
+	if (!n || n >= len || memchr(name, '/', n))
+		return -1;
+	memcpy(ifname, name, n);
+	ifname[n] = 0;
+	*nq = 0;
+	if (at) {
+		*nq = wirecap_parse_queues(at + 1, queues, WCH_MAXQ);
+		if (*nq <= 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int activate(struct wch *h)
+{
+	unsigned int queues[WCH_MAXQ];
+	char ifname[WIRECAP_IFNAMSIZ];
+	WIRECAP_OPTS(o);
+	int nq, ret, err;
+
+	if (h->activated) {
+		wch_err(h, "can't perform  operation on activated capture");
+		return PCAP_ERROR_ACTIVATED;
+	}
+	if (h->rfmon) {
+		wch_err(h, "%s: WireCAP devices have no monitor mode",
+			h->device);
+		return PCAP_ERROR_RFMON_NOTSUP;
+	}
+	if (parse_device(h->device, ifname, sizeof(ifname), queues, &nq)) {
+		wch_err(h, "%s: bad WireCAP device name (wirecap:IFNAME, "
+			"wirecap:IFNAME@QUEUES)", h->device);
+		return PCAP_ERROR_NO_SUCH_DEVICE;
+	}
+	if (h->snaplen <= 0 || h->snaplen > WCH_MAXSNAP)
+		h->snaplen = WCH_MAXSNAP;
+	if (h->immediate)
+		o.timeout_us = 1000;
+	else if (h->timeout_ms > 0 && h->timeout_ms < 10)
+		o.timeout_us = h->timeout_ms * 1000;
+	if (h->buffer_size > 0) {
+		o.cells_per_chunk = WCH_PCAP_M;
+		o.nr_chunks = h->buffer_size / (WCH_PCAP_M * WCH_CELL);
+		if (!o.nr_chunks)
+			o.nr_chunks = 1;
+	}
+	h->w = wirecap_open(ifname, nq ? queues : NULL, nq, &o);
+	if (!h->w && errno == EINVAL && h->buffer_size > 0) {
+		/* smaller than the NIC ring: the driver's default instead */
+		o.cells_per_chunk = o.nr_chunks = 0;
+		h->w = wirecap_open(ifname, nq ? queues : NULL, nq, &o);
+	}
+	if (!h->w) {
+		err = errno;
+		wch_err(h, "%s: %s%s", h->device, strerror(err),
+			err == ENOENT ? " (no such WireCAP queue under "
+			WIRECAP_DEV_DIR ")" : err == EBUSY ?
+			" (a queue is captured by another program)" : "");
+		return err == ENOENT || err == ENODEV ?
+		       PCAP_ERROR_NO_SUCH_DEVICE : err == EPERM ||
+		       err == EACCES ? PCAP_ERROR_PERM_DENIED : PCAP_ERROR;
+	}
+	ret = wirecap_start(h->w);
+	if (ret) {
+		wch_err(h, "%s: starting capture: %s", h->device,
+			strerror(-ret));
+		wirecap_close(h->w);
+		h->w = NULL;
+		return PCAP_ERROR;
+	}
+	h->nq = wirecap_queue_count(h->w);
+	h->activated = true;
+	if (h->tstamp_type_bad) {
+		wch_err(h, "%s: only host time stamps", h->device);
+		return PCAP_WARNING_TSTAMP_TYPE_NOTSUP;
+	}
+	return 0;
+}
+
+EXPORT int pcap_activate(pcap_t *p)
+{
+	struct wch *h = wch_find(p);
+
+	return h ? activate(h) : REAL(pcap_activate)(p);
+}
+
+EXPORT pcap_t *pcap_open_live(const char *device, int snaplen, int promisc,
+			      int to_ms, char *errbuf)
+{
+	pcap_t *p;
+	int ret;
+
+	if (!is_ours(device))
+		return REAL(pcap_open_live)(device, snaplen, promisc, to_ms,
+					    errbuf);
+	p = wch_create(device, errbuf);
+	if (!p)
+		return NULL;
+	pcap_set_snaplen(p, snaplen);
+	pcap_set_timeout(p, to_ms);
+	ret = pcap_activate(p);
+	if (ret < 0) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s",
+			 REAL(pcap_geterr)(p));
+		pcap_close(p);
+		return NULL;
+	}
+	/* a warning: libpcap leaves its text in errbuf */
+	if (ret > 0)
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", REAL(pcap_geterr)(p));
+	else if (errbuf)
+		errbuf[0] = 0;
+	return p;
+}
+
+/* Later calls on a handle not yet activated. */
+static int not_activated(struct wch *h)
+{
+	wch_err(h, "This handle hasn't been activated yet");
+	return PCAP_ERROR_NOT_ACTIVATED;
+}
+
+EXPORT void pcap_close(pcap_t *p)
+{
+	struct wch *h = wch_find(p), **pp;
+
+	if (!h) {
+		REAL(pcap_close)(p);
+		return;
+	}
+	pthread_mutex_lock(&wch_lock);
+	for (pp = &wch_list; *pp != h; pp = &(*pp)->next)
+		;
+	*pp = h->next;
+	pthread_mutex_unlock(&wch_lock);
+	wirecap_chunk_release(&h->cur);
+	wirecap_close(h->w);
+	free(h->prog.bf_insns);
+	free(h->device);
+	REAL(pcap_close)(p);
+	free(h);
+}
+
+/* --- reading --------------------------------------------------------------- */
+
+static void fill_hdr(const struct wch *h, const struct wirecap_pkt *pk,
+		     struct pcap_pkthdr *hdr)
+{
+	hdr->ts.tv_sec = pk->ts_ns / 1000000000ull;
+	hdr->ts.tv_usec = h->precision == PCAP_TSTAMP_PRECISION_NANO ?
+			  pk->ts_ns % 1000000000ull :
+			  pk->ts_ns % 1000000000ull / 1000;
+	hdr->len = pk->len;
+	hdr->caplen = pk->len < (uint32_t)h->snaplen ? pk->len :
+		      (uint32_t)h->snaplen;
+}
+
+/* The next chunk of any queue, round robin. 1, 0 none, or PCAP_ERROR. */
+static int next_chunk(struct wch *h)
+{
+	unsigned int k;
+
+	for (k = 0; k < h->nq; k++) {
+		unsigned int i = (h->next_q + k) % h->nq;
+		int ret = wirecap_next_chunk(wirecap_queue(h->w, i), &h->cur, 0);
+
+		if (ret == 1) {
+			h->next_q = i + 1;
+			h->cur_i = 0;
+			return 1;
+		}
+		if (ret < 0) {
+			wch_err(h, "%s: queue %u: %s", h->device,
+				wirecap_queue_ring(wirecap_queue(h->w, i)),
+				strerror(-ret));
+			return PCAP_ERROR;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Up to cnt packets (<= 0: all there are) that pass the filter, from what
+ * is captured now: the count, PCAP_ERROR_BREAK or PCAP_ERROR. A chunk is
+ * released once its packets are used up, at the next call if the last
+ * one was the cnt-th (pcap_next_ex's pointer lives until then).
+ */
+static int deliver(struct wch *h, int cnt, pcap_handler cb, u_char *user)
+{
+	struct pcap_pkthdr hdr;
+	struct wirecap_pkt pk;
+	int n = 0, ret;
+
+	for (;;) {
+		if (cnt > 0 && n >= cnt)
+			return n;
+		if (h->cur.owner &&
+		    h->cur_i == wirecap_chunk_count(&h->cur))
+			wirecap_chunk_release(&h->cur);
+		if (!h->cur.owner) {
+			ret = next_chunk(h);
+			if (ret <= 0)
+				return n ? n : ret;
+		}
+		while (h->cur_i < wirecap_chunk_count(&h->cur)) {
+			if (h->brk) {
+				h->brk = 0;
+				return PCAP_ERROR_BREAK;
+			}
+			if (cnt > 0 && n >= cnt)
+				return n;
+			wirecap_chunk_pkt(&h->cur, h->cur_i++, &pk);
+			if (h->prog.bf_insns) {
+				/* the filter sees the whole frame */
+				struct pcap_pkthdr fh = { .caplen = pk.len,
+							  .len = pk.len };
+
+				if (!REAL(pcap_offline_filter)(&h->prog, &fh,
+							       pk.data))
+					continue;
+			}
+			fill_hdr(h, &pk, &hdr);
+			cb(user, &hdr, pk.data);
+			n++;
+		}
+	}
+}
+
+/*
+ * Wait until some queue has a chunk: 1, 0 after timeout_ms (<= 0:
+ * forever), PCAP_ERROR_BREAK. Sleeps in slices to see pcap_breakloop()
+ * from another thread; a signal's breakloop ends the sleep at once.
+ */
+static int wait_data(struct wch *h, int timeout_ms)
+{
+	int left = timeout_ms;
+
+	for (;;) {
+		int slice = left > 0 && left < WCH_SLICE_MS ? left :
+			    WCH_SLICE_MS;
+		int ret;
+
+		if (h->brk) {
+			h->brk = 0;
+			return PCAP_ERROR_BREAK;
+		}
+		ret = wirecap_wait(h->w, slice);
+		if (ret > 0)
+			return 1;
+		if (ret == -EINTR)
+			continue;
+		if (timeout_ms > 0) {
+			left -= slice;
+			if (left <= 0)
+				return 0;
+		}
+	}
+}
+
+/* Reset the selectable fd before looking, so no wake-up is lost. */
+static void reset_event_fd(struct wch *h)
+{
+	int fd = wirecap_event_fd(h->w);
+	uint64_t v;
+
+	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0)
+		return;		/* EAGAIN: nothing to reset */
+}
+
+static int dispatch(struct wch *h, int cnt, pcap_handler cb, u_char *user)
+{
+	int n;
+
+	if (!h->activated)
+		return not_activated(h);
+	n = deliver(h, cnt, cb, user);
+	if (n || h->nonblock) {
+		if (!n)
+			reset_event_fd(h);
+		return n ? n : deliver(h, cnt, cb, user);
+	}
+	n = wait_data(h, h->timeout_ms);
+	return n <= 0 ? n : deliver(h, cnt, cb, user);
+}
+
+EXPORT int pcap_dispatch(pcap_t *p, int cnt, pcap_handler cb, u_char *user)
+{
+	struct wch *h = wch_find(p);
+
+	return h ? dispatch(h, cnt, cb, user) :
+		   REAL(pcap_dispatch)(p, cnt, cb, user);
+}
+
+EXPORT int pcap_loop(pcap_t *p, int cnt, pcap_handler cb, u_char *user)
+{
+	struct wch *h = wch_find(p);
+	int n, done = 0;
+
+	if (!h)
+		return REAL(pcap_loop)(p, cnt, cb, user);
+	if (!h->activated)
+		return not_activated(h);
+	for (;;) {
+		n = deliver(h, cnt > 0 ? cnt - done : -1, cb, user);
+		if (n < 0)
+			return n;
+		done += n;
+		if (cnt > 0 && done >= cnt)
+			return 0;
+		if (!n) {
+			n = wait_data(h, -1);
+			if (n < 0)
+				return n;
+		}
+	}
+}
+
+static void keep_one(u_char *user, const struct pcap_pkthdr *hdr,
+		     const u_char *data)
+{
+	struct wch *h = (struct wch *)user;
+
+	h->next_hdr = *hdr;
+	(void)data;
+}
+
+EXPORT int pcap_next_ex(pcap_t *p, struct pcap_pkthdr **hdr,
+			const u_char **data)
+{
+	struct wch *h = wch_find(p);
+	struct wirecap_pkt pk;
+	int n;
+
+	if (!h)
+		return REAL(pcap_next_ex)(p, hdr, data);
+	n = dispatch(h, 1, keep_one, (u_char *)h);
+	if (n == PCAP_ERROR_BREAK)
+		return n;	/* as libpcap: the loop was broken */
+	if (n <= 0)
+		return n;
+	/* the packet just delivered: its chunk is kept until the next call */
+	wirecap_chunk_pkt(&h->cur, h->cur_i - 1, &pk);
+	*hdr = &h->next_hdr;
+	*data = pk.data;
+	return 1;
+}
+
+EXPORT const u_char *pcap_next(pcap_t *p, struct pcap_pkthdr *hdr)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+
+	if (!wch_find(p))
+		return REAL(pcap_next)(p, hdr);
+	if (pcap_next_ex(p, &h, &data) != 1)
+		return NULL;
+	*hdr = *h;
+	return data;
+}
+
+EXPORT void pcap_breakloop(pcap_t *p)
+{
+	struct wch *h = wch_find(p);
+
+	if (h)
+		h->brk = 1;
+	else
+		REAL(pcap_breakloop)(p);
+}
+
+/* --- filter, modes, fds ----------------------------------------------------- */
+
+EXPORT int pcap_setfilter(pcap_t *p, struct bpf_program *fp)
+{
+	struct wch *h = wch_find(p);
+	struct bpf_insn *insns;
+
+	if (!h)
+		return REAL(pcap_setfilter)(p, fp);
+	if (!fp || !fp->bf_insns || !fp->bf_len) {
+		wch_err(h, "setfilter: No filter program");
+		return PCAP_ERROR;
+	}
+	insns = malloc(fp->bf_len * sizeof(*insns));
+	if (!insns) {
+		wch_err(h, "setfilter: out of memory");
+		return PCAP_ERROR;
+	}
+	memcpy(insns, fp->bf_insns, fp->bf_len * sizeof(*insns));
+	free(h->prog.bf_insns);
+	h->prog.bf_insns = insns;
+	h->prog.bf_len = fp->bf_len;
+	return 0;
+}
+
+EXPORT int pcap_setnonblock(pcap_t *p, int nonblock, char *errbuf)
+{
+	struct wch *h = wch_find(p);
+
+	if (!h)
+		return REAL(pcap_setnonblock)(p, nonblock, errbuf);
+	h->nonblock = nonblock != 0;
+	return 0;
+}
+
+EXPORT int pcap_getnonblock(pcap_t *p, char *errbuf)
+{
+	struct wch *h = wch_find(p);
+
+	return h ? h->nonblock : REAL(pcap_getnonblock)(p, errbuf);
+}
+
+EXPORT int pcap_get_selectable_fd(pcap_t *p)
+{
+	struct wch *h = wch_find(p);
+
+	if (!h)
+		return REAL(pcap_get_selectable_fd)(p);
+	return h->activated ? wirecap_event_fd(h->w) : -1;
+}
+
+EXPORT int pcap_fileno(pcap_t *p)
+{
+	struct wch *h = wch_find(p);
+
+	if (!h)
+		return REAL(pcap_fileno)(p);
+	return h->activated ? wirecap_event_fd(h->w) : -1;
+}
+
+EXPORT const struct timeval *pcap_get_required_select_timeout(pcap_t *p)
+{
+	/* ours: the fd alone tells when to read */
+	return wch_find(p) ? NULL : REAL(pcap_get_required_select_timeout)(p);
+}
+
+EXPORT int pcap_snapshot(pcap_t *p)
+{
+	struct wch *h = wch_find(p);
+
+	if (!h)
+		return REAL(pcap_snapshot)(p);
+	return h->activated ? h->snaplen : PCAP_ERROR_NOT_ACTIVATED;
+}
+
+EXPORT int pcap_setdirection(pcap_t *p, pcap_direction_t d)
+{
+	struct wch *h = wch_find(p);
+
+	if (!h)
+		return REAL(pcap_setdirection)(p, d);
+	if (d == PCAP_D_IN || d == PCAP_D_INOUT)
+		return 0;	/* a WireCAP queue sees received frames only */
+	wch_err(h, "%s: WireCAP captures received packets only", h->device);
+	return PCAP_ERROR;
+}
+
+EXPORT int pcap_set_datalink(pcap_t *p, int dlt)
+{
+	struct wch *h = wch_find(p);
+
+	if (!h)
+		return REAL(pcap_set_datalink)(p, dlt);
+	if (dlt == DLT_EN10MB)
+		return 0;
+	wch_err(h, "%s: Ethernet (DLT_EN10MB) only", h->device);
+	return PCAP_ERROR;
+}
+
+/* --- statistics, transmit --------------------------------------------------- */
+
+EXPORT int pcap_stats(pcap_t *p, struct pcap_stat *ps)
+{
+	struct wch *h = wch_find(p);
+	uint64_t recv = 0, drop = 0, ifdrop = 0;
+	unsigned int i;
+
+	if (!h)
+		return REAL(pcap_stats)(p, ps);
+	if (!h->activated)
+		return not_activated(h);
+	for (i = 0; i < h->nq; i++) {
+		struct wirecap_qstats st = { .sz = sizeof(st) };
+		int ret = wirecap_queue_stats(wirecap_queue(h->w, i), &st);
+
+		if (ret) {
+			wch_err(h, "%s: stats: %s", h->device, strerror(-ret));
+			return PCAP_ERROR;
+		}
+		recv += st.kernel.received + st.kernel.capture_drops +
+			st.kernel.oversize_drops;
+		drop += st.kernel.capture_drops;
+		ifdrop += st.kernel.oversize_drops;
+	}
+	/* u_int, as in libpcap: they wrap */
+	ps->ps_recv = (u_int)recv;
+	ps->ps_drop = (u_int)drop;
+	ps->ps_ifdrop = (u_int)ifdrop;
+	return 0;
+}
+
+EXPORT int pcap_inject(pcap_t *p, const void *buf, size_t size)
+{
+	struct wch *h = wch_find(p);
+
+	if (!h)
+		return REAL(pcap_inject)(p, buf, size);
+	wch_err(h, "%s: sending packets isn't supported: WireCAP ABI %u has "
+		"no transmit path", h->device, WIRECAP_ABI_VERSION);
+	return PCAP_ERROR;
+}
+
+EXPORT int pcap_sendpacket(pcap_t *p, const u_char *buf, int size)
+{
+	if (!wch_find(p))
+		return REAL(pcap_sendpacket)(p, buf, size);
+	return pcap_inject(p, buf, size) < 0 ? PCAP_ERROR : 0;
+}
+
+/* --- savefiles from our handles --------------------------------------------- */
+
+/*
+ * pcap_dump_open and friends take snaplen and time stamp precision from
+ * the handle; ours are ours, so a stand-in handle carries them.
+ */
+static pcap_t *dump_template(struct wch *h)
+{
+	pcap_t *t = REAL(pcap_open_dead_with_tstamp_precision)(
+		DLT_EN10MB, h->activated ? h->snaplen : WCH_MAXSNAP,
+		h->precision);
+
+	if (!t)
+		wch_err(h, "out of memory");
+	return t;
+}
+
+static pcap_dumper_t *dump_done(struct wch *h, pcap_t *t, pcap_dumper_t *d)
+{
+	if (!d)
+		wch_err(h, "%s", REAL(pcap_geterr)(t));
+	REAL(pcap_close)(t);
+	return d;
+}
+
+EXPORT pcap_dumper_t *pcap_dump_open(pcap_t *p, const char *fname)
+{
+	struct wch *h = wch_find(p);
+	pcap_t *t;
+
+	if (!h)
+		return REAL(pcap_dump_open)(p, fname);
+	t = dump_template(h);
+	return t ? dump_done(h, t, REAL(pcap_dump_open)(t, fname)) : NULL;
+}
+
+EXPORT pcap_dumper_t *pcap_dump_fopen(pcap_t *p, FILE *f)
+{
+	struct wch *h = wch_find(p);
+	pcap_t *t;
+
+	if (!h)
+		return REAL(pcap_dump_fopen)(p, f);
+	t = dump_template(h);
+	return t ? dump_done(h, t, REAL(pcap_dump_fopen)(t, f)) : NULL;
+}
+
+EXPORT pcap_dumper_t *pcap_dump_open_append(pcap_t *p, const char *fname)
+{
+	struct wch *h = wch_find(p);
+	pcap_t *t;
+
+	if (!h)
+		return REAL(pcap_dump_open_append)(p, fname);
+	t = dump_template(h);
+	return t ? dump_done(h, t, REAL(pcap_dump_open_append)(t, fname)) :
+		   NULL;
+}
+
+/* --- devices ---------------------------------------------------------------- */
+
+/* Queues of ifname under /dev/wirecap. */
+static unsigned int count_queues(const char *ifname)
+{
+	char path[128];
+	unsigned int n = 0;
+
+	for (;;) {
+		snprintf(path, sizeof(path), WIRECAP_DEV_DIR "/%s-q%u", ifname,
+			 n);
+		if (access(path, F_OK))
+			return n;
+		n++;
+	}
+}
+
+/* One entry "wirecap:IFNAME" per NIC with WireCAP queues, at the end. */
+EXPORT int pcap_findalldevs(pcap_if_t **alldevsp, char *errbuf)
+{
+	int ret = REAL(pcap_findalldevs)(alldevsp, errbuf);
+	pcap_if_t **tail;
+	struct dirent *e;
+	DIR *d;
+
+	if (ret)
+		return ret;
+	for (tail = alldevsp; *tail; tail = &(*tail)->next)
+		;
+	d = opendir(WIRECAP_DEV_DIR);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char ifname[WIRECAP_IFNAMSIZ], desc[128];
+		pcap_if_t *dev;
+
+		/* one per NIC: its queue 0 */
+		if (len < 4 || strcmp(e->d_name + len - 3, "-q0") ||
+		    len - 3 >= sizeof(ifname))
+			continue;
+		memcpy(ifname, e->d_name, len - 3);
+		ifname[len - 3] = 0;
+		dev = calloc(1, sizeof(*dev));
+		if (!dev)
+			break;
+		snprintf(desc, sizeof(desc), "WireCAP: %u queues of %s, zero "
+			 "copy", count_queues(ifname), ifname);
+		if (asprintf(&dev->name, WCH_PREFIX "%s", ifname) < 0) {
+			free(dev);
+			break;
+		}
+		dev->description = strdup(desc);
+		dev->flags = PCAP_IF_UP | PCAP_IF_RUNNING |
+			     PCAP_IF_CONNECTION_STATUS_NOT_APPLICABLE;
+		*tail = dev;
+		tail = &dev->next;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* The network of the NIC under a WireCAP name. */
+EXPORT int pcap_lookupnet(const char *device, bpf_u_int32 *net,
+			  bpf_u_int32 *mask, char *errbuf)
+{
+	unsigned int queues[WCH_MAXQ];
+	char ifname[WIRECAP_IFNAMSIZ];
+	int nq;
+
+	if (!is_ours(device))
+		return REAL(pcap_lookupnet)(device, net, mask, errbuf);
+	if (parse_device(device, ifname, sizeof(ifname), queues, &nq)) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: bad WireCAP device name",
+			 device);
+		return PCAP_ERROR;
+	}
+	return REAL(pcap_lookupnet)(ifname, net, mask, errbuf);
+}

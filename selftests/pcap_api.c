@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The libpcap API on WireCAP devices (lib/pcap/wirecap_pcap.c), call by
+ * call, against the software NIC. This program is an ordinary libpcap
+ * program: it re-executes itself with libwirecap-pcap.so preloaded (found
+ * beside it), as `wirecap exec` would.
+ *
+ *   open_live       pcap_open_live, pcap_dispatch in order, datalink,
+ *                   snapshot, caplen cut at snaplen, stats
+ *   nonblock        pcap_setnonblock: dispatch returns 0 at once
+ *   poll            pcap_get_selectable_fd wakes poll() when packets come
+ *   breakloop       pcap_breakloop from a signal handler ends pcap_loop
+ *   next_ex         pcap_next_ex: packets, their data valid until the next
+ *                   call, 0 on timeout
+ *   filter          pcap_compile + pcap_setfilter; a bad filter fails with
+ *                   libpcap's message
+ *   tiny_pool       a buffer size smaller than the burst: ps_drop counts
+ *                   exactly what did not fit; captured + dropped = sent
+ *   bad_names       bad or missing devices, busy queues, wrong states:
+ *                   libpcap's error codes
+ *   inject          pcap_inject fails with a clear error
+ *   dump            pcap_dump_open on a nanosecond handle writes a file the
+ *                   system libpcap reads back
+ *   findalldevs     lists wirecap:NIC beside the system's devices
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "wctest.h"
+
+#define SHIM	"libwirecap-pcap.so"
+#define RING	64
+
+/* Run again with the shim preloaded, before the harness starts. */
+__attribute__((constructor))
+static void preload_self(int argc, char **argv)
+{
+	char self[PATH_MAX], shim[PATH_MAX + 32], *slash;
+	const char *pre = getenv("LD_PRELOAD");
+	ssize_t n;
+
+	if (pre && strstr(pre, SHIM))
+		return;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = 0;
+	slash = strrchr(self, '/');
+	*slash = 0;
+	snprintf(shim, sizeof(shim), "%s/%s", self, SHIM);
+	*slash = '/';
+	if (access(shim, R_OK)) {
+		fprintf(stderr, "# %s not found\n", shim);
+		exit(1);
+	}
+	setenv("LD_PRELOAD", shim, 1);
+	execv(self, argv);
+	perror("execv");
+	exit(1);
+}
+
+static uint64_t seq_of(const u_char *d)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | d[WIRECAP_SOFTNIC_SEQ_OFF + i];
+	return v;
+}
+
+struct seen {
+	uint64_t next;		/* expected sequence number */
+	unsigned int n, bad;
+	unsigned int caplen, len;
+};
+
+static void collect(u_char *user, const struct pcap_pkthdr *h,
+		    const u_char *d)
+{
+	struct seen *s = (struct seen *)user;
+
+	if (h->caplen >= WIRECAP_SOFTNIC_SEQ_OFF + 8 && seq_of(d) != s->next)
+		s->bad++;
+	s->next++;
+	s->n++;
+	s->caplen = h->caplen;
+	s->len = h->len;
+}
+
+/* Dispatch until want packets or 3 s. */
+static unsigned int read_n(pcap_t *p, struct seen *s, unsigned int want)
+{
+	uint64_t end = wct_now_us() + 3000000;
+
+	while (s->n < want && wct_now_us() < end)
+		if (pcap_dispatch(p, -1, collect, (u_char *)s) < 0)
+			break;
+	return s->n;
+}
+
+static pcap_t *make(const char *dev, int (*setup)(pcap_t *), int *ret)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_create(dev, eb);
+
+	if (!p)
+		return NULL;
+	pcap_set_timeout(p, 100);
+	if (setup)
+		setup(p);
+	*ret = pcap_activate(p);
+	return p;
+}
+
+FIXTURE(pc) {
+	char nic[16], dev[48];
+	pcap_t *p;
+};
+
+FIXTURE_SETUP(pc)
+{
+	ASSERT_EQ(0, wct_nic_new(2, RING, self->nic));
+	snprintf(self->dev, sizeof(self->dev), "wirecap:%s", self->nic);
+}
+
+FIXTURE_TEARDOWN(pc)
+{
+	if (self->p)
+		pcap_close(self->p);
+	wct_nic_del(self->nic);
+}
+
+TEST_F(pc, open_live)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct pcap_stat ps;
+	struct seen s = { 0 };
+
+	self->p = pcap_open_live(self->dev, 100, 1, 100, eb);
+	ASSERT_NE(NULL, self->p) {
+		TH_LOG("%s", eb);
+	}
+	EXPECT_EQ(DLT_EN10MB, pcap_datalink(self->p));
+	EXPECT_EQ(100, pcap_snapshot(self->p));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 300, 200, 0));
+	EXPECT_EQ(300, read_n(self->p, &s, 300));
+	EXPECT_EQ(0, s.bad);
+	EXPECT_EQ(100, s.caplen);	/* cut at snaplen */
+	EXPECT_EQ(200, s.len);
+	ASSERT_EQ(0, pcap_stats(self->p, &ps));
+	EXPECT_EQ(300, ps.ps_recv);
+	EXPECT_EQ(0, ps.ps_drop);
+	EXPECT_EQ(0, ps.ps_ifdrop);
+}
+
+TEST_F(pc, nonblock)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct seen s = { 0 };
+	uint64_t t0;
+	int ret;
+
+	self->p = make(self->dev, NULL, &ret);
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(0, pcap_getnonblock(self->p, eb));
+	ASSERT_EQ(0, pcap_setnonblock(self->p, 1, eb));
+	EXPECT_EQ(1, pcap_getnonblock(self->p, eb));
+	t0 = wct_now_us();
+	EXPECT_EQ(0, pcap_dispatch(self->p, -1, collect, (u_char *)&s));
+	EXPECT_GT(50000, wct_now_us() - t0);	/* did not wait 100 ms */
+	ASSERT_EQ(0, wct_inject(self->nic, 1, 50, 64, 0));
+	EXPECT_EQ(50, read_n(self->p, &s, 50));
+}
+
+TEST_F(pc, poll)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct seen s = { 0 };
+	struct pollfd pfd;
+	int ret, fd;
+
+	self->p = make(self->dev, NULL, &ret);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, pcap_setnonblock(self->p, 1, eb));
+	fd = pcap_get_selectable_fd(self->p);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(NULL, pcap_get_required_select_timeout(self->p));
+	/* nothing yet: a dispatch resets it, poll waits */
+	EXPECT_EQ(0, pcap_dispatch(self->p, -1, collect, (u_char *)&s));
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	EXPECT_EQ(0, poll(&pfd, 1, 200));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 20, 64, 0));
+	EXPECT_EQ(1, poll(&pfd, 1, 3000));
+	EXPECT_EQ(20, read_n(self->p, &s, 20));
+	/* drained: quiet again */
+	EXPECT_EQ(0, pcap_dispatch(self->p, -1, collect, (u_char *)&s));
+	EXPECT_EQ(0, poll(&pfd, 1, 100));
+}
+
+static pcap_t *brk_p;
+
+static void on_alarm(int sig)
+{
+	pcap_breakloop(brk_p);
+}
+
+TEST_F(pc, breakloop)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct seen s = { 0 };
+	uint64_t t0;
+	int ret;
+
+	self->p = make(self->dev, NULL, &ret);
+	ASSERT_EQ(0, ret);
+	brk_p = self->p;
+	sigaction(SIGALRM, &sa, NULL);
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 10, 64, 0));
+	t0 = wct_now_us();
+	alarm(1);
+	EXPECT_EQ(PCAP_ERROR_BREAK, pcap_loop(self->p, -1, collect,
+					      (u_char *)&s));
+	EXPECT_EQ(10, s.n);		/* what came, then the break */
+	EXPECT_LE(900000, wct_now_us() - t0);
+	EXPECT_GT(3000000, wct_now_us() - t0);
+}
+
+TEST_F(pc, next_ex)
+{
+	struct pcap_pkthdr *h, hh;
+	const u_char *d, *first, *dd = NULL;
+	uint64_t first_seq = 0;
+	int ret, i;
+
+	self->p = make(self->dev, NULL, &ret);
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(0, pcap_next_ex(self->p, &h, &d));	/* timeout */
+	ASSERT_EQ(0, wct_inject(self->nic, 1, 5, 80, 7));
+	for (i = 0; i < 5; i++) {
+		ret = pcap_next_ex(self->p, &h, &d);
+		if (ret == 0)
+			ret = pcap_next_ex(self->p, &h, &d);
+		ASSERT_EQ(1, ret);
+		EXPECT_EQ(80, h->caplen);
+		EXPECT_EQ(7 + i, seq_of(d));
+		if (!i) {
+			first = d;
+			first_seq = seq_of(first);
+		}
+	}
+	/* pcap_next: the same machinery */
+	ASSERT_EQ(0, wct_inject(self->nic, 1, 1, 90, 100));
+	for (i = 0; i < 10 && !dd; i++)
+		dd = pcap_next(self->p, &hh);
+	ASSERT_NE(NULL, dd);
+	EXPECT_EQ(90, hh.len);
+	EXPECT_EQ(100, seq_of(dd));
+	EXPECT_EQ(7, first_seq);
+}
+
+TEST_F(pc, filter)
+{
+	struct bpf_program fp;
+	struct pcap_stat ps;
+	struct seen s = { 0 };
+	int ret;
+
+	self->p = make(self->dev, NULL, &ret);
+	ASSERT_EQ(0, ret);
+	/* the system libpcap compiles, on our handle */
+	EXPECT_EQ(-1, pcap_compile(self->p, &fp, "udp and and", 1,
+				   PCAP_NETMASK_UNKNOWN));
+	EXPECT_NE(NULL, strstr(pcap_geterr(self->p), "syntax error"));
+	/* the generated packets are UDP: none is TCP */
+	ASSERT_EQ(0, pcap_compile(self->p, &fp, "tcp", 1,
+				  PCAP_NETMASK_UNKNOWN));
+	ASSERT_EQ(0, pcap_setfilter(self->p, &fp));
+	pcap_freecode(&fp);
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 40, 64, 0));
+	usleep(200000);
+	pcap_dispatch(self->p, -1, collect, (u_char *)&s);
+	EXPECT_EQ(0, s.n);
+	ASSERT_EQ(0, pcap_compile(self->p, &fp, "udp", 1,
+				  PCAP_NETMASK_UNKNOWN));
+	ASSERT_EQ(0, pcap_setfilter(self->p, &fp));
+	pcap_freecode(&fp);
+	s.next = 40;
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 40, 64, 40));
+	EXPECT_EQ(40, read_n(self->p, &s, 40));
+	EXPECT_EQ(0, s.bad);
+	ASSERT_EQ(0, pcap_stats(self->p, &ps));
+	EXPECT_EQ(80, ps.ps_recv);	/* before the filter */
+}
+
+static int tiny(pcap_t *p)
+{
+	/* 2 chunks of 64 cells: the ring's one segment plus one */
+	return pcap_set_buffer_size(p, 2 * 64 * 2048);
+}
+
+TEST_F(pc, tiny_pool)
+{
+	struct pcap_stat ps;
+	struct seen s = { 0 };
+	int ret;
+
+	self->p = make(self->dev, tiny, &ret);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s", pcap_geterr(self->p));
+	}
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 1000, 64, 0));
+	usleep(300000);
+	ASSERT_EQ(0, pcap_stats(self->p, &ps));
+	EXPECT_EQ(1000, ps.ps_recv);
+	EXPECT_LT(0, ps.ps_drop);
+	while (pcap_dispatch(self->p, -1, collect, (u_char *)&s) > 0)
+		;
+	EXPECT_EQ(1000, s.n + ps.ps_drop) {
+		TH_LOG("captured %u, dropped %u", s.n, ps.ps_drop);
+	}
+	EXPECT_EQ(0, ps.ps_ifdrop);
+}
+
+TEST_F(pc, bad_names)
+{
+	char dev[64], eb[PCAP_ERRBUF_SIZE];
+	struct seen s = { 0 };
+	pcap_t *p, *q;
+	int ret;
+
+	p = make("wirecap:", NULL, &ret);
+	EXPECT_EQ(PCAP_ERROR_NO_SUCH_DEVICE, ret);
+	pcap_close(p);
+	p = make("wirecap:nonic0", NULL, &ret);
+	EXPECT_EQ(PCAP_ERROR_NO_SUCH_DEVICE, ret);
+	EXPECT_NE(NULL, strstr(pcap_geterr(p), "nonic0"));
+	pcap_close(p);
+	snprintf(dev, sizeof(dev), "%s@7", self->dev);	/* no queue 7 */
+	p = make(dev, NULL, &ret);
+	EXPECT_EQ(PCAP_ERROR_NO_SUCH_DEVICE, ret);
+	pcap_close(p);
+	snprintf(dev, sizeof(dev), "%s@1-x", self->dev);
+	p = make(dev, NULL, &ret);
+	EXPECT_EQ(PCAP_ERROR_NO_SUCH_DEVICE, ret);
+	pcap_close(p);
+	EXPECT_EQ(NULL, pcap_open_live("wirecap:nonic0", 100, 1, 10, eb));
+	EXPECT_NE(NULL, strstr(eb, "nonic0"));
+
+	/* not activated yet, activated already */
+	p = pcap_create(self->dev, eb);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(PCAP_ERROR_NOT_ACTIVATED,
+		  pcap_dispatch(p, 1, collect, (u_char *)&s));
+	EXPECT_EQ(0, pcap_activate(p));
+	EXPECT_EQ(PCAP_ERROR_ACTIVATED, pcap_activate(p));
+	EXPECT_EQ(PCAP_ERROR_ACTIVATED, pcap_set_snaplen(p, 100));
+	/* queue 1 is captured by p: busy */
+	snprintf(dev, sizeof(dev), "%s@1", self->dev);
+	q = make(dev, NULL, &ret);
+	EXPECT_EQ(PCAP_ERROR, ret);
+	EXPECT_NE(NULL, strstr(pcap_geterr(q), "another program"));
+	pcap_close(q);
+	pcap_close(p);
+	/* and free again once p is closed */
+	q = make(dev, NULL, &ret);
+	EXPECT_EQ(0, ret);
+	pcap_close(q);
+}
+
+TEST_F(pc, inject)
+{
+	u_char frame[60] = { 0 };
+	int ret;
+
+	self->p = make(self->dev, NULL, &ret);
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(PCAP_ERROR, pcap_inject(self->p, frame, sizeof(frame)));
+	EXPECT_NE(NULL, strstr(pcap_geterr(self->p), "transmit"));
+	EXPECT_EQ(PCAP_ERROR, pcap_sendpacket(self->p, frame, sizeof(frame)));
+	EXPECT_EQ(PCAP_ERROR, pcap_setdirection(self->p, PCAP_D_OUT));
+	EXPECT_EQ(0, pcap_setdirection(self->p, PCAP_D_IN));
+}
+
+static int nano(pcap_t *p)
+{
+	return pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
+}
+
+struct dump_ctx {
+	pcap_dumper_t *d;
+	unsigned int n;
+};
+
+static void to_dump(u_char *user, const struct pcap_pkthdr *h,
+		    const u_char *data)
+{
+	struct dump_ctx *c = (struct dump_ctx *)user;
+
+	pcap_dump((u_char *)c->d, h, data);
+	c->n++;
+}
+
+TEST_F(pc, dump)
+{
+	const char *path = "/tmp/pcap_api_dump.pcap";
+	char eb[PCAP_ERRBUF_SIZE];
+	struct dump_ctx c = { 0 };
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	uint64_t end;
+	pcap_t *r;
+	int ret, n = 0;
+
+	self->p = make(self->dev, nano, &ret);
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(PCAP_TSTAMP_PRECISION_NANO,
+		  pcap_get_tstamp_precision(self->p));
+	c.d = pcap_dump_open(self->p, path);
+	ASSERT_NE(NULL, c.d) {
+		TH_LOG("%s", pcap_geterr(self->p));
+	}
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 10, 120, 0));
+	end = wct_now_us() + 3000000;
+	while (c.n < 10 && wct_now_us() < end)
+		pcap_dispatch(self->p, -1, to_dump, (u_char *)&c);
+	pcap_dump_close(c.d);
+	EXPECT_EQ(10, c.n);
+	/* a savefile: the system libpcap, untouched */
+	r = pcap_open_offline_with_tstamp_precision(
+		path, PCAP_TSTAMP_PRECISION_NANO, eb);
+	ASSERT_NE(NULL, r) {
+		TH_LOG("%s", eb);
+	}
+	EXPECT_EQ(PCAP_TSTAMP_PRECISION_NANO, pcap_get_tstamp_precision(r));
+	EXPECT_EQ(262144, pcap_snapshot(r));
+	while (pcap_next_ex(r, &h, &d) == 1) {
+		EXPECT_EQ(120, h->caplen);
+		EXPECT_EQ((uint64_t)n, seq_of(d));
+		n++;
+	}
+	EXPECT_EQ(10, n);
+	pcap_close(r);
+	unlink(path);
+}
+
+TEST_F(pc, findalldevs)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_if_t *all, *d;
+	int found = 0, lo = 0;
+
+	ASSERT_EQ(0, pcap_findalldevs(&all, eb));
+	for (d = all; d; d = d->next) {
+		found += !strcmp(d->name, self->dev);
+		lo += !strcmp(d->name, "lo");
+	}
+	EXPECT_EQ(1, found);
+	EXPECT_EQ(1, lo);		/* the system's are still there */
+	pcap_freealldevs(all);
+}
+
+TEST_HARNESS_MAIN
