@@ -12,6 +12,8 @@
 #   VM:    buddy-group offloading end to end on a skewed real trace,
 #          basic vs advanced mode, groups, two applications
 #          (scripts/e2e-offload.sh)
+#   VM:    libpcap compatibility: Debian's tcpdump through
+#          libwirecap-pcap.so, checked byte for byte (scripts/e2e-pcap.sh)
 #   VM:    the recycle mutation test (scripts/mutate-recycle.sh)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,6 +100,10 @@ count "$out/e2e-virtio.tap"
 echo "== buddy-group offloading end to end (software NIC)"
 scripts/e2e-offload.sh 6.1 6.12 >"$out/e2e-offload.tap" 2>&1
 count "$out/e2e-offload.tap"
+
+echo "== libpcap compatibility: tcpdump through libwirecap-pcap.so"
+scripts/e2e-pcap.sh 6.1 6.12 >"$out/e2e-pcap.tap" 2>&1
+count "$out/e2e-pcap.tap"
 
 echo "== recycle mutation test, kernel 6.1"
 scripts/mutate-recycle.sh 6.1 >"$out/mutate-recycle.tap" 2>&1
