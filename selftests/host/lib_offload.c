@@ -12,7 +12,8 @@
  *             a skewed load: every chunk comes back to its owner exactly
  *             once with the stamp it was given, readers see their group's
  *             chunks only, offloaded out = offloaded in, and offloading
- *             happened. Built with ASan+UBSan and TSan.
+ *             happened (the slow readers start once their queue has
+ *             offloaded). Built with ASan+UBSan and TSan.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +25,14 @@
 
 #include "tap.h"
 #include "lib_fake.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
 
 static unsigned int len(struct wirecap_queue *q)
 {
@@ -289,7 +298,16 @@ static void *s_reader(void *arg)
 	unsigned int group = q->group;
 	struct wirecap_chunk c;
 	struct wirecap_pkt p;
+	uint64_t end = now_ms() + 5000;
 
+	/*
+	 * The slow readers start late: until their queue went over T and
+	 * offloaded (or 5 s), so offloading happens however the threads
+	 * are scheduled.
+	 */
+	if (!(a->i & 1))
+		while (!wc_read(&q->ts.offl_out) && now_ms() < end)
+			usleep(1000);
 	for (;;) {
 		int ret = wirecap_next_chunk(q, &c, 1);
 		unsigned int o, j;
