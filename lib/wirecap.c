@@ -160,6 +160,7 @@ static int add_nic(struct wirecap *w, const char *ifname,
 {
 	struct wirecap_queue **qs, *q;
 	unsigned int i, j, want, first = w->nq;
+	bool known = false;
 	struct wc_nic *nic;
 	int ret;
 
@@ -170,14 +171,22 @@ static int add_nic(struct wirecap *w, const char *ifname,
 		for (j = 0; j < i; j++)
 			if (queues[i] == queues[j])
 				return -EINVAL;
+	/* a NIC already here: more of its queues, named */
 	for (i = 0; i < w->nnics; i++)
 		if (!strcmp(w->nics[i].ifname, ifname))
+			break;
+	if (i < w->nnics) {
+		if (!queues)
 			return -EEXIST;
-	if (w->nnics == WC_MAX_NICS)
-		return -E2BIG;
-	nic = &w->nics[w->nnics];
-	memset(nic, 0, sizeof(*nic));
-	strcpy(nic->ifname, ifname);
+		nic = &w->nics[i];
+		known = true;
+	} else {
+		if (w->nnics == WC_MAX_NICS)
+			return -E2BIG;
+		nic = &w->nics[w->nnics];
+		memset(nic, 0, sizeof(*nic));
+		strcpy(nic->ifname, ifname);
+	}
 
 	/* all queues: the first one says how many there are */
 	want = queues ? nr : 1;
@@ -193,7 +202,7 @@ static int add_nic(struct wirecap *w, const char *ifname,
 			free(q);
 			goto err;
 		}
-		if (!i) {
+		if (!i && !known) {
 			if (!queues)
 				want = q->info.nr_rings ? q->info.nr_rings : 1;
 			/* the same NIC under another name? */
@@ -213,7 +222,8 @@ static int add_nic(struct wirecap *w, const char *ifname,
 		q->index = w->nq;
 		w->queues[w->nq++] = q;
 	}
-	w->nnics++;
+	if (!known)
+		w->nnics++;
 	return 0;
 
 err:

@@ -125,10 +125,11 @@ struct wirecap *wirecap_open(const char *ifname, const unsigned int *queues,
 
 /*
  * Before wirecap_start(): open queues of another NIC (queues NULL: all of
- * them) into the session, with the session's options; they join its
- * default buddy group. 0 or -errno (-EEXIST: that NIC is in the session
- * already; -EALREADY: started). Queue indices continue after the ones
- * there already.
+ * them), or more queues of a NIC already in the session (named: queues
+ * not NULL), with the session's options; they join its default buddy
+ * group. 0 or -errno (-EEXIST: that NIC is in the session already and
+ * queues is NULL; -EBUSY: a queue is open already; -EALREADY: started).
+ * Queue indices continue after the ones there already.
  */
 int wirecap_add_nic(struct wirecap *w, const char *ifname,
 		    const unsigned int *queues, unsigned int nr);

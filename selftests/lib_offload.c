@@ -283,6 +283,8 @@ TEST_F(off, api_errors)
 	ASSERT_NE(NULL, self->w);
 	EXPECT_EQ(-EEXIST, wirecap_add_nic(self->w, self->a, NULL, 0));
 	EXPECT_EQ(-EEXIST, wirecap_add_nic(self->w, self->b, NULL, 0));
+	/* named queues of a NIC already there: open ones are busy */
+	EXPECT_EQ(-EBUSY, wirecap_add_nic(self->w, self->a, &one, 1));
 	EXPECT_EQ(-ENOENT, wirecap_add_nic(self->w, "nonic0", NULL, 0));
 	EXPECT_EQ(NQ, wirecap_queue_count(self->w));
 	EXPECT_EQ(-EINVAL, wirecap_set_buddies(self->w, 0, &self0, 1));

@@ -40,6 +40,15 @@
  * long for a cell (the driver's oversize drops); all since activation.
  * pcap_inject/pcap_sendpacket fail: WireCAP ABI 1 has no transmit path.
  * Handles are as thread-safe as libpcap's: one thread per handle.
+ *
+ * Buddy groups: handles activated on queues of one NIC before any of them
+ * is read share one libwirecap session (struct wcs), so their queues are
+ * one buddy group; with WIRECAP_MODE=advanced in the environment (and
+ * WIRECAP_OFFLOAD_PCT=T, default 60) chunks of a busy queue are read
+ * through a less busy handle of the group. Such handles have no
+ * selectable fd (it would be shared, and one handle's reads would reset
+ * it for the others). A handle activated after the group started reading
+ * gets a session of its own.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -58,6 +67,8 @@
 #include "wirecap.h"
 
 #define WCH_PREFIX	"wirecap:"
+#define WCH_ENV_MODE	"WIRECAP_MODE"		/* basic | advanced */
+#define WCH_ENV_T	"WIRECAP_OFFLOAD_PCT"	/* T, 1..100 */
 #define WCH_MAXSNAP	262144
 #define WCH_MAXQ	256
 #define WCH_SLICE_MS	100	/* longest sleep between breakloop checks */
@@ -89,6 +100,20 @@ static void *real_sym(const char *name)
 	f_;								\
 })
 
+/*
+ * One libwirecap session per NIC per process: handles activated on queues
+ * of one NIC before any of them is read share it, so their queues are one
+ * buddy group (in advanced mode chunks move between them). It starts when
+ * one of them is first read, and closes with its last handle.
+ */
+struct wcs {
+	struct wcs *next;
+	char ifname[WIRECAP_IFNAMSIZ];
+	struct wirecap *w;
+	bool started;
+	unsigned int users;
+};
+
 /* One WireCAP handle. */
 struct wch {
 	pcap_t *p;			/* the handle the application holds */
@@ -99,8 +124,8 @@ struct wch {
 	bool immediate, rfmon, tstamp_type_bad;
 	/* activated */
 	bool activated, nonblock;
-	struct wirecap *w;
-	unsigned int nq, next_q;
+	struct wcs *s;			/* the session its queues are in */
+	unsigned int first, nq, next_q;	/* its queues: first .. first+nq-1 */
 	struct wirecap_chunk cur;	/* the chunk being read */
 	unsigned int cur_i;
 	struct bpf_program prog;	/* our copy; bf_insns NULL: none */
@@ -109,7 +134,8 @@ struct wch {
 };
 
 static pthread_mutex_t wch_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct wch *wch_list;
+static struct wch *wch_list;	/* under wch_lock, and so is wcs_list */
+static struct wcs *wcs_list;
 
 static struct wch *wch_find(pcap_t *p)
 {
@@ -248,12 +274,102 @@ static int parse_device(const char *device, char *ifname, size_t len,
 	return 0;
 }
 
+/*
+ * Under wch_lock: put h's queues into the session of its NIC that has not
+ * started yet, or into a new one. 0 or an errno.
+ */
+static int join_session(struct wch *h, const char *ifname,
+			const unsigned int *queues, int nq,
+			const struct wirecap_opts *o)
+{
+	struct wcs *s;
+	int ret;
+
+	for (s = wcs_list; s; s = s->next)
+		if (!s->started && !strcmp(s->ifname, ifname))
+			break;
+	if (s && queues) {
+		h->first = wirecap_queue_count(s->w);
+		ret = wirecap_add_nic(s->w, ifname, queues, nq);
+		if (ret)
+			return -ret;
+	} else {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return ENOMEM;
+		snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
+		s->w = wirecap_open(ifname, queues, nq, o);
+		if (!s->w && errno == EINVAL && o->nr_chunks) {
+			/* smaller than the NIC ring: the driver's default */
+			struct wirecap_opts d = *o;
+
+			d.cells_per_chunk = d.nr_chunks = 0;
+			s->w = wirecap_open(ifname, queues, nq, &d);
+		}
+		if (!s->w) {
+			ret = errno;
+			free(s);
+			return ret;
+		}
+		s->next = wcs_list;
+		wcs_list = s;
+		h->first = 0;
+	}
+	h->nq = wirecap_queue_count(s->w) - h->first;
+	h->s = s;
+	s->users++;
+	return 0;
+}
+
+/* Under wch_lock: h is done with its session. */
+static void leave_session(struct wch *h)
+{
+	struct wcs *s = h->s, **pp;
+
+	if (!s || --s->users)
+		return;
+	for (pp = &wcs_list; *pp != s; pp = &(*pp)->next)
+		;
+	*pp = s->next;
+	wirecap_close(s->w);
+	free(s);
+}
+
+/* The first read on any handle of the session starts it. 0 or PCAP_ERROR. */
+static int start(struct wch *h)
+{
+	int ret = 0;
+
+	if (__atomic_load_n(&h->s->started, __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&wch_lock);
+	if (!h->s->started) {
+		ret = wirecap_start(h->s->w);
+		if (!ret)
+			__atomic_store_n(&h->s->started, true,
+					 __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&wch_lock);
+	if (ret) {
+		wch_err(h, "%s: starting capture: %s", h->device,
+			strerror(-ret));
+		return PCAP_ERROR;
+	}
+	return 0;
+}
+
+static struct wirecap_queue *hq(const struct wch *h, unsigned int i)
+{
+	return wirecap_queue(h->s->w, h->first + i);
+}
+
 static int activate(struct wch *h)
 {
 	unsigned int queues[WCH_MAXQ];
 	char ifname[WIRECAP_IFNAMSIZ];
 	WIRECAP_OPTS(o);
-	int nq, ret, err;
+	const char *env;
+	int nq, err;
 
 	if (h->activated) {
 		wch_err(h, "can't perform  operation on activated capture");
@@ -281,31 +397,25 @@ static int activate(struct wch *h)
 		if (!o.nr_chunks)
 			o.nr_chunks = 1;
 	}
-	h->w = wirecap_open(ifname, nq ? queues : NULL, nq, &o);
-	if (!h->w && errno == EINVAL && h->buffer_size > 0) {
-		/* smaller than the NIC ring: the driver's default instead */
-		o.cells_per_chunk = o.nr_chunks = 0;
-		h->w = wirecap_open(ifname, nq ? queues : NULL, nq, &o);
-	}
-	if (!h->w) {
-		err = errno;
+	env = getenv(WCH_ENV_MODE);
+	if (env && !strcmp(env, "advanced"))
+		o.mode = WIRECAP_MODE_ADVANCED;
+	env = getenv(WCH_ENV_T);
+	if (env && atoi(env) > 0 && atoi(env) <= 100)
+		o.offload_pct = atoi(env);
+	pthread_mutex_lock(&wch_lock);
+	err = join_session(h, ifname, nq ? queues : NULL, nq, &o);
+	pthread_mutex_unlock(&wch_lock);
+	if (err) {
 		wch_err(h, "%s: %s%s", h->device, strerror(err),
 			err == ENOENT ? " (no such WireCAP queue under "
 			WIRECAP_DEV_DIR ")" : err == EBUSY ?
-			" (a queue is captured by another program)" : "");
+			" (a queue is captured already, by this program or "
+			"another)" : "");
 		return err == ENOENT || err == ENODEV ?
 		       PCAP_ERROR_NO_SUCH_DEVICE : err == EPERM ||
 		       err == EACCES ? PCAP_ERROR_PERM_DENIED : PCAP_ERROR;
 	}
-	ret = wirecap_start(h->w);
-	if (ret) {
-		wch_err(h, "%s: starting capture: %s", h->device,
-			strerror(-ret));
-		wirecap_close(h->w);
-		h->w = NULL;
-		return PCAP_ERROR;
-	}
-	h->nq = wirecap_queue_count(h->w);
 	h->activated = true;
 	if (h->tstamp_type_bad) {
 		wch_err(h, "%s: only host time stamps", h->device);
@@ -365,13 +475,13 @@ EXPORT void pcap_close(pcap_t *p)
 		REAL(pcap_close)(p);
 		return;
 	}
+	wirecap_chunk_release(&h->cur);
 	pthread_mutex_lock(&wch_lock);
 	for (pp = &wch_list; *pp != h; pp = &(*pp)->next)
 		;
 	*pp = h->next;
+	leave_session(h);
 	pthread_mutex_unlock(&wch_lock);
-	wirecap_chunk_release(&h->cur);
-	wirecap_close(h->w);
 	free(h->prog.bf_insns);
 	free(h->device);
 	REAL(pcap_close)(p);
@@ -399,7 +509,7 @@ static int next_chunk(struct wch *h)
 
 	for (k = 0; k < h->nq; k++) {
 		unsigned int i = (h->next_q + k) % h->nq;
-		int ret = wirecap_next_chunk(wirecap_queue(h->w, i), &h->cur, 0);
+		int ret = wirecap_next_chunk(hq(h, i), &h->cur, 0);
 
 		if (ret == 1) {
 			h->next_q = i + 1;
@@ -408,7 +518,7 @@ static int next_chunk(struct wch *h)
 		}
 		if (ret < 0) {
 			wch_err(h, "%s: queue %u: %s", h->device,
-				wirecap_queue_ring(wirecap_queue(h->w, i)),
+				wirecap_queue_ring(hq(h, i)),
 				strerror(-ret));
 			return PCAP_ERROR;
 		}
@@ -463,8 +573,43 @@ static int deliver(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 	}
 }
 
+/* Does h have its session to itself? */
+static bool alone(const struct wch *h)
+{
+	return h->nq == wirecap_queue_count(h->s->w);
+}
+
 /*
- * Wait until some queue has a chunk: 1, 0 after timeout_ms (<= 0:
+ * Wait up to ms for a chunk of h's queues: > 0 (or an error for
+ * deliver() to report), 0 none, -EINTR. Alone in its session, h waits
+ * for any queue of it; with one queue, for that queue (the chunk becomes
+ * h->cur); with several queues of a shared session, it looks every
+ * millisecond.
+ */
+static int wait_some(struct wch *h, int ms)
+{
+	int ret, t;
+
+	if (alone(h))
+		return wirecap_wait(h->s->w, ms);
+	if (h->nq == 1) {
+		ret = wirecap_next_chunk(hq(h, 0), &h->cur, ms);
+		if (ret == 1)
+			h->cur_i = 0;
+		return ret;
+	}
+	for (t = 0; t < ms; t++) {
+		ret = next_chunk(h);
+		if (ret)
+			return ret == 1 ? 1 : ret;
+		if (usleep(1000))
+			return -EINTR;
+	}
+	return 0;
+}
+
+/*
+ * Wait until some queue of h has a chunk: 1, 0 after timeout_ms (<= 0:
  * forever), PCAP_ERROR_BREAK. Sleeps in slices to see pcap_breakloop()
  * from another thread; a signal's breakloop ends the sleep at once.
  */
@@ -481,9 +626,9 @@ static int wait_data(struct wch *h, int timeout_ms)
 			h->brk = 0;
 			return PCAP_ERROR_BREAK;
 		}
-		ret = wirecap_wait(h->w, slice);
-		if (ret > 0)
-			return 1;
+		ret = wait_some(h, slice);
+		if (ret > 0 || (ret < 0 && ret != -EINTR))
+			return 1;	/* deliver() reports an error */
 		if (ret == -EINTR)
 			continue;
 		if (timeout_ms > 0) {
@@ -497,7 +642,7 @@ static int wait_data(struct wch *h, int timeout_ms)
 /* Reset the selectable fd before looking, so no wake-up is lost. */
 static void reset_event_fd(struct wch *h)
 {
-	int fd = wirecap_event_fd(h->w);
+	int fd = alone(h) ? wirecap_event_fd(h->s->w) : -1;
 	uint64_t v;
 
 	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0)
@@ -510,6 +655,8 @@ static int dispatch(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 
 	if (!h->activated)
 		return not_activated(h);
+	if (start(h))
+		return PCAP_ERROR;
 	n = deliver(h, cnt, cb, user);
 	if (n || h->nonblock) {
 		if (!n)
@@ -537,6 +684,8 @@ EXPORT int pcap_loop(pcap_t *p, int cnt, pcap_handler cb, u_char *user)
 		return REAL(pcap_loop)(p, cnt, cb, user);
 	if (!h->activated)
 		return not_activated(h);
+	if (start(h))
+		return PCAP_ERROR;
 	for (;;) {
 		n = deliver(h, cnt > 0 ? cnt - done : -1, cb, user);
 		if (n < 0)
@@ -647,22 +796,37 @@ EXPORT int pcap_getnonblock(pcap_t *p, char *errbuf)
 	return h ? h->nonblock : REAL(pcap_getnonblock)(p, errbuf);
 }
 
+/*
+ * The session's event fd, when h has the session to itself: handles that
+ * share one (several handles of one NIC, activated before reading) have
+ * no fd of their own, and get PCAP_ERROR as on platforms without one.
+ */
+static int selectable(struct wch *h)
+{
+	if (!h->activated)
+		return PCAP_ERROR;
+	if (!alone(h)) {
+		wch_err(h, "%s: shares its WireCAP session with another "
+			"handle: no selectable fd", h->device);
+		return PCAP_ERROR;
+	}
+	if (start(h))
+		return PCAP_ERROR;
+	return wirecap_event_fd(h->s->w);
+}
+
 EXPORT int pcap_get_selectable_fd(pcap_t *p)
 {
 	struct wch *h = wch_find(p);
 
-	if (!h)
-		return REAL(pcap_get_selectable_fd)(p);
-	return h->activated ? wirecap_event_fd(h->w) : -1;
+	return h ? selectable(h) : REAL(pcap_get_selectable_fd)(p);
 }
 
 EXPORT int pcap_fileno(pcap_t *p)
 {
 	struct wch *h = wch_find(p);
 
-	if (!h)
-		return REAL(pcap_fileno)(p);
-	return h->activated ? wirecap_event_fd(h->w) : -1;
+	return h ? selectable(h) : REAL(pcap_fileno)(p);
 }
 
 EXPORT const struct timeval *pcap_get_required_select_timeout(pcap_t *p)
@@ -718,7 +882,7 @@ EXPORT int pcap_stats(pcap_t *p, struct pcap_stat *ps)
 		return not_activated(h);
 	for (i = 0; i < h->nq; i++) {
 		struct wirecap_qstats st = { .sz = sizeof(st) };
-		int ret = wirecap_queue_stats(wirecap_queue(h->w, i), &st);
+		int ret = wirecap_queue_stats(hq(h, i), &st);
 
 		if (ret) {
 			wch_err(h, "%s: stats: %s", h->device, strerror(-ret));
