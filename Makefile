@@ -2,6 +2,7 @@
 #
 #   make test                 everything: host tests, then the VM selftests
 #                             on both kernels; ends with "N passed, N failed"
+#   make bench [QUICK=1]      the bench suite: results/bench/report.md
 #   make vm CMD='...'         run a command in the test VM (mk/vm.mk)
 #   make modules [KERNEL=6.1|6.12]   build the kernel modules
 #   make userbins             build the static user programs for the VM
@@ -20,9 +21,9 @@ STATIC := -static
 BIN := build/bin
 GLUE_SRC := liburing-glue/wirecap_uring.c
 SELFTESTS := $(patsubst selftests/%.c,%,$(filter-out selftests/wctest.c selftests/lib_%.c selftests/pcap_%.c,$(wildcard selftests/*.c)))
-TOOLS := wirecap-softnic-replay wirecap-bench-softnic
+TOOLS := wirecap-softnic-replay wirecap-bench-softnic wirecap-softnic-gen
 
-.PHONY: all setup modules userbins test vm clean
+.PHONY: all setup modules userbins test bench vm clean
 
 all: modules userbins
 
@@ -47,6 +48,11 @@ $(BIN)/wirecap-bench-softnic: bench/softnic_rate.c selftests/wctest.c $(GLUE_SRC
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(STATIC) -o $@ $< \
 		selftests/wctest.c $(GLUE_SRC) -luring -lpthread
 
+$(BIN)/wirecap-softnic-gen: bench/softnic_gen.c selftests/wctest.c $(GLUE_SRC)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(STATIC) -o $@ $< \
+		selftests/wctest.c $(GLUE_SRC) -luring -lpthread
+
 $(BIN)/wirecap-softnic-replay: tools/softnic_replay.c uapi/linux/wirecap_softnic.h
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -o $@ $< -lpcap
@@ -57,6 +63,14 @@ $(BIN)/wirecap-selftests: selftests/run-in-vm.sh
 
 test:
 	@scripts/test.sh
+
+# the bench suite: results/bench/report.md (QUICK=1: the short variant)
+BENCH_KERNELS ?= 6.1
+bench: userbins
+	@for k in $(BENCH_KERNELS); do \
+		$(MAKE) --no-print-directory modules KERNEL=$$k || exit 1; \
+	done
+	@bench/run.sh $(if $(QUICK),--quick) $(BENCH_KERNELS)
 
 clean:
 	rm -rf build/bin build/*/src* build/*/modules build/mutants build/lib build/host-tests build/host results

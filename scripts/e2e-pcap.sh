@@ -65,10 +65,12 @@ nsec_pcap() {
 }
 
 # the guest: tcpdump under `wirecap exec`, the trace replayed meanwhile
+# -B 16384: 16 MiB of pool per queue (R=128 chunks of 64 cells) holds the
+# whole trace, so a slow machine loses nothing however it schedules
 cmd='cap() { # name, tcpdump arguments...
 	name=$1
 	shift
-	wirecap exec tcpdump -Z root -n "$@" 2>/results/$name.err &
+	wirecap exec tcpdump -Z root -n -B 16384 "$@" 2>/results/$name.err &
 	pid=$!
 	sleep 2		# attached, listening
 	wirecap-softnic-replay --if $WIRECAP_IF /extra/trace.pcap

@@ -15,6 +15,8 @@
 #   VM:    libpcap compatibility: Debian's tcpdump through
 #          libwirecap-pcap.so, checked byte for byte (scripts/e2e-pcap.sh)
 #   VM:    the recycle mutation test (scripts/mutate-recycle.sh)
+#   VM:    the bench's quick variant (bench/run.sh --quick), so it does not
+#          rot: it ran and wrote its report; nothing about speed
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -108,5 +110,12 @@ count "$out/e2e-pcap.tap"
 echo "== recycle mutation test, kernel 6.1"
 scripts/mutate-recycle.sh 6.1 >"$out/mutate-recycle.tap" 2>&1
 count "$out/mutate-recycle.tap"
+
+echo "== bench, quick variant (nothing about speed is asserted)"
+bench/run.sh --quick 6.1 >"$out/bench-quick.log" 2>&1
+rc=$?
+rows=$(grep -c '^| [0-9]' results/bench/report.md 2>/dev/null)
+verdict "bench --quick: ran (exit $rc), report with ${rows:-0} of 8 rows" \
+	$([ $rc = 0 ] && [ "${rows:-0}" = 8 ]; echo $?)
 
 summary
