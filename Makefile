@@ -21,7 +21,8 @@ STATIC := -static
 BIN := build/bin
 GLUE_SRC := liburing-glue/wirecap_uring.c
 SELFTESTS := $(patsubst selftests/%.c,%,$(filter-out selftests/wctest.c selftests/lib_%.c selftests/pcap_%.c,$(wildcard selftests/*.c)))
-TOOLS := wirecap-softnic-replay wirecap-bench-softnic wirecap-softnic-gen
+TOOLS := wirecap-softnic-replay wirecap-bench-softnic wirecap-softnic-gen \
+	wirecap-pcap-handler
 
 .PHONY: all setup modules userbins test bench vm clean
 
@@ -52,6 +53,10 @@ $(BIN)/wirecap-softnic-gen: bench/softnic_gen.c selftests/wctest.c $(GLUE_SRC)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(STATIC) -o $@ $< \
 		selftests/wctest.c $(GLUE_SRC) -luring -lpthread
+
+$(BIN)/wirecap-pcap-handler: bench/pcap_handler.c
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -o $@ $< -lpcap
 
 $(BIN)/wirecap-softnic-replay: tools/softnic_replay.c uapi/linux/wirecap_softnic.h
 	@mkdir -p $(BIN)

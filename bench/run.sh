@@ -13,6 +13,9 @@
 #   skew       paper Table 1, Fig. 11/12: a skewed real trace into 4
 #              queues, x=300, WireCAP-B against WireCAP-A for T = 50..90
 #              (scripts/e2e-offload.sh --sweep)
+#   peers      bursts through the virtio NIC, x=300, one libpcap program
+#              on AF_PACKET (default buffer, and WireCAP's pool memory),
+#              on WireCAP, and on ring-only WireCAP (bench/peers.sh)
 # --quick: one configuration, short bursts, one run each, no skew sweep:
 # keeps the suite from rotting (make test); asserts nothing about speed.
 set -u
@@ -73,6 +76,21 @@ for k in $kernels; do
 			echo "3 runs per row (scripts/e2e-offload.sh --sweep)."
 			echo
 			grep '^|' "$res/skew.md"
+			echo
+		} >>"$out/report.md"
+		echo "== peers on the virtio NIC, kernel $k"
+		{
+			echo "## Peers on the virtio NIC, x=300 ($k)"
+			echo
+			echo "Bursts of P 64-byte packets of one flow, tcpreplay at"
+			echo "${BENCH_PEER_PPS:-50000} pps into the tap (txqueuelen"
+			echo "1000), QEMU on CPU 0, tcpreplay on CPU 1. One libpcap"
+			echo "program (bench/pcap_handler.c), one thread, on each"
+			echo "engine. WireCAP: B(64,64), 8 MiB of pool; afpacket-mem:"
+			echo "an 8 MiB buffer; ring-only: B(64,4). Loss = 1 -"
+			echo "processed / sent; 3 runs each (bench/peers.sh)."
+			echo
+			bench/peers.sh "$k" 2>"$res/peers.err" || rc=1
 			echo
 		} >>"$out/report.md"
 	fi
