@@ -51,7 +51,8 @@ run() { # peer nic P rep guest-command
 	name=$out/$peer-P$p-$rep
 	mkdir -p "$name.res"
 	scripts/vm.sh --nic "$nic" --kernel "$k" --queues 4 --timeout 600 \
-		--trace "$out/burst-$p.pcap" --speed "$speed" --txqueuelen 1000 \
+		--trace "$out/burst-$p.pcap" --speed "$speed" --gen-timer gtod \
+		--txqueuelen 1000 \
 		--results "$name.res" -- "$cmd" >"$name.log" 2>&1
 	sent=$(sed -n 's/.*tcpreplay sent \([0-9]*\) packets.*/\1/p' \
 		"$name.log" | tail -1)

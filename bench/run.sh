@@ -89,6 +89,10 @@ for k in $kernels; do
 			echo "engine. WireCAP: B(64,64), 8 MiB of pool; afpacket-mem:"
 			echo "an 8 MiB buffer; ring-only: B(64,4). Loss = 1 -"
 			echo "processed / sent; 3 runs each (bench/peers.sh)."
+			echo "Preliminary: with QEMU's two vCPUs on one host CPU and"
+			echo "tcpreplay busy-waiting on the other, the pace reached and"
+			echo "where the loss lands (tap or engine) still vary from run"
+			echo "to run; read these rows as a smoke test, not a verdict."
 			echo
 			bench/peers.sh "$k" 2>"$res/peers.err" || rc=1
 			echo
