@@ -133,7 +133,7 @@ check("advanced: ran, counters add up, offloaded out = in",
       moved(a, "offloaded_out") == moved(a, "offloaded_in"),
       a.get("total", a))
 # At most 3/4: with 2 vCPUs the four threads of advanced mode share the
-# CPUs basic mode's two busy threads already use, so the gain is bounded
+# CPUs that the two busy threads of basic mode already use, so the gain is bounded
 # by the idle time of the less loaded one (medians measured: 6.1 0 % vs
 # 22 %, 6.12 0-12 % vs 30 %); offloading that does nothing fails it.
 check("advanced: drops at most 3/4 of basic mode (medians of 5)",
