@@ -22,7 +22,7 @@ BIN := build/bin
 GLUE_SRC := liburing-glue/wirecap_uring.c
 SELFTESTS := $(patsubst selftests/%.c,%,$(filter-out selftests/wctest.c selftests/lib_%.c selftests/pcap_%.c,$(wildcard selftests/*.c)))
 TOOLS := wirecap-softnic-replay wirecap-bench-softnic wirecap-softnic-gen \
-	wirecap-pcap-handler
+	wirecap-pcap-handler wirecap-tap-gen
 
 .PHONY: all setup modules userbins test bench vm clean
 
@@ -54,9 +54,17 @@ $(BIN)/wirecap-softnic-gen: bench/softnic_gen.c selftests/wctest.c $(GLUE_SRC)
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(STATIC) -o $@ $< \
 		selftests/wctest.c $(GLUE_SRC) -luring -lpthread
 
+# dynamic, like libpcap; libxdp for the xsk engine (its BPF objects go into
+# the guest with it: scripts/mkinitramfs.sh)
+XDP_LIBS := $(shell pkg-config --libs libxdp libbpf 2>/dev/null || echo -lxdp -lbpf)
 $(BIN)/wirecap-pcap-handler: bench/pcap_handler.c
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -o $@ $< -lpcap
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -o $@ $< -lpcap $(XDP_LIBS)
+
+# runs on the host: the virtio bench's paced replayer (scripts/vm.sh --gen tapgen)
+$(BIN)/wirecap-tap-gen: bench/tap_gen.c
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
 $(BIN)/wirecap-softnic-replay: tools/softnic_replay.c uapi/linux/wirecap_softnic.h
 	@mkdir -p $(BIN)

@@ -1,24 +1,34 @@
 #!/bin/sh
-# Peers on the same NIC, same traffic, same run (issue 6, item 4a and c):
-# bursts of P 64-byte packets of one flow, replayed by tcpreplay into the
-# host tap at BENCH_PEER_PPS (default 50000: what QEMU's virtio-net
-# passes here without filling the tap; txqueuelen 1000, the default, is
-# the NIC's FIFO)
-# of the 4-queue virtio-net NIC, processed x=300 by one libpcap program
-# (bench/pcap_handler.c, one handle, one thread) on each engine:
+# Peers on the same NIC, same traffic, same run (issue 6, items 4 and 5).
+# One program, bench/pcap_handler.c (one thread), runs the paper's handler
+# (a BPF filter x times per packet) on each engine, on the 4-queue
+# virtio-net NIC of the test VM:
 #   afpacket      the stock virtio_net driver, libpcap on AF_PACKET
-#                 (TPACKET_V3), libpcap's default buffer
+#                 (TPACKET_V3), libpcap's default buffer (2 MiB)
 #   afpacket-mem  the same with a buffer of WireCAP's pool memory
-#                 (R.M.2 KiB)
-#   wirecap       wirecap_virtio.ko + libwirecap-pcap.so, B(M,R)
-#   wirecap-ring  the same, ring-only (R.M = the NIC ring): the stand-in
-#                 for netmap/DNA's buffering
-# Loss is counted end to end: 1 - processed / sent (sent: tcpreplay's
-# count), so drops in the tap, the NIC ring and the engine all count.
-# Writes results/bench/peers/<kernel>/<peer>-P<P>-<rep>.{json,log} and a
-# Markdown table on stdout.
+#                 (R.M.2 KiB = 8 MiB)
+#   afxdp         the stock virtio_net driver, AF_XDP sockets through
+#                 libxdp with its usual ring sizes (copy mode)
+#   wirecap       wirecap_virtio.ko + libwirecap-pcap.so, B(64,64)
+#   wirecap-ring  the same, ring-only: B(64,4), R.M = the 256-entry ring,
+#                 the stand-in for netmap/DNA's buffering
+# The traffic: 64-byte packets of one flow (RSS puts them on one queue),
+# sent into the host tap (txqueuelen 1000: the NIC's FIFO) by
+# wirecap-tap-gen (bench/tap_gen.c) at a steady pace, on host CPU 1;
+# QEMU may run on both host CPUs (it has 2 vCPUs and its I/O thread).
+#
+#   rate   x=0, P_RATE packets at each rate of RATES: loss, the guest's
+#          CPU time per processed packet, and so the highest rate each
+#          engine takes without loss (item 5)
+#   burst  x=300, bursts of P packets at PACE pps (item 4)
+# Loss is end to end: 1 - processed / sent, so what the tap, the NIC ring
+# and the engine drop all counts; the tap's share is shown apart.
+# Writes results/bench/peers/<kernel>/<exp>-<engine>-<n>-<rep>.{res,log}
+# and the report's Markdown section on stdout (bench/report.py peers).
 #
 #   bench/peers.sh [--quick] [kernel]                  default: 6.1
+# Environment: BENCH_PEER_RATES, BENCH_PEER_P_RATE, BENCH_PEER_PACE,
+# BENCH_PEER_SIZES, BENCH_PEER_REPEAT, BENCH_PEER_ENGINES.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -35,80 +45,67 @@ m=64 r=64			# WireCAP's pool: 4096 cells (8 MiB)
 ring_m=64 ring_r=4		# virtio ring 256: 4 chunks of 64
 mem=$((m * r * 2048))
 if [ $quick = 1 ]; then
-	sizes="20000" reps=1
+	rates=${BENCH_PEER_RATES:-20000} p_rate=${BENCH_PEER_P_RATE:-5000}
+	sizes=${BENCH_PEER_SIZES:-2000} reps=${BENCH_PEER_REPEAT:-1}
 else
-	sizes="2000 20000 100000" reps=3
+	rates=${BENCH_PEER_RATES:-10000 25000 50000 75000}
+	p_rate=${BENCH_PEER_P_RATE:-20000}
+	sizes=${BENCH_PEER_SIZES:-2000 10000 50000}
+	reps=${BENCH_PEER_REPEAT:-3}
 fi
-pps=${BENCH_PEER_PPS:-50000}
-speed=$(awk -v r="$pps" 'BEGIN { printf "%g", r / 1000000 }')  # 1 Mpps recorded
+pace=${BENCH_PEER_PACE:-20000}
+engines=${BENCH_PEER_ENGINES:-afpacket afpacket-mem afxdp wirecap wirecap-ring}
 
-for p in $sizes; do
-	python3 bench/gen_burst.py "$p" "$out/burst-$p.pcap"
-done
-
-run() { # peer nic P rep guest-command
-	peer=$1 nic=$2 p=$3 rep=$4 cmd=$5
-	name=$out/$peer-P$p-$rep
+run() { # exp engine n(rate or P) rep trace speed x
+	exp=$1 engine=$2 n=$3 rep=$4 trace=$5 speed=$6 x=$7
+	name=$out/$exp-$engine-$n-$rep
+	h="wirecap-pcap-handler -x $x --until-file /run/wirecap/replay-done"
+	h="$h --idle-ms 1000 --json /results/h.json"
+	# The stock driver has no WireCAP queue to attach: the command asks
+	# for the replay once the handler listens. WireCAP: attaching does.
+	case $engine in
+	afpacket) nic=virtio-stock dev='$WIRECAP_IF' buf=0 ;;
+	afpacket-mem) nic=virtio-stock dev='$WIRECAP_IF' buf=$mem ;;
+	afxdp) nic=virtio-stock dev='xsk:$WIRECAP_IF' buf=0 ;;
+	wirecap) nic=virtio dev='wirecap:$WIRECAP_IF' buf=$mem ;;
+	wirecap-ring) nic=virtio dev='wirecap:$WIRECAP_IF'
+		buf=$((ring_m * ring_r * 2048)) ;;
+	*) echo "peers: unknown engine $engine" >&2; return 1 ;;
+	esac
+	if [ $nic = virtio ]; then
+		cmd="wirecap exec $h -B $buf -i $dev"
+	else
+		cmd="($h -B $buf -i $dev) & sleep 2;
+			touch /run/wirecap/start-replay; wait"
+	fi
 	mkdir -p "$name.res"
-	scripts/vm.sh --nic "$nic" --kernel "$k" --queues 4 --timeout 600 \
-		--trace "$out/burst-$p.pcap" --speed "$speed" --gen-timer gtod \
-		--txqueuelen 1000 \
+	scripts/vm.sh --nic $nic --kernel "$k" --queues 4 --timeout 600 \
+		--trace "$trace" --speed "$speed" --gen tapgen --pin-gen 1 \
+		--pin-qemu 0-1 --txqueuelen 1000 \
 		--results "$name.res" -- "$cmd" >"$name.log" 2>&1
-	sent=$(sed -n 's/.*tcpreplay sent \([0-9]*\) packets.*/\1/p' \
-		"$name.log" | tail -1)
-	tapdrop=$(sed -n 's/.*tap TX [0-9]* packets, \([0-9]*\) dropped.*/\1/p' \
-		"$name.log" | tail -1)
-	echo "${sent:-0} ${tapdrop:-0}" >"$name.sent"
 }
 
-hcmd='wirecap-pcap-handler -x 300 --until-file /run/wirecap/replay-done'
-hcmd="$hcmd --idle-ms 1000 --json /results/h.json"
-for p in $sizes; do
-	i=1
-	while [ $i -le $reps ]; do
-		# AF_PACKET: the command asks for the replay once it listens
-		run afpacket virtio-stock $p $i "($hcmd -i \$WIRECAP_IF) &
-			sleep 2; touch /run/wirecap/start-replay; wait"
-		run afpacket-mem virtio-stock $p $i "($hcmd -B $mem \
-			-i \$WIRECAP_IF) & sleep 2;
-			touch /run/wirecap/start-replay; wait"
-		# WireCAP: attaching starts the replay
-		run wirecap virtio $p $i "wirecap exec $hcmd -B $mem \
-			-i wirecap:\$WIRECAP_IF"
-		run wirecap-ring virtio $p $i "wirecap exec $hcmd \
-			-B $((ring_m * ring_r * 2048)) -i wirecap:\$WIRECAP_IF"
-		i=$((i + 1))
-	done
+for n in $p_rate $sizes; do
+	[ -f "$out/burst-$n.pcap" ] ||
+		python3 bench/gen_burst.py "$n" "$out/burst-$n.pcap"
 done
-
-python3 - "$out" $sizes <<'EOF'
-import glob, json, os, statistics as st, sys
-out, sizes = sys.argv[1], [int(v) for v in sys.argv[2:]]
-peers = ["afpacket", "afpacket-mem", "wirecap", "wirecap-ring"]
-print("| P | engine | loss, median (min-max) | lost in the tap | "
-      "Pp | CPU s per 1000 processed | runs |")
-print("|---|---|---|---|---|---|---|")
-for p in sizes:
-    for peer in peers:
-        rows = []
-        for res in glob.glob(f"{out}/{peer}-P{p}-*.res"):
-            base = res[:-4]
-            try:
-                j = json.load(open(f"{res}/h.json"))
-                sent, tap = (int(v) for v in open(base + ".sent").read().split())
-            except (OSError, ValueError):
-                continue
-            if not sent:
-                continue
-            rows.append((1 - j["processed"] / sent, tap / sent, j["pp"],
-                         1000 * j["cpu_s"] / max(j["processed"], 1)))
-        if not rows:
-            print(f"| {p} | {peer} | no result | | | | 0 |")
-            continue
-        loss = [r[0] for r in rows]
-        print(f"| {p} | {peer} | {100*st.median(loss):.2f}% "
-              f"({100*min(loss):.2f}-{100*max(loss):.2f}%) | "
-              f"{100*st.median(r[1] for r in rows):.2f}% | "
-              f"{st.median(r[2] for r in rows):.0f} | "
-              f"{st.median(r[3] for r in rows):.3f} | {len(rows)} |")
-EOF
+i=1
+while [ $i -le $reps ]; do
+	# Interleaved: a slow spell of the machine hits every engine alike.
+	for rate in $rates; do
+		speed=$(awk -v r="$rate" 'BEGIN { printf "%g", r / 1000000 }')
+		for e in $engines; do
+			run rate "$e" "$rate" $i "$out/burst-$p_rate.pcap" \
+				"$speed" 0
+		done
+	done
+	speed=$(awk -v r="$pace" 'BEGIN { printf "%g", r / 1000000 }')
+	for p in $sizes; do
+		for e in $engines; do
+			run burst "$e" "$p" $i "$out/burst-$p.pcap" "$speed" 300
+		done
+	done
+	i=$((i + 1))
+done
+rm -f "$out"/burst-*.pcap
+python3 bench/report.py peers "$out" "$k" "$pace"

@@ -2,6 +2,7 @@
 """The bench report's sections, as Markdown on stdout (and PNG plots).
 
     report.py burst RESULTS_DIR KERNEL
+    report.py peers RESULTS_DIR KERNEL PACE
 
 burst: the burst experiments (bench/burst.sh): per x and WireCAP-B(M,R),
 the drop rate against the burst length P (median and min-max of the
@@ -10,6 +11,12 @@ runs, and the lossless burst length: the model's Pm.R.M/(Pm-Pp) (paper
 Section 4) beside the one implied by the measured drops of a burst that
 overflowed, R.M.P/(drops + R.M) (the same balance, solved with the
 measured count). Plots drop rate against P with gnuplot, if installed.
+
+peers: the peers on the virtio NIC (bench/peers.sh): at x=0, loss and the
+guest's CPU time per processed packet against the offered rate, and the
+highest rate each engine took without loss in every run; at x=300, loss
+against the burst length at PACE pps. Ratios are against the peers of
+the same run. Loss is end to end: 1 - processed / sent.
 """
 import glob
 import json
@@ -102,7 +109,164 @@ def burst(res, kernel):
     return 0
 
 
-def plot(series, png, title):
+PEER = re.compile(r"(rate|burst)-([a-z-]+)-(\d+)-(\d+)\.res$")
+ENGINES = ["afpacket", "afpacket-mem", "afxdp", "wirecap", "wirecap-ring"]
+
+
+def kv(path):
+    out = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                out[k] = v
+    except OSError:
+        pass
+    return out
+
+
+def load_peers(res):
+    runs = {}
+    for path in glob.glob(os.path.join(res, "*.res")):
+        m = PEER.search(path)
+        if not m:
+            continue
+        exp, engine, n, _ = m.groups()
+        rep = kv(os.path.join(path, "host-replay.txt"))
+        try:
+            with open(os.path.join(path, "h.json")) as f:
+                j = json.load(f)
+            sent = int(rep["packets_sent"])
+            tap = int(rep.get("tap_tx_dropped") or 0)
+        except (OSError, ValueError, KeyError):
+            continue
+        if not sent:
+            continue
+        busy = j.get("guest_busy_s", j["cpu_s"])
+        runs.setdefault((exp, int(n), engine), []).append({
+            "loss": max(0.0, 1 - j["processed"] / sent),
+            "tap": tap / sent, "pp": j["pp"],
+            "us": 1e6 * busy / max(j["processed"], 1),
+            "pace": float(rep.get("rate_pps") or 0)})
+    return runs
+
+
+def med(rs, k):
+    return st.median(v[k] for v in rs)
+
+
+def span(rs, k):
+    vals = [v[k] for v in rs]
+    return (f"{fmt_pct(st.median(vals))} "
+            f"({fmt_pct(min(vals))}-{fmt_pct(max(vals))})")
+
+
+def ratio(a, b):
+    if b == 0:
+        return "-" if a == 0 else "inf"
+    return f"{a / b:.2f}"
+
+
+def peers(res, kernel, pace):
+    runs = load_peers(res)
+    if not runs:
+        print(f"## Peers on the virtio NIC ({kernel}): no results "
+              f"(see {res})\n")
+        return 1
+    engines = [e for e in ENGINES if any(k[2] == e for k in runs)]
+    print(f"## Peers on the virtio NIC ({kernel})\n")
+    print("QEMU virtio-net, 4 queues, RSS; 64-byte packets of one flow "
+          "sent into the host tap (txqueuelen 1000) by wirecap-tap-gen "
+          "(bench/tap_gen.c) on host CPU 1 at a steady pace; QEMU on "
+          "CPUs 0-1. One libpcap-style handler program, one thread, on "
+          "each engine (bench/pcap_handler.c). Loss = 1 - processed / "
+          "sent, end to end; \"in the tap\": the share the tap dropped "
+          "because the guest did not take it. B(64,64) = 8 MiB of pool; "
+          "afpacket-mem has an 8 MiB buffer; afxdp uses libxdp's default "
+          "rings (2048); wirecap-ring is B(64,4), R.M = the NIC ring.\n")
+    # x=0: the rate ladder
+    rates = sorted({k[1] for k in runs if k[0] == "rate"})
+    if rates:
+        print("### x=0: loss and guest CPU per packet against the rate\n")
+        print("Guest CPU: busy time of both vCPUs (/proc/stat: user, "
+              "system, irq, softirq) while the packets came, per "
+              "processed packet; it includes the driver and the kernel's "
+              "stack, not only the handler.\n")
+        print("| rate (pps) | engine | loss, median (min-max) | in the tap "
+              "| guest CPU per packet (us) | pace reached | runs |")
+        print("|---|---|---|---|---|---|---|")
+        plots = {}
+        for rate in rates:
+            for e in engines:
+                rs = runs.get(("rate", rate, e))
+                if not rs:
+                    print(f"| {rate} | {e} | no result | | | | 0 |")
+                    continue
+                print(f"| {rate} | {e} | {span(rs, 'loss')} | "
+                      f"{fmt_pct(med(rs, 'tap'))} | {med(rs, 'us'):.1f} | "
+                      f"{med(rs, 'pace'):.0f} | {len(rs)} |")
+                plots.setdefault(e, []).append((rate,
+                                                100 * med(rs, "loss")))
+        print()
+        low = rates[0]
+        base = runs.get(("rate", low, "afpacket"))
+        top_ok = {}
+        for e in engines:
+            ok = [r for r in rates if runs.get(("rate", r, e)) and
+                  all(v["loss"] == 0 for v in runs[("rate", r, e)])]
+            top_ok[e] = max(ok) if ok else 0
+        print("| engine | highest lossless rate (pps) | against afpacket "
+              f"| guest CPU per packet at {low} pps (us) | against "
+              "afpacket |")
+        print("|---|---|---|---|---|")
+        for e in engines:
+            rs = runs.get(("rate", low, e))
+            us = med(rs, "us") if rs else float("nan")
+            hl = top_ok[e]
+            hl_s = f"{hl}" if hl else f"< {low}"
+            if hl == rates[-1]:
+                hl_s = f">= {hl}"
+            print(f"| {e} | {hl_s} | "
+                  f"{ratio(hl, top_ok.get('afpacket', 0))} | {us:.1f} | "
+                  f"{ratio(us, med(base, 'us')) if base else '-'} |")
+        print(f"\nLossless: every run at that rate lost nothing. The "
+              f"rates tried: {', '.join(str(r) for r in rates)}.\n")
+        if shutil.which("gnuplot"):
+            png = os.path.join(res, "peers-rate.png")
+            plot(plots, png, f"Peers, x=0 ({kernel})", "offered rate (pps)")
+            print(f"![loss against the rate, x=0](peers/{kernel}/"
+                  f"{os.path.basename(png)})\n")
+    sizes = sorted({k[1] for k in runs if k[0] == "burst"})
+    if sizes:
+        print(f"### x=300: bursts of P packets at {pace} pps\n")
+        print("| P | engine | loss, median (min-max) | in the tap | Pp "
+              "| wirecap's loss against it | runs |")
+        print("|---|---|---|---|---|---|---|")
+        plots = {}
+        for p in sizes:
+            wc = runs.get(("burst", p, "wirecap"))
+            for e in engines:
+                rs = runs.get(("burst", p, e))
+                if not rs:
+                    print(f"| {p} | {e} | no result | | | | 0 |")
+                    continue
+                rel = (ratio(med(wc, "loss"), med(rs, "loss"))
+                       if wc and e != "wirecap" else "")
+                print(f"| {p} | {e} | {span(rs, 'loss')} | "
+                      f"{fmt_pct(med(rs, 'tap'))} | {med(rs, 'pp'):.0f} | "
+                      f"{rel} | {len(rs)} |")
+                plots.setdefault(e, []).append((p, 100 * med(rs, "loss")))
+        print()
+        if shutil.which("gnuplot"):
+            png = os.path.join(res, "peers-burst.png")
+            plot(plots, png, f"Peers, x=300, {pace} pps ({kernel})",
+                 "burst length P (packets)")
+            print(f"![loss against the burst length, x=300](peers/{kernel}/"
+                  f"{os.path.basename(png)})\n")
+    return 0
+
+
+def plot(series, png, title, xlabel="burst length P (packets)"):
     dat = png[:-4] + ".dat"
     names = sorted(series)
     with open(dat, "w") as f:
@@ -115,7 +279,7 @@ def plot(series, png, title):
         "set terminal png size 800,500",
         f"set output '{png}'",
         f"set title '{title}'",
-        "set logscale x", "set xlabel 'burst length P (packets)'",
+        "set logscale x", f"set xlabel '{xlabel}'",
         "set ylabel 'drop rate (%)'", "set key left top", "set grid",
         "plot " + ", ".join(
             f"'{dat}' index {i} with linespoints title '{n}'"
@@ -126,10 +290,12 @@ def plot(series, png, title):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] != "burst":
-        print(__doc__, file=sys.stderr)
-        return 2
-    return burst(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 4 and sys.argv[1] == "burst":
+        return burst(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "peers":
+        return peers(sys.argv[2], sys.argv[3], sys.argv[4])
+    print(__doc__, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

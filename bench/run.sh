@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--quick] [kernel ...]          default: 6.1
 #
-# Experiments so far (issue 6 lists the rest: peers on the virtio NIC):
+# Experiments:
 #   burst      paper Fig. 8 (x=0) and Fig. 9/10 (x=300): bursts of P
 #              64-byte packets into one queue of the software NIC, for
 #              several WireCAP-B(M,R), including ring-only (R.M = the NIC
@@ -13,9 +13,11 @@
 #   skew       paper Table 1, Fig. 11/12: a skewed real trace into 4
 #              queues, x=300, WireCAP-B against WireCAP-A for T = 50..90
 #              (scripts/e2e-offload.sh --sweep)
-#   peers      bursts through the virtio NIC, x=300, one libpcap program
-#              on AF_PACKET (default buffer, and WireCAP's pool memory),
-#              on WireCAP, and on ring-only WireCAP (bench/peers.sh)
+#   peers      the virtio NIC, one handler program on AF_PACKET (libpcap's
+#              default buffer, and WireCAP's pool memory), AF_XDP, WireCAP
+#              and ring-only WireCAP: at x=0 loss and guest CPU per packet
+#              against the rate (the highest lossless rate), at x=300
+#              bursts (bench/peers.sh)
 # --quick: one configuration, short bursts, one run each, no skew sweep:
 # keeps the suite from rotting (make test); asserts nothing about speed.
 set -u
@@ -78,26 +80,10 @@ for k in $kernels; do
 			grep '^|' "$res/skew.md"
 			echo
 		} >>"$out/report.md"
-		echo "== peers on the virtio NIC, kernel $k"
-		{
-			echo "## Peers on the virtio NIC, x=300 ($k)"
-			echo
-			echo "Bursts of P 64-byte packets of one flow, tcpreplay at"
-			echo "${BENCH_PEER_PPS:-50000} pps into the tap (txqueuelen"
-			echo "1000), QEMU on CPU 0, tcpreplay on CPU 1. One libpcap"
-			echo "program (bench/pcap_handler.c), one thread, on each"
-			echo "engine. WireCAP: B(64,64), 8 MiB of pool; afpacket-mem:"
-			echo "an 8 MiB buffer; ring-only: B(64,4). Loss = 1 -"
-			echo "processed / sent; 3 runs each (bench/peers.sh)."
-			echo "Preliminary: with QEMU's two vCPUs on one host CPU and"
-			echo "tcpreplay busy-waiting on the other, the pace reached and"
-			echo "where the loss lands (tap or engine) still vary from run"
-			echo "to run; read these rows as a smoke test, not a verdict."
-			echo
-			bench/peers.sh "$k" 2>"$res/peers.err" || rc=1
-			echo
-		} >>"$out/report.md"
 	fi
+	echo "== peers on the virtio NIC, kernel $k"
+	bench/peers.sh $([ $quick = 1 ] && echo --quick) "$k" \
+		>>"$out/report.md" 2>"$res/peers.err" || rc=1
 done
 echo "bench: report in ${out#$top/}/report.md"
 exit $rc

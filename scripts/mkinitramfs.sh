@@ -222,6 +222,14 @@ if [ -n "$bindir" ]; then
 			cp -L "$lib" "$stage$lib"
 		done
 	done
+	# libxdp (the handler's xsk engine) loads its XDP programs from BPF
+	# object files at run time: its default AF_XDP program and the
+	# dispatcher, at the host's paths, if libxdp is installed.
+	for o in /usr/lib/*/bpf/xsk_def_xdp_prog*.o /usr/lib/*/bpf/xdp-dispatcher.o; do
+		[ -f "$o" ] || continue
+		mkdir -p "$stage$(dirname "$o")"
+		cp -L "$o" "$stage$o"
+	done
 fi
 
 # --- pack -------------------------------------------------------------------

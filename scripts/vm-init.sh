@@ -59,6 +59,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/null >/dev/console 2>&1
 mount -t debugfs debugfs /sys/kernel/debug
+mount -t bpf bpf /sys/fs/bpf	# libxdp pins its XDP dispatcher here
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /results
 mkdir -p /dev/shm /dev/pts

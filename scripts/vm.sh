@@ -27,6 +27,10 @@
 #                        (recorded/MULT speeds only; here nano sleeps late
 #                        and stretches a trace about 2x, gtod busy-waits on
 #                        the pinned CPU and keeps the pace)
+#   --gen tcpreplay|tapgen  virtio: the host's replayer             [tcpreplay]
+#                        tapgen: build/bin/wirecap-tap-gen (bench/tap_gen.c),
+#                        which keeps the pace by sending what is due in
+#                        batches and sleeping in between (no busy-wait)
 #   --results DIR        where results go                            [results]
 #   --timeout SECS       kill the guest after SECS seconds           [600]
 #   --modules DIR        our .ko files for that kernel  [build/<krel>/modules]
@@ -86,7 +90,7 @@ stop_pid() {
 }
 
 kernel=6.1 queues=4 trace="" speed=top results="$top/results" timeout=600
-moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 pin_qemu="" pin_gen=1 gen_timer=nano
+moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 pin_qemu="" pin_gen=1 gen_timer=nano gen=tcpreplay
 while [ $# -gt 0 ]; do
 	opt=$1
 	# Accept both "--opt VALUE" and "--opt=VALUE".
@@ -114,6 +118,7 @@ while [ $# -gt 0 ]; do
 	--pin-qemu) pin_qemu=$val ;;
 	--pin-gen) pin_gen=$val ;;
 	--gen-timer) gen_timer=$val ;;
+	--gen) gen=$val ;;
 	*) die "unknown option $opt (see --help)" ;;
 	esac
 done
@@ -141,6 +146,7 @@ fi
 	die "--pin-gen: not a usable CPU here: $pin_gen"
 [[ $gen_timer =~ ^(nano|gtod|select|ioport)$ ]] ||
 	die "--gen-timer: expected nano, gtod, select or ioport, got: $gen_timer"
+[[ $gen =~ ^(tcpreplay|tapgen)$ ]] || die "--gen: expected tcpreplay or tapgen, got: $gen"
 
 kmk=$top/build/kernels.mk
 [ -f "$kmk" ] || die "no $kmk; run scripts/setup.sh first"
@@ -359,11 +365,17 @@ start_replay() {
 		taskset -a -p -c "$pin_qemu" "$qpid" >/dev/null 2>&1 || true
 		echo "qemu threads:  $(ls /proc/"$qpid"/task | wc -l), allowed CPUs: $(for t in /proc/"$qpid"/task/*; do taskset -c -p "${t##*/}" 2>/dev/null | sed 's/.*: //'; done | sort -u | tr '\n' ' ')" >>"$setup"
 	fi
-	echo "$prog: the guest attached; replaying $trace into $tap (tcpreplay, speed $speed, cpu $pin_gen)" >&2
+	echo "$prog: the guest attached; replaying $trace into $tap ($gen, speed $speed, cpu $pin_gen)" >&2
 	rstart=$(date +%s.%N)
-	ip netns exec "$netns" taskset -c "$pin_gen" \
-		tcpreplay --timer="$gen_timer" --preload-pcap -i "$tap" "${rate[@]}" "$trace" \
-		</dev/null >"$results/replay.log" 2>&1 &
+	if [ "$gen" = tapgen ]; then
+		ip netns exec "$netns" taskset -c "$pin_gen" \
+			"$top/build/bin/wirecap-tap-gen" -i "$tap" -s "$speed" "$trace" \
+			</dev/null >"$results/replay.log" 2>&1 &
+	else
+		ip netns exec "$netns" taskset -c "$pin_gen" \
+			tcpreplay --timer="$gen_timer" --preload-pcap -i "$tap" "${rate[@]}" "$trace" \
+			</dev/null >"$results/replay.log" 2>&1 &
+	fi
 	rppid=$!
 }
 finish_replay() {	# $1: how it ended (text), when not by itself
@@ -372,7 +384,7 @@ finish_replay() {	# $1: how it ended (text), when not by itself
 	rppid=""
 	relapsed=$(awk -v s="$rstart" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f", e - s }')
 	echo "$rrc" >"$results/replay-exit-code"
-	sent=$(sed -n 's/^[[:space:]]*Successful packets:[[:space:]]*\([0-9]*\).*/\1/p' "$results/replay.log")
+	sent=$(sed -n 's/^[[:space:]]*Successful packets:[[:space:]]*\([0-9]*\).*/\1/p; s/^sent \([0-9]*\) packets in .*/\1/p' "$results/replay.log")
 	sent=${sent:-0}
 	# Let the tap drain into QEMU: every packet tcpreplay handed over ends
 	# up read by QEMU (TX packets) or dropped (TX dropped). Up to 15 s, and
@@ -409,7 +421,9 @@ finish_replay() {	# $1: how it ended (text), when not by itself
 			kk=$(echo "$k" | tr 'A-Z' 'a-z' | tr -c 'a-z\n' '_' | sed 's/__*/_/g; s/_$//')
 			echo "${kk#packets_}=${v:-}"
 		done
+		echo "generator=$gen"
 		sed -n 's/^Actual: .* sent in \([0-9.]*\) seconds.*/replay_seconds=\1/p; s/^Rated: .*, \([0-9.]*\) pps.*/rate_pps=\1/p' "$results/replay.log"
+		sed -n 's/^sent [0-9]* packets in \([0-9.]*\) s (\([0-9]*\) pps), \([0-9]*\) errors, \([0-9]*\) late/replay_seconds=\1\nrate_pps=\2\nsend_errors=\3\nlate_batches=\4/p' "$results/replay.log"
 		echo "tap_tx_packets=${tx% *}"
 		echo "tap_tx_dropped=${tx#* }"
 		echo "tap_tx_pending=$pending"
@@ -418,7 +432,7 @@ finish_replay() {	# $1: how it ended (text), when not by itself
 	mv "$tmp/host-replay.txt" "$results/host-replay.txt"
 	# Tell the guest (O_RDWR: never blocks, even if QEMU is gone).
 	printf 'REPLAY DONE %s %s\n' "$rrc" "$sent" 1<>"$tmp/ctl.in"
-	echo "$prog: replay ended (${1:-exit $rrc}): tcpreplay sent $sent packets; tap TX ${tx% *} packets, ${tx#* } dropped, $pending still queued (txqueuelen $txqlen)" >&2
+	echo "$prog: replay ended (${1:-exit $rrc}): $gen sent $sent packets; tap TX ${tx% *} packets, ${tx#* } dropped, $pending still queued (txqueuelen $txqlen)" >&2
 }
 
 : >"$console"
