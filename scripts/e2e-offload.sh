@@ -165,8 +165,8 @@ for good, name, why in out:
 sweep_py='
 import json, sys, statistics as st
 res = sys.argv[1]
-print("| mode | T | drop rate, median (min-max) | chunks offloaded | flows in 2+ threads |")
-print("|---|---|---|---|---|")
+print("| mode | T | drop rate, median (min-max) | per queue (medians) | chunks offloaded | flows in 2+ threads |")
+print("|---|---|---|---|---|---|")
 for name, t in [("basic", "-")] + [(f"adv{t}", t) for t in (50, 60, 70, 80, 90)]:
     runs = []
     for i in (1, 2, 3):
@@ -175,13 +175,20 @@ for name, t in [("basic", "-")] + [(f"adv{t}", t) for t in (50, 60, 70, 80, 90)]
         except (OSError, ValueError):
             pass
     if not runs:
-        print(f"| {name} | {t} | no result | | |")
+        print(f"| {name} | {t} | no result | | | |")
         continue
     d = [r["total"]["drop_rate"] for r in runs]
     o = [r["total"]["chunks_offloaded_out"] for r in runs]
     f = [r["flows"]["fraction"] for r in runs]
     mode = "basic" if name == "basic" else "advanced"
-    print(f"| {mode} | {t} | {100*st.median(d):.2f}% ({100*min(d):.2f}-{100*max(d):.2f}%) | {st.median(o):.0f} | {100*st.median(f):.0f}% |")
+    # paper Table 1: each queue s drop rate (dropped / received there)
+    pq = {}
+    for r in runs:
+        for q in r["queues"]:
+            pq.setdefault(q["index"], []).append(
+                q["dropped"] / q["received"] if q["received"] else 0)
+    per = " / ".join(f"q{i} {100*st.median(v):.1f}%" for i, v in sorted(pq.items()))
+    print(f"| {mode} | {t} | {100*st.median(d):.2f}% ({100*min(d):.2f}-{100*max(d):.2f}%) | {per} | {st.median(o):.0f} | {100*st.median(f):.0f}% |")
 '
 
 [ $sweep = 1 ] || echo "1..$(( $(echo $kernels | wc -w) * 7 ))"
