@@ -52,12 +52,7 @@ static struct wirecap *open_lib(const char *nic, unsigned int threads,
 
 static uint64_t pkt_seq(const struct wirecap_pkt *p)
 {
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p->data[WIRECAP_SOFTNIC_SEQ_OFF + i];
-	return v;
+	return wct_frame_seq(p->data);
 }
 
 static struct wirecap_qstats qstats(struct wirecap_queue *q)

@@ -157,73 +157,7 @@ static unsigned int multiset_diff(const struct frame *sent, unsigned int n,
 	return diff;
 }
 
-static char wirecap_bin[256];
-
-static void find_wirecap(void)
-{
-	ssize_t n = readlink("/proc/self/exe", wirecap_bin,
-			     sizeof(wirecap_bin) - 16);
-	char *slash;
-
-	if (n <= 0) {
-		strcpy(wirecap_bin, "wirecap");
-		return;
-	}
-	wirecap_bin[n] = '\0';
-	slash = strrchr(wirecap_bin, '/');
-	strcpy(slash ? slash + 1 : wirecap_bin, "wirecap");
-}
-
-/* Run wirecap with argv (NULL-terminated), stdout+stderr to out. */
-static pid_t spawn(const char *out, char *const argv[])
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(wirecap_bin, argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int wait_exit(pid_t pid, unsigned int ms)
-{
-	int status;
-
-	for (; ms; ms--) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) :
-						   128 + WTERMSIG(status);
-		usleep(1000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-/* Until the given queues are attached (the tool opened them). */
-static int wait_attached(const char *nic, unsigned int mask, unsigned int ms)
-{
-	unsigned int q;
-
-	for (; ms; ms--) {
-		int all = 1;
-
-		for (q = 0; q < QUEUES; q++)
-			if (mask & (1u << q))
-				all &= wct_sysfs(nic, q, "attached") == 1;
-		if (all) {
-			usleep(20000);	/* and its threads started */
-			return 0;
-		}
-		usleep(1000);
-	}
-	return -ETIMEDOUT;
-}
+static char wirecap_bin[256];	/* build/bin/wirecap, next to us */
 
 static char *slurp(const char *path)
 {
@@ -244,7 +178,7 @@ FIXTURE(tool) {
 
 FIXTURE_SETUP(tool)
 {
-	find_wirecap();
+	wct_tool_path(wirecap_bin, sizeof(wirecap_bin), "wirecap");
 	ASSERT_EQ(0, access(wirecap_bin, X_OK)) {
 		TH_LOG("no %s", wirecap_bin);
 	}
@@ -282,8 +216,8 @@ TEST_F_TIMEOUT(tool, frames_equal, 120)
 	char want[64];
 	int rc;
 
-	self->pid = spawn("/tmp/t.out", argv);
-	ASSERT_EQ(0, wait_attached(self->nic, 0xf, 5000));
+	self->pid = wct_spawn(wirecap_bin, "/tmp/t.out", argv);
+	ASSERT_EQ(0, wct_wait_attached(self->nic, QUEUES, 0xf, 5000));
 	clock_gettime(CLOCK_REALTIME, &t0);
 	for (b = 0; b < BATCHES; b++) {
 		for (q = 0; q < QUEUES; q++) {
@@ -315,7 +249,7 @@ TEST_F_TIMEOUT(tool, frames_equal, 120)
 	}
 	clock_gettime(CLOCK_REALTIME, &t1);
 	ASSERT_EQ(0, close(open("/tmp/t.done", O_CREAT | O_WRONLY, 0644)));
-	rc = wait_exit(self->pid, 20000);
+	rc = wct_wait_exit(self->pid, 20000);
 	self->pid = 0;
 	EXPECT_EQ(0, rc) {
 		TH_LOG("wirecap output:\n%s", slurp("/tmp/t.out"));
@@ -378,10 +312,10 @@ TEST_F(tool, count_stops)
 	struct pcap pc;
 	int rc;
 
-	self->pid = spawn("/tmp/c.out", argv);
-	ASSERT_EQ(0, wait_attached(self->nic, 0xf, 5000));
+	self->pid = wct_spawn(wirecap_bin, "/tmp/c.out", argv);
+	ASSERT_EQ(0, wct_wait_attached(self->nic, QUEUES, 0xf, 5000));
 	ASSERT_EQ(0, wct_inject(self->nic, 0, 300, 64, 0));
-	rc = wait_exit(self->pid, 10000);
+	rc = wct_wait_exit(self->pid, 10000);
 	self->pid = 0;
 	ASSERT_EQ(0, rc) {
 		TH_LOG("%s", slurp("/tmp/c.out"));
@@ -408,10 +342,10 @@ TEST_F(tool, snaplen)
 		data[i] = fr[i].data;
 		len[i] = fr[i].len;
 	}
-	self->pid = spawn("/tmp/n.out", argv);
-	ASSERT_EQ(0, wait_attached(self->nic, 0x4, 5000));
+	self->pid = wct_spawn(wirecap_bin, "/tmp/n.out", argv);
+	ASSERT_EQ(0, wct_wait_attached(self->nic, QUEUES, 0x4, 5000));
 	ASSERT_EQ(0, wct_inject_frames(self->nic, 2, data, len, 10));
-	rc = wait_exit(self->pid, 10000);
+	rc = wct_wait_exit(self->pid, 10000);
 	self->pid = 0;
 	ASSERT_EQ(0, rc);
 	ASSERT_EQ(0, read_pcap("/tmp/n.pcap", &pc));
@@ -436,14 +370,14 @@ TEST_F(tool, queue_subset)
 	struct pcap pc;
 	int rc;
 
-	self->pid = spawn("/tmp/s.out", argv);
-	ASSERT_EQ(0, wait_attached(self->nic, 0xa, 5000));
+	self->pid = wct_spawn(wirecap_bin, "/tmp/s.out", argv);
+	ASSERT_EQ(0, wct_wait_attached(self->nic, QUEUES, 0xa, 5000));
 	EXPECT_EQ(0, wct_sysfs(self->nic, 0, "attached"));
 	EXPECT_EQ(0, wct_sysfs(self->nic, 2, "attached"));
 	for (q = 0; q < QUEUES; q++)
 		ASSERT_EQ(0, wct_inject(self->nic, q, 40 + q, 64, 0));
 	ASSERT_EQ(0, close(open("/tmp/t.done", O_CREAT | O_WRONLY, 0644)));
-	rc = wait_exit(self->pid, 10000);
+	rc = wct_wait_exit(self->pid, 10000);
 	self->pid = 0;
 	ASSERT_EQ(0, rc);
 	TH_LOG("%s", slurp("/tmp/s.out"));
@@ -465,12 +399,12 @@ TEST_F(tool, sigint)
 	struct pcap pc;
 	int rc;
 
-	self->pid = spawn("/tmp/i.out", argv);
-	ASSERT_EQ(0, wait_attached(self->nic, 0xf, 5000));
+	self->pid = wct_spawn(wirecap_bin, "/tmp/i.out", argv);
+	ASSERT_EQ(0, wct_wait_attached(self->nic, QUEUES, 0xf, 5000));
 	ASSERT_EQ(0, wct_inject(self->nic, 2, 5, 64, 0));
 	usleep(300000);		/* delivered by the CAPTURE timeout */
 	kill(self->pid, SIGINT);
-	rc = wait_exit(self->pid, 10000);
+	rc = wct_wait_exit(self->pid, 10000);
 	self->pid = 0;
 	ASSERT_EQ(0, rc);
 	ASSERT_EQ(0, read_pcap("/tmp/i.pcap", &pc));
@@ -489,11 +423,11 @@ TEST_F(tool, bad_usage)
 			 NULL };
 	char *help[] = { "wirecap", "capture", "-h", NULL };
 
-	EXPECT_EQ(2, wait_exit(spawn("/tmp/u.out", nocmd), 5000));
-	EXPECT_EQ(2, wait_exit(spawn("/tmp/u.out", badq), 5000));
-	EXPECT_EQ(1, wait_exit(spawn("/tmp/u.out", noif), 5000));
+	EXPECT_EQ(2, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", nocmd), 5000));
+	EXPECT_EQ(2, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", badq), 5000));
+	EXPECT_EQ(1, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", noif), 5000));
 	EXPECT_NE(NULL, strstr(slurp("/tmp/u.out"), "nosuchnic0"));
-	EXPECT_EQ(0, wait_exit(spawn("/tmp/u.out", help), 5000));
+	EXPECT_EQ(0, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", help), 5000));
 	EXPECT_NE(NULL, strstr(slurp("/tmp/u.out"), "--until-file"));
 }
 

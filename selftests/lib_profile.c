@@ -31,75 +31,7 @@
 #define MAX_COLS	QUEUES
 #define MAX_ROWS	100000
 
-static char wirecap_bin[256];
-
-/* build/bin/wirecap, next to this program. */
-static void find_wirecap(void)
-{
-	ssize_t n = readlink("/proc/self/exe", wirecap_bin,
-			     sizeof(wirecap_bin) - 16);
-	char *slash;
-
-	if (n <= 0) {
-		strcpy(wirecap_bin, "wirecap");
-		return;
-	}
-	wirecap_bin[n] = '\0';
-	slash = strrchr(wirecap_bin, '/');
-	strcpy(slash ? slash + 1 : wirecap_bin, "wirecap");
-}
-
-/* Run wirecap with argv (NULL-terminated), stdout+stderr to out. */
-static pid_t spawn(const char *out, char *const argv[])
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(wirecap_bin, argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Its exit status (128 + signal), or -1 when it had to be killed. */
-static int wait_exit(pid_t pid, unsigned int ms)
-{
-	int status;
-
-	for (; ms; ms--) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) :
-						   128 + WTERMSIG(status);
-		usleep(1000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-/* Until the queues in mask are attached and the tool had time to start. */
-static int wait_attached(const char *nic, unsigned int mask, unsigned int ms)
-{
-	unsigned int q;
-
-	for (; ms; ms--) {
-		int all = 1;
-
-		for (q = 0; q < QUEUES; q++)
-			if (mask & (1u << q))
-				all &= wct_sysfs(nic, q, "attached") == 1;
-		if (all) {
-			usleep(20000);
-			return 0;
-		}
-		usleep(1000);
-	}
-	return -ETIMEDOUT;
-}
+static char wirecap_bin[256];	/* build/bin/wirecap, next to us */
 
 static char *slurp(const char *path)
 {
@@ -190,7 +122,7 @@ FIXTURE(profile) {
 
 FIXTURE_SETUP(profile)
 {
-	find_wirecap();
+	wct_tool_path(wirecap_bin, sizeof(wirecap_bin), "wirecap");
 	ASSERT_EQ(0, access(wirecap_bin, X_OK)) {
 		TH_LOG("no %s", wirecap_bin);
 	}
@@ -230,8 +162,8 @@ TEST_F_TIMEOUT(profile, two_bursts, 120)
 	char want[64];
 	int rc;
 
-	self->pid = spawn("/tmp/p.out", argv);
-	ASSERT_EQ(0, wait_attached(self->nic, 0xb, 5000));
+	self->pid = wct_spawn(wirecap_bin, "/tmp/p.out", argv);
+	ASSERT_EQ(0, wct_wait_attached(self->nic, QUEUES, 0xb, 5000));
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, wct_inject(self->nic, ring[i], burst1[i], 64, seq));
 		seq += burst1[i];
@@ -243,7 +175,7 @@ TEST_F_TIMEOUT(profile, two_bursts, 120)
 		seq += burst2[i];
 	}
 	touch("/tmp/p.done");
-	rc = wait_exit(self->pid, 20000);
+	rc = wct_wait_exit(self->pid, 20000);
 	self->pid = 0;
 	TH_LOG("%s", slurp("/tmp/p.out"));
 	ASSERT_EQ(0, rc);
@@ -294,12 +226,12 @@ TEST_F_TIMEOUT(profile, count_and_bin_width, 60)
 	size_t r;
 	int rc;
 
-	self->pid = spawn("/tmp/p.out", argv);
-	ASSERT_EQ(0, wait_attached(self->nic, 0x4, 5000));
+	self->pid = wct_spawn(wirecap_bin, "/tmp/p.out", argv);
+	ASSERT_EQ(0, wct_wait_attached(self->nic, QUEUES, 0x4, 5000));
 	ASSERT_EQ(0, wct_inject(self->nic, 2, 150, 64, 0));
 	usleep(120000);
 	ASSERT_EQ(0, wct_inject(self->nic, 2, 150, 64, 150));
-	rc = wait_exit(self->pid, 10000);
+	rc = wct_wait_exit(self->pid, 10000);
 	self->pid = 0;
 	TH_LOG("%s", slurp("/tmp/p.out"));
 	ASSERT_EQ(0, rc);
@@ -330,12 +262,12 @@ TEST_F_TIMEOUT(profile, earlier_packet_read_later, 60)
 	size_t r;
 	int rc;
 
-	self->pid = spawn("/tmp/p.out", argv);
-	ASSERT_EQ(0, wait_attached(self->nic, 0x9, 5000));
+	self->pid = wct_spawn(wirecap_bin, "/tmp/p.out", argv);
+	ASSERT_EQ(0, wct_wait_attached(self->nic, QUEUES, 0x9, 5000));
 	ASSERT_EQ(0, wct_inject(self->nic, 3, 5, 64, 0));
 	usleep(40000);
 	ASSERT_EQ(0, wct_inject(self->nic, 0, 16, 64, 5));
-	rc = wait_exit(self->pid, 10000);
+	rc = wct_wait_exit(self->pid, 10000);
 	self->pid = 0;
 	TH_LOG("%s", slurp("/tmp/p.out"));
 	ASSERT_EQ(0, rc);
@@ -369,18 +301,18 @@ TEST_F(profile, bad_usage)
 			   "--interval-ms", "5", NULL };
 	char *help[] = { "wirecap", "profile", "-h", NULL };
 
-	EXPECT_EQ(2, wait_exit(spawn("/tmp/u.out", bin0), 5000));
-	EXPECT_EQ(2, wait_exit(spawn("/tmp/u.out", badq), 5000));
-	EXPECT_EQ(2, wait_exit(spawn("/tmp/u.out", extra), 5000));
-	EXPECT_EQ(2, wait_exit(spawn("/tmp/u.out", plot_nopng), 5000));
-	EXPECT_EQ(1, wait_exit(spawn("/tmp/u.out", noif), 5000));
+	EXPECT_EQ(2, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", bin0), 5000));
+	EXPECT_EQ(2, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", badq), 5000));
+	EXPECT_EQ(2, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", extra), 5000));
+	EXPECT_EQ(2, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", plot_nopng), 5000));
+	EXPECT_EQ(1, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", noif), 5000));
 	EXPECT_NE(NULL, strstr(slurp("/tmp/u.out"), "nosuchnic0"));
 	/* no gnuplot in the VM: refused before anything is opened */
-	EXPECT_EQ(1, wait_exit(spawn("/tmp/u.out", png), 5000));
+	EXPECT_EQ(1, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", png), 5000));
 	EXPECT_NE(NULL, strstr(slurp("/tmp/u.out"), "gnuplot"));
 	EXPECT_EQ(0, wct_sysfs(self->nic, 0, "attached"));
-	EXPECT_EQ(2, wait_exit(spawn("/tmp/u.out", badint), 5000));
-	EXPECT_EQ(0, wait_exit(spawn("/tmp/u.out", help), 5000));
+	EXPECT_EQ(2, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", badint), 5000));
+	EXPECT_EQ(0, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", help), 5000));
 	EXPECT_NE(NULL, strstr(slurp("/tmp/u.out"), "--bin-ms"));
 }
 
@@ -422,14 +354,14 @@ TEST_F_TIMEOUT(profile, capture_live, 60)
 	char *out, *line, *save;
 	int rc;
 
-	self->pid = spawn("/tmp/l.out", argv);
-	ASSERT_EQ(0, wait_attached(self->nic, 0xf, 5000));
+	self->pid = wct_spawn(wirecap_bin, "/tmp/l.out", argv);
+	ASSERT_EQ(0, wct_wait_attached(self->nic, QUEUES, 0xf, 5000));
 	/* more than the 128 cells of queue 0's pool at once: maybe drops */
 	ASSERT_EQ(0, wct_inject(self->nic, 0, 1000, 64, 0));
 	ASSERT_EQ(0, wct_inject(self->nic, 2, 100, 64, 1000));
 	usleep(500000);
 	touch("/tmp/p.done");
-	rc = wait_exit(self->pid, 10000);
+	rc = wct_wait_exit(self->pid, 10000);
 	self->pid = 0;
 	out = slurp("/tmp/l.out");
 	TH_LOG("%s", out);

@@ -73,13 +73,10 @@ static void *app_thread(void *arg)
 			continue;
 		n = wirecap_chunk_count(&c);
 		for (i = 0; i < n; i++) {
-			uint64_t seq = 0;
-			int k;
+			uint64_t seq;
 
 			wirecap_chunk_pkt(&c, i, &p);
-			for (k = 0; k < 8; k++)
-				seq = seq << 8 |
-				      p.data[WIRECAP_SOFTNIC_SEQ_OFF + k];
+			seq = wct_frame_seq(p.data);
 			/* drops leave gaps; never twice, never backwards */
 			if (a->last_seq != ~0ull && seq <= a->last_seq)
 				a->bad++;

@@ -73,15 +73,6 @@ static void preload_self(int argc, char **argv)
 	exit(1);
 }
 
-static uint64_t seq_of(const u_char *d)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | d[WIRECAP_SOFTNIC_SEQ_OFF + i];
-	return v;
-}
 
 struct seen {
 	uint64_t next;		/* expected sequence number */
@@ -94,7 +85,7 @@ static void collect(u_char *user, const struct pcap_pkthdr *h,
 {
 	struct seen *s = (struct seen *)user;
 
-	if (h->caplen >= WIRECAP_SOFTNIC_SEQ_OFF + 8 && seq_of(d) != s->next)
+	if (h->caplen >= WIRECAP_SOFTNIC_SEQ_OFF + 8 && wct_frame_seq(d) != s->next)
 		s->bad++;
 	s->next++;
 	s->n++;
@@ -258,10 +249,10 @@ TEST_F(pc, next_ex)
 			ret = pcap_next_ex(self->p, &h, &d);
 		ASSERT_EQ(1, ret);
 		EXPECT_EQ(80, h->caplen);
-		EXPECT_EQ(7 + i, seq_of(d));
+		EXPECT_EQ(7 + i, wct_frame_seq(d));
 		if (!i) {
 			first = d;
-			first_seq = seq_of(first);
+			first_seq = wct_frame_seq(first);
 		}
 	}
 	/* pcap_next: the same machinery */
@@ -270,7 +261,7 @@ TEST_F(pc, next_ex)
 		dd = pcap_next(self->p, &hh);
 	ASSERT_NE(NULL, dd);
 	EXPECT_EQ(90, hh.len);
-	EXPECT_EQ(100, seq_of(dd));
+	EXPECT_EQ(100, wct_frame_seq(dd));
 	EXPECT_EQ(7, first_seq);
 }
 
@@ -454,7 +445,7 @@ TEST_F(pc, dump)
 	EXPECT_EQ(262144, pcap_snapshot(r));
 	while (pcap_next_ex(r, &h, &d) == 1) {
 		EXPECT_EQ(120, h->caplen);
-		EXPECT_EQ((uint64_t)n, seq_of(d));
+		EXPECT_EQ((uint64_t)n, wct_frame_seq(d));
 		n++;
 	}
 	EXPECT_EQ(10, n);
@@ -486,7 +477,7 @@ struct once {
 static void mark(u_char *user, const struct pcap_pkthdr *h, const u_char *d)
 {
 	struct once *o = (struct once *)user;
-	uint64_t seq = seq_of(d);
+	uint64_t seq = wct_frame_seq(d);
 
 	if (seq >= 600 || o->seen[seq]++)
 		o->bad++;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/if.h>
@@ -239,15 +241,20 @@ const uint8_t *wct_frame(const struct wct_queue *q, uint32_t chunk,
 	return q->pool + idx * q->info.cell_size + q->info.frame_offset;
 }
 
-uint64_t wct_seq(const struct wct_queue *q, uint32_t chunk, uint32_t cell)
+uint64_t wct_frame_seq(const uint8_t *frame)
 {
-	const uint8_t *f = wct_frame(q, chunk, cell) + WIRECAP_SOFTNIC_SEQ_OFF;
+	const uint8_t *f = frame + WIRECAP_SOFTNIC_SEQ_OFF;
 	uint64_t v = 0;
 	int i;
 
 	for (i = 0; i < 8; i++)
 		v = v << 8 | f[i];
 	return v;
+}
+
+uint64_t wct_seq(const struct wct_queue *q, uint32_t chunk, uint32_t cell)
+{
+	return wct_frame_seq(wct_frame(q, chunk, cell));
 }
 
 struct wirecap_stats wct_stats(const struct wct_queue *q)
@@ -347,4 +354,70 @@ int wct_park_result(struct wct_parked *p)
 {
 	pthread_join(p->thread, NULL);
 	return p->res;
+}
+
+void wct_tool_path(char *path, size_t size, const char *name)
+{
+	ssize_t n = readlink("/proc/self/exe", path, size - 1);
+	char *slash;
+
+	path[n > 0 ? n : 0] = '\0';
+	slash = strrchr(path, '/');
+	if (n <= 0 || !slash || (size_t)(slash + 1 - path) + strlen(name) >= size)
+		snprintf(path, size, "%s", name);	/* from PATH */
+	else
+		strcpy(slash + 1, name);
+}
+
+int wct_spawn(const char *path, const char *out, char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (strchr(path, '/'))
+			execv(path, argv);
+		else
+			execvp(path, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int wct_wait_exit(int pid, unsigned int ms)
+{
+	int status;
+
+	for (; ms; ms--) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) :
+						   128 + WTERMSIG(status);
+		usleep(1000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+int wct_wait_attached(const char *nic, unsigned int nr, unsigned int mask,
+		      unsigned int ms)
+{
+	unsigned int q;
+
+	for (; ms; ms--) {
+		int all = 1;
+
+		for (q = 0; q < nr; q++)
+			if (mask & (1u << q))
+				all &= wct_sysfs(nic, q, "attached") == 1;
+		if (all) {
+			usleep(20000);	/* and its threads started */
+			return 0;
+		}
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
 }

@@ -73,7 +73,9 @@ int wct_park_result(struct wct_parked *p);
 
 const uint8_t *wct_frame(const struct wct_queue *q, uint32_t chunk,
 			 uint32_t cell);
-/* The sequence number of a generated packet in a cell. */
+/* The sequence number of a generated packet (frame: its first byte). */
+uint64_t wct_frame_seq(const uint8_t *frame);
+/* The same, of the packet in a cell. */
 uint64_t wct_seq(const struct wct_queue *q, uint32_t chunk, uint32_t cell);
 
 struct wirecap_stats wct_stats(const struct wct_queue *q);
@@ -81,6 +83,20 @@ struct wirecap_stats wct_stats(const struct wct_queue *q);
 long long wct_sysfs(const char *nic, unsigned int ring, const char *attr);
 
 uint64_t wct_now_us(void);
+
+/*
+ * Tools run as children: wct_tool_path() names a program next to this one
+ * (build/bin/NAME); wct_spawn() runs it with argv (NULL-terminated),
+ * stdout and stderr to the file out; wct_wait_exit() gives its exit status
+ * (128 + signal), or -1 when it had to be killed after ms; and
+ * wct_wait_attached() waits until the queues in mask (of nr) are attached
+ * and gives the tool's threads 20 ms to start: 0 or -ETIMEDOUT.
+ */
+void wct_tool_path(char *path, size_t size, const char *name);
+int wct_spawn(const char *path, const char *out, char *const argv[]);
+int wct_wait_exit(int pid, unsigned int ms);
+int wct_wait_attached(const char *nic, unsigned int nr, unsigned int mask,
+		      unsigned int ms);
 /* Pages held by all pools of all queues (debugfs). */
 long long wct_pool_pages(void);
 
