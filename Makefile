@@ -59,7 +59,7 @@ $(BIN)/wirecap-softnic-gen: bench/softnic_gen.c selftests/wctest.c $(GLUE_SRC)
 XDP_LIBS := $(shell pkg-config --libs libxdp libbpf 2>/dev/null || echo -lxdp -lbpf)
 $(BIN)/wirecap-pcap-handler: bench/pcap_handler.c
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -o $@ $< -lpcap $(XDP_LIBS)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -o $@ $< -lpcap $(XDP_LIBS) -lpthread
 
 # runs on the host: the virtio bench's paced replayer (scripts/vm.sh --gen tapgen)
 $(BIN)/wirecap-tap-gen: bench/tap_gen.c

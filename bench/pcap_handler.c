@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * wirecap-pcap-handler: the paper's pkt_handler, one program for every
- * engine: one thread, every packet run through a BPF filter x times
- * (pcap_offline_filter), then dropped. The engine comes from the device:
+ * engine: every packet run through a BPF filter x times
+ * (pcap_offline_filter), then dropped; one capture thread, or with -q N
+ * one per queue. The engine comes from the device:
  *
  *   -i eth0          afpacket: the kernel's AF_PACKET (TPACKET_V3) through
  *                    the system libpcap, on the stock virtio_net driver
@@ -22,31 +23,57 @@
  *                    a packet's pcap header: caplen = len = the descriptor's
  *                    length, ts = CLOCK_REALTIME when its batch was taken.
  *
- *   wirecap-pcap-handler -i DEV [-x N] [-B BYTES] [-f FILTER]
- *                        --until-file PATH [--idle-ms N] [--json FILE]
+ *   wirecap-pcap-handler -i DEV [-q N] [-x N] [-B BYTES] [-f FILTER]
+ *                        [--rss-key HEX] [--no-gro] --until-file PATH
+ *                        [--idle-ms N] [--json FILE]
  *
- * -B: the capture buffer of the libpcap engines (pcap_set_buffer_size);
- * 0 or absent: libpcap's default. Stops once PATH exists and no packet came
- * for --idle-ms (500). The JSON: device, engine, x, buffer, received
+ * -q N (default 1): N capture threads, thread i on RX queue i (the NIC
+ * should have N queues). afpacket: a libpcap handle per thread, all in
+ * one AF_PACKET fanout group of type PACKET_FANOUT_QM (the packet's RX
+ * queue picks the socket, as Suricata's cluster_qm; they join in the
+ * order that gives thread i queue i, see main()); wirecap: thread i
+ * opens wirecap:DEV@i, all activated before any is read, so the shim puts
+ * them in one session, one buddy group (WIRECAP_MODE=advanced and
+ * WIRECAP_OFFLOAD_PCT=T in the environment: advanced mode); such handles
+ * have no selectable fd, so their threads read blocking, 10 ms at a time;
+ * xsk: thread i's socket is bound to queue i only. -q 1: one thread on
+ * every queue, as above (no fanout; wirecap:DEV as given).
+ * -B: the capture buffer of the libpcap engines (pcap_set_buffer_size),
+ * per handle; 0 or absent: libpcap's default. --rss-key: first set DEV's
+ * Toeplitz RSS key (ETHTOOL_SRSSH, e.g. Microsoft's 40 bytes, the key
+ * wirecap_virtio uses; the stock virtio_net draws one at random each
+ * boot). --no-gro: first turn DEV's GRO off (ETHTOOL_SGRO), or AF_PACKET
+ * sees a TCP connection's segments merged. Stops once PATH exists and no packet came to any thread for
+ * --idle-ms (500). The JSON: device, engine, x, buffer, received
  * (libpcap: ps_recv; xsk: packets seen on the RX rings), dropped (libpcap:
  * ps_drop + ps_ifdrop; xsk: XDP_STATISTICS rx_dropped + rx_ring_full
  * summed over the sockets), processed, matched, pp (packets per second of
- * processing time), cpu_s (user + system CPU of the whole process),
- * guest_busy_s (busy CPU seconds of the whole machine, /proc/stat's "cpu"
- * line user + nice + system + irq + softirq + steal, from at most 10 ms
- * before the first packet to the last packet processed); xsk adds xdp_mode
- * ("native" or "skb"), queues (sockets) and fill_ring_empty (the sockets'
+ * processing time: processed over the threads' summed time in the
+ * handler), cpu_s (user + system CPU of the whole process), guest_busy_s
+ * (busy CPU seconds of the whole machine, /proc/stat's "cpu" line user +
+ * nice + system + irq + softirq + steal, sampled by the main thread every
+ * 10 ms: from at most 10 ms before the first packet of any thread to at
+ * most 10 ms after the last one processed); xsk adds xdp_mode ("native" or
+ * "skb"), queues (sockets) and fill_ring_empty (the sockets'
  * rx_fill_ring_empty_descs: in copy mode each is a packet also counted in
- * rx_dropped, so it is not added to dropped again). Exit 0, 1 on errors,
- * 2 on bad usage.
+ * rx_dropped, so it is not added to dropped again); then "threads", one
+ * object per thread: queue (-1: every queue), processed, received,
+ * dropped, pp (its own), and for wirecap its handle's pcap_stats as
+ * ps_recv, ps_drop, ps_ifdrop (advanced mode: a thread also processes
+ * chunks of its buddies' queues, so processed and received differ). The
+ * totals are the threads' sums. Exit 0, 1 on errors, 2 on bad usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/if_packet.h>
 #include <linux/if_xdp.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 /*
  * libpcap's classic-BPF struct bpf_insn and the kernel's eBPF one (through
  * xsk.h) share a tag; libpcap's is only ever behind a pointer here.
@@ -55,10 +82,12 @@
 #include <pcap/pcap.h>
 #undef bpf_insn
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -78,8 +107,10 @@
 #define XSK_FRAME	XSK_UMEM__DEFAULT_FRAME_SIZE
 #define XSK_FRAMES	(2 * XSK_RING_DESCS)
 
-/* /proc/stat is read at most this often while packets flow. */
+/* The main thread reads /proc/stat and looks for the end this often. */
 #define BUSY_SAMPLE_S	0.01
+
+#define MAX_THREADS	64
 
 enum engine { ENGINE_AFPACKET, ENGINE_WIRECAP, ENGINE_XSK };
 
@@ -89,20 +120,18 @@ static const char *const engine_name[] = {
 	[ENGINE_XSK] = "xsk",
 };
 
-/* The handler's own state: the filter and what it did. */
+/*
+ * A capture thread's handler state: the filter (shared, read only) and
+ * what it did. processed is also read by the main thread (atomically).
+ */
 struct state {
-	struct bpf_program prog;
+	const struct bpf_program *prog;
 	unsigned int x;
 	unsigned long long processed, matched;
-	double busy;
-	/* the machine's busy ticks (/proc/stat), see busy_*() */
-	int stat_fd;
-	unsigned long long busy0, busy_last;
-	double busy_t;		/* when busy_last was sampled */
-	int busy_pending;	/* a batch came after busy_last */
+	double busy;		/* seconds in the handler */
 };
 
-/* One AF_XDP socket with its umem; the one thread owns its rings. */
+/* One AF_XDP socket with its umem; one thread owns its rings. */
 struct xsk_queue {
 	struct xsk_socket *xsk;
 	struct xsk_umem *umem;
@@ -118,11 +147,11 @@ struct xsk_queue {
 struct capture {
 	enum engine engine;
 	pcap_t *p;		/* libpcap engines */
-	struct xsk_queue *q;	/* xsk: one per RX queue */
+	struct xsk_queue *q;	/* xsk: one per RX queue it reads */
 	unsigned int nq;
 	const char *xdp_mode;
 	struct pollfd *pfd;	/* one (libpcap) or nq (xsk) */
-	unsigned int npfd;
+	unsigned int npfd;	/* 0: reads block (shared wirecap handles) */
 	unsigned long long rx_seen;	/* xsk: descriptors taken from RX */
 };
 
@@ -147,9 +176,9 @@ static void handle(u_char *user, const struct pcap_pkthdr *h,
 	int hit = 0;
 
 	for (k = 0; k < s->x; k++)
-		hit = pcap_offline_filter(&s->prog, h, data);
+		hit = pcap_offline_filter(s->prog, h, data);
 	s->matched += hit != 0;
-	s->processed++;
+	__atomic_store_n(&s->processed, s->processed + 1, __ATOMIC_RELAXED);
 	s->busy += now_s() - t0;
 }
 
@@ -175,45 +204,6 @@ static int busy_read(int fd, unsigned long long *ticks)
 		return -1;
 	*ticks = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
 	return 0;
-}
-
-static void busy_sample(struct state *s, double t)
-{
-	if (!busy_read(s->stat_fd, &s->busy_last)) {
-		s->busy_t = t;
-		s->busy_pending = 0;
-	}
-}
-
-/*
- * After a batch with packets: sample, unless the last sample is younger
- * than BUSY_SAMPLE_S; then the batch is pending and busy_idle() samples
- * it once the rings run dry (trailing edge), so the last sample is the
- * one taken after the last batch, whatever the pace.
- */
-static void busy_batch(struct state *s)
-{
-	double t = now_s();
-
-	if (t - s->busy_t >= BUSY_SAMPLE_S)
-		busy_sample(s, t);
-	else
-		s->busy_pending = 1;
-}
-
-/* Nothing to process: sample a pending batch. Returns poll()'s timeout. */
-static int busy_idle(struct state *s)
-{
-	double t = now_s(), left;
-
-	if (!s->busy_pending)
-		return 10;
-	left = s->busy_t + BUSY_SAMPLE_S - t;
-	if (left <= 0) {
-		busy_sample(s, t);
-		return 10;
-	}
-	return (int)(left * 1000) + 1;
 }
 
 /* ---- xsk: AF_XDP through libxdp --------------------------------------- */
@@ -316,17 +306,27 @@ err_close:
 	return err;
 }
 
-static int xsk_open(struct capture *c, const char *ifname)
+/* The XDP attach mode the first socket got; the later ones use it. */
+static __u32 xsk_flags;
+
+/* Sockets on every RX queue of ifname (queue < 0), or on that queue. */
+static int xsk_open(struct capture *c, const char *ifname, int queue)
 {
 	int n = rx_queue_count(ifname), err;
-	unsigned int i;
-	__u32 flags;
+	unsigned int i, first = queue < 0 ? 0 : (unsigned int)queue;
 
 	if (n <= 0) {
 		fprintf(stderr, PROG ": %s: no RX queues in /sys/class/net\n",
 			ifname);
 		return -1;
 	}
+	if (queue >= n) {
+		fprintf(stderr, PROG ": %s: no RX queue %d (%d queues)\n",
+			ifname, queue, n);
+		return -1;
+	}
+	if (queue >= 0)
+		n = 1;
 	libbpf_set_print(libbpf_warnings);
 	c->q = calloc(n, sizeof(*c->q));
 	c->pfd = calloc(n, sizeof(*c->pfd));
@@ -334,27 +334,32 @@ static int xsk_open(struct capture *c, const char *ifname)
 		fprintf(stderr, PROG ": out of memory\n");
 		return -1;
 	}
-	/* Native first; the first socket attaches the program. */
-	flags = XDP_FLAGS_DRV_MODE;
-	c->xdp_mode = "native";
-	err = xsk_queue_open(&c->q[0], ifname, 0, flags);
-	if (err) {
-		fprintf(stderr, PROG ": %s: native XDP: %s; trying SKB mode\n",
-			ifname, strerror(-err));
-		flags = XDP_FLAGS_SKB_MODE;
-		c->xdp_mode = "skb";
-		err = xsk_queue_open(&c->q[0], ifname, 0, flags);
+	err = 0;
+	if (!xsk_flags) {
+		/* Native first; the first socket attaches the program. */
+		err = xsk_queue_open(&c->q[0], ifname, first,
+				     XDP_FLAGS_DRV_MODE);
+		xsk_flags = XDP_FLAGS_DRV_MODE;
+		if (err) {
+			fprintf(stderr, PROG ": %s: native XDP: %s; trying "
+				"SKB mode\n", ifname, strerror(-err));
+			xsk_flags = XDP_FLAGS_SKB_MODE;
+			err = xsk_queue_open(&c->q[0], ifname, first,
+					     xsk_flags);
+		}
+		if (!err)
+			c->nq = 1;
 	}
-	if (!err)
-		c->nq = 1;
+	c->xdp_mode = xsk_flags == XDP_FLAGS_DRV_MODE ? "native" : "skb";
 	while (!err && c->nq < (unsigned int)n) {
-		err = xsk_queue_open(&c->q[c->nq], ifname, c->nq, flags);
+		err = xsk_queue_open(&c->q[c->nq], ifname, first + c->nq,
+				     xsk_flags);
 		if (!err)
 			c->nq++;
 	}
 	if (err) {
 		fprintf(stderr, PROG ": %s: AF_XDP socket on queue %u: %s\n",
-			ifname, c->nq, strerror(-err));
+			ifname, first + c->nq, strerror(-err));
 		return -1;
 	}
 	for (i = 0; i < c->nq; i++) {
@@ -428,7 +433,12 @@ static int xsk_stats(struct capture *c, unsigned long long *dropped,
 
 /* ---- the libpcap engines ---------------------------------------------- */
 
-static int pcap_engine_open(struct capture *c, const char *dev, int buf)
+/*
+ * Create and activate; fanout > 0: join the AF_PACKET fanout group of
+ * that id, by RX queue. Nothing is read yet (see capture_ready()).
+ */
+static int pcap_engine_open(struct capture *c, const char *dev, int buf,
+			    int fanout)
 {
 	char eb[PCAP_ERRBUF_SIZE];
 
@@ -452,20 +462,44 @@ static int pcap_engine_open(struct capture *c, const char *dev, int buf)
 		fprintf(stderr, PROG ": %s: %s\n", dev, pcap_geterr(c->p));
 		return -1;
 	}
-	/*
-	 * Non-blocking, waiting in poll(): on AF_PACKET (TPACKET_V3) a
-	 * blocking read's timeout only starts with the first packet, so a
-	 * quiet link would never let us look at the until-file.
-	 */
+	if (fanout > 0) {
+		int v = fanout | PACKET_FANOUT_QM << 16;
+
+		if (setsockopt(pcap_fileno(c->p), SOL_PACKET, PACKET_FANOUT,
+			       &v, sizeof(v))) {
+			fprintf(stderr, PROG ": %s: PACKET_FANOUT: %s\n", dev,
+				strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Once every handle is activated (asking a WireCAP handle for its fd
+ * starts its session, and a handle activated after that would not join
+ * it): non-blocking, waiting in poll(), where there is a selectable fd
+ * (on AF_PACKET (TPACKET_V3) a blocking read's timeout only starts with
+ * the first packet, so a quiet link would never let us look at the
+ * until-file). WireCAP handles sharing a session have none: they read
+ * blocking, at most the 10 ms timeout at a time.
+ */
+static int pcap_engine_ready(struct capture *c, const char *dev)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	int fd = pcap_get_selectable_fd(c->p);
+
+	if (fd < 0 && c->engine == ENGINE_WIRECAP)
+		return 0;
 	c->pfd = calloc(1, sizeof(*c->pfd));
 	if (!c->pfd) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return -1;
 	}
-	c->pfd->fd = pcap_get_selectable_fd(c->p);
+	c->pfd->fd = fd;
 	c->pfd->events = POLLIN;
 	c->npfd = 1;
-	if (c->pfd->fd < 0 || pcap_setnonblock(c->p, 1, eb)) {
+	if (fd < 0 || pcap_setnonblock(c->p, 1, eb)) {
 		fprintf(stderr, PROG ": %s: no selectable fd\n", dev);
 		return -1;
 	}
@@ -474,15 +508,36 @@ static int pcap_engine_open(struct capture *c, const char *dev, int buf)
 
 /* ---- one capture, whatever the engine ---------------------------------- */
 
-static int capture_open(struct capture *c, const char *dev, int buf)
+static enum engine dev_engine(const char *dev)
 {
-	if (!strncmp(dev, "xsk:", 4)) {
-		c->engine = ENGINE_XSK;
-		return xsk_open(c, dev + 4);
+	if (!strncmp(dev, "xsk:", 4))
+		return ENGINE_XSK;
+	return strncmp(dev, "wirecap:", 8) ? ENGINE_AFPACKET : ENGINE_WIRECAP;
+}
+
+/*
+ * Open dev for one thread: queue < 0 every queue (one thread), else that
+ * queue, for thread queue of a fanout group (afpacket: fanout > 0 its id).
+ */
+static int capture_open(struct capture *c, const char *dev, int buf,
+			int queue, int fanout)
+{
+	char qdev[128];
+
+	c->engine = dev_engine(dev);
+	if (c->engine == ENGINE_XSK)
+		return xsk_open(c, dev + 4, queue);
+	if (c->engine == ENGINE_WIRECAP && queue >= 0) {
+		snprintf(qdev, sizeof(qdev), "%s@%d", dev, queue);
+		dev = qdev;
 	}
-	c->engine = strncmp(dev, "wirecap:", 8) ? ENGINE_AFPACKET :
-						  ENGINE_WIRECAP;
-	return pcap_engine_open(c, dev, buf);
+	return pcap_engine_open(c, dev, buf,
+				c->engine == ENGINE_AFPACKET ? fanout : 0);
+}
+
+static int capture_ready(struct capture *c, const char *dev)
+{
+	return c->engine == ENGINE_XSK ? 0 : pcap_engine_ready(c, dev);
 }
 
 /* What is ready, through the handler. Returns the packets, or -1. */
@@ -510,10 +565,162 @@ static void capture_close(struct capture *c)
 		pcap_close(c->p);
 }
 
+/* ---- the stock driver's settings: RSS key, GRO ---------------------------- */
+
+/* The interface of a device name: eth0 of xsk:eth0, wirecap:eth0@1. */
+static const char *dev_ifname(const char *dev, char *name, size_t size)
+{
+	const char *ifname = strchr(dev, ':') ? strchr(dev, ':') + 1 : dev;
+
+	snprintf(name, size, "%.*s", (int)strcspn(ifname, "@"), ifname);
+	return name;
+}
+
+static int ethtool_ioctl(const char *ifname, void *data, const char *what)
+{
+	struct ifreq ifr = { 0 };
+	int fd, ret = -1;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = data;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && !ioctl(fd, SIOCETHTOOL, &ifr))
+		ret = 0;
+	else
+		fprintf(stderr, PROG ": %s: %s: %s\n", ifname, what,
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * GRO off: otherwise the stack merges a TCP connection's segments before
+ * AF_PACKET sees them (XDP and WireCAP see every frame).
+ */
+static int set_gro_off(const char *ifname)
+{
+	struct ethtool_value v = { .cmd = ETHTOOL_SGRO, .data = 0 };
+
+	return ethtool_ioctl(ifname, &v, "turning GRO off");
+}
+
+static int hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Set ifname's Toeplitz key (hex, ':' allowed between bytes). 0 or -1. */
+static int set_rss_key(const char *ifname, const char *hex)
+{
+	struct ethtool_rxfh *rxfh;
+	unsigned char key[256];
+	size_t n = 0;
+	int ret;
+
+	while (*hex) {
+		if (*hex == ':') {
+			hex++;
+			continue;
+		}
+		if (n == sizeof(key) || hexval(hex[0]) < 0 ||
+		    hexval(hex[1]) < 0) {
+			fprintf(stderr, PROG ": --rss-key: not a hex key\n");
+			return -1;
+		}
+		key[n++] = (unsigned char)(hexval(hex[0]) << 4 |
+					   hexval(hex[1]));
+		hex += 2;
+	}
+	rxfh = calloc(1, sizeof(*rxfh) + n);
+	if (!rxfh || !n) {
+		fprintf(stderr, PROG ": --rss-key: %s\n",
+			n ? "out of memory" : "empty key");
+		free(rxfh);
+		return -1;
+	}
+	rxfh->cmd = ETHTOOL_SRSSH;
+	rxfh->indir_size = ETH_RXFH_INDIR_NO_CHANGE;
+	rxfh->key_size = (__u32)n;
+	rxfh->hfunc = 0;		/* the kernel's ETH_RSS_HASH_NO_CHANGE */
+	memcpy(rxfh->rss_config, key, n);
+	ret = ethtool_ioctl(ifname, rxfh, "setting the RSS key");
+	free(rxfh);
+	return ret;
+}
+
+/* ---- the threads ------------------------------------------------------- */
+
+/* One capture thread: its capture, its handler state, its counts. */
+struct worker {
+	struct capture cap;
+	struct state s;
+	int queue;		/* the queue it reads; -1: every queue */
+	pthread_t tid;
+	int started, failed;
+	unsigned long long received, dropped, fill_empty;
+	struct pcap_stat ps;	/* libpcap engines */
+};
+
+static int stop_all;		/* the main thread tells the threads */
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	int n;
+
+	while (!__atomic_load_n(&stop_all, __ATOMIC_RELAXED)) {
+		n = capture_dispatch(&w->cap, &w->s);
+		if (n < 0) {
+			__atomic_store_n(&w->failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		/* blocking handles (npfd 0) waited in pcap_dispatch */
+		if (!n && w->cap.npfd)
+			poll(w->cap.pfd, w->cap.npfd, 10);
+	}
+	return NULL;
+}
+
+/* A thread's counts, after it ended. 0 or -1. */
+static int worker_stats(struct worker *w)
+{
+	if (w->cap.engine == ENGINE_XSK) {
+		if (xsk_stats(&w->cap, &w->dropped, &w->fill_empty))
+			return -1;
+		w->received = w->cap.rx_seen;
+		return 0;
+	}
+	if (pcap_stats(w->cap.p, &w->ps)) {
+		fprintf(stderr, PROG ": %s\n", pcap_geterr(w->cap.p));
+		return -1;
+	}
+	w->received = w->ps.ps_recv;
+	w->dropped = (unsigned long long)w->ps.ps_drop + w->ps.ps_ifdrop;
+	return 0;
+}
+
+static unsigned long long processed_now(struct worker *w, int nw)
+{
+	unsigned long long n = 0;
+	int i;
+
+	for (i = 0; i < nw; i++)
+		n += __atomic_load_n(&w[i].s.processed, __ATOMIC_RELAXED);
+	return n;
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: " PROG " -i [xsk:|wirecap:]DEV [-x N] [-B BYTES] "
-		"[-f FILTER] --until-file PATH [--idle-ms N] [--json FILE]\n");
+	fprintf(f, "usage: " PROG " -i [xsk:|wirecap:]DEV [-q N] [-x N] "
+		"[-B BYTES] [-f FILTER] [--rss-key HEX] [--no-gro] "
+		"--until-file PATH [--idle-ms N] [--json FILE]\n");
 }
 
 int main(int argc, char **argv)
@@ -522,27 +729,36 @@ int main(int argc, char **argv)
 		{ "until-file", required_argument, NULL, 'u' },
 		{ "idle-ms", required_argument, NULL, 'I' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "rss-key", required_argument, NULL, 'K' },
+		{ "no-gro", no_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dev = NULL, *until = NULL, *json = NULL;
+	const char *dev = NULL, *until = NULL, *json = NULL, *rss_key = NULL;
 	const char *filter = "net 131.225.2 and udp";
-	unsigned long long last = 0, received, dropped, fill_empty = 0;
-	struct state s = { .stat_fd = -1 };
-	struct capture cap = { 0 };
-	double idle_s = 0.5, last_t, t0;
-	struct pcap_stat ps = { 0 };
+	unsigned long long last = 0, total, received = 0, dropped = 0;
+	unsigned long long processed = 0, matched = 0, fill_empty = 0;
+	unsigned long long busy0 = 0, busy_last = 0;
+	unsigned int x = 0, sockets = 0;
+	struct worker *w = NULL;
+	double idle_s = 0.5, last_t, t0, t, busy = 0;
+	struct timespec tick = { 0, (long)(BUSY_SAMPLE_S * 1e9) };
+	struct bpf_program prog = { 0 };
 	pcap_t *comp = NULL;
 	struct rusage ru;
 	struct stat sb;
-	int c, buf = 0, ret = 1, n;
+	int c, buf = 0, ret = 1, nw = 1, i, k, stat_fd, failed = 0, no_gro = 0;
+	char name[IFNAMSIZ];
 	FILE *f;
 
-	while ((c = getopt_long(argc, argv, "i:x:B:f:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:q:x:B:f:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': dev = optarg; break;
-		case 'x': s.x = (unsigned int)atoi(optarg); break;
+		case 'q': nw = atoi(optarg); break;
+		case 'x': x = (unsigned int)atoi(optarg); break;
 		case 'B': buf = atoi(optarg); break;
 		case 'f': filter = optarg; break;
+		case 'K': rss_key = optarg; break;
+		case 'G': no_gro = 1; break;
 		case 'u': until = optarg; break;
 		case 'I': idle_s = atoi(optarg) / 1000.0; break;
 		case 'j': json = optarg; break;
@@ -550,71 +766,116 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!dev || !until || optind != argc ||
-	    (buf > 0 && !strncmp(dev, "xsk:", 4))) {
+	if (!dev || !until || optind != argc || nw < 1 || nw > MAX_THREADS ||
+	    (buf > 0 && dev_engine(dev) == ENGINE_XSK) ||
+	    (nw > 1 && dev_engine(dev) == ENGINE_WIRECAP && strchr(dev, '@'))) {
 		usage(stderr);
 		return 2;
 	}
-	s.stat_fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
-	if (s.stat_fd < 0) {
+	stat_fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+	if (stat_fd < 0) {
 		perror(PROG ": /proc/stat");
 		return 1;
 	}
-	if (capture_open(&cap, dev, buf))
+	w = calloc(nw, sizeof(*w));
+	if (!w) {
+		fprintf(stderr, PROG ": out of memory\n");
 		goto err_close;
-	/* The filter: on the live handle, or for Ethernet where there is none. */
-	comp = cap.p ? cap.p : pcap_open_dead(DLT_EN10MB, 65535);
+	}
+	if (rss_key && set_rss_key(dev_ifname(dev, name, sizeof(name)),
+				   rss_key))
+		goto err_close;
+	if (no_gro && set_gro_off(dev_ifname(dev, name, sizeof(name))))
+		goto err_close;
+	/*
+	 * Every handle activated before any is read (see capture_ready()).
+	 * PACKET_FANOUT_QM picks member (queue_mapping % members), and a
+	 * received skb's queue_mapping is its RX queue + 1
+	 * (skb_record_rx_queue): so the member that joins k-th gets queue
+	 * k - 1, and thread N-1 joins first for each thread i to get queue i.
+	 */
+	for (k = 0; k < nw; k++) {
+		i = nw > 1 && dev_engine(dev) == ENGINE_AFPACKET ?
+		    (k + nw - 1) % nw : k;
+		w[i].queue = nw > 1 ? i : -1;
+		if (capture_open(&w[i].cap, dev, buf, w[i].queue,
+				 nw > 1 ? (getpid() & 0xffff) + 1 : 0))
+			goto err_close;
+	}
+	for (i = 0; i < nw; i++)
+		if (capture_ready(&w[i].cap, dev))
+			goto err_close;
+	/* The filter: on a live handle, or for Ethernet where there is none. */
+	comp = w[0].cap.p ? w[0].cap.p : pcap_open_dead(DLT_EN10MB, 65535);
 	if (!comp) {
 		fprintf(stderr, PROG ": pcap_open_dead failed\n");
 		goto err_close;
 	}
-	if (pcap_compile(comp, &s.prog, filter, 1, PCAP_NETMASK_UNKNOWN)) {
+	if (pcap_compile(comp, &prog, filter, 1, PCAP_NETMASK_UNKNOWN)) {
 		fprintf(stderr, PROG ": %s\n", pcap_geterr(comp));
 		ret = 2;
 		goto err_close;
 	}
-	if (busy_read(s.stat_fd, &s.busy0)) {
+	if (busy_read(stat_fd, &busy0)) {
 		fprintf(stderr, PROG ": /proc/stat: no cpu line\n");
 		goto err_freecode;
 	}
-	s.busy_last = s.busy0;
-	t0 = last_t = s.busy_t = now_s();
-	for (;;) {
-		n = capture_dispatch(&cap, &s);
-		if (n < 0)
-			goto err_freecode;
-		if (n) {
-			busy_batch(&s);
-		} else {
-			/*
-			 * Until the first packet the window keeps starting
-			 * anew (at most 10 ms before it): an engine that
-			 * listens longer before the traffic is not charged
-			 * for the idle machine's ticks.
-			 */
-			if (!s.processed && !busy_read(s.stat_fd, &s.busy0))
-				s.busy_last = s.busy0;
-			poll(cap.pfd, cap.npfd, busy_idle(&s));
+	busy_last = busy0;
+	for (i = 0; i < nw; i++) {
+		w[i].s.prog = &prog;
+		w[i].s.x = x;
+		if (pthread_create(&w[i].tid, NULL, worker_run, &w[i])) {
+			fprintf(stderr, PROG ": pthread_create failed\n");
+			failed = 1;
+			break;
 		}
-		if (s.processed != last) {
-			last = s.processed;
-			last_t = now_s();
-		} else if (!stat(until, &sb) && now_s() - last_t >= idle_s &&
-			   now_s() - t0 >= idle_s) {
+		w[i].started = 1;
+	}
+	/*
+	 * Until the first packet (of any thread) the window of the machine's
+	 * busy ticks keeps starting anew, at most 10 ms before it: an engine
+	 * that listens longer before the traffic is not charged for the idle
+	 * machine's ticks. Then a sample whenever packets were processed since
+	 * the last look, so the last one is taken after the last packet.
+	 */
+	t0 = last_t = now_s();
+	while (!failed) {
+		nanosleep(&tick, NULL);
+		for (i = 0; i < nw; i++)
+			failed |= __atomic_load_n(&w[i].failed,
+						  __ATOMIC_RELAXED);
+		total = processed_now(w, nw);
+		t = now_s();
+		if (!total) {
+			if (!busy_read(stat_fd, &busy0))
+				busy_last = busy0;
+		} else if (total != last) {
+			busy_read(stat_fd, &busy_last);
+		}
+		if (total != last) {
+			last = total;
+			last_t = t;
+		} else if (!stat(until, &sb) && t - last_t >= idle_s &&
+			   t - t0 >= idle_s) {
 			break;
 		}
 	}
-	if (cap.engine == ENGINE_XSK) {
-		if (xsk_stats(&cap, &dropped, &fill_empty))
+	__atomic_store_n(&stop_all, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < nw; i++)
+		if (w[i].started)
+			pthread_join(w[i].tid, NULL);
+	if (failed)
+		goto err_freecode;
+	for (i = 0; i < nw; i++) {
+		if (worker_stats(&w[i]))
 			goto err_freecode;
-		received = cap.rx_seen;
-	} else {
-		if (pcap_stats(cap.p, &ps)) {
-			fprintf(stderr, PROG ": %s\n", pcap_geterr(cap.p));
-			goto err_freecode;
-		}
-		received = ps.ps_recv;
-		dropped = (unsigned long long)ps.ps_drop + ps.ps_ifdrop;
+		received += w[i].received;
+		dropped += w[i].dropped;
+		fill_empty += w[i].fill_empty;
+		processed += w[i].s.processed;
+		matched += w[i].s.matched;
+		busy += w[i].s.busy;
+		sockets += w[i].cap.nq;
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	f = json && strcmp(json, "-") ? fopen(json, "w") : stdout;
@@ -626,26 +887,41 @@ int main(int argc, char **argv)
 		"\"buffer\": %d, \"received\": %llu, \"dropped\": %llu, "
 		"\"processed\": %llu, \"matched\": %llu, \"pp\": %.0f, "
 		"\"cpu_s\": %.3f, \"guest_busy_s\": %.3f", dev,
-		engine_name[cap.engine], s.x, buf, received, dropped,
-		s.processed, s.matched, s.busy > 0 ? s.processed / s.busy : 0,
+		engine_name[w[0].cap.engine], x, buf, received, dropped,
+		processed, matched, busy > 0 ? processed / busy : 0,
 		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
-		(double)(s.busy_last - s.busy0) / sysconf(_SC_CLK_TCK));
-	if (cap.engine == ENGINE_XSK)
+		(double)(busy_last - busy0) / sysconf(_SC_CLK_TCK));
+	if (w[0].cap.engine == ENGINE_XSK)
 		fprintf(f, ", \"xdp_mode\": \"%s\", \"queues\": %u, "
-			"\"fill_ring_empty\": %llu", cap.xdp_mode, cap.nq,
-			fill_empty);
-	fprintf(f, "}\n");
+			"\"fill_ring_empty\": %llu", w[0].cap.xdp_mode,
+			sockets, fill_empty);
+	fprintf(f, ", \"threads\": [");
+	for (i = 0; i < nw; i++) {
+		fprintf(f, "%s{\"queue\": %d, \"processed\": %llu, "
+			"\"received\": %llu, \"dropped\": %llu, \"pp\": %.0f",
+			i ? ", " : "", w[i].queue, w[i].s.processed,
+			w[i].received, w[i].dropped, w[i].s.busy > 0 ?
+			w[i].s.processed / w[i].s.busy : 0);
+		if (w[i].cap.engine == ENGINE_WIRECAP)
+			fprintf(f, ", \"ps_recv\": %u, \"ps_drop\": %u, "
+				"\"ps_ifdrop\": %u", w[i].ps.ps_recv,
+				w[i].ps.ps_drop, w[i].ps.ps_ifdrop);
+		fprintf(f, "}");
+	}
+	fprintf(f, "]}\n");
 	if (f != stdout)
 		fclose(f);
 	ret = 0;
 
 err_freecode:
-	pcap_freecode(&s.prog);
+	pcap_freecode(&prog);
 err_close:
-	if (comp && comp != cap.p)
+	if (comp && w && comp != w[0].cap.p)
 		pcap_close(comp);
-	capture_close(&cap);
-	close(s.stat_fd);
+	for (i = 0; w && i < nw; i++)
+		capture_close(&w[i].cap);
+	free(w);
+	close(stat_fd);
 	return ret;
 }

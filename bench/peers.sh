@@ -1,8 +1,8 @@
 #!/bin/sh
-# Peers on the same NIC, same traffic, same run (issue 6, items 4 and 5).
-# One program, bench/pcap_handler.c (one thread), runs the paper's handler
-# (a BPF filter x times per packet) on each engine, on the 4-queue
-# virtio-net NIC of the test VM:
+# Peers on the same NIC, same traffic, same run (issue 6, items 4 and 5,
+# and experiment 3). One program, bench/pcap_handler.c, runs the paper's
+# handler (a BPF filter x times per packet) on each engine, on the
+# virtio-net NIC of the test VM (4 queues, one thread; skew: 2 and 2):
 #   afpacket      the stock virtio_net driver, libpcap on AF_PACKET
 #                 (TPACKET_V3), libpcap's default buffer (2 MiB)
 #   afpacket-mem  the same with a buffer of WireCAP's pool memory
@@ -12,6 +12,9 @@
 #   wirecap       wirecap_virtio.ko + libwirecap-pcap.so, B(64,64)
 #   wirecap-ring  the same, ring-only: B(64,4), R.M = the 256-entry ring,
 #                 the stand-in for netmap/DNA's buffering
+#   wirecap-aT    (skew only) WireCAP-A(64,64,T): advanced mode, the two
+#                 queues one buddy group (WIRECAP_MODE=advanced,
+#                 WIRECAP_OFFLOAD_PCT=T, read by the libpcap shim)
 # The traffic: 64-byte packets of one flow (RSS puts them on one queue),
 # sent into the host tap (txqueuelen 1000: the NIC's FIFO) by
 # wirecap-tap-gen (bench/tap_gen.c) at a steady pace, on host CPU 1;
@@ -21,14 +24,29 @@
 #          CPU time per processed packet, and so the highest rate each
 #          engine takes without loss (item 5)
 #   burst  x=300, bursts of P packets at PACE pps (item 4)
+#   skew   x=300, the skewed real trace of scripts/e2e-offload.sh (an
+#          SMB2 read, one TCP connection) 8 times back to back
+#          (bench/loop_pcap.py; --quick: 2 times) at SKEW_PPS on average
+#          (its recorded timing, scaled), into 2 queues, the handler with
+#          one thread per queue (-q 2): afpacket-mem (a fanout group by
+#          queue, 8 MiB per handle), wirecap (WireCAP-B, B(64,64) per
+#          queue), wirecap-aT for each T of SKEW_T, afxdp (a socket per
+#          queue). The stock driver gets WireCAP's RSS key (its own is
+#          random per boot), so RSS is the same for all: with 2 queues
+#          both directions of the connection land on queue 0, queue 1
+#          idles; only WireCAP-A lets the second thread help. And GRO
+#          off, or AF_PACKET would see merged TCP segments.
 # Loss is end to end: 1 - processed / sent, so what the tap, the NIC ring
 # and the engine drop all counts; the tap's share is shown apart.
 # Writes results/bench/peers/<kernel>/<exp>-<engine>-<n>-<rep>.{res,log}
-# and the report's Markdown section on stdout (bench/report.py peers).
+# (n: rate, P, or skew's rate) and the report's Markdown section on stdout
+# (bench/report.py peers).
 #
 #   bench/peers.sh [--quick] [kernel]                  default: 6.1
-# Environment: BENCH_PEER_RATES, BENCH_PEER_P_RATE, BENCH_PEER_PACE,
-# BENCH_PEER_SIZES, BENCH_PEER_REPEAT, BENCH_PEER_ENGINES.
+# Environment: BENCH_PEER_EXPS (default "rate burst skew"),
+# BENCH_PEER_RATES, BENCH_PEER_P_RATE, BENCH_PEER_PACE, BENCH_PEER_SIZES,
+# BENCH_PEER_REPEAT, BENCH_PEER_ENGINES, BENCH_PEER_SKEW_PPS,
+# BENCH_PEER_SKEW_T (default "60"), BENCH_PEER_SKEW_ENGINES.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -47,20 +65,40 @@ mem=$((m * r * 2048))
 if [ $quick = 1 ]; then
 	rates=${BENCH_PEER_RATES:-20000} p_rate=${BENCH_PEER_P_RATE:-5000}
 	sizes=${BENCH_PEER_SIZES:-2000} reps=${BENCH_PEER_REPEAT:-1}
+	skew_loops=2
 else
 	rates=${BENCH_PEER_RATES:-10000 25000 50000 75000}
 	p_rate=${BENCH_PEER_P_RATE:-20000}
 	sizes=${BENCH_PEER_SIZES:-2000 10000 50000}
 	reps=${BENCH_PEER_REPEAT:-3}
+	skew_loops=8
 fi
 pace=${BENCH_PEER_PACE:-20000}
 engines=${BENCH_PEER_ENGINES:-afpacket afpacket-mem afxdp wirecap wirecap-ring}
+exps=${BENCH_PEER_EXPS:-rate burst skew}
+# skew: about 1.4 x the Pp of one thread at x=300 (13-16 kpps here):
+# WireCAP-B loses some 15-20 %, two threads take it (at 20000 WireCAP-A
+# lost too: two busy threads leave the 2 host CPUs no room for QEMU's I/O)
+skew_pps=${BENCH_PEER_SKEW_PPS:-18000}
+skew_t=${BENCH_PEER_SKEW_T:-60}
+skew_engines=${BENCH_PEER_SKEW_ENGINES:-afpacket-mem wirecap $(
+	for t in $skew_t; do printf 'wirecap-a%s ' "$t"; done) afxdp}
+skew_trace=${WIRECAP_SHARED:-$top/../shared}/traces/sv_smb2-async-read_input.pcap
+# Microsoft's Toeplitz key, wirecap_rss_default_key: wirecap_virtio's
+rss_key=6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa
+has() { case " $exps " in *" $1 "*) return 0 ;; esac; return 1; }
 
-run() { # exp engine n(rate or P) rep trace speed x
-	exp=$1 engine=$2 n=$3 rep=$4 trace=$5 speed=$6 x=$7
+run() { # exp engine n(rate, P or skew's rate) rep trace speed x [threads]
+	exp=$1 engine=$2 n=$3 rep=$4 trace=$5 speed=$6 x=$7 nt=${8:-1}
 	name=$out/$exp-$engine-$n-$rep
 	h="wirecap-pcap-handler -x $x --until-file /run/wirecap/replay-done"
 	h="$h --idle-ms 1000 --json /results/h.json"
+	env=""
+	# one thread on 4 queues, or one thread per queue
+	nq=4
+	if [ "$nt" != 1 ]; then
+		nq=$nt h="$h -q $nt"
+	fi
 	# The stock driver has no WireCAP queue to attach: the command asks
 	# for the replay once the handler listens. WireCAP: attaching does.
 	case $engine in
@@ -70,29 +108,44 @@ run() { # exp engine n(rate or P) rep trace speed x
 	wirecap) nic=virtio dev='wirecap:$WIRECAP_IF' buf=$mem ;;
 	wirecap-ring) nic=virtio dev='wirecap:$WIRECAP_IF'
 		buf=$((ring_m * ring_r * 2048)) ;;
+	wirecap-a[0-9]*) nic=virtio dev='wirecap:$WIRECAP_IF' buf=$mem
+		env="WIRECAP_MODE=advanced WIRECAP_OFFLOAD_PCT=${engine#wirecap-a}"
+		;;
 	*) echo "peers: unknown engine $engine" >&2; return 1 ;;
 	esac
 	if [ $nic = virtio ]; then
-		cmd="wirecap exec $h -B $buf -i $dev"
+		cmd="$env wirecap exec $h -B $buf -i $dev"
 	else
+		# where the queue matters: the same RSS as wirecap_virtio's,
+		# and every frame seen (the trace is TCP: no GRO merging)
+		[ "$nt" = 1 ] || h="$h --rss-key $rss_key --no-gro"
 		cmd="($h -B $buf -i $dev) & sleep 2;
 			touch /run/wirecap/start-replay; wait"
 	fi
 	mkdir -p "$name.res"
-	scripts/vm.sh --nic $nic --kernel "$k" --queues 4 --timeout 600 \
+	scripts/vm.sh --nic $nic --kernel "$k" --queues "$nq" --timeout 600 \
 		--trace "$trace" --speed "$speed" --gen tapgen --pin-gen 1 \
 		--pin-qemu 0-1 --txqueuelen 1000 \
 		--results "$name.res" -- "$cmd" >"$name.log" 2>&1
 }
 
-for n in $p_rate $sizes; do
+for n in $(has rate && echo $p_rate) $(has burst && echo $sizes); do
 	[ -f "$out/burst-$n.pcap" ] ||
 		python3 bench/gen_burst.py "$n" "$out/burst-$n.pcap"
 done
+if has skew; then
+	# the multiplier that makes the recorded pace skew_pps on average
+	rec=$(python3 bench/loop_pcap.py $skew_loops "$skew_trace" \
+		"$out/skew.pcap") || exps=$(echo " $exps " | sed 's/ skew / /')
+	skew_speed=$(awk -v r="$skew_pps" -v c="${rec:-1}" \
+		'BEGIN { printf "%.4f", r / c }')
+	printf 'loops=%s\nrecorded_pps=%s\nspeed=%s\n' $skew_loops \
+		"$rec" "$skew_speed" >"$out/skew-setup.txt"
+fi
 i=1
 while [ $i -le $reps ]; do
 	# Interleaved: a slow spell of the machine hits every engine alike.
-	for rate in $rates; do
+	has rate && for rate in $rates; do
 		speed=$(awk -v r="$rate" 'BEGIN { printf "%g", r / 1000000 }')
 		for e in $engines; do
 			run rate "$e" "$rate" $i "$out/burst-$p_rate.pcap" \
@@ -100,12 +153,16 @@ while [ $i -le $reps ]; do
 		done
 	done
 	speed=$(awk -v r="$pace" 'BEGIN { printf "%g", r / 1000000 }')
-	for p in $sizes; do
+	has burst && for p in $sizes; do
 		for e in $engines; do
 			run burst "$e" "$p" $i "$out/burst-$p.pcap" "$speed" 300
 		done
 	done
+	has skew && for e in $skew_engines; do
+		run skew "$e" "$skew_pps" $i "$out/skew.pcap" "$skew_speed" \
+			300 2
+	done
 	i=$((i + 1))
 done
-rm -f "$out"/burst-*.pcap
+rm -f "$out"/burst-*.pcap "$out/skew.pcap"
 python3 bench/report.py peers "$out" "$k" "$pace"

@@ -17,7 +17,8 @@
 #              default buffer, and WireCAP's pool memory), AF_XDP, WireCAP
 #              and ring-only WireCAP: at x=0 loss and guest CPU per packet
 #              against the rate (the highest lossless rate), at x=300
-#              bursts (bench/peers.sh)
+#              bursts, and the skewed trace into 2 queues with a thread
+#              per queue, WireCAP-A against the others (bench/peers.sh)
 # --quick: one configuration, short bursts, one run each, no skew sweep:
 # keeps the suite from rotting (make test); asserts nothing about speed.
 set -u
