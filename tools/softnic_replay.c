@@ -99,7 +99,14 @@ int main(int argc, char **argv)
 	char errbuf[PCAP_ERRBUF_SIZE], path[256];
 	const char *nic = NULL, *speed = "top";
 	struct batch b = { .queue = WIRECAP_SOFTNIC_RSS };
-	double mult = 0, t0 = 0, first = -1;
+	/*
+	 * Pacing: a packet is due at t0 + (its stamp - first + shift) / mult.
+	 * Each further copy of the trace (--loop) is shifted to start one mean
+	 * packet gap after the previous one ended, so every copy keeps the
+	 * recorded pace, not only the first.
+	 */
+	double mult = 0, t0 = 0, first = -1, shift = 0, last = 0, period = 0;
+	unsigned long long npkts = 0;
 	long loops = 1, l;
 	int c;
 
@@ -156,7 +163,11 @@ int main(int argc, char **argv)
 					first = ts;
 					t0 = now_s();
 				}
-				double due = t0 + (ts - first) / mult;
+				if (!l) {
+					last = ts;
+					npkts++;
+				}
+				double due = t0 + (ts - first + shift) / mult;
 
 				if (due > now_s() + 0.001 && flush(&b))
 					return 1;
@@ -175,6 +186,14 @@ int main(int argc, char **argv)
 		if (r == -1)
 			fprintf(stderr, "%s: %s\n", argv[optind], pcap_geterr(p));
 		pcap_close(p);
+		/*
+		 * Copy l + 1 starts l + 1 periods after the first, a period
+		 * being the first copy's span plus one mean packet gap.
+		 */
+		if (!l)
+			period = npkts > 1 ?
+				 (last - first) * npkts / (npkts - 1) : 0;
+		shift = (l + 1) * period;
 	}
 	if (flush(&b))
 		return 1;
