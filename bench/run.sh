@@ -75,7 +75,7 @@ for k in $kernels; do
 			echo "## Skewed trace, x=300: WireCAP-B vs WireCAP-A ($k)"
 			echo
 			echo "SMB2 read (one flow carries 70 % of the packets), 16 times"
-			echo "into 4 queues at 2.3 x the Pp measured first; M=64, R=32;"
+			echo "into 4 queues at 2.0 x the Pp measured first; M=64, R=32;"
 			echo "3 runs per row (scripts/e2e-offload.sh --sweep)."
 			echo
 			grep '^|' "$res/skew.md"

@@ -3,12 +3,12 @@
 # counts): a skewed real trace (one SMB2 read: one flow carries 70 % of
 # the packets; with 4 queues two are busy, two idle) played 16 times,
 # each copy paced, into 4 queues, processed by `wirecap handler -x 300`
-# (M=64, R=32: a pool 2x the NIC ring). The pace: 2.3 times the Pp of one
-# thread, measured first in the same VM (a long-term imbalance one thread
-# cannot absorb, which the four can). 2.3, because that calibration (queue
-# 0 alone, at top speed, the replayer competing for the 2 vCPUs) reads
-# about 1.3x below the Pp a thread reaches at the real pace: queue 0 then
-# gets about 1.2x what its thread does, for longer than its pool lasts.
+# (M=64, R=32: a pool 2x the NIC ring). The pace: 2.0 times the Pp of one
+# thread, measured first in the same VM, best of 3 (a long-term imbalance
+# one thread cannot absorb, which the four can). 2.0, because that
+# calibration (queue 0 alone, at top speed, the replayer competing for the
+# 2 vCPUs) reads below the Pp a thread reaches at the real pace: queue 0
+# then gets about 1.2x what its thread does, for longer than its pool lasts.
 #   basic      counters add up, nothing offloaded, the busy queue drops
 #   advanced   (T=50) counters add up, offloaded out = in (chunks and
 #              packets), drops at most 3/4 of basic's (medians of 5)
@@ -57,12 +57,28 @@ run() { # name, replay speed, handler options...
 	wait
 	rm -f /tmp/done
 }
-calibrate() { # sets $speed: 2.3 x the Pp of queue 0 alone
-	run cal top --mode basic
-	pp=$(sed -n "s/.*\"queue\": 0, [^}]*\"pp\": \([0-9]*\).*/\1/p" \
-		/results/cal.json)
-	speed=$(awk -v pp="${pp:-0}" "BEGIN { s = 2.3 * pp / $RECORDED_PPS;
+calibrate() { # sets $speed: 2.0 x the Pp of queue 0 alone (best of 3:
+	# a run that the machine slowed down reads low, never high)
+	pp=0
+	for c in 1 2 3; do
+		run cal$c top --mode basic
+		p=$(sed -n "s/.*\"queue\": 0, [^}]*\"pp\": \([0-9]*\).*/\1/p" \
+			/results/cal$c.json)
+		[ "${p:-0}" -gt "$pp" ] && pp=$p
+	done
+	speed=$(awk -v pp="${pp:-0}" "BEGIN { s = 2.0 * pp / $RECORDED_PPS;
 		if (s < 0.02) s = 0.02; printf \"%.3f\", s }")
+	# The calibration can still read low (seen: 6.12 at half its usual
+	# Pp). The test is about a load basic mode cannot take: while one
+	# basic run at this pace drops nothing, go 1.25x faster (3 times at
+	# most).
+	for c in 1 2 3; do
+		run probe$c $speed --mode basic
+		d=$(sed -n "s/.*\"total\": {[^}]*\"dropped\": \([0-9]*\).*/\1/p" \
+			/results/probe$c.json)
+		[ "${d:-0}" -gt 0 ] && break
+		speed=$(awk -v s="$speed" "BEGIN { printf \"%.3f\", s * 1.25 }")
+	done
 	echo "Pp $pp speed $speed" >/results/speed.txt
 }
 if [ "$SWEEP" = 1 ]; then
@@ -75,7 +91,7 @@ if [ "$SWEEP" = 1 ]; then
 	done
 	exit 0
 fi
-# the offered load: 2.3 times what one thread processes (its Pp,
+# the offered load: 2.0 times what one thread processes (its Pp,
 # measured here: queue 0 alone, basic mode, top speed); queue 0 gets 70 %
 # of it, more than its thread can do, while the four threads together
 # can do more than all of it (paper §4: "replays at the speed recorded",
