@@ -6,11 +6,15 @@
 #
 # Kernels: the newest 6.1 ABI (via linux-headers-amd64) and the newest 6.12
 # (via linux-headers-6.12-amd64). Their names are written to build/kernels.mk.
+# The unpacked images are kept outside the tree, in $WIRECAP_CACHE
+# (/var/cache/wirecap), so every clone on the machine shares them;
+# build/kernels/<release> points there.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 kdir="$top/build/kernels"
-mkdir -p "$kdir"
+cache=${WIRECAP_CACHE:-/var/cache/wirecap}
+mkdir -p "$kdir" "$cache/kernels"
 
 pkgs="build-essential make gcc kmod cpio gzip xz-utils busybox-static
 qemu-system-x86 iproute2 tcpreplay tcpdump tshark liburing-dev libpcap-dev
@@ -38,15 +42,20 @@ rel_of() {
 k61=$(rel_of linux-headers-amd64)
 k612=$(rel_of linux-headers-6.12-amd64)
 
-# Unpack each guest kernel image next to the build (dpkg -x, never /boot).
+# Unpack each guest kernel image into the cache (dpkg -x, never /boot).
 for rel in "$k61" "$k612"; do
 	[ -f "$kdir/$rel/boot/vmlinuz-$rel" ] && continue
-	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get download -q "linux-image-$rel" >/dev/null)
+	if [ ! -f "$cache/kernels/$rel/boot/vmlinuz-$rel" ]; then
+		tmp=$(mktemp -d)
+		(cd "$tmp" && apt-get download -q "linux-image-$rel" >/dev/null)
+		rm -rf "$cache/kernels/$rel" "$cache/kernels/$rel.tmp"
+		dpkg -x "$tmp"/linux-image-"$rel"_*.deb "$cache/kernels/$rel.tmp"
+		rm -rf "$tmp"
+		depmod -b "$cache/kernels/$rel.tmp" "$rel"
+		mv -T "$cache/kernels/$rel.tmp" "$cache/kernels/$rel"
+	fi
 	rm -rf "$kdir/$rel"
-	dpkg -x "$tmp"/linux-image-"$rel"_*.deb "$kdir/$rel"
-	rm -rf "$tmp"
-	depmod -b "$kdir/$rel" "$rel"
+	ln -s "$cache/kernels/$rel" "$kdir/$rel"
 done
 
 # The kselftest harness, from the linux-source package at build time.
