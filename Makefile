@@ -8,9 +8,6 @@
 #   make userbins             build the static user programs for the VM
 
 KERNEL ?= 6.1
--include build/kernels.mk
-KREL := $(KREL_$(KERNEL))
-MODDIR := build/$(KREL)/modules
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
@@ -31,9 +28,11 @@ all: modules userbins
 setup:
 	@scripts/setup.sh
 
+# The release behind KERNEL is known once setup has run (scripts/krel.sh),
+# so it is looked up in the recipe, never when this file is parsed.
 modules: setup
-	@test -n "$(KREL)" || { echo "unknown KERNEL=$(KERNEL)"; exit 1; }
-	scripts/build-modules.sh $(KREL) $(CURDIR) $(CURDIR)/$(MODDIR)
+	@krel=$$(scripts/krel.sh $(KERNEL)) && \
+	scripts/build-modules.sh $$krel $(CURDIR) $(CURDIR)/build/$$krel/modules
 
 userbins: setup $(addprefix $(BIN)/wctest-,$(SELFTESTS)) \
 	$(addprefix $(BIN)/,$(TOOLS)) $(BIN)/wirecap-selftests

@@ -18,9 +18,6 @@
 
 VM_MK_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 
-# KREL_6.1, KREL_6.12 (written by scripts/setup.sh).
--include $(VM_MK_TOP)/build/kernels.mk
-
 KERNEL ?= 6.1
 QUEUES ?=
 SPEED ?=

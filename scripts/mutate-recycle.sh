@@ -9,7 +9,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 kernel=${1:-6.1}
-krel=$(sed -n "s/^KREL_$kernel := //p" build/kernels.mk)
+krel=$(scripts/krel.sh "$kernel") || exit 1
 file=drivers/wirecap/recycle.c
 
 # line numbers of the checks inside recycle_one()

@@ -86,6 +86,9 @@ done
 # `wirecap profile --plot` draws on the host (the VM has no gnuplot)
 selftests/host/profile_plot.sh >"$out/host-profile_plot.tap" 2>&1
 count "$out/host-profile_plot.tap"
+# a fresh clone's first `make` (nothing under build/ yet)
+selftests/host/fresh_tree.sh >"$out/host-fresh_tree.tap" 2>&1
+count "$out/host-fresh_tree.tap"
 
 for k in 6.1 6.12; do
 	echo "== selftests in the VM, kernel $k"

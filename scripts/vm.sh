@@ -148,10 +148,7 @@ fi
 	die "--gen-timer: expected nano, gtod, select or ioport, got: $gen_timer"
 [[ $gen =~ ^(tcpreplay|tapgen)$ ]] || die "--gen: expected tcpreplay or tapgen, got: $gen"
 
-kmk=$top/build/kernels.mk
-[ -f "$kmk" ] || die "no $kmk; run scripts/setup.sh first"
-krel=$(sed -n "s/^KREL_${kernel//./\\.}[[:space:]]*:=[[:space:]]*//p" "$kmk")
-[ -n "$krel" ] || die "--kernel: unknown kernel '$kernel' (known: $(sed -n 's/^KREL_\([^ ]*\).*/\1/p' "$kmk" | tr '\n' ' '))"
+krel=$("$top/scripts/krel.sh" "$kernel") || die "--kernel: no kernel '$kernel'"
 kroot=$top/build/kernels/$krel
 vmlinuz=$kroot/boot/vmlinuz-$krel
 [ -f "$vmlinuz" ] || die "no kernel image $vmlinuz; run scripts/setup.sh"
