@@ -107,6 +107,20 @@ for k in 6.1 6.12; do
 	esac
 done
 
+echo "== virtio: a queue reset that fails (the NIC breaks, the pool is kept)"
+for k in 6.1 6.12; do
+	res=$out/virtio-reset-$k
+	scripts/vm.sh --nic virtio --kernel $k --results "$res" -- \
+		'wirecap-selftests virtio_reset_fail' >"$res.log" 2>&1
+	rc=$?
+	if [ -f "$res/virtio_reset_fail.tap" ]; then
+		count "$res/virtio_reset_fail.tap"
+	else
+		verdict "kernel $k: virtio_reset_fail left no TAP (vm exit $rc)" 1
+	fi
+	[ $rc = 125 ] && verdict "kernel $k: kernel trouble on the console (virtio_reset_fail)" 1
+done
+
 echo "== end to end from the virtio-net NIC"
 scripts/e2e-virtio.sh 6.1 6.12 >"$out/e2e-virtio.tap" 2>&1
 count "$out/e2e-virtio.tap"

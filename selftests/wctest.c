@@ -76,6 +76,20 @@ int wct_nic_del(const char *name)
 			  strlen(name));
 }
 
+int wct_nic_fault(const char *nic, const char *knob, unsigned int value)
+{
+	char path[128], v[16];
+
+	snprintf(path, sizeof(path), WIRECAP_SOFTNIC_DIR "/%s/%s", nic, knob);
+	snprintf(v, sizeof(v), "%u", value);
+	return write_file(path, v, strlen(v));
+}
+
+int wct_write_file(const char *path, const char *text)
+{
+	return write_file(path, text, strlen(text));
+}
+
 static int inject_path(const char *nic, char *path, size_t len)
 {
 	return snprintf(path, len, WIRECAP_SOFTNIC_DIR "/%s/inject", nic);

@@ -30,6 +30,13 @@ struct wct_queue {
 /* Make a software NIC; its name goes to name (IFNAMSIZ). 0 or -errno. */
 int wct_nic_new(unsigned int queues, unsigned int ring, char *name);
 int wct_nic_del(const char *name);
+/*
+ * Set a software NIC's fault-injection knob (drivers/softnic/softnic.h:
+ * start_delay_ms, fail_start, stop_delay_ms, fail_stop, bad_len).
+ */
+int wct_nic_fault(const char *nic, const char *knob, unsigned int value);
+/* Write text to a file (sysfs, debugfs, proc). 0 or -errno. */
+int wct_write_file(const char *path, const char *text);
 
 /* Inject count generated packets of len bytes (queue -1: RSS). */
 int wct_inject(const char *nic, int queue, uint64_t count, unsigned int len,

@@ -21,7 +21,11 @@
  *   ->refill_kick(q) ---------------------> (free chunks again) arrange
  *                                           for wirecap_rx_refill(q) soon
  *   ->queue_stop(q) ----------------------> stop DMA into cells, forget
- *                                           posted cells, return
+ *                                           posted cells, return 0; or
+ *                                           -errno if the NIC may still
+ *                                           write them (the core then
+ *                                           leaks the pool, never frees
+ *                                           memory under DMA)
  *
  * Rules for the driver:
  *  - wirecap_rx_refill(), wirecap_rx_complete() and wirecap_rx_dropped()
@@ -35,8 +39,13 @@
  *    order; each posted cell is reported at most once. The struct
  *    wirecap_cell passed to ->post_cells() stays where it is until
  *    ->queue_stop() returns, so a driver may use its address as its token.
- *  - After ->queue_stop() returns the NIC writes no cell and makes no more
- *    wirecap_rx_*() call for that queue.
+ *  - After ->queue_stop() returns 0 the NIC writes no cell and makes no
+ *    more wirecap_rx_*() call for that queue. If it cannot be sure (a
+ *    queue reset that failed), it returns -errno, makes sure it calls
+ *    nothing more for the queue (marking the device broken if need be),
+ *    and the core keeps the pool's memory forever and refuses ATTACH on
+ *    that queue from then on.
+ *  - ->queue_start() that fails has posted nothing the NIC still owns.
  *  - Transmit (zero-copy forwarding of cells) is a later addition.
  */
 #ifndef _WIRECAP_NIC_H
@@ -70,8 +79,8 @@ struct wirecap_rx_done {
 struct wirecap_nic_ops {
 	/* Process context, may sleep. 0 or -errno (the ATTACH then fails). */
 	int (*queue_start)(struct wirecap_queue *q);
-	/* Process context, may sleep. */
-	void (*queue_stop)(struct wirecap_queue *q);
+	/* Process context, may sleep. 0, or -errno: DMA may go on (above). */
+	int (*queue_stop)(struct wirecap_queue *q);
 	/* Any context: make the queue's RX context call wirecap_rx_refill(). */
 	void (*refill_kick)(struct wirecap_queue *q);
 	/* RX context, from wirecap_rx_refill() only. */

@@ -61,6 +61,10 @@ static void rx_one(struct softnic_rxq *rq, const u8 *frame, u32 len, u32 hash,
 
 	rq->packets++;
 	rq->bytes += len;
+	if (rq->broken) {
+		rq->drops++;
+		return;
+	}
 	if (!rq->capturing) {
 		rx_to_stack(rq, frame, len);
 		return;
@@ -90,6 +94,8 @@ static void rx_one(struct softnic_rxq *rq, const u8 *frame, u32 len, u32 hash,
 	d = &rq->done[rq->nr_done++];
 	d->cell = cell->id;
 	d->len = len;
+	if (unlikely(READ_ONCE(rq->sn->faults.bad_len)))
+		d->len = xchg(&rq->sn->faults.bad_len, 0) ?: len;
 	d->hash = hash;
 	d->flags = has_hash ? WIRECAP_RX_HASH : 0;
 	if (rq->nr_done == SOFTNIC_BATCH)

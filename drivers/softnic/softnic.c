@@ -6,6 +6,7 @@
  * ring_size parameters; nr_devices=0 for none).
  */
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -38,11 +39,28 @@ static struct softnic_rxq *rxq_of(struct wirecap_queue *q)
 
 /* --- the glue: wirecap.ko drives the "hardware" ring ---------------- */
 
+/* Take a one-shot fault: its value, and 0 from now on. */
+static u32 fault_take(u32 *f)
+{
+	return xchg(f, 0);
+}
+
 static int softnic_queue_start(struct wirecap_queue *q)
 {
 	struct softnic_rxq *rq = rxq_of(q);
+	struct softnic_faults *f = &rq->sn->faults;
+	u32 err;
 
+	if (READ_ONCE(f->start_delay_ms))
+		msleep(READ_ONCE(f->start_delay_ms));
+	err = fault_take(&f->fail_start);
+	if (err)
+		return -(int)min_t(u32, err, MAX_ERRNO);
 	spin_lock_bh(&rq->lock);
+	if (rq->broken) {
+		spin_unlock_bh(&rq->lock);
+		return -EIO;
+	}
 	rq->head = 0;
 	rq->tail = 0;
 	rq->nr_done = 0;
@@ -53,17 +71,25 @@ static int softnic_queue_start(struct wirecap_queue *q)
 	return 0;
 }
 
-static void softnic_queue_stop(struct wirecap_queue *q)
+static int softnic_queue_stop(struct wirecap_queue *q)
 {
 	struct softnic_rxq *rq = rxq_of(q);
+	struct softnic_faults *f = &rq->sn->faults;
+	u32 err;
 
+	if (READ_ONCE(f->stop_delay_ms))
+		msleep(READ_ONCE(f->stop_delay_ms));
+	err = fault_take(&f->fail_stop);
 	spin_lock_bh(&rq->lock);
 	softnic_rx_flush(rq);
 	rq->capturing = false;
+	/* a dead device keeps its posted cells: never touch them again */
+	rq->broken = err;
 	rq->head = 0;
 	rq->tail = 0;
 	spin_unlock_bh(&rq->lock);
 	cancel_work_sync(&rq->refill_work);
+	return err ? -(int)min_t(u32, err, MAX_ERRNO) : 0;
 }
 
 static void softnic_refill_kick(struct wirecap_queue *q)
@@ -217,6 +243,13 @@ static struct softnic *softnic_create(u32 queues, u32 ring)
 	sn->table_blob.data = sn->rss_table;
 	sn->table_blob.size = sizeof(sn->rss_table);
 	debugfs_create_blob("rss_table", 0400, sn->dir, &sn->table_blob);
+	debugfs_create_u32("start_delay_ms", 0600, sn->dir,
+			   &sn->faults.start_delay_ms);
+	debugfs_create_u32("fail_start", 0600, sn->dir, &sn->faults.fail_start);
+	debugfs_create_u32("stop_delay_ms", 0600, sn->dir,
+			   &sn->faults.stop_delay_ms);
+	debugfs_create_u32("fail_stop", 0600, sn->dir, &sn->faults.fail_stop);
+	debugfs_create_u32("bad_len", 0600, sn->dir, &sn->faults.bad_len);
 	return sn;
 
 err_unregister_netdev:

@@ -36,7 +36,26 @@ struct softnic_rxq {
 	u32 nr_done;
 	u64 pending_drops;
 	u64 packets, bytes, drops, oversize;
+	/*
+	 * ->queue_stop failed (fault injection): the "hardware" is dead and
+	 * never touches the posted cells again; arrivals are dropped.
+	 */
+	bool broken;
 	struct work_struct refill_work;
+};
+
+/*
+ * Fault injection, for tests of wirecap.ko's error paths (debugfs files
+ * of the same names under the device's directory). Each is read when it
+ * applies and, where it says so, consumed.
+ */
+struct softnic_faults {
+	u32 start_delay_ms;	/* ->queue_start sleeps this long first */
+	u32 fail_start;		/* ->queue_start fails with -fail_start, once */
+	u32 stop_delay_ms;	/* ->queue_stop sleeps this long first */
+	/* ->queue_stop fails with -fail_stop, once: the queue breaks */
+	u32 fail_stop;
+	u32 bad_len;		/* the next cell is reported with this length */
 };
 
 struct softnic {
@@ -50,6 +69,7 @@ struct softnic {
 	u8 rss_table[SOFTNIC_RSS_TABLE_LEN];
 	struct debugfs_blob_wrapper key_blob;
 	struct debugfs_blob_wrapper table_blob;
+	struct softnic_faults faults;
 	struct softnic_rxq rxq[];
 };
 

@@ -25,6 +25,7 @@
  * Binding: it takes virtio-net devices when virtio_net is not loaded, or
  * after an unbind from virtio_net (see docs/virtio.md).
  */
+#include <linux/debugfs.h>
 #include <linux/etherdevice.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
@@ -81,6 +82,8 @@ struct wcv {
 	 * forever for a reset that went elsewhere). One at a time.
 	 */
 	struct mutex reset_lock;
+	u32 fail_reset;			/* resets to fail: fault injection */
+	struct dentry *debugfs;
 	u32 pairs;
 	u32 hdr_len;			/* virtio header before each frame */
 	u32 ring_size;
@@ -295,6 +298,9 @@ static int wcv_queue_start(struct wirecap_queue *q)
 {
 	struct wcv_rxq *rq = rxq_of(q);
 
+	if (virtqueue_is_broken(rq->vq))
+		return -EIO;
+
 	/* with NAPI off the virtqueue is ours: post the first cells */
 	napi_disable(&rq->napi);
 	rq->capturing = true;
@@ -313,9 +319,10 @@ static void wcv_drop_cell(struct virtqueue *vq, void *buf)
 	/* the cell goes away with the pool */
 }
 
-static void wcv_queue_stop(struct wirecap_queue *q)
+static int wcv_queue_stop(struct wirecap_queue *q)
 {
 	struct wcv_rxq *rq = rxq_of(q);
+	struct wcv *vi = rq->vi;
 	struct wirecap_rx_done done[WCV_BATCH];
 	struct wirecap_cell *cell;
 	unsigned int n;
@@ -335,11 +342,28 @@ static void wcv_queue_stop(struct wirecap_queue *q)
 	} while (n);
 	local_bh_enable();
 	rq->capturing = false;
-	mutex_lock(&rq->vi->reset_lock);
-	ret = wc_virtqueue_reclaim(rq->vq, rq->vi->ring_size, wcv_drop_cell);
-	mutex_unlock(&rq->vi->reset_lock);
-	WARN_ONCE(ret, "wirecap_virtio: queue reset failed: %d\n", ret);
+	mutex_lock(&vi->reset_lock);
+	if (vi->fail_reset) {		/* fault injection (debugfs) */
+		vi->fail_reset--;
+		ret = -EIO;
+	} else {
+		ret = wc_virtqueue_reclaim(rq->vq, vi->ring_size,
+					   wcv_drop_cell);
+	}
+	mutex_unlock(&vi->reset_lock);
+	if (ret) {
+		/*
+		 * The device may still own the cells (and write into them),
+		 * or, on 6.1, the ring is left at half its size. Stop the
+		 * device for good: nothing more is read from it, the core
+		 * keeps the pool's memory, no queue is attached again.
+		 */
+		dev_err(&vi->vdev->dev, "%s: queue reset failed (%d): the device is broken from now on\n",
+			rq->name, ret);
+		virtio_break_device(vi->vdev);
+	}
 	napi_enable(&rq->napi);
+	return ret;
 }
 
 static void wcv_refill_kick(struct wirecap_queue *q)
@@ -439,6 +463,20 @@ static const struct net_device_ops wcv_netdev_ops = {
 	.ndo_set_mac_address = eth_mac_addr,
 	.ndo_validate_addr = eth_validate_addr,
 };
+
+/*
+ * Fault injection for tests: /sys/kernel/debug/wirecap_virtio/<virtio
+ * device>/fail_reset, the number of coming queue resets that fail (the
+ * device is then treated as one whose reset really failed).
+ */
+static struct dentry *wcv_debugfs;
+
+static void wcv_debugfs_add(struct wcv *vi)
+{
+	vi->debugfs = debugfs_create_dir(dev_name(&vi->vdev->dev),
+					 wcv_debugfs);
+	debugfs_create_u32("fail_reset", 0600, vi->debugfs, &vi->fail_reset);
+}
 
 /* --- probe / remove ---------------------------------------------------- */
 
@@ -582,6 +620,7 @@ static int wcv_probe(struct virtio_device *vdev)
 	}
 	for (i = 0; i < pairs; i++)
 		vi->rxq[i].wq = wirecap_nic_queue(vi->wc, i);
+	wcv_debugfs_add(vi);
 	netif_carrier_on(netdev);
 	dev_info(&vdev->dev, "%s: %u queues of %u cells, RSS %s, hash %s\n",
 		 netdev->name, pairs, vi->ring_size,
@@ -612,6 +651,7 @@ static void wcv_remove(struct virtio_device *vdev)
 	struct wcv *vi = vdev->priv;
 	u32 i;
 
+	debugfs_remove_recursive(vi->debugfs);
 	/* stops capture on every queue: cells come back by queue reset */
 	wirecap_nic_unregister(vi->wc);
 	for (i = 0; i < vi->pairs; i++)
@@ -648,6 +688,24 @@ static struct virtio_driver wcv_driver = {
 	.remove = wcv_remove,
 };
 
-module_virtio_driver(wcv_driver);
+static int __init wcv_init(void)
+{
+	int ret;
+
+	wcv_debugfs = debugfs_create_dir("wirecap_virtio", NULL);
+	ret = register_virtio_driver(&wcv_driver);
+	if (ret)
+		debugfs_remove_recursive(wcv_debugfs);
+	return ret;
+}
+
+static void __exit wcv_exit(void)
+{
+	unregister_virtio_driver(&wcv_driver);
+	debugfs_remove_recursive(wcv_debugfs);
+}
+
+module_init(wcv_init);
+module_exit(wcv_exit);
 MODULE_DESCRIPTION("WireCAP capture driver for virtio-net devices");
 MODULE_LICENSE("GPL");

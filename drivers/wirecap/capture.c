@@ -3,17 +3,23 @@
  * CAPTURE: hand views to user space, now or later.
  *
  * A CAPTURE that finds FULL chunks completes at once. Otherwise it is
- * parked on queue->parked (FIFO) with a deadline; the NIC's RX path
- * completes it when a chunk fills (wirecap_capture_wake), the hrtimer when
- * its deadline passes (with partial views of whatever cells are filled).
- * Views are published into the descriptor ring, which lives in kernel
- * memory, so publishing works from any context; io_uring_cmd_done() itself
- * is only ever called from the submitter's task work, from the issue path,
- * or from io_uring's cancel call.
+ * parked on queue->parked, kept in deadline order, with at most one
+ * descriptor ring's worth of commands per queue (-EBUSY beyond: each
+ * parked command holds an io_uring request, and the timer walks the
+ * expired ones under the queue's lock). The NIC's RX path completes the
+ * earliest when a chunk fills (wirecap_capture_wake), the hrtimer each
+ * one whose deadline passed (with partial views of whatever cells are
+ * filled). Views are published into the descriptor ring, which lives in
+ * kernel memory, so publishing works from any context; io_uring_cmd_done()
+ * itself is only ever called from the submitter's task work, from the
+ * issue path, or from io_uring's cancel call.
  *
  * A parked command is claimed exactly once: whoever moves it off
  * queue->parked under queue->lock (RX path, timer, cancel, detach) owns its
- * completion; pdu->res == WC_PARKED means nobody has yet.
+ * completion; pdu->res == WC_PARKED means nobody has yet. The pdu is
+ * initialised before the command can be seen by anyone (io_uring's cancel
+ * call included), so no path ever reads what an earlier request left in
+ * that memory.
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
@@ -22,7 +28,8 @@
 
 #include "wirecap.h"
 
-#define WC_PARKED	S32_MIN
+#define WC_PARKED	S32_MIN		/* on queue->parked, unclaimed */
+#define WC_ISSUING	(S32_MIN + 1)	/* not parked (yet): not cancelable */
 
 struct wirecap_cmd_pdu {
 	struct list_head node;	/* on queue->parked, then a done list */
@@ -48,11 +55,22 @@ WC_TW_FN(capture_tw)
 	wc_cmd_done(cmd, cmd_pdu(cmd)->res, issue_flags);
 }
 
-/* Claim a parked command. queue->lock held. */
-static void claim(struct wirecap_cmd_pdu *pdu, s32 res, struct list_head *done)
+/* Take a parked command off queue->parked: its completion is ours. */
+static void unpark(struct wirecap_queue *q, struct wirecap_cmd_pdu *pdu,
+		   s32 res)
 {
-	list_move_tail(&pdu->node, done);
+	lockdep_assert_held(&q->lock);
+	list_del_init(&pdu->node);
+	q->nr_parked--;
 	pdu->res = res;
+}
+
+/* Claim a parked command, to complete it with the others on @done. */
+static void claim(struct wirecap_queue *q, struct wirecap_cmd_pdu *pdu,
+		  s32 res, struct list_head *done)
+{
+	unpark(q, pdu, res);
+	list_add_tail(&pdu->node, done);
 }
 
 static void complete_claimed(struct list_head *done)
@@ -65,28 +83,46 @@ static void complete_claimed(struct list_head *done)
 	}
 }
 
+/* Park a command in deadline order; arm the timer for the earliest. */
+static void park(struct wirecap_queue *q, struct wirecap_cmd_pdu *pdu)
+{
+	struct wirecap_cmd_pdu *pos;
+
+	lockdep_assert_held(&q->lock);
+	/* from the back: with equal timeouts that is where it goes */
+	list_for_each_entry_reverse(pos, &q->parked, node)
+		if (!ktime_before(pdu->deadline, pos->deadline))
+			break;
+	list_add(&pdu->node, &pos->node);
+	q->nr_parked++;
+	pdu->res = WC_PARKED;
+	q->stats.captures_parked++;
+	if (!hrtimer_is_queued(&q->timer) ||
+	    ktime_before(pdu->deadline, hrtimer_get_expires(&q->timer)))
+		hrtimer_start(&q->timer, pdu->deadline, HRTIMER_MODE_ABS_SOFT);
+}
+
 static enum hrtimer_restart capture_timer(struct hrtimer *t)
 {
 	struct wirecap_queue *q = container_of(t, struct wirecap_queue, timer);
 	struct wirecap_cmd_pdu *pdu, *tmp;
-	ktime_t now = ktime_get(), next = KTIME_MAX;
+	ktime_t now = ktime_get();
 	LIST_HEAD(done);
 
 	spin_lock(&q->lock);
+	/* in deadline order: stop at the first that has time left */
 	list_for_each_entry_safe(pdu, tmp, &q->parked, node) {
 		u32 n = 0;
 
 		if (ktime_after(pdu->deadline, now)) {
-			next = min(next, pdu->deadline);
-			continue;
+			hrtimer_start(t, pdu->deadline, HRTIMER_MODE_ABS_SOFT);
+			break;
 		}
 		if (q->pool)
 			n = wirecap_publish(q, q->pool, pdu->max, true);
 		q->stats.capture_timeouts++;
-		claim(pdu, n, &done);
+		claim(q, pdu, n, &done);
 	}
-	if (next != KTIME_MAX)
-		hrtimer_start(t, next, HRTIMER_MODE_ABS_SOFT);
 	spin_unlock(&q->lock);
 
 	complete_claimed(&done);
@@ -118,7 +154,7 @@ void wirecap_capture_wake(struct wirecap_queue *q, bool filled)
 			n = wirecap_publish(q, q->pool, pdu->max, false);
 			if (!n)		/* descriptor ring full */
 				break;
-			claim(pdu, n, &done);
+			claim(q, pdu, n, &done);
 		}
 		spin_unlock(&q->lock);
 		complete_claimed(&done);
@@ -127,15 +163,20 @@ void wirecap_capture_wake(struct wirecap_queue *q, bool filled)
 		wake_up_interruptible_poll(&q->wait, EPOLLIN | EPOLLRDNORM);
 }
 
-/* Complete every parked command with @res (detach, NIC removal). */
+/*
+ * Complete every parked command with @res and stop the timer (detach, a
+ * failed ATTACH, NIC removal), once the pool (if any) was marked stopping
+ * or the queue dead: nothing parks again.
+ */
 void wirecap_capture_flush(struct wirecap_queue *q, int res)
 {
 	struct wirecap_cmd_pdu *pdu, *tmp;
 	LIST_HEAD(done);
 
+	lockdep_assert_held(&q->ctl_lock);
 	spin_lock_bh(&q->lock);
 	list_for_each_entry_safe(pdu, tmp, &q->parked, node)
-		claim(pdu, res, &done);
+		claim(q, pdu, res, &done);
 	spin_unlock_bh(&q->lock);
 	hrtimer_cancel(&q->timer);
 	complete_claimed(&done);
@@ -149,27 +190,62 @@ static int capture_check(const struct wirecap_capture_cmd *cc)
 	return 0;
 }
 
+/* The pool a CAPTURE may use now, or why not. */
+static int capture_pool(struct wirecap_queue *q, struct wirecap_pool **pp)
+{
+	lockdep_assert_held(&q->lock);
+	if (q->dead)
+		return -ENODEV;
+	if (!q->pool)
+		return -ENXIO;
+	/* being detached: answered as the parked ones are */
+	if (q->pool->stopping)
+		return -ECANCELED;
+	*pp = q->pool;
+	return 0;
+}
+
 /*
  * What a CAPTURE gets without waiting: FULL chunks; with timeout 0 and no
- * full chunk, the filled cells of attached chunks. queue->lock held.
+ * full chunk, the filled cells of attached chunks.
  */
 static int capture_now(struct wirecap_queue *q,
 		       const struct wirecap_capture_cmd *cc)
 {
-	struct wirecap_pool *p = q->pool;
+	struct wirecap_pool *p;
 	int ret;
 
-	if (q->dead)
-		return -ENODEV;
-	if (!p)
-		return -ENXIO;
-	ret = wirecap_set_desc_head(p, cc->desc_head);
+	lockdep_assert_held(&q->lock);
+	ret = capture_pool(q, &p);
+	if (ret)
+		return ret;
+	ret = wirecap_set_desc_head(q, p, cc->desc_head);
 	if (ret)
 		return ret;
 	ret = wirecap_publish(q, p, cc->max_descs, false);
 	if (!ret && !cc->timeout_us)
 		ret = wirecap_publish(q, p, cc->max_descs, true);
 	return ret;
+}
+
+/*
+ * Before parking: nothing to publish now, and room among the parked.
+ * 0: park it; else the command's result.
+ */
+static int capture_may_park(struct wirecap_queue *q,
+			    const struct wirecap_capture_cmd *cc)
+{
+	struct wirecap_pool *p;
+	int ret;
+
+	lockdep_assert_held(&q->lock);
+	ret = capture_pool(q, &p);
+	if (ret)
+		return ret;
+	ret = wirecap_publish(q, p, cc->max_descs, false);
+	if (ret)
+		return ret;
+	return q->nr_parked < p->desc_size ? 0 : -EBUSY;
 }
 
 static ktime_t capture_deadline(u32 timeout_us)
@@ -195,9 +271,16 @@ int wirecap_capture_uring(struct wirecap_queue *q, struct io_uring_cmd *cmd,
 	ret = capture_check(&cc);
 	if (ret)
 		return ret;
+	/* before anything, io_uring's cancel call included, can look at it */
+	INIT_LIST_HEAD(&pdu->node);
+	pdu->res = WC_ISSUING;
+	pdu->max = cc.max_descs;
+	pdu->deadline = capture_deadline(cc.timeout_us);
 
 	spin_lock_bh(&q->lock);
 	ret = capture_now(q, &cc);
+	if (!ret && cc.timeout_us)
+		ret = capture_may_park(q, &cc);
 	if (ret || !cc.timeout_us)
 		goto out_unlock;
 
@@ -206,8 +289,7 @@ int wirecap_capture_uring(struct wirecap_queue *q, struct io_uring_cmd *cmd,
 		spin_unlock_bh(&q->lock);
 		wc_cmd_mark_cancelable(cmd, issue_flags);
 		spin_lock_bh(&q->lock);
-		ret = q->dead ? -ENODEV : !q->pool ? -ENXIO :
-			wirecap_publish(q, q->pool, cc.max_descs, false);
+		ret = capture_may_park(q, &cc);
 		if (ret) {
 			/* once marked, the result goes through done */
 			spin_unlock_bh(&q->lock);
@@ -215,15 +297,7 @@ int wirecap_capture_uring(struct wirecap_queue *q, struct io_uring_cmd *cmd,
 			return -EIOCBQUEUED;
 		}
 	}
-
-	pdu->deadline = capture_deadline(cc.timeout_us);
-	pdu->max = cc.max_descs;
-	pdu->res = WC_PARKED;
-	list_add_tail(&pdu->node, &q->parked);
-	q->stats.captures_parked++;
-	if (!hrtimer_is_queued(&q->timer) ||
-	    ktime_before(pdu->deadline, hrtimer_get_expires(&q->timer)))
-		hrtimer_start(&q->timer, pdu->deadline, HRTIMER_MODE_ABS_SOFT);
+	park(q, pdu);
 	ret = -EIOCBQUEUED;
 out_unlock:
 	spin_unlock_bh(&q->lock);
@@ -239,12 +313,14 @@ void wirecap_capture_cancel(struct wirecap_queue *q, struct io_uring_cmd *cmd,
 
 	spin_lock_bh(&q->lock);
 	if (pdu->res == WC_PARKED) {
-		list_del_init(&pdu->node);
-		pdu->res = -ECANCELED;
+		unpark(q, pdu, -ECANCELED);
 		mine = true;
 	}
 	spin_unlock_bh(&q->lock);
-	/* if someone else claimed it, their task work completes it */
+	/*
+	 * Not parked: either still being issued (io_uring calls again until
+	 * it completes) or claimed by someone whose task work completes it.
+	 */
 	if (mine)
 		wc_cmd_done(cmd, -ECANCELED, issue_flags);
 }
@@ -254,7 +330,8 @@ static bool capture_ready(struct wirecap_queue *q)
 	bool ready;
 
 	spin_lock_bh(&q->lock);
-	ready = q->dead || !q->pool || wirecap_has_full(q->pool);
+	ready = q->dead || !q->pool || q->pool->stopping ||
+		wirecap_has_full(q->pool);
 	spin_unlock_bh(&q->lock);
 	return ready;
 }
@@ -263,6 +340,8 @@ static bool capture_ready(struct wirecap_queue *q)
 long wirecap_capture_ioctl(struct wirecap_queue *q,
 			   const struct wirecap_capture_cmd *cc)
 {
+	struct wirecap_pool *p;
+	bool timed_out;
 	u64 us;
 	long ret;
 
@@ -282,16 +361,14 @@ long wirecap_capture_ioctl(struct wirecap_queue *q,
 						 ns_to_ktime(us * NSEC_PER_USEC));
 	if (ret == -ERESTARTSYS)
 		return ret;
+	timed_out = ret == -ETIME;
 
 	spin_lock_bh(&q->lock);
-	if (q->dead) {
-		ret = -ENODEV;
-	} else if (!q->pool) {
-		ret = -ENXIO;
-	} else {
-		if (ret == -ETIME)
+	ret = capture_pool(q, &p);
+	if (!ret) {
+		if (timed_out)
 			q->stats.capture_timeouts++;
-		ret = wirecap_publish(q, q->pool, cc->max_descs, ret == -ETIME);
+		ret = wirecap_publish(q, p, cc->max_descs, timed_out);
 	}
 	spin_unlock_bh(&q->lock);
 	return ret;

@@ -55,6 +55,7 @@ static void queue_dev_release(struct device *dev)
 {
 	struct wirecap_queue *q = container_of(dev, struct wirecap_queue, dev);
 
+	hrtimer_cancel(&q->timer);
 	ida_free(&wirecap_minor_ida, MINOR(dev->devt));
 	mutex_destroy(&q->ctl_lock);
 	kfree(q);

@@ -214,8 +214,11 @@ void wirecap_ctrl_sync(struct wirecap_pool *p)
 	WRITE_ONCE(p->hdr->chunks_full, p->nr_full);
 }
 
-int wirecap_set_desc_head(struct wirecap_pool *p, u32 head)
+/* User space consumed the descriptor ring up to @head. */
+int wirecap_set_desc_head(struct wirecap_queue *q, struct wirecap_pool *p,
+			  u32 head)
 {
+	lockdep_assert_held(&q->lock);
 	if (head - p->desc_head > p->desc_tail - p->desc_head)
 		return -EINVAL;
 	p->desc_head = head;

@@ -61,6 +61,31 @@ static int geometry(const struct wirecap_queue *q,
 	return 0;
 }
 
+/*
+ * Take the pool away from the queue: no CAPTURE parks any more, the
+ * parked ones complete with @res, the NIC stops (unless @started is
+ * false: it never started), and q->pool is cleared. Returns what
+ * ->queue_stop() said: 0, or -errno when the NIC may still write into
+ * the pool, which then must never be freed.
+ */
+static int pool_unset(struct wirecap_queue *q, struct wirecap_pool *p,
+		      bool started, int res)
+{
+	int ret = 0;
+
+	lockdep_assert_held(&q->ctl_lock);
+	spin_lock_bh(&q->lock);
+	p->stopping = true;
+	spin_unlock_bh(&q->lock);
+	if (started)
+		ret = q->nic->cfg.ops->queue_stop(q);
+	wirecap_capture_flush(q, res);
+	spin_lock_bh(&q->lock);
+	q->pool = NULL;
+	spin_unlock_bh(&q->lock);
+	return ret;
+}
+
 static int queue_attach(struct wirecap_queue *q,
 			const struct wirecap_attach *a)
 {
@@ -77,6 +102,10 @@ static int queue_attach(struct wirecap_queue *q,
 	mutex_lock(&q->ctl_lock);
 	if (q->dead) {
 		ret = -ENODEV;
+		goto out_unlock;
+	}
+	if (q->broken) {
+		ret = -EIO;
 		goto out_unlock;
 	}
 	if (q->pool) {
@@ -99,30 +128,37 @@ static int queue_attach(struct wirecap_queue *q,
 	return 0;
 
 err_unset:
-	spin_lock_bh(&q->lock);
-	q->pool = NULL;
-	spin_unlock_bh(&q->lock);
+	/* CAPTUREs may have parked while the NIC was starting */
+	pool_unset(q, p, false, -ENXIO);
 	wirecap_pool_destroy(p);
 out_unlock:
 	mutex_unlock(&q->ctl_lock);
 	return ret;
 }
 
-/* ctl_lock held. Stops the NIC, completes parked commands, frees the pool. */
+/*
+ * Stop the NIC, complete parked commands with @res, free the pool (or,
+ * when the NIC cannot stop DMA into it, keep it forever). Parked commands
+ * are completed and the timer stopped even when there is no pool.
+ */
 static int detach_locked(struct wirecap_queue *q, int res)
 {
 	struct wirecap_pool *p = q->pool;
+	int ret;
 
-	if (!p)
+	lockdep_assert_held(&q->ctl_lock);
+	if (!p) {
+		wirecap_capture_flush(q, res);
 		return -ENXIO;
-	spin_lock_bh(&q->lock);
-	p->stopping = true;
-	spin_unlock_bh(&q->lock);
-	q->nic->cfg.ops->queue_stop(q);
-	wirecap_capture_flush(q, res);
-	spin_lock_bh(&q->lock);
-	q->pool = NULL;
-	spin_unlock_bh(&q->lock);
+	}
+	ret = pool_unset(q, p, true, res);
+	if (ret) {
+		wc_qerr(q, "the NIC did not stop writing into the pool (%d): keeping its %u pages forever, no more ATTACH\n",
+			ret, p->nr_pages);
+		q->broken = true;
+		q->abandoned = p;	/* never freed: DMA may go on */
+		return -EIO;
+	}
 	wirecap_pool_destroy(p);
 	return 0;
 }
@@ -141,9 +177,12 @@ int wirecap_detach(struct wirecap_queue *q)
 void wirecap_queue_kill(struct wirecap_queue *q)
 {
 	mutex_lock(&q->ctl_lock);
-	detach_locked(q, -ENODEV);
+	/* first: from here on every operation answers -ENODEV */
 	spin_lock_bh(&q->lock);
 	q->dead = true;
+	spin_unlock_bh(&q->lock);
+	detach_locked(q, -ENODEV);
+	spin_lock_bh(&q->lock);
 	q->nic = NULL;
 	spin_unlock_bh(&q->lock);
 	mutex_unlock(&q->ctl_lock);

@@ -59,7 +59,7 @@ int wirecap_recycle(struct wirecap_queue *q,
 
 		spin_lock_bh(&q->lock);
 		p = q->pool;
-		if (!p) {
+		if (q->dead || !p) {
 			spin_unlock_bh(&q->lock);
 			return taken ? taken : q->dead ? -ENODEV : -ENXIO;
 		}

@@ -6,7 +6,8 @@
  *
  *   wirecap_queue.ctl_lock (mutex)   ATTACH, DETACH, mmap, NIC removal:
  *                                    whatever creates or destroys a pool
- *                                    or calls ->queue_start/->queue_stop.
+ *                                    or calls ->queue_start/->queue_stop;
+ *                                    q->broken.
  *   wirecap_queue.lock (spinlock_bh) the pool's chunk states and lists,
  *                                    the descriptor ring, the parked
  *                                    CAPTURE commands, the counters, and
@@ -35,6 +36,7 @@
 #include <linux/device.h>
 #include <linux/hrtimer.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -102,7 +104,7 @@ struct wirecap_pool {
 	u16 *view_len;		/* per cell: length of the view starting here */
 	u32 *view_seq;		/* per cell: stamp of that view */
 	u32 seq;
-	bool stopping;		/* ->queue_stop underway: no more kicks */
+	bool stopping;		/* being detached: no kick, no park */
 };
 
 struct wirecap_nic {
@@ -130,11 +132,22 @@ struct wirecap_queue {
 	spinlock_t lock;		/* see LOCKING */
 	struct wirecap_pool *pool;
 	bool dead;
-	struct list_head parked;	/* CAPTURE commands waiting, FIFO */
+	bool broken;			/* the NIC could not stop DMA into a pool */
+	struct wirecap_pool *abandoned;	/* that pool: never freed */
+	struct list_head parked;	/* CAPTURE commands waiting, by deadline */
+	u32 nr_parked;
 	struct hrtimer timer;		/* earliest parked deadline */
 	wait_queue_head_t wait;		/* ioctl CAPTURE and poll() */
 	struct wirecap_stats stats;	/* size field unused here */
 };
+
+/* Messages about a queue, by the name its user knows (renames follow). */
+#define wc_qerr(q, fmt, ...)						\
+	pr_err("wirecap: %s-q%u: " fmt, (q)->ifname, (q)->ring_id,	\
+	       ##__VA_ARGS__)
+#define wc_qerr_ratelimited(q, fmt, ...)				\
+	pr_err_ratelimited("wirecap: %s-q%u: " fmt, (q)->ifname,	\
+			   (q)->ring_id, ##__VA_ARGS__)
 
 /* pool.c, chunk.c */
 struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m, u32 r,
@@ -145,7 +158,8 @@ u32 wirecap_publish(struct wirecap_queue *q, struct wirecap_pool *p, u32 max,
 		    bool partial);
 bool wirecap_has_full(const struct wirecap_pool *p);
 bool wirecap_has_unhanded(const struct wirecap_pool *p);
-int wirecap_set_desc_head(struct wirecap_pool *p, u32 head);
+int wirecap_set_desc_head(struct wirecap_queue *q, struct wirecap_pool *p,
+			  u32 head);
 void wirecap_ctrl_sync(struct wirecap_pool *p);
 
 /* chunk.c */

@@ -105,7 +105,9 @@ struct wirecap_info {
  * and put the queue in capture mode. M must divide the ring size N and be a
  * power of two; R must be at least N/M (one chunk per segment). 0 asks for
  * the default (M = N/4, R = 16 * N/M). Fails with -EBUSY if attached,
- * -ENOMEM if the pool cannot be had (nothing is half-allocated).
+ * -ENOMEM if the pool cannot be had (nothing is half-allocated), -EIO if
+ * the NIC broke when a pool was last detached (that pool's memory is kept
+ * forever rather than freed under DMA).
  */
 struct wirecap_attach {
 	__u32 size;		/* (u) sizeof as compiled */
@@ -124,7 +126,9 @@ struct wirecap_attach {
  * has passed, when the filled cells not yet handed out become partial
  * views (none of them waits longer than the timeout). timeout_us 0 never
  * parks: it hands out full chunks, else partial views, else returns 0.
- * Several commands may be parked on one queue: they complete in order.
+ * Several commands may be parked on one queue, up to desc_ring_size of
+ * them (-EBUSY beyond): they complete in the order of their deadlines
+ * (for equal timeouts, the order they were issued in).
  *
  * desc_head reports how far user space has consumed the descriptor ring
  * (free-running); the kernel never overwrites an entry before that. It must
