@@ -270,16 +270,29 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 		if (WARN_ON_ONCE(c->state != WC_CHUNK_ATTACHED ||
 				 __test_and_set_bit(d->cell, p->filled_map)))
 			continue;
-		if (p->page_dma)
-			dma_sync_single_for_cpu(p->dma_dev, p->cells[d->cell].dma,
-						d->len, DMA_BIDIRECTIONAL);
 		meta = &p->meta[d->cell];
-		meta->len = d->len - q->frame_offset;
-		meta->flags = (d->flags & WIRECAP_RX_HASH) ?
-			WIRECAP_CELL_HASH : 0;
 		meta->hash = d->hash;
 		meta->ts_ns = ts;
 		q->stats.received++;
+		if (unlikely(d->len < q->frame_offset ||
+			     d->len > p->cells[d->cell].size)) {
+			/* a driver or device bug: the cell holds no frame */
+			wc_qerr_ratelimited(q, "NIC reported %u bytes in a cell of %u (frame at %u)\n",
+					    d->len, p->cells[d->cell].size,
+					    q->frame_offset);
+			q->stats.rx_errors++;
+			meta->len = 0;
+			meta->flags = WIRECAP_CELL_ERROR;
+		} else {
+			if (p->page_dma)
+				dma_sync_single_for_cpu(p->dma_dev,
+							p->cells[d->cell].dma,
+							d->len,
+							DMA_BIDIRECTIONAL);
+			meta->len = d->len - q->frame_offset;
+			meta->flags = (d->flags & WIRECAP_RX_HASH) ?
+				WIRECAP_CELL_HASH : 0;
+		}
 
 		base = (c - p->chunks) * p->m;
 		while (c->prefix < p->m &&

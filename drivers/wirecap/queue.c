@@ -382,6 +382,7 @@ STAT_ATTR(segment_waits);
 STAT_ATTR(pool_high_water);
 STAT_ATTR(captures_parked);
 STAT_ATTR(capture_timeouts);
+STAT_ATTR(rx_errors);
 
 static struct attribute *stats_attrs[] = {
 	&dev_attr_received.attr,
@@ -396,6 +397,7 @@ static struct attribute *stats_attrs[] = {
 	&dev_attr_pool_high_water.attr,
 	&dev_attr_captures_parked.attr,
 	&dev_attr_capture_timeouts.attr,
+	&dev_attr_rx_errors.attr,
 	NULL
 };
 

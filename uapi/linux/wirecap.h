@@ -179,6 +179,11 @@ struct wirecap_cell_meta {
 };
 
 #define WIRECAP_CELL_HASH	(1U << 0)
+/*
+ * The NIC reported an impossible length for this cell (a driver or device
+ * bug, counted in rx_errors): len is 0, the cell holds no frame.
+ */
+#define WIRECAP_CELL_ERROR	(1U << 1)
 
 /*
  * Per-queue counters, 64-bit, monotonic while the NIC is registered
@@ -197,6 +202,8 @@ struct wirecap_cell_meta {
  *   pool_high_water  most chunks ever not FREE at once
  *   captures_parked  CAPTURE commands that had to wait
  *   capture_timeouts parked CAPTURE commands completed by their timeout
+ *   rx_errors        cells the NIC reported with an impossible length
+ *                    (WIRECAP_CELL_ERROR; included in received)
  */
 struct wirecap_stats {
 	__u32 size;		/* (u) sizeof as compiled, (k) bytes written */
@@ -213,6 +220,7 @@ struct wirecap_stats {
 	__u64 pool_high_water;
 	__u64 captures_parked;
 	__u64 capture_timeouts;
+	__u64 rx_errors;
 };
 
 /*
