@@ -8,16 +8,43 @@
 #include <linux/log2.h>
 #include <linux/poll.h>
 #include <linux/uaccess.h>
+#include <net/net_namespace.h>
 
 #include "wirecap.h"
+
+/*
+ * May the caller reach q, with capability @cap? It must be in the NIC's
+ * network namespace (a NIC elsewhere is not there for it: -ENODEV) and
+ * hold @cap over the user namespace that owns it (-EPERM).
+ */
+static int queue_reach(struct wirecap_queue *q, int cap)
+{
+	struct net *net = NULL;
+	int ret = 0;
+
+	spin_lock_bh(&q->lock);
+	if (!q->dead)
+		net = maybe_get_net(dev_net(q->nic->cfg.netdev));
+	spin_unlock_bh(&q->lock);
+	if (!net)
+		return -ENODEV;
+	if (!net_eq(current->nsproxy->net_ns, net))
+		ret = -ENODEV;
+	else if (!ns_capable(net->user_ns, cap))
+		ret = -EPERM;
+	put_net(net);
+	return ret;
+}
 
 static int queue_open(struct inode *inode, struct file *file)
 {
 	struct wirecap_queue *q = container_of(inode->i_cdev,
 					       struct wirecap_queue, cdev);
+	int ret;
 
-	if (!capable(CAP_NET_RAW))
-		return -EPERM;
+	ret = queue_reach(q, CAP_NET_RAW);
+	if (ret)
+		return ret;
 	if (atomic_cmpxchg(&q->opened, 0, 1))
 		return -EBUSY;
 	if (READ_ONCE(q->dead)) {
@@ -100,10 +127,9 @@ static int queue_attach(struct wirecap_queue *q,
 		return ret;
 
 	mutex_lock(&q->ctl_lock);
-	if (q->dead) {
-		ret = -ENODEV;
+	ret = queue_reach(q, CAP_NET_ADMIN);
+	if (ret)
 		goto out_unlock;
-	}
 	if (q->broken) {
 		ret = -EIO;
 		goto out_unlock;
