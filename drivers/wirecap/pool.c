@@ -4,14 +4,24 @@
  * order-0 pages on the NIC's NUMA node (two cells per page), DMA-mapped once
  * for the NIC, mapped into user space with vm_insert_pages(); and the
  * read-only control area (descriptor ring, cell metadata).
+ *
+ * The memory is charged as AF_XDP charges its UMEM: the pages to the
+ * user's locked_vm against RLIMIT_MEMLOCK (not for CAP_IPC_LOCK), and
+ * every allocation to the caller's memory cgroup (__GFP_ACCOUNT), so a
+ * container cannot escape its limits by capturing.
  */
 #include <linux/dma-mapping.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "wirecap.h"
+
+/* Allocations that fail rather than OOM-kill when the memcg is full. */
+#define WC_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 static void pool_free_pages(struct wirecap_pool *p)
 {
@@ -35,8 +45,7 @@ static int pool_alloc_pages(struct wirecap_pool *p, int node)
 	for (i = 0; i < p->nr_pages; i++) {
 		struct page *pg;
 
-		pg = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO |
-				      __GFP_NOWARN, 0);
+		pg = alloc_pages_node(node, WC_GFP | __GFP_ZERO, 0);
 		if (!pg)
 			return -ENOMEM;
 		if (p->page_dma) {
@@ -68,15 +77,27 @@ static int pool_alloc_pages(struct wirecap_pool *p, int node)
 	return 0;
 }
 
-static int pool_alloc_ctrl(struct wirecap_pool *p)
+/* The control area's layout: header page, descriptor ring, metadata. */
+static size_t ctrl_layout(struct wirecap_pool *p, size_t *desc_off,
+			  size_t *meta_off)
 {
-	size_t desc_off = PAGE_SIZE;
-	size_t meta_off;
 	size_t ncells = (size_t)p->r * p->m;
 
 	p->desc_size = roundup_pow_of_two(max_t(u32, 64, 2 * p->r));
-	meta_off = PAGE_ALIGN(desc_off + p->desc_size * sizeof(*p->descs));
-	p->ctrl_size = PAGE_ALIGN(meta_off + ncells * sizeof(*p->meta));
+	*desc_off = PAGE_SIZE;
+	*meta_off = PAGE_ALIGN(*desc_off + p->desc_size * sizeof(*p->descs));
+	return PAGE_ALIGN(*meta_off + ncells * sizeof(*p->meta));
+}
+
+/*
+ * vmalloc_user() cannot charge the memory cgroup; the control area is
+ * 16 bytes per 2 KiB cell, under 1% of the pool.
+ */
+static int pool_alloc_ctrl(struct wirecap_pool *p)
+{
+	size_t desc_off, meta_off;
+
+	p->ctrl_size = ctrl_layout(p, &desc_off, &meta_off);
 	p->ctrl = vmalloc_user(p->ctrl_size);
 	if (!p->ctrl)
 		return -ENOMEM;
@@ -89,19 +110,57 @@ static int pool_alloc_ctrl(struct wirecap_pool *p)
 }
 
 /*
- * Allocate everything up front: either the whole pool exists or the
- * ATTACH fails with nothing left behind.
+ * Charge @pages to the caller's locked_vm against RLIMIT_MEMLOCK, as
+ * AF_XDP does for its UMEM: nothing for CAP_IPC_LOCK, -ENOBUFS beyond the
+ * limit.
+ */
+static int pool_charge(struct wirecap_pool *p, unsigned long pages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct user_struct *user;
+	long old, new;
+
+	if (capable(CAP_IPC_LOCK))
+		return 0;
+	user = get_uid(current_user());
+	old = atomic_long_read(&user->locked_vm);
+	do {
+		new = old + pages;
+		if (new > limit) {
+			free_uid(user);
+			return -ENOBUFS;
+		}
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &old, new));
+	p->user = user;
+	p->charged = pages;
+	return 0;
+}
+
+static void pool_uncharge(struct wirecap_pool *p)
+{
+	if (!p->user)
+		return;
+	atomic_long_sub(p->charged, &p->user->locked_vm);
+	free_uid(p->user);
+	p->user = NULL;
+}
+
+/*
+ * Charge and allocate everything up front: either the whole pool exists
+ * or the ATTACH fails with nothing left behind. The pool, or ERR_PTR:
+ * -ENOBUFS over RLIMIT_MEMLOCK, -ENOMEM.
  */
 struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m, u32 r,
 					 struct device *dma_dev)
 {
-	size_t ncells = (size_t)r * m;
+	size_t ncells = (size_t)r * m, desc_off, meta_off;
 	struct wirecap_pool *p;
+	int ret;
 	u32 i;
 
-	p = kzalloc_node(sizeof(*p), GFP_KERNEL, q->numa_node);
+	p = kzalloc_node(sizeof(*p), WC_GFP, q->numa_node);
 	if (!p)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	p->m = m;
 	p->r = r;
 	p->nr_segments = q->ring_size / m;
@@ -111,16 +170,22 @@ struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m, u32 r,
 	INIT_LIST_HEAD(&p->attached);
 	INIT_LIST_HEAD(&p->full);
 
-	p->pages = kvcalloc(p->nr_pages, sizeof(*p->pages), GFP_KERNEL);
-	p->cells = kvcalloc(ncells, sizeof(*p->cells), GFP_KERNEL);
-	p->chunks = kvcalloc(r, sizeof(*p->chunks), GFP_KERNEL);
-	p->waiting = kvcalloc(p->nr_segments, sizeof(*p->waiting), GFP_KERNEL);
-	p->filled_map = bitmap_zalloc(ncells, GFP_KERNEL);
-	p->view_len = kvcalloc(ncells, sizeof(*p->view_len), GFP_KERNEL);
-	p->view_seq = kvcalloc(ncells, sizeof(*p->view_seq), GFP_KERNEL);
+	ret = pool_charge(p, p->nr_pages +
+			  (ctrl_layout(p, &desc_off, &meta_off) >> PAGE_SHIFT));
+	if (ret)
+		goto err_free;
+
+	ret = -ENOMEM;
+	p->pages = kvcalloc(p->nr_pages, sizeof(*p->pages), WC_GFP);
+	p->cells = kvcalloc(ncells, sizeof(*p->cells), WC_GFP);
+	p->chunks = kvcalloc(r, sizeof(*p->chunks), WC_GFP);
+	p->waiting = kvcalloc(p->nr_segments, sizeof(*p->waiting), WC_GFP);
+	p->filled_map = bitmap_zalloc(ncells, WC_GFP);
+	p->view_len = kvcalloc(ncells, sizeof(*p->view_len), WC_GFP);
+	p->view_seq = kvcalloc(ncells, sizeof(*p->view_seq), WC_GFP);
 	if (dma_dev)
 		p->page_dma = kvcalloc(p->nr_pages, sizeof(*p->page_dma),
-				       GFP_KERNEL);
+				       WC_GFP);
 	if (!p->pages || !p->cells || !p->chunks || !p->waiting ||
 	    !p->filled_map || !p->view_len || !p->view_seq ||
 	    (dma_dev && !p->page_dma))
@@ -144,7 +209,7 @@ struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m, u32 r,
 
 err_free:
 	wirecap_pool_destroy(p);
-	return NULL;
+	return ERR_PTR(ret);
 }
 
 void wirecap_pool_destroy(struct wirecap_pool *p)
@@ -160,6 +225,7 @@ void wirecap_pool_destroy(struct wirecap_pool *p)
 	kvfree(p->chunks);
 	kvfree(p->cells);
 	kvfree(p->pages);
+	pool_uncharge(p);
 	kfree(p);
 }
 

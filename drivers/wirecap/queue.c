@@ -139,8 +139,8 @@ static int queue_attach(struct wirecap_queue *q,
 		goto out_unlock;
 	}
 	p = wirecap_pool_create(q, m, r, q->nic->cfg.dma_dev);
-	if (!p) {
-		ret = -ENOMEM;
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
 		goto out_unlock;
 	}
 	spin_lock_bh(&q->lock);

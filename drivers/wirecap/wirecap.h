@@ -105,6 +105,10 @@ struct wirecap_pool {
 	u32 *view_seq;		/* per cell: stamp of that view */
 	u32 seq;
 	bool stopping;		/* being detached: no kick, no park */
+
+	/* memory charged at ATTACH (RLIMIT_MEMLOCK), given back at destroy */
+	struct user_struct *user;	/* NULL: nothing charged */
+	unsigned long charged;		/* pages */
 };
 
 struct wirecap_nic {

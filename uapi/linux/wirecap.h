@@ -62,7 +62,9 @@
  * the queue away from the network stack) CAP_NET_ADMIN, both over the
  * user namespace that owns the NIC's network namespace; and the caller
  * must be in that network namespace: a queue of a NIC in another one
- * answers -ENODEV.
+ * answers -ENODEV. Pool memory is charged like AF_XDP's UMEM: to the
+ * user's locked_vm against RLIMIT_MEMLOCK (unless CAP_IPC_LOCK; -ENOBUFS
+ * beyond it), and to the caller's memory cgroup (-ENOMEM beyond it).
  */
 #ifndef _UAPI_LINUX_WIRECAP_H
 #define _UAPI_LINUX_WIRECAP_H
@@ -111,10 +113,10 @@ struct wirecap_info {
  * and put the queue in capture mode. M must divide the ring size N and be a
  * power of two; R must be at least N/M (one chunk per segment). 0 asks for
  * the default (M = N/4, R = 16 * N/M). Fails with -EBUSY if attached,
- * -ENOMEM if the pool cannot be had (nothing is half-allocated), -EPERM
- * without CAP_NET_ADMIN, -EIO if the NIC broke when a pool was last
- * detached (that pool's memory is kept forever rather than freed under
- * DMA).
+ * -ENOMEM if the pool cannot be had, -ENOBUFS if it would pass
+ * RLIMIT_MEMLOCK (nothing is half-allocated), -EPERM without
+ * CAP_NET_ADMIN, -EIO if the NIC broke when a pool was last detached
+ * (that pool's memory is kept forever rather than freed under DMA).
  */
 struct wirecap_attach {
 	__u32 size;		/* (u) sizeof as compiled */
