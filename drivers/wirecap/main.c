@@ -6,6 +6,7 @@
 #include <linux/debugfs.h>
 #include <linux/idr.h>
 #include <linux/module.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
 
 #include "wirecap.h"
@@ -38,6 +39,10 @@ static dev_t wirecap_devt;
 static DEFINE_IDA(wirecap_minor_ida);
 static DEFINE_IDA(wirecap_nic_ida);
 
+/* See LOCKING in wirecap.h. */
+static DEFINE_MUTEX(wirecap_nics_lock);
+static LIST_HEAD(wirecap_nics);
+
 static char *wirecap_devnode(WC_DEVNODE_CONST struct device *dev,
 			     umode_t *mode)
 {
@@ -51,21 +56,68 @@ static struct class wirecap_class = {
 	.devnode = wirecap_devnode,
 };
 
+/*
+ * The queue itself: never in sysfs, it only counts references (the NIC's,
+ * every open file's through the cdev, every node's) and frees the queue
+ * with the last. No command is parked by then (each pins a file), but the
+ * timer is cancelled anyway before the memory goes.
+ */
 static void queue_dev_release(struct device *dev)
 {
 	struct wirecap_queue *q = container_of(dev, struct wirecap_queue, dev);
 
 	hrtimer_cancel(&q->timer);
-	ida_free(&wirecap_minor_ida, MINOR(dev->devt));
+	ida_free(&wirecap_minor_ida, MINOR(q->devt));
 	mutex_destroy(&q->ctl_lock);
 	kfree(q);
 }
 
-static struct wirecap_queue *queue_create(struct wirecap_nic *nic, u32 ring)
+static void node_release(struct device *node)
+{
+	struct wirecap_queue *q = dev_get_drvdata(node);
+
+	put_device(&q->dev);
+	kfree(node);
+}
+
+/*
+ * The queue's face: /sys/class/wirecap/<ifname>-q<N> with its counters,
+ * and /dev/wirecap/<ifname>-q<N>. Device nodes cannot be renamed, so a
+ * rename of the NIC makes a new one (and removes the old).
+ */
+static struct device *node_create(struct wirecap_queue *q, const char *ifname)
+{
+	struct device *node;
+	int ret;
+
+	lockdep_assert_held(&wirecap_nics_lock);
+	node = kzalloc(sizeof(*node), GFP_KERNEL);
+	if (!node)
+		return ERR_PTR(-ENOMEM);
+	device_initialize(node);
+	node->class = &wirecap_class;
+	node->devt = q->devt;
+	node->groups = wirecap_queue_groups;
+	node->release = node_release;
+	dev_set_drvdata(node, q);
+	get_device(&q->dev);		/* put by node_release */
+	ret = dev_set_name(node, "%s-q%u", ifname, q->ring_id);
+	if (!ret)
+		ret = device_add(node);
+	if (ret) {
+		put_device(node);
+		return ERR_PTR(ret);
+	}
+	return node;
+}
+
+static struct wirecap_queue *queue_create(struct wirecap_nic *nic, u32 ring,
+					  const char *ifname)
 {
 	struct wirecap_queue *q;
 	int minor, ret;
 
+	lockdep_assert_held(&wirecap_nics_lock);
 	q = kzalloc_node(sizeof(*q), GFP_KERNEL, nic->cfg.numa_node);
 	if (!q)
 		return ERR_PTR(-ENOMEM);
@@ -79,33 +131,40 @@ static struct wirecap_queue *queue_create(struct wirecap_nic *nic, u32 ring)
 	q->nic = nic;
 	q->nic_id = nic->id;
 	q->ring_id = ring;
+	q->devt = MKDEV(MAJOR(wirecap_devt), minor);
 	q->nr_rings = nic->cfg.nr_rings;
 	q->ring_size = nic->cfg.ring_size;
 	q->frame_offset = nic->cfg.frame_offset;
 	q->numa_node = nic->cfg.numa_node;
 	q->features = WIRECAP_F_PARTIAL_VIEWS | nic->cfg.features |
 		(WC_CAN_CANCEL ? WIRECAP_F_URING_CANCEL : 0);
-	strscpy(q->ifname, nic->ifname, sizeof(q->ifname));
+	strscpy(q->ifname, ifname, sizeof(q->ifname));
 	mutex_init(&q->ctl_lock);
 	spin_lock_init(&q->lock);
 	wirecap_capture_init(q);
 
 	device_initialize(&q->dev);
-	q->dev.class = &wirecap_class;
-	q->dev.devt = MKDEV(MAJOR(wirecap_devt), minor);
-	q->dev.groups = wirecap_queue_groups;
 	q->dev.release = queue_dev_release;
-	dev_set_drvdata(&q->dev, q);
-	ret = dev_set_name(&q->dev, "%s-q%u", nic->ifname, ring);
+	ret = dev_set_name(&q->dev, "wirecap%u.%u", nic->id, ring);
 	if (ret)
 		goto err_put;
 	cdev_init(&q->cdev, &wirecap_fops);
 	q->cdev.owner = THIS_MODULE;
-	ret = cdev_device_add(&q->cdev, &q->dev);
+	/* an open file holds the cdev, the cdev its parent: the queue */
+	cdev_set_parent(&q->cdev, &q->dev.kobj);
+	ret = cdev_add(&q->cdev, q->devt, 1);
 	if (ret)
 		goto err_put;
+	q->node = node_create(q, ifname);
+	if (IS_ERR(q->node)) {
+		ret = PTR_ERR(q->node);
+		q->node = NULL;
+		goto err_cdev_del;
+	}
 	return q;
 
+err_cdev_del:
+	cdev_del(&q->cdev);
 err_put:
 	put_device(&q->dev);	/* frees the minor and q */
 	return ERR_PTR(ret);
@@ -113,13 +172,80 @@ err_put:
 
 static void queue_remove(struct wirecap_queue *q)
 {
-	cdev_device_del(&q->cdev, &q->dev);
+	lockdep_assert_held(&wirecap_nics_lock);
+	cdev_del(&q->cdev);		/* no more opens */
+	if (q->node)
+		device_unregister(q->node);
+	q->node = NULL;
 	wirecap_queue_kill(q);
 	put_device(&q->dev);
 }
 
+/* The NIC is called @ifname now: so are its queues and their nodes. */
+static void nic_rename(struct wirecap_nic *nic, const char *ifname)
+{
+	u32 i;
+
+	lockdep_assert_held(&wirecap_nics_lock);
+	for (i = 0; i < nic->cfg.nr_rings; i++) {
+		struct wirecap_queue *q = nic->queues[i];
+		struct device *node;
+
+		if (!strncmp(q->ifname, ifname, sizeof(q->ifname)))
+			continue;
+		/* one devt, one device at a time: the old one goes first */
+		if (q->node)
+			device_unregister(q->node);
+		node = node_create(q, ifname);
+		if (IS_ERR(node)) {
+			pr_warn("wirecap: %s-q%u: no device node for the new name %s-q%u: %ld\n",
+				q->ifname, i, ifname, i, PTR_ERR(node));
+			node = NULL;
+		}
+		q->node = node;
+		spin_lock_bh(&q->lock);
+		strscpy(q->ifname, ifname, sizeof(q->ifname));
+		spin_unlock_bh(&q->lock);
+	}
+}
+
+/*
+ * Renames, and moves to another network namespace (which may rename, and
+ * tell as NETDEV_REGISTER there): queue names follow the NIC's. Under RTNL.
+ */
+static int wirecap_netdev_event(struct notifier_block *nb,
+				unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct wirecap_nic *nic;
+
+	if (event != NETDEV_CHANGENAME && event != NETDEV_REGISTER)
+		return NOTIFY_DONE;
+	mutex_lock(&wirecap_nics_lock);
+	list_for_each_entry(nic, &wirecap_nics, node)
+		if (nic->cfg.netdev == dev)
+			nic_rename(nic, netdev_name(dev));
+	mutex_unlock(&wirecap_nics_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block wirecap_netdev_nb = {
+	.notifier_call = wirecap_netdev_event,
+};
+
+/**
+ * wirecap_nic_register() - make a NIC's receive queues WireCAP queues
+ * @cfg: the NIC: its ops, netdev, DMA device, queues and ring size
+ *
+ * Creates /dev/wirecap/<ifname>-q<N> (and its sysfs directory) for every
+ * receive queue; their names follow renames of @cfg->netdev. Process
+ * context; must not be called with RTNL held.
+ *
+ * Return: the NIC, or an ERR_PTR.
+ */
 struct wirecap_nic *wirecap_nic_register(const struct wirecap_nic_config *cfg)
 {
+	char ifname[IFNAMSIZ];
 	struct wirecap_nic *nic;
 	u32 i;
 	int id, ret;
@@ -144,10 +270,12 @@ struct wirecap_nic *wirecap_nic_register(const struct wirecap_nic_config *cfg)
 	}
 	nic->id = id;
 	nic->cfg = *cfg;
-	strscpy(nic->ifname, netdev_name(cfg->netdev), sizeof(nic->ifname));
 
+	mutex_lock(&wirecap_nics_lock);
+	/* a rename racing this read is told to us once we are listed */
+	strscpy(ifname, netdev_name(cfg->netdev), sizeof(ifname));
 	for (i = 0; i < cfg->nr_rings; i++) {
-		struct wirecap_queue *q = queue_create(nic, i);
+		struct wirecap_queue *q = queue_create(nic, i, ifname);
 
 		if (IS_ERR(q)) {
 			ret = PTR_ERR(q);
@@ -155,11 +283,14 @@ struct wirecap_nic *wirecap_nic_register(const struct wirecap_nic_config *cfg)
 		}
 		nic->queues[i] = q;
 	}
+	list_add_tail(&nic->node, &wirecap_nics);
+	mutex_unlock(&wirecap_nics_lock);
 	return nic;
 
 err_remove:
 	while (i--)
 		queue_remove(nic->queues[i]);
+	mutex_unlock(&wirecap_nics_lock);
 	ida_free(&wirecap_nic_ida, nic->id);
 err_free:
 	kfree(nic->queues);
@@ -168,12 +299,23 @@ err_free:
 }
 EXPORT_SYMBOL_GPL(wirecap_nic_register);
 
+/**
+ * wirecap_nic_unregister() - the NIC goes away
+ * @nic: as wirecap_nic_register() returned it
+ *
+ * Every queue dies: its pool is detached (->queue_stop() is called),
+ * parked commands complete with -ENODEV, and open files answer -ENODEV
+ * until they are closed. Process context; not under RTNL.
+ */
 void wirecap_nic_unregister(struct wirecap_nic *nic)
 {
 	u32 i;
 
+	mutex_lock(&wirecap_nics_lock);
+	list_del(&nic->node);
 	for (i = 0; i < nic->cfg.nr_rings; i++)
 		queue_remove(nic->queues[i]);
+	mutex_unlock(&wirecap_nics_lock);
 	ida_free(&wirecap_nic_ida, nic->id);
 	kfree(nic->queues);
 	kfree(nic);
@@ -214,11 +356,16 @@ static int __init wirecap_init(void)
 	ret = class_register(&wirecap_class);
 	if (ret)
 		goto err_unregister_region;
+	ret = register_netdevice_notifier(&wirecap_netdev_nb);
+	if (ret)
+		goto err_unregister_class;
 	wirecap_debugfs = debugfs_create_dir("wirecap", NULL);
 	debugfs_create_atomic_t("pool_pages", 0400, wirecap_debugfs,
 				&wirecap_pool_pages);
 	return 0;
 
+err_unregister_class:
+	class_unregister(&wirecap_class);
 err_unregister_region:
 	unregister_chrdev_region(wirecap_devt, WIRECAP_MINORS);
 	return ret;
@@ -227,6 +374,7 @@ err_unregister_region:
 static void __exit wirecap_exit(void)
 {
 	debugfs_remove_recursive(wirecap_debugfs);
+	unregister_netdevice_notifier(&wirecap_netdev_nb);
 	class_unregister(&wirecap_class);
 	unregister_chrdev_region(wirecap_devt, WIRECAP_MINORS);
 	ida_destroy(&wirecap_minor_ida);

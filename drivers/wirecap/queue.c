@@ -235,7 +235,9 @@ static long queue_info(struct wirecap_queue *q, void __user *arg)
 	info.frame_offset = q->frame_offset;
 	info.numa_node = q->numa_node;
 	info.max_timeout_us = wirecap_max_timeout_ms * 1000;
+	spin_lock_bh(&q->lock);
 	strscpy(info.ifname, q->ifname, sizeof(info.ifname));
+	spin_unlock_bh(&q->lock);
 	mutex_lock(&q->ctl_lock);
 	if (q->pool) {
 		struct wirecap_pool *p = q->pool;

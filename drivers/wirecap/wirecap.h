@@ -4,13 +4,19 @@
  *
  * LOCKING
  *
+ *   wirecap_nics_lock (mutex)        the list of registered NICs and every
+ *                                    queue's name and device node (NIC
+ *                                    registration, renames). Taken under
+ *                                    RTNL by the netdevice notifier: never
+ *                                    take RTNL while holding it.
  *   wirecap_queue.ctl_lock (mutex)   ATTACH, DETACH, mmap, NIC removal:
  *                                    whatever creates or destroys a pool
  *                                    or calls ->queue_start/->queue_stop;
  *                                    q->broken.
  *   wirecap_queue.lock (spinlock_bh) the pool's chunk states and lists,
  *                                    the descriptor ring, the parked
- *                                    CAPTURE commands, the counters, and
+ *                                    CAPTURE commands, the counters,
+ *                                    q->dead, q->ifname and
  *                                    the pool pointer itself. Taken from
  *                                    process context, the NIC's RX softirq
  *                                    and the timeout hrtimer (soft mode).
@@ -22,10 +28,12 @@
  *
  * LIFETIME
  *
- *   A queue is a struct device (its release frees it). The NIC holds one
- *   reference until it unregisters, every open file one more. After the
- *   NIC is gone the queue is "dead": every operation answers -ENODEV and
- *   only close remains. Pool pages are inserted into user mappings with
+ *   A queue is a struct device (its release frees it); its /dev node is a
+ *   child device of its own (q->node), remade when the NIC is renamed.
+ *   The NIC holds one reference until it unregisters, every open file one
+ *   more (through the cdev, whose parent it is). After the NIC is gone the
+ *   queue is "dead": every operation answers -ENODEV and only close
+ *   remains. Pool pages are inserted into user mappings with
  *   vm_insert_pages(), so each mapping holds its own page references and
  *   freeing the pool while user space still maps it is safe.
  */
@@ -114,12 +122,14 @@ struct wirecap_pool {
 struct wirecap_nic {
 	struct wirecap_nic_config cfg;
 	u16 id;
-	char ifname[IFNAMSIZ];
+	struct list_head node;		/* on wirecap_nics */
 	struct wirecap_queue **queues;
 };
 
 struct wirecap_queue {
 	struct device dev;
+	struct device *node;		/* its /dev node; under wirecap_nics_lock */
+	dev_t devt;
 	struct cdev cdev;
 	struct wirecap_nic *nic;	/* NULL once dead */
 	u16 nic_id;

@@ -104,7 +104,7 @@ struct wirecap_info {
 	__u64 ctrl_size;	/* (k) its length */
 	__u64 pool_offset;	/* (k) mmap offset of the pool */
 	__u64 pool_size;	/* (k) its length */
-	char ifname[WIRECAP_IFNAMSIZ]; /* (k) NIC name at registration */
+	char ifname[WIRECAP_IFNAMSIZ]; /* (k) NIC name now (renames follow) */
 	__u64 reserved[4];	/* (k) zero */
 };
 
