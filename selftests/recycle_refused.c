@@ -254,4 +254,30 @@ TEST_F(rc, bad_command)
 	all_back(_metadata, self);
 }
 
+/*
+ * A descriptor kept across DETACH and ATTACH names a view of the old
+ * pool: stamps run on across pools, so it never matches one of the new.
+ */
+TEST_F(rc, from_an_earlier_pool)
+{
+	struct wirecap_desc old = self->a, fresh;
+
+	wct_unmap(&self->q0);
+	ASSERT_EQ(0, ioctl(self->q0.fd, WIRECAP_CMD_DETACH));
+	ASSERT_EQ(0, wct_attach(&self->q0, M, R));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 2 * M, 64, 0));
+	ASSERT_EQ(2, wct_capture(&self->q0, 2, 0));
+	fresh = *wct_desc(&self->q0, 0);
+	wct_consume(&self->q0, 2);
+	/* the same chunk and cells as before: only the stamp differs */
+	ASSERT_EQ(old.chunk_id, fresh.chunk_id);
+	ASSERT_EQ(old.first_cell, fresh.first_cell);
+	ASSERT_EQ(old.pkt_count, fresh.pkt_count);
+	EXPECT_NE(old.seq, fresh.seq);
+	EXPECT_EQ(0, wct_recycle(&self->q0, &old, 1));
+	EXPECT_EQ(1, refused(&self->q0));
+	EXPECT_EQ(1, wct_recycle(&self->q0, &fresh, 1));
+	EXPECT_EQ(1, wct_recycle(&self->q1, &self->c, 1));
+}
+
 TEST_HARNESS_MAIN

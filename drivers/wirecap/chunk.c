@@ -10,6 +10,9 @@
  *
  * One function per transition; each checks the state it starts from.
  * Everything here runs with queue->lock held.
+ *
+ * Views are stamped with queue->seq, which runs on across pools: a
+ * descriptor kept from an earlier pool never matches a view of this one.
  */
 #include <linux/dma-mapping.h>
 #include <linux/timekeeping.h>
@@ -90,16 +93,16 @@ static void chunk_hand(struct wirecap_queue *q, struct wirecap_pool *p,
 	if (WARN_ON_ONCE(c->state != WC_CHUNK_ATTACHED &&
 			 c->state != WC_CHUNK_FULL))
 		return;
-	if (!++p->seq)		/* 0 is never a stamp */
-		p->seq = 1;
+	if (!++q->seq)		/* 0 is never a stamp */
+		q->seq = 1;
 	d->nic_id = q->nic_id;
 	d->ring_id = q->ring_id;
 	d->chunk_id = id;
 	d->first_cell = first;
 	d->pkt_count = upto - first;
-	d->seq = p->seq;
+	d->seq = q->seq;
 	p->view_len[cell] = upto - first;
-	p->view_seq[cell] = p->seq;
+	p->view_seq[cell] = q->seq;
 	p->desc_tail++;
 	c->handed = upto;
 	c->views_out++;

@@ -15,8 +15,8 @@
  *                                    q->broken.
  *   wirecap_queue.lock (spinlock_bh) the pool's chunk states and lists,
  *                                    the descriptor ring, the parked
- *                                    CAPTURE commands, the counters,
- *                                    q->dead, q->ifname and
+ *                                    CAPTURE commands, the counters, the
+ *                                    seq stamp, q->dead, q->ifname and
  *                                    the pool pointer itself. Taken from
  *                                    process context, the NIC's RX softirq
  *                                    and the timeout hrtimer (soft mode).
@@ -111,7 +111,6 @@ struct wirecap_pool {
 	unsigned long *filled_map;	/* one bit per cell */
 	u16 *view_len;		/* per cell: length of the view starting here */
 	u32 *view_seq;		/* per cell: stamp of that view */
-	u32 seq;
 	bool stopping;		/* being detached: no kick, no park */
 
 	/* memory charged at ATTACH (RLIMIT_MEMLOCK), given back at destroy */
@@ -148,6 +147,7 @@ struct wirecap_queue {
 	bool dead;
 	bool broken;			/* the NIC could not stop DMA into a pool */
 	struct wirecap_pool *abandoned;	/* that pool: never freed */
+	u32 seq;			/* last stamp handed out, across pools */
 	struct list_head parked;	/* CAPTURE commands waiting, by deadline */
 	u32 nr_parked;
 	struct hrtimer timer;		/* earliest parked deadline */
