@@ -226,7 +226,9 @@ static int inject_frames(struct inject_state *st,
 	u8 *buf;
 	int ret = -EINVAL;
 
-	if (!h->nr_frames || len > INJECT_MAX_PAYLOAD)
+	/* every record has at least its length word: no more than that */
+	if (!h->nr_frames || len > INJECT_MAX_PAYLOAD ||
+	    h->nr_frames > len / sizeof(u32))
 		return -EINVAL;
 	buf = kvmalloc(len, GFP_KERNEL);
 	refs = kvmalloc_array(h->nr_frames, sizeof(*refs), GFP_KERNEL);

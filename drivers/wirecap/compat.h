@@ -31,6 +31,23 @@ static inline const void *wc_cmd_payload(const struct io_uring_cmd *cmd)
 #endif
 }
 
+/*
+ * Does the SQE carry anything outside the payload (addr, len, buf_index,
+ * the fixed-buffer flag)? Before 6.4 a driver sees no SQE, only the
+ * payload and the flags.
+ */
+static inline bool wc_cmd_sqe_extra(const struct io_uring_cmd *cmd)
+{
+	if (cmd->flags & IORING_URING_CMD_FIXED)
+		return true;
+#ifdef WC_HAVE_CMD_SQE
+	if (READ_ONCE(cmd->sqe->addr) || READ_ONCE(cmd->sqe->len) ||
+	    READ_ONCE(cmd->sqe->buf_index))
+		return true;
+#endif
+	return false;
+}
+
 static inline void wc_cmd_done(struct io_uring_cmd *cmd, s32 res,
 			       unsigned int issue_flags)
 {

@@ -28,6 +28,8 @@ static void pool_free_pages(struct wirecap_pool *p)
 	u32 i;
 
 	for (i = 0; i < p->nr_pages && p->pages[i]; i++) {
+		if (!(i % 1024))
+			cond_resched();	/* a pool can be 2^18 pages */
 		if (p->page_dma)
 			dma_unmap_page_attrs(p->dma_dev, p->page_dma[i],
 					     PAGE_SIZE, DMA_BIDIRECTIONAL,
@@ -45,6 +47,8 @@ static int pool_alloc_pages(struct wirecap_pool *p, int node)
 	for (i = 0; i < p->nr_pages; i++) {
 		struct page *pg;
 
+		if (!(i % 1024))
+			cond_resched();
 		pg = alloc_pages_node(node, WC_GFP | __GFP_ZERO, 0);
 		if (!pg)
 			return -ENOMEM;
@@ -241,6 +245,9 @@ int wirecap_pool_mmap(struct wirecap_queue *q, struct vm_area_struct *vma)
 	struct wirecap_pool *p;
 	int ret;
 
+	/* a private copy-on-write mapping would not see the NIC's writes */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
 	mutex_lock(&q->ctl_lock);
 	p = q->pool;
 	if (q->dead) {

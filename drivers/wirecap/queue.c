@@ -234,7 +234,8 @@ static long queue_info(struct wirecap_queue *q, void __user *arg)
 	info.cell_size = WIRECAP_CELL_SIZE;
 	info.frame_offset = q->frame_offset;
 	info.numa_node = q->numa_node;
-	info.max_timeout_us = wirecap_max_timeout_ms * 1000;
+	info.max_timeout_us = min_t(u64, READ_ONCE(wirecap_max_timeout_ms) *
+				    1000ULL, U32_MAX);
 	spin_lock_bh(&q->lock);
 	strscpy(info.ifname, q->ifname, sizeof(info.ifname));
 	spin_unlock_bh(&q->lock);
@@ -277,45 +278,60 @@ static long queue_stats(struct wirecap_queue *q, void __user *arg)
 	return 0;
 }
 
+/* ATTACH's argument: at least up to nr_chunks, at most a page. */
+static int attach_args(struct wirecap_attach *a, void __user *uarg)
+{
+	u32 usize;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < offsetofend(struct wirecap_attach, nr_chunks))
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(a, sizeof(*a), uarg, usize);
+}
+
+/*
+ * Commands are told apart by their number alone (see GROWTH in the uapi
+ * header): the size an _IOWR() encodes is the caller's, not ours.
+ */
 static long queue_ioctl(struct file *file, unsigned int op, unsigned long arg)
 {
 	struct wirecap_queue *q = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	switch (op) {
-	case WIRECAP_CMD_INFO:
+	if (_IOC_TYPE(op) != WIRECAP_IOC_MAGIC)
+		return -ENOTTY;
+	switch (_IOC_NR(op)) {
+	case _IOC_NR(WIRECAP_CMD_INFO):
 		return queue_info(q, uarg);
-	case WIRECAP_CMD_STATS:
+	case _IOC_NR(WIRECAP_CMD_STATS):
 		return queue_stats(q, uarg);
-	case WIRECAP_CMD_ATTACH: {
+	case _IOC_NR(WIRECAP_CMD_ATTACH): {
 		struct wirecap_attach a;
-		u32 usize;
 		int ret;
 
-		if (get_user(usize, (u32 __user *)uarg))
-			return -EFAULT;
-		ret = copy_struct_from_user(&a, sizeof(a), uarg, usize);
-		if (ret)
-			return ret;
-		return queue_attach(q, &a);
+		ret = attach_args(&a, uarg);
+		return ret ?: queue_attach(q, &a);
 	}
-	case WIRECAP_CMD_DETACH:
+	case _IOC_NR(WIRECAP_CMD_DETACH):
 		return wirecap_detach(q);
-	case WIRECAP_CMD_CAPTURE: {
+	case _IOC_NR(WIRECAP_CMD_CAPTURE): {
 		struct wirecap_capture_cmd cc;
 
 		if (copy_from_user(&cc, uarg, sizeof(cc)))
 			return -EFAULT;
 		return wirecap_capture_ioctl(q, &cc);
 	}
-	case WIRECAP_CMD_RECYCLE: {
+	case _IOC_NR(WIRECAP_CMD_RECYCLE): {
 		struct wirecap_recycle_cmd rc;
 
 		if (copy_from_user(&rc, uarg, sizeof(rc)))
 			return -EFAULT;
 		return wirecap_recycle(q, &rc);
 	}
-	case WIRECAP_CMD_XMIT:
+	case _IOC_NR(WIRECAP_CMD_XMIT):
 		return -EOPNOTSUPP;
 	default:
 		return -ENOTTY;
@@ -325,16 +341,24 @@ static long queue_ioctl(struct file *file, unsigned int op, unsigned long arg)
 static int queue_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct wirecap_queue *q = cmd->file->private_data;
+	u32 op;
 
+	/* first: a cancel call has no SQE to look at */
 	if (wc_cmd_is_cancel(issue_flags)) {
 		wirecap_capture_cancel(q, cmd, issue_flags);
 		return 0;
 	}
+	op = cmd->cmd_op;
+	if (_IOC_TYPE(op) != WIRECAP_IOC_MAGIC)
+		return -ENOTTY;
+	/* only the payload carries anything */
+	if (wc_cmd_sqe_extra(cmd))
+		return -EINVAL;
 
-	switch (cmd->cmd_op) {
-	case WIRECAP_CMD_CAPTURE:
+	switch (_IOC_NR(op)) {
+	case _IOC_NR(WIRECAP_CMD_CAPTURE):
 		return wirecap_capture_uring(q, cmd, issue_flags);
-	case WIRECAP_CMD_RECYCLE: {
+	case _IOC_NR(WIRECAP_CMD_RECYCLE): {
 		const struct wirecap_recycle_cmd *urc = wc_cmd_payload(cmd);
 		struct wirecap_recycle_cmd rc;
 
@@ -343,7 +367,7 @@ static int queue_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		rc.flags = READ_ONCE(urc->flags);
 		return wirecap_recycle(q, &rc);
 	}
-	case WIRECAP_CMD_XMIT:
+	case _IOC_NR(WIRECAP_CMD_XMIT):
 		return -EOPNOTSUPP;
 	default:
 		return -ENOTTY;

@@ -53,10 +53,19 @@
  *     (k * M + c) * cell_size; its frame at + frame_offset.
  *
  * Everything in shared memory is an index or an offset, never a pointer.
+ * Both regions must be mapped MAP_SHARED (-EINVAL otherwise).
  * Field comments say who writes: (k) the kernel, (u) user space. The kernel
  * never trusts a (u) field it did not validate. Reserved fields and unknown
- * flags must be zero (-EINVAL otherwise). Structures that may grow begin
- * with a size field: user space sets it to the size it was compiled with.
+ * flags must be zero (-EINVAL otherwise).
+ *
+ * GROWTH. Structures that may grow (info, attach, stats) begin with a size
+ * field: user space sets it to the size it was compiled with, at most a
+ * page. The kernel dispatches ioctls on the command number (_IOC_NR) and
+ * the magic only, never on the size _IOWR() encodes, so a program built
+ * against a newer header still reaches the same command: the kernel reads
+ * what it knows of a bigger struct (the rest must be zero, -E2BIG
+ * otherwise), takes a smaller one's missing fields as zero, and writes
+ * back min(size, its own) bytes, telling how many in size.
  *
  * WHO MAY CAPTURE. Opening a queue needs CAP_NET_RAW, ATTACH (which takes
  * the queue away from the network stack) CAP_NET_ADMIN, both over the
@@ -138,6 +147,10 @@ struct wirecap_attach {
  * Several commands may be parked on one queue, up to desc_ring_size of
  * them (-EBUSY beyond): they complete in the order of their deadlines
  * (for equal timeouts, the order they were issued in).
+ *
+ * As an io_uring command, the SQE's fields outside the payload (addr,
+ * len, buf_index, the fixed-buffer flag) must be zero (-EINVAL; kernels
+ * before 6.4 do not show a driver addr, len and buf_index).
  *
  * desc_head reports how far user space has consumed the descriptor ring
  * (free-running); the kernel never overwrites an entry before that. It must
