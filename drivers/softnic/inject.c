@@ -52,13 +52,14 @@ static void rx_to_stack(struct softnic_rxq *rq, const u8 *frame, u32 len)
 	netif_rx(skb);
 }
 
-/* One packet on the wire of queue rq. rq->lock held. */
+/* One packet on the wire of queue rq. */
 static void rx_one(struct softnic_rxq *rq, const u8 *frame, u32 len, u32 hash,
 		   bool has_hash)
 {
 	struct wirecap_rx_done *d;
 	struct wirecap_cell *cell;
 
+	lockdep_assert_held(&rq->lock);
 	rq->packets++;
 	rq->bytes += len;
 	if (rq->broken) {

@@ -108,7 +108,7 @@ static void softnic_refill_work(struct work_struct *work)
 	spin_unlock_bh(&rq->lock);
 }
 
-/* Called inside wirecap_rx_refill(), i.e. with rq->lock held. */
+/* Called inside wirecap_rx_refill(), in the queue's RX context. */
 static void softnic_post_cells(struct wirecap_queue *q,
 			       const struct wirecap_cell *cells, unsigned int n)
 {
@@ -116,6 +116,7 @@ static void softnic_post_cells(struct wirecap_queue *q,
 	u32 mask = rq->sn->ring_size - 1;
 	unsigned int i;
 
+	lockdep_assert_held(&rq->lock);
 	if (WARN_ON_ONCE(rq->tail - rq->head + n > rq->sn->ring_size))
 		return;
 	for (i = 0; i < n; i++)

@@ -22,6 +22,7 @@
 static void chunk_free(struct wirecap_queue *q, struct wirecap_pool *p,
 		       struct wirecap_chunk *c)
 {
+	lockdep_assert_held(&q->lock);
 	c->state = WC_CHUNK_FREE;
 	list_add_tail(&c->node, &p->free);
 	p->nr_free++;
@@ -59,6 +60,7 @@ static void chunk_attach(struct wirecap_pool *p, struct wirecap_chunk *c,
 static void chunk_filled(struct wirecap_queue *q, struct wirecap_pool *p,
 			 struct wirecap_chunk *c)
 {
+	lockdep_assert_held(&q->lock);
 	if (WARN_ON_ONCE(c->state != WC_CHUNK_ATTACHED))
 		return;
 	list_del_init(&c->node);
@@ -90,6 +92,7 @@ static void chunk_hand(struct wirecap_queue *q, struct wirecap_pool *p,
 	u32 first = c->handed;
 	u32 cell = id * p->m + first;
 
+	lockdep_assert_held(&q->lock);
 	if (WARN_ON_ONCE(c->state != WC_CHUNK_ATTACHED &&
 			 c->state != WC_CHUNK_FULL))
 		return;
@@ -126,6 +129,7 @@ static void chunk_hand(struct wirecap_queue *q, struct wirecap_pool *p,
 bool wirecap_chunk_put_view(struct wirecap_queue *q, struct wirecap_pool *p,
 			    struct wirecap_chunk *c, u32 cell)
 {
+	lockdep_assert_held(&q->lock);
 	p->view_len[cell] = 0;
 	p->view_seq[cell] = 0;
 	if (WARN_ON_ONCE(!c->views_out))
@@ -170,6 +174,7 @@ u32 wirecap_publish(struct wirecap_queue *q, struct wirecap_pool *p, u32 max,
 	struct wirecap_chunk *c, *tmp;
 	u32 n = 0;
 
+	lockdep_assert_held(&q->lock);
 	max = min(max, room);
 	list_for_each_entry_safe(c, tmp, &p->full, node) {
 		if (n == max)

@@ -10,12 +10,13 @@
 
 #define RECYCLE_BATCH	32	/* records copied in at a time */
 
-/* Validate one record and take the view back. queue->lock held. */
+/* Validate one record and take the view back. */
 static bool recycle_one(struct wirecap_queue *q, struct wirecap_pool *p,
 			const struct wirecap_desc *d, bool *freed)
 {
 	u32 cell;
 
+	lockdep_assert_held(&q->lock);
 	/* a view of another queue */
 	if (d->nic_id != q->nic_id || d->ring_id != q->ring_id)
 		return false;

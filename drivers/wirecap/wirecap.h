@@ -25,6 +25,7 @@
  *   pointer is set and cleared with both ctl_lock and lock held, so code
  *   holding either sees a stable value. Nothing is called with lock held
  *   except ->refill_kick (documented as callable in any context).
+ *   Functions that expect a lock say so with lockdep_assert_held().
  *
  * LIFETIME
  *
@@ -207,6 +208,7 @@ static inline void wirecap_high_water(struct wirecap_queue *q,
 {
 	u64 used = p->r - p->nr_free;
 
+	lockdep_assert_held(&q->lock);
 	if (used > q->stats.pool_high_water)
 		q->stats.pool_high_water = used;
 }
