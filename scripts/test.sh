@@ -15,6 +15,9 @@
 #   VM:    libpcap compatibility: Debian's tcpdump through
 #          libwirecap-pcap.so, checked byte for byte (scripts/e2e-pcap.sh)
 #   VM:    the recycle mutation test (scripts/mutate-recycle.sh)
+#   VM:    the hardening mutation test (scripts/mutate-hardening.sh):
+#          each defect the kernel's hardening fixed, put back in turn,
+#          must be caught by its selftest
 #   VM:    the bench's quick variant (bench/run.sh --quick), so it does not
 #          rot: it ran and wrote its report; nothing about speed
 set -u
@@ -136,6 +139,10 @@ count "$out/e2e-pcap.tap"
 echo "== recycle mutation test, kernel 6.1"
 scripts/mutate-recycle.sh 6.1 >"$out/mutate-recycle.tap" 2>&1
 count "$out/mutate-recycle.tap"
+
+echo "== hardening mutation test, kernel 6.1 (each fixed defect put back)"
+scripts/mutate-hardening.sh 6.1 >"$out/mutate-hardening.tap" 2>&1
+count "$out/mutate-hardening.tap"
 
 echo "== bench, quick variant (nothing about speed is asserted)"
 bench/run.sh --quick 6.1 >"$out/bench-quick.log" 2>&1
