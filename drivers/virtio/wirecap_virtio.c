@@ -65,6 +65,13 @@ struct wcv_rxq {
 	 */
 	bool capturing;
 	bool want_refill;
+	/*
+	 * Cells the device owns now (posted, not yet used or taken back):
+	 * after a queue reset that failed, 0 still means DMA has stopped.
+	 */
+	u32 posted;
+	/* a reset took the cells back but left the queue unfit to post to */
+	bool unusable;
 	char name[16];
 	struct u64_stats_sync syncp;
 	u64_stats_t packets;
@@ -261,6 +268,7 @@ static int wcv_poll(struct napi_struct *napi, int budget)
 
 		while (n < WCV_BATCH && work < budget &&
 		       (cell = virtqueue_get_buf(rq->vq, &len))) {
+			rq->posted--;
 			wcv_rx_done(rq, cell, len, &done[n]);
 			bytes += done[n].len - rq->vi->hdr_len;
 			n++;
@@ -298,7 +306,7 @@ static int wcv_queue_start(struct wirecap_queue *q)
 {
 	struct wcv_rxq *rq = rxq_of(q);
 
-	if (virtqueue_is_broken(rq->vq))
+	if (virtqueue_is_broken(rq->vq) || rq->unusable)
 		return -EIO;
 
 	/* with NAPI off the virtqueue is ours: post the first cells */
@@ -316,7 +324,10 @@ static int wcv_queue_start(struct wirecap_queue *q)
 
 static void wcv_drop_cell(struct virtqueue *vq, void *buf)
 {
-	/* the cell goes away with the pool */
+	struct wcv *vi = vq->vdev->priv;
+
+	/* back from the device; the cell itself goes away with the pool */
+	vi->rxq[vq->index / 2].posted--;
 }
 
 static int wcv_queue_stop(struct wirecap_queue *q)
@@ -335,8 +346,10 @@ static int wcv_queue_stop(struct wirecap_queue *q)
 	do {
 		n = 0;
 		while (n < WCV_BATCH &&
-		       (cell = virtqueue_get_buf(rq->vq, &len)))
+		       (cell = virtqueue_get_buf(rq->vq, &len))) {
+			rq->posted--;
 			wcv_rx_done(rq, cell, len, &done[n++]);
+		}
 		if (n)
 			wirecap_rx_complete(q, done, n);
 	} while (n);
@@ -351,16 +364,25 @@ static int wcv_queue_stop(struct wirecap_queue *q)
 					   wcv_drop_cell);
 	}
 	mutex_unlock(&vi->reset_lock);
-	if (ret) {
+	if (ret && rq->posted) {
 		/*
-		 * The device may still own the cells (and write into them),
-		 * or, on 6.1, the ring is left at half its size. Stop the
-		 * device for good: nothing more is read from it, the core
-		 * keeps the pool's memory, no queue is attached again.
+		 * The device still owns cells, and may write into them. Stop
+		 * it for good: nothing more is read from it, the core keeps
+		 * the pool's memory, no queue is attached again.
 		 */
-		dev_err(&vi->vdev->dev, "%s: queue reset failed (%d): the device is broken from now on\n",
-			rq->name, ret);
+		dev_err(&vi->vdev->dev, "%s: queue reset failed (%d) with %u cells at the device: the device is broken from now on\n",
+			rq->name, ret, rq->posted);
 		virtio_break_device(vi->vdev);
+	} else if (ret ||
+		   virtqueue_get_vring_size(rq->vq) != vi->ring_size) {
+		/*
+		 * The cells are back (DMA has stopped: the pool may go), but
+		 * the queue was not set up again, or (6.1's resize) smaller.
+		 */
+		dev_err(&vi->vdev->dev, "%s: queue reset left the queue unusable (%d, %u entries)\n",
+			rq->name, ret, virtqueue_get_vring_size(rq->vq));
+		rq->unusable = true;
+		ret = 0;
 	}
 	napi_enable(&rq->napi);
 	return ret;
@@ -398,6 +420,7 @@ static void wcv_post_cells(struct wirecap_queue *q,
 						     (void *)&cells[i],
 						     GFP_ATOMIC)))
 			break;
+		rq->posted++;
 	}
 	virtqueue_kick(rq->vq);
 	for (i = 0; i < vi->pairs; i++)
