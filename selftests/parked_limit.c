@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Parked CAPTUREs are bounded: at most desc_ring_size per queue, the next
+ * Parked CAPTUREs are bounded: at most WIRECAP_MAX_PARKED per queue, the next
  * one gets -EBUSY at once (each parked command holds an io_uring request,
  * and the timeout timer walks the expired ones with the queue's lock
  * held). They complete in the order of their deadlines.
@@ -34,7 +34,7 @@ TEST_F(pl, beyond_the_ring_is_busy)
 	unsigned int n, i, busy = 0, cancelled = 0;
 
 	ASSERT_EQ(0, wct_attach(&self->q, M, R));
-	n = self->q.info.desc_ring_size;
+	n = WIRECAP_MAX_PARKED;
 	ASSERT_EQ(0, wirecap_uring_init(&wu, 2 * n, 1));
 	ASSERT_EQ(0, wirecap_uring_add(&wu, self->q.fd));
 	for (i = 0; i < n + 3; i++)

@@ -3,10 +3,10 @@
  * CAPTURE: hand views to user space, now or later.
  *
  * A CAPTURE that finds FULL chunks completes at once. Otherwise it is
- * parked on queue->parked, kept in deadline order, with at most one
- * descriptor ring's worth of commands per queue (-EBUSY beyond: each
- * parked command holds an io_uring request, and the timer walks the
- * expired ones under the queue's lock). The NIC's RX path completes the
+ * parked on queue->parked, kept in deadline order, with at most
+ * WIRECAP_MAX_PARKED commands per queue (-EBUSY beyond: each parked
+ * command holds an io_uring request, and the timer serves the expired
+ * ones under the queue's lock, in softirq). The NIC's RX path completes the
  * earliest when a chunk fills (wirecap_capture_wake), the hrtimer each
  * one whose deadline passed (with partial views of whatever cells are
  * filled). Views are published into the descriptor ring, which lives in
@@ -107,19 +107,24 @@ static enum hrtimer_restart capture_timer(struct hrtimer *t)
 	struct wirecap_queue *q = container_of(t, struct wirecap_queue, timer);
 	struct wirecap_cmd_pdu *pdu, *tmp;
 	ktime_t now = ktime_get();
+	bool more = true;
 	LIST_HEAD(done);
 
 	spin_lock(&q->lock);
 	/* in deadline order: stop at the first that has time left */
 	list_for_each_entry_safe(pdu, tmp, &q->parked, node) {
-		u32 n = 0;
+		s32 n = 0;
 
 		if (ktime_after(pdu->deadline, now)) {
 			hrtimer_start(t, pdu->deadline, HRTIMER_MODE_ABS_SOFT);
 			break;
 		}
-		if (q->pool)
+		if (q->dead)
+			n = -ENODEV;
+		/* once one got nothing, nothing fills while we hold the lock */
+		else if (more && q->pool)
 			n = wirecap_publish(q, q->pool, pdu->max, true);
+		more = n > 0;
 		q->stats.capture_timeouts++;
 		claim(q, pdu, n, &done);
 	}
@@ -145,7 +150,7 @@ void wirecap_capture_wake(struct wirecap_queue *q, bool filled)
 
 	if (filled) {
 		spin_lock(&q->lock);
-		while (q->pool && wirecap_has_full(q->pool) &&
+		while (!q->dead && q->pool && wirecap_has_full(q->pool) &&
 		       !list_empty(&q->parked)) {
 			u32 n;
 
@@ -245,7 +250,7 @@ static int capture_may_park(struct wirecap_queue *q,
 	ret = wirecap_publish(q, p, cc->max_descs, false);
 	if (ret)
 		return ret;
-	return q->nr_parked < p->desc_size ? 0 : -EBUSY;
+	return q->nr_parked < WIRECAP_MAX_PARKED ? 0 : -EBUSY;
 }
 
 static ktime_t capture_deadline(u32 timeout_us)

@@ -144,9 +144,9 @@ struct wirecap_attach {
  * has passed, when the filled cells not yet handed out become partial
  * views (none of them waits longer than the timeout). timeout_us 0 never
  * parks: it hands out full chunks, else partial views, else returns 0.
- * Several commands may be parked on one queue, up to desc_ring_size of
- * them (-EBUSY beyond): they complete in the order of their deadlines
- * (for equal timeouts, the order they were issued in).
+ * Several commands may be parked on one queue, up to WIRECAP_MAX_PARKED
+ * (-EBUSY beyond): they complete in the order of their deadlines (for
+ * equal timeouts, the order they were issued in).
  *
  * As an io_uring command, the SQE's fields outside the payload (addr,
  * len, buf_index, the fixed-buffer flag) must be zero (-EINVAL; kernels
@@ -156,6 +156,8 @@ struct wirecap_attach {
  * (free-running); the kernel never overwrites an entry before that. It must
  * lie between the previous head and desc_tail (-EINVAL otherwise).
  */
+#define WIRECAP_MAX_PARKED	64
+
 struct wirecap_capture_cmd {
 	__u32 desc_head;	/* (u) consumer index, free-running */
 	__u32 max_descs;	/* (u) >= 1 */
