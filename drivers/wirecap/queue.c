@@ -338,6 +338,22 @@ static long queue_ioctl(struct file *file, unsigned int op, unsigned long arg)
 	}
 }
 
+/*
+ * A command's result: 0 or -errno straight back to io_uring, a count
+ * through io_uring_cmd_done(). Before 6.3's rework, io_uring took any
+ * other value from ->uring_cmd() for a failure: inline it failed the
+ * request (breaking its links), from io-wq (IOSQE_ASYNC) it dropped it
+ * and the request never completed, pinning the file for good.
+ */
+static int uring_result(struct io_uring_cmd *cmd, int ret,
+			unsigned int issue_flags)
+{
+	if (ret <= 0)
+		return ret;
+	wc_cmd_done(cmd, ret, issue_flags);
+	return -EIOCBQUEUED;
+}
+
 static int queue_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct wirecap_queue *q = cmd->file->private_data;
@@ -357,7 +373,9 @@ static int queue_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	switch (_IOC_NR(op)) {
 	case _IOC_NR(WIRECAP_CMD_CAPTURE):
-		return wirecap_capture_uring(q, cmd, issue_flags);
+		return uring_result(cmd, wirecap_capture_uring(q, cmd,
+							       issue_flags),
+				    issue_flags);
 	case _IOC_NR(WIRECAP_CMD_RECYCLE): {
 		const struct wirecap_recycle_cmd *urc = wc_cmd_payload(cmd);
 		struct wirecap_recycle_cmd rc;
@@ -365,7 +383,8 @@ static int queue_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		rc.descs = READ_ONCE(urc->descs);
 		rc.count = READ_ONCE(urc->count);
 		rc.flags = READ_ONCE(urc->flags);
-		return wirecap_recycle(q, &rc);
+		return uring_result(cmd, wirecap_recycle(q, &rc),
+				    issue_flags);
 	}
 	case _IOC_NR(WIRECAP_CMD_XMIT):
 		return -EOPNOTSUPP;
