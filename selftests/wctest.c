@@ -11,7 +11,10 @@
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/if.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "wctest.h"
 #include "wirecap_uring.h"
@@ -88,6 +91,61 @@ int wct_nic_fault(const char *nic, const char *knob, unsigned int value)
 int wct_write_file(const char *path, const char *text)
 {
 	return write_file(path, text, strlen(text));
+}
+
+int wct_link_netns(const char *ifname, int pid)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[64];
+	} req = {
+		.nh.nlmsg_type = RTM_NEWLINK,
+		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+		.ifi.ifi_family = AF_UNSPEC,
+	};
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+	} ack;
+	struct rtattr *rta = (struct rtattr *)req.attrs;
+	uint32_t p = pid;
+	int fd, ret;
+
+	req.ifi.ifi_index = if_nametoindex(ifname);
+	if (!req.ifi.ifi_index)
+		return -ENODEV;
+	rta->rta_type = IFLA_NET_NS_PID;
+	rta->rta_len = RTA_LENGTH(sizeof(p));
+	memcpy(RTA_DATA(rta), &p, sizeof(p));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) +
+			   RTA_ALIGN(rta->rta_len);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	ret = send(fd, &req, req.nh.nlmsg_len, 0) < 0 ? -errno : 0;
+	if (!ret)
+		ret = recv(fd, &ack, sizeof(ack), 0) < 0 ? -errno :
+		      ack.nh.nlmsg_type == NLMSG_ERROR ? ack.err.error :
+		      -EPROTO;
+	close(fd);
+	return ret;
+}
+
+int wct_link_rename(const char *from, const char *to)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", from);
+	snprintf(ifr.ifr_newname, sizeof(ifr.ifr_newname), "%s", to);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, SIOCSIFNAME, &ifr) ? -errno : 0;
+	close(fd);
+	return ret;
 }
 
 static int inject_path(const char *nic, char *path, size_t len)

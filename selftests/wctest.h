@@ -37,6 +37,10 @@ int wct_nic_del(const char *name);
 int wct_nic_fault(const char *nic, const char *knob, unsigned int value);
 /* Write text to a file (sysfs, debugfs, proc). 0 or -errno. */
 int wct_write_file(const char *path, const char *text);
+/* Move interface ifname to the network namespace of process pid. */
+int wct_link_netns(const char *ifname, int pid);
+/* Rename an interface (it must be down). 0 or -errno. */
+int wct_link_rename(const char *from, const char *to);
 
 /* Inject count generated packets of len bytes (queue -1: RSS). */
 int wct_inject(const char *nic, int queue, uint64_t count, unsigned int len,

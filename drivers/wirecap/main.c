@@ -80,17 +80,38 @@ static void node_release(struct device *node)
 	kfree(node);
 }
 
+static bool node_name_taken(const char *name)
+{
+	struct device *dev = class_find_device_by_name(&wirecap_class, name);
+
+	put_device(dev);
+	return dev;
+}
+
 /*
  * The queue's face: /sys/class/wirecap/<ifname>-q<N> with its counters,
  * and /dev/wirecap/<ifname>-q<N>. Device nodes cannot be renamed, so a
- * rename of the NIC makes a new one (and removes the old).
+ * rename of the NIC makes a new one (and removes the old). Interface names
+ * are unique within a network namespace only, device names everywhere:
+ * when the name is taken the node is wirecap<nic id>-q<N> (its ifname
+ * attribute tells the NIC's name); a NIC never fails to register for it.
  */
 static struct device *node_create(struct wirecap_queue *q, const char *ifname)
 {
+	char name[IFNAMSIZ + 16];
 	struct device *node;
 	int ret;
 
 	lockdep_assert_held(&wirecap_nics_lock);
+	snprintf(name, sizeof(name), "%s-q%u", ifname, q->ring_id);
+	if (node_name_taken(name)) {
+		snprintf(name, sizeof(name), "wirecap%u-q%u", q->nic_id,
+			 q->ring_id);
+		if (node_name_taken(name))
+			return ERR_PTR(-EEXIST);
+		pr_info("wirecap: %s-q%u is taken: the queue is %s\n",
+			ifname, q->ring_id, name);
+	}
 	node = kzalloc(sizeof(*node), GFP_KERNEL);
 	if (!node)
 		return ERR_PTR(-ENOMEM);
@@ -101,7 +122,7 @@ static struct device *node_create(struct wirecap_queue *q, const char *ifname)
 	node->release = node_release;
 	dev_set_drvdata(node, q);
 	get_device(&q->dev);		/* put by node_release */
-	ret = dev_set_name(node, "%s-q%u", ifname, q->ring_id);
+	ret = dev_set_name(node, "%s", name);
 	if (!ret)
 		ret = device_add(node);
 	if (ret) {

@@ -500,9 +500,24 @@ static ssize_t chunks_free_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(chunks_free);
 
+/* The NIC's name: the node's own name is another when that one is taken. */
+static ssize_t ifname_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct wirecap_queue *q = dev_get_drvdata(dev);
+	char name[IFNAMSIZ];
+
+	spin_lock_bh(&q->lock);
+	strscpy(name, q->ifname, sizeof(name));
+	spin_unlock_bh(&q->lock);
+	return sysfs_emit(buf, "%s\n", name);
+}
+static DEVICE_ATTR_RO(ifname);
+
 static struct attribute *queue_attrs[] = {
 	&dev_attr_attached.attr,
 	&dev_attr_chunks_free.attr,
+	&dev_attr_ifname.attr,
 	NULL
 };
 
