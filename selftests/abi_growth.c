@@ -166,6 +166,31 @@ TEST_F(ag, pool_only_shared)
 		munmap(p, self->q.ctrl_len);
 }
 
+/* A read-only file maps the read-only control area shared. */
+TEST_F(ag, read_only_file_maps_shared)
+{
+	struct wirecap_attach a = { .size = sizeof(a), .cells_per_chunk = M,
+				    .nr_chunks = R };
+	char path[96];
+	void *p;
+	int fd;
+
+	wct_close(&self->q);
+	snprintf(path, sizeof(path), WIRECAP_DEV_DIR "/%s-q0", self->nic);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	self->q.fd = fd;
+	self->q.info.size = sizeof(self->q.info);
+	ASSERT_EQ(0, ioc(fd, WIRECAP_CMD_INFO, &self->q.info));
+	ASSERT_EQ(0, ioc(fd, WIRECAP_CMD_ATTACH, &a));
+	ASSERT_EQ(0, ioc(fd, WIRECAP_CMD_INFO, &self->q.info));
+	p = mmap(NULL, self->q.info.ctrl_size, PROT_READ, MAP_SHARED, fd,
+		 self->q.info.ctrl_offset);
+	EXPECT_NE(MAP_FAILED, p);
+	if (p != MAP_FAILED)
+		munmap(p, self->q.info.ctrl_size);
+}
+
 #define MAXTO	"/sys/module/wirecap/parameters/max_timeout_ms"
 
 TEST_F(ag, huge_max_timeout)

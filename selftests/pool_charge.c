@@ -4,7 +4,8 @@
  * user's RLIMIT_MEMLOCK (unless CAP_IPC_LOCK), across every pool the user
  * holds, and against the caller's memory cgroup. A pool that does not fit
  * is refused with a clear error (-ENOBUFS, -ENOMEM) and leaves nothing
- * behind; DETACH gives the charge back. Each case runs in a child process
+ * behind; the charge goes back once the pool is detached and no longer
+ * mapped (the pages stay pinned as long as a mapping holds them). Each case runs in a child process
  * with the capabilities and limits it needs.
  */
 #define _GNU_SOURCE
@@ -80,10 +81,12 @@ static int memlock_child(const char *nic, long long pages0)
 		return 6;
 	if (wct_pool_pages() != pages0 + M * R / 2)
 		return 7;	/* the refused one left nothing */
-	/* DETACH gives the charge back */
-	wct_unmap(&q0);
+	/* DETACH gives the charge back, but only with the last mapping */
 	if (ioctl(q0.fd, WIRECAP_CMD_DETACH))
 		return 8;
+	if (wct_attach(&q1, M, R) != -ENOBUFS)
+		return 11;	/* q0's pages are still mapped */
+	wct_unmap(&q0);
 	if (wct_attach(&q1, M, R))
 		return 9;
 	/* below one pool: nothing */

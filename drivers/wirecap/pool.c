@@ -116,38 +116,65 @@ static int pool_alloc_ctrl(struct wirecap_pool *p)
 /*
  * Charge @pages to the caller's locked_vm against RLIMIT_MEMLOCK, as
  * AF_XDP does for its UMEM: nothing for CAP_IPC_LOCK, -ENOBUFS beyond the
- * limit.
+ * limit. The charge lives as long as the pool or any mapping of it: the
+ * pages stay pinned in user space after DETACH until munmap.
  */
 static int pool_charge(struct wirecap_pool *p, unsigned long pages)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct wirecap_charge *c;
 	struct user_struct *user;
 	long old, new;
 
 	if (capable(CAP_IPC_LOCK))
 		return 0;
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		return -ENOMEM;
 	user = get_uid(current_user());
 	old = atomic_long_read(&user->locked_vm);
 	do {
 		new = old + pages;
 		if (new > limit) {
 			free_uid(user);
+			kfree(c);
 			return -ENOBUFS;
 		}
 	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &old, new));
-	p->user = user;
-	p->charged = pages;
+	refcount_set(&c->ref, 1);
+	c->user = user;
+	c->pages = pages;
+	p->charge = c;
 	return 0;
 }
 
-static void pool_uncharge(struct wirecap_pool *p)
+static void charge_put(struct wirecap_charge *c)
 {
-	if (!p->user)
+	if (!c || !refcount_dec_and_test(&c->ref))
 		return;
-	atomic_long_sub(p->charged, &p->user->locked_vm);
-	free_uid(p->user);
-	p->user = NULL;
+	atomic_long_sub(c->pages, &c->user->locked_vm);
+	free_uid(c->user);
+	kfree(c);
 }
+
+/* Each mapping holds the charge (a split or a move makes another). */
+static void pool_vm_open(struct vm_area_struct *vma)
+{
+	struct wirecap_charge *c = vma->vm_private_data;
+
+	if (c)
+		refcount_inc(&c->ref);
+}
+
+static void pool_vm_close(struct vm_area_struct *vma)
+{
+	charge_put(vma->vm_private_data);
+}
+
+static const struct vm_operations_struct pool_vm_ops = {
+	.open = pool_vm_open,
+	.close = pool_vm_close,
+};
 
 /*
  * Charge and allocate everything up front: either the whole pool exists
@@ -229,7 +256,7 @@ void wirecap_pool_destroy(struct wirecap_pool *p)
 	kvfree(p->chunks);
 	kvfree(p->cells);
 	kvfree(p->pages);
-	pool_uncharge(p);
+	charge_put(p->charge);
 	kfree(p);
 }
 
@@ -245,8 +272,11 @@ int wirecap_pool_mmap(struct wirecap_queue *q, struct vm_area_struct *vma)
 	struct wirecap_pool *p;
 	int ret;
 
-	/* a private copy-on-write mapping would not see the NIC's writes */
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * A private copy-on-write mapping would not see the NIC's writes.
+	 * (A shared mapping of a read-only file has VM_MAYSHARE only.)
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	mutex_lock(&q->ctl_lock);
 	p = q->pool;
@@ -275,6 +305,11 @@ int wirecap_pool_mmap(struct wirecap_queue *q, struct vm_area_struct *vma)
 		}
 	} else {
 		ret = -EINVAL;
+	}
+	if (!ret) {
+		vma->vm_ops = &pool_vm_ops;
+		vma->vm_private_data = p->charge;
+		pool_vm_open(vma);
 	}
 	mutex_unlock(&q->ctl_lock);
 	return ret;

@@ -47,6 +47,7 @@
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/wirecap.h>
@@ -114,9 +115,17 @@ struct wirecap_pool {
 	u32 *view_seq;		/* per cell: stamp of that view */
 	bool stopping;		/* being detached: no kick, no park */
 
-	/* memory charged at ATTACH (RLIMIT_MEMLOCK), given back at destroy */
-	struct user_struct *user;	/* NULL: nothing charged */
-	unsigned long charged;		/* pages */
+	/*
+	 * Memory charged at ATTACH against RLIMIT_MEMLOCK: given back when
+	 * the pool and every mapping of it are gone. NULL: nothing charged.
+	 */
+	struct wirecap_charge *charge;
+};
+
+struct wirecap_charge {
+	refcount_t ref;			/* the pool, and each mapping */
+	struct user_struct *user;
+	unsigned long pages;
 };
 
 struct wirecap_nic {
