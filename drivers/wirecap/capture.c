@@ -255,7 +255,8 @@ static int capture_may_park(struct wirecap_queue *q,
 
 static ktime_t capture_deadline(u32 timeout_us)
 {
-	u64 us = min_t(u64, timeout_us, wirecap_max_timeout_ms * 1000ULL);
+	u64 us = min_t(u64, timeout_us,
+		       READ_ONCE(wirecap_max_timeout_ms) * 1000ULL);
 
 	return ktime_add_us(ktime_get(), us);
 }

@@ -185,6 +185,10 @@ static struct wirecap_queue *queue_create(struct wirecap_nic *nic, u32 ring,
 	return q;
 
 err_cdev_del:
+	/* whoever opened it meanwhile finds it dead */
+	spin_lock_bh(&q->lock);
+	q->dead = true;
+	spin_unlock_bh(&q->lock);
 	cdev_del(&q->cdev);
 err_put:
 	put_device(&q->dev);	/* frees the minor and q */

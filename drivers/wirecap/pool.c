@@ -261,6 +261,20 @@ void wirecap_pool_destroy(struct wirecap_pool *p)
 }
 
 /*
+ * Pools a broken NIC may still write into: never freed, but kept where
+ * the kernel can see them (no leak report, and a debugger finds them).
+ */
+static LIST_HEAD(wirecap_abandoned);
+static DEFINE_SPINLOCK(wirecap_abandoned_lock);
+
+void wirecap_pool_abandon(struct wirecap_pool *p)
+{
+	spin_lock(&wirecap_abandoned_lock);
+	list_add(&p->abandoned, &wirecap_abandoned);
+	spin_unlock(&wirecap_abandoned_lock);
+}
+
+/*
  * Two regions, chosen by the mmap offset: the control area (read-only)
  * at 0 and the pool (read-write) at WIRECAP_POOL_MMAP_OFF. A mapping may
  * cover a prefix of a region, never more than it.

@@ -23,8 +23,10 @@ static int queue_reach(struct wirecap_queue *q, int cap)
 	int ret = 0;
 
 	spin_lock_bh(&q->lock);
+	rcu_read_lock();
 	if (!q->dead)
 		net = maybe_get_net(dev_net(q->nic->cfg.netdev));
+	rcu_read_unlock();
 	spin_unlock_bh(&q->lock);
 	if (!net)
 		return -ENODEV;
@@ -182,7 +184,7 @@ static int detach_locked(struct wirecap_queue *q, int res)
 		wc_qerr(q, "the NIC did not stop writing into the pool (%d): keeping its %u pages forever, no more ATTACH\n",
 			ret, p->nr_pages);
 		q->broken = true;
-		q->abandoned = p;	/* never freed: DMA may go on */
+		wirecap_pool_abandon(p);	/* DMA may go on */
 		return -EIO;
 	}
 	wirecap_pool_destroy(p);

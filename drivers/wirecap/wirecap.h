@@ -120,6 +120,7 @@ struct wirecap_pool {
 	 * the pool and every mapping of it are gone. NULL: nothing charged.
 	 */
 	struct wirecap_charge *charge;
+	struct list_head abandoned;	/* wirecap_pool_abandon() */
 };
 
 struct wirecap_charge {
@@ -156,7 +157,6 @@ struct wirecap_queue {
 	struct wirecap_pool *pool;
 	bool dead;
 	bool broken;			/* the NIC could not stop DMA into a pool */
-	struct wirecap_pool *abandoned;	/* that pool: never freed */
 	u32 seq;			/* last stamp handed out, across pools */
 	struct list_head parked;	/* CAPTURE commands waiting, by deadline */
 	u32 nr_parked;
@@ -177,6 +177,7 @@ struct wirecap_queue {
 struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m, u32 r,
 					 struct device *dma_dev);
 void wirecap_pool_destroy(struct wirecap_pool *p);
+void wirecap_pool_abandon(struct wirecap_pool *p);
 int wirecap_pool_mmap(struct wirecap_queue *q, struct vm_area_struct *vma);
 u32 wirecap_publish(struct wirecap_queue *q, struct wirecap_pool *p, u32 max,
 		    bool partial);

@@ -61,8 +61,10 @@
  * GROWTH. Structures that may grow (info, attach, stats) begin with a size
  * field: user space sets it to the size it was compiled with, at most a
  * page. The kernel dispatches ioctls on the command number (_IOC_NR) and
- * the magic only, never on the size _IOWR() encodes, so a program built
- * against a newer header still reaches the same command: the kernel reads
+ * the magic only: the direction and size _IOWR() encodes are not checked
+ * (they tell tools such as strace what this header was built with), so a
+ * program built against a newer header still reaches the same command,
+ * and the size field alone says how big its struct is. The kernel reads
  * what it knows of a bigger struct (the rest must be zero, -E2BIG
  * otherwise), takes a smaller one's missing fields as zero, and writes
  * back min(size, its own) bytes, telling how many in size.
