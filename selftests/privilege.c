@@ -15,13 +15,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 
 #include "kselftest_harness.h"
 #include "wctest.h"
@@ -41,46 +41,6 @@ static int caps_keep(uint64_t mask)
 	};
 
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
-}
-
-/* Move interface ifname into the network namespace of process pid. */
-static int link_to_netns(const char *ifname, pid_t pid)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		char attrs[64];
-	} req = {
-		.nh.nlmsg_type = RTM_NEWLINK,
-		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
-		.ifi.ifi_family = AF_UNSPEC,
-	};
-	struct {
-		struct nlmsghdr nh;
-		struct nlmsgerr err;
-	} ack;
-	struct rtattr *rta;
-	uint32_t p = pid;
-	int fd, ret;
-
-	req.ifi.ifi_index = if_nametoindex(ifname);
-	if (!req.ifi.ifi_index)
-		return -ENODEV;
-	rta = (struct rtattr *)req.attrs;
-	rta->rta_type = IFLA_NET_NS_PID;
-	rta->rta_len = RTA_LENGTH(sizeof(p));
-	memcpy(RTA_DATA(rta), &p, sizeof(p));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) + RTA_ALIGN(rta->rta_len);
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	ret = send(fd, &req, req.nh.nlmsg_len, 0) < 0 ? -errno : 0;
-	if (!ret)
-		ret = recv(fd, &ack, sizeof(ack), 0) < 0 ? -errno :
-		      ack.nh.nlmsg_type == NLMSG_ERROR ? ack.err.error : -EPROTO;
-	close(fd);
-	return ret;
 }
 
 /*
@@ -208,7 +168,7 @@ TEST_F(pv, other_netns_unreachable)
 		_exit(r < 0 ? 99 : r);
 	}
 	ASSERT_EQ(1, read(up[0], &c, 1));
-	ASSERT_EQ(0, link_to_netns(self->nic, pid));
+	ASSERT_EQ(0, wct_link_netns(self->nic, pid));
 	/* from here, the NIC is in the child's namespace: not ours */
 	ret = wct_open(&q, self->nic, 0);
 	if (!ret)
@@ -227,6 +187,89 @@ TEST_F(pv, other_netns_unreachable)
 		EXPECT_EQ(0, wct_attach(&q, M, R));
 		wct_close(&q);
 	}
+}
+
+/*
+ * A NIC that moves to another network namespace takes its queue along: a
+ * file opened before the move loses it at once (its pool detached, every
+ * call -ENODEV), and the queue may be opened in the new namespace.
+ */
+static int reopen_child(void *arg)
+{
+	struct ns_args *a = arg;
+	struct wct_queue q;
+	int ret;
+	char c = 0;
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	if (write(a->to_parent, "1", 1) != 1 ||
+	    read(a->from_parent, &c, 1) != 1)
+		return -EPIPE;
+	ret = wct_open(&q, a->nic, 0);
+	if (ret)
+		return ret;
+	ret = wct_attach(&q, M, R);
+	wct_close(&q);
+	return ret;
+}
+
+TEST_F(pv, moved_nic_revokes_open_file)
+{
+	struct ns_args a = { .nic = self->nic };
+	struct wirecap_stats st = { .size = sizeof(st) };
+	int up[2], down[2], status, ret;
+	struct wirecap_desc d;
+	struct wct_parked parked;
+	struct wct_queue q;
+	void *p;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, wct_open(&q, self->nic, 0));
+	ASSERT_EQ(0, wct_attach(&q, M, R));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, M + 2, 64, 0));
+	ASSERT_EQ(1, wct_capture(&q, 1, 0));
+	d = *wct_desc(&q, 0);
+	ASSERT_EQ(0, wct_park(&parked, q.fd, 900000));
+	usleep(100000);
+
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	a.to_parent = up[1];
+	a.from_parent = down[0];
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int r = reopen_child(&a);
+
+		_exit(r < 0 ? 100 - r : r);
+	}
+	ASSERT_EQ(1, read(up[0], &c, 1));
+	ASSERT_EQ(0, wct_link_netns(self->nic, pid));
+	/* the file opened here has lost the queue */
+	EXPECT_EQ(-ENODEV, wct_park_result(&parked));
+	EXPECT_EQ(-ENODEV, wct_capture(&q, 1, 0));
+	EXPECT_EQ(-ENODEV, wct_recycle(&q, &d, 1));
+	ret = ioctl(q.fd, WIRECAP_CMD_STATS, &st) ? -errno : 0;
+	EXPECT_EQ(-ENODEV, ret);
+	p = mmap(NULL, q.pool_len, PROT_READ, MAP_SHARED, q.fd,
+		 q.info.pool_offset);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(0, wct_sysfs(self->nic, 0, "attached"));
+	/* and the new namespace may open it */
+	ASSERT_EQ(1, write(down[1], "1", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* back here when the child's namespace is gone: still not ours */
+	for (ret = 0; ret < 100 && !if_nametoindex(self->nic); ret++)
+		usleep(20000);
+	EXPECT_EQ(-ENODEV, wct_capture(&q, 1, 0));
+	wct_close(&q);
+	ASSERT_EQ(0, wct_open(&q, self->nic, 0));
+	EXPECT_EQ(0, wct_attach(&q, M, R));
+	wct_close(&q);
 }
 
 TEST_HARNESS_MAIN

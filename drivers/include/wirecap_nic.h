@@ -77,9 +77,13 @@ struct wirecap_rx_done {
 #define WIRECAP_RX_HASH		(1U << 0)
 
 struct wirecap_nic_ops {
-	/* Process context, may sleep. 0 or -errno (the ATTACH then fails). */
+	/*
+	 * Process context, RTNL held (as for the kernel's own ring
+	 * reconfiguration: ethtool, ndo_open and ndo_stop are ordered
+	 * against these), may sleep. 0 or -errno (the ATTACH then fails).
+	 */
 	int (*queue_start)(struct wirecap_queue *q);
-	/* Process context, may sleep. 0, or -errno: DMA may go on (above). */
+	/* Likewise. 0, or -errno: DMA may go on (above). */
 	int (*queue_stop)(struct wirecap_queue *q);
 	/* Any context: make the queue's RX context call wirecap_rx_refill(). */
 	void (*refill_kick)(struct wirecap_queue *q);

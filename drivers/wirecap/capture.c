@@ -195,12 +195,17 @@ static int capture_check(const struct wirecap_capture_cmd *cc)
 	return 0;
 }
 
-/* The pool a CAPTURE may use now, or why not. */
-static int capture_pool(struct wirecap_queue *q, struct wirecap_pool **pp)
+/* The pool a CAPTURE through @wf may use now, or why not. */
+static int capture_pool(const struct wirecap_file *wf,
+			struct wirecap_pool **pp)
 {
+	struct wirecap_queue *q = wf->q;
+	int ret;
+
 	lockdep_assert_held(&q->lock);
-	if (q->dead)
-		return -ENODEV;
+	ret = wirecap_file_check(wf);
+	if (ret)
+		return ret;
 	if (!q->pool)
 		return -ENXIO;
 	/* being detached: answered as the parked ones are */
@@ -214,14 +219,15 @@ static int capture_pool(struct wirecap_queue *q, struct wirecap_pool **pp)
  * What a CAPTURE gets without waiting: FULL chunks; with timeout 0 and no
  * full chunk, the filled cells of attached chunks.
  */
-static int capture_now(struct wirecap_queue *q,
+static int capture_now(const struct wirecap_file *wf,
 		       const struct wirecap_capture_cmd *cc)
 {
+	struct wirecap_queue *q = wf->q;
 	struct wirecap_pool *p;
 	int ret;
 
 	lockdep_assert_held(&q->lock);
-	ret = capture_pool(q, &p);
+	ret = capture_pool(wf, &p);
 	if (ret)
 		return ret;
 	ret = wirecap_set_desc_head(q, p, cc->desc_head);
@@ -237,14 +243,15 @@ static int capture_now(struct wirecap_queue *q,
  * Before parking: nothing to publish now, and room among the parked.
  * 0: park it; else the command's result.
  */
-static int capture_may_park(struct wirecap_queue *q,
+static int capture_may_park(const struct wirecap_file *wf,
 			    const struct wirecap_capture_cmd *cc)
 {
+	struct wirecap_queue *q = wf->q;
 	struct wirecap_pool *p;
 	int ret;
 
 	lockdep_assert_held(&q->lock);
-	ret = capture_pool(q, &p);
+	ret = capture_pool(wf, &p);
 	if (ret)
 		return ret;
 	ret = wirecap_publish(q, p, cc->max_descs, false);
@@ -261,10 +268,11 @@ static ktime_t capture_deadline(u32 timeout_us)
 	return ktime_add_us(ktime_get(), us);
 }
 
-int wirecap_capture_uring(struct wirecap_queue *q, struct io_uring_cmd *cmd,
+int wirecap_capture_uring(struct wirecap_file *wf, struct io_uring_cmd *cmd,
 			  unsigned int issue_flags)
 {
 	const struct wirecap_capture_cmd *ucc = wc_cmd_payload(cmd);
+	struct wirecap_queue *q = wf->q;
 	struct wirecap_cmd_pdu *pdu = cmd_pdu(cmd);
 	struct wirecap_capture_cmd cc;
 	int ret;
@@ -284,9 +292,9 @@ int wirecap_capture_uring(struct wirecap_queue *q, struct io_uring_cmd *cmd,
 	pdu->deadline = capture_deadline(cc.timeout_us);
 
 	spin_lock_bh(&q->lock);
-	ret = capture_now(q, &cc);
+	ret = capture_now(wf, &cc);
 	if (!ret && cc.timeout_us)
-		ret = capture_may_park(q, &cc);
+		ret = capture_may_park(wf, &cc);
 	if (ret || !cc.timeout_us)
 		goto out_unlock;
 
@@ -295,7 +303,7 @@ int wirecap_capture_uring(struct wirecap_queue *q, struct io_uring_cmd *cmd,
 		spin_unlock_bh(&q->lock);
 		wc_cmd_mark_cancelable(cmd, issue_flags);
 		spin_lock_bh(&q->lock);
-		ret = capture_may_park(q, &cc);
+		ret = capture_may_park(wf, &cc);
 		if (ret) {
 			/* once marked, the result goes through done */
 			spin_unlock_bh(&q->lock);
@@ -331,21 +339,23 @@ void wirecap_capture_cancel(struct wirecap_queue *q, struct io_uring_cmd *cmd,
 		wc_cmd_done(cmd, -ECANCELED, issue_flags);
 }
 
-static bool capture_ready(struct wirecap_queue *q)
+static bool capture_ready(const struct wirecap_file *wf)
 {
+	struct wirecap_queue *q = wf->q;
 	bool ready;
 
 	spin_lock_bh(&q->lock);
-	ready = q->dead || !q->pool || q->pool->stopping ||
+	ready = wirecap_file_check(wf) || !q->pool || q->pool->stopping ||
 		wirecap_has_full(q->pool);
 	spin_unlock_bh(&q->lock);
 	return ready;
 }
 
 /* The same operation for programs without io_uring: sleeps. */
-long wirecap_capture_ioctl(struct wirecap_queue *q,
+long wirecap_capture_ioctl(struct wirecap_file *wf,
 			   const struct wirecap_capture_cmd *cc)
 {
+	struct wirecap_queue *q = wf->q;
 	struct wirecap_pool *p;
 	bool timed_out;
 	u64 us;
@@ -355,22 +365,23 @@ long wirecap_capture_ioctl(struct wirecap_queue *q,
 	if (ret)
 		return ret;
 	spin_lock_bh(&q->lock);
-	ret = capture_now(q, cc);
+	ret = capture_now(wf, cc);
 	if (!ret && cc->timeout_us)
 		q->stats.captures_parked++;
 	spin_unlock_bh(&q->lock);
 	if (ret || !cc->timeout_us)
 		return ret;
 
-	us = min_t(u64, cc->timeout_us, wirecap_max_timeout_ms * 1000ULL);
-	ret = wait_event_interruptible_hrtimeout(q->wait, capture_ready(q),
+	us = min_t(u64, cc->timeout_us,
+		   READ_ONCE(wirecap_max_timeout_ms) * 1000ULL);
+	ret = wait_event_interruptible_hrtimeout(q->wait, capture_ready(wf),
 						 ns_to_ktime(us * NSEC_PER_USEC));
 	if (ret == -ERESTARTSYS)
 		return ret;
 	timed_out = ret == -ETIME;
 
 	spin_lock_bh(&q->lock);
-	ret = capture_pool(q, &p);
+	ret = capture_pool(wf, &p);
 	if (!ret) {
 		if (timed_out)
 			q->stats.capture_timeouts++;

@@ -197,6 +197,7 @@ err_put:
 
 static void queue_remove(struct wirecap_queue *q)
 {
+	ASSERT_RTNL();
 	lockdep_assert_held(&wirecap_nics_lock);
 	cdev_del(&q->cdev);		/* no more opens */
 	if (q->node)
@@ -235,21 +236,31 @@ static void nic_rename(struct wirecap_nic *nic, const char *ifname)
 }
 
 /*
- * Renames, and moves to another network namespace (which may rename, and
- * tell as NETDEV_REGISTER there): queue names follow the NIC's. Under RTNL.
+ * Under RTNL. Renames: queue names follow the NIC's. A move to another
+ * network namespace is told as NETDEV_UNREGISTER here, with the device
+ * still registered (the file opened here loses the queue), then as
+ * NETDEV_REGISTER there (where it may have been renamed).
  */
 static int wirecap_netdev_event(struct notifier_block *nb,
 				unsigned long event, void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct wirecap_nic *nic;
+	u32 i;
 
-	if (event != NETDEV_CHANGENAME && event != NETDEV_REGISTER)
+	if (event != NETDEV_CHANGENAME && event != NETDEV_REGISTER &&
+	    event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 	mutex_lock(&wirecap_nics_lock);
-	list_for_each_entry(nic, &wirecap_nics, node)
-		if (nic->cfg.netdev == dev)
+	list_for_each_entry(nic, &wirecap_nics, node) {
+		if (nic->cfg.netdev != dev)
+			continue;
+		if (event != NETDEV_UNREGISTER)
 			nic_rename(nic, netdev_name(dev));
+		else if (dev->reg_state == NETREG_REGISTERED)
+			for (i = 0; i < nic->cfg.nr_rings; i++)
+				wirecap_queue_revoke(nic->queues[i]);
+	}
 	mutex_unlock(&wirecap_nics_lock);
 	return NOTIFY_DONE;
 }
@@ -263,8 +274,10 @@ static struct notifier_block wirecap_netdev_nb = {
  * @cfg: the NIC: its ops, netdev, DMA device, queues and ring size
  *
  * Creates /dev/wirecap/<ifname>-q<N> (and its sysfs directory) for every
- * receive queue; their names follow renames of @cfg->netdev. Process
- * context; must not be called with RTNL held.
+ * receive queue; their names follow renames of @cfg->netdev. From then on
+ * the core calls @cfg->ops: ->queue_start and ->queue_stop with RTNL held.
+ * Process context; takes RTNL (must not be called with it held), so call
+ * it once @cfg->netdev is registered.
  *
  * Return: the NIC, or an ERR_PTR.
  */
@@ -296,8 +309,8 @@ struct wirecap_nic *wirecap_nic_register(const struct wirecap_nic_config *cfg)
 	nic->id = id;
 	nic->cfg = *cfg;
 
+	rtnl_lock();
 	mutex_lock(&wirecap_nics_lock);
-	/* a rename racing this read is told to us once we are listed */
 	strscpy(ifname, netdev_name(cfg->netdev), sizeof(ifname));
 	for (i = 0; i < cfg->nr_rings; i++) {
 		struct wirecap_queue *q = queue_create(nic, i, ifname);
@@ -310,12 +323,14 @@ struct wirecap_nic *wirecap_nic_register(const struct wirecap_nic_config *cfg)
 	}
 	list_add_tail(&nic->node, &wirecap_nics);
 	mutex_unlock(&wirecap_nics_lock);
+	rtnl_unlock();
 	return nic;
 
 err_remove:
 	while (i--)
 		queue_remove(nic->queues[i]);
 	mutex_unlock(&wirecap_nics_lock);
+	rtnl_unlock();
 	ida_free(&wirecap_nic_ida, nic->id);
 err_free:
 	kfree(nic->queues);
@@ -330,17 +345,20 @@ EXPORT_SYMBOL_GPL(wirecap_nic_register);
  *
  * Every queue dies: its pool is detached (->queue_stop() is called),
  * parked commands complete with -ENODEV, and open files answer -ENODEV
- * until they are closed. Process context; not under RTNL.
+ * until they are closed. Process context; takes RTNL (must not be called
+ * with it held). Call it before unregister_netdev(@cfg->netdev).
  */
 void wirecap_nic_unregister(struct wirecap_nic *nic)
 {
 	u32 i;
 
+	rtnl_lock();
 	mutex_lock(&wirecap_nics_lock);
 	list_del(&nic->node);
 	for (i = 0; i < nic->cfg.nr_rings; i++)
 		queue_remove(nic->queues[i]);
 	mutex_unlock(&wirecap_nics_lock);
+	rtnl_unlock();
 	ida_free(&wirecap_nic_ida, nic->id);
 	kfree(nic->queues);
 	kfree(nic);

@@ -178,20 +178,32 @@ static const struct vm_operations_struct pool_vm_ops = {
 
 /*
  * Charge and allocate everything up front: either the whole pool exists
- * or the ATTACH fails with nothing left behind. The pool, or ERR_PTR:
- * -ENOBUFS over RLIMIT_MEMLOCK, -ENOMEM.
+ * or the ATTACH fails with nothing left behind. No lock is held: the pool
+ * keeps a reference to the NIC's DMA device, which may go away before
+ * the pool does. The pool, or ERR_PTR: -ENOBUFS over RLIMIT_MEMLOCK,
+ * -ENOMEM, -ENODEV when the NIC is gone.
  */
-struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m, u32 r,
-					 struct device *dma_dev)
+struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
+					 u32 r)
 {
 	size_t ncells = (size_t)r * m, desc_off, meta_off;
+	struct device *dma_dev = NULL;
 	struct wirecap_pool *p;
 	int ret;
 	u32 i;
 
+	spin_lock_bh(&q->lock);
+	if (!q->dead)
+		dma_dev = get_device(q->nic->cfg.dma_dev);
+	ret = q->dead ? -ENODEV : 0;
+	spin_unlock_bh(&q->lock);
+	if (ret)
+		return ERR_PTR(ret);
 	p = kzalloc_node(sizeof(*p), WC_GFP, q->numa_node);
-	if (!p)
+	if (!p) {
+		put_device(dma_dev);
 		return ERR_PTR(-ENOMEM);
+	}
 	p->m = m;
 	p->r = r;
 	p->nr_segments = q->ring_size / m;
@@ -257,6 +269,7 @@ void wirecap_pool_destroy(struct wirecap_pool *p)
 	kvfree(p->cells);
 	kvfree(p->pages);
 	charge_put(p->charge);
+	put_device(p->dma_dev);
 	kfree(p);
 }
 
@@ -279,10 +292,11 @@ void wirecap_pool_abandon(struct wirecap_pool *p)
  * at 0 and the pool (read-write) at WIRECAP_POOL_MMAP_OFF. A mapping may
  * cover a prefix of a region, never more than it.
  */
-int wirecap_pool_mmap(struct wirecap_queue *q, struct vm_area_struct *vma)
+int wirecap_pool_mmap(struct wirecap_file *wf, struct vm_area_struct *vma)
 {
 	unsigned long len = vma->vm_end - vma->vm_start;
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	struct wirecap_queue *q = wf->q;
 	struct wirecap_pool *p;
 	int ret;
 
@@ -294,29 +308,26 @@ int wirecap_pool_mmap(struct wirecap_queue *q, struct vm_area_struct *vma)
 		return -EINVAL;
 	mutex_lock(&q->ctl_lock);
 	p = q->pool;
-	if (q->dead) {
-		ret = -ENODEV;
-	} else if (!p) {
-		ret = -ENXIO;
-	} else if (off == 0) {
+	ret = wirecap_file_check(wf) ?: p ? 0 : -ENXIO;
+	if (ret)
+		goto out_unlock;
+	if (off == 0) {
 		if (len > p->ctrl_size || (vma->vm_flags & VM_WRITE)) {
 			ret = -EINVAL;
-		} else {
-			wc_vm_flags_clear(vma, VM_MAYWRITE);
-			wc_vm_flags_set(vma, VM_DONTCOPY | VM_DONTDUMP);
-			ret = remap_vmalloc_range(vma, p->ctrl, 0);
+			goto out_unlock;
 		}
+		wc_vm_flags_clear(vma, VM_MAYWRITE);
+		wc_vm_flags_set(vma, VM_DONTCOPY | VM_DONTDUMP);
+		ret = remap_vmalloc_range(vma, p->ctrl, 0);
 	} else if (off == WIRECAP_POOL_MMAP_OFF) {
 		unsigned long n = len >> PAGE_SHIFT;
 
 		if (n > p->nr_pages) {
 			ret = -EINVAL;
-		} else {
-			wc_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTCOPY |
-					VM_DONTDUMP);
-			ret = vm_insert_pages(vma, vma->vm_start, p->pages,
-					      &n);
+			goto out_unlock;
 		}
+		wc_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTCOPY | VM_DONTDUMP);
+		ret = vm_insert_pages(vma, vma->vm_start, p->pages, &n);
 	} else {
 		ret = -EINVAL;
 	}
@@ -325,6 +336,7 @@ int wirecap_pool_mmap(struct wirecap_queue *q, struct vm_area_struct *vma)
 		vma->vm_private_data = p->charge;
 		pool_vm_open(vma);
 	}
+out_unlock:
 	mutex_unlock(&q->ctl_lock);
 	return ret;
 }

@@ -38,37 +38,45 @@ static int queue_reach(struct wirecap_queue *q, int cap)
 	return ret;
 }
 
+/*
+ * Is this file still the queue's? Not once the NIC is gone (dead), nor
+ * once it moved to another network namespace after the file was opened
+ * (stale). Under ctl_lock or lock: q->gen changes under both.
+ */
+int wirecap_file_check(const struct wirecap_file *wf)
+{
+	const struct wirecap_queue *q = wf->q;
+
+	if (q->dead || wf->gen != q->gen)
+		return -ENODEV;
+	return 0;
+}
+
+/* Exclusive: one open file per queue, in the NIC's namespace. */
 static int queue_open(struct inode *inode, struct file *file)
 {
 	struct wirecap_queue *q = container_of(inode->i_cdev,
 					       struct wirecap_queue, cdev);
+	struct wirecap_file *wf;
 	int ret;
 
+	wf = kzalloc(sizeof(*wf), GFP_KERNEL);
+	if (!wf)
+		return -ENOMEM;
+	/* a move to another namespace cannot slip between check and claim */
+	mutex_lock(&q->ctl_lock);
 	ret = queue_reach(q, CAP_NET_RAW);
-	if (ret)
+	if (!ret && atomic_cmpxchg(&q->opened, 0, 1))
+		ret = -EBUSY;
+	wf->q = q;
+	wf->gen = q->gen;
+	mutex_unlock(&q->ctl_lock);
+	if (ret) {
+		kfree(wf);
 		return ret;
-	if (atomic_cmpxchg(&q->opened, 0, 1))
-		return -EBUSY;
-	if (READ_ONCE(q->dead)) {
-		atomic_set(&q->opened, 0);
-		return -ENODEV;
 	}
 	get_device(&q->dev);
-	file->private_data = q;
-	return 0;
-}
-
-/*
- * Only reached when no command of this file is pending (each pins the
- * file), so tearing the pool down here races with nothing of ours.
- */
-static int queue_release(struct inode *inode, struct file *file)
-{
-	struct wirecap_queue *q = file->private_data;
-
-	wirecap_detach(q);
-	atomic_set(&q->opened, 0);
-	put_device(&q->dev);
+	file->private_data = wf;
 	return 0;
 }
 
@@ -102,6 +110,7 @@ static int pool_unset(struct wirecap_queue *q, struct wirecap_pool *p,
 {
 	int ret = 0;
 
+	ASSERT_RTNL();
 	lockdep_assert_held(&q->ctl_lock);
 	spin_lock_bh(&q->lock);
 	p->stopping = true;
@@ -115,9 +124,15 @@ static int pool_unset(struct wirecap_queue *q, struct wirecap_pool *p,
 	return ret;
 }
 
-static int queue_attach(struct wirecap_queue *q,
+/*
+ * The pool is made before RTNL is taken (it may be a GiB: the network
+ * stack must not wait for that), then installed and the NIC started under
+ * RTNL and ctl_lock, where every check is made again.
+ */
+static int queue_attach(struct wirecap_file *wf,
 			const struct wirecap_attach *a)
 {
+	struct wirecap_queue *q = wf->q;
 	struct wirecap_pool *p;
 	u32 m, r;
 	int ret;
@@ -127,9 +142,17 @@ static int queue_attach(struct wirecap_queue *q,
 	ret = geometry(q, a, &m, &r);
 	if (ret)
 		return ret;
-
-	mutex_lock(&q->ctl_lock);
+	/* nothing is allocated or charged for a caller who may not */
 	ret = queue_reach(q, CAP_NET_ADMIN);
+	if (ret)
+		return ret;
+	p = wirecap_pool_create(q, m, r);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+
+	rtnl_lock();
+	mutex_lock(&q->ctl_lock);
+	ret = wirecap_file_check(wf) ?: queue_reach(q, CAP_NET_ADMIN);
 	if (ret)
 		goto out_unlock;
 	if (q->broken) {
@@ -140,27 +163,21 @@ static int queue_attach(struct wirecap_queue *q,
 		ret = -EBUSY;
 		goto out_unlock;
 	}
-	p = wirecap_pool_create(q, m, r, q->nic->cfg.dma_dev);
-	if (IS_ERR(p)) {
-		ret = PTR_ERR(p);
-		goto out_unlock;
-	}
 	spin_lock_bh(&q->lock);
 	q->pool = p;
 	spin_unlock_bh(&q->lock);
 
 	ret = q->nic->cfg.ops->queue_start(q);
 	if (ret)
-		goto err_unset;
-	mutex_unlock(&q->ctl_lock);
-	return 0;
-
-err_unset:
-	/* CAPTUREs may have parked while the NIC was starting */
-	pool_unset(q, p, false, -ENXIO);
-	wirecap_pool_destroy(p);
+		/* CAPTUREs may have parked while the NIC was starting */
+		pool_unset(q, p, false, -ENXIO);
+	else
+		p = NULL;	/* the queue's now */
 out_unlock:
 	mutex_unlock(&q->ctl_lock);
+	rtnl_unlock();
+	if (p)
+		wirecap_pool_destroy(p);
 	return ret;
 }
 
@@ -174,6 +191,7 @@ static int detach_locked(struct wirecap_queue *q, int res)
 	struct wirecap_pool *p = q->pool;
 	int ret;
 
+	ASSERT_RTNL();
 	lockdep_assert_held(&q->ctl_lock);
 	if (!p) {
 		wirecap_capture_flush(q, res);
@@ -191,19 +209,46 @@ static int detach_locked(struct wirecap_queue *q, int res)
 	return 0;
 }
 
-int wirecap_detach(struct wirecap_queue *q)
+static int queue_detach(struct wirecap_file *wf)
 {
+	struct wirecap_queue *q = wf->q;
 	int ret;
 
+	rtnl_lock();
 	mutex_lock(&q->ctl_lock);
-	ret = q->dead ? -ENODEV : detach_locked(q, -ECANCELED);
+	ret = wirecap_file_check(wf) ?: detach_locked(q, -ECANCELED);
 	mutex_unlock(&q->ctl_lock);
+	rtnl_unlock();
 	return ret;
+}
+
+/*
+ * Only reached when no command of this file is pending (each pins the
+ * file), so tearing the pool down here races with nothing of ours. A
+ * stale file has nothing to tear down: the move did it.
+ */
+static int queue_release(struct inode *inode, struct file *file)
+{
+	struct wirecap_file *wf = file->private_data;
+	struct wirecap_queue *q = wf->q;
+
+	rtnl_lock();
+	mutex_lock(&q->ctl_lock);
+	if (!wirecap_file_check(wf)) {
+		detach_locked(q, -ECANCELED);
+		atomic_set(&q->opened, 0);
+	}
+	mutex_unlock(&q->ctl_lock);
+	rtnl_unlock();
+	put_device(&q->dev);
+	kfree(wf);
+	return 0;
 }
 
 /* The NIC is going away: the queue dies, its file lives on until close. */
 void wirecap_queue_kill(struct wirecap_queue *q)
 {
+	ASSERT_RTNL();
 	mutex_lock(&q->ctl_lock);
 	/* first: from here on every operation answers -ENODEV */
 	spin_lock_bh(&q->lock);
@@ -217,10 +262,33 @@ void wirecap_queue_kill(struct wirecap_queue *q)
 	wake_up_interruptible_all(&q->wait);
 }
 
-static long queue_info(struct wirecap_queue *q, void __user *arg)
+/*
+ * The NIC moves to another network namespace: the open file (opened in
+ * the old one) goes stale, its pool is detached so the NIC writes nothing
+ * more where the old namespace can read it, and the queue may be opened
+ * from the new namespace.
+ */
+void wirecap_queue_revoke(struct wirecap_queue *q)
 {
+	ASSERT_RTNL();
+	mutex_lock(&q->ctl_lock);
+	spin_lock_bh(&q->lock);
+	q->gen++;
+	spin_unlock_bh(&q->lock);
+	if (!q->dead) {
+		detach_locked(q, -ENODEV);
+		atomic_set(&q->opened, 0);
+	}
+	mutex_unlock(&q->ctl_lock);
+	wake_up_interruptible_all(&q->wait);
+}
+
+static long queue_info(struct wirecap_file *wf, void __user *arg)
+{
+	struct wirecap_queue *q = wf->q;
 	struct wirecap_info info = {};
 	u32 usize;
+	int ret;
 
 	if (get_user(usize, (u32 __user *)arg))
 		return -EFAULT;
@@ -242,7 +310,9 @@ static long queue_info(struct wirecap_queue *q, void __user *arg)
 	strscpy(info.ifname, q->ifname, sizeof(info.ifname));
 	spin_unlock_bh(&q->lock);
 	mutex_lock(&q->ctl_lock);
-	if (q->pool) {
+	/* a stale file learns nothing of the NIC in its new namespace */
+	ret = wf->gen != q->gen ? -ENODEV : 0;
+	if (!ret && q->pool) {
 		struct wirecap_pool *p = q->pool;
 
 		info.cells_per_chunk = p->m;
@@ -254,6 +324,8 @@ static long queue_info(struct wirecap_queue *q, void __user *arg)
 		info.pool_size = (u64)p->nr_pages << PAGE_SHIFT;
 	}
 	mutex_unlock(&q->ctl_lock);
+	if (ret)
+		return ret;
 
 	info.size = min_t(u32, usize, sizeof(info));
 	if (copy_to_user(arg, &info, info.size))
@@ -261,10 +333,12 @@ static long queue_info(struct wirecap_queue *q, void __user *arg)
 	return 0;
 }
 
-static long queue_stats(struct wirecap_queue *q, void __user *arg)
+static long queue_stats(struct wirecap_file *wf, void __user *arg)
 {
+	struct wirecap_queue *q = wf->q;
 	struct wirecap_stats st;
 	u32 usize;
+	bool stale;
 
 	if (get_user(usize, (u32 __user *)arg))
 		return -EFAULT;
@@ -272,7 +346,10 @@ static long queue_stats(struct wirecap_queue *q, void __user *arg)
 		return -EINVAL;
 	spin_lock_bh(&q->lock);
 	st = q->stats;
+	stale = wf->gen != q->gen;
 	spin_unlock_bh(&q->lock);
+	if (stale)
+		return -ENODEV;
 	st.size = min_t(u32, usize, sizeof(st));
 	st.reserved0 = 0;
 	if (copy_to_user(arg, &st, st.size))
@@ -300,38 +377,38 @@ static int attach_args(struct wirecap_attach *a, void __user *uarg)
  */
 static long queue_ioctl(struct file *file, unsigned int op, unsigned long arg)
 {
-	struct wirecap_queue *q = file->private_data;
+	struct wirecap_file *wf = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
 	if (_IOC_TYPE(op) != WIRECAP_IOC_MAGIC)
 		return -ENOTTY;
 	switch (_IOC_NR(op)) {
 	case _IOC_NR(WIRECAP_CMD_INFO):
-		return queue_info(q, uarg);
+		return queue_info(wf, uarg);
 	case _IOC_NR(WIRECAP_CMD_STATS):
-		return queue_stats(q, uarg);
+		return queue_stats(wf, uarg);
 	case _IOC_NR(WIRECAP_CMD_ATTACH): {
 		struct wirecap_attach a;
 		int ret;
 
 		ret = attach_args(&a, uarg);
-		return ret ?: queue_attach(q, &a);
+		return ret ?: queue_attach(wf, &a);
 	}
 	case _IOC_NR(WIRECAP_CMD_DETACH):
-		return wirecap_detach(q);
+		return queue_detach(wf);
 	case _IOC_NR(WIRECAP_CMD_CAPTURE): {
 		struct wirecap_capture_cmd cc;
 
 		if (copy_from_user(&cc, uarg, sizeof(cc)))
 			return -EFAULT;
-		return wirecap_capture_ioctl(q, &cc);
+		return wirecap_capture_ioctl(wf, &cc);
 	}
 	case _IOC_NR(WIRECAP_CMD_RECYCLE): {
 		struct wirecap_recycle_cmd rc;
 
 		if (copy_from_user(&rc, uarg, sizeof(rc)))
 			return -EFAULT;
-		return wirecap_recycle(q, &rc);
+		return wirecap_recycle(wf, &rc);
 	}
 	case _IOC_NR(WIRECAP_CMD_XMIT):
 		return -EOPNOTSUPP;
@@ -358,12 +435,12 @@ static int uring_result(struct io_uring_cmd *cmd, int ret,
 
 static int queue_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
-	struct wirecap_queue *q = cmd->file->private_data;
+	struct wirecap_file *wf = cmd->file->private_data;
 	u32 op;
 
 	/* first: a cancel call has no SQE to look at */
 	if (wc_cmd_is_cancel(issue_flags)) {
-		wirecap_capture_cancel(q, cmd, issue_flags);
+		wirecap_capture_cancel(wf->q, cmd, issue_flags);
 		return 0;
 	}
 	op = cmd->cmd_op;
@@ -375,7 +452,7 @@ static int queue_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	switch (_IOC_NR(op)) {
 	case _IOC_NR(WIRECAP_CMD_CAPTURE):
-		return uring_result(cmd, wirecap_capture_uring(q, cmd,
+		return uring_result(cmd, wirecap_capture_uring(wf, cmd,
 							       issue_flags),
 				    issue_flags);
 	case _IOC_NR(WIRECAP_CMD_RECYCLE): {
@@ -385,7 +462,7 @@ static int queue_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		rc.descs = READ_ONCE(urc->descs);
 		rc.count = READ_ONCE(urc->count);
 		rc.flags = READ_ONCE(urc->flags);
-		return uring_result(cmd, wirecap_recycle(q, &rc),
+		return uring_result(cmd, wirecap_recycle(wf, &rc),
 				    issue_flags);
 	}
 	case _IOC_NR(WIRECAP_CMD_XMIT):
@@ -402,12 +479,13 @@ static int queue_mmap(struct file *file, struct vm_area_struct *vma)
 
 static __poll_t queue_poll(struct file *file, poll_table *wait)
 {
-	struct wirecap_queue *q = file->private_data;
+	struct wirecap_file *wf = file->private_data;
+	struct wirecap_queue *q = wf->q;
 	__poll_t mask = 0;
 
 	poll_wait(file, &q->wait, wait);
 	spin_lock_bh(&q->lock);
-	if (q->dead)
+	if (wirecap_file_check(wf))
 		mask = EPOLLERR | EPOLLHUP;
 	else if (q->pool && wirecap_has_unhanded(q->pool))
 		mask = EPOLLIN | EPOLLRDNORM;

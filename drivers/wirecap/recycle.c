@@ -39,12 +39,14 @@ static bool recycle_one(struct wirecap_queue *q, struct wirecap_pool *p,
 	return true;
 }
 
-int wirecap_recycle(struct wirecap_queue *q,
+int wirecap_recycle(struct wirecap_file *wf,
 		    const struct wirecap_recycle_cmd *rc)
 {
 	const struct wirecap_desc __user *ud = u64_to_user_ptr(rc->descs);
+	struct wirecap_queue *q = wf->q;
 	struct wirecap_desc batch[RECYCLE_BATCH];
 	u32 done = 0, taken = 0;
+	int ret;
 
 	if (rc->flags || rc->count > WIRECAP_RECYCLE_MAX)
 		return -EINVAL;
@@ -60,9 +62,10 @@ int wirecap_recycle(struct wirecap_queue *q,
 
 		spin_lock_bh(&q->lock);
 		p = q->pool;
-		if (q->dead || !p) {
+		ret = wirecap_file_check(wf) ?: p ? 0 : -ENXIO;
+		if (ret) {
 			spin_unlock_bh(&q->lock);
-			return taken ? taken : q->dead ? -ENODEV : -ENXIO;
+			return taken ? taken : ret;
 		}
 		for (i = 0; i < n; i++) {
 			if (recycle_one(q, p, &batch[i], &freed))

@@ -4,6 +4,13 @@
  *
  * LOCKING
  *
+ *   RTNL                             held around ->queue_start and
+ *                                    ->queue_stop (ATTACH, DETACH, close,
+ *                                    NIC removal, a move to another
+ *                                    network namespace), as the kernel's
+ *                                    own queue reconfiguration is; it
+ *                                    orders them against ethtool and
+ *                                    ndo calls on the same NIC.
  *   wirecap_nics_lock (mutex)        the list of registered NICs and every
  *                                    queue's name and device node (NIC
  *                                    registration, renames). Taken under
@@ -21,7 +28,8 @@
  *                                    process context, the NIC's RX softirq
  *                                    and the timeout hrtimer (soft mode).
  *
- *   Order: ctl_lock, then the NIC driver's RX lock, then lock. The pool
+ *   Order: RTNL, wirecap_nics_lock, ctl_lock, the NIC driver's RX lock,
+ *   lock. Pool memory is allocated before RTNL is taken. The pool
  *   pointer is set and cleared with both ctl_lock and lock held, so code
  *   holding either sees a stable value. Nothing is called with lock held
  *   except ->refill_kick (documented as callable in any context).
@@ -48,6 +56,7 @@
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/rtnetlink.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/wirecap.h>
@@ -157,12 +166,19 @@ struct wirecap_queue {
 	struct wirecap_pool *pool;
 	bool dead;
 	bool broken;			/* the NIC could not stop DMA into a pool */
+	u32 gen;			/* moves of the NIC to another netns */
 	u32 seq;			/* last stamp handed out, across pools */
 	struct list_head parked;	/* CAPTURE commands waiting, by deadline */
 	u32 nr_parked;
 	struct hrtimer timer;		/* earliest parked deadline */
 	wait_queue_head_t wait;		/* ioctl CAPTURE and poll() */
 	struct wirecap_stats stats;	/* size field unused here */
+};
+
+/* An open file of a queue. */
+struct wirecap_file {
+	struct wirecap_queue *q;
+	u32 gen;		/* q->gen at open: stale once it differs */
 };
 
 /* Messages about a queue, by the name its user knows (renames follow). */
@@ -174,11 +190,11 @@ struct wirecap_queue {
 			   (q)->ring_id, ##__VA_ARGS__)
 
 /* pool.c, chunk.c */
-struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m, u32 r,
-					 struct device *dma_dev);
+struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
+					 u32 r);
 void wirecap_pool_destroy(struct wirecap_pool *p);
 void wirecap_pool_abandon(struct wirecap_pool *p);
-int wirecap_pool_mmap(struct wirecap_queue *q, struct vm_area_struct *vma);
+int wirecap_pool_mmap(struct wirecap_file *wf, struct vm_area_struct *vma);
 u32 wirecap_publish(struct wirecap_queue *q, struct wirecap_pool *p, u32 max,
 		    bool partial);
 bool wirecap_has_full(const struct wirecap_pool *p);
@@ -193,16 +209,16 @@ bool wirecap_chunk_put_view(struct wirecap_queue *q, struct wirecap_pool *p,
 bool wirecap_chunk_wanted(const struct wirecap_pool *p);
 
 /* recycle.c */
-int wirecap_recycle(struct wirecap_queue *q,
+int wirecap_recycle(struct wirecap_file *wf,
 		    const struct wirecap_recycle_cmd *rc);
 
 /* capture.c */
 void wirecap_capture_init(struct wirecap_queue *q);
-int wirecap_capture_uring(struct wirecap_queue *q, struct io_uring_cmd *cmd,
+int wirecap_capture_uring(struct wirecap_file *wf, struct io_uring_cmd *cmd,
 			  unsigned int issue_flags);
 void wirecap_capture_cancel(struct wirecap_queue *q, struct io_uring_cmd *cmd,
 			    unsigned int issue_flags);
-long wirecap_capture_ioctl(struct wirecap_queue *q,
+long wirecap_capture_ioctl(struct wirecap_file *wf,
 			   const struct wirecap_capture_cmd *cc);
 void wirecap_capture_wake(struct wirecap_queue *q, bool filled);
 void wirecap_capture_flush(struct wirecap_queue *q, int res);
@@ -210,8 +226,9 @@ void wirecap_capture_flush(struct wirecap_queue *q, int res);
 /* queue.c */
 extern const struct file_operations wirecap_fops;
 extern const struct attribute_group *wirecap_queue_groups[];
-int wirecap_detach(struct wirecap_queue *q);
+int wirecap_file_check(const struct wirecap_file *wf);
 void wirecap_queue_kill(struct wirecap_queue *q);
+void wirecap_queue_revoke(struct wirecap_queue *q);
 
 static inline void wirecap_high_water(struct wirecap_queue *q,
 				      const struct wirecap_pool *p)
