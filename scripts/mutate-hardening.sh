@@ -85,11 +85,9 @@ exit 0
 +++
 ---
 === attach_error_leaves_parked drivers/wirecap/queue.c softnic detach_races
-\tpool_unset(q, p, false, -ENXIO);
+\t\tpool_unset(q, p, false, -ENXIO);
 +++
-\tspin_lock_bh(&q->lock);
-\tq->pool = NULL;
-\tspin_unlock_bh(&q->lock);
+\t\tWRITE_ONCE(q->pool, NULL);
 ---
 === dead_after_detach drivers/wirecap/queue.c softnic detach_races
 \t/* first: from here on every operation answers -ENODEV */
@@ -106,7 +104,7 @@ exit 0
 \tq->nic = NULL;
 ---
 === parked_unbounded drivers/wirecap/capture.c softnic parked_limit
-\treturn q->nr_parked < p->desc_size ? 0 : -EBUSY;
+\treturn q->nr_parked < WIRECAP_MAX_PARKED ? 0 : -EBUSY;
 +++
 \treturn 0;
 ---
@@ -203,7 +201,7 @@ exit 0
 +++
 ---
 === pool_mapped_private drivers/wirecap/pool.c softnic abi_growth
-\tif (!(vma->vm_flags & VM_SHARED))
+\tif (!(vma->vm_flags & VM_MAYSHARE))
 \t\treturn -EINVAL;
 +++
 ---
@@ -218,4 +216,33 @@ exit 0
 \t    h->nr_frames > len / sizeof(u32))
 +++
 \tif (!h->nr_frames || len > INJECT_MAX_PAYLOAD)
+---
+=== netns_move_keeps_file drivers/wirecap/main.c softnic privilege
+\t\telse if (dev->reg_state == NETREG_REGISTERED)
++++
+\t\telse if (0)
+---
+=== node_names_collide drivers/wirecap/main.c softnic rename
+\tif (node_name_taken(name)) {
++++
+\tif (0) {
+---
+=== charge_dropped_with_pool drivers/wirecap/pool.c softnic pool_charge
+\t\tvma->vm_private_data = p->charge;
++++
+\t\tvma->vm_private_data = NULL;
+---
+=== read_only_file_unmappable drivers/wirecap/pool.c softnic abi_growth
+\tif (!(vma->vm_flags & VM_MAYSHARE))
++++
+\tif (!(vma->vm_flags & VM_SHARED))
+---
+=== uring_count_as_failure drivers/wirecap/queue.c softnic uring_results
+\tif (ret <= 0)
+\t\treturn ret;
+\twc_cmd_done(cmd, ret, issue_flags);
++++
+\tif (1)
+\t\treturn ret;
+\twc_cmd_done(cmd, ret, issue_flags);
 ---
