@@ -5,20 +5,33 @@
 
 #include "wirecap_uring.h"
 
+/*
+ * SUBMIT_ALL (5.18): an SQE the kernel refuses at submission completes
+ * with its error and the ones behind it are still submitted; without it
+ * the submission stops there and the rest stay in the SQ ring, which
+ * wirecap_uring_submit() then sends again.
+ */
+static const unsigned int setup_flags[] = {
+	IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
+		IORING_SETUP_DEFER_TASKRUN,
+	IORING_SETUP_SUBMIT_ALL,	/* 5.18 .. 6.0 */
+	0,
+};
+
 int wirecap_uring_init(struct wirecap_uring *wu, unsigned int entries,
 		       unsigned int slots)
 {
-	unsigned int flags = IORING_SETUP_SINGLE_ISSUER |
-			     IORING_SETUP_DEFER_TASKRUN;
+	unsigned int i;
 	int *fds;
-	int ret;
+	int ret = -EINVAL;
 
 	memset(wu, 0, sizeof(*wu));
 	if (!entries || !slots)
 		return -EINVAL;
-	ret = io_uring_queue_init(entries, &wu->ring, flags);
-	if (ret == -EINVAL)	/* kernels before 6.1 */
-		ret = io_uring_queue_init(entries, &wu->ring, 0);
+	/* the most the kernel has: -EINVAL names a flag it does not know */
+	for (i = 0; ret == -EINVAL && i < sizeof(setup_flags) /
+					sizeof(setup_flags[0]); i++)
+		ret = io_uring_queue_init(entries, &wu->ring, setup_flags[i]);
 	if (ret < 0)
 		return ret;
 
@@ -59,24 +72,19 @@ int wirecap_uring_add(struct wirecap_uring *wu, int fd)
 	return wu->nr_used++;
 }
 
+/* An SQE; when the SQ ring is full, submit what is in it to make room. */
 static struct io_uring_sqe *get_sqe(struct wirecap_uring *wu)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&wu->ring);
 
-	if (!sqe && io_uring_submit(&wu->ring) >= 0) {
-		wu->pending = 0;
+	if (!sqe && io_uring_submit(&wu->ring) >= 0)
 		sqe = io_uring_get_sqe(&wu->ring);
-	}
 	return sqe;
 }
 
 struct io_uring_sqe *wirecap_uring_sqe(struct wirecap_uring *wu)
 {
-	struct io_uring_sqe *sqe = get_sqe(wu);
-
-	if (sqe)
-		wu->pending++;
-	return sqe;
+	return get_sqe(wu);
 }
 
 /* The whole of a uring_cmd SQE, in one place. */
@@ -97,7 +105,6 @@ static int prep_cmd(struct wirecap_uring *wu, unsigned int slot, __u32 op,
 	sqe->cmd_op = op;
 	memcpy(sqe->cmd, payload, len);
 	sqe->user_data = user_data;
-	wu->pending++;
 	return 0;
 }
 
@@ -115,16 +122,16 @@ int wirecap_uring_recycle(struct wirecap_uring *wu, unsigned int slot,
 			WCU_UD(tag, slot, WCU_OP_RECYCLE));
 }
 
+/*
+ * What is still to submit is what the SQ ring holds beyond the kernel's
+ * head (io_uring_sq_ready), not a count of our own: a submission the
+ * kernel cut short leaves SQEs there, and they go with this call.
+ */
 int wirecap_uring_submit(struct wirecap_uring *wu)
 {
-	int ret;
-
-	if (!wu->pending)
+	if (!io_uring_sq_ready(&wu->ring))
 		return 0;
-	ret = io_uring_submit(&wu->ring);
-	if (ret >= 0)
-		wu->pending = 0;
-	return ret;
+	return io_uring_submit(&wu->ring);
 }
 
 int wirecap_uring_reap(struct wirecap_uring *wu, struct io_uring_cqe *out,

@@ -22,7 +22,6 @@ struct wirecap_uring {
 	struct io_uring ring;
 	unsigned int nr_slots;	/* registered file slots */
 	unsigned int nr_used;
-	unsigned int pending;	/* SQEs prepared, not yet submitted */
 };
 
 /* user_data layout: the caller's tag in the high bits, slot and op low. */
@@ -65,7 +64,11 @@ int wirecap_uring_recycle(struct wirecap_uring *wu, unsigned int slot,
  */
 struct io_uring_sqe *wirecap_uring_sqe(struct wirecap_uring *wu);
 
-/* Submit everything prepared; returns the number submitted. */
+/*
+ * Submit everything prepared, including SQEs an earlier call left in the
+ * SQ ring when the kernel stopped at one it refused (kernels without
+ * IORING_SETUP_SUBMIT_ALL); returns the number submitted.
+ */
 int wirecap_uring_submit(struct wirecap_uring *wu);
 
 /*
