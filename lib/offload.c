@@ -33,6 +33,18 @@ static uint32_t lane_room(struct wirecap_queue *q, struct wirecap_queue *b)
 	return l->r.slots ? wc_ring_free(&l->r) : 0;
 }
 
+/*
+ * May chunks go to buddy b's capture queue at all? Not once b failed (its
+ * NIC went away: nobody reads what follows its error). pick and room ask
+ * the same question, so "no room" is exactly "pick finds nothing", and a
+ * queue with nowhere to go announces its stall (capture.c) instead of
+ * arming CAPTUREs whose descriptors cannot move.
+ */
+static bool target_ok(const struct wirecap_queue *b)
+{
+	return !__atomic_load_n(&b->err, __ATOMIC_RELAXED);
+}
+
 /* a's load < b's, as fractions of each one's R. */
 static bool less_busy(uint32_t la, const struct wirecap_queue *a,
 		      uint32_t lb, const struct wirecap_queue *b)
@@ -64,8 +76,7 @@ struct wirecap_queue *wc_offload_pick(struct wirecap_queue *q)
 
 		b = w->queues[q->buddies[k < q->nbuddies ? k : k - q->nbuddies]];
 
-		if (__atomic_load_n(&b->err, __ATOMIC_RELAXED) ||
-		    !lane_room(q, b))
+		if (!target_ok(b) || !lane_room(q, b))
 			continue;
 		l = wc_lanes_count(&b->capq);
 		if (!best || less_busy(l, b, blen, best)) {
@@ -79,7 +90,10 @@ struct wirecap_queue *wc_offload_pick(struct wirecap_queue *q)
 	return own_room ? q : best;
 }
 
-/* Room for q's chunks: its own lane, and in advanced mode its buddies'. */
+/*
+ * Room for q's chunks: its own lane, and in advanced mode the lanes of its
+ * buddies that may take chunks (the ones wc_offload_pick() considers).
+ */
 uint32_t wc_offload_room(struct wirecap_queue *q)
 {
 	uint32_t room = lane_room(q, q);
@@ -87,8 +101,12 @@ uint32_t wc_offload_room(struct wirecap_queue *q)
 
 	if (!wc_advanced(q->w))
 		return room;
-	for (i = 0; i < q->nbuddies; i++)
-		room += lane_room(q, q->w->queues[q->buddies[i]]);
+	for (i = 0; i < q->nbuddies; i++) {
+		struct wirecap_queue *b = q->w->queues[q->buddies[i]];
+
+		if (target_ok(b))
+			room += lane_room(q, b);
+	}
 	return room;
 }
 

@@ -14,6 +14,11 @@
  *                    else; the two left (defaults) form another group
  *   basic            the same load in basic mode: nothing moves
  *   api_errors       add_nic / set_buddies argument and state errors
+ *   buddy_nic_gone   NIC B goes away: A's queue 0, whose capture queue is
+ *                    full, still gets its chunks as fast as its reader
+ *                    makes room, not one batch per CAPTURE timeout (room
+ *                    in B's failed queues counted, so no stall was
+ *                    announced and nobody woke the capture thread)
  */
 #include <errno.h>
 #include <pthread.h>
@@ -293,6 +298,54 @@ TEST_F(off, api_errors)
 	/* queue 0 never offloads: its own group */
 	EXPECT_EQ(0, wirecap_queue_group(wirecap_queue(self->w, 0)));
 	EXPECT_EQ(1, wirecap_queue_group(wirecap_queue(self->w, 3)));
+}
+
+TEST_F(off, buddy_nic_gone)
+{
+	WIRECAP_OPTS(o, .cells_per_chunk = M, .nr_chunks = R,
+		     .capture_threads = 2, .timeout_us = 500000,
+		     .capq_size = 2, .mode = WIRECAP_MODE_ADVANCED,
+		     .offload_pct = 50, .log = test_log);
+	const unsigned int on_b[2] = { 2, 3 };
+	struct wirecap_queue *q;
+	struct wirecap_chunk c;
+	uint64_t t0, timeouts0, timeouts, next = 0;
+	unsigned int got = 0, i;
+
+	self->w = wirecap_open(self->a, NULL, 0, &o);
+	ASSERT_NE(NULL, self->w);
+	ASSERT_EQ(0, wirecap_add_nic(self->w, self->b, NULL, 0));
+	/* queue 0's buddies: NIC B's queues only */
+	ASSERT_EQ(0, wirecap_set_buddies(self->w, 0, on_b, 2));
+	ASSERT_EQ(0, wirecap_start(self->w));
+	q = wirecap_queue(self->w, 0);
+	ASSERT_EQ(0, wct_nic_del(self->b));	/* queues 2 and 3 fail */
+	usleep(100000);
+	/* 8 chunks for queue 0, whose capture queue holds 2 */
+	ASSERT_EQ(0, wct_inject(self->a, 0, 8 * M, 64, 0));
+	usleep(200000);
+	timeouts0 = qstats(q).kernel.capture_timeouts;
+	t0 = wct_now_us();
+	while (got < 8 * M) {
+		struct wirecap_pkt p;
+		int ret = wirecap_next_chunk(q, &c, 5000);
+
+		ASSERT_EQ(1, ret);
+		for (i = 0; i < wirecap_chunk_count(&c); i++) {
+			wirecap_chunk_pkt(&c, i, &p);
+			EXPECT_EQ(next, pkt_seq(&p));
+			next++;
+		}
+		got += wirecap_chunk_count(&c);
+		wirecap_chunk_release(&c);
+	}
+	timeouts = qstats(q).kernel.capture_timeouts - timeouts0;
+	TH_LOG("8 chunks through a capture queue of 2 after NIC B went away: "
+	       "%llu us, %llu CAPTURE timeouts (500 ms each)",
+	       (unsigned long long)(wct_now_us() - t0),
+	       (unsigned long long)timeouts);
+	/* one may be running out when we start; one per batch was the bug */
+	EXPECT_GE(1, timeouts);
 }
 
 TEST_HARNESS_MAIN

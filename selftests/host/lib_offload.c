@@ -8,6 +8,12 @@
  *   plan      default and explicit buddy lists, groups, which lanes exist
  *   stalled   a capture thread waiting for room in a buddy's lane is
  *             woken by that buddy's reader
+ *   failed    a failed buddy is no room: pick and room agree, so a queue
+ *             whose only room is in a failed buddy announces its stall
+ *             (and is woken by its reader) instead of re-arming CAPTUREs
+ *             that can move nothing until their timeout
+ *   agree     pick finds a capture queue exactly when room says there is
+ *             room, over thousands of random states
  *   stress    4 queues in 2 groups, 2 capture threads, 4 reader threads,
  *             a skewed load: every chunk comes back to its owner exactly
  *             once with the stamp it was given, readers see their group's
@@ -33,6 +39,8 @@ static uint64_t now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
 }
+
+static uint32_t xs(uint32_t *x);
 
 static unsigned int len(struct wirecap_queue *q)
 {
@@ -198,6 +206,78 @@ static int t_stalled(void)
 	wc_capture_move(&f.q[0]);
 	CHECK(f.q[0].head == 9 && len(&f.q[1]) == 4);
 	fake_fini(&f);
+	return 1;
+}
+
+/*
+ * Queue 0's own lane and queue 2's are full, queue 1 has room but failed
+ * (its NIC went away): nowhere to put a chunk, and room must say so, or
+ * the capture thread never announces the stall and re-arms a CAPTURE
+ * whose descriptors cannot move until it times out.
+ */
+static int t_failed(void)
+{
+	static const int b0[] = { 1, 2, -1 }, b1[] = { 0, 2, -1 },
+			 b2[] = { 0, 1, -1 };
+	const int *const bl[] = { b0, b1, b2 };
+	struct wirecap_queue *pick;
+	struct fake f;
+	uint32_t room;
+
+	fake_init_full(&f, 3, 1, WIRECAP_MODE_ADVANCED, 50, 8, bl);
+	fill(&f.q[0], 8);
+	fill(&f.q[2], 8);
+	__atomic_store_n(&f.q[1].err, -ENODEV, __ATOMIC_RELAXED);
+	pick = wc_offload_pick(&f.q[0]);
+	room = wc_offload_room(&f.q[0]);
+	fake_fini(&f);
+	CHECK(pick == NULL);
+	CHECK(room == 0);
+	return 1;
+}
+
+/* wc_offload_pick() == NULL exactly when wc_offload_room() == 0. */
+static int t_agree(void)
+{
+	static const int b0[] = { 1, 2, 3, -1 }, b1[] = { 0, 2, -1 },
+			 b2[] = { 3, -1 }, b3[] = { -1 };
+	const int *const bl[] = { b0, b1, b2, b3 };
+	uint32_t x = 42, round, i;
+	int mode;
+
+	for (mode = 0; mode < 2; mode++)
+		for (round = 0; round < 2000; round++) {
+			struct fake f;
+			struct wirecap_queue *b;
+			uint32_t room;
+
+			fake_init_full(&f, 4, 2, mode ? WIRECAP_MODE_ADVANCED :
+				       WIRECAP_MODE_BASIC, 1 + round % 100, 4,
+				       mode ? bl : NULL);
+			for (i = 0; i < 4; i++) {
+				/* queues 0, 2 on thread 0: fill that lane */
+				struct wirecap_queue *q = &f.q[i];
+
+				if (q->thread->index == 0)
+					fill(q, xs(&x) % 5);
+				if (xs(&x) % 4 == 0)
+					q->err = -ENODEV;
+			}
+			for (i = 0; i < 4; i += 2) {
+				b = wc_offload_pick(&f.q[i]);
+				room = wc_offload_room(&f.q[i]);
+				if (!b != !room) {
+					tap_diag("mode %d round %u queue %u: "
+						 "pick %d, room %u", mode,
+						 round, i, b ? (int)b->index :
+						 -1, room);
+					fake_fini(&f);
+					return 0;
+				}
+				CHECK(!b || !b->err || b == &f.q[i]);
+			}
+			fake_fini(&f);
+		}
 	return 1;
 }
 
@@ -408,11 +488,13 @@ static int t_stress(void)
 
 int main(void)
 {
-	tap_plan(4);
+	tap_plan(6);
 	tap_run("pick: T, least busy buddy, room, basic mode", t_pick);
 	tap_run("plan: buddy lists, groups, lanes", t_plan);
 	tap_run("stalled lane: the buddy's reader wakes the capture thread",
 		t_stalled);
+	tap_run("a failed buddy is no room", t_failed);
+	tap_run("pick finds a queue exactly when room says so", t_agree);
 	tap_run("stress: 2 groups, 2 capture threads, 4 readers: every "
 		"chunk home once, never across groups", t_stress);
 	return tap_exit();
