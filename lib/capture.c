@@ -57,8 +57,12 @@ static void queue_fail(struct wirecap_queue *q, int err)
 	       q->info.ring_id, strerror(-err));
 	/* release: the chunks pushed before are seen before the error */
 	__atomic_store_n(&q->err, err, __ATOMIC_RELEASE);
-	wc_wake(&q->waiter);
+	/* the error before the loads below; pairs with wirecap_event_fd() */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wc_wake_nofence(&q->waiter);
 	wc_wake_nofence(&q->w->waiter);
+	/* news for poll/epoll users too: they read the error next */
+	wc_event_notify(q->w);
 }
 
 /* A descriptor of this queue's pool, within its geometry. */
@@ -82,8 +86,6 @@ void wc_capture_move(struct wirecap_queue *q)
 	uint32_t mask = q->info.desc_ring_size - 1;
 	uint32_t n = tail - q->head, got, idx;
 	unsigned int lane = q->thread->index;
-	uint64_t one = 1;
-	int efd;
 
 	if (!n)
 		return;
@@ -121,13 +123,7 @@ void wc_capture_move(struct wirecap_queue *q)
 	wc_add(&q->ts.captured, got);
 	/* whoever waits for any queue of the session, or polls for it */
 	wc_wake_nofence(&q->w->waiter);
-	efd = __atomic_load_n(&q->w->efd, __ATOMIC_ACQUIRE);
-	if (efd >= 0) {
-		/* EAGAIN: the counter is full, so it is readable anyway */
-		ssize_t r = write(efd, &one, sizeof(one));
-
-		(void)r;
-	}
+	wc_event_notify(q->w);
 }
 
 /* The lanes of this thread that q's chunks may go to. */

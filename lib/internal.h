@@ -190,6 +190,7 @@ static inline struct wirecap_queue *wc_owner(const struct wirecap *w,
 /* wirecap.c */
 void wc_log(const struct wirecap *w, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void wc_event_notify(struct wirecap *w);
 
 /* queue.c */
 int wc_queue_open(struct wirecap *w, struct wc_nic *nic,

@@ -542,6 +542,35 @@ int wirecap_wait(struct wirecap *w, int timeout_ms)
 	}
 }
 
+/*
+ * Make the event fd readable, if there is one. Any thread; async-signal-
+ * safe (a load and a write()).
+ */
+void wc_event_notify(struct wirecap *w)
+{
+	/* acquire: pairs with the release that published the fd */
+	int efd = __atomic_load_n(&w->efd, __ATOMIC_ACQUIRE);
+	uint64_t one = 1;
+
+	if (efd >= 0) {
+		/* EAGAIN: the counter is full, so it is readable anyway */
+		ssize_t r = write(efd, &one, sizeof(one));
+
+		(void)r;
+	}
+}
+
+/* Is there news that arrived before anyone could poll for it? */
+static bool news_before_fd(struct wirecap *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nq; i++)
+		if (__atomic_load_n(&w->queues[i]->err, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 WC_EXPORT
 int wirecap_event_fd(struct wirecap *w)
 {
@@ -553,10 +582,20 @@ int wirecap_event_fd(struct wirecap *w)
 	fd = w->efd;
 	if (fd < 0) {
 		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (fd < 0)
+		if (fd < 0) {
 			fd = -errno;
-		else	/* release: capture threads see an open fd */
+		} else {
+			/* release: capture threads see an open fd */
 			__atomic_store_n(&w->efd, fd, __ATOMIC_RELEASE);
+			/*
+			 * The fd before the loads of the errors; pairs with
+			 * the fence in queue_fail(): a failure either sees
+			 * the fd or is seen here.
+			 */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (news_before_fd(w))
+				wc_event_notify(w);
+		}
 	}
 	pthread_mutex_unlock(&w->lock);
 	return fd;

@@ -191,11 +191,12 @@ int wirecap_wait(struct wirecap *w, int timeout_ms);
 
 /*
  * A file descriptor for poll/select/epoll: it turns readable when a
- * capture thread put chunks into some queue of the session since it was
- * last read (an eventfd: read 8 bytes to reset it; nonblocking). Reset it
- * before checking the queues, not after, or a wake-up can be lost. Made
- * on the first call, any time; closed by wirecap_close(). The fd or
- * -errno.
+ * capture thread put chunks into some queue of the session, or a queue
+ * failed (its NIC went away, say), since it was last read (an eventfd:
+ * read 8 bytes to reset it; nonblocking). Reset it before checking the
+ * queues, not after, or a wake-up can be lost; a failure is then what
+ * the queues answer. Made on the first call, any time (readable at once
+ * if a queue failed before); closed by wirecap_close(). The fd or -errno.
  */
 int wirecap_event_fd(struct wirecap *w);
 

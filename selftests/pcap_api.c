@@ -26,6 +26,9 @@
  *                   (WIRECAP_MODE=advanced): queue 0's packets, which
  *                   nobody reads there, are read through queue 1's handle;
  *                   each exactly once; in basic mode they are not
+ *   poll_nic_gone   the NIC goes away: the selectable fd turns readable
+ *                   and the next read reports the error (poll used to
+ *                   wait forever)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -544,6 +547,29 @@ TEST_F(pc, buddies)
 	two_handles(_metadata, self->dev, self->nic, &via0, &via1);
 	EXPECT_EQ(0, via1);	/* basic mode: nothing moves */
 	EXPECT_EQ(600, via0);
+}
+
+TEST_F(pc, poll_nic_gone)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct seen s = { 0 };
+	struct pollfd pfd;
+	int ret, fd;
+
+	self->p = make(self->dev, NULL, &ret);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, pcap_setnonblock(self->p, 1, eb));
+	fd = pcap_get_selectable_fd(self->p);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, pcap_dispatch(self->p, -1, collect, (u_char *)&s));
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	EXPECT_EQ(0, poll(&pfd, 1, 100));
+	ASSERT_EQ(0, wct_nic_del(self->nic));
+	/* 5 s: generous; it turns readable as the queues fail */
+	EXPECT_EQ(1, poll(&pfd, 1, 5000));
+	EXPECT_EQ(PCAP_ERROR, pcap_dispatch(self->p, -1, collect,
+					    (u_char *)&s));
+	TH_LOG("after the NIC went away: %s", pcap_geterr(self->p));
 }
 
 TEST_HARNESS_MAIN

@@ -424,6 +424,47 @@ static int t_event_fd(void)
 	return 1;
 }
 
+/*
+ * A queue that fails is news for whoever polls: the event fd turns
+ * readable, and wirecap_wait() then reports the queue. Also when the fd
+ * is made after the failure.
+ */
+static int t_event_fd_fail(void)
+{
+	struct wirecap_desc d;
+	struct pollfd pfd;
+	struct fake f;
+	int fd, r1, r2, r3;
+	uint64_t v;
+
+	fake_init(&f, 0);
+	fd = wirecap_event_fd(&f.w);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	/* a descriptor outside the pool: the queue fails (-EPROTO) */
+	d = fake_desc(&f.q[0], FAKE_R, 0, 1, 1);
+	fake_publish(&f, &f.q[0], &d);
+	wc_capture_move(&f.q[0]);
+	r1 = poll(&pfd, 1, 0);
+	r2 = wirecap_wait(&f.w, 0);
+	close(fd);
+	f.w.efd = -1;
+	/* made later: readable at once */
+	fd = wirecap_event_fd(&f.w);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	r3 = poll(&pfd, 1, 0);
+	if (r3 == 1 && read(fd, &v, sizeof(v)) != sizeof(v))
+		r3 = -1;
+	close(fd);
+	f.w.efd = -1;
+	fake_fini(&f);
+	tap_diag("poll after the failure %d, wait %d, poll of a new fd %d",
+		 r1, r2, r3);
+	CHECK(r1 == 1);
+	CHECK(r2 == 1);
+	CHECK(r3 == 1);
+	return 1;
+}
+
 /* --- pure logic and arguments ---------------------------------------------- */
 
 static int parse_is(const char *s, int want, const unsigned int *q)
@@ -544,7 +585,7 @@ static int t_open_args(void)
 
 int main(void)
 {
-	tap_plan(11);
+	tap_plan(12);
 	tap_run("next_chunk, chunk_pkt, release", t_next_and_pkt);
 	tap_run("next_chunk times out", t_timeout);
 	tap_run("a sleeping reader is woken; wirecap_wait", t_wakeup);
@@ -554,6 +595,8 @@ int main(void)
 	tap_run("a million chunks through the work-queue pair", t_flow);
 	tap_run("a shared queue: four readers, every chunk once", t_shared);
 	tap_run("the event fd turns readable when chunks arrive", t_event_fd);
+	tap_run("the event fd turns readable when a queue fails",
+		t_event_fd_fail);
 	tap_run("wirecap_parse_queues", t_parse);
 	tap_run("wirecap_open checks arguments, never prints", t_open_args);
 	return tap_exit();
