@@ -7,8 +7,8 @@
  * thread that sleeps).
  *
  * Waiting: spin WC_SPIN_NS re-checking the capture queue, then sleep on
- * the queue's futex; the capture thread wakes sleepers after it pushes
- * (wait.h).
+ * the queue's futex; the capture thread wakes sleepers after it pushes,
+ * wirecap_shutdown() and wirecap_interrupt() wake them too (wait.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -85,6 +85,12 @@ static int queue_error(struct wirecap_queue *q, struct wirecap_chunk *c)
 	return take(q, c) ? 1 : err;
 }
 
+/*
+ * Sleep until a chunk comes (1, into *c), the queue fails (its error,
+ * once everything before it is read), the session is shut down
+ * (-ESHUTDOWN), wirecap_interrupt() or a signal handler runs (-EINTR),
+ * or timeout_ms (< 0: never) passes (0).
+ */
 static int wait_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 		      int timeout_ms)
 {
@@ -98,6 +104,9 @@ static int wait_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 	/* a chunk often arrives within microseconds: spin first */
 	spin_end = now_ns() + WC_SPIN_NS;
 	do {
+		ret = wc_session_state(q->w);
+		if (ret)
+			return ret;
 		for (int i = 0; i < 64; i++) {
 			if (take(q, c))
 				return 1;
@@ -105,44 +114,66 @@ static int wait_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 		}
 	} while (now_ns() < spin_end);
 
-	if (timeout_ms > 0)
-		wc_deadline(&deadline, timeout_ms);
+	/* forever is a far deadline: then any signal handler ends the wait */
+	wc_deadline(&deadline, timeout_ms);
+	wc_wait_enter(&q->waiter);
 	for (;;) {
-		uint32_t seq = wc_wait_prepare(&q->waiter);
+		uint32_t seq = wc_wait_seq(&q->waiter);
 
-		ret = take(q, c);
+		ret = wc_session_state(q->w);
+		if (!ret)
+			ret = take(q, c);
 		if (!ret)
 			ret = queue_error(q, c);
-		if (ret) {
-			wc_wait_finish(&q->waiter);
-			return ret;
-		}
-		/* outside the lock: several readers of a shared queue */
+		if (!ret && wc_wait_interrupted(&q->waiter))
+			ret = -EINTR;
+		if (ret)
+			break;
+		/* several readers of a shared queue sleep outside its lock */
 		if (q->shared)
 			__atomic_fetch_add(&q->as.sleeps, 1, __ATOMIC_RELAXED);
 		else
 			wc_add(&q->as.sleeps, 1);
-		ret = wc_wait_sleep(&q->waiter, seq,
-				    timeout_ms > 0 ? &deadline : NULL);
-		wc_wait_finish(&q->waiter);
-		if (ret == -ETIMEDOUT)
-			return take(q, c);
-		if (ret == -EINTR)
-			return -EINTR;
+		ret = wc_wait_sleep(&q->waiter, seq, &deadline);
+		if (ret == -ETIMEDOUT && timeout_ms > 0) {
+			ret = take(q, c);
+			break;
+		}
+		if (ret == -EINTR) {
+			/* the handler may have shut the session down */
+			ret = wc_session_state(q->w) ?: -EINTR;
+			break;
+		}
 	}
+	wc_wait_leave(&q->waiter);
+	return ret;
 }
 
 WC_EXPORT
 int wirecap_next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 		       int timeout_ms)
 {
+	int ret;
+
 	if (!q || !c)
 		return -EINVAL;
+	ret = wc_session_state(q->w);
+	if (ret)
+		return ret;
 	if (q->cur.owner)
 		return -EBUSY;
 	if (take(q, c))
 		return 1;
-	return wait_chunk(q, c, timeout_ms);
+	if (!timeout_ms)
+		return queue_error(q, c);
+	/*
+	 * From here to the return, wirecap_close() waits for us (inside):
+	 * its shutdown ends the wait, and it frees nothing before we left.
+	 */
+	wc_call_enter(&q->waiter);
+	ret = wait_chunk(q, c, timeout_ms);
+	wc_call_leave(&q->waiter);
+	return ret;
 }
 
 WC_EXPORT
@@ -199,7 +230,7 @@ void wirecap_chunk_release(struct wirecap_chunk *c)
 	 * the thread to drain it.
 	 */
 	while (!wc_ring_reserve(r, 1, &idx)) {
-		if (!q->w->started) {
+		if (!__atomic_load_n(&q->w->started, __ATOMIC_ACQUIRE)) {
 			reader_unlock(c->queue);
 			return;		/* no thread: close will DETACH */
 		}
@@ -225,10 +256,17 @@ int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
 
 	if (!q || !cb || q->shared)
 		return -EINVAL;
+	ret = wc_session_state(q->w);
+	if (ret)
+		return ret;
 	if (!q->cur.owner) {
 		ret = take(q, &q->cur);
-		if (!ret)
+		if (!ret) {
+			/* as in wirecap_next_chunk() */
+			wc_call_enter(&q->waiter);
 			ret = wait_chunk(q, &q->cur, timeout_ms);
+			wc_call_leave(&q->waiter);
+		}
 		if (ret <= 0)
 			return ret;
 		q->cur_next = 0;

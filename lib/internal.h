@@ -12,12 +12,15 @@
  *   (t) the capture thread that drives the queue
  *   (a) the application thread reading the queue (or, on a shared
  *       queue, whichever reader holds its lock)
+ *   (any) any thread, or a signal handler: the shutdown flag, the
+ *       interrupt words (wirecap_shutdown, wirecap_interrupt)
  * Shared words are accessed with __atomic builtins; the rings document
  * their own ordering (ring.h), the sleep/wake words theirs (wait.h).
  */
 #ifndef WIRECAP_LIB_INTERNAL_H
 #define WIRECAP_LIB_INTERNAL_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -154,7 +157,9 @@ struct wirecap {
 	bool prepared;			/* threads planned, rings allocated */
 	int efd;			/* wirecap_event_fd(), -1: none; set
 					 * once, read by capture threads */
-	bool started;
+	bool started;			/* (o) atomic: readers look at it */
+	uint32_t shutdown;		/* set once by wirecap_shutdown(),
+					 * any thread or a signal handler */
 	struct wc_waiter waiter;	/* wirecap_wait() sleeps here */
 
 	/* wirecap_start() waits for the threads' setup */
@@ -162,6 +167,20 @@ struct wirecap {
 	pthread_cond_t cond;
 	unsigned int ready;
 };
+
+/*
+ * May readers of w wait for chunks? 0; -ESHUTDOWN after
+ * wirecap_shutdown(); -EBADFD before wirecap_start(), when none can come.
+ * Acquire: pairs with the release stores of both flags.
+ */
+static inline int wc_session_state(const struct wirecap *w)
+{
+	if (__atomic_load_n(&w->shutdown, __ATOMIC_ACQUIRE))
+		return -ESHUTDOWN;
+	if (!__atomic_load_n(&w->started, __ATOMIC_ACQUIRE))
+		return -EBADFD;
+	return 0;
+}
 
 static inline bool wc_advanced(const struct wirecap *w)
 {

@@ -37,9 +37,12 @@ int wc_wait_sleep(struct wc_waiter *w, uint32_t seq,
 
 void wc_wake_sleepers(struct wc_waiter *w)
 {
+	int saved = errno;	/* async-signal-safe: errno as it was */
+
 	/* release: a woken waiter that reads seq sees what we published */
 	__atomic_fetch_add(&w->seq, 1, __ATOMIC_RELEASE);
 	futex(&w->seq, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, NULL, 0);
+	errno = saved;
 }
 
 void wc_kick_wake(struct wc_kick *k)
@@ -48,15 +51,21 @@ void wc_kick_wake(struct wc_kick *k)
 
 	/* whoever clears "sleeping" writes; the others need not */
 	if (__atomic_exchange_n(&k->sleeping, 0, __ATOMIC_RELAXED)) {
+		int saved = errno;
 		ssize_t n = write(k->efd, &one, sizeof(one));
 
 		(void)n;	/* cannot fail short of a bad fd */
+		errno = saved;
 	}
 }
 
 void wc_deadline(struct timespec *ts, int timeout_ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, ts);
+	if (timeout_ms < 0) {
+		ts->tv_sec += 365 * 24 * 3600;
+		return;
+	}
 	ts->tv_sec += timeout_ms / 1000;
 	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
 	if (ts->tv_nsec >= 1000000000L) {

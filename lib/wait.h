@@ -23,34 +23,76 @@
 
 struct wc_waiter {
 	uint32_t seq;		/* futex word: bumped by every wake */
-	uint32_t sleepers;	/* threads between prepare and finish */
+	uint32_t sleepers;	/* threads inside a wait (enter .. leave) */
+	uint32_t intr;		/* wirecap_interrupt(): end the next wait */
+	uint32_t inside;	/* threads in a waiting call, spinning too
+				 * (wc_call_enter .. wc_call_leave) */
 };
 
 /*
- * Waiter, step 1: announce, then re-check the condition, then
- * wc_wait_sleep(w, returned seq), then wc_wait_finish(). The seq is read
- * before the re-check, so a wake between re-check and sleep changes it and
- * the futex does not sleep.
+ * Waiter: wc_wait_enter() once, then per look: seq = wc_wait_seq(), look
+ * at the condition, wc_wait_sleep(w, seq, ...) if there is nothing; then
+ * wc_wait_leave() once, after the last access to anything the waiter
+ * lives in. The seq is read before the look, so a wake between the look
+ * and the sleep changes it and the futex does not sleep.
+ *
+ * sleepers counts the threads between enter and leave: wakers wake only
+ * when it is not 0. inside counts the threads in a call that may wait,
+ * from before they spin until their last access: wirecap_close() waits
+ * for it to be 0 before it frees the words they use (spinners are not
+ * sleepers, so that a push during a spin costs no wake).
  */
-static inline uint32_t wc_wait_prepare(struct wc_waiter *w)
+static inline void wc_call_enter(struct wc_waiter *w)
 {
-	uint32_t seq;
+	__atomic_fetch_add(&w->inside, 1, __ATOMIC_RELAXED);
+	/* before the caller looks at the session's state; pairs with close */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
 
+/* Release: see wc_wait_leave. */
+static inline void wc_call_leave(struct wc_waiter *w)
+{
+	__atomic_fetch_sub(&w->inside, 1, __ATOMIC_RELEASE);
+}
+static inline void wc_wait_enter(struct wc_waiter *w)
+{
 	__atomic_fetch_add(&w->sleepers, 1, __ATOMIC_RELAXED);
-	seq = __atomic_load_n(&w->seq, __ATOMIC_ACQUIRE);
-	/* our announcement before the re-check; pairs with wc_wake's fence */
+}
+
+static inline uint32_t wc_wait_seq(struct wc_waiter *w)
+{
+	uint32_t seq = __atomic_load_n(&w->seq, __ATOMIC_ACQUIRE);
+
+	/* our announcement before the look; pairs with wc_wake's fence */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return seq;
 }
 
-static inline void wc_wait_finish(struct wc_waiter *w)
+static inline void wc_wait_leave(struct wc_waiter *w)
 {
 	__atomic_fetch_sub(&w->sleepers, 1, __ATOMIC_RELAXED);
+}
+
+/* The waiter: was the wait interrupted (wc_interrupt) since? Takes it. */
+static inline int wc_wait_interrupted(struct wc_waiter *w)
+{
+	if (!__atomic_load_n(&w->intr, __ATOMIC_RELAXED))
+		return 0;
+	return __atomic_exchange_n(&w->intr, 0, __ATOMIC_ACQUIRE);
+}
+
+/* Is any thread in a waiting call on w? (Acquire: see wc_call_leave.) */
+static inline int wc_wait_busy(struct wc_waiter *w)
+{
+	return __atomic_load_n(&w->inside, __ATOMIC_ACQUIRE) != 0;
 }
 
 /*
  * Sleep while seq is unchanged, until the absolute CLOCK_MONOTONIC
  * deadline (NULL: none). 0 woken (or spurious), -ETIMEDOUT, -EINTR.
+ * With a deadline the kernel ends the sleep with -EINTR whenever a
+ * signal handler ran, SA_RESTART or not (without one, SA_RESTART would
+ * restart it): callers that mean "forever" pass a far deadline.
  */
 int wc_wait_sleep(struct wc_waiter *w, uint32_t seq,
 		  const struct timespec *deadline);
@@ -58,9 +100,30 @@ int wc_wait_sleep(struct wc_waiter *w, uint32_t seq,
 void wc_wake_sleepers(struct wc_waiter *w);
 
 /*
+ * Wake every thread inside a wait on w, whether or not there is news
+ * (shutdown, interrupt). Async-signal-safe.
+ */
+static inline void wc_wake_all(struct wc_waiter *w)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wc_wake_sleepers(w);
+}
+
+/*
+ * End the current wait on w, or the next one: an interrupt that comes
+ * between a caller's own check (of a flag the interrupter set before)
+ * and its wait is not lost. Async-signal-safe.
+ */
+static inline void wc_interrupt(struct wc_waiter *w)
+{
+	__atomic_store_n(&w->intr, 1, __ATOMIC_RELEASE);
+	wc_wake_all(w);
+}
+
+/*
  * Publisher, after publishing (a release store of the ring index): wake
  * whoever sleeps on w. The fence orders our publication before the load of
- * sleepers; pairs with the fence in wc_wait_prepare.
+ * sleepers; pairs with the fence in wc_wait_seq.
  */
 static inline void wc_wake(struct wc_waiter *w)
 {
@@ -107,7 +170,10 @@ static inline void wc_kick(struct wc_kick *k)
 		wc_kick_wake(k);
 }
 
-/* Absolute CLOCK_MONOTONIC deadline timeout_ms from now. */
+/*
+ * Absolute CLOCK_MONOTONIC deadline timeout_ms from now; < 0: a year from
+ * now, which stands for "forever" (see wc_wait_sleep).
+ */
 void wc_deadline(struct timespec *ts, int timeout_ms);
 
 #endif /* WIRECAP_LIB_WAIT_H */

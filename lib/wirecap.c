@@ -414,8 +414,21 @@ int wirecap_start(struct wirecap *w)
 		stop_threads(w);
 		return ret;
 	}
-	w->started = true;
+	/* release: readers that see it see the threads running */
+	__atomic_store_n(&w->started, true, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/* After wirecap_shutdown(): wait until no thread is inside a wait. */
+static void wait_waiters_out(struct wirecap *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nq; i++)
+		while (wc_wait_busy(&w->queues[i]->waiter))
+			usleep(100);
+	while (wc_wait_busy(&w->waiter))
+		usleep(100);
 }
 
 WC_EXPORT
@@ -425,6 +438,9 @@ void wirecap_close(struct wirecap *w)
 
 	if (!w)
 		return;
+	/* readers asleep in the session return -ESHUTDOWN and leave it */
+	wirecap_shutdown(w);
+	wait_waiters_out(w);
 	stop_threads(w);
 	/* every chunk still in the work queues back to the kernel */
 	for (i = 0; w->prepared && i < w->nq; i++)
@@ -518,28 +534,77 @@ int wirecap_wait(struct wirecap *w, int timeout_ms)
 
 	if (!w)
 		return -EINVAL;
+	n = wc_session_state(w);
+	if (n)
+		return n;
 	n = ready_queues(w);
 	if (n || !timeout_ms)
 		return n;
-	if (timeout_ms > 0)
-		wc_deadline(&deadline, timeout_ms);
+	/* forever is a far deadline: then any signal handler ends the wait */
+	wc_deadline(&deadline, timeout_ms);
+	/* wirecap_close() waits for us from here (see wirecap_next_chunk) */
+	wc_call_enter(&w->waiter);
+	wc_wait_enter(&w->waiter);
 	for (;;) {
-		uint32_t seq = wc_wait_prepare(&w->waiter);
+		uint32_t seq = wc_wait_seq(&w->waiter);
 		int ret;
 
-		n = ready_queues(w);
-		if (n) {
-			wc_wait_finish(&w->waiter);
-			return n;
+		n = wc_session_state(w);
+		if (!n)
+			n = ready_queues(w);
+		if (!n && wc_wait_interrupted(&w->waiter))
+			n = -EINTR;
+		if (n)
+			break;
+		ret = wc_wait_sleep(&w->waiter, seq, &deadline);
+		if (ret == -ETIMEDOUT && timeout_ms > 0) {
+			n = ready_queues(w);
+			break;
 		}
-		ret = wc_wait_sleep(&w->waiter, seq,
-				    timeout_ms > 0 ? &deadline : NULL);
-		wc_wait_finish(&w->waiter);
-		if (ret == -ETIMEDOUT)
-			return ready_queues(w);
-		if (ret == -EINTR)
-			return -EINTR;
+		if (ret == -EINTR) {
+			/* the handler may have shut the session down */
+			n = wc_session_state(w) ?: -EINTR;
+			break;
+		}
 	}
+	wc_wait_leave(&w->waiter);
+	/* the last access to w: wirecap_close() may free it after this */
+	wc_call_leave(&w->waiter);
+	return n;
+}
+
+/*
+ * Every waiter of the session, and the event fd, learn of the shutdown.
+ * Async-signal-safe: stores, futex wakes and a write().
+ */
+WC_EXPORT
+int wirecap_shutdown(struct wirecap *w)
+{
+	unsigned int i;
+
+	if (!w)
+		return -EINVAL;
+	/* release: pairs with the acquire in wc_session_state() */
+	__atomic_store_n(&w->shutdown, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < w->nq; i++)
+		wc_wake_all(&w->queues[i]->waiter);
+	wc_wake_all(&w->waiter);
+	wc_event_notify(w);
+	return 0;
+}
+
+/* Async-signal-safe, as wirecap_shutdown(). */
+WC_EXPORT
+int wirecap_interrupt(struct wirecap *w)
+{
+	unsigned int i;
+
+	if (!w)
+		return -EINVAL;
+	for (i = 0; i < w->nq; i++)
+		wc_interrupt(&w->queues[i]->waiter);
+	wc_interrupt(&w->waiter);
+	return 0;
 }
 
 /*
@@ -553,10 +618,12 @@ void wc_event_notify(struct wirecap *w)
 	uint64_t one = 1;
 
 	if (efd >= 0) {
+		int saved = errno;	/* a signal handler's caller's errno */
 		/* EAGAIN: the counter is full, so it is readable anyway */
 		ssize_t r = write(efd, &one, sizeof(one));
 
 		(void)r;
+		errno = saved;
 	}
 }
 
@@ -565,6 +632,8 @@ static bool news_before_fd(struct wirecap *w)
 {
 	unsigned int i;
 
+	if (__atomic_load_n(&w->shutdown, __ATOMIC_RELAXED))
+		return true;
 	for (i = 0; i < w->nq; i++)
 		if (__atomic_load_n(&w->queues[i]->err, __ATOMIC_RELAXED))
 			return true;

@@ -51,6 +51,18 @@
  * from. A queue marked shared (wirecap_queue_set_shared) may be read, and
  * its chunks released, by several threads at once, at the cost of a lock
  * (paper §5e); wirecap_dispatch does not take shared queues.
+ *
+ * Waits and signals. wirecap_next_chunk, wirecap_dispatch and
+ * wirecap_wait sleep (a futex) when there is nothing; a signal handler
+ * that runs while they sleep ends the wait with -EINTR, whether or not it
+ * was installed with SA_RESTART (as poll(2); a wait that has not begun to
+ * sleep yet when the signal comes misses it). To stop readers, use
+ * wirecap_shutdown(): async-signal-safe, so a SIGINT handler may call
+ * it; every reader returns -ESHUTDOWN, whenever it looks. To make them
+ * look at a flag of your own, set it, then wirecap_interrupt() (also
+ * async-signal-safe): their waits end with -EINTR, and the next one
+ * instead if they were about to sleep. Then join the readers and
+ * wirecap_close().
  */
 #ifndef WIRECAP_LIB_H
 #define WIRECAP_LIB_H
@@ -150,13 +162,37 @@ int wirecap_set_buddies(struct wirecap *w, unsigned int i,
 int wirecap_start(struct wirecap *w);
 
 /*
- * Stop the capture threads (waiting for their parked CAPTUREs: at most
- * timeout_us), give back every chunk still in the work queues, DETACH and
- * close. Chunks the application still holds die with the pool: no pointer
- * into a chunk may be used afterwards, and no other thread may use the
- * session during or after the call.
+ * Shut the session down (wirecap_shutdown), wait until no thread sleeps
+ * in it any more, stop the capture threads (waiting for their parked
+ * CAPTUREs: at most timeout_us), give back every chunk still in the work
+ * queues, DETACH and close. Chunks the application still holds die with
+ * the pool: no pointer into a chunk may be used afterwards. A thread
+ * asleep in the session when it is called returns -ESHUTDOWN before
+ * anything is freed; no thread may call into the session during or after
+ * the call.
  */
 void wirecap_close(struct wirecap *w);
+
+/*
+ * From now on every wirecap_next_chunk, wirecap_dispatch and wirecap_wait
+ * of the session returns -ESHUTDOWN at once, those asleep included, and
+ * the event fd turns readable (also one made later). Capture goes on
+ * until wirecap_close(); chunks not read go back then. Any thread, any
+ * time between wirecap_open() and wirecap_close() (not during
+ * wirecap_add_nic()), and async-signal-safe. 0 or -EINVAL.
+ */
+int wirecap_shutdown(struct wirecap *w);
+
+/*
+ * End the waits of the session with -EINTR, as a signal handler would:
+ * every thread asleep in wirecap_next_chunk, wirecap_dispatch or
+ * wirecap_wait returns -EINTR; a wait on a queue (or on the session) that
+ * nobody is in returns -EINTR the next time instead of sleeping, once, so
+ * an interrupt between a reader's look at its own flag and its wait is
+ * not lost. Chunks there are returned first. Any thread, and
+ * async-signal-safe. 0 or -EINVAL.
+ */
+int wirecap_interrupt(struct wirecap *w);
 
 /* The session's queues, in the order they were asked for. */
 unsigned int wirecap_queue_count(const struct wirecap *w);
@@ -184,19 +220,22 @@ const struct wirecap_info *wirecap_queue_info(const struct wirecap_queue *q);
 /*
  * Wait until some queue of the session has a chunk or failed (for one
  * thread reading many queues). timeout_ms: 0 do not wait, < 0 forever.
- * Returns the number of queues that have chunks now (0 on timeout), or
- * -EINTR when a signal handler ran.
+ * Returns the number of queues that have chunks now (0 on timeout),
+ * -EINTR when a signal handler ran or wirecap_interrupt() was called,
+ * -ESHUTDOWN after wirecap_shutdown(), -EBADFD before wirecap_start()
+ * (nothing could come).
  */
 int wirecap_wait(struct wirecap *w, int timeout_ms);
 
 /*
  * A file descriptor for poll/select/epoll: it turns readable when a
- * capture thread put chunks into some queue of the session, or a queue
- * failed (its NIC went away, say), since it was last read (an eventfd:
- * read 8 bytes to reset it; nonblocking). Reset it before checking the
- * queues, not after, or a wake-up can be lost; a failure is then what
- * the queues answer. Made on the first call, any time (readable at once
- * if a queue failed before); closed by wirecap_close(). The fd or -errno.
+ * capture thread put chunks into some queue of the session, a queue
+ * failed (its NIC went away, say), or the session was shut down, since it
+ * was last read (an eventfd: read 8 bytes to reset it; nonblocking). Reset
+ * it before checking the queues, not after, or a wake-up can be lost; a
+ * failure or a shutdown is then what the queues answer. Made on the first
+ * call, any time (readable at once if a queue failed before); closed by
+ * wirecap_close(). The fd or -errno.
  */
 int wirecap_event_fd(struct wirecap *w);
 
@@ -225,9 +264,11 @@ struct wirecap_pkt {
  * The next chunk of the queue's capture queue. timeout_ms: 0 do not wait,
  * < 0 forever; it spins briefly, then sleeps until a capture thread wakes
  * it. 1: got one into *c; 0: none within the timeout; -EINTR: a signal
- * handler ran; -EBUSY: wirecap_dispatch() is in the middle of a chunk;
- * -ENODEV, -ECANCELED, ...: the queue failed (the NIC went away, say) and
- * everything captured before has been read.
+ * handler ran, or wirecap_interrupt(); -ESHUTDOWN: wirecap_shutdown();
+ * -EBADFD: the session has not started; -EBUSY: wirecap_dispatch() is
+ * in the middle of a chunk; -ENODEV, -ECANCELED, ...: the queue failed
+ * (the NIC went away, say) and everything captured before has been
+ * read.
  */
 int wirecap_next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 		       int timeout_ms);
@@ -247,7 +288,8 @@ void wirecap_chunk_release(struct wirecap_chunk *c);
  * every packet already captured), waiting up to timeout_ms for the first.
  * Chunks are released as they are used up; a chunk cut by max_pkts is
  * continued by the next call (wirecap_next_chunk() returns -EBUSY until
- * it is used up). Returns the number of packets, or -errno.
+ * it is used up). Returns the number of packets, or -errno (as
+ * wirecap_next_chunk()).
  */
 int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
 		     void (*cb)(void *user, const struct wirecap_pkt *pkt),

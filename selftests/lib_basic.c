@@ -13,6 +13,9 @@
  *   dispatch          wirecap_dispatch with a packet limit
  *   close_holding     closing with chunks held and queued leaks no page
  *   nic_removed       the NIC goes away under a running session
+ *   close_wakes_readers  a reader asleep in wirecap_next_chunk(q, c, -1)
+ *                     when another thread calls wirecap_close() returns
+ *                     -ESHUTDOWN before the session is freed
  *   two_sessions      two applications on disjoint queues of one NIC
  *   numa_node0        placement on node 0 asked for explicitly
  *   stats_since_open  kernel counters count from this session's attach
@@ -449,6 +452,60 @@ TEST_F(lib, nic_removed)
 	EXPECT_EQ(QUEUES, wirecap_wait(self->w, 0));
 	wirecap_close(self->w);
 	self->w = NULL;
+}
+
+struct sleeper {
+	struct wirecap_queue *q;
+	int ret;
+	int done;
+};
+
+static void *sleep_forever(void *arg)
+{
+	struct sleeper *s = arg;
+	struct wirecap_chunk c;
+
+	s->ret = wirecap_next_chunk(s->q, &c, -1);
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+TEST_F(lib, close_wakes_readers)
+{
+	struct sleeper s[2];
+	pthread_t t[2];
+	unsigned int i, ms;
+
+	self->w = open_lib(self->nic, 1, 16, 5000, 0);
+	ASSERT_NE(NULL, self->w);
+	ASSERT_EQ(0, wirecap_start(self->w));
+	for (i = 0; i < 2; i++) {
+		s[i] = (struct sleeper){ .q = wirecap_queue(self->w, i) };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, sleep_forever, &s[i]));
+	}
+	for (ms = 0; ms < 5000; ms++) {
+		if (qstats(s[0].q).app_sleeps && qstats(s[1].q).app_sleeps)
+			break;
+		usleep(1000);
+	}
+	usleep(50000);		/* asleep in the futex by now */
+	wirecap_close(self->w);
+	self->w = NULL;
+	/* 10 s: generous, they return at once */
+	for (ms = 0; ms < 10000; ms++) {
+		if (__atomic_load_n(&s[0].done, __ATOMIC_ACQUIRE) &&
+		    __atomic_load_n(&s[1].done, __ATOMIC_ACQUIRE))
+			break;
+		usleep(1000);
+	}
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(1, __atomic_load_n(&s[i].done, __ATOMIC_ACQUIRE)) {
+			TH_LOG("reader %u still asleep after wirecap_close()",
+			       i);
+		}
+		EXPECT_EQ(-ESHUTDOWN, s[i].ret);
+		pthread_join(t[i], NULL);
+	}
 }
 
 TEST_F(lib, two_sessions)

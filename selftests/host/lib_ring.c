@@ -208,17 +208,19 @@ static void consumer_sleep(struct stress *s)
 {
 	if (s->mode == 1) {
 		struct timespec dl;
-		uint32_t seq = wc_wait_prepare(&s->waiter);
+		uint32_t seq;
 		int ret;
 
+		wc_wait_enter(&s->waiter);
+		seq = wc_wait_seq(&s->waiter);
 		if (!wc_ring_empty(&s->r)) {
-			wc_wait_finish(&s->waiter);
+			wc_wait_leave(&s->waiter);
 			return;
 		}
 		s->sleeps++;
 		wc_deadline(&dl, 2000);
 		ret = wc_wait_sleep(&s->waiter, seq, &dl);
-		wc_wait_finish(&s->waiter);
+		wc_wait_leave(&s->waiter);
 		if (ret == -ETIMEDOUT)
 			s->lost++;	/* the producer never pauses 2 s */
 	} else {
