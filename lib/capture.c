@@ -21,6 +21,12 @@
  * chunk or makes room in a stalled capture queue while the thread sleeps
  * (wc_kick, wait.h). Nothing else polls.
  *
+ * Stopping (wirecap_close): paused, the thread arms and moves nothing,
+ * while the closer empties the capture queues into the recycle queues;
+ * finishing, it sends every chunk back and DETACHes the queues whose
+ * CAPTURE is parked, which completes it at once with -ECANCELED on every
+ * kernel (close never waits for a CAPTURE timeout).
+ *
  * Why the eventfd (measured in the TCG test VM, selftests/lib_basic.c
  * recycle_prompt: release -> the kernel has the chunk back): with it,
  * 1.2-2.1 ms mean; with a 1 ms timed wait instead, 1.2-2.0 ms, but 1000
@@ -32,6 +38,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -266,7 +273,7 @@ static void quiesce(struct wc_thread *t)
 }
 
 static void handle(struct wc_thread *t, const struct io_uring_cqe *cqe,
-		   bool stop)
+		   uint32_t stop)
 {
 	unsigned int op = WCU_UD_OP(cqe->user_data);
 	unsigned int tag = (unsigned int)WCU_UD_TAG(cqe->user_data);
@@ -274,7 +281,7 @@ static void handle(struct wc_thread *t, const struct io_uring_cqe *cqe,
 
 	if (op == WC_OP_WAKE) {
 		t->wake_armed = false;
-		if (!stop && arm_wake(t))
+		if (stop != WC_FINISH && stop != WC_ABORT && arm_wake(t))
 			wc_log(t->w, WIRECAP_LOG_ERR, "capture thread %u: "
 			       "cannot re-arm its wake-up", t->index);
 		return;
@@ -303,11 +310,17 @@ static void handle(struct wc_thread *t, const struct io_uring_cqe *cqe,
 			queue_fail(q, cqe->res);
 		return;
 	}
-	wc_capture_move(q);
+	/*
+	 * Stopping: what it published stays in the descriptor ring, where
+	 * finish() (or wirecap_close()) gives it back; the capture queues
+	 * are being emptied.
+	 */
+	if (stop == WC_RUN)
+		wc_capture_move(q);
 }
 
 /* Anything to do before sleeping? (After wc_kick_prepare.) */
-static bool has_work(struct wc_thread *t, bool stop)
+static bool has_work(struct wc_thread *t, uint32_t stop)
 {
 	unsigned int i;
 
@@ -316,7 +329,7 @@ static bool has_work(struct wc_thread *t, bool stop)
 
 		if (!q->rec_busy && (q->rec_n || !wc_lanes_empty(&q->recq)))
 			return true;
-		if (!stop && !q->armed &&
+		if (stop == WC_RUN && !q->armed &&
 		    !__atomic_load_n(&q->err, __ATOMIC_RELAXED) &&
 		    wc_offload_room(q))
 			return true;
@@ -324,21 +337,83 @@ static bool has_work(struct wc_thread *t, bool stop)
 	return false;
 }
 
+/* Reap and handle whatever completes within timeout_us. */
+static int reap_some(struct wc_thread *t, unsigned int timeout_us,
+		     uint32_t stop)
+{
+	struct io_uring_cqe cqes[WC_REAP_MAX];
+	int n, i;
+
+	n = wirecap_uring_reap(&t->wu, cqes, WC_REAP_MAX, timeout_us);
+	for (i = 0; i < n; i++)
+		handle(t, &cqes[i], stop);
+	return n;
+}
+
+/*
+ * WC_FINISH: everything of ours back to the kernel, then our parked
+ * CAPTUREs cancelled at once instead of waiting for their timeouts: a
+ * DETACH completes a queue's parked CAPTUREs with -ECANCELED on every
+ * kernel (wirecap_close() DETACHes anyway, right after). The capture
+ * queues were emptied into the recycle queues by wirecap_close() while
+ * every thread was paused.
+ */
+static void finish(struct wc_thread *t)
+{
+	bool busy;
+	unsigned int i;
+
+	do {	/* RECYCLEs in flight use rec_buf: let them complete */
+		wirecap_uring_submit(&t->wu);
+		busy = false;
+		for (i = 0; i < t->nq; i++)
+			busy |= t->queues[i]->rec_busy;
+		if (busy)
+			reap_some(t, 10000, WC_FINISH);
+	} while (busy);
+	for (i = 0; i < t->nq; i++) {
+		struct wirecap_queue *q = t->queues[i];
+
+		/* what readers released and what was never moved */
+		wc_queue_recycle_all(q);
+		if (q->armed)
+			ioctl(q->fd, WIRECAP_CMD_DETACH);
+	}
+	do {
+		busy = false;
+		for (i = 0; i < t->nq; i++)
+			busy |= t->queues[i]->armed;
+		if (busy)
+			reap_some(t, 10000, WC_FINISH);
+	} while (busy);
+}
+
 static void run(struct wc_thread *t)
 {
 	struct io_uring_cqe cqes[WC_REAP_MAX];
 
 	for (;;) {
-		/* acquire: pairs with the release in stop_threads() */
-		bool stop = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+		/* acquire: pairs with the release in wirecap_close() */
+		uint32_t stop = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
 		unsigned int i, inflight = 0;
 		int n, ret;
 
+		if (stop == WC_FINISH) {
+			finish(t);
+			return;
+		}
+		/*
+		 * Release: every descriptor this thread moved is in its
+		 * capture queue before the closer, which waits for this,
+		 * empties them; no move follows.
+		 */
+		if (stop == WC_PAUSE && !t->paused)
+			__atomic_store_n(&t->paused, 1, __ATOMIC_RELEASE);
 		/* recycles first: the chunks they free can be captured */
 		for (i = 0; i < t->nq; i++)
 			recycle_prep(t, t->queues[i], i);
 		for (i = 0; i < t->nq; i++) {
-			if (!stop)
+			if (stop == WC_RUN)
 				capture_prep(t, t->queues[i], i);
 			inflight += t->queues[i]->armed + t->queues[i]->rec_busy;
 		}
@@ -346,7 +421,7 @@ static void run(struct wc_thread *t)
 		if (ret < 0 && ret != -EAGAIN && ret != -EINTR)
 			wc_log(t->w, WIRECAP_LOG_ERR, "capture thread %u: "
 			       "submit: %s", t->index, strerror(-ret));
-		if (stop && !inflight)
+		if (stop == WC_ABORT && !inflight)
 			return;
 
 		n = wirecap_uring_reap(&t->wu, cqes, WC_REAP_MAX, 0);

@@ -141,9 +141,20 @@ struct wc_thread {
 	uint64_t efd_buf;		/* the eventfd read's target */
 	bool wake_armed;		/* that read is in flight */
 	struct wc_kick kick;		/* (a) wakes the thread */
-	uint32_t stop;			/* (o) set: finish up and exit */
+	uint32_t stop;			/* (o) WC_RUN, WC_PAUSE, ... */
+	uint32_t paused;		/* (t) saw WC_PAUSE: moves no more */
 	int init_ret;			/* result of the thread's setup */
 };
+
+/*
+ * wc_thread.stop, set by wirecap_close() (PAUSE, then FINISH) or by a
+ * failed wirecap_start() (ABORT). Paused, a thread arms no CAPTURE and
+ * moves no descriptor into a capture queue (it says so in paused), but
+ * still sends back what readers release; finishing, it gives everything
+ * back to the kernel, cancels its parked CAPTUREs and exits; aborting, it
+ * exits once nothing is in flight.
+ */
+enum { WC_RUN, WC_PAUSE, WC_FINISH, WC_ABORT };
 
 struct wirecap {
 	struct wirecap_opts opts;	/* resolved: defaults filled in */

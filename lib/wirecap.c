@@ -335,7 +335,8 @@ static int prepare(struct wirecap *w)
 	return 0;
 }
 
-static void stop_threads(struct wirecap *w)
+/* Tell every running thread to go to state, and wake it. */
+static void tell_threads(struct wirecap *w, uint32_t state)
 {
 	uint64_t one = 1;
 	unsigned int i;
@@ -346,11 +347,32 @@ static void stop_threads(struct wirecap *w)
 
 		if (!t->joinable)
 			continue;
-		/* release: what we did before is seen by the stopping thread */
-		__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
+		/* release: what we did before is seen by the thread */
+		__atomic_store_n(&t->stop, state, __ATOMIC_RELEASE);
 		n = write(t->kick.efd, &one, sizeof(one));
 		(void)n;
 	}
+}
+
+/* Wait until every running thread has paused (moves no more). */
+static void wait_paused(struct wirecap *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nt; i++)
+		/* acquire: pairs with the thread's release of paused */
+		while (w->threads[i].joinable &&
+		       !__atomic_load_n(&w->threads[i].paused,
+					__ATOMIC_ACQUIRE))
+			usleep(100);
+}
+
+/* Tell the threads to finish (or abort) and join them. */
+static void stop_threads(struct wirecap *w, uint32_t how)
+{
+	unsigned int i;
+
+	tell_threads(w, how);
 	for (i = 0; i < w->nt; i++) {
 		struct wc_thread *t = &w->threads[i];
 
@@ -388,7 +410,8 @@ int wirecap_start(struct wirecap *w)
 			ret = -errno;
 			break;
 		}
-		t->stop = 0;
+		t->stop = WC_RUN;
+		t->paused = 0;
 		t->init_ret = 1;	/* not yet known */
 		ret = -pthread_create(&t->tid, NULL, wc_capture_thread, t);
 		if (ret)
@@ -411,7 +434,8 @@ int wirecap_start(struct wirecap *w)
 	if (ret) {
 		wc_log(w, WIRECAP_LOG_ERR, "%s: starting capture threads: %s",
 		       w->nics[0].ifname, strerror(-ret));
-		stop_threads(w);
+		/* the queues stay attached: wait for what is in flight */
+		stop_threads(w, WC_ABORT);
 		return ret;
 	}
 	/* release: readers that see it see the threads running */
@@ -441,15 +465,27 @@ void wirecap_close(struct wirecap *w)
 	/* readers asleep in the session return -ESHUTDOWN and leave it */
 	wirecap_shutdown(w);
 	wait_waiters_out(w);
-	stop_threads(w);
-	/* every chunk still in the work queues back to the kernel */
-	for (i = 0; w->prepared && i < w->nq; i++)
-		wc_queue_drain_capq(w->queues[i]);
-	for (i = 0; i < w->nq; i++) {
-		if (w->prepared)
+	if (w->started) {
+		/*
+		 * Every chunk still in the work queues back to the kernel
+		 * before DETACH: the threads stop moving chunks into the
+		 * capture queues, which are then emptied into the owners'
+		 * recycle queues; finishing, each thread sends its queues'
+		 * back and cancels its parked CAPTUREs.
+		 */
+		tell_threads(w, WC_PAUSE);
+		wait_paused(w);
+		for (i = 0; i < w->nq; i++)
+			wc_queue_drain_capq(w->queues[i]);
+		stop_threads(w, WC_FINISH);
+	} else if (w->prepared) {
+		for (i = 0; i < w->nq; i++)
+			wc_queue_drain_capq(w->queues[i]);
+		for (i = 0; i < w->nq; i++)
 			wc_queue_recycle_all(w->queues[i]);
-		wc_queue_close(w->queues[i]);
 	}
+	for (i = 0; i < w->nq; i++)
+		wc_queue_close(w->queues[i]);
 	free_session(w);
 }
 

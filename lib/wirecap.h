@@ -163,13 +163,13 @@ int wirecap_start(struct wirecap *w);
 
 /*
  * Shut the session down (wirecap_shutdown), wait until no thread sleeps
- * in it any more, stop the capture threads (waiting for their parked
- * CAPTUREs: at most timeout_us), give back every chunk still in the work
- * queues, DETACH and close. Chunks the application still holds die with
- * the pool: no pointer into a chunk may be used afterwards. A thread
- * asleep in the session when it is called returns -ESHUTDOWN before
- * anything is freed; no thread may call into the session during or after
- * the call.
+ * in it any more, stop the capture threads, give back every chunk still
+ * in the work queues, cancel the parked CAPTUREs (DETACH completes them
+ * at once: close never waits for their timeout), DETACH and close.
+ * Chunks the application still holds die with the pool: no pointer into
+ * a chunk may be used afterwards. A thread asleep in the session when it
+ * is called returns -ESHUTDOWN before anything is freed; no thread may
+ * call into the session during or after the call.
  */
 void wirecap_close(struct wirecap *w);
 
