@@ -38,6 +38,13 @@ static inline void reader_unlock(struct wirecap_queue *q)
 		pthread_spin_unlock(&q->lock);
 }
 
+/* The views[] word of c's view: its first cell (capture.c checked it). */
+static inline size_t view_index(const struct wirecap_chunk *c)
+{
+	return (size_t)c->desc.chunk_id * c->owner->info.cells_per_chunk +
+	       c->desc.first_cell;
+}
+
 /* One chunk from the capture queue (any lane) into *c, or 0. */
 static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 {
@@ -55,6 +62,9 @@ static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 	c->owner = wc_owner(q->w, &c->desc);
 	c->queue = q;
 	wc_ring_release(&lane->r, 1);
+	/* out with us now, with this stamp (see views in internal.h) */
+	__atomic_store_n(&c->owner->views[view_index(c)], c->desc.seq,
+			 __ATOMIC_RELAXED);
 	wc_add(&q->as.delivered, 1);
 	wc_add(&q->as.pkts, c->desc.pkt_count);
 	if (c->owner != q) {
@@ -216,12 +226,30 @@ WC_EXPORT
 void wirecap_chunk_release(struct wirecap_chunk *c)
 {
 	struct wirecap_queue *q = c ? c->owner : NULL;
+	uint32_t idx, seq;
 	struct wc_ring *r;
-	uint32_t idx;
+	size_t v;
 
 	if (!q)
 		return;
+	v = view_index(c);
 	c->owner = NULL;
+	seq = c->desc.seq;
+	/*
+	 * Once per view: a copy released after the chunk, or an old copy of
+	 * a view handed out again (another stamp), finds no stamp of its
+	 * own. Relaxed: the word only decides who sends the record; the
+	 * record itself is ordered by the ring.
+	 */
+	if (v >= (size_t)q->info.nr_chunks * q->info.cells_per_chunk ||
+	    !__atomic_compare_exchange_n(&q->views[v], &seq,
+					 seq ^ WC_VIEW_DEAD, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		reader_lock(c->queue);
+		wc_add(&c->queue->as.dup_releases, 1);
+		reader_unlock(c->queue);
+		return;
+	}
 	r = &q->recq.lane[c->queue->index].r;
 	reader_lock(c->queue);
 	/*

@@ -63,6 +63,8 @@ static inline void wc_cpu_relax(void)
 
 struct wc_thread;
 
+#define WC_VIEW_DEAD	0x80000000u	/* views[]: released (see there) */
+
 /* One NIC of the session: which of our queues is which of its rings. */
 struct wc_nic {
 	char ifname[WIRECAP_IFNAMSIZ];
@@ -94,6 +96,15 @@ struct wirecap_queue {
 	const struct wirecap_desc *descs;	/* the kernel's descriptor ring */
 	const struct wirecap_cell_meta *meta;
 	struct wirecap_stats base;	/* kernel counters at attach */
+	/*
+	 * The views of this pool out with readers, one word per cell, at
+	 * the view's first cell: its stamp (seq) from when a reader took it
+	 * (take(), chunk.c) until it is released, then seq ^ WC_VIEW_DEAD.
+	 * A release that does not find its stamp there (a copy released
+	 * twice, an old copy) sends nothing. Written by the readers of the
+	 * queues the views travel through, with atomics.
+	 */
+	uint32_t *views;
 
 	/*
 	 * The work-queue pair, each a set of single-producer lanes
@@ -127,6 +138,7 @@ struct wirecap_queue {
 	struct {
 		uint64_t delivered, pkts, released, sleeps;
 		uint64_t offl_in, offl_in_pkts;
+		uint64_t dup_releases;
 	} as;
 };
 

@@ -197,7 +197,10 @@ int wc_queue_rings(struct wirecap_queue *q, unsigned int capq_size, int node)
 	if (ret)
 		goto out;
 	q->rec_buf = calloc(WC_RECYCLE_BATCH, sizeof(*q->rec_buf));
-	ret = q->rec_buf ? 0 : -ENOMEM;
+	q->views = malloc((cells ? cells : 1) * sizeof(*q->views));
+	ret = q->rec_buf && q->views ? 0 : -ENOMEM;
+	for (i = 0; !ret && i < cells; i++)
+		q->views[i] = WC_VIEW_DEAD;	/* "seq 0, released" */
 out:
 	free(used);
 	if (ret)
@@ -211,6 +214,8 @@ void wc_queue_free_rings(struct wirecap_queue *q)
 	lanes_free(&q->recq);
 	free(q->rec_buf);
 	q->rec_buf = NULL;
+	free(q->views);
+	q->views = NULL;
 }
 
 static int recycle_ioctl(struct wirecap_queue *q, const struct wirecap_desc *d,
@@ -385,6 +390,7 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 	s.pkts_offloaded_out = wc_read(&q->ts.offl_out_pkts);
 	s.chunks_offloaded_in = wc_read(&q->as.offl_in);
 	s.pkts_offloaded_in = wc_read(&q->as.offl_in_pkts);
+	s.dup_releases = wc_read(&q->as.dup_releases);
 	memcpy(st, &s, sz);
 	return 0;
 }

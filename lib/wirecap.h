@@ -279,7 +279,9 @@ int wirecap_chunk_pkt(const struct wirecap_chunk *c, unsigned int i,
 /*
  * Done with the chunk: it goes to its owner's recycle queue (the capture
  * thread gives it back to the kernel promptly). Its packets must not be
- * touched afterwards. Releasing twice is harmless.
+ * touched afterwards. Releasing twice is harmless, and so is releasing a
+ * copy of a chunk released already: every view the kernel handed out
+ * goes back once (copies are counted in wirecap_qstats.dup_releases).
  */
 void wirecap_chunk_release(struct wirecap_chunk *c);
 
@@ -324,6 +326,12 @@ struct wirecap_qstats {
 	 */
 	uint64_t chunks_offloaded_out, pkts_offloaded_out;
 	uint64_t chunks_offloaded_in, pkts_offloaded_in;
+	/*
+	 * Releases of chunks read from this queue that sent nothing: a copy
+	 * of a chunk released already, or an old copy of one handed out
+	 * again since (wirecap_chunk_release).
+	 */
+	uint64_t dup_releases;
 };
 
 /* 0 or -errno. st->sz must be set. */

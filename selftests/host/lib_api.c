@@ -327,6 +327,7 @@ static int t_flow(void)
 struct shared_run {
 	struct fake f;
 	uint8_t seen[SH_N];
+	uint8_t chunk_of[SH_N];	/* the chunk id each seq was pushed with */
 	uint32_t got;		/* chunks taken, all readers */
 	uint32_t bad;
 };
@@ -360,9 +361,12 @@ static int t_shared(void)
 	struct wirecap_queue *q;
 	pthread_t t[SH_READERS];
 	struct wirecap_desc d;
-	uint32_t next = 0, back = 0, i;
+	uint32_t next = 0, back = 0, i, nfree = R, free_ids[R];
 	int wrong = 0;
 
+	/* as the kernel: a chunk is handed out again only once it is back */
+	for (i = 0; i < R; i++)
+		free_ids[i] = i;
 	fake_init(&sr->f, 64);
 	q = &sr->f.q[0];
 	CHECK(wirecap_queue_set_shared(q) == -EALREADY);	/* started */
@@ -373,11 +377,17 @@ static int t_shared(void)
 	for (i = 0; i < SH_READERS; i++)
 		pthread_create(&t[i], NULL, shared_reader, sr);
 	while (back < SH_N) {
-		if (next < SH_N && push(q, next % R, 0, 1, next))
+		if (next < SH_N && nfree &&
+		    push(q, free_ids[nfree - 1], 0, 1, next)) {
+			sr->chunk_of[next] = (uint8_t)free_ids[--nfree];
 			next++;
+		}
 		while (pop_recycled(q, &d)) {
-			if (d.seq >= SH_N || d.chunk_id != d.seq % R)
+			if (d.seq >= SH_N || nfree == R ||
+			    d.chunk_id != sr->chunk_of[d.seq])
 				wrong++;
+			else
+				free_ids[nfree++] = d.chunk_id;
 			back++;
 		}
 		if (next == SH_N)
@@ -462,6 +472,47 @@ static int t_event_fd_fail(void)
 	CHECK(r1 == 1);
 	CHECK(r2 == 1);
 	CHECK(r3 == 1);
+	return 1;
+}
+
+/*
+ * A copy of a chunk released after the chunk itself, or an old copy
+ * released after its chunk came back with a new stamp, sends nothing:
+ * one record per view handed out.
+ */
+static int t_release_copy(void)
+{
+	struct wirecap_chunk c, copy, old;
+	struct wirecap_qstats st = { .sz = sizeof(st) };
+	struct wirecap_desc d;
+	struct fake f;
+	int n1 = 0, n2 = 0, seq2 = -1;
+
+	fake_init(&f, 0);
+	CHECK(push(&f.q[0], 3, 0, M, 7));
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+	copy = c;
+	old = c;
+	wirecap_chunk_release(&c);
+	wirecap_chunk_release(&copy);		/* the same view again */
+	while (pop_recycled(&f.q[0], &d))
+		n1++;
+	/* the kernel hands the chunk out again, stamped 8 */
+	CHECK(push(&f.q[0], 3, 0, M, 8));
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+	wirecap_chunk_release(&old);		/* stale: stamp 7 */
+	wirecap_chunk_release(&c);
+	while (pop_recycled(&f.q[0], &d)) {
+		n2++;
+		seq2 = (int)d.seq;
+	}
+	st.chunks_released = f.q[0].as.released;
+	fake_fini(&f);
+	tap_diag("records: %d after a copy, %d (seq %d) after a stale copy",
+		 n1, n2, seq2);
+	CHECK(n1 == 1);
+	CHECK(n2 == 1 && seq2 == 8);
+	CHECK(st.chunks_released == 2);
 	return 1;
 }
 
@@ -585,7 +636,7 @@ static int t_open_args(void)
 
 int main(void)
 {
-	tap_plan(12);
+	tap_plan(13);
 	tap_run("next_chunk, chunk_pkt, release", t_next_and_pkt);
 	tap_run("next_chunk times out", t_timeout);
 	tap_run("a sleeping reader is woken; wirecap_wait", t_wakeup);
@@ -597,6 +648,8 @@ int main(void)
 	tap_run("the event fd turns readable when chunks arrive", t_event_fd);
 	tap_run("the event fd turns readable when a queue fails",
 		t_event_fd_fail);
+	tap_run("releasing a copy of a chunk sends no second record",
+		t_release_copy);
 	tap_run("wirecap_parse_queues", t_parse);
 	tap_run("wirecap_open checks arguments, never prints", t_open_args);
 	return tap_exit();
