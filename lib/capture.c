@@ -21,6 +21,11 @@
  * chunk or makes room in a stalled capture queue while the thread sleeps
  * (wc_kick, wait.h). Nothing else polls.
  *
+ * Views out: a queue never has more views of its pool out (in capture
+ * queues, held by readers, in recycle queues) than a recycle lane holds
+ * (views_max, queue.c); at that many, capture waits for a release, which
+ * kicks this thread.
+ *
  * Stopping (wirecap_close): paused, the thread arms and moves nothing,
  * while the closer empties the capture queues into the recycle queues;
  * finishing, it sends every chunk back and DETACHes the queues whose
@@ -72,6 +77,19 @@ static void queue_fail(struct wirecap_queue *q, int err)
 	wc_event_notify(q->w);
 }
 
+/*
+ * How many more views of q's pool may go out: views_max (the size of a
+ * recycle lane, queue.c) less those moved into capture queues and not
+ * yet back from its recycle queue. Both counts are this thread's own.
+ * When it is 0, capture waits for a release, which kicks this thread.
+ */
+static uint32_t views_left(const struct wirecap_queue *q)
+{
+	uint64_t out = q->ts.captured - q->ts.returned;
+
+	return out >= q->views_max ? 0 : (uint32_t)(q->views_max - out);
+}
+
 /* A descriptor of this queue's pool, within its geometry. */
 static bool desc_ok(const struct wirecap_queue *q, const struct wirecap_desc *d)
 {
@@ -100,6 +118,8 @@ void wc_capture_move(struct wirecap_queue *q)
 		queue_fail(q, -EPROTO);
 		return;
 	}
+	/* never more out than a recycle lane holds */
+	n = wc_min_u32(n, views_left(q));
 	for (got = 0; got < n; got++) {
 		const struct wirecap_desc *d = &q->descs[(q->head + got) & mask];
 		struct wirecap_queue *b;
@@ -167,8 +187,14 @@ static void set_stalled(struct wirecap_queue *q, uint32_t v)
  */
 static uint32_t capq_room(struct wirecap_queue *q)
 {
-	uint32_t room = wc_offload_room(q);
+	uint32_t left = views_left(q), room;
 
+	if (!left) {
+		/* as many views out as can come back: a release kicks us */
+		wc_add(&q->ts.capq_full, 1);
+		return 0;
+	}
+	room = wc_min_u32(wc_offload_room(q), left);
 	if (room) {
 		set_stalled(q, 0);
 		return room;
@@ -176,7 +202,7 @@ static uint32_t capq_room(struct wirecap_queue *q)
 	set_stalled(q, 1);
 	/* stalled before the re-check; pairs with the fence in take() */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	room = wc_offload_room(q);
+	room = wc_min_u32(wc_offload_room(q), left);
 	if (room) {
 		set_stalled(q, 0);
 		return room;
@@ -228,8 +254,10 @@ static void recycle_prep(struct wc_thread *t, struct wirecap_queue *q,
 		for (i = 0; i < n; i++)
 			q->rec_buf[q->rec_n++] = *(const struct wirecap_desc *)
 						 wc_ring_slot(r, idx + i);
-		if (n)
+		if (n) {
 			wc_ring_release(r, n);
+			wc_add(&q->ts.returned, n);
+		}
 	}
 	if (!q->rec_n)
 		return;
@@ -331,7 +359,7 @@ static bool has_work(struct wc_thread *t, uint32_t stop)
 			return true;
 		if (stop == WC_RUN && !q->armed &&
 		    !__atomic_load_n(&q->err, __ATOMIC_RELAXED) &&
-		    wc_offload_room(q))
+		    views_left(q) && wc_offload_room(q))
 			return true;
 	}
 	return false;

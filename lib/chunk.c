@@ -253,9 +253,9 @@ void wirecap_chunk_release(struct wirecap_chunk *c)
 	r = &q->recq.lane[c->queue->index].r;
 	reader_lock(c->queue);
 	/*
-	 * Never full (one entry per cell of the owner's pool, queue.c)
-	 * unless the application released copies of a chunk: then wait for
-	 * the thread to drain it.
+	 * Never full: the owner's capture thread lets no more views out
+	 * than a lane holds (views_max, capture.c), and each goes back once
+	 * (the check above). Should it be, wait for the thread to drain it.
 	 */
 	while (!wc_ring_reserve(r, 1, &idx)) {
 		if (!__atomic_load_n(&q->w->started, __ATOMIC_ACQUIRE)) {

@@ -105,6 +105,12 @@ struct wirecap_queue {
 	 * queues the views travel through, with atomics.
 	 */
 	uint32_t *views;
+	/*
+	 * Most views of this pool out at once (moved into capture queues
+	 * and not yet back from the recycle queue): the size of each
+	 * recycle lane, so that releasing never finds one full.
+	 */
+	uint32_t views_max;
 
 	/*
 	 * The work-queue pair, each a set of single-producer lanes
@@ -130,6 +136,7 @@ struct wirecap_queue {
 	struct {
 		uint64_t captures, captured, capq_full, recycled, refused;
 		uint64_t offl_out, offl_out_pkts;
+		uint64_t returned;	/* records taken from recq */
 	} ts;
 
 	/* (a) application private */

@@ -168,8 +168,11 @@ static int lanes_alloc(struct wc_lanes *l, uint32_t nlanes, const bool *used,
  * (this queue's, and in advanced mode those of queues that may offload
  * here), capq_size entries each. Recycle queue: a lane per queue whose
  * reader can release this queue's chunks (itself and its buddies), each
- * with one entry per cell of the pool: every chunk a reader holds has at
- * least one cell of its own, so releasing never finds its lane full.
+ * with room for every view of the pool that may be out at once: the
+ * capture thread never lets more out (views_max, capture.c), so
+ * releasing never finds a lane full. That is a full capture queue plus R
+ * (R whole chunks is the whole pool; only partial views can be more),
+ * independent of M: 16 bytes x (capq_size + R) per lane, not per cell.
  */
 int wc_queue_rings(struct wirecap_queue *q, unsigned int capq_size, int node)
 {
@@ -192,8 +195,8 @@ int wc_queue_rings(struct wirecap_queue *q, unsigned int capq_size, int node)
 	memset(used, 0, n * sizeof(*used));
 	for (i = 0; i < w->nq; i++)
 		used[i] = wc_offload_may(q, w->queues[i]);
-	ret = lanes_alloc(&q->recq, w->nq, used, roundup_pow2(cells ? cells : 1),
-			  node);
+	q->views_max = roundup_pow2((uint64_t)capq_size + q->info.nr_chunks);
+	ret = lanes_alloc(&q->recq, w->nq, used, q->views_max, node);
 	if (ret)
 		goto out;
 	q->rec_buf = calloc(WC_RECYCLE_BATCH, sizeof(*q->rec_buf));
@@ -310,6 +313,7 @@ int wc_queue_recycle_all(struct wirecap_queue *q)
 	while ((lane = wc_lanes_peek(&q->recq, &idx))) {
 		batch_add(q, b, wc_ring_slot(&lane->r, idx));
 		wc_ring_release(&lane->r, 1);
+		wc_add(&q->ts.returned, 1);
 	}
 	tail = __atomic_load_n(&q->hdr->desc_tail, __ATOMIC_ACQUIRE);
 	for (; q->head != tail; q->head++)

@@ -100,7 +100,12 @@ struct wirecap_opts {
 					 * (the kernel caps it) */
 	unsigned int batch;		/* descriptors per CAPTURE; 0: 64 */
 	unsigned int capq_size;		/* capture queue entries, 2^n;
-					 * 0: 2 * R rounded up */
+					 * 0: 2 * R rounded up. At most
+					 * capq_size + R views of a queue's
+					 * pool (2^n up) are out at once,
+					 * queued or held: beyond, capture
+					 * waits for releases (the recycle
+					 * queues are that big, not R x M) */
 	int numa_node;			/* where capture threads run and work
 					 * queues live: 0 the NIC's node (from
 					 * WIRECAP_CMD_INFO), WIRECAP_NUMA(n)

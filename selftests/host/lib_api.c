@@ -56,7 +56,9 @@ static int t_next_and_pkt(void)
 
 	fake_init(&f, 0);
 	CHECK(f.q[0].capq.size == 2 * R);	/* default: 2R */
-	CHECK(f.q[0].recq.size >= R * M);
+	/* a recycle lane holds every view that can be out at once */
+	CHECK(f.q[0].recq.size >= f.q[0].capq.size + R &&
+	      f.q[0].views_max == f.q[0].recq.size);
 	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 0);
 	CHECK(push(&f.q[1], 3, 2, 5, 99));
 	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 0);	/* other queue */

@@ -164,6 +164,7 @@ static inline int push(struct wirecap_queue *q, uint32_t chunk,
 	*(struct wirecap_desc *)wc_ring_slot(r, idx) =
 		fake_desc(q, chunk, first, count, seq);
 	wc_ring_submit(r, 1);
+	wc_add(&q->ts.captured, 1);	/* as wc_capture_move() counts */
 	wc_wake(&q->waiter);
 	wc_wake_nofence(&q->w->waiter);
 	return 1;
@@ -186,7 +187,7 @@ static inline int fake_publish(struct fake *f, struct wirecap_queue *q,
 	return 1;
 }
 
-/* ... and one record from q's recycle queue (any lane). */
+/* ... and one record from q's recycle queue (any lane), counted back. */
 static inline int pop_recycled(struct wirecap_queue *q, struct wirecap_desc *d)
 {
 	struct wc_lane *lane;
@@ -197,6 +198,7 @@ static inline int pop_recycled(struct wirecap_queue *q, struct wirecap_desc *d)
 		return 0;
 	*d = *(struct wirecap_desc *)wc_ring_slot(&lane->r, idx);
 	wc_ring_release(&lane->r, 1);
+	wc_add(&q->ts.returned, 1);	/* as recycle_prep() counts */
 	return 1;
 }
 

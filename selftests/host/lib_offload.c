@@ -14,6 +14,10 @@
  *             that can move nothing until their timeout
  *   agree     pick finds a capture queue exactly when room says there is
  *             room, over thousands of random states
+ *   lanes     recycle lanes are sized to what can be out of a pool at
+ *             once (capture queue plus R), not to its R x M cells; the
+ *             capture thread never lets more views out than that, and a
+ *             release lets it go on
  *   stress    4 queues in 2 groups, 2 capture threads, 4 reader threads,
  *             a skewed load: every chunk comes back to its owner exactly
  *             once with the stamp it was given, readers see their group's
@@ -41,6 +45,12 @@ static uint64_t now_ms(void)
 }
 
 static uint32_t xs(uint32_t *x);
+
+static int tap_diag_false(const char *what)
+{
+	tap_diag("%s", what);
+	return 0;
+}
 
 static unsigned int len(struct wirecap_queue *q)
 {
@@ -117,7 +127,7 @@ static int t_plan(void)
 	CHECK(f.q[0].group == 0 && f.q[3].group == 0);
 	CHECK(wc_offload_may(&f.q[2], &f.q[1]));
 	CHECK(f.q[0].capq.size == 2 * FAKE_R);		/* default: 2R */
-	CHECK(f.q[0].recq.size >= FAKE_R * FAKE_M);	/* a cell each */
+	CHECK(f.q[0].recq.size >= f.q[0].capq.size + FAKE_R);	/* views out */
 	/* every capture thread may write every capture queue */
 	CHECK(wc_lane_used(&f.q[0].capq, 0) && wc_lane_used(&f.q[0].capq, 1));
 	CHECK(wc_lane_used(&f.q[0].recq, 3));
@@ -279,6 +289,53 @@ static int t_agree(void)
 			fake_fini(&f);
 		}
 	return 1;
+}
+
+/*
+ * Queue 0 (capture queue of 4) lends nothing: its reader holds every view
+ * it reads. Views out stop at the recycle lane's size, whatever room the
+ * capture queue has; one release lets one more out.
+ */
+static int t_lanes(void)
+{
+	struct wirecap_chunk held[64];
+	unsigned int nheld = 0, i;
+	struct wirecap_desc d;
+	uint32_t lane, seq = 0;
+	struct fake f;
+	int ok = 1;
+
+	fake_init_full(&f, 8, 2, WIRECAP_MODE_ADVANCED, 0, 4, NULL);
+	lane = f.q[0].recq.size;
+	tap_diag("R %u, M %u, capture queue %u: recycle lanes of %u, %u of "
+		 "them", FAKE_R, FAKE_M, f.q[0].capq.size, lane,
+		 f.q[0].recq.nlanes);
+	ok &= lane < FAKE_R * FAKE_M;
+	ok &= lane >= f.q[0].capq.size + FAKE_R;
+	/* the kernel publishes views of one cell each (partial views) */
+	for (i = 0; ok && i < 3 * lane / 2 && nheld < 64; i++) {
+		d = fake_desc(&f.q[0], (seq / FAKE_M) % FAKE_R, seq % FAKE_M, 1,
+			      seq);
+		if (fake_publish(&f, &f.q[0], &d))
+			seq++;
+		wc_capture_move(&f.q[0]);
+		while (nheld < 64 &&
+		       wirecap_next_chunk(&f.q[0], &held[nheld], 0) == 1)
+			nheld++;
+	}
+	tap_diag("views out and held: %u (published %u)", nheld, seq);
+	ok &= nheld == lane;
+	/* one back: one more out */
+	if (ok) {
+		wirecap_chunk_release(&held[0]);
+		ok &= pop_recycled(&f.q[0], &d);
+		wc_capture_move(&f.q[0]);
+		ok &= wirecap_next_chunk(&f.q[0], &held[0], 0) == 1;
+		ok &= wirecap_next_chunk(&f.q[0], &held[1], 0) == 0 ||
+		      !tap_diag_false("a second one came out");
+	}
+	fake_fini(&f);
+	return ok;
 }
 
 /* --- stress ------------------------------------------------------------- */
@@ -488,13 +545,15 @@ static int t_stress(void)
 
 int main(void)
 {
-	tap_plan(6);
+	tap_plan(7);
 	tap_run("pick: T, least busy buddy, room, basic mode", t_pick);
 	tap_run("plan: buddy lists, groups, lanes", t_plan);
 	tap_run("stalled lane: the buddy's reader wakes the capture thread",
 		t_stalled);
 	tap_run("a failed buddy is no room", t_failed);
 	tap_run("pick finds a queue exactly when room says so", t_agree);
+	tap_run("recycle lanes: sized to what can be out, never overrun",
+		t_lanes);
 	tap_run("stress: 2 groups, 2 capture threads, 4 readers: every "
 		"chunk home once, never across groups", t_stress);
 	return tap_exit();
