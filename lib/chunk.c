@@ -52,7 +52,7 @@ static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 	uint32_t idx;
 
 	reader_lock(q);
-	lane = wc_lanes_peek(&q->capq, &idx);
+	lane = wc_lanes_peek(&q->capq, &q->capq_next, &idx);
 	if (!lane) {
 		reader_unlock(q);
 		return 0;

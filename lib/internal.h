@@ -73,6 +73,12 @@ struct wc_nic {
 	unsigned int nr_by_ring;
 };
 
+/*
+ * Cache lines: both sides read the (o) part per chunk, so nothing written
+ * per chunk lives there; the sleep word, the error, the capture thread's
+ * fields and the reader's fields each start a line of their own
+ * (selftests/host/lib_layout.c checks it).
+ */
 struct wirecap_queue {
 	/* (o) identity, mappings, geometry: read-only while running */
 	struct wirecap *w;
@@ -85,7 +91,6 @@ struct wirecap_queue {
 	bool buddies_set;		/* by wirecap_set_buddies() */
 	bool shared;			/* several application threads read it:
 					 * lock serialises taking and releasing */
-	pthread_spinlock_t lock;
 	int fd;
 	struct wirecap_info info;
 	void *ctrl;
@@ -116,11 +121,13 @@ struct wirecap_queue {
 	 * The work-queue pair, each a set of single-producer lanes
 	 * (lanes.h). capq: lane t is produced by capture thread t, consumed
 	 * by (a); recq: lane b is produced by (a) of queue b releasing this
-	 * queue's chunks, consumed by (t).
+	 * queue's chunks, consumed by (t). Their cursors are below.
 	 */
 	struct wc_lanes capq;
 	struct wc_lanes recq;
-	struct wc_waiter waiter;	/* (a) sleeps here for capq */
+
+	/* (a) sleeps here for capq; wakers bump it */
+	_Alignas(WC_CACHELINE) struct wc_waiter waiter;
 
 	/* shared flags */
 	_Alignas(WC_CACHELINE) int err;	/* (t) the queue failed: -errno */
@@ -131,6 +138,7 @@ struct wirecap_queue {
 	bool rec_busy;			/* rec_buf is in a RECYCLE */
 	uint32_t head;			/* descriptor ring consumed */
 	uint32_t rec_n;			/* records in rec_buf */
+	uint32_t recq_next;		/* recq: the lane to look at first */
 	unsigned int offl_next;		/* buddy to look at first */
 	struct wirecap_desc *rec_buf;	/* WC_RECYCLE_BATCH records */
 	struct {
@@ -140,8 +148,11 @@ struct wirecap_queue {
 	} ts;
 
 	/* (a) application private */
-	_Alignas(WC_CACHELINE) struct wirecap_chunk cur; /* dispatch's chunk */
-	unsigned int cur_next;		/* its next packet */
+	_Alignas(WC_CACHELINE) uint32_t capq_next; /* capq: lane to look
+						     * at first */
+	pthread_spinlock_t lock;	/* shared: taken per chunk */
+	unsigned int cur_next;		/* cur's next packet */
+	struct wirecap_chunk cur;	/* dispatch's chunk */
 	struct {
 		uint64_t delivered, pkts, released, sleeps;
 		uint64_t offl_in, offl_in_pkts;
@@ -149,6 +160,11 @@ struct wirecap_queue {
 	} as;
 };
 
+/*
+ * One per capture thread, in one array: cache-line aligned, so threads
+ * never share a line; the kick, which readers poke on every release, on
+ * a line apart from what the thread writes.
+ */
 struct wc_thread {
 	struct wirecap *w;
 	unsigned int index;
@@ -156,14 +172,14 @@ struct wc_thread {
 	bool joinable;
 	struct wirecap_queue **queues;	/* the queues it drives */
 	unsigned int nq;
-	struct wirecap_uring wu;
-	uint64_t efd_buf;		/* the eventfd read's target */
-	bool wake_armed;		/* that read is in flight */
-	struct wc_kick kick;		/* (a) wakes the thread */
 	uint32_t stop;			/* (o) WC_RUN, WC_PAUSE, ... */
 	uint32_t paused;		/* (t) saw WC_PAUSE: moves no more */
 	int init_ret;			/* result of the thread's setup */
-};
+	_Alignas(WC_CACHELINE) struct wc_kick kick; /* (a) wakes the thread */
+	_Alignas(WC_CACHELINE) struct wirecap_uring wu;
+	uint64_t efd_buf;		/* the eventfd read's target */
+	bool wake_armed;		/* that read is in flight */
+} __attribute__((aligned(WC_CACHELINE)));
 
 /*
  * wc_thread.stop, set by wirecap_close() (PAUSE, then FINISH) or by a

@@ -25,6 +25,11 @@
  * goes to sleep; the consumer, after making room in a stalled lane, wakes
  * that producer (capture.c, chunk.c). The word sits on the lane's own
  * cache line.
+ *
+ * struct wc_lanes itself is read-only once made (both sides read it per
+ * entry); the consumer's round-robin cursor is the consumer's own and
+ * lives with its other private fields (on its own cache line), passed in
+ * to wc_lanes_peek().
  */
 #ifndef WIRECAP_LIB_LANES_H
 #define WIRECAP_LIB_LANES_H
@@ -43,7 +48,6 @@ struct wc_lanes {
 	struct wc_lane *lane;	/* nlanes of them */
 	uint32_t nlanes;
 	uint32_t size;		/* slots per lane */
-	uint32_t next;		/* consumer: the lane to look at first */
 };
 
 static inline bool wc_lane_used(const struct wc_lanes *l, uint32_t i)
@@ -52,22 +56,24 @@ static inline bool wc_lane_used(const struct wc_lanes *l, uint32_t i)
 }
 
 /*
- * Consumer: the oldest entry of some lane, round robin. Returns its lane
- * (the entry is at wc_ring_slot(&lane->r, *idx); release it with
- * wc_ring_release(&lane->r, 1)), or NULL when every lane is empty.
+ * Consumer: the oldest entry of some lane, round robin from *next (the
+ * consumer's cursor, < nlanes). Returns its lane (the entry is at
+ * wc_ring_slot(&lane->r, *idx); release it with wc_ring_release(&lane->r,
+ * 1)), or NULL when every lane is empty.
  */
-static inline struct wc_lane *wc_lanes_peek(struct wc_lanes *l, uint32_t *idx)
+static inline struct wc_lane *wc_lanes_peek(struct wc_lanes *l,
+					    uint32_t *next, uint32_t *idx)
 {
 	uint32_t k, i;
 
 	for (k = 0; k < l->nlanes; k++) {
-		i = l->next + k;
+		i = *next + k;
 		if (i >= l->nlanes)
 			i -= l->nlanes;
 		if (!l->lane[i].r.slots)
 			continue;
 		if (wc_ring_peek(&l->lane[i].r, 1, idx)) {
-			l->next = i + 1 == l->nlanes ? 0 : i + 1;
+			*next = i + 1 == l->nlanes ? 0 : i + 1;
 			return &l->lane[i];
 		}
 	}

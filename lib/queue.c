@@ -144,7 +144,6 @@ static int lanes_alloc(struct wc_lanes *l, uint32_t nlanes, const bool *used,
 	memset(l->lane, 0, nlanes * sizeof(*l->lane));
 	l->nlanes = nlanes;
 	l->size = size;
-	l->next = 0;
 	for (i = 0; i < nlanes; i++) {
 		void *slots;
 
@@ -285,7 +284,7 @@ void wc_queue_drain_capq(struct wirecap_queue *q)
 		to_owner(q, &q->cur.desc);
 		q->cur.owner = NULL;
 	}
-	while ((lane = wc_lanes_peek(&q->capq, &idx))) {
+	while ((lane = wc_lanes_peek(&q->capq, &q->capq_next, &idx))) {
 		to_owner(q, wc_ring_slot(&lane->r, idx));
 		wc_ring_release(&lane->r, 1);
 	}
@@ -310,7 +309,7 @@ int wc_queue_recycle_all(struct wirecap_queue *q)
 	for (i = 0; !q->rec_busy && i < q->rec_n; i++)
 		batch_add(q, b, &q->rec_buf[i]);
 	q->rec_n = 0;
-	while ((lane = wc_lanes_peek(&q->recq, &idx))) {
+	while ((lane = wc_lanes_peek(&q->recq, &q->recq_next, &idx))) {
 		batch_add(q, b, wc_ring_slot(&lane->r, idx));
 		wc_ring_release(&lane->r, 1);
 		wc_add(&q->ts.returned, 1);

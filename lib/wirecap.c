@@ -130,9 +130,11 @@ static int plan_threads(struct wirecap *w)
 	}
 	if (nt > w->nq)
 		nt = w->nq;
-	w->threads = calloc(nt, sizeof(*w->threads));
+	/* each thread on cache lines of its own (struct wc_thread) */
+	w->threads = aligned_alloc(WC_CACHELINE, nt * sizeof(*w->threads));
 	if (!w->threads)
 		return -ENOMEM;
+	memset(w->threads, 0, nt * sizeof(*w->threads));
 	w->nt = nt;
 	for (i = 0; i < nt; i++) {
 		struct wc_thread *t = &w->threads[i];

@@ -359,7 +359,7 @@ static void *shared_reader(void *arg)
  */
 static int t_shared(void)
 {
-	struct shared_run *sr = calloc(1, sizeof(*sr));
+	struct shared_run *sr = fake_zalloc(sizeof(*sr));
 	struct wirecap_queue *q;
 	pthread_t t[SH_READERS];
 	struct wirecap_desc d;

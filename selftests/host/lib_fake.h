@@ -39,6 +39,17 @@ struct fake {
 	struct wirecap_desc dring[FAKE_MAXQ][FAKE_DRING];
 };
 
+/* Zeroed memory for a struct that holds a struct fake (cache-aligned). */
+static inline void *fake_zalloc(size_t size)
+{
+	size_t n = (size + WC_CACHELINE - 1) / WC_CACHELINE * WC_CACHELINE;
+	void *p = aligned_alloc(WC_CACHELINE, n);
+
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
 /*
  * buddies: NULL, or per queue a -1-terminated list of session indices
  * (set before the work queues exist, as wirecap_set_buddies does).
@@ -193,7 +204,7 @@ static inline int pop_recycled(struct wirecap_queue *q, struct wirecap_desc *d)
 	struct wc_lane *lane;
 	uint32_t idx;
 
-	lane = wc_lanes_peek(&q->recq, &idx);
+	lane = wc_lanes_peek(&q->recq, &q->recq_next, &idx);
 	if (!lane)
 		return 0;
 	*d = *(struct wirecap_desc *)wc_ring_slot(&lane->r, idx);

@@ -480,7 +480,7 @@ static int t_stress(void)
 	static const int b0[] = { 1, -1 }, b1[] = { 0, -1 }, b2[] = { 3, -1 },
 			 b3[] = { 2, -1 };
 	const int *const bl[] = { b0, b1, b2, b3 };
-	struct stress *s = calloc(1, sizeof(*s));
+	struct stress *s = fake_zalloc(sizeof(*s));
 	pthread_t ct[ST], rt[SQ];
 	struct sarg ca[ST], ra[SQ];
 	uint64_t out = 0, in = 0, pout = 0, pin = 0;
