@@ -284,6 +284,8 @@ int wirecap_set_buddies(struct wirecap *w, unsigned int i,
 		return -EINVAL;
 	if (w->prepared)
 		return -EALREADY;
+	if (!wc_advanced(w))
+		return -EINVAL;		/* basic mode: chunks stay home */
 	for (k = 0; k < n; k++) {
 		if (buddies[k] >= w->nq || buddies[k] == i)
 			return -EINVAL;
@@ -504,9 +506,9 @@ struct wirecap_queue *wirecap_queue(struct wirecap *w, unsigned int i)
 }
 
 WC_EXPORT
-unsigned int wirecap_queue_ring(const struct wirecap_queue *q)
+int wirecap_queue_ring(const struct wirecap_queue *q)
 {
-	return q->info.ring_id;
+	return q ? q->info.ring_id : -EINVAL;
 }
 
 WC_EXPORT
@@ -530,24 +532,34 @@ int wirecap_queue_set_shared(struct wirecap_queue *q)
 WC_EXPORT
 const char *wirecap_queue_ifname(const struct wirecap_queue *q)
 {
+	if (!q) {
+		errno = EINVAL;
+		return NULL;
+	}
 	return q->nic->ifname;
 }
 
 WC_EXPORT
-unsigned int wirecap_queue_index(const struct wirecap_queue *q)
+int wirecap_queue_index(const struct wirecap_queue *q)
 {
-	return q->index;
+	return q ? (int)q->index : -EINVAL;
 }
 
 WC_EXPORT
-unsigned int wirecap_queue_group(const struct wirecap_queue *q)
+int wirecap_queue_group(const struct wirecap_queue *q)
 {
-	return q->w->prepared ? q->group : q->index;
+	if (!q)
+		return -EINVAL;
+	return (int)(q->w->prepared ? q->group : q->index);
 }
 
 WC_EXPORT
 const struct wirecap_info *wirecap_queue_info(const struct wirecap_queue *q)
 {
+	if (!q) {
+		errno = EINVAL;
+		return NULL;
+	}
 	return &q->info;
 }
 

@@ -158,7 +158,8 @@ int wirecap_add_nic(struct wirecap *w, const char *ifname,
  * session). n = 0: queue i never offloads. Queues never set keep the
  * default: every other queue of the session, except those whose buddy
  * list was set. Queues joined by buddy lists, in either direction, form a
- * buddy group. 0 or -errno (-EINVAL: bad index, i itself, a repeat).
+ * buddy group. 0 or -errno (-EINVAL: bad index, i itself, a repeat, or a
+ * session in basic mode, where chunks never leave their queue).
  */
 int wirecap_set_buddies(struct wirecap *w, unsigned int i,
 			const unsigned int *buddies, unsigned int n);
@@ -199,11 +200,16 @@ int wirecap_shutdown(struct wirecap *w);
  */
 int wirecap_interrupt(struct wirecap *w);
 
-/* The session's queues, in the order they were asked for. */
+/* The session's queues, in the order they were asked for (NULL: 0). */
 unsigned int wirecap_queue_count(const struct wirecap *w);
+/* Queue i, or NULL (bad index). */
 struct wirecap_queue *wirecap_queue(struct wirecap *w, unsigned int i);
+/*
+ * The queue getters below return -EINVAL (pointers: NULL, errno EINVAL)
+ * for a NULL queue.
+ */
 /* The receive queue index on the NIC (the N of <ifname>-q<N>). */
-unsigned int wirecap_queue_ring(const struct wirecap_queue *q);
+int wirecap_queue_ring(const struct wirecap_queue *q);
 /*
  * Before wirecap_start(): let several application threads read q at once
  * (wirecap_next_chunk, wirecap_chunk_release; not wirecap_dispatch).
@@ -213,12 +219,12 @@ int wirecap_queue_set_shared(struct wirecap_queue *q);
 /* Its NIC's name. */
 const char *wirecap_queue_ifname(const struct wirecap_queue *q);
 /* Its index in the session. */
-unsigned int wirecap_queue_index(const struct wirecap_queue *q);
+int wirecap_queue_index(const struct wirecap_queue *q);
 /*
  * Its buddy group: the lowest session index in the group (known once
  * started; before, the queue's own index).
  */
-unsigned int wirecap_queue_group(const struct wirecap_queue *q);
+int wirecap_queue_group(const struct wirecap_queue *q);
 /* The queue's geometry and mmap layout (WIRECAP_CMD_INFO). */
 const struct wirecap_info *wirecap_queue_info(const struct wirecap_queue *q);
 

@@ -477,6 +477,47 @@ static int t_event_fd_fail(void)
 	return 1;
 }
 
+/* --- API edges ------------------------------------------------------------ */
+
+/* Getters with NULL: -EINVAL (or NULL and errno), never a crash. */
+static int t_getters_null(void)
+{
+	CHECK(wirecap_queue_ring(NULL) == -EINVAL);
+	CHECK(wirecap_queue_index(NULL) == -EINVAL);
+	CHECK(wirecap_queue_group(NULL) == -EINVAL);
+	errno = 0;
+	CHECK(wirecap_queue_ifname(NULL) == NULL && errno == EINVAL);
+	errno = 0;
+	CHECK(wirecap_queue_info(NULL) == NULL && errno == EINVAL);
+	CHECK(wirecap_queue_stats(NULL, NULL) == -EINVAL);
+	CHECK(wirecap_queue_set_shared(NULL) == -EINVAL);
+	CHECK(wirecap_queue_count(NULL) == 0);
+	return 1;
+}
+
+/* Buddies mean something in advanced mode only: basic mode says so. */
+static int t_buddies_basic(void)
+{
+	const unsigned int one = 1;
+	struct fake f;
+	int basic, adv;
+
+	fake_init(&f, 0);
+	f.w.prepared = false;
+	basic = wirecap_set_buddies(&f.w, 0, &one, 1);
+	f.w.prepared = true;
+	fake_fini(&f);
+	fake_init_full(&f, 2, 1, WIRECAP_MODE_ADVANCED, 0, 0, NULL);
+	f.w.prepared = false;
+	adv = wirecap_set_buddies(&f.w, 0, &one, 1);
+	f.w.prepared = true;
+	fake_fini(&f);
+	tap_diag("set_buddies: basic %d, advanced %d", basic, adv);
+	CHECK(basic == -EINVAL);
+	CHECK(adv == 0);
+	return 1;
+}
+
 /*
  * A copy of a chunk released after the chunk itself, or an old copy
  * released after its chunk came back with a new stamp, sends nothing:
@@ -638,7 +679,7 @@ static int t_open_args(void)
 
 int main(void)
 {
-	tap_plan(13);
+	tap_plan(15);
 	tap_run("next_chunk, chunk_pkt, release", t_next_and_pkt);
 	tap_run("next_chunk times out", t_timeout);
 	tap_run("a sleeping reader is woken; wirecap_wait", t_wakeup);
@@ -650,6 +691,9 @@ int main(void)
 	tap_run("the event fd turns readable when chunks arrive", t_event_fd);
 	tap_run("the event fd turns readable when a queue fails",
 		t_event_fd_fail);
+	tap_run("queue getters take NULL", t_getters_null);
+	tap_run("wirecap_set_buddies() in basic mode: -EINVAL",
+		t_buddies_basic);
 	tap_run("releasing a copy of a chunk sends no second record",
 		t_release_copy);
 	tap_run("wirecap_parse_queues", t_parse);
