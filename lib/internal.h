@@ -65,6 +65,23 @@ struct wc_thread;
 
 #define WC_VIEW_DEAD	0x80000000u	/* views[]: released (see there) */
 
+/*
+ * The kernel's counters as WIRECAP_CMD_STATS writes them: kernel ABI v1's
+ * layout, which only ever grows at the end (uapi GROWTH), pinned here so
+ * that the library reads the counters it knows whatever the uapi header
+ * it is built with says; the kernel tells in size how much it wrote.
+ */
+struct wc_kcounters {
+	uint32_t size;
+	uint32_t reserved0;
+	uint64_t received, capture_drops, oversize_drops, delivered;
+	uint64_t chunks_captured, partial_views, chunks_recycled;
+	uint64_t recycle_refused, segment_waits, pool_high_water;
+	uint64_t captures_parked, capture_timeouts;
+	uint64_t rx_errors;
+	uint64_t newer[16];	/* room for counters we do not know yet */
+};
+
 /* One NIC of the session: which of our queues is which of its rings. */
 struct wc_nic {
 	char ifname[WIRECAP_IFNAMSIZ];
@@ -100,7 +117,7 @@ struct wirecap_queue {
 	const struct wirecap_ctrl *hdr;
 	const struct wirecap_desc *descs;	/* the kernel's descriptor ring */
 	const struct wirecap_cell_meta *meta;
-	struct wirecap_stats base;	/* kernel counters at attach */
+	struct wc_kcounters base;	/* kernel counters at attach */
 	/*
 	 * The views of this pool out with readers, one word per cell, at
 	 * the view's first cell: its stamp (seq) from when a reader took it

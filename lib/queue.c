@@ -36,11 +36,28 @@ static int queue_info(struct wirecap_queue *q)
 	return 0;
 }
 
-static int queue_kstats(const struct wirecap_queue *q, struct wirecap_stats *st)
+/*
+ * The kernel's counters. The buffer is at least the uapi struct the
+ * command number was made with; the kernel fills min(its size, ours)
+ * bytes and says how many in size (uapi GROWTH).
+ */
+static int queue_kstats(const struct wirecap_queue *q, struct wc_kcounters *k)
 {
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	return ioctl(q->fd, WIRECAP_CMD_STATS, st) ? -errno : 0;
+	union {
+		struct wirecap_stats uapi;
+		struct wc_kcounters k;
+	} buf;
+
+	memset(&buf, 0, sizeof(buf));
+	buf.k.size = sizeof(buf);
+	if (ioctl(q->fd, WIRECAP_CMD_STATS, &buf))
+		return -errno;
+	*k = buf.k;
+	if (k->size > sizeof(*k))
+		k->size = sizeof(*k);
+	/* what the kernel did not write stays 0 */
+	memset((char *)k + k->size, 0, sizeof(*k) - k->size);
+	return 0;
 }
 
 /* Open, ATTACH and map queue ring of NIC nic. 0 or -errno; undone. */
@@ -348,12 +365,11 @@ WC_EXPORT
 int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 {
 	struct wirecap_qstats s;
-	struct wirecap_stats k;
+	struct wc_kcounters k;
 	size_t sz;
 	int ret;
 
-	if (!q || !st || st->sz < offsetof(struct wirecap_qstats, kernel) +
-				   sizeof(st->kernel))
+	if (!q || !st || st->sz < sizeof(st->sz))
 		return -EINVAL;
 	sz = st->sz < sizeof(s) ? st->sz : sizeof(s);
 	ret = queue_kstats(q, &k);
@@ -361,20 +377,23 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 		return ret;
 	memset(&s, 0, sizeof(s));
 	s.sz = sz;
+	/* the first twelve, as kernel ABI v1 had them */
+	s.kernel.size = k.size < sizeof(s.kernel) ? k.size : sizeof(s.kernel);
 	/* since this session attached: subtract what was there before */
-	s.kernel = k;
-#define SINCE(f) s.kernel.f = k.f - q->base.f
-	SINCE(received);
-	SINCE(capture_drops);
-	SINCE(oversize_drops);
-	SINCE(delivered);
-	SINCE(chunks_captured);
-	SINCE(partial_views);
-	SINCE(chunks_recycled);
-	SINCE(recycle_refused);
-	SINCE(segment_waits);
-	SINCE(captures_parked);
-	SINCE(capture_timeouts);
+#define SINCE(f) (k.f - q->base.f)
+	s.kernel.received = SINCE(received);
+	s.kernel.capture_drops = SINCE(capture_drops);
+	s.kernel.oversize_drops = SINCE(oversize_drops);
+	s.kernel.delivered = SINCE(delivered);
+	s.kernel.chunks_captured = SINCE(chunks_captured);
+	s.kernel.partial_views = SINCE(partial_views);
+	s.kernel.chunks_recycled = SINCE(chunks_recycled);
+	s.kernel.recycle_refused = SINCE(recycle_refused);
+	s.kernel.segment_waits = SINCE(segment_waits);
+	s.kernel.pool_high_water = k.pool_high_water;
+	s.kernel.captures_parked = SINCE(captures_parked);
+	s.kernel.capture_timeouts = SINCE(capture_timeouts);
+	s.kernel_rx_errors = SINCE(rx_errors);
 #undef SINCE
 	s.chunks_free = __atomic_load_n(&q->hdr->chunks_free, __ATOMIC_RELAXED);
 	s.capq_len = wc_lanes_count(&q->capq);

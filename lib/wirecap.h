@@ -309,13 +309,40 @@ int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
 		     void *user, int timeout_ms);
 
 /*
+ * The kernel's per-queue counters (WIRECAP_CMD_STATS, uapi
+ * struct wirecap_stats), as the first ABI of this library had them:
+ * the twelve of kernel ABI v1, in the kernel's order. This structure is
+ * the library's own and never grows: counters the kernel adds later
+ * appear as kernel_* fields at the end of struct wirecap_qstats, so the
+ * uapi structure growing never moves a field of this library's.
+ */
+struct wirecap_kstats {
+	uint32_t size;		/* bytes of them the kernel filled (an older
+				 * kernel fills fewer: the rest read 0) */
+	uint32_t reserved0;
+	uint64_t received;	/* see uapi/linux/wirecap.h for each */
+	uint64_t capture_drops;
+	uint64_t oversize_drops;
+	uint64_t delivered;
+	uint64_t chunks_captured;
+	uint64_t partial_views;
+	uint64_t chunks_recycled;
+	uint64_t recycle_refused;
+	uint64_t segment_waits;
+	uint64_t pool_high_water;
+	uint64_t captures_parked;
+	uint64_t capture_timeouts;
+};
+
+/*
  * Counters of one queue. The kernel ones count since this session
- * attached the queue (pool_high_water is the kernel's own). The library
- * ones are 64-bit and monotonic.
+ * attached the queue (pool_high_water is the kernel's own); a kernel that
+ * does not have a counter leaves it 0. The library ones are 64-bit and
+ * monotonic. Size-prefixed: new fields only ever come at the end.
  */
 struct wirecap_qstats {
 	size_t sz;			/* (u) sizeof as compiled */
-	struct wirecap_stats kernel;	/* WIRECAP_CMD_STATS */
+	struct wirecap_kstats kernel;	/* WIRECAP_CMD_STATS */
 	uint32_t chunks_free;		/* kernel: chunks FREE now */
 	uint32_t capq_len;		/* chunks waiting in the capture queue */
 	uint32_t recq_len;		/* chunks waiting in the recycle queue */
@@ -337,6 +364,8 @@ struct wirecap_qstats {
 	 */
 	uint64_t chunks_offloaded_out, pkts_offloaded_out;
 	uint64_t chunks_offloaded_in, pkts_offloaded_in;
+	/* kernel counters beyond the first twelve */
+	uint64_t kernel_rx_errors;	/* cells with an impossible length */
 	/*
 	 * Releases of chunks read from this queue that sent nothing: a copy
 	 * of a chunk released already, or an old copy of one handed out
@@ -345,7 +374,10 @@ struct wirecap_qstats {
 	uint64_t dup_releases;
 };
 
-/* 0 or -errno. st->sz must be set. */
+/*
+ * 0 or -errno. st->sz must be set; only that many bytes are written (an
+ * older caller's smaller struct gets the fields it knows).
+ */
 int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st);
 
 /*

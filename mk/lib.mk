@@ -80,6 +80,9 @@ userbins: $(BIN)/wirecap $(addprefix $(BIN)/wctest-,$(LIB_SELFTESTS))
 # built twice with the library's sources: -asan (ASan+UBSan), -tsan.
 
 LIBT_DIR := build/host-tests
+# what the tests need that is not a test (build/host-tests/* all run;
+# under build/lib, which make clean removes)
+LIBT_AUX := build/lib/host-tests.aux
 LIBT_ASAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 LIBT_TSAN := -fsanitize=thread -Wno-tsan
@@ -98,6 +101,31 @@ $(LIBT_DIR)/lib_%-asan: selftests/host/lib_%.c $(LIBT_HDR) $(LIBT_SRC)
 $(LIBT_DIR)/lib_%-tsan: selftests/host/lib_%.c $(LIBT_HDR) $(LIBT_SRC)
 	@mkdir -p $(LIBT_DIR)
 	$(CC) $(LIBT_CFLAGS) $(LIBT_TSAN) -o $@ $< $(LIBT_SRC) $(LIB_LIBS)
+
+# lib_abi: the test compiled twice into one program, the second time
+# against a copy of the uapi header whose struct wirecap_stats has grown
+# (selftests/host/lib_abi.c).
+LIBT_GROWN := $(LIBT_AUX)/grown/linux/wirecap.h
+
+$(LIBT_GROWN): uapi/linux/wirecap.h
+	@mkdir -p $(@D)
+	awk '/^struct wirecap_stats \{/ { s = 1 } \
+	     s && /^\};/ { print "\t__u64 grown_by_test[5];"; s = 0 } \
+	     { print }' $< > $@
+
+$(LIBT_DIR)/lib_abi-asan: selftests/host/lib_abi.c $(LIBT_GROWN) $(LIBT_HDR)
+	@mkdir -p $(@D)
+	$(CC) -I$(LIBT_AUX)/grown $(LIBT_CFLAGS) $(LIBT_ASAN) -DABI_GROWN \
+		-c -o $(LIBT_AUX)/lib_abi-asan-grown.o $<
+	$(CC) $(LIBT_CFLAGS) $(LIBT_ASAN) -o $@ $< \
+		$(LIBT_AUX)/lib_abi-asan-grown.o
+
+$(LIBT_DIR)/lib_abi-tsan: selftests/host/lib_abi.c $(LIBT_GROWN) $(LIBT_HDR)
+	@mkdir -p $(@D)
+	$(CC) -I$(LIBT_AUX)/grown $(LIBT_CFLAGS) $(LIBT_TSAN) -DABI_GROWN \
+		-c -o $(LIBT_AUX)/lib_abi-tsan-grown.o $<
+	$(CC) $(LIBT_CFLAGS) $(LIBT_TSAN) -o $@ $< \
+		$(LIBT_AUX)/lib_abi-tsan-grown.o
 
 check-host-tests: host-tests
 	@fail=0; for t in $(LIBT_TESTS); do \
