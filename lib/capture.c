@@ -30,7 +30,8 @@
  * while the closer empties the capture queues into the recycle queues;
  * finishing, it sends every chunk back and DETACHes the queues whose
  * CAPTURE is parked, which completes it at once with -ECANCELED on every
- * kernel (close never waits for a CAPTURE timeout).
+ * kernel (close never waits for a CAPTURE timeout). A detached queue
+ * (wirecap_queue_detach) is given back the same way, by detach_step().
  *
  * Why the eventfd (measured in the TCG test VM, selftests/lib_basic.c
  * recycle_prompt: release -> the kernel has the chunk back): with it,
@@ -219,7 +220,7 @@ static void capture_prep(struct wc_thread *t, struct wirecap_queue *q,
 	};
 	uint32_t room;
 
-	if (q->armed || __atomic_load_n(&q->err, __ATOMIC_RELAXED))
+	if (q->armed || !wc_queue_live(q))
 		return;
 	wc_capture_move(q);		/* normally nothing is left over */
 	room = capq_room(q);
@@ -233,6 +234,27 @@ static void capture_prep(struct wc_thread *t, struct wirecap_queue *q,
 }
 
 /*
+ * q was DETACHed: its chunks died with the pool, and what readers release
+ * of them now only counts as back (views_left, and detach_step() waits
+ * for all of them before it unmaps the pool they point into).
+ */
+static void drop_returns(struct wirecap_queue *q)
+{
+	uint32_t idx, n, k;
+
+	for (k = 0; k < q->recq.nlanes; k++) {
+		struct wc_ring *r = &q->recq.lane[k].r;
+
+		if (!r->slots)
+			continue;
+		while ((n = wc_ring_peek(r, WC_RECYCLE_BATCH, &idx))) {
+			wc_ring_release(r, n);
+			wc_add(&q->ts.returned, n);
+		}
+	}
+}
+
+/*
  * Released chunks of q's pool, from every lane of its recycle queue (its
  * own readers' and, with offloading, its buddies'), go back in one
  * RECYCLE. A batch that found no SQE stays in rec_buf for the next round.
@@ -243,8 +265,12 @@ static void recycle_prep(struct wc_thread *t, struct wirecap_queue *q,
 	struct wirecap_recycle_cmd rc = { .descs = (uintptr_t)q->rec_buf };
 	uint32_t idx, n, i, k;
 
-	if (q->rec_busy)
+	if (q->rec_busy || q->closed)
 		return;
+	if (q->k_detached) {
+		drop_returns(q);
+		return;
+	}
 	for (k = 0; k < q->recq.nlanes && q->rec_n < WC_RECYCLE_BATCH; k++) {
 		struct wc_ring *r = &q->recq.lane[k].r;
 
@@ -334,10 +360,13 @@ static void handle(struct wc_thread *t, const struct io_uring_cqe *cqe,
 	q->armed = false;
 	wc_add(&q->ts.captures, 1);
 	if (cqe->res < 0) {
-		if (!(stop && cqe->res == -ECANCELED))
+		/* cancelled by our own DETACH: closing, or detached */
+		if (!((stop || q->k_detached) && cqe->res == -ECANCELED))
 			queue_fail(q, cqe->res);
 		return;
 	}
+	if (__atomic_load_n(&q->detached, __ATOMIC_RELAXED))
+		return;		/* left in the ring: detach_step() has it */
 	/*
 	 * Stopping: what it published stays in the descriptor ring, where
 	 * finish() (or wirecap_close()) gives it back; the capture queues
@@ -345,6 +374,46 @@ static void handle(struct wc_thread *t, const struct io_uring_cqe *cqe,
 	 */
 	if (stop == WC_RUN)
 		wc_capture_move(q);
+}
+
+/*
+ * q was detached (wirecap_queue_detach): no capture thread moves chunks
+ * into or out of it any more. Its own thread gives it back to the kernel:
+ * once its RECYCLE in flight is done, what waits in its recycle queue and
+ * in the descriptor ring goes back, and a DETACH cancels its parked
+ * CAPTURE; the reader waiting in wirecap_queue_detach() is released
+ * (k_detached). Readers of its buddies may still hold chunks of its
+ * pool, which stays mapped until every one is back; then the device is
+ * closed and the queue is free for others.
+ */
+static void detach_step(struct wc_thread *t, struct wirecap_queue *q)
+{
+	if (q->closed)
+		return;
+	if (!q->k_detached) {
+		if (q->rec_busy)
+			return;		/* its completion comes back here */
+		wc_queue_recycle_all(q);
+		ioctl(q->fd, WIRECAP_CMD_DETACH);
+		/* release: pairs with the acquire in wirecap_queue_detach() */
+		__atomic_store_n(&q->k_detached, 1, __ATOMIC_RELEASE);
+	}
+	drop_returns(q);
+	if (q->armed || q->rec_busy || q->ts.captured != q->ts.returned)
+		return;
+	/* nothing of it in flight, nothing points into its pool */
+	wirecap_uring_remove(&t->wu, q->slot);
+	wc_queue_release_dev(q);
+}
+
+/* Does detach_step() have something to do for q? */
+static bool detach_work(const struct wirecap_queue *q)
+{
+	if (!__atomic_load_n(&q->detached, __ATOMIC_RELAXED) || q->closed)
+		return false;
+	if (!q->k_detached)
+		return !q->rec_busy;
+	return !q->armed && !q->rec_busy && q->ts.captured == q->ts.returned;
 }
 
 /* Anything to do before sleeping? (After wc_kick_prepare.) */
@@ -355,11 +424,14 @@ static bool has_work(struct wc_thread *t, uint32_t stop)
 	for (i = 0; i < t->nq; i++) {
 		struct wirecap_queue *q = t->queues[i];
 
+		if (q->closed)
+			continue;
 		if (!q->rec_busy && (q->rec_n || !wc_lanes_empty(&q->recq)))
 			return true;
-		if (stop == WC_RUN && !q->armed &&
-		    !__atomic_load_n(&q->err, __ATOMIC_RELAXED) &&
+		if (stop == WC_RUN && !q->armed && wc_queue_live(q) &&
 		    views_left(q) && wc_offload_room(q))
+			return true;
+		if (stop == WC_RUN && detach_work(q))
 			return true;
 	}
 	return false;
@@ -402,10 +474,14 @@ static void finish(struct wc_thread *t)
 	for (i = 0; i < t->nq; i++) {
 		struct wirecap_queue *q = t->queues[i];
 
+		if (q->closed || q->k_detached)
+			continue;	/* given back when it was detached */
 		/* what readers released and what was never moved */
 		wc_queue_recycle_all(q);
-		if (q->armed)
+		if (q->armed) {
 			ioctl(q->fd, WIRECAP_CMD_DETACH);
+			q->k_detached = 1;
+		}
 	}
 	do {
 		busy = false;
@@ -426,6 +502,14 @@ static void run(struct wc_thread *t)
 		unsigned int i, inflight = 0;
 		int n, ret;
 
+		/*
+		 * A new round; the fence orders it before this round's looks
+		 * at the queues' detached flags. Pairs with the fence in
+		 * wirecap_queue_detach(): a detacher that saw the round before
+		 * this one may rely on this one seeing its flag.
+		 */
+		__atomic_store_n(&t->epoch, t->epoch + 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (stop == WC_FINISH) {
 			finish(t);
 			return;
@@ -445,6 +529,9 @@ static void run(struct wc_thread *t)
 				capture_prep(t, t->queues[i], i);
 			inflight += t->queues[i]->armed + t->queues[i]->rec_busy;
 		}
+		for (i = 0; stop == WC_RUN && i < t->nq; i++)
+			if (detach_work(t->queues[i]))
+				detach_step(t, t->queues[i]);
 		ret = wirecap_uring_submit(&t->wu);
 		if (ret < 0 && ret != -EAGAIN && ret != -EINTR)
 			wc_log(t->w, WIRECAP_LOG_ERR, "capture thread %u: "

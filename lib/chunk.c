@@ -170,6 +170,8 @@ int wirecap_next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 	ret = wc_session_state(q->w);
 	if (ret)
 		return ret;
+	if (__atomic_load_n(&q->detached, __ATOMIC_RELAXED))
+		return -ESHUTDOWN;
 	if (q->cur.owner)
 		return -EBUSY;
 	if (take(q, c))
@@ -287,6 +289,8 @@ int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
 	ret = wc_session_state(q->w);
 	if (ret)
 		return ret;
+	if (__atomic_load_n(&q->detached, __ATOMIC_RELAXED))
+		return -ESHUTDOWN;
 	if (!q->cur.owner) {
 		ret = take(q, &q->cur);
 		if (!ret) {

@@ -148,11 +148,16 @@ struct wirecap_queue {
 
 	/* shared flags */
 	_Alignas(WC_CACHELINE) int err;	/* (t) the queue failed: -errno */
+	uint32_t detached;		/* (a) wirecap_queue_detach(): no
+					 * more chunks in or out of it */
 
 	/* (t) capture-thread private */
 	_Alignas(WC_CACHELINE) unsigned int slot; /* in the thread's ring */
 	bool armed;			/* a CAPTURE is in flight */
 	bool rec_busy;			/* rec_buf is in a RECYCLE */
+	uint32_t k_detached;		/* DETACHed (released to the reader
+					 * waiting in wirecap_queue_detach) */
+	bool closed;			/* its device closed: fd, maps gone */
 	uint32_t head;			/* descriptor ring consumed */
 	uint32_t rec_n;			/* records in rec_buf */
 	uint32_t recq_next;		/* recq: the lane to look at first */
@@ -194,6 +199,7 @@ struct wc_thread {
 	int init_ret;			/* result of the thread's setup */
 	_Alignas(WC_CACHELINE) struct wc_kick kick; /* (a) wakes the thread */
 	_Alignas(WC_CACHELINE) struct wirecap_uring wu;
+	uint64_t epoch;			/* (t) loop rounds, for detach */
 	uint64_t efd_buf;		/* the eventfd read's target */
 	bool wake_armed;		/* that read is in flight */
 } __attribute__((aligned(WC_CACHELINE)));
@@ -269,6 +275,16 @@ static inline struct wirecap_queue *wc_owner(const struct wirecap *w,
 	return NULL;
 }
 
+/*
+ * May q take chunks, its own or offloaded ones? Not once it failed, nor
+ * once detached. Any thread.
+ */
+static inline bool wc_queue_live(const struct wirecap_queue *q)
+{
+	return !__atomic_load_n(&q->err, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&q->detached, __ATOMIC_RELAXED);
+}
+
 /* wirecap.c */
 void wc_log(const struct wirecap *w, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -282,6 +298,8 @@ void wc_queue_free_rings(struct wirecap_queue *q);
 void wc_queue_close(struct wirecap_queue *q);
 void wc_queue_drain_capq(struct wirecap_queue *q);
 int wc_queue_recycle_all(struct wirecap_queue *q);
+void wc_queue_release_dev(struct wirecap_queue *q);
+void wc_queue_return_capq(struct wirecap_queue *q);
 
 /* capture.c */
 void *wc_capture_thread(void *arg);

@@ -35,14 +35,15 @@ static uint32_t lane_room(struct wirecap_queue *q, struct wirecap_queue *b)
 
 /*
  * May chunks go to buddy b's capture queue at all? Not once b failed (its
- * NIC went away: nobody reads what follows its error). pick and room ask
- * the same question, so "no room" is exactly "pick finds nothing", and a
- * queue with nowhere to go announces its stall (capture.c) instead of
- * arming CAPTUREs whose descriptors cannot move.
+ * NIC went away: nobody reads what follows its error), nor once it was
+ * detached (nobody reads it). pick and room ask the same question, so "no
+ * room" is exactly "pick finds nothing", and a queue with nowhere to go
+ * announces its stall (capture.c) instead of arming CAPTUREs whose
+ * descriptors cannot move.
  */
 static bool target_ok(const struct wirecap_queue *b)
 {
-	return !__atomic_load_n(&b->err, __ATOMIC_RELAXED);
+	return wc_queue_live(b);
 }
 
 /* a's load < b's, as fractions of each one's R. */

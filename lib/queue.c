@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,7 +341,11 @@ int wc_queue_recycle_all(struct wirecap_queue *q)
 	return (int)(q->ts.recycled - before);
 }
 
-void wc_queue_close(struct wirecap_queue *q)
+/*
+ * Give the queue back to the kernel and let go of its device: DETACH
+ * (also cancels parked CAPTUREs), unmap, close. The work queues stay.
+ */
+void wc_queue_release_dev(struct wirecap_queue *q)
 {
 	if (q->fd >= 0)
 		ioctl(q->fd, WIRECAP_CMD_DETACH);
@@ -350,15 +355,55 @@ void wc_queue_close(struct wirecap_queue *q)
 		munmap(q->ctrl, q->ctrl_len);
 	if (q->fd >= 0)
 		close(q->fd);
+	q->fd = -1;
+	q->pool = NULL;
+	q->ctrl = NULL;
+	q->hdr = NULL;
+	q->closed = true;
+}
+
+void wc_queue_close(struct wirecap_queue *q)
+{
+	wc_queue_release_dev(q);
 	wc_queue_free_rings(q);
 	free(q->buddies);
 	q->buddies = NULL;
 	if (q->shared)
 		pthread_spin_destroy(&q->lock);
 	q->shared = false;
-	q->fd = -1;
-	q->pool = NULL;
-	q->ctrl = NULL;
+}
+
+/*
+ * Detaching q while the capture threads run, none of them moving chunks
+ * into q any more (wirecap_queue_detach made sure), in the role of q's
+ * reader: what waits in q's capture queue goes to its owners' recycle
+ * queues, in q's lane (q's reader is that lane's producer), and each
+ * owner's thread is woken to send it back.
+ */
+void wc_queue_return_capq(struct wirecap_queue *q)
+{
+	struct wc_lane *lane;
+	uint32_t idx, ridx;
+
+	while ((lane = wc_lanes_peek(&q->capq, &q->capq_next, &idx))) {
+		const struct wirecap_desc *slot = wc_ring_slot(&lane->r, idx);
+		struct wirecap_desc d = *slot;
+		struct wirecap_queue *o = wc_owner(q->w, &d);
+		struct wc_ring *r;
+
+		wc_ring_release(&lane->r, 1);
+		if (!o || !wc_lane_used(&o->recq, q->index))
+			continue;
+		r = &o->recq.lane[q->index].r;
+		/* never full (views_max); should it be, the thread drains it */
+		while (!wc_ring_reserve(r, 1, &ridx)) {
+			wc_kick(&o->thread->kick);
+			sched_yield();
+		}
+		*(struct wirecap_desc *)wc_ring_slot(r, ridx) = d;
+		wc_ring_submit(r, 1);
+		wc_kick(&o->thread->kick);
+	}
 }
 
 WC_EXPORT
@@ -371,6 +416,8 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 
 	if (!q || !st || st->sz < sizeof(st->sz))
 		return -EINVAL;
+	if (__atomic_load_n(&q->detached, __ATOMIC_ACQUIRE))
+		return -ESHUTDOWN;	/* its device may be closed */
 	sz = st->sz < sizeof(s) ? st->sz : sizeof(s);
 	ret = queue_kstats(q, &k);
 	if (ret)

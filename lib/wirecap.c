@@ -447,6 +447,77 @@ int wirecap_start(struct wirecap *w)
 	return 0;
 }
 
+/*
+ * Wait until every running capture thread has begun a round after now: a
+ * round sees what the caller stored before (see the epoch in capture.c).
+ */
+static void wait_rounds(struct wirecap *w)
+{
+	uint64_t one = 1;
+	unsigned int i;
+
+	/* our stores before the loads of the epochs; pairs with run()'s */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < w->nt; i++) {
+		struct wc_thread *t = &w->threads[i];
+		uint64_t e0;
+		ssize_t n;
+
+		if (!t->joinable)
+			continue;
+		e0 = __atomic_load_n(&t->epoch, __ATOMIC_RELAXED);
+		n = write(t->kick.efd, &one, sizeof(one));
+		(void)n;
+		while (__atomic_load_n(&t->epoch, __ATOMIC_RELAXED) == e0)
+			usleep(100);
+	}
+}
+
+WC_EXPORT
+int wirecap_queue_detach(struct wirecap_queue *q)
+{
+	struct wirecap *w;
+	struct wc_thread *t;
+	uint64_t one = 1;
+	ssize_t n;
+
+	if (!q)
+		return -EINVAL;
+	w = q->w;
+	if (__atomic_load_n(&q->detached, __ATOMIC_RELAXED))
+		return 0;
+	if (!__atomic_load_n(&w->started, __ATOMIC_ACQUIRE)) {
+		/* nothing captured yet, no thread: close it here */
+		__atomic_store_n(&q->detached, 1, __ATOMIC_RELEASE);
+		wc_queue_release_dev(q);
+		q->k_detached = 1;
+		return 0;
+	}
+	/* a chunk dispatch is in the middle of: done with */
+	if (q->cur.owner)
+		wirecap_chunk_release(&q->cur);
+	/*
+	 * From here no capture thread moves chunks into q or out of it,
+	 * once each has begun a round after this store (wait_rounds).
+	 */
+	__atomic_store_n(&q->detached, 1, __ATOMIC_SEQ_CST);
+	wait_rounds(w);
+	/* what waits in q's capture queue goes back to its owners */
+	wc_queue_return_capq(q);
+	/* q's own thread gives it back to the kernel */
+	t = q->thread;
+	if (!t->joinable)
+		return 0;	/* (host tests: no thread runs) */
+	n = write(t->kick.efd, &one, sizeof(one));
+	(void)n;
+	/* acquire: pairs with the release in detach_step() */
+	while (!__atomic_load_n(&q->k_detached, __ATOMIC_ACQUIRE))
+		usleep(100);
+	wc_log(w, WIRECAP_LOG_DEBUG, "%s-q%u: detached", q->nic->ifname,
+	       q->info.ring_id);
+	return 0;
+}
+
 /* After wirecap_shutdown(): wait until no thread is inside a wait. */
 static void wait_waiters_out(struct wirecap *w)
 {
@@ -486,7 +557,8 @@ void wirecap_close(struct wirecap *w)
 		for (i = 0; i < w->nq; i++)
 			wc_queue_drain_capq(w->queues[i]);
 		for (i = 0; i < w->nq; i++)
-			wc_queue_recycle_all(w->queues[i]);
+			if (!w->queues[i]->closed)
+				wc_queue_recycle_all(w->queues[i]);
 	}
 	for (i = 0; i < w->nq; i++)
 		wc_queue_close(w->queues[i]);
@@ -563,16 +635,31 @@ const struct wirecap_info *wirecap_queue_info(const struct wirecap_queue *q)
 	return &q->info;
 }
 
+WC_EXPORT
+int wirecap_queue_pending(const struct wirecap_queue *q)
+{
+	if (!q)
+		return -EINVAL;
+	if (__atomic_load_n(&q->detached, __ATOMIC_RELAXED))
+		return 0;
+	return (int)wc_lanes_count(&q->capq);
+}
+
 /* Queues with chunks waiting or an error to report. */
 static int ready_queues(struct wirecap *w)
 {
 	unsigned int i;
 	int n = 0;
 
-	for (i = 0; i < w->nq; i++)
-		if (wc_lanes_count(&w->queues[i]->capq) ||
-		    __atomic_load_n(&w->queues[i]->err, __ATOMIC_RELAXED))
+	for (i = 0; i < w->nq; i++) {
+		struct wirecap_queue *q = w->queues[i];
+
+		if (__atomic_load_n(&q->detached, __ATOMIC_RELAXED))
+			continue;	/* nobody reads it */
+		if (wc_lanes_count(&q->capq) ||
+		    __atomic_load_n(&q->err, __ATOMIC_RELAXED))
 			n++;
+	}
 	return n;
 }
 
@@ -685,7 +772,8 @@ static bool news_before_fd(struct wirecap *w)
 	if (__atomic_load_n(&w->shutdown, __ATOMIC_RELAXED))
 		return true;
 	for (i = 0; i < w->nq; i++)
-		if (__atomic_load_n(&w->queues[i]->err, __ATOMIC_RELAXED))
+		if (__atomic_load_n(&w->queues[i]->err, __ATOMIC_RELAXED) &&
+		    !__atomic_load_n(&w->queues[i]->detached, __ATOMIC_RELAXED))
 			return true;
 	return false;
 }
@@ -759,3 +847,5 @@ int wirecap_parse_queues(const char *s, unsigned int *out, unsigned int max)
 		s = end + 1;
 	}
 }
+
+

@@ -200,6 +200,21 @@ int wirecap_shutdown(struct wirecap *w);
  */
 int wirecap_interrupt(struct wirecap *w);
 
+/*
+ * Take q out of a running session (a libpcap program closing one handle
+ * of several): no chunk goes to q any more, its own or its buddies'; what
+ * waits in its capture queue goes back to the owners' pools; q's capture
+ * thread gives q back to the kernel (RECYCLE, then DETACH, which cancels
+ * its parked CAPTURE); its reads return -ESHUTDOWN. Chunks of q's pool
+ * that readers of its buddies hold stay readable: the pool stays mapped,
+ * and q's device open, until the last of them is released. Before
+ * wirecap_start(), q is closed at once and never started. Call it from
+ * the thread that reads q (after releasing the chunks it holds), not
+ * while another reads it; it waits for the capture threads to see it (a
+ * round each). 0 (also if detached already) or -EINVAL.
+ */
+int wirecap_queue_detach(struct wirecap_queue *q);
+
 /* The session's queues, in the order they were asked for (NULL: 0). */
 unsigned int wirecap_queue_count(const struct wirecap *w);
 /* Queue i, or NULL (bad index). */
@@ -227,14 +242,20 @@ int wirecap_queue_index(const struct wirecap_queue *q);
 int wirecap_queue_group(const struct wirecap_queue *q);
 /* The queue's geometry and mmap layout (WIRECAP_CMD_INFO). */
 const struct wirecap_info *wirecap_queue_info(const struct wirecap_queue *q);
+/*
+ * Chunks waiting in its capture queue now: a snapshot, for a reader that
+ * wants to take what is there and no more (pcap_dispatch does). Any
+ * thread; a count or -EINVAL.
+ */
+int wirecap_queue_pending(const struct wirecap_queue *q);
 
 /*
  * Wait until some queue of the session has a chunk or failed (for one
- * thread reading many queues). timeout_ms: 0 do not wait, < 0 forever.
- * Returns the number of queues that have chunks now (0 on timeout),
- * -EINTR when a signal handler ran or wirecap_interrupt() was called,
- * -ESHUTDOWN after wirecap_shutdown(), -EBADFD before wirecap_start()
- * (nothing could come).
+ * thread reading many queues; detached queues do not count).
+ * timeout_ms: 0 do not wait, < 0 forever. Returns the number of queues
+ * that have chunks now (0 on timeout), -EINTR when a signal handler ran
+ * or wirecap_interrupt() was called, -ESHUTDOWN after wirecap_shutdown(),
+ * -EBADFD before wirecap_start() (nothing could come).
  */
 int wirecap_wait(struct wirecap *w, int timeout_ms);
 
@@ -275,11 +296,11 @@ struct wirecap_pkt {
  * The next chunk of the queue's capture queue. timeout_ms: 0 do not wait,
  * < 0 forever; it spins briefly, then sleeps until a capture thread wakes
  * it. 1: got one into *c; 0: none within the timeout; -EINTR: a signal
- * handler ran, or wirecap_interrupt(); -ESHUTDOWN: wirecap_shutdown();
- * -EBADFD: the session has not started; -EBUSY: wirecap_dispatch() is
- * in the middle of a chunk; -ENODEV, -ECANCELED, ...: the queue failed
- * (the NIC went away, say) and everything captured before has been
- * read.
+ * handler ran, or wirecap_interrupt(); -ESHUTDOWN: wirecap_shutdown(), or
+ * q was detached; -EBADFD: the session has not started; -EBUSY:
+ * wirecap_dispatch() is in the middle of a chunk; -ENODEV, -ECANCELED,
+ * ...: the queue failed (the NIC went away, say) and everything captured
+ * before has been read.
  */
 int wirecap_next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 		       int timeout_ms);
@@ -375,8 +396,9 @@ struct wirecap_qstats {
 };
 
 /*
- * 0 or -errno. st->sz must be set; only that many bytes are written (an
- * older caller's smaller struct gets the fields it knows).
+ * 0 or -errno (-ESHUTDOWN: q was detached). st->sz must be set; only
+ * that many bytes are written (an older caller's smaller struct gets the
+ * fields it knows).
  */
 int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st);
 

@@ -72,6 +72,16 @@ int wirecap_uring_add(struct wirecap_uring *wu, int fd)
 	return wu->nr_used++;
 }
 
+int wirecap_uring_remove(struct wirecap_uring *wu, unsigned int slot)
+{
+	int none = -1, ret;
+
+	if (slot >= wu->nr_used)
+		return -EINVAL;
+	ret = io_uring_register_files_update(&wu->ring, slot, &none, 1);
+	return ret < 0 ? ret : 0;
+}
+
 /* An SQE; when the SQ ring is full, submit what is in it to make room. */
 static struct io_uring_sqe *get_sqe(struct wirecap_uring *wu)
 {

@@ -46,6 +46,11 @@ void wirecap_uring_exit(struct wirecap_uring *wu);
 
 /* Register a queue fd; returns its slot (>= 0). */
 int wirecap_uring_add(struct wirecap_uring *wu, int fd);
+/*
+ * Empty a slot, so the ring no longer holds the queue's file (nothing of
+ * it may be in flight: on 6.1 this waits for it). 0 or -errno.
+ */
+int wirecap_uring_remove(struct wirecap_uring *wu, unsigned int slot);
 
 /*
  * Prepare one command (not submitted yet). The recycle payload points at a

@@ -19,8 +19,14 @@
  *                    makes room, not one batch per CAPTURE timeout (room
  *                    in B's failed queues counted, so no stall was
  *                    announced and nobody woke the capture thread)
+ *   detach_holding   wirecap_queue_detach() of queue 0 while a buddy's
+ *                    reader holds one of its chunks: the chunk stays
+ *                    readable, the rest of queue 0's chunks come home, its
+ *                    reads answer -ESHUTDOWN, and its device is free once
+ *                    the last chunk is released
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -346,6 +352,82 @@ TEST_F(off, buddy_nic_gone)
 	       (unsigned long long)timeouts);
 	/* one may be running out when we start; one per batch was the bug */
 	EXPECT_GE(1, timeouts);
+}
+
+TEST_F(off, detach_holding)
+{
+	struct wirecap_queue *q0, *qi;
+	struct wirecap_chunk held = { 0 }, c;
+	struct wirecap_pkt p;
+	char path[64];
+	unsigned int i, ms, back;
+	uint64_t seq;
+	int fd = -1, ret;
+
+	self->w = open2(self->a, self->b, WIRECAP_MODE_ADVANCED);
+	ASSERT_NE(NULL, self->w);
+	ASSERT_EQ(0, wirecap_start(self->w));
+	q0 = wirecap_queue(self->w, 0);
+	/* nobody reads queue 0: past T its chunks go to the buddies */
+	ASSERT_EQ(0, wct_inject(self->a, 0, PKTS, 64, 0));
+	usleep(300000);
+	ASSERT_LT(0, qstats(q0).chunks_offloaded_out);
+	/* a buddy's reader holds one chunk of queue 0 */
+	for (i = 1; i < NQ && !held.owner; i++) {
+		qi = wirecap_queue(self->w, i);
+		while (wirecap_next_chunk(qi, &c, 0) == 1) {
+			if (c.owner == q0 && !held.owner) {
+				held = c;
+				break;
+			}
+			wirecap_chunk_release(&c);
+		}
+	}
+	ASSERT_NE(NULL, held.owner);
+	ASSERT_EQ(0, wirecap_chunk_pkt(&held, 0, &p));
+	seq = pkt_seq(&p);
+	ASSERT_EQ(0, wirecap_queue_detach(q0));
+	EXPECT_EQ(0, wirecap_queue_detach(q0));		/* again: nothing */
+	EXPECT_EQ(-ESHUTDOWN, wirecap_next_chunk(q0, &c, 100));
+	EXPECT_EQ(-ESHUTDOWN, wirecap_queue_stats(q0, &(struct wirecap_qstats){
+			.sz = sizeof(struct wirecap_qstats) }));
+	/* its pool is still mapped: the held chunk reads as it did */
+	ASSERT_EQ(0, wirecap_chunk_pkt(&held, 0, &p));
+	EXPECT_EQ(seq, pkt_seq(&p));
+	/* and its device still open, for that chunk */
+	snprintf(path, sizeof(path), WIRECAP_DEV_DIR "/%s-q0", self->a);
+	fd = open(path, O_RDWR);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EBUSY, errno);
+	if (fd >= 0)
+		close(fd);
+	/* the rest of queue 0's chunks, read through the buddies, go home */
+	for (i = 1; i < NQ; i++) {
+		qi = wirecap_queue(self->w, i);
+		while ((ret = wirecap_next_chunk(qi, &c, 0)) == 1)
+			wirecap_chunk_release(&c);
+		EXPECT_EQ(0, ret);
+	}
+	wirecap_chunk_release(&held);
+	/* free once its capture thread closed it (3 s: generous) */
+	for (ms = 0, back = 0; ms < 3000 && !back; ms += 10) {
+		fd = open(path, O_RDWR);
+		back = fd >= 0;
+		if (!back)
+			usleep(10000);
+	}
+	EXPECT_EQ(1, back) {
+		TH_LOG("%s still busy: %s", path, strerror(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+	/* the others go on: more for queue 1 is read there */
+	ASSERT_EQ(0, wct_inject(self->a, 1, M, 64, 7000));
+	qi = wirecap_queue(self->w, 1);
+	ASSERT_EQ(1, wirecap_next_chunk(qi, &c, 3000));
+	ASSERT_EQ(0, wirecap_chunk_pkt(&c, 0, &p));
+	EXPECT_EQ(7000, pkt_seq(&p));
+	wirecap_chunk_release(&c);
 }
 
 TEST_HARNESS_MAIN

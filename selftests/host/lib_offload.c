@@ -14,6 +14,10 @@
  *             that can move nothing until their timeout
  *   agree     pick finds a capture queue exactly when room says there is
  *             room, over thousands of random states
+ *   detach    a queue detached from a running group: what waits in its
+ *             capture queue goes back to its owners, buddies offload to
+ *             it no more, its reads answer -ESHUTDOWN, the session's
+ *             wait ignores it
  *   lanes     recycle lanes are sized to what can be out of a pool at
  *             once (capture queue plus R), not to its R x M cells; the
  *             capture thread never lets more views out than that, and a
@@ -291,6 +295,61 @@ static int t_agree(void)
 	return 1;
 }
 
+/* Capture thread of `from` puts a chunk of `owner` into b's capture queue. */
+static int push_to(struct wirecap_queue *b, struct wirecap_queue *owner,
+		   uint32_t chunk, uint32_t seq)
+{
+	struct wc_ring *r = &b->capq.lane[owner->thread->index].r;
+	uint32_t idx;
+
+	if (!r->slots || !wc_ring_reserve(r, 1, &idx))
+		return 0;
+	*(struct wirecap_desc *)wc_ring_slot(r, idx) =
+		fake_desc(owner, chunk, 0, 1, seq);
+	wc_ring_submit(r, 1);
+	wc_add(&owner->ts.captured, 1);
+	return 1;
+}
+
+static int t_detach(void)
+{
+	struct wirecap_chunk c;
+	struct wirecap_desc d;
+	struct fake f;
+	int own = 0, from1 = 0, ret, picks0 = 0, i, waited, again;
+	uint32_t room_before, room_after;
+
+	/* not running threads: detach does all of it in the caller */
+	fake_init_full(&f, 3, 2, WIRECAP_MODE_ADVANCED, 10, 8, NULL);
+	CHECK(push(&f.q[0], 1, 0, 1, 1));		/* q0's own */
+	CHECK(push_to(&f.q[0], &f.q[1], 2, 2));		/* offloaded by q1 */
+	room_before = wc_offload_room(&f.q[1]);
+	ret = wirecap_queue_detach(&f.q[0]);
+	room_after = wc_offload_room(&f.q[1]);
+	while (pop_recycled(&f.q[0], &d))
+		own++;
+	while (pop_recycled(&f.q[1], &d))
+		from1 += d.chunk_id == 2 && d.seq == 2;
+	fill(&f.q[1], 5);				/* over T */
+	fill(&f.q[2], 4);		/* busier than the empty q0 */
+	for (i = 0; i < 100; i++)
+		picks0 += wc_offload_pick(&f.q[1]) == &f.q[0];
+	waited = wirecap_wait(&f.w, 0);
+	again = wirecap_queue_detach(&f.q[0]);
+	tap_diag("detach %d: own back %d, q1's back %d, room of q1 %u -> %u, "
+		 "picks of q0 %d, wait %d", ret, own, from1, room_before,
+		 room_after, picks0, waited);
+	CHECK(ret == 0 && again == 0);
+	CHECK(own == 1 && from1 == 1);
+	CHECK(room_after < room_before);
+	CHECK(picks0 == 0);
+	CHECK(wirecap_next_chunk(&f.q[0], &c, -1) == -ESHUTDOWN);
+	CHECK(waited == 2);	/* q1's and q2's chunks: q0 is not news */
+	CHECK(wirecap_queue_detach(NULL) == -EINVAL);
+	fake_fini(&f);
+	return 1;
+}
+
 /*
  * Queue 0 (capture queue of 4) lends nothing: its reader holds every view
  * it reads. Views out stop at the recycle lane's size, whatever room the
@@ -545,7 +604,7 @@ static int t_stress(void)
 
 int main(void)
 {
-	tap_plan(7);
+	tap_plan(8);
 	tap_run("pick: T, least busy buddy, room, basic mode", t_pick);
 	tap_run("plan: buddy lists, groups, lanes", t_plan);
 	tap_run("stalled lane: the buddy's reader wakes the capture thread",
@@ -554,6 +613,7 @@ int main(void)
 	tap_run("pick finds a queue exactly when room says so", t_agree);
 	tap_run("recycle lanes: sized to what can be out, never overrun",
 		t_lanes);
+	tap_run("a queue detached from its group", t_detach);
 	tap_run("stress: 2 groups, 2 capture threads, 4 readers: every "
 		"chunk home once, never across groups", t_stress);
 	return tap_exit();
