@@ -196,7 +196,8 @@ int wirecap_shutdown(struct wirecap *w);
  * nobody is in returns -EINTR the next time instead of sleeping, once, so
  * an interrupt between a reader's look at its own flag and its wait is
  * not lost. Chunks there are returned first. Any thread, and
- * async-signal-safe. 0 or -EINVAL.
+ * async-signal-safe (pcap_breakloop() of the libpcap shim is this and a
+ * flag). 0 or -EINVAL.
  */
 int wirecap_interrupt(struct wirecap *w);
 

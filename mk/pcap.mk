@@ -47,3 +47,20 @@ $(BIN)/wctest-pcap_%: selftests/pcap_%.c selftests/wctest.c selftests/wctest.h \
 		$(GLUE_SRC) -lpcap -luring -lpthread -Wno-clobbered
 
 userbins: $(addprefix $(BIN)/wctest-,$(PCAP_SELFTESTS))
+
+# selftests/host/lib_pcap.c: host tests of the shim, which it includes,
+# on libwirecap's fake session (selftests/host/lib_fake.h); linked with
+# the system libpcap, where the shim finds what it hands on. Built by
+# mk/lib.mk's host-tests, these rules take over its pattern for it.
+LIBT_PCAP_DEPS := selftests/host/lib_pcap.c lib/pcap/wirecap_pcap.c \
+	$(LIBT_HDR) $(LIBT_SRC)
+
+$(LIBT_DIR)/lib_pcap-asan: $(LIBT_PCAP_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(LIBT_CFLAGS) $(LIBT_ASAN) -Ilib/pcap -o $@ $< $(LIBT_SRC) \
+		$(LIB_LIBS) -lpcap -ldl
+
+$(LIBT_DIR)/lib_pcap-tsan: $(LIBT_PCAP_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(LIBT_CFLAGS) $(LIBT_TSAN) -Ilib/pcap -o $@ $< $(LIBT_SRC) \
+		$(LIB_LIBS) -lpcap -ldl

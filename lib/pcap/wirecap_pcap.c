@@ -15,8 +15,11 @@
  * pcap_compile, pcap_geterr, pcap_dump, pcap_freecode, ...) works on it as
  * it is. A table maps such handles to their state (struct wch); each
  * function taken over looks the handle up and, when it is not ours, calls
- * the system libpcap's own (found with dlsym(RTLD_NEXT)). The library
- * underneath is libwirecap's public API only.
+ * the system libpcap's own (found with dlsym(RTLD_NEXT)). The lookup takes
+ * no lock (the table is append-only, its slots published with release
+ * stores), so it is safe in a signal handler, and handles used by
+ * different threads never wait for each other. The library underneath is
+ * libwirecap's public API only.
  *
  * Zero copy: the packet pointer a pcap_loop/pcap_dispatch callback gets
  * points into the ring buffer pool, and the chunk holding it goes back to
@@ -39,7 +42,9 @@
  * dropped for want of a free cell in the pool, ps_ifdrop the ones too
  * long for a cell (the driver's oversize drops); all since activation.
  * pcap_inject/pcap_sendpacket fail: WireCAP ABI 1 has no transmit path.
- * Handles are as thread-safe as libpcap's: one thread per handle.
+ * Handles are as thread-safe as libpcap's: one thread per handle; and as
+ * in libpcap 1.10, pcap_breakloop() may be called from a signal handler or
+ * from another thread: it sets a flag and wakes the reader at once.
  *
  * Buddy groups: handles activated on queues of one NIC before any of them
  * is read share one libwirecap session (struct wcs), so their queues are
@@ -117,37 +122,126 @@ struct wcs {
 /* One WireCAP handle. */
 struct wch {
 	pcap_t *p;			/* the handle the application holds */
-	struct wch *next;
 	char *device;			/* as given: wirecap:... */
 	/* settings (before activation) */
 	int snaplen, timeout_ms, buffer_size, precision;
 	bool immediate, rfmon, tstamp_type_bad;
 	/* activated */
 	bool activated, nonblock;
-	struct wcs *s;			/* the session its queues are in */
+	struct wcs *s;			/* its session; atomic (breakloop) */
 	unsigned int first, nq, next_q;	/* its queues: first .. first+nq-1 */
 	struct wirecap_chunk cur;	/* the chunk being read */
 	unsigned int cur_i;
 	struct bpf_program prog;	/* our copy; bf_insns NULL: none */
-	volatile sig_atomic_t brk;
+	uint32_t brk;			/* pcap_breakloop(): any thread or a
+					 * signal handler sets it, the reader
+					 * takes it (atomic) */
 	struct pcap_pkthdr next_hdr;	/* pcap_next_ex's */
 };
 
+/*
+ * The handle table: slots {p, h} in segments that are never freed, each
+ * published with a release store (of the segment link, of the slot's p),
+ * so that a lookup walks it without a lock, from any thread or a signal
+ * handler. Creating and closing handles fill and empty slots under
+ * wch_lock; a slot is reused once emptied. A lookup compares p only and
+ * never touches a handle that is not the one it looks for.
+ */
+#define WCH_SEG		64
+
+struct wch_slot {
+	pcap_t *p;			/* NULL: empty */
+	struct wch *h;
+};
+
+struct wch_seg {
+	struct wch_slot slot[WCH_SEG];
+	struct wch_seg *next;
+};
+
 static pthread_mutex_t wch_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct wch *wch_list;	/* under wch_lock, and so is wcs_list */
-static struct wcs *wcs_list;
+static struct wch_seg wch_table;
+static unsigned int wch_count;	/* our handles (atomic): 0, no lookup */
+static struct wcs *wcs_list;	/* under wch_lock */
 
 static struct wch *wch_find(pcap_t *p)
 {
-	struct wch *h;
+	const struct wch_seg *g;
+	unsigned int i;
 
-	if (!p)
+	if (!p || !__atomic_load_n(&wch_count, __ATOMIC_ACQUIRE))
 		return NULL;
-	pthread_mutex_lock(&wch_lock);
-	for (h = wch_list; h && h->p != p; h = h->next)
-		;
-	pthread_mutex_unlock(&wch_lock);
-	return h;
+	/* acquire: pairs with the release that linked the segment */
+	for (g = &wch_table; g; g = __atomic_load_n(&g->next, __ATOMIC_ACQUIRE))
+		for (i = 0; i < WCH_SEG; i++)
+			/* acquire: pairs with wch_insert()'s release of p */
+			if (__atomic_load_n(&g->slot[i].p, __ATOMIC_ACQUIRE) ==
+			    p) {
+				struct wch *h = __atomic_load_n(&g->slot[i].h,
+							__ATOMIC_RELAXED);
+
+				if (h)
+					return h;
+			}
+	return NULL;
+}
+
+/* Under wch_lock: h into an empty slot. 0 or -ENOMEM. */
+static int wch_insert(struct wch *h)
+{
+	struct wch_seg *g, *last = NULL;
+	unsigned int i;
+
+	for (g = &wch_table; g; last = g, g = g->next)
+		for (i = 0; i < WCH_SEG; i++)
+			if (!g->slot[i].p && !g->slot[i].h)
+				goto found;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	/* release: a walker that sees the link sees empty slots */
+	__atomic_store_n(&last->next, g, __ATOMIC_RELEASE);
+	i = 0;
+found:
+	__atomic_store_n(&g->slot[i].h, h, __ATOMIC_RELAXED);
+	/* release: a lookup that finds p finds h, and h made */
+	__atomic_store_n(&g->slot[i].p, h->p, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&wch_count, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Under wch_lock: h's slot emptied (h is about to be freed). */
+static void wch_remove(struct wch *h)
+{
+	struct wch_seg *g;
+	unsigned int i;
+
+	for (g = &wch_table; g; g = g->next)
+		for (i = 0; i < WCH_SEG; i++)
+			if (g->slot[i].h == h) {
+				__atomic_store_n(&g->slot[i].p, NULL,
+						 __ATOMIC_RELEASE);
+				__atomic_store_n(&g->slot[i].h, NULL,
+						 __ATOMIC_RELEASE);
+				__atomic_fetch_sub(&wch_count, 1,
+						   __ATOMIC_RELEASE);
+				return;
+			}
+}
+
+/*
+ * pcap_breakloop() must be async-signal-safe for handles that are not
+ * ours too: the system libpcap's is looked up here, before any handler
+ * can run, not by the lazy REAL() (dlsym is not async-signal-safe). A
+ * program without libpcap (the shim is inherited by every child of a
+ * preloaded shell) has none, and never calls it: no error here.
+ */
+static void (*real_breakloop)(pcap_t *);
+
+__attribute__((constructor)) static void wch_init(void)
+{
+	__atomic_store_n(&real_breakloop, dlsym(RTLD_NEXT, "pcap_breakloop"),
+			 __ATOMIC_RELAXED);
 }
 
 static bool is_ours(const char *device)
@@ -188,8 +282,14 @@ static pcap_t *wch_create(const char *device, char *errbuf)
 	h->precision = PCAP_TSTAMP_PRECISION_MICRO;
 	h->timeout_ms = 0;
 	pthread_mutex_lock(&wch_lock);
-	h->next = wch_list;
-	wch_list = h;
+	if (wch_insert(h)) {
+		pthread_mutex_unlock(&wch_lock);
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: out of memory", device);
+		REAL(pcap_close)(h->p);
+		free(h->device);
+		free(h);
+		return NULL;
+	}
 	pthread_mutex_unlock(&wch_lock);
 	return h->p;
 }
@@ -316,8 +416,9 @@ static int join_session(struct wch *h, const char *ifname,
 		h->first = 0;
 	}
 	h->nq = wirecap_queue_count(s->w) - h->first;
-	h->s = s;
 	s->users++;
+	/* release: pcap_breakloop() that sees s sees it made */
+	__atomic_store_n(&h->s, s, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -469,7 +570,7 @@ static int not_activated(struct wch *h)
 
 EXPORT void pcap_close(pcap_t *p)
 {
-	struct wch *h = wch_find(p), **pp;
+	struct wch *h = wch_find(p);
 
 	if (!h) {
 		REAL(pcap_close)(p);
@@ -477,9 +578,7 @@ EXPORT void pcap_close(pcap_t *p)
 	}
 	wirecap_chunk_release(&h->cur);
 	pthread_mutex_lock(&wch_lock);
-	for (pp = &wch_list; *pp != h; pp = &(*pp)->next)
-		;
-	*pp = h->next;
+	wch_remove(h);
 	leave_session(h);
 	pthread_mutex_unlock(&wch_lock);
 	free(h->prog.bf_insns);
@@ -526,6 +625,15 @@ static int next_chunk(struct wch *h)
 	return 0;
 }
 
+/* Was the loop broken (pcap_breakloop)? Takes the flag if so. */
+static bool take_brk(struct wch *h)
+{
+	if (!__atomic_load_n(&h->brk, __ATOMIC_RELAXED))
+		return false;
+	/* acquire: pairs with the release in pcap_breakloop() */
+	return __atomic_exchange_n(&h->brk, 0, __ATOMIC_ACQUIRE);
+}
+
 /*
  * Up to cnt packets (<= 0: all there are) that pass the filter, from what
  * is captured now: the count, PCAP_ERROR_BREAK or PCAP_ERROR. A chunk is
@@ -550,10 +658,8 @@ static int deliver(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 				return n ? n : ret;
 		}
 		while (h->cur_i < wirecap_chunk_count(&h->cur)) {
-			if (h->brk) {
-				h->brk = 0;
+			if (take_brk(h))
 				return PCAP_ERROR_BREAK;
-			}
 			if (cnt > 0 && n >= cnt)
 				return n;
 			wirecap_chunk_pkt(&h->cur, h->cur_i++, &pk);
@@ -622,10 +728,8 @@ static int wait_data(struct wch *h, int timeout_ms)
 			    WCH_SLICE_MS;
 		int ret;
 
-		if (h->brk) {
-			h->brk = 0;
+		if (take_brk(h))
 			return PCAP_ERROR_BREAK;
-		}
 		ret = wait_some(h, slice);
 		if (ret > 0 || (ret < 0 && ret != -EINTR))
 			return 1;	/* deliver() reports an error */
@@ -744,14 +848,30 @@ EXPORT const u_char *pcap_next(pcap_t *p, struct pcap_pkthdr *hdr)
 	return data;
 }
 
+/*
+ * As libpcap 1.10: a flag and a wake, nothing else, so that a signal
+ * handler may call it (tcpdump's SIGINT handler does), or another thread.
+ * The lookup takes no lock; the flag is an atomic store; the wake
+ * (wirecap_interrupt) is futex wakes: all async-signal-safe.
+ */
 EXPORT void pcap_breakloop(pcap_t *p)
 {
 	struct wch *h = wch_find(p);
+	struct wcs *s;
 
-	if (h)
-		h->brk = 1;
-	else
-		REAL(pcap_breakloop)(p);
+	if (!h) {
+		void (*f)(pcap_t *) = __atomic_load_n(&real_breakloop,
+						      __ATOMIC_RELAXED);
+
+		(f ? f : REAL(pcap_breakloop))(p);
+		return;
+	}
+	/* release: pairs with the acquire in take_brk() */
+	__atomic_store_n(&h->brk, 1, __ATOMIC_RELEASE);
+	/* acquire: pairs with the release in join_session() */
+	s = __atomic_load_n(&h->s, __ATOMIC_ACQUIRE);
+	if (s)
+		wirecap_interrupt(s->w);
 }
 
 /* --- filter, modes, fds ----------------------------------------------------- */

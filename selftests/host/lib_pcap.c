@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Host tests of the libpcap shim (lib/pcap/wirecap_pcap.c), compiled into
+ * this program together with libwirecap and linked with the system
+ * libpcap (what the shim hands on, it finds there with RTLD_NEXT). Its
+ * handles are put on the fake session of lib_fake.h (the test plays the
+ * kernel and the capture threads), so no WireCAP device is needed.
+ *
+ *   breakloop_signal  pcap_breakloop() from a signal handler that
+ *                     interrupts the shim anywhere (SIGALRM every 200 us
+ *                     while the program calls into it) never deadlocks;
+ *                     the program runs in a child, given 60 s
+ *   no_lock           the packet path and pcap_breakloop() take no lock
+ *                     that handle creation and closing take: they run
+ *                     while another thread holds it
+ */
+#define _GNU_SOURCE
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include "wirecap_pcap.c"
+
+#include "tap.h"
+#include "lib_fake.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A WireCAP handle on queues first .. first+nq-1 of the fake session, as
+ * activate() would leave it; s is the session record the handles share.
+ */
+static pcap_t *fake_handle(struct fake *f, struct wcs *s, unsigned int first,
+			   unsigned int nq, int timeout_ms)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_create("wirecap:fake0", eb);
+	struct wch *h = wch_find(p);
+
+	if (!h)
+		return NULL;
+	s->w = &f->w;
+	s->started = true;
+	s->users++;
+	h->first = first;
+	h->nq = nq;
+	h->snaplen = WCH_MAXSNAP;
+	h->timeout_ms = timeout_ms;
+	h->activated = true;
+	h->s = s;
+	return p;
+}
+
+/* Closing the handle must not close the fake session. */
+static void fake_close(pcap_t *p)
+{
+	struct wch *h = wch_find(p);
+
+	if (h)
+		h->s = NULL;
+	pcap_close(p);
+}
+
+static void count_cb(u_char *user, const struct pcap_pkthdr *hdr,
+		     const u_char *data)
+{
+	(*(unsigned int *)user)++;
+}
+
+/* --- pcap_breakloop from a signal handler --------------------------------- */
+
+static pcap_t *alarm_p;
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	pcap_breakloop(alarm_p);
+	alarms++;
+}
+
+/* The child: 2 s of calls into the shim under a hail of SIGALRMs. */
+static void hammer(void)
+{
+	struct itimerval it = { { 0, 200 }, { 0, 200 } };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *ours, *theirs;
+	uint64_t end;
+
+	ours = pcap_create("wirecap:nonic0", eb);
+	theirs = pcap_open_dead(DLT_EN10MB, 100);
+	if (!ours || !theirs)
+		_exit(2);
+	alarm_p = ours;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	end = now_ms() + 2000;
+	while (now_ms() < end) {
+		/* each looks the handle up */
+		pcap_snapshot(ours);
+		pcap_snapshot(theirs);
+		pcap_next_ex(ours, &hdr, &data);
+		pcap_get_tstamp_precision(ours);
+	}
+	it = (struct itimerval){ 0 };
+	setitimer(ITIMER_REAL, &it, NULL);
+	_exit(alarms > 100 ? 0 : 3);
+}
+
+static int t_breakloop_signal(void)
+{
+	pid_t pid = fork();
+	int status = 0, ms;
+
+	if (pid == 0)
+		hammer();
+	CHECK(pid > 0);
+	for (ms = 0; ms < 60000; ms += 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(10000);
+	}
+	if (ms >= 60000) {
+		tap_diag("the child hung (a signal handler deadlocked)");
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return 0;
+	}
+	tap_diag("child exit status %d", WIFEXITED(status) ?
+		 WEXITSTATUS(status) : -1);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return 1;
+}
+
+/* --- the packet path takes no lock ---------------------------------------- */
+
+struct lockless {
+	pcap_t *p;
+	int next_ex, dispatched, done;
+	unsigned int n;
+};
+
+static void *packet_path(void *arg)
+{
+	struct lockless *l = arg;
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+
+	l->next_ex = pcap_next_ex(l->p, &hdr, &data);
+	l->dispatched = pcap_dispatch(l->p, -1, count_cb, (u_char *)&l->n);
+	pcap_breakloop(l->p);
+	pcap_snapshot(l->p);
+	__atomic_store_n(&l->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int t_no_lock(void)
+{
+	struct lockless l = { 0 };
+	struct wcs s = { 0 };
+	struct fake f;
+	pthread_t t;
+	int ms;
+
+	fake_init(&f, 0);
+	l.p = fake_handle(&f, &s, 0, 1, 100);
+	CHECK(l.p);
+	CHECK(push(&f.q[0], 0, 0, 3, 1));
+	pthread_mutex_lock(&wch_lock);	/* what creating and closing take */
+	pthread_create(&t, NULL, packet_path, &l);
+	for (ms = 0; ms < 10000; ms++) {
+		if (__atomic_load_n(&l.done, __ATOMIC_ACQUIRE))
+			break;
+		usleep(1000);
+	}
+	pthread_mutex_unlock(&wch_lock);
+	pthread_join(t, NULL);
+	tap_diag("with the lock held: %s; next_ex %d, dispatch %d (%u)",
+		 ms < 10000 ? "ran" : "blocked", l.next_ex, l.dispatched, l.n);
+	CHECK(ms < 10000);
+	CHECK(l.next_ex == 1 && l.dispatched == 2 && l.n == 2);
+	fake_close(l.p);
+	fake_fini(&f);
+	return 1;
+}
+
+int main(void)
+{
+	tap_plan(2);
+	tap_run("pcap_breakloop from a signal handler never deadlocks",
+		t_breakloop_signal);
+	tap_run("the packet path takes no lock", t_no_lock);
+	return tap_exit();
+}
