@@ -13,8 +13,11 @@
  *   no_lock           the packet path and pcap_breakloop() take no lock
  *                     that handle creation and closing take: they run
  *                     while another thread holds it
+ *   fd_on_failure     pcap_get_selectable_fd() turns readable when a
+ *                     queue fails, and the next read reports the error
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -192,11 +195,52 @@ static int t_no_lock(void)
 	return 1;
 }
 
+/* --- the selectable fd and a failed queue --------------------------------- */
+
+static int t_fd_on_failure(void)
+{
+	struct wirecap_desc d;
+	struct wcs s = { 0 };
+	struct pollfd pfd;
+	struct fake f;
+	unsigned int n = 0;
+	char eb[PCAP_ERRBUF_SIZE];
+	int fd, r1, r2;
+	pcap_t *p;
+
+	fake_init(&f, 0);
+	p = fake_handle(&f, &s, 0, 2, 100);
+	CHECK(p);
+	CHECK(pcap_setnonblock(p, 1, eb) == 0);
+	fd = pcap_get_selectable_fd(p);
+	CHECK(fd >= 0);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	CHECK(pcap_dispatch(p, -1, count_cb, (u_char *)&n) == 0);
+	CHECK(poll(&pfd, 1, 0) == 0);
+	/* the NIC goes away: the kernel's last word is garbage, say */
+	d = fake_desc(&f.q[1], FAKE_R + 1, 0, 1, 1);
+	fake_publish(&f, &f.q[1], &d);
+	wc_capture_move(&f.q[1]);
+	r1 = poll(&pfd, 1, 0);
+	r2 = pcap_dispatch(p, -1, count_cb, (u_char *)&n);
+	tap_diag("after the failure: poll %d, dispatch %d (%s)", r1, r2,
+		 pcap_geterr(p));
+	fake_close(p);
+	close(fd);
+	f.w.efd = -1;
+	fake_fini(&f);
+	CHECK(r1 == 1);
+	CHECK(r2 == PCAP_ERROR);
+	return 1;
+}
+
 int main(void)
 {
-	tap_plan(2);
+	tap_plan(3);
 	tap_run("pcap_breakloop from a signal handler never deadlocks",
 		t_breakloop_signal);
 	tap_run("the packet path takes no lock", t_no_lock);
+	tap_run("the selectable fd turns readable when a queue fails",
+		t_fd_on_failure);
 	return tap_exit();
 }
