@@ -45,6 +45,9 @@
  * Handles are as thread-safe as libpcap's: one thread per handle; and as
  * in libpcap 1.10, pcap_breakloop() may be called from a signal handler or
  * from another thread: it sets a flag and wakes the reader at once.
+ * pcap_dispatch() with cnt <= 0 reads at most what was captured when it
+ * was called, however fast more comes. Signals do not stretch the read
+ * timeout.
  *
  * Buddy groups: handles activated on queues of one NIC before any of them
  * is read share one libwirecap session (struct wcs), so their queues are
@@ -76,7 +79,6 @@
 #define WCH_ENV_T	"WIRECAP_OFFLOAD_PCT"	/* T, 1..100 */
 #define WCH_MAXSNAP	262144
 #define WCH_MAXQ	256
-#define WCH_SLICE_MS	100	/* longest sleep between breakloop checks */
 #define WCH_PCAP_M	64	/* cells per chunk when a buffer size is set */
 #define WCH_CELL	2048
 
@@ -634,14 +636,31 @@ static bool take_brk(struct wch *h)
 	return __atomic_exchange_n(&h->brk, 0, __ATOMIC_ACQUIRE);
 }
 
+/* Chunks waiting in h's queues now (a count, not a promise). */
+static unsigned int chunks_there(const struct wch *h)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < h->nq; i++) {
+		int k = wirecap_queue_pending(hq(h, i));
+
+		n += k > 0 ? (unsigned int)k : 0;
+	}
+	return n;
+}
+
 /*
- * Up to cnt packets (<= 0: all there are) that pass the filter, from what
- * is captured now: the count, PCAP_ERROR_BREAK or PCAP_ERROR. A chunk is
- * released once its packets are used up, at the next call if the last
- * one was the cnt-th (pcap_next_ex's pointer lives until then).
+ * Up to cnt packets that pass the filter; cnt <= 0: those of the chunks
+ * that were there when it was called (and the rest of one begun), not
+ * those that keep coming while it runs. The count, PCAP_ERROR_BREAK or
+ * PCAP_ERROR. A chunk is released once its packets are used up, at the
+ * next call if the last one was the cnt-th (pcap_next_ex's pointer lives
+ * until then).
  */
 static int deliver(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 {
+	/* at least one look: it also finds a queue's error */
+	unsigned int budget = cnt > 0 ? 0 : chunks_there(h) ?: 1;
 	struct pcap_pkthdr hdr;
 	struct wirecap_pkt pk;
 	int n = 0, ret;
@@ -653,6 +672,8 @@ static int deliver(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 		    h->cur_i == wirecap_chunk_count(&h->cur))
 			wirecap_chunk_release(&h->cur);
 		if (!h->cur.owner) {
+			if (cnt <= 0 && !budget--)
+				return n;
 			ret = next_chunk(h);
 			if (ret <= 0)
 				return n ? n : ret;
@@ -686,11 +707,12 @@ static bool alone(const struct wch *h)
 }
 
 /*
- * Wait up to ms for a chunk of h's queues: > 0 (or an error for
- * deliver() to report), 0 none, -EINTR. Alone in its session, h waits
- * for any queue of it; with one queue, for that queue (the chunk becomes
- * h->cur); with several queues of a shared session, it looks every
- * millisecond.
+ * Wait up to ms (< 0: forever) for a chunk of h's queues: > 0 (or an
+ * error for deliver() to report), 0 none, -EINTR (a signal, or
+ * pcap_breakloop()). Alone in its session, h waits for any queue of it;
+ * with one queue, for that queue (the chunk becomes h->cur): there
+ * pcap_breakloop() wakes it (wirecap_interrupt). With several queues of
+ * a shared session, it looks every millisecond.
  */
 static int wait_some(struct wch *h, int ms)
 {
@@ -704,42 +726,49 @@ static int wait_some(struct wch *h, int ms)
 			h->cur_i = 0;
 		return ret;
 	}
-	for (t = 0; t < ms; t++) {
+	for (t = 0; ms < 0 || t < ms; t++) {
 		ret = next_chunk(h);
 		if (ret)
 			return ret == 1 ? 1 : ret;
-		if (usleep(1000))
+		if (__atomic_load_n(&h->brk, __ATOMIC_RELAXED) || usleep(1000))
 			return -EINTR;
 	}
 	return 0;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
 /*
  * Wait until some queue of h has a chunk: 1, 0 after timeout_ms (<= 0:
- * forever), PCAP_ERROR_BREAK. Sleeps in slices to see pcap_breakloop()
- * from another thread; a signal's breakloop ends the sleep at once.
+ * forever), PCAP_ERROR_BREAK. pcap_breakloop() wakes the wait (and a
+ * signal ends it): either way the flag is looked at, and the wait goes on
+ * for what is left of the timeout, not for all of it again.
  */
 static int wait_data(struct wch *h, int timeout_ms)
 {
-	int left = timeout_ms;
+	uint64_t end = timeout_ms > 0 ? mono_ms() + timeout_ms : 0;
 
 	for (;;) {
-		int slice = left > 0 && left < WCH_SLICE_MS ? left :
-			    WCH_SLICE_MS;
-		int ret;
+		int left = -1, ret;
 
 		if (take_brk(h))
 			return PCAP_ERROR_BREAK;
-		ret = wait_some(h, slice);
+		if (end) {
+			uint64_t now = mono_ms();
+
+			if (now >= end)
+				return 0;
+			left = (int)(end - now);
+		}
+		ret = wait_some(h, left);
 		if (ret > 0 || (ret < 0 && ret != -EINTR))
 			return 1;	/* deliver() reports an error */
-		if (ret == -EINTR)
-			continue;
-		if (timeout_ms > 0) {
-			left -= slice;
-			if (left <= 0)
-				return 0;
-		}
 	}
 }
 

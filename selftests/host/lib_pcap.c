@@ -13,8 +13,19 @@
  *   no_lock           the packet path and pcap_breakloop() take no lock
  *                     that handle creation and closing take: they run
  *                     while another thread holds it
+ *   dispatch_bound    pcap_dispatch(cnt = -1) under overload (every
+ *                     packet brings another chunk) returns after what was
+ *                     there when it started
+ *   eintr_timeout     signals every 20 ms do not stretch a 300 ms read
+ *                     timeout (each one used to restart it)
+ *   breakloop_wakes   pcap_breakloop() from another thread ends a
+ *                     pcap_loop() asleep for packets without it having
+ *                     woken up in between (it used to look every 100 ms)
  *   fd_on_failure     pcap_get_selectable_fd() turns readable when a
  *                     queue fails, and the next read reports the error
+ *
+ * Timing: no test asserts a speed; eintr_timeout allows 5 s for a 300 ms
+ * timeout (the bug made it last as long as the signals, 20 s).
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -195,6 +206,179 @@ static int t_no_lock(void)
 	return 1;
 }
 
+/* --- pcap_dispatch(-1) is bounded ----------------------------------------- */
+
+struct flood {
+	struct fake *f;
+	pcap_t *p;
+	unsigned int n;
+	uint32_t seq;
+};
+
+/* Each packet read brings a new chunk: the overload never ends. */
+static void flood_cb(u_char *user, const struct pcap_pkthdr *hdr,
+		     const u_char *data)
+{
+	struct flood *fl = (struct flood *)user;
+	struct wirecap_desc d;
+
+	fl->n++;
+	while (pop_recycled(&fl->f->q[0], &d))
+		;
+	push(&fl->f->q[0], fl->seq % FAKE_R, 0, 2, fl->seq);
+	fl->seq++;
+	if (fl->n == 10000)		/* the old shim never stopped */
+		pcap_breakloop(fl->p);
+}
+
+static int t_dispatch_bound(void)
+{
+	struct flood fl = { 0 };
+	struct wcs s = { 0 };
+	struct fake f;
+	uint32_t i;
+	int ret;
+
+	fake_init(&f, 64);
+	fl.f = &f;
+	fl.p = fake_handle(&f, &s, 0, 1, 100);
+	CHECK(fl.p);
+	for (i = 0; i < 5; i++, fl.seq++)
+		push(&f.q[0], fl.seq % FAKE_R, 0, 2, fl.seq);
+	ret = pcap_dispatch(fl.p, -1, flood_cb, (u_char *)&fl);
+	tap_diag("dispatch(-1) with 5 chunks of 2 there: %d, %u packets", ret,
+		 fl.n);
+	fake_close(fl.p);
+	fake_fini(&f);
+	CHECK(ret == 10 && fl.n == 10);
+	return 1;
+}
+
+/* --- EINTR does not restart the timeout ----------------------------------- */
+
+static void on_usr1(int sig)
+{
+}
+
+struct pester {
+	pthread_t target;
+	int stop;
+};
+
+static void *pester(void *arg)
+{
+	struct pester *ps = arg;
+	uint64_t end = now_ms() + 20000;
+
+	while (!__atomic_load_n(&ps->stop, __ATOMIC_ACQUIRE) &&
+	       now_ms() < end) {
+		pthread_kill(ps->target, SIGUSR1);
+		usleep(20000);
+	}
+	return NULL;
+}
+
+static int t_eintr_timeout(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct pester ps = { .target = pthread_self() };
+	struct wcs s = { 0 };
+	struct fake f;
+	unsigned int n = 0;
+	uint64_t t0, dt;
+	pthread_t t;
+	pcap_t *p;
+	int ret;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	fake_init(&f, 0);
+	p = fake_handle(&f, &s, 0, 2, 300);	/* alone: wirecap_wait */
+	CHECK(p);
+	pthread_create(&t, NULL, pester, &ps);
+	t0 = now_ms();
+	ret = pcap_dispatch(p, -1, count_cb, (u_char *)&n);
+	dt = now_ms() - t0;
+	__atomic_store_n(&ps.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	tap_diag("a 300 ms timeout under signals every 20 ms: %d after "
+		 "%llu ms", ret, (unsigned long long)dt);
+	fake_close(p);
+	fake_fini(&f);
+	CHECK(ret == 0);
+	CHECK(dt >= 290 && dt < 5000);	/* generous: a loaded host */
+	return 1;
+}
+
+/* --- pcap_breakloop wakes a sleeping loop --------------------------------- */
+
+struct looper {
+	pcap_t *p;
+	int ret;
+	int done;
+};
+
+static void *loop_forever(void *arg)
+{
+	struct looper *l = arg;
+	unsigned int n = 0;
+
+	l->ret = pcap_loop(l->p, -1, count_cb, (u_char *)&n);
+	__atomic_store_n(&l->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A handle on queue 0 of two (it sleeps in wirecap_next_chunk, counted in
+ * q0's sleeps) with no timeout; 1 s later another thread breaks the loop.
+ * Then a handle on both (it sleeps in wirecap_wait).
+ */
+static int breakloop_wakes(unsigned int nq, uint64_t *sleeps, int *ret)
+{
+	struct looper l = { 0 };
+	struct wcs s = { 0 };
+	struct fake f;
+	pthread_t t;
+	int ms;
+
+	fake_init(&f, 0);
+	l.p = fake_handle(&f, &s, 0, nq, 0);
+	if (!l.p)
+		return 0;
+	pthread_create(&t, NULL, loop_forever, &l);
+	usleep(1000000);
+	pcap_breakloop(l.p);
+	for (ms = 0; ms < 10000; ms++) {
+		if (__atomic_load_n(&l.done, __ATOMIC_ACQUIRE))
+			break;
+		usleep(1000);
+	}
+	if (ms == 10000)
+		return 0;	/* asleep for good: leave it */
+	pthread_join(t, NULL);
+	*sleeps = f.q[0].as.sleeps;
+	*ret = l.ret;
+	fake_close(l.p);
+	fake_fini(&f);
+	return 1;
+}
+
+static int t_breakloop_wakes(void)
+{
+	uint64_t sleeps = 0;
+	int ret = 0;
+
+	CHECK(breakloop_wakes(1, &sleeps, &ret));
+	tap_diag("one queue: pcap_loop %d, slept %llu times in 1 s", ret,
+		 (unsigned long long)sleeps);
+	CHECK(ret == PCAP_ERROR_BREAK);
+	CHECK(sleeps <= 2);	/* once, and maybe a spurious wake */
+	CHECK(breakloop_wakes(2, &sleeps, &ret));
+	CHECK(ret == PCAP_ERROR_BREAK);
+	return 1;
+}
+
 /* --- the selectable fd and a failed queue --------------------------------- */
 
 static int t_fd_on_failure(void)
@@ -236,10 +420,15 @@ static int t_fd_on_failure(void)
 
 int main(void)
 {
-	tap_plan(3);
+	tap_plan(6);
 	tap_run("pcap_breakloop from a signal handler never deadlocks",
 		t_breakloop_signal);
 	tap_run("the packet path takes no lock", t_no_lock);
+	tap_run("pcap_dispatch(-1) is bounded under overload",
+		t_dispatch_bound);
+	tap_run("signals do not stretch the read timeout", t_eintr_timeout);
+	tap_run("pcap_breakloop from another thread wakes pcap_loop",
+		t_breakloop_wakes);
 	tap_run("the selectable fd turns readable when a queue fails",
 		t_fd_on_failure);
 	return tap_exit();
