@@ -29,6 +29,13 @@
  *   poll_nic_gone   the NIC goes away: the selectable fd turns readable
  *                   and the next read reports the error (poll used to
  *                   wait forever)
+ *   own_settings    handles of one NIC with other settings (buffer size,
+ *                   WIRECAP_MODE) do not share a session: each keeps its
+ *                   own (one joining another's lost them)
+ *   close_one       closing one handle of a group: its queue leaves the
+ *                   group at once (nothing of the other's is offloaded
+ *                   into it, nothing of it is captured any more) and is
+ *                   free for another program
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -570,6 +577,121 @@ TEST_F(pc, poll_nic_gone)
 	EXPECT_EQ(PCAP_ERROR, pcap_dispatch(self->p, -1, collect,
 					    (u_char *)&s));
 	TH_LOG("after the NIC went away: %s", pcap_geterr(self->p));
+}
+
+static int big(pcap_t *p)
+{
+	/* 16 chunks of 64 cells: holds 1000 packets */
+	return pcap_set_buffer_size(p, 16 * 64 * 2048);
+}
+
+TEST_F(pc, own_settings)
+{
+	char d0[64], d1[64], eb[PCAP_ERRBUF_SIZE];
+	struct seen s = { 0 };
+	struct pcap_stat ps;
+	uint64_t end;
+	pcap_t *a, *b;
+	int ret;
+
+	snprintf(d0, sizeof(d0), "%s@0", self->dev);
+	snprintf(d1, sizeof(d1), "%s@1", self->dev);
+	/* a: tiny pool, advanced mode, T = 10 */
+	setenv("WIRECAP_MODE", "advanced", 1);
+	setenv("WIRECAP_OFFLOAD_PCT", "10", 1);
+	a = make(d0, tiny, &ret);
+	unsetenv("WIRECAP_MODE");
+	unsetenv("WIRECAP_OFFLOAD_PCT");
+	ASSERT_EQ(0, ret);
+	/* b: a pool that holds the burst, basic mode */
+	b = make(d1, big, &ret);
+	ASSERT_EQ(0, ret);
+	/* a session of its own: b has its own selectable fd */
+	EXPECT_LE(0, pcap_get_selectable_fd(b));
+	ASSERT_EQ(0, pcap_setnonblock(b, 1, eb));
+	EXPECT_EQ(0, pcap_dispatch(b, -1, collect, (u_char *)&s));
+	ASSERT_EQ(0, pcap_setnonblock(a, 1, eb));
+	/* a busy queue 0 that nobody reads: nothing of it reaches b */
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 600, 64, 5000));
+	/* a burst into b's queue, read late: its pool holds it */
+	ASSERT_EQ(0, wct_inject(self->nic, 1, 1000, 64, 0));
+	usleep(300000);
+	end = wct_now_us() + 3000000;
+	while (s.n < 1000 && wct_now_us() < end)
+		if (pcap_dispatch(b, -1, collect, (u_char *)&s) == 0)
+			usleep(10000);
+	EXPECT_EQ(1000, s.n);
+	EXPECT_EQ(0, s.bad);	/* in order, queue 1's only */
+	ASSERT_EQ(0, pcap_stats(b, &ps));
+	EXPECT_EQ(1000, ps.ps_recv);
+	EXPECT_EQ(0, ps.ps_drop) {
+		TH_LOG("b lost its buffer size: %u dropped", ps.ps_drop);
+	}
+	pcap_close(a);
+	pcap_close(b);
+}
+
+TEST_F(pc, close_one)
+{
+	char d0[64], d1[64], eb[PCAP_ERRBUF_SIZE];
+	struct seen s = { 0 };
+	struct pcap_stat ps;
+	uint64_t end;
+	pcap_t *a, *b, *again;
+	int ret, tries;
+
+	snprintf(d0, sizeof(d0), "%s@0", self->dev);
+	snprintf(d1, sizeof(d1), "%s@1", self->dev);
+	setenv("WIRECAP_MODE", "advanced", 1);
+	setenv("WIRECAP_OFFLOAD_PCT", "10", 1);
+	a = make(d0, big, &ret);
+	ASSERT_EQ(0, ret);
+	b = make(d1, big, &ret);
+	ASSERT_EQ(0, ret);
+	unsetenv("WIRECAP_MODE");
+	unsetenv("WIRECAP_OFFLOAD_PCT");
+	/* one group: no fd of their own */
+	EXPECT_EQ(PCAP_ERROR, pcap_get_selectable_fd(b));
+	ASSERT_EQ(0, pcap_setnonblock(b, 1, eb));
+	EXPECT_EQ(0, pcap_dispatch(b, -1, collect, (u_char *)&s)); /* starts */
+	pcap_close(a);
+	/* b alone now: its own fd again */
+	EXPECT_LE(0, pcap_get_selectable_fd(b));
+	/* queue 0 is out of it: nothing of it is captured any more */
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 300, 64, 5000));
+	/* b's queue busy and read late: over T, nowhere to offload */
+	ASSERT_EQ(0, wct_inject(self->nic, 1, 600, 64, 0));
+	usleep(300000);
+	end = wct_now_us() + 3000000;
+	while (s.n < 600 && wct_now_us() < end)
+		if (pcap_dispatch(b, -1, collect, (u_char *)&s) == 0)
+			usleep(10000);
+	usleep(200000);
+	pcap_dispatch(b, -1, collect, (u_char *)&s);
+	EXPECT_EQ(600, s.n) {
+		TH_LOG("b read %u of its 600 (the rest went to a's closed "
+		       "queue?)", s.n);
+	}
+	EXPECT_EQ(0, s.bad);	/* queue 1's, in order: none of queue 0's */
+	ASSERT_EQ(0, pcap_stats(b, &ps));
+	EXPECT_EQ(600, ps.ps_recv);
+	EXPECT_EQ(0, ps.ps_drop);
+	/* queue 0 is free for another program (3 s: the kernel lets go of
+	 * a file the capture ring held once its requests are done) */
+	for (tries = 0; tries < 30; tries++) {
+		again = make(d0, NULL, &ret);
+		if (!ret)
+			break;
+		pcap_close(again);
+		again = NULL;
+		usleep(100000);
+	}
+	EXPECT_EQ(0, ret) {
+		TH_LOG("%s", again ? "" : "queue 0 still busy after close");
+	}
+	if (again)
+		pcap_close(again);
+	pcap_close(b);
 }
 
 TEST_HARNESS_MAIN

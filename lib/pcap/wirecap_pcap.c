@@ -50,13 +50,20 @@
  * timeout.
  *
  * Buddy groups: handles activated on queues of one NIC before any of them
- * is read share one libwirecap session (struct wcs), so their queues are
- * one buddy group; with WIRECAP_MODE=advanced in the environment (and
+ * is read, with the same settings that make the session (buffer size,
+ * timeout and immediate mode as they map to the CAPTURE timeout, and
+ * WIRECAP_MODE / WIRECAP_OFFLOAD_PCT as they were at activation), share
+ * one libwirecap session (struct wcs), so their queues are one buddy
+ * group; with WIRECAP_MODE=advanced in the environment (and
  * WIRECAP_OFFLOAD_PCT=T, default 60) chunks of a busy queue are read
  * through a less busy handle of the group. Such handles have no
- * selectable fd (it would be shared, and one handle's reads would reset
- * it for the others). A handle activated after the group started reading
- * gets a session of its own.
+ * selectable fd while they share it (it would be shared, and one
+ * handle's reads would reset it for the others). A handle activated after
+ * the group started reading, or with other settings, gets a session of
+ * its own. pcap_close() of one handle of a group detaches its queues
+ * (wirecap_queue_detach): they leave the group, are given back to the
+ * kernel, and their devices are free again once the chunks of theirs
+ * that the others read are back.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -108,17 +115,21 @@ static void *real_sym(const char *name)
 })
 
 /*
- * One libwirecap session per NIC per process: handles activated on queues
- * of one NIC before any of them is read share it, so their queues are one
- * buddy group (in advanced mode chunks move between them). It starts when
- * one of them is first read, and closes with its last handle.
+ * One libwirecap session per NIC and settings: handles activated on
+ * queues of one NIC with the same settings before any of them is read
+ * share it, so their queues are one buddy group (in advanced mode chunks
+ * move between them). It starts when one of them is first read, and
+ * closes with its last handle. Under wch_lock, but started and live,
+ * which the packet path reads.
  */
 struct wcs {
 	struct wcs *next;
 	char ifname[WIRECAP_IFNAMSIZ];
+	struct wirecap_opts o;		/* as asked for: joining compares */
 	struct wirecap *w;
-	bool started;
+	bool started;			/* atomic */
 	unsigned int users;
+	unsigned int live;		/* queues of open handles; atomic */
 };
 
 /* One WireCAP handle. */
@@ -376,9 +387,18 @@ static int parse_device(const char *device, char *ifname, size_t len,
 	return 0;
 }
 
+/* Would a session opened with a serve a handle that asks for b? */
+static bool same_settings(const struct wirecap_opts *a,
+			  const struct wirecap_opts *b)
+{
+	return a->cells_per_chunk == b->cells_per_chunk &&
+	       a->nr_chunks == b->nr_chunks && a->timeout_us == b->timeout_us &&
+	       a->mode == b->mode && a->offload_pct == b->offload_pct;
+}
+
 /*
  * Under wch_lock: put h's queues into the session of its NIC that has not
- * started yet, or into a new one. 0 or an errno.
+ * started yet and has h's settings, or into a new one. 0 or an errno.
  */
 static int join_session(struct wch *h, const char *ifname,
 			const unsigned int *queues, int nq,
@@ -388,7 +408,8 @@ static int join_session(struct wch *h, const char *ifname,
 	int ret;
 
 	for (s = wcs_list; s; s = s->next)
-		if (!s->started && !strcmp(s->ifname, ifname))
+		if (!s->started && !strcmp(s->ifname, ifname) &&
+		    same_settings(&s->o, o))
 			break;
 	if (s && queues) {
 		h->first = wirecap_queue_count(s->w);
@@ -400,6 +421,7 @@ static int join_session(struct wch *h, const char *ifname,
 		if (!s)
 			return ENOMEM;
 		snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
+		s->o = *o;
 		s->w = wirecap_open(ifname, queues, nq, o);
 		if (!s->w && errno == EINVAL && o->nr_chunks) {
 			/* smaller than the NIC ring: the driver's default */
@@ -418,19 +440,36 @@ static int join_session(struct wch *h, const char *ifname,
 		h->first = 0;
 	}
 	h->nq = wirecap_queue_count(s->w) - h->first;
+	__atomic_fetch_add(&s->live, h->nq, __ATOMIC_RELAXED);
 	s->users++;
 	/* release: pcap_breakloop() that sees s sees it made */
 	__atomic_store_n(&h->s, s, __ATOMIC_RELEASE);
 	return 0;
 }
 
-/* Under wch_lock: h is done with its session. */
+static struct wirecap_queue *hq(const struct wch *h, unsigned int i)
+{
+	return wirecap_queue(h->s->w, h->first + i);
+}
+
+/*
+ * Under wch_lock: h is done with its session. The others of its group go
+ * on without h's queues: they are detached (no chunk goes to them any
+ * more, the kernel has them back). The last one closes the session.
+ */
 static void leave_session(struct wch *h)
 {
 	struct wcs *s = h->s, **pp;
+	unsigned int i;
 
-	if (!s || --s->users)
+	if (!s)
 		return;
+	if (--s->users) {
+		for (i = 0; i < h->nq; i++)
+			wirecap_queue_detach(hq(h, i));
+		__atomic_fetch_sub(&s->live, h->nq, __ATOMIC_RELAXED);
+		return;
+	}
 	for (pp = &wcs_list; *pp != s; pp = &(*pp)->next)
 		;
 	*pp = s->next;
@@ -459,11 +498,6 @@ static int start(struct wch *h)
 		return PCAP_ERROR;
 	}
 	return 0;
-}
-
-static struct wirecap_queue *hq(const struct wch *h, unsigned int i)
-{
-	return wirecap_queue(h->s->w, h->first + i);
 }
 
 static int activate(struct wch *h)
@@ -700,10 +734,13 @@ static int deliver(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 	}
 }
 
-/* Does h have its session to itself? */
+/*
+ * Does h have its session to itself (the other handles that shared it,
+ * if any, closed)?
+ */
 static bool alone(const struct wch *h)
 {
-	return h->nq == wirecap_queue_count(h->s->w);
+	return h->nq == __atomic_load_n(&h->s->live, __ATOMIC_RELAXED);
 }
 
 /*

@@ -61,6 +61,7 @@ static pcap_t *fake_handle(struct fake *f, struct wcs *s, unsigned int first,
 	s->w = &f->w;
 	s->started = true;
 	s->users++;
+	s->live += nq;
 	h->first = first;
 	h->nq = nq;
 	h->snaplen = WCH_MAXSNAP;
@@ -346,6 +347,7 @@ static int breakloop_wakes(unsigned int nq, uint64_t *sleeps, int *ret)
 	l.p = fake_handle(&f, &s, 0, nq, 0);
 	if (!l.p)
 		return 0;
+	s.live = f.w.nq;	/* the queues it has not are others' */
 	pthread_create(&t, NULL, loop_forever, &l);
 	usleep(1000000);
 	pcap_breakloop(l.p);
