@@ -89,7 +89,8 @@ LIBT_TSAN := -fsanitize=thread -Wno-tsan
 LIBT_CFLAGS = -O1 -g $(WARN) -pthread $(LIB_CPPFLAGS)
 LIBT_HDR := $(wildcard selftests/host/lib_*.h) selftests/host/tap.h $(LIB_HDR)
 LIBT_SRC := $(LIB_SRC) liburing-glue/wirecap_uring.c
-LIBT_NAMES := $(patsubst selftests/host/%.c,%,$(wildcard selftests/host/lib_*.c))
+LIBT_NAMES := $(patsubst selftests/host/%.c,%,$(filter-out \
+	selftests/host/lib_exec_fixture.c,$(wildcard selftests/host/lib_*.c)))
 LIBT_TESTS := $(foreach t,$(LIBT_NAMES),$(LIBT_DIR)/$(t)-asan $(LIBT_DIR)/$(t)-tsan)
 
 host-tests: $(LIBT_TESTS)
@@ -126,6 +127,27 @@ $(LIBT_DIR)/lib_abi-tsan: selftests/host/lib_abi.c $(LIBT_GROWN) $(LIBT_HDR)
 		-c -o $(LIBT_AUX)/lib_abi-tsan-grown.o $<
 	$(CC) $(LIBT_CFLAGS) $(LIBT_TSAN) -o $@ $< \
 		$(LIBT_AUX)/lib_abi-tsan-grown.o
+
+# lib_exec runs `wirecap exec` on fixture programs: one on the shared
+# libpcap, and two with a pcap_create of their own standing for a libpcap
+# linked in (dynamic and static).
+LIBT_FIXTURES := $(LIBT_AUX)/exec-fixture-dyn $(LIBT_AUX)/exec-fixture-own \
+	$(LIBT_AUX)/exec-fixture-own-static
+
+$(LIBT_AUX)/exec-fixture-dyn: selftests/host/lib_exec_fixture.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lpcap -ldl
+
+$(LIBT_AUX)/exec-fixture-own: selftests/host/lib_exec_fixture.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -DOWN_PCAP -o $@ $<
+
+$(LIBT_AUX)/exec-fixture-own-static: selftests/host/lib_exec_fixture.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -DOWN_PCAP $(STATIC) -o $@ $<
+
+$(LIBT_DIR)/lib_exec-asan $(LIBT_DIR)/lib_exec-tsan: $(LIBT_FIXTURES) \
+	$(BIN)/wirecap $(BIN)/libwirecap-pcap.so
 
 check-host-tests: host-tests
 	@fail=0; for t in $(LIBT_TESTS); do \

@@ -8,19 +8,39 @@
  * The library is looked for beside this binary, then in ../lib; the
  * environment variable WIRECAP_PCAP_SO names another. It goes in front of
  * any LD_PRELOAD already set. Exit status: the program's (this process
- * becomes it), 127 if it cannot be run, 2 on bad usage.
+ * becomes it), 127 if it cannot be run, 126 if it can but the preload
+ * could not work for it, 2 on bad usage.
+ *
+ * Where LD_PRELOAD cannot work, the program would run without the shim
+ * and find no wirecap: devices; it is not run, and this says why:
+ *   - it is statically linked: no dynamic loader, nothing is preloaded;
+ *   - it has libpcap linked in (it defines pcap_create & co. itself): its
+ *     calls never reach a preloaded library;
+ *   - it runs in secure-execution mode (AT_SECURE): setuid or setgid to
+ *     someone else, or file capabilities for a user who is not root,
+ *     where the loader ignores a preload from an arbitrary path.
+ * A program that does not call libpcap itself (a script, or one that
+ * reaches libpcap through another library) is run, with a warning when
+ * it is an ELF that names no pcap function at all.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "tools.h"
 
 #define SHIM	"libwirecap-pcap.so"
+#define PROG	"wirecap exec"
 
 /* The shim's path into buf, or -1 when it is nowhere. */
 static int find_shim(char *buf, size_t len)
@@ -55,33 +75,232 @@ static int find_shim(char *buf, size_t len)
 	return -1;
 }
 
+/* The file execvp() would run for name, into buf; -1 if none. */
+static int find_program(const char *name, char *buf, size_t len)
+{
+	const char *path = getenv("PATH"), *p, *end;
+
+	if (strchr(name, '/')) {
+		snprintf(buf, len, "%s", name);
+		return access(buf, X_OK);
+	}
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; ; p = end + 1) {
+		end = strchrnul(p, ':');
+		snprintf(buf, len, "%.*s%s%s", (int)(end - p), p,
+			 end > p ? "/" : "", name);
+		if (!access(buf, X_OK))
+			return 0;
+		if (!*end)
+			return -1;
+	}
+}
+
+/*
+ * Secure-execution mode, as the kernel decides it: setuid or setgid to an
+ * id that is not ours, or file capabilities for a user who is not root
+ * (for root they give nothing new) - unless the file system ignores both
+ * (nosuid). NULL, or what makes it so.
+ */
+static const char *secure_exec(const char *path, const struct stat *st)
+{
+	struct statvfs vfs;
+
+	if (!statvfs(path, &vfs) && (vfs.f_flag & ST_NOSUID))
+		return NULL;
+	if ((st->st_mode & S_ISUID) && st->st_uid != getuid())
+		return "it is setuid to another user";
+	if ((st->st_mode & S_ISGID) && st->st_gid != getgid())
+		return "it is setgid to another group";
+	if (getuid() && getxattr(path, "security.capability", NULL, 0) > 0)
+		return "it has file capabilities and you are not root";
+	return NULL;
+}
+
+/* What the ELF image says about libpcap. */
+enum pcap_use {
+	PCAP_UNKNOWN,		/* not an ELF we read: say nothing */
+	PCAP_IMPORTED,		/* calls libpcap through the dynamic loader */
+	PCAP_NONE,		/* names no pcap function */
+	PCAP_STATIC_BINARY,	/* no dynamic loader at all */
+	PCAP_LINKED_IN,		/* defines pcap functions itself */
+};
+
+/* libpcap's entry points: a program that defines them has it linked in */
+static bool pcap_entry(const char *s)
+{
+	static const char *const names[] = {
+		"pcap_create", "pcap_open_live", "pcap_activate", "pcap_loop",
+		"pcap_dispatch", "pcap_next_ex",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return true;
+	return false;
+}
+
+/* Within the file? */
+static bool in_file(size_t size, uint64_t off, uint64_t len)
+{
+	return off <= size && len <= size - off;
+}
+
+/* A 64-bit ELF's symbol tables (dynamic, and the full one if kept). */
+static enum pcap_use elf64_pcap(const unsigned char *img, size_t size)
+{
+	const Elf64_Ehdr *eh = (const void *)img;
+	const Elf64_Phdr *ph;
+	const Elf64_Shdr *sh;
+	bool interp = false, imported = false;
+	unsigned int i;
+
+	if (!in_file(size, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(*ph)) ||
+	    !in_file(size, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(*sh)))
+		return PCAP_UNKNOWN;
+	ph = (const void *)(img + eh->e_phoff);
+	for (i = 0; i < eh->e_phnum; i++)
+		interp |= ph[i].p_type == PT_INTERP;
+	if (!interp)
+		return PCAP_STATIC_BINARY;
+	sh = (const void *)(img + eh->e_shoff);
+	for (i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Shdr *strs;
+		const Elf64_Sym *sym;
+		uint64_t k, n;
+
+		if (sh[i].sh_type != SHT_DYNSYM && sh[i].sh_type != SHT_SYMTAB)
+			continue;
+		if (sh[i].sh_link >= eh->e_shnum ||
+		    !in_file(size, sh[i].sh_offset, sh[i].sh_size))
+			continue;
+		strs = &sh[sh[i].sh_link];
+		if (!in_file(size, strs->sh_offset, strs->sh_size) ||
+		    !strs->sh_size)
+			continue;
+		sym = (const void *)(img + sh[i].sh_offset);
+		n = sh[i].sh_size / sizeof(*sym);
+		for (k = 0; k < n; k++) {
+			const char *name;
+
+			if (sym[k].st_name >= strs->sh_size)
+				continue;
+			name = (const char *)img + strs->sh_offset +
+			       sym[k].st_name;
+			if (!memchr(name, 0, strs->sh_size - sym[k].st_name) ||
+			    strncmp(name, "pcap_", 5))
+				continue;
+			if (sym[k].st_shndx == SHN_UNDEF)
+				imported = true;
+			else if (pcap_entry(name))
+				return PCAP_LINKED_IN;
+		}
+	}
+	return imported ? PCAP_IMPORTED : PCAP_NONE;
+}
+
+static enum pcap_use elf_pcap(const char *path)
+{
+	enum pcap_use use = PCAP_UNKNOWN;
+	const unsigned char *img;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return PCAP_UNKNOWN;
+	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+		close(fd);
+		return PCAP_UNKNOWN;
+	}
+	img = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (img == MAP_FAILED)
+		return PCAP_UNKNOWN;
+	if (!memcmp(img, ELFMAG, SELFMAG) && img[EI_CLASS] == ELFCLASS64 &&
+	    img[EI_DATA] == ELFDATA2LSB)
+		use = elf64_pcap(img, st.st_size);
+	munmap((void *)img, st.st_size);
+	return use;
+}
+
+/*
+ * Can the preload work for the program at path? 0: run it (maybe after a
+ * warning); -1: said why not.
+ */
+static int preload_works(const char *name, const char *path)
+{
+	const char *why;
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0;	/* execvp says what is wrong */
+	why = secure_exec(path, &st);
+	if (why) {
+		fprintf(stderr, PROG ": %s: %s, so the dynamic loader runs it "
+			"in secure-execution mode and ignores LD_PRELOAD: it "
+			"would not see wirecap: devices. Run it as its owner, "
+			"or a copy of it without the setuid bit or file "
+			"capabilities.\n", name, why);
+		return -1;
+	}
+	switch (elf_pcap(path)) {
+	case PCAP_STATIC_BINARY:
+		fprintf(stderr, PROG ": %s is statically linked: nothing is "
+			"preloaded into it (LD_PRELOAD needs the dynamic "
+			"loader), so it would not see wirecap: devices. "
+			"Link it with the shared libpcap.\n", name);
+		return -1;
+	case PCAP_LINKED_IN:
+		fprintf(stderr, PROG ": %s has libpcap linked in (it defines "
+			"pcap_create & co. itself): its calls never reach a "
+			"library in LD_PRELOAD, so it would not see wirecap: "
+			"devices. Link it with the shared libpcap.\n", name);
+		return -1;
+	case PCAP_NONE:
+		fprintf(stderr, PROG ": warning: %s calls no pcap function "
+			"itself: wirecap: devices work only if it reaches "
+			"the shared libpcap through a library it loads\n",
+			name);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 int cmd_exec(int argc, char **argv)
 {
-	char shim[PATH_MAX], *preload;
+	char shim[PATH_MAX], prog[PATH_MAX], *preload;
 	const char *old;
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fprintf(argc < 2 ? stderr : stdout,
 			"usage: wirecap exec PROGRAM [ARGS...]\n"
 			"  runs PROGRAM with %s preloaded: its libpcap calls\n"
-			"  can open wirecap:IFNAME and wirecap:IFNAME@QUEUES\n",
-			SHIM);
+			"  can open wirecap:IFNAME and wirecap:IFNAME@QUEUES\n"
+			"  (refused, and why, where the preload cannot work:\n"
+			"  static binaries, libpcap linked in, setuid or file\n"
+			"  capabilities)\n", SHIM);
 		return argc < 2 ? 2 : 0;
 	}
 	if (find_shim(shim, sizeof(shim))) {
-		fprintf(stderr, "wirecap exec: %s not found (beside this "
-			"binary, in ../lib, or $WIRECAP_PCAP_SO)\n", SHIM);
+		fprintf(stderr, PROG ": %s not found (beside this binary, in "
+			"../lib, or $WIRECAP_PCAP_SO)\n", SHIM);
 		return 127;
 	}
+	if (!find_program(argv[1], prog, sizeof(prog)) &&
+	    preload_works(argv[1], prog))
+		return 126;
 	old = getenv("LD_PRELOAD");
 	if (asprintf(&preload, "%s%s%s", shim, old && *old ? ":" : "",
 		     old ? old : "") < 0) {
-		fprintf(stderr, "wirecap exec: out of memory\n");
+		fprintf(stderr, PROG ": out of memory\n");
 		return 127;
 	}
 	setenv("LD_PRELOAD", preload, 1);
 	free(preload);
 	execvp(argv[1], argv + 1);
-	fprintf(stderr, "wirecap exec: %s: %s\n", argv[1], strerror(errno));
+	fprintf(stderr, PROG ": %s: %s\n", argv[1], strerror(errno));
 	return 127;
 }
