@@ -122,8 +122,10 @@ struct wirecap_info {
 /*
  * WIRECAP_CMD_ATTACH: allocate the ring buffer pool on the NIC's NUMA node
  * and put the queue in capture mode. M must divide the ring size N and be a
- * power of two; R must be at least N/M (one chunk per segment). 0 asks for
- * the default (M = N/4, R = 16 * N/M). Fails with -EBUSY if attached,
+ * power of two, at least 2 (a page holds two cells); R must be at least
+ * N/M (one chunk per segment); R * M cells at most max_pool_mb (module
+ * parameter; -E2BIG beyond). 0 asks for the default (M = N/4,
+ * R = 16 * N/M). Fails with -EBUSY if attached,
  * -ENOMEM if the pool cannot be had, -ENOBUFS if it would pass
  * RLIMIT_MEMLOCK (nothing is half-allocated), -EPERM without
  * CAP_NET_ADMIN, -EIO if the NIC broke when a pool was last detached
@@ -149,6 +151,12 @@ struct wirecap_attach {
  * Several commands may be parked on one queue, up to WIRECAP_MAX_PARKED
  * (-EBUSY beyond): they complete in the order of their deadlines (for
  * equal timeouts, the order they were issued in).
+ *
+ * A DETACH (or close) completes parked commands with -ECANCELED, and a
+ * CAPTURE that meets a DETACH under way gets the same; the NIC's removal
+ * or its move to another network namespace completes them with -ENODEV,
+ * which every call on the queue answers from then on. Without a pool,
+ * CAPTURE answers -ENXIO.
  *
  * As an io_uring command, the SQE's fields outside the payload (addr,
  * len, buf_index, the fixed-buffer flag) must be zero (-EINVAL; kernels
