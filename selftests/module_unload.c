@@ -15,26 +15,6 @@
 #include "kselftest_harness.h"
 #include "wctest.h"
 
-static int unload(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
-}
-
-static int load(const char *file, const char *params)
-{
-	const char *dir = getenv("WIRECAP_MODDIR");
-	char path[512];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : ".", file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 TEST(unload_with_queue_open)
 {
 	struct wct_parked parked;
@@ -52,21 +32,21 @@ TEST(unload_with_queue_open)
 	usleep(100000);
 
 	/* in use by the NIC driver and by our open queue */
-	ret = unload("wirecap");
+	ret = wct_module_unload("wirecap");
 	EXPECT_TRUE(ret == -EWOULDBLOCK || ret == -EBUSY);
 	/* the NIC driver goes, queue open and command parked */
-	EXPECT_EQ(0, unload("wirecap_softnic"));
+	EXPECT_EQ(0, wct_module_unload("wirecap_softnic"));
 	EXPECT_EQ(-ENODEV, wct_park_result(&parked));
 	EXPECT_EQ(-ENODEV, wct_capture(&q, 1, 0));
 	EXPECT_EQ(0, wct_pool_pages());
 	/* our file still pins wirecap.ko */
-	ret = unload("wirecap");
+	ret = wct_module_unload("wirecap");
 	EXPECT_TRUE(ret == -EWOULDBLOCK || ret == -EBUSY);
 	wct_close(&q);
-	EXPECT_EQ(0, unload("wirecap"));
+	EXPECT_EQ(0, wct_module_unload("wirecap"));
 
-	ASSERT_EQ(0, load("wirecap.ko", ""));
-	ASSERT_EQ(0, load("wirecap_softnic.ko", ""));
+	ASSERT_EQ(0, wct_module_load("wirecap.ko", ""));
+	ASSERT_EQ(0, wct_module_load("wirecap_softnic.ko", ""));
 	/* and it works again */
 	ASSERT_EQ(0, wct_nic_new(1, 64, nic));
 	ASSERT_EQ(0, wct_open(&q, nic, 0));

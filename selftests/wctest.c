@@ -493,3 +493,34 @@ int wct_wait_attached(const char *nic, unsigned int nr, unsigned int mask,
 	}
 	return -ETIMEDOUT;
 }
+
+#include <sys/syscall.h>	/* for the helpers below */
+
+int wct_module_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+int wct_module_load(const char *file, const char *params)
+{
+	const char *dir = getenv("WIRECAP_MODDIR");
+	char path[512];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : ".", file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+long long wct_netdev_stat(const char *nic, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", nic,
+		 name);
+	return read_number(path);
+}

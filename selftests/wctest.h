@@ -128,4 +128,14 @@ long long wct_pool_pages(void);
 		wct_nic_del(self->nic);					\
 	}
 
+/*
+ * Kernel modules (the VM keeps ours in $WIRECAP_MODDIR): unload one by
+ * name without waiting (-EWOULDBLOCK while in use), load a .ko file from
+ * $WIRECAP_MODDIR with parameters. 0 or -errno.
+ */
+int wct_module_unload(const char *name);
+int wct_module_load(const char *file, const char *params);
+/* A netdev counter, e.g. wct_netdev_stat("wcsim1", "rx_packets"); -1 if none. */
+long long wct_netdev_stat(const char *nic, const char *name);
+
 #endif
