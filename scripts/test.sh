@@ -26,43 +26,8 @@ cd "$top"
 out=$top/results/test
 rm -rf "$out"
 mkdir -p "$out"
-pass=0 fail=0 skip=0
-
-# count(tapfile): add its ok / not ok / skip lines to the totals; a file
-# whose plan (1..N) is missing or does not match its results is one more
-# failure (a script that died early prints too few, or none at all)
-count() {
-	p=$(grep -Ec '^ok [0-9]+' "$1" | tr -d ' ')
-	s=$(grep -Ec '^ok [0-9]+.*# SKIP' "$1" | tr -d ' ')
-	f=$(grep -Ec '^not ok [0-9]+' "$1" | tr -d ' ')
-	plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$1" | head -1)
-	pass=$((pass + p - s))
-	skip=$((skip + s))
-	fail=$((fail + f))
-	grep -E '^not ok' "$1" | sed "s|^|  FAIL $(basename "$1" .tap): |"
-	if [ "${plan:-x}" != $((p + f)) ]; then
-		fail=$((fail + 1))
-		echo "  FAIL $(basename "$1" .tap): plan ${plan:-missing}," \
-			"$((p + f)) results"
-		grep -v '^ok' "$1" | tail -3 | sed 's/^/    /'
-	fi
-}
-# verdict(name, ok?): one test of our own
-verdict() {
-	if [ "$2" = 0 ]; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "  FAIL $1"
-	fi
-}
-summary() {
-	line="$pass passed, $fail failed"
-	[ "$skip" -gt 0 ] && line="$line, $skip skipped"
-	echo "$line"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
+. "$top/scripts/tap-count.sh"
+summary() { tap_summary; }
 
 echo "== setup"
 if ! scripts/setup.sh; then
