@@ -94,3 +94,4 @@ VM_DEPS := modules userbins
 -include mk/vm.mk
 -include mk/run.mk
 -include mk/hosttools.mk
+-include mk/debug.mk

@@ -9,12 +9,18 @@
 # Prints TAP.
 #
 #   scripts/e2e-virtio.sh [kernel ...]        default: 6.1 6.12
+#
+# Kernels are names as scripts/krel.sh knows them (6.1, 6.12, debug).
+# Environment: WIRECAP_E2E_TRACES (the traces, names under shared/traces;
+# the debug kernel's run takes one, `make test-debug`), WIRECAP_E2E_TIMEOUT
+# (seconds per VM run [240]).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 kernels=${*:-6.1 6.12}
-traces="merc_capture2.pcap ppp_tls2.pcap tcpd_802.1ad_QinQ.pcap
-ndpi_alexa-app.pcapng merc_emix.pcap"
+traces=${WIRECAP_E2E_TRACES:-"merc_capture2.pcap ppp_tls2.pcap tcpd_802.1ad_QinQ.pcap
+ndpi_alexa-app.pcapng merc_emix.pcap"}
+vmtimeout=${WIRECAP_E2E_TIMEOUT:-240}
 shared=${WIRECAP_SHARED:-$top/../shared}
 queues=4
 # The host tap's queue is the NIC's FIFO: these runs check correctness at
@@ -54,7 +60,7 @@ for k in $kernels; do
 		files=""
 		for q in $(seq 0 $((queues - 1))); do files="$files $res/q$q.pcap"; done
 		scripts/vm.sh --nic virtio --kernel "$k" --queues $queues \
-			--txqueuelen $txqueuelen --timeout 240 \
+			--txqueuelen $txqueuelen --timeout "$vmtimeout" \
 			--trace "$shared/traces/$t" --results "$res" -- "$cmd" \
 			>"$log" 2>&1
 		rc=$?

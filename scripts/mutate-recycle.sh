@@ -4,7 +4,7 @@
 # and run the recycle selftests in the VM. Each mutant must be caught: a
 # selftest fails, or the kernel complains. Prints TAP.
 #
-#   scripts/mutate-recycle.sh [kernel: 6.1|6.12]
+#   scripts/mutate-recycle.sh [kernel: 6.1|6.12|debug]   default: 6.1
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -4,7 +4,9 @@
 #
 #   scripts/vm.sh [options] -- '<shell command>'
 #
-#   --kernel 6.1|6.12    guest kernel (names from build/kernels.mk)  [6.1]
+#   --kernel 6.1|6.12|debug   guest kernel (names from build/kernels.mk;
+#                        debug: scripts/debug-kernel.sh's KASAN/lockdep
+#                        kernel, which gets 3072 MiB instead of 1536) [6.1]
 #   --nic softnic|virtio|virtio-stock                               [softnic]
 #                        softnic: the software NIC (wirecap_softnic.ko);
 #                        virtio: a QEMU virtio-net NIC driven by
@@ -70,6 +72,7 @@
 # Default paths are relative to the repository; given paths to the current
 # directory. The results directory is not emptied, but the files named above
 # are replaced. Environment: WIRECAP_VM_OUT_MB (output disk size, MiB, [256]),
+# WIRECAP_VM_MEM_MB (guest memory, MiB [1536; 3072 for a KASAN kernel]),
 # WIRECAP_VM_QEMU (QEMU binary).
 set -euo pipefail
 
@@ -151,7 +154,14 @@ fi
 krel=$("$top/scripts/krel.sh" "$kernel") || die "--kernel: no kernel '$kernel'"
 kroot=$top/build/kernels/$krel
 vmlinuz=$kroot/boot/vmlinuz-$krel
-[ -f "$vmlinuz" ] || die "no kernel image $vmlinuz; run scripts/setup.sh"
+[ -f "$vmlinuz" ] || die "no kernel image $vmlinuz; run scripts/setup.sh (debug: scripts/debug-kernel.sh)"
+# A KASAN kernel keeps a shadow of 1/8 of the memory, a quarantine of freed
+# objects and, with lockdep and debug objects, large tables of its own:
+# more memory, so that our pools still fit as they do on Debian's kernels.
+mem=1536
+! grep -qx 'CONFIG_KASAN=y' "$kroot/boot/config-$krel" 2>/dev/null || mem=3072
+mem=${WIRECAP_VM_MEM_MB:-$mem}
+[[ $mem =~ ^[1-9][0-9]*$ ]] || die "WIRECAP_VM_MEM_MB: not a positive integer: $mem"
 
 # Module and binary directories: a given one must exist; a missing default
 # one just means "nothing of ours yet".
@@ -269,7 +279,7 @@ console=$results/console.log
 # CD-ROM, parallel port or monitor; the only serial port is the console log.
 # shellcheck disable=SC2054  # (commas belong to QEMU's syntax)
 qargs=(
-	-accel tcg,thread=multi -cpu max -smp 2 -m 1536
+	-accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
 	-nodefaults -display none -no-reboot
 	-kernel "$vmlinuz" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet printk.time=1"
@@ -326,7 +336,7 @@ setup=$results/vm-setup.txt
 	esac
 	[ -z "$nic_note" ] || echo "nic note:      $nic_note"
 	echo "queues:        $queues"
-	echo "qemu:          $("$qemu" --version | head -1); TCG, 2 vCPUs, 1536 MiB"
+	echo "qemu:          $("$qemu" --version | head -1); TCG, 2 vCPUs, $mem MiB"
 	echo "qemu cpus:     ${pin_qemu:-not pinned}"
 	if [ "$nic" != softnic ]; then
 		echo "tap:           $tap in network namespace $netns, multi_queue, $queues queues, txqueuelen $txqlen"
@@ -516,7 +526,16 @@ fi
 
 # Kernel trouble. Kernel lines carry a "[  12.345678]" time stamp; requiring it
 # keeps the command's own output (also on the console) from matching.
-bad='BUG:|WARNING:|Oops|general protection|refcount_t:|list_add corruption|list_del corruption|INFO: task .* blocked|Kernel panic|UBSAN|KASAN'
+# Lockdep's reports begin "WARNING: possible circular locking dependency",
+# "WARNING: inconsistent lock state", "BUG: sleeping function called from
+# invalid context" (DEBUG_ATOMIC_SLEEP), ...; KASAN's "BUG: KASAN: ...".
+# Debug objects' reports ("ODEBUG: free active ... object type: hrtimer")
+# come with a WARNING, but "ODEBUG: Out of memory. ODEBUG disabled" alone
+# (the rest of the run went unchecked). A failed BUG_ON() prints "kernel
+# BUG at file:line!" (no colon); a netdev reference never dropped,
+# "unregister_netdevice: waiting for ..."; a CPU or task holding up RCU,
+# "rcu: INFO: ... detected stalls".
+bad='BUG:|WARNING:|Oops|general protection|refcount_t:|list_add corruption|list_del corruption|INFO: task .* blocked|Kernel panic|UBSAN|KASAN|ODEBUG:|kernel BUG at|unregister_netdevice: waiting for|rcu: INFO: .*detected stall'
 trouble=$( { tr -d '\r' <"$console" |
 	grep -aE "\[ *[0-9]+\.[0-9]+\].*($bad)" || true
 	# dmesg.txt exists only if the guest got to the end.
