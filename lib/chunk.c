@@ -106,11 +106,14 @@ static int wait_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 {
 	struct timespec deadline;
 	uint64_t spin_end;
+	uint32_t gen;
 	int ret;
 
 	ret = queue_error(q, c);
 	if (ret || !timeout_ms)
 		return ret;
+	/* interrupts from here on end this wait (also while it spins) */
+	gen = wc_intr_gen(&q->waiter);
 	/* a chunk often arrives within microseconds: spin first */
 	spin_end = now_ns() + WC_SPIN_NS;
 	do {
@@ -135,7 +138,7 @@ static int wait_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 			ret = take(q, c);
 		if (!ret)
 			ret = queue_error(q, c);
-		if (!ret && wc_wait_interrupted(&q->waiter))
+		if (!ret && wc_wait_interrupted(&q->waiter, gen))
 			ret = -EINTR;
 		if (ret)
 			break;

@@ -18,23 +18,34 @@
 #ifndef WIRECAP_LIB_WAIT_H
 #define WIRECAP_LIB_WAIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
 struct wc_waiter {
 	uint32_t seq;		/* futex word: bumped by every wake */
 	uint32_t sleepers;	/* threads inside a wait (enter .. leave) */
-	uint32_t intr;		/* wirecap_interrupt(): end the next wait */
+	uint32_t intr;		/* generation: bumped by every
+				 * wirecap_interrupt() */
+	uint32_t intr_seen;	/* the newest generation a wait ended on */
 	uint32_t inside;	/* threads in a waiting call, spinning too
 				 * (wc_call_enter .. wc_call_leave) */
 };
 
 /*
- * Waiter: wc_wait_enter() once, then per look: seq = wc_wait_seq(), look
- * at the condition, wc_wait_sleep(w, seq, ...) if there is nothing; then
- * wc_wait_leave() once, after the last access to anything the waiter
- * lives in. The seq is read before the look, so a wake between the look
- * and the sleep changes it and the futex does not sleep.
+ * Waiter: gen = wc_intr_gen() when the waiting call begins (before it
+ * spins), wc_wait_enter() once, then per look: seq = wc_wait_seq(), look
+ * at the condition and wc_wait_interrupted(w, gen), wc_wait_sleep(w,
+ * seq, ...) if there is nothing; then wc_wait_leave() once, after the
+ * last access to anything the waiter lives in. The seq is read before
+ * the look, so a wake between the look and the sleep changes it and the
+ * futex does not sleep.
+ *
+ * Interrupts are generations, not a flag one waiter takes: every wait
+ * that was in progress when the generation moved ends, however many
+ * share the waiter (readers of a shared queue, threads in wirecap_wait);
+ * and a generation that no wait ended on (nobody was waiting) ends the
+ * next wait, once.
  *
  * sleepers counts the threads between enter and leave: wakers wake only
  * when it is not 0. inside counts the threads in a call that may wait,
@@ -73,12 +84,31 @@ static inline void wc_wait_leave(struct wc_waiter *w)
 	__atomic_fetch_sub(&w->sleepers, 1, __ATOMIC_RELAXED);
 }
 
-/* The waiter: was the wait interrupted (wc_interrupt) since? Takes it. */
-static inline int wc_wait_interrupted(struct wc_waiter *w)
+/* The interrupt generation now: a waiting call's starting point. */
+static inline uint32_t wc_intr_gen(struct wc_waiter *w)
 {
-	if (!__atomic_load_n(&w->intr, __ATOMIC_RELAXED))
+	/* acquire: pairs with the release in wc_interrupt() */
+	return __atomic_load_n(&w->intr, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The waiter, which began at generation gen: was it interrupted since,
+ * or is there an interrupt no wait has ended on yet? Either way the
+ * generation now counts as seen (intr_seen only moves forward).
+ */
+static inline int wc_wait_interrupted(struct wc_waiter *w, uint32_t gen)
+{
+	uint32_t now = wc_intr_gen(w);
+	uint32_t seen = __atomic_load_n(&w->intr_seen, __ATOMIC_RELAXED);
+
+	if (now == gen && now == seen)
 		return 0;
-	return __atomic_exchange_n(&w->intr, 0, __ATOMIC_ACQUIRE);
+	while ((int32_t)(now - seen) > 0 &&
+	       !__atomic_compare_exchange_n(&w->intr_seen, &seen, now, false,
+					    __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
+	return 1;
 }
 
 /* Is any thread in a waiting call on w? (Acquire: see wc_call_leave.) */
@@ -110,13 +140,14 @@ static inline void wc_wake_all(struct wc_waiter *w)
 }
 
 /*
- * End the current wait on w, or the next one: an interrupt that comes
- * between a caller's own check (of a flag the interrupter set before)
- * and its wait is not lost. Async-signal-safe.
+ * End every wait in progress on w, or, if there is none, the next one:
+ * an interrupt that comes between a caller's own check (of a flag the
+ * interrupter set before) and its wait is not lost. Async-signal-safe
+ * (a lock-free atomic add and futex wakes).
  */
 static inline void wc_interrupt(struct wc_waiter *w)
 {
-	__atomic_store_n(&w->intr, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&w->intr, 1, __ATOMIC_RELEASE);
 	wc_wake_all(w);
 }
 

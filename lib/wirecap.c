@@ -667,6 +667,7 @@ WC_EXPORT
 int wirecap_wait(struct wirecap *w, int timeout_ms)
 {
 	struct timespec deadline;
+	uint32_t gen;
 	int n;
 
 	if (!w)
@@ -681,6 +682,7 @@ int wirecap_wait(struct wirecap *w, int timeout_ms)
 	wc_deadline(&deadline, timeout_ms);
 	/* wirecap_close() waits for us from here (see wirecap_next_chunk) */
 	wc_call_enter(&w->waiter);
+	gen = wc_intr_gen(&w->waiter);
 	wc_wait_enter(&w->waiter);
 	for (;;) {
 		uint32_t seq = wc_wait_seq(&w->waiter);
@@ -689,7 +691,7 @@ int wirecap_wait(struct wirecap *w, int timeout_ms)
 		n = wc_session_state(w);
 		if (!n)
 			n = ready_queues(w);
-		if (!n && wc_wait_interrupted(&w->waiter))
+		if (!n && wc_wait_interrupted(&w->waiter, gen))
 			n = -EINTR;
 		if (n)
 			break;

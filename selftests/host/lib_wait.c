@@ -19,6 +19,11 @@
  *                     lost
  *   not_started       before wirecap_start() every wait answers -EBADFD
  *                     instead of sleeping for chunks that cannot come
+ *   interrupt_all     wirecap_interrupt() ends every wait in progress:
+ *                     two readers asleep on one shared queue and two
+ *                     threads asleep in wirecap_wait() all return -EINTR
+ *                     (it used to wake one per queue; the others went
+ *                     back to sleep)
  *
  * A call that should return runs in a thread of its own and is given
  * 10 s (generous: it returns in microseconds); one that does not return
@@ -48,6 +53,11 @@ struct call {
 };
 
 enum { CALL_NEXT, CALL_WAIT, CALL_DISPATCH };
+
+static int sleepers(struct wc_waiter *w)
+{
+	return (int)__atomic_load_n(&w->sleepers, __ATOMIC_ACQUIRE);
+}
 
 static void count_pkt(void *user, const struct wirecap_pkt *p)
 {
@@ -272,9 +282,62 @@ static int t_not_started(void)
 	return 1;
 }
 
+/*
+ * Two readers of one shared queue and two threads in wirecap_wait(), all
+ * asleep; one wirecap_interrupt() must end the four waits. A wait that
+ * does not end is ended by wirecap_shutdown() (-ESHUTDOWN, a failure).
+ */
+static int t_interrupt_all(void)
+{
+	static const int what[] = { CALL_NEXT, CALL_NEXT, CALL_WAIT,
+				    CALL_WAIT };
+	int joined[4] = { 0 }, i, ended = 0;
+	struct call c[4];
+	struct fake f;
+	unsigned int ms;
+
+	fake_init(&f, 0);
+	f.w.started = false;
+	CHECK(wirecap_queue_set_shared(&f.q[0]) == 0);
+	f.w.started = true;
+	for (i = 0; i < 4; i++)
+		call_start(&c[i], &f, what[i], -1);
+	for (ms = 0; ms < GIVE_MS; ms++) {
+		if (sleepers(&f.q[0].waiter) == 2 && sleepers(&f.w.waiter) == 2)
+			break;
+		usleep(1000);
+	}
+	CHECK(ms < GIVE_MS);
+	usleep(20000);		/* asleep in the futex, not only counted */
+	CHECK(wirecap_interrupt(&f.w) == 0);
+	for (i = 0; i < 4; i++) {
+		joined[i] = call_returned(&c[i], i ? 1000 : GIVE_MS);
+		ended += joined[i];
+	}
+	tap_diag("%d of 4 waits ended by one wirecap_interrupt()", ended);
+	if (ended < 4)
+		wirecap_shutdown(&f.w);	/* the rest, to join them */
+	for (i = 0; i < 4; i++) {
+		if (!joined[i])
+			CHECK(call_returned(&c[i], GIVE_MS));
+		tap_diag("%s %d: %d", what[i] == CALL_NEXT ?
+			 "next_chunk(shared q)" : "wirecap_wait", i, c[i].ret);
+	}
+	/* each wait ended once: the next ones sleep until their timeout */
+	if (ended == 4) {
+		CHECK(wirecap_wait(&f.w, 10) == 0);
+		CHECK(wirecap_next_chunk(&f.q[0], &(struct wirecap_chunk){ 0 },
+					 10) == 0);
+	}
+	fake_fini(&f);
+	for (i = 0; i < 4; i++)
+		CHECK(c[i].ret == -EINTR);
+	return 1;
+}
+
 int main(void)
 {
-	tap_plan(4);
+	tap_plan(5);
 	tap_run("wirecap_shutdown() from an SA_RESTART handler wakes a reader "
 		"with -ESHUTDOWN", t_shutdown_signal);
 	tap_run("a signal ends a sleep with -EINTR, SA_RESTART or not",
@@ -282,5 +345,7 @@ int main(void)
 	tap_run("wirecap_interrupt() ends waits with -EINTR, never lost",
 		t_interrupt);
 	tap_run("before wirecap_start() waits answer -EBADFD", t_not_started);
+	tap_run("wirecap_interrupt() ends every wait in progress",
+		t_interrupt_all);
 	return tap_exit();
 }
