@@ -162,15 +162,12 @@ static int wait_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 	return ret;
 }
 
-WC_EXPORT
-int wirecap_next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
-		       int timeout_ms)
+/* wirecap_next_chunk(), counted in q's in_call by the caller */
+static int next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
+		      int timeout_ms)
 {
-	int ret;
+	int ret = wc_session_state(q->w);
 
-	if (!q || !c)
-		return -EINVAL;
-	ret = wc_session_state(q->w);
 	if (ret)
 		return ret;
 	if (__atomic_load_n(&q->detached, __ATOMIC_RELAXED))
@@ -181,13 +178,25 @@ int wirecap_next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 		return 1;
 	if (!timeout_ms)
 		return queue_error(q, c);
+	return wait_chunk(q, c, timeout_ms);
+}
+
+WC_EXPORT
+int wirecap_next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
+		       int timeout_ms)
+{
+	int ret;
+
+	if (!q || !c)
+		return -EINVAL;
 	/*
-	 * From here to the return, wirecap_close() waits for us (inside):
-	 * its shutdown ends the wait, and it frees nothing before we left.
+	 * From before our first look at the session to after our last,
+	 * wirecap_close() waits for us: either we see its shutdown, or it
+	 * sees us (wait.h), and it frees nothing before we left.
 	 */
-	wc_call_enter(&q->waiter);
-	ret = wait_chunk(q, c, timeout_ms);
-	wc_call_leave(&q->waiter);
+	wc_call_enter(&q->in_call);
+	ret = next_chunk(q, c, timeout_ms);
+	wc_call_leave(&q->in_call);
 	return ret;
 }
 
@@ -278,17 +287,15 @@ void wirecap_chunk_release(struct wirecap_chunk *c)
 	wc_kick(&q->thread->kick);
 }
 
-WC_EXPORT
-int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
-		     void (*cb)(void *user, const struct wirecap_pkt *pkt),
-		     void *user, int timeout_ms)
+/* wirecap_dispatch(), counted in q's in_call by the caller */
+static int dispatch(struct wirecap_queue *q, int max_pkts,
+		    void (*cb)(void *user, const struct wirecap_pkt *pkt),
+		    void *user, int timeout_ms)
 {
 	struct wirecap_pkt p;
 	uint32_t chunks;
 	int done = 0, ret;
 
-	if (!q || !cb || q->shared)
-		return -EINVAL;
 	ret = wc_session_state(q->w);
 	if (ret)
 		return ret;
@@ -296,12 +303,8 @@ int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
 		return -ESHUTDOWN;
 	if (!q->cur.owner) {
 		ret = take(q, &q->cur);
-		if (!ret) {
-			/* as in wirecap_next_chunk() */
-			wc_call_enter(&q->waiter);
+		if (!ret)
 			ret = wait_chunk(q, &q->cur, timeout_ms);
-			wc_call_leave(&q->waiter);
-		}
 		if (ret <= 0)
 			return ret;
 		q->cur_next = 0;
@@ -320,9 +323,30 @@ int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
 			wirecap_chunk_release(&q->cur);
 		if (max_pkts > 0 ? done >= max_pkts : !chunks--)
 			break;
-		if (!q->cur.owner && !take(q, &q->cur))
+		/* shut down: no more chunks (wirecap_close waits for us) */
+		if (!q->cur.owner &&
+		    (wc_session_state(q->w) || !take(q, &q->cur)))
 			break;
 		q->cur_next = 0;
 	}
 	return done;
+}
+
+WC_EXPORT
+int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
+		     void (*cb)(void *user, const struct wirecap_pkt *pkt),
+		     void *user, int timeout_ms)
+{
+	int ret;
+
+	if (!q || !cb || q->shared)
+		return -EINVAL;
+	/*
+	 * As in wirecap_next_chunk(), callbacks included: the packets are
+	 * in the pool wirecap_close() unmaps.
+	 */
+	wc_call_enter(&q->in_call);
+	ret = dispatch(q, max_pkts, cb, user, timeout_ms);
+	wc_call_leave(&q->in_call);
+	return ret;
 }

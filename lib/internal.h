@@ -172,6 +172,9 @@ struct wirecap_queue {
 	/* (a) application private */
 	_Alignas(WC_CACHELINE) uint32_t capq_next; /* capq: lane to look
 						     * at first */
+	uint32_t in_call;		/* readers inside next_chunk or
+					 * dispatch (wait.h); close waits
+					 * for 0 */
 	pthread_spinlock_t lock;	/* shared: taken per chunk */
 	unsigned int cur_next;		/* cur's next packet */
 	struct wirecap_chunk cur;	/* dispatch's chunk */
@@ -230,6 +233,8 @@ struct wirecap {
 	uint32_t shutdown;		/* set once by wirecap_shutdown(),
 					 * any thread or a signal handler */
 	struct wc_waiter waiter;	/* wirecap_wait() sleeps here */
+	uint32_t in_call;		/* threads inside wirecap_wait()
+					 * (wait.h); close waits for 0 */
 
 	/* wirecap_start() waits for the threads' setup */
 	pthread_mutex_t lock;

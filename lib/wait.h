@@ -28,8 +28,6 @@ struct wc_waiter {
 	uint32_t intr;		/* generation: bumped by every
 				 * wirecap_interrupt() */
 	uint32_t intr_seen;	/* the newest generation a wait ended on */
-	uint32_t inside;	/* threads in a waiting call, spinning too
-				 * (wc_call_enter .. wc_call_leave) */
 };
 
 /*
@@ -48,23 +46,38 @@ struct wc_waiter {
  * next wait, once.
  *
  * sleepers counts the threads between enter and leave: wakers wake only
- * when it is not 0. inside counts the threads in a call that may wait,
- * from before they spin until their last access: wirecap_close() waits
- * for it to be 0 before it frees the words they use (spinners are not
- * sleepers, so that a push during a spin costs no wake).
+ * when it is not 0 (spinners are not sleepers, so that a push during a
+ * spin costs no wake).
  */
-static inline void wc_call_enter(struct wc_waiter *w)
+
+/*
+ * In-call counts (the session's and each queue's, kept apart from the
+ * waiter so that counting costs the capture threads nothing): threads
+ * inside a call that may wait, from its first access to the session to
+ * its last, whether it waits or not. The caller counts itself, then
+ * looks at the shutdown flag; wirecap_close() sets the flag, then waits
+ * for the counts to be 0 before it frees anything (the Dekker pattern
+ * again: either the caller sees the shutdown, or close sees the caller).
+ */
+static inline void wc_call_enter(uint32_t *in_call)
 {
-	__atomic_fetch_add(&w->inside, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(in_call, 1, __ATOMIC_RELAXED);
 	/* before the caller looks at the session's state; pairs with close */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-/* Release: see wc_wait_leave. */
-static inline void wc_call_leave(struct wc_waiter *w)
+/* Release: the caller's last access comes before close sees 0. */
+static inline void wc_call_leave(uint32_t *in_call)
 {
-	__atomic_fetch_sub(&w->inside, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(in_call, 1, __ATOMIC_RELEASE);
 }
+
+/* Is any thread in such a call? (Acquire: see wc_call_leave.) */
+static inline int wc_call_busy(const uint32_t *in_call)
+{
+	return __atomic_load_n(in_call, __ATOMIC_ACQUIRE) != 0;
+}
+
 static inline void wc_wait_enter(struct wc_waiter *w)
 {
 	__atomic_fetch_add(&w->sleepers, 1, __ATOMIC_RELAXED);
@@ -109,12 +122,6 @@ static inline int wc_wait_interrupted(struct wc_waiter *w, uint32_t gen)
 					    __ATOMIC_RELAXED))
 		;
 	return 1;
-}
-
-/* Is any thread in a waiting call on w? (Acquire: see wc_call_leave.) */
-static inline int wc_wait_busy(struct wc_waiter *w)
-{
-	return __atomic_load_n(&w->inside, __ATOMIC_ACQUIRE) != 0;
 }
 
 /*

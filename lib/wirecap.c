@@ -518,15 +518,19 @@ int wirecap_queue_detach(struct wirecap_queue *q)
 	return 0;
 }
 
-/* After wirecap_shutdown(): wait until no thread is inside a wait. */
-static void wait_waiters_out(struct wirecap *w)
+/*
+ * After wirecap_shutdown(): wait until no thread is inside a call that
+ * may wait (wait.h). Those asleep were woken by the shutdown; those
+ * running (dispatch's callbacks) finish their chunk.
+ */
+static void wait_callers_out(struct wirecap *w)
 {
 	unsigned int i;
 
 	for (i = 0; i < w->nq; i++)
-		while (wc_wait_busy(&w->queues[i]->waiter))
+		while (wc_call_busy(&w->queues[i]->in_call))
 			usleep(100);
-	while (wc_wait_busy(&w->waiter))
+	while (wc_call_busy(&w->in_call))
 		usleep(100);
 }
 
@@ -539,7 +543,7 @@ void wirecap_close(struct wirecap *w)
 		return;
 	/* readers asleep in the session return -ESHUTDOWN and leave it */
 	wirecap_shutdown(w);
-	wait_waiters_out(w);
+	wait_callers_out(w);
 	if (w->started) {
 		/*
 		 * Every chunk still in the work queues back to the kernel
@@ -672,16 +676,15 @@ int wirecap_wait(struct wirecap *w, int timeout_ms)
 
 	if (!w)
 		return -EINVAL;
+	/* wirecap_close() waits for us from here (see wirecap_next_chunk) */
+	wc_call_enter(&w->in_call);
 	n = wc_session_state(w);
-	if (n)
-		return n;
-	n = ready_queues(w);
+	if (!n)
+		n = ready_queues(w);
 	if (n || !timeout_ms)
-		return n;
+		goto out;
 	/* forever is a far deadline: then any signal handler ends the wait */
 	wc_deadline(&deadline, timeout_ms);
-	/* wirecap_close() waits for us from here (see wirecap_next_chunk) */
-	wc_call_enter(&w->waiter);
 	gen = wc_intr_gen(&w->waiter);
 	wc_wait_enter(&w->waiter);
 	for (;;) {
@@ -707,8 +710,9 @@ int wirecap_wait(struct wirecap *w, int timeout_ms)
 		}
 	}
 	wc_wait_leave(&w->waiter);
+out:
 	/* the last access to w: wirecap_close() may free it after this */
-	wc_call_leave(&w->waiter);
+	wc_call_leave(&w->in_call);
 	return n;
 }
 

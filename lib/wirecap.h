@@ -62,7 +62,7 @@
  * look at a flag of your own, set it, then wirecap_interrupt() (also
  * async-signal-safe): their waits end with -EINTR, and the next one
  * instead if they were about to sleep. Then join the readers and
- * wirecap_close().
+ * wirecap_close(): shutdown, join, close (see wirecap_close).
  */
 #ifndef WIRECAP_LIB_H
 #define WIRECAP_LIB_H
@@ -168,14 +168,23 @@ int wirecap_set_buddies(struct wirecap *w, unsigned int i,
 int wirecap_start(struct wirecap *w);
 
 /*
- * Shut the session down (wirecap_shutdown), wait until no thread sleeps
- * in it any more, stop the capture threads, give back every chunk still
- * in the work queues, cancel the parked CAPTUREs (DETACH completes them
- * at once: close never waits for their timeout), DETACH and close.
- * Chunks the application still holds die with the pool: no pointer into
- * a chunk may be used afterwards. A thread asleep in the session when it
- * is called returns -ESHUTDOWN before anything is freed; no thread may
- * call into the session during or after the call.
+ * Shut the session down (wirecap_shutdown), wait until no thread is
+ * inside wirecap_next_chunk, wirecap_dispatch or wirecap_wait any more,
+ * stop the capture threads, give back every chunk still in the work
+ * queues, cancel the parked CAPTUREs (DETACH completes them at once:
+ * close never waits for their timeout), DETACH and close. Chunks the
+ * application still holds die with the pool: no pointer into a chunk may
+ * be used afterwards.
+ *
+ * The contract: wirecap_shutdown() (any thread, or a signal handler),
+ * then join the threads that read the session, then wirecap_close().
+ * A reader still inside one of the three calls when close begins is
+ * waited for before anything is freed: asleep, it returns -ESHUTDOWN;
+ * in wirecap_dispatch(), it runs the callbacks of the chunk it took and
+ * returns. Nothing else is: a call that begins during or after
+ * wirecap_close() (on the session, its queues or its chunks,
+ * wirecap_chunk_release() included) is a use after free. Not from a
+ * wirecap_dispatch() callback (it would wait for itself).
  */
 void wirecap_close(struct wirecap *w);
 
@@ -323,8 +332,10 @@ void wirecap_chunk_release(struct wirecap_chunk *c);
  * every packet already captured), waiting up to timeout_ms for the first.
  * Chunks are released as they are used up; a chunk cut by max_pkts is
  * continued by the next call (wirecap_next_chunk() returns -EBUSY until
- * it is used up). Returns the number of packets, or -errno (as
- * wirecap_next_chunk()).
+ * it is used up); after wirecap_shutdown() it takes no further chunk.
+ * Returns the number of packets, or -errno (as wirecap_next_chunk()).
+ * cb may call wirecap_shutdown() or wirecap_interrupt(), not
+ * wirecap_close().
  */
 int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
 		     void (*cb)(void *user, const struct wirecap_pkt *pkt),

@@ -76,6 +76,9 @@ int main(void)
 	static const struct span app[] = {
 		SPAN(Q, CAPQ_CURSOR), SPAN(Q, cur), SPAN(Q, cur_next),
 		SPAN(Q, as),
+#ifndef LAYOUT_V0
+		SPAN(Q, in_call),
+#endif
 	};
 	/* written per chunk by the capture thread */
 	static const struct span thr[] = {
