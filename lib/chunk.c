@@ -152,6 +152,8 @@ static int wait_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 			ret = take(q, c);
 			break;
 		}
+		if (ret == -ETIMEDOUT)		/* forever: another year */
+			wc_deadline(&deadline, timeout_ms);
 		if (ret == -EINTR) {
 			/* the handler may have shut the session down */
 			ret = wc_session_state(q->w) ?: -EINTR;

@@ -210,7 +210,8 @@ static inline void wc_kick(struct wc_kick *k)
 
 /*
  * Absolute CLOCK_MONOTONIC deadline timeout_ms from now; < 0: a year from
- * now, which stands for "forever" (see wc_wait_sleep).
+ * now, which stands for "forever" (see wc_wait_sleep): a waiter whose
+ * year is over takes another, it does not time out (nor spin).
  */
 void wc_deadline(struct timespec *ts, int timeout_ms);
 

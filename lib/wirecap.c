@@ -703,6 +703,8 @@ int wirecap_wait(struct wirecap *w, int timeout_ms)
 			n = ready_queues(w);
 			break;
 		}
+		if (ret == -ETIMEDOUT)		/* forever: another year */
+			wc_deadline(&deadline, timeout_ms);
 		if (ret == -EINTR) {
 			/* the handler may have shut the session down */
 			n = wc_session_state(w) ?: -EINTR;
