@@ -4,7 +4,8 @@
 #   make host-tools        build/host/wirecap-rss, build/host/wirecap-pcapcmp
 #   make host-tests-tools  their unit tests, one TAP program each, into
 #                          build/host-tests/ (make test runs every program
-#                          there)
+#                          there); also ring_test, the segment engine
+#                          (drivers/wirecap/ring.c) on a model NIC
 #   make host-tools-asan   tools and tests again with ASan + UBSan into
 #                          build/host-asan/, then run the tests
 #
@@ -39,7 +40,8 @@ ht_cc = @mkdir -p $(dir $(1)) && \
 
 host-tools: $(HT_BIN)/wirecap-rss $(HT_BIN)/wirecap-pcapcmp
 
-host-tests-tools: host-tools $(addprefix $(HT_TESTS)/,$(HT_RSS_T) $(HT_CMP_T))
+host-tests-tools: host-tools $(addprefix $(HT_TESTS)/,$(HT_RSS_T) $(HT_CMP_T) \
+	ring_test)
 
 $(HT_BIN)/wirecap-rss: $(HT_SRC)/wirecap_rss.c $(HT_RSS_LIB) $(HT_HDRS)
 	$(call ht_cc,$@,$(filter %.c,$^))
@@ -73,7 +75,33 @@ $(HT_ASAN)/tests/pcapcmp_%: selftests/host/pcapcmp_%.c $(HT_CMP_LIB) \
 	$(call ht_cc,$@,$(filter %.c,$^),$(HOST_SAN) -DWC_HOST_BIN='"$(abspath $(HT_ASAN))"')
 
 host-tools-asan: $(HT_ASAN)/wirecap-rss $(HT_ASAN)/wirecap-pcapcmp \
-		$(addprefix $(HT_ASAN)/tests/,$(HT_RSS_T) $(HT_CMP_T))
-	@fail=0; for t in $(addprefix $(HT_ASAN)/tests/,$(HT_RSS_T) $(HT_CMP_T)); do \
+		$(addprefix $(HT_ASAN)/tests/,$(HT_RSS_T) $(HT_CMP_T) ring_test)
+	@fail=0; for t in $(addprefix $(HT_ASAN)/tests/,$(HT_RSS_T) $(HT_CMP_T) \
+			ring_test); do \
 		$$t >$$t.tap 2>&1 || { fail=1; echo "FAIL $$t (see $$t.tap)"; }; \
 	done; [ $$fail = 0 ] && echo "host tools: all sanitized tests passed"
+
+# The segment engine, drivers/wirecap/ring.c, built for the host
+# (-DWIRECAP_RING_HOST: selftests/host/ring_host.h stands in for the
+# kernel) against a model core and NIC, selftests/host/ring_test.c. The
+# shim copies the WIRECAP_RX_* flags of drivers/include/wirecap_nic.h; the
+# test checks them against that header's values, passed in as
+# NIC_WIRECAP_RX_*. No libpcap.
+HT_RING_SRC := selftests/host/ring_test.c drivers/wirecap/ring.c
+HT_RING_DEPS := $(HT_RING_SRC) selftests/host/ring_host.h selftests/host/tap.h \
+	drivers/include/wirecap_ring.h drivers/include/wirecap_nic.h
+HT_RING_FLAGS := -DWIRECAP_RING_HOST -Idrivers/include -Iselftests/host \
+	${shell sed -n 's/^.define \(WIRECAP_RX_[A-Z]*\)[[:space:]]*\(([^)]*)\).*/-DNIC_\1="\2"/p' \
+		drivers/include/wirecap_nic.h}
+
+# ht_ring_cc(out, extra flags)
+ht_ring_cc = @mkdir -p $(dir $(1)) && \
+	echo "  HOSTCC  $(1)" && \
+	$(HOST_CC) $(HOST_CFLAGS) $(HOST_WARN) $(2) $(HT_RING_FLAGS) -o $(1) \
+		$(HT_RING_SRC)
+
+$(HT_TESTS)/ring_test: $(HT_RING_DEPS)
+	$(call ht_ring_cc,$@)
+
+$(HT_ASAN)/tests/ring_test: $(HT_RING_DEPS)
+	$(call ht_ring_cc,$@,$(HOST_SAN))
