@@ -142,7 +142,13 @@ struct wch {
 	/* activated */
 	bool activated, nonblock;
 	struct wcs *s;			/* its session; atomic (breakloop) */
-	unsigned int first, nq, next_q;	/* its queues: first .. first+nq-1 */
+	/*
+	 * Its queues, taken from the session when it joined (under
+	 * wch_lock): the session's own array moves when other handles
+	 * join it (wirecap_add_nic), and nothing here may read it then.
+	 */
+	struct wirecap_queue **qs;
+	unsigned int nq, next_q;
 	struct wirecap_chunk cur;	/* the chunk being read */
 	unsigned int cur_i;
 	struct bpf_program prog;	/* our copy; bf_insns NULL: none */
@@ -404,6 +410,8 @@ static int join_session(struct wch *h, const char *ifname,
 			const unsigned int *queues, int nq,
 			const struct wirecap_opts *o)
 {
+	struct wirecap_queue **qs = NULL;
+	unsigned int first, i;
 	struct wcs *s;
 	int ret;
 
@@ -412,10 +420,15 @@ static int join_session(struct wch *h, const char *ifname,
 		    same_settings(&s->o, o))
 			break;
 	if (s && queues) {
-		h->first = wirecap_queue_count(s->w);
+		qs = calloc(nq, sizeof(*qs));
+		if (!qs)
+			return ENOMEM;
+		first = wirecap_queue_count(s->w);
 		ret = wirecap_add_nic(s->w, ifname, queues, nq);
-		if (ret)
+		if (ret) {
+			free(qs);
 			return -ret;
+		}
 	} else {
 		s = calloc(1, sizeof(*s));
 		if (!s)
@@ -435,11 +448,20 @@ static int join_session(struct wch *h, const char *ifname,
 			free(s);
 			return ret;
 		}
+		qs = calloc(wirecap_queue_count(s->w), sizeof(*qs));
+		if (!qs) {
+			wirecap_close(s->w);
+			free(s);
+			return ENOMEM;
+		}
 		s->next = wcs_list;
 		wcs_list = s;
-		h->first = 0;
+		first = 0;
 	}
-	h->nq = wirecap_queue_count(s->w) - h->first;
+	h->nq = wirecap_queue_count(s->w) - first;
+	for (i = 0; i < h->nq; i++)
+		qs[i] = wirecap_queue(s->w, first + i);
+	h->qs = qs;
 	__atomic_fetch_add(&s->live, h->nq, __ATOMIC_RELAXED);
 	s->users++;
 	/* release: pcap_breakloop() that sees s sees it made */
@@ -449,7 +471,7 @@ static int join_session(struct wch *h, const char *ifname,
 
 static struct wirecap_queue *hq(const struct wch *h, unsigned int i)
 {
-	return wirecap_queue(h->s->w, h->first + i);
+	return h->qs[i];
 }
 
 /*
@@ -618,6 +640,7 @@ EXPORT void pcap_close(pcap_t *p)
 	leave_session(h);
 	pthread_mutex_unlock(&wch_lock);
 	free(h->prog.bf_insns);
+	free(h->qs);
 	free(h->device);
 	REAL(pcap_close)(p);
 	free(h);
@@ -791,6 +814,13 @@ static int wait_data(struct wch *h, int timeout_ms)
 {
 	uint64_t end = timeout_ms > 0 ? mono_ms() + timeout_ms : 0;
 
+	/*
+	 * We saw the session started (start()); the fence orders that
+	 * before our looks at the flag. Pairs with pcap_breakloop()'s:
+	 * either it sees the session started and wakes us, or we see its
+	 * flag before we sleep.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (;;) {
 		int left = -1, ret;
 
@@ -918,7 +948,10 @@ EXPORT const u_char *pcap_next(pcap_t *p, struct pcap_pkthdr *hdr)
  * As libpcap 1.10: a flag and a wake, nothing else, so that a signal
  * handler may call it (tcpdump's SIGINT handler does), or another thread.
  * The lookup takes no lock; the flag is an atomic store; the wake
- * (wirecap_interrupt) is futex wakes: all async-signal-safe.
+ * (wirecap_interrupt) is futex wakes: all async-signal-safe. The wake
+ * comes only once the session has started: before, nobody can sleep in
+ * it, and handles still joining it (wirecap_add_nic) may be moving the
+ * queue array wirecap_interrupt() walks; once started, nothing joins.
  */
 EXPORT void pcap_breakloop(pcap_t *p)
 {
@@ -934,9 +967,12 @@ EXPORT void pcap_breakloop(pcap_t *p)
 	}
 	/* release: pairs with the acquire in take_brk() */
 	__atomic_store_n(&h->brk, 1, __ATOMIC_RELEASE);
+	/* the flag before the look at started; pairs with wait_data() */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/* acquire: pairs with the release in join_session() */
 	s = __atomic_load_n(&h->s, __ATOMIC_ACQUIRE);
-	if (s)
+	/* acquire: started under wch_lock, after the last join */
+	if (s && __atomic_load_n(&s->started, __ATOMIC_ACQUIRE))
 		wirecap_interrupt(s->w);
 }
 

@@ -23,6 +23,14 @@
  *                     woken up in between (it used to look every 100 ms)
  *   fd_on_failure     pcap_get_selectable_fd() turns readable when a
  *                     queue fails, and the next read reports the error
+ *   add_nic_race      pcap_breakloop() and pcap_stats() on a handle of a
+ *                     session that other handles are joining (each
+ *                     join is a wirecap_add_nic(), which reallocates the
+ *                     session's queue array) read neither that array nor
+ *                     its count (they used to: a race, and a use after
+ *                     free when the array moved). For 1 s; TSan reports
+ *                     the race every time, ASan the use after free when
+ *                     it happens
  *
  * Timing: no test asserts a speed; eintr_timeout allows 5 s for a 300 ms
  * timeout (the bug made it last as long as the signals, 20 s).
@@ -55,6 +63,7 @@ static pcap_t *fake_handle(struct fake *f, struct wcs *s, unsigned int first,
 	char eb[PCAP_ERRBUF_SIZE];
 	pcap_t *p = pcap_create("wirecap:fake0", eb);
 	struct wch *h = wch_find(p);
+	unsigned int i;
 
 	if (!h)
 		return NULL;
@@ -62,7 +71,11 @@ static pcap_t *fake_handle(struct fake *f, struct wcs *s, unsigned int first,
 	s->started = true;
 	s->users++;
 	s->live += nq;
-	h->first = first;
+	h->qs = calloc(nq, sizeof(*h->qs));
+	if (!h->qs)
+		return NULL;
+	for (i = 0; i < nq; i++)
+		h->qs[i] = &f->q[first + i];
 	h->nq = nq;
 	h->snaplen = WCH_MAXSNAP;
 	h->timeout_ms = timeout_ms;
@@ -420,9 +433,101 @@ static int t_fd_on_failure(void)
 	return 1;
 }
 
+/* --- breakloop and stats while the session grows ------------------------ */
+
+struct joiner {
+	struct fake *f;
+	pcap_t *p;
+	int stop;
+	unsigned long calls;
+};
+
+/* What join_session() does for another handle: wirecap_add_nic(). */
+static void add_queue(struct fake *f)
+{
+	struct wirecap_queue **qs = malloc((f->w.nq + 1) * sizeof(*qs)), **old;
+
+	memcpy(qs, f->w.queues, f->w.nq * sizeof(*qs));
+	qs[f->w.nq] = &f->q[f->w.nq];
+	pthread_mutex_lock(&wch_lock);
+	old = f->w.queues;
+	f->w.queues = qs;
+	f->w.nq++;
+	pthread_mutex_unlock(&wch_lock);
+	free(old);
+}
+
+/* The handles that joined closed again: back to queue 0 alone. */
+static void drop_queues(struct fake *f)
+{
+	struct wirecap_queue **qs = malloc(sizeof(*qs)), **old;
+
+	qs[0] = &f->q[0];
+	pthread_mutex_lock(&wch_lock);
+	old = f->w.queues;
+	f->w.queues = qs;
+	f->w.nq = 1;
+	pthread_mutex_unlock(&wch_lock);
+	free(old);
+}
+
+static void *break_and_stat(void *arg)
+{
+	struct joiner *j = arg;
+	struct pcap_stat ps;
+
+	while (!__atomic_load_n(&j->stop, __ATOMIC_ACQUIRE)) {
+		pcap_breakloop(j->p);
+		pcap_stats(j->p, &ps);
+		j->calls++;
+	}
+	return NULL;
+}
+
+static int t_add_nic_race(void)
+{
+	struct joiner j = { 0 };
+	struct wcs s = { 0 };
+	struct fake *f = fake_zalloc(sizeof(*f));
+	unsigned long round;
+	uint64_t end;
+	pthread_t t;
+	int k;
+
+	CHECK(f);
+	fake_init_full(f, FAKE_MAXQ, 1, WIRECAP_MODE_BASIC, 0, 0, NULL);
+	j.f = f;
+	j.p = fake_handle(f, &s, 0, 1, 100);
+	CHECK(j.p);
+	/* activated, not read yet: the session has not started */
+	s.started = false;
+	f->w.started = false;
+	f->w.nq = 1;
+	f->w.queues = malloc(sizeof(*f->w.queues));
+	f->w.queues[0] = &f->q[0];
+	pthread_create(&t, NULL, break_and_stat, &j);
+	end = now_ms() + 1000;
+	for (round = 0; now_ms() < end; round++) {
+		for (k = 1; k < FAKE_MAXQ; k++)
+			add_queue(f);
+		drop_queues(f);
+	}
+	__atomic_store_n(&j.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	tap_diag("%lu pcap_breakloop + pcap_stats while %lu x %d handles "
+		 "joined", j.calls, round, FAKE_MAXQ - 1);
+	fake_close(j.p);
+	free(f->w.queues);
+	f->w.queues = f->qp;
+	f->w.nq = FAKE_MAXQ;
+	fake_fini(f);
+	free(f);
+	return 1;
+}
+
 int main(void)
 {
-	tap_plan(6);
+	tap_plan(7);
 	tap_run("pcap_breakloop from a signal handler never deadlocks",
 		t_breakloop_signal);
 	tap_run("the packet path takes no lock", t_no_lock);
@@ -433,5 +538,7 @@ int main(void)
 		t_breakloop_wakes);
 	tap_run("the selectable fd turns readable when a queue fails",
 		t_fd_on_failure);
+	tap_run("pcap_breakloop and pcap_stats while other handles join",
+		t_add_nic_race);
 	return tap_exit();
 }
