@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -581,10 +582,17 @@ struct wirecap_queue *wirecap_queue(struct wirecap *w, unsigned int i)
 	return w && i < w->nq ? w->queues[i] : NULL;
 }
 
-WC_EXPORT
-int wirecap_queue_ring(const struct wirecap_queue *q)
+/* The unsigned getters' answer to a NULL queue. */
+static unsigned int no_queue(void)
 {
-	return q ? q->info.ring_id : -EINVAL;
+	errno = EINVAL;
+	return UINT_MAX;
+}
+
+WC_EXPORT
+unsigned int wirecap_queue_ring(const struct wirecap_queue *q)
+{
+	return q ? q->info.ring_id : no_queue();
 }
 
 WC_EXPORT
@@ -616,17 +624,17 @@ const char *wirecap_queue_ifname(const struct wirecap_queue *q)
 }
 
 WC_EXPORT
-int wirecap_queue_index(const struct wirecap_queue *q)
+unsigned int wirecap_queue_index(const struct wirecap_queue *q)
 {
-	return q ? (int)q->index : -EINVAL;
+	return q ? q->index : no_queue();
 }
 
 WC_EXPORT
-int wirecap_queue_group(const struct wirecap_queue *q)
+unsigned int wirecap_queue_group(const struct wirecap_queue *q)
 {
 	if (!q)
-		return -EINVAL;
-	return (int)(q->w->prepared ? q->group : q->index);
+		return no_queue();
+	return q->w->prepared ? q->group : q->index;
 }
 
 WC_EXPORT

@@ -17,14 +17,21 @@
  *   struct wirecap_queue *q = wirecap_queue(w, 0);      one per app thread
  *   struct wirecap_chunk c;
  *   struct wirecap_pkt p;
- *   while (wirecap_next_chunk(q, &c, -1) == 1) {
+ *   for (;;) {
+ *           int ret = wirecap_next_chunk(q, &c, -1);
+ *
+ *           if (ret == -EINTR)          any signal handler that ran, or
+ *                   continue;           wirecap_interrupt(): look at your
+ *                                       own flags, then wait again
+ *           if (ret != 1)
+ *                   break;              -ESHUTDOWN, or the queue failed
  *           for (unsigned i = 0; i < wirecap_chunk_count(&c); i++) {
  *                   wirecap_chunk_pkt(&c, i, &p);
  *                   ... p.data, p.len, p.ts_ns ...
  *           }
  *           wirecap_chunk_release(&c);
  *   }
- *   wirecap_close(w);
+ *   wirecap_close(w);      after wirecap_shutdown() and joining the readers
  *
  * A "chunk" here is what the kernel hands out: a whole chunk of M cells,
  * or, when a CAPTURE times out, a view of the filled part of one (see
@@ -53,10 +60,13 @@
  * (paper §5e); wirecap_dispatch does not take shared queues.
  *
  * Waits and signals. wirecap_next_chunk, wirecap_dispatch and
- * wirecap_wait sleep (a futex) when there is nothing; a signal handler
- * that runs while they sleep ends the wait with -EINTR, whether or not it
- * was installed with SA_RESTART (as poll(2); a wait that has not begun to
- * sleep yet when the signal comes misses it). To stop readers, use
+ * wirecap_wait sleep (a futex) when there is nothing; any signal whose
+ * handler runs while they sleep (SIGINT, SIGALRM, SIGCHLD, SIGWINCH, a
+ * profiler's SIGPROF, ...) ends the wait with -EINTR, whether or not the
+ * handler was installed with SA_RESTART (as poll(2); a wait that has not
+ * begun to sleep yet when the signal comes misses it): a reader waits
+ * again after -EINTR unless it has a reason to stop. Before
+ * wirecap_start() they answer -EBADFD at once (nothing could come). To stop readers, use
  * wirecap_shutdown(): async-signal-safe, so a SIGINT handler may call
  * it; every reader returns -ESHUTDOWN, whenever it looks. To make them
  * look at a flag of your own, set it, then wirecap_interrupt() (also
@@ -230,11 +240,12 @@ unsigned int wirecap_queue_count(const struct wirecap *w);
 /* Queue i, or NULL (bad index). */
 struct wirecap_queue *wirecap_queue(struct wirecap *w, unsigned int i);
 /*
- * The queue getters below return -EINVAL (pointers: NULL, errno EINVAL)
- * for a NULL queue.
+ * The queue getters below take a NULL queue: the unsigned ones return
+ * UINT_MAX, the pointers NULL, both with errno EINVAL; the others
+ * -EINVAL. (unsigned int as in the 0.1 ABI.)
  */
 /* The receive queue index on the NIC (the N of <ifname>-q<N>). */
-int wirecap_queue_ring(const struct wirecap_queue *q);
+unsigned int wirecap_queue_ring(const struct wirecap_queue *q);
 /*
  * Before wirecap_start(): let several application threads read q at once
  * (wirecap_next_chunk, wirecap_chunk_release; not wirecap_dispatch).
@@ -244,12 +255,12 @@ int wirecap_queue_set_shared(struct wirecap_queue *q);
 /* Its NIC's name. */
 const char *wirecap_queue_ifname(const struct wirecap_queue *q);
 /* Its index in the session. */
-int wirecap_queue_index(const struct wirecap_queue *q);
+unsigned int wirecap_queue_index(const struct wirecap_queue *q);
 /*
  * Its buddy group: the lowest session index in the group (known once
  * started; before, the queue's own index).
  */
-int wirecap_queue_group(const struct wirecap_queue *q);
+unsigned int wirecap_queue_group(const struct wirecap_queue *q);
 /* The queue's geometry and mmap layout (WIRECAP_CMD_INFO). */
 const struct wirecap_info *wirecap_queue_info(const struct wirecap_queue *q);
 /*
@@ -263,9 +274,10 @@ int wirecap_queue_pending(const struct wirecap_queue *q);
  * Wait until some queue of the session has a chunk or failed (for one
  * thread reading many queues; detached queues do not count).
  * timeout_ms: 0 do not wait, < 0 forever. Returns the number of queues
- * that have chunks now (0 on timeout), -EINTR when a signal handler ran
- * or wirecap_interrupt() was called, -ESHUTDOWN after wirecap_shutdown(),
- * -EBADFD before wirecap_start() (nothing could come).
+ * that have chunks now (0 on timeout), -EINTR when a handler of any
+ * signal ran while it slept (SA_RESTART or not) or wirecap_interrupt()
+ * was called, -ESHUTDOWN after wirecap_shutdown(), -EBADFD before
+ * wirecap_start() (nothing could come).
  */
 int wirecap_wait(struct wirecap *w, int timeout_ms);
 
@@ -305,9 +317,10 @@ struct wirecap_pkt {
 /*
  * The next chunk of the queue's capture queue. timeout_ms: 0 do not wait,
  * < 0 forever; it spins briefly, then sleeps until a capture thread wakes
- * it. 1: got one into *c; 0: none within the timeout; -EINTR: a signal
- * handler ran, or wirecap_interrupt(); -ESHUTDOWN: wirecap_shutdown(), or
- * q was detached; -EBADFD: the session has not started; -EBUSY:
+ * it. 1: got one into *c; 0: none within the timeout; -EINTR: a handler
+ * of any signal ran while it slept (SA_RESTART or not), or
+ * wirecap_interrupt(); -ESHUTDOWN: wirecap_shutdown(), or q was
+ * detached; -EBADFD: wirecap_start() has not been called; -EBUSY:
  * wirecap_dispatch() is in the middle of a chunk; -ENODEV, -ECANCELED,
  * ...: the queue failed (the NIC went away, say) and everything captured
  * before has been read.

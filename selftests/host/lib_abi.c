@@ -13,6 +13,12 @@
  *
  * ABI_V0: the field list of the first library ABI, to run this against an
  * older lib/wirecap.h.
+ *
+ * The 0.1 ABI itself is pinned here too: struct wirecap_qstats as 0.1
+ * had it (232 bytes, its kernel block 104 bytes, chunks_free at 112) in
+ * static assertions, so that moving one of its fields fails the build;
+ * and the getters' return types (unsigned int, as 0.1 declared them: a
+ * program built against 0.1 reads the whole register).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -27,6 +33,50 @@ struct field {
 
 #define F(type, f) { #type "." #f, offsetof(struct type, f),		\
 		     sizeof(((struct type *)0)->f) }
+
+/* struct wirecap_qstats of the 0.1 ABI: field, offset, size */
+#define PIN(f, off, size)						\
+	_Static_assert(offsetof(struct wirecap_qstats, f) == (off) &&	\
+		       sizeof(((struct wirecap_qstats *)0)->f) == (size), \
+		       "wirecap_qstats." #f " moved from its 0.1 place")
+
+PIN(sz, 0, 8);
+PIN(kernel, 8, 104);
+PIN(kernel.size, 8, 4);
+PIN(kernel.reserved0, 12, 4);
+PIN(kernel.received, 16, 8);
+PIN(kernel.capture_drops, 24, 8);
+PIN(kernel.oversize_drops, 32, 8);
+PIN(kernel.delivered, 40, 8);
+PIN(kernel.chunks_captured, 48, 8);
+PIN(kernel.partial_views, 56, 8);
+PIN(kernel.chunks_recycled, 64, 8);
+PIN(kernel.recycle_refused, 72, 8);
+PIN(kernel.segment_waits, 80, 8);
+PIN(kernel.pool_high_water, 88, 8);
+PIN(kernel.captures_parked, 96, 8);
+PIN(kernel.capture_timeouts, 104, 8);
+PIN(chunks_free, 112, 4);
+PIN(capq_len, 116, 4);
+PIN(recq_len, 120, 4);
+PIN(capq_size, 124, 4);
+PIN(captures, 128, 8);
+PIN(chunks_captured, 136, 8);
+PIN(capq_full, 144, 8);
+PIN(chunks_delivered, 152, 8);
+PIN(pkts_delivered, 160, 8);
+PIN(chunks_released, 168, 8);
+PIN(chunks_recycled, 176, 8);
+PIN(recycle_refused, 184, 8);
+PIN(app_sleeps, 192, 8);
+PIN(chunks_offloaded_out, 200, 8);
+PIN(pkts_offloaded_out, 208, 8);
+PIN(chunks_offloaded_in, 216, 8);
+PIN(pkts_offloaded_in, 224, 8);
+_Static_assert(sizeof(struct wirecap_kstats) == 104,
+	       "struct wirecap_kstats is frozen at 104 bytes");
+_Static_assert(sizeof(struct wirecap_qstats) >= 232,
+	       "struct wirecap_qstats only grows past its 0.1 size, 232");
 
 #ifdef ABI_V0
 #define NEW_FIELDS
@@ -92,6 +142,16 @@ int main(void)
 	       "the grown uapi header has a bigger struct wirecap_stats "
 	       "(%zu, %zu)", sizeof(struct wirecap_stats), grown_stats);
 	tap_ok(n == sizeof(real) / sizeof(real[0]), "same field list");
+	/* the 0.1 ABI's getters return unsigned int (UINT_MAX for NULL) */
+	tap_ok(__builtin_types_compatible_p(__typeof__(&wirecap_queue_ring),
+		unsigned int (*)(const struct wirecap_queue *)),
+	       "wirecap_queue_ring() returns unsigned int, as in 0.1");
+	tap_ok(__builtin_types_compatible_p(__typeof__(&wirecap_queue_index),
+		unsigned int (*)(const struct wirecap_queue *)),
+	       "wirecap_queue_index() returns unsigned int, as in 0.1");
+	tap_ok(__builtin_types_compatible_p(__typeof__(&wirecap_queue_group),
+		unsigned int (*)(const struct wirecap_queue *)),
+	       "wirecap_queue_group() returns unsigned int, as in 0.1");
 	for (i = 0; i < n; i++)
 		tap_ok(!strcmp(real[i].name, grown[i].name) &&
 		       real[i].off == grown[i].off &&

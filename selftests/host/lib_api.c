@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -479,12 +480,18 @@ static int t_event_fd_fail(void)
 
 /* --- API edges ------------------------------------------------------------ */
 
-/* Getters with NULL: -EINVAL (or NULL and errno), never a crash. */
+/*
+ * Getters with NULL: -EINVAL (or NULL and errno), never a crash; the
+ * unsigned ones (unsigned int since the 0.1 ABI) UINT_MAX and errno.
+ */
 static int t_getters_null(void)
 {
-	CHECK(wirecap_queue_ring(NULL) == -EINVAL);
-	CHECK(wirecap_queue_index(NULL) == -EINVAL);
-	CHECK(wirecap_queue_group(NULL) == -EINVAL);
+	errno = 0;
+	CHECK(wirecap_queue_ring(NULL) == UINT_MAX && errno == EINVAL);
+	errno = 0;
+	CHECK(wirecap_queue_index(NULL) == UINT_MAX && errno == EINVAL);
+	errno = 0;
+	CHECK(wirecap_queue_group(NULL) == UINT_MAX && errno == EINVAL);
 	errno = 0;
 	CHECK(wirecap_queue_ifname(NULL) == NULL && errno == EINVAL);
 	errno = 0;
