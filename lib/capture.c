@@ -360,9 +360,15 @@ static void handle(struct wc_thread *t, const struct io_uring_cqe *cqe,
 	q->armed = false;
 	wc_add(&q->ts.captures, 1);
 	if (cqe->res < 0) {
-		/* cancelled by our own DETACH: closing, or detached */
-		if (!((stop || q->k_detached) && cqe->res == -ECANCELED))
-			queue_fail(q, cqe->res);
+		/*
+		 * Not a failure: cancelled by our own DETACH (closing), or
+		 * anything after the application detached the queue, which
+		 * nobody reads any more (detach_step() gives it back).
+		 */
+		if (__atomic_load_n(&q->detached, __ATOMIC_RELAXED) ||
+		    q->k_detached || (stop && cqe->res == -ECANCELED))
+			return;
+		queue_fail(q, cqe->res);
 		return;
 	}
 	if (__atomic_load_n(&q->detached, __ATOMIC_RELAXED))
