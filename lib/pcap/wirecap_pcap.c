@@ -205,6 +205,18 @@ static struct wch *wch_find(pcap_t *p)
 	return NULL;
 }
 
+static void resolve_breakloop(void);
+
+/*
+ * wch_find() for every function but pcap_breakloop(): called in normal
+ * context, it also makes sure the real pcap_breakloop is known.
+ */
+static struct wch *wch_get(pcap_t *p)
+{
+	resolve_breakloop();
+	return wch_find(p);
+}
+
 /* Under wch_lock: h into an empty slot. 0 or -ENOMEM. */
 static int wch_insert(struct wch *h)
 {
@@ -250,17 +262,27 @@ static void wch_remove(struct wch *h)
 
 /*
  * pcap_breakloop() must be async-signal-safe for handles that are not
- * ours too: the system libpcap's is looked up here, before any handler
- * can run, not by the lazy REAL() (dlsym is not async-signal-safe). A
- * program without libpcap (the shim is inherited by every child of a
- * preloaded shell) has none, and never calls it: no error here.
+ * ours too: the system libpcap's is looked up outside signal handlers,
+ * not by the lazy REAL() (dlsym is not async-signal-safe): when the shim
+ * is loaded, and, should libpcap not be there yet then (a program that
+ * dlopen()s it later; the shim is also inherited by every child of a
+ * preloaded shell), again by every other function of ours (wch_get)
+ * until it is found: a program has called one of them before it has a
+ * handle to break.
  */
 static void (*real_breakloop)(pcap_t *);
 
+static void resolve_breakloop(void)
+{
+	if (!__atomic_load_n(&real_breakloop, __ATOMIC_RELAXED))
+		__atomic_store_n(&real_breakloop,
+				 dlsym(RTLD_NEXT, "pcap_breakloop"),
+				 __ATOMIC_RELAXED);
+}
+
 __attribute__((constructor)) static void wch_init(void)
 {
-	__atomic_store_n(&real_breakloop, dlsym(RTLD_NEXT, "pcap_breakloop"),
-			 __ATOMIC_RELAXED);
+	resolve_breakloop();
 }
 
 static bool is_ours(const char *device)
@@ -315,6 +337,7 @@ static pcap_t *wch_create(const char *device, char *errbuf)
 
 EXPORT pcap_t *pcap_create(const char *device, char *errbuf)
 {
+	resolve_breakloop();
 	if (!is_ours(device))
 		return REAL(pcap_create)(device, errbuf);
 	return wch_create(device, errbuf);
@@ -324,7 +347,7 @@ EXPORT pcap_t *pcap_create(const char *device, char *errbuf)
 #define WCH_SETTER(name, type, body)					\
 EXPORT int name(pcap_t *p, type v)					\
 {									\
-	struct wch *h = wch_find(p);					\
+	struct wch *h = wch_get(p);					\
 									\
 	if (!h)								\
 		return REAL(name)(p, v);				\
@@ -348,7 +371,7 @@ WCH_SETTER(pcap_set_tstamp_type, int,
 
 EXPORT int pcap_set_tstamp_precision(pcap_t *p, int v)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	if (!h)
 		return REAL(pcap_set_tstamp_precision)(p, v);
@@ -362,14 +385,14 @@ EXPORT int pcap_set_tstamp_precision(pcap_t *p, int v)
 
 EXPORT int pcap_get_tstamp_precision(pcap_t *p)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	return h ? h->precision : REAL(pcap_get_tstamp_precision)(p);
 }
 
 EXPORT int pcap_can_set_rfmon(pcap_t *p)
 {
-	return wch_find(p) ? 0 : REAL(pcap_can_set_rfmon)(p);
+	return wch_get(p) ? 0 : REAL(pcap_can_set_rfmon)(p);
 }
 
 /* "wirecap:eth0@0,2-3" -> "eth0", {0, 2, 3}. 0 or -1. */
@@ -585,7 +608,7 @@ static int activate(struct wch *h)
 
 EXPORT int pcap_activate(pcap_t *p)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	return h ? activate(h) : REAL(pcap_activate)(p);
 }
@@ -596,6 +619,7 @@ EXPORT pcap_t *pcap_open_live(const char *device, int snaplen, int promisc,
 	pcap_t *p;
 	int ret;
 
+	resolve_breakloop();
 	if (!is_ours(device))
 		return REAL(pcap_open_live)(device, snaplen, promisc, to_ms,
 					    errbuf);
@@ -628,7 +652,7 @@ static int not_activated(struct wch *h)
 
 EXPORT void pcap_close(pcap_t *p)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	if (!h) {
 		REAL(pcap_close)(p);
@@ -869,7 +893,7 @@ static int dispatch(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 
 EXPORT int pcap_dispatch(pcap_t *p, int cnt, pcap_handler cb, u_char *user)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	return h ? dispatch(h, cnt, cb, user) :
 		   REAL(pcap_dispatch)(p, cnt, cb, user);
@@ -877,7 +901,7 @@ EXPORT int pcap_dispatch(pcap_t *p, int cnt, pcap_handler cb, u_char *user)
 
 EXPORT int pcap_loop(pcap_t *p, int cnt, pcap_handler cb, u_char *user)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 	int n, done = 0;
 
 	if (!h)
@@ -913,7 +937,7 @@ static void keep_one(u_char *user, const struct pcap_pkthdr *hdr,
 EXPORT int pcap_next_ex(pcap_t *p, struct pcap_pkthdr **hdr,
 			const u_char **data)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 	struct wirecap_pkt pk;
 	int n;
 
@@ -936,7 +960,7 @@ EXPORT const u_char *pcap_next(pcap_t *p, struct pcap_pkthdr *hdr)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 
-	if (!wch_find(p))
+	if (!wch_get(p))
 		return REAL(pcap_next)(p, hdr);
 	if (pcap_next_ex(p, &h, &data) != 1)
 		return NULL;
@@ -962,6 +986,7 @@ EXPORT void pcap_breakloop(pcap_t *p)
 		void (*f)(pcap_t *) = __atomic_load_n(&real_breakloop,
 						      __ATOMIC_RELAXED);
 
+		/* unknown only if no other function of ours ever ran */
 		(f ? f : REAL(pcap_breakloop))(p);
 		return;
 	}
@@ -980,7 +1005,7 @@ EXPORT void pcap_breakloop(pcap_t *p)
 
 EXPORT int pcap_setfilter(pcap_t *p, struct bpf_program *fp)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 	struct bpf_insn *insns;
 
 	if (!h)
@@ -1003,7 +1028,7 @@ EXPORT int pcap_setfilter(pcap_t *p, struct bpf_program *fp)
 
 EXPORT int pcap_setnonblock(pcap_t *p, int nonblock, char *errbuf)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	if (!h)
 		return REAL(pcap_setnonblock)(p, nonblock, errbuf);
@@ -1013,7 +1038,7 @@ EXPORT int pcap_setnonblock(pcap_t *p, int nonblock, char *errbuf)
 
 EXPORT int pcap_getnonblock(pcap_t *p, char *errbuf)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	return h ? h->nonblock : REAL(pcap_getnonblock)(p, errbuf);
 }
@@ -1039,14 +1064,14 @@ static int selectable(struct wch *h)
 
 EXPORT int pcap_get_selectable_fd(pcap_t *p)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	return h ? selectable(h) : REAL(pcap_get_selectable_fd)(p);
 }
 
 EXPORT int pcap_fileno(pcap_t *p)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	return h ? selectable(h) : REAL(pcap_fileno)(p);
 }
@@ -1054,12 +1079,12 @@ EXPORT int pcap_fileno(pcap_t *p)
 EXPORT const struct timeval *pcap_get_required_select_timeout(pcap_t *p)
 {
 	/* ours: the fd alone tells when to read */
-	return wch_find(p) ? NULL : REAL(pcap_get_required_select_timeout)(p);
+	return wch_get(p) ? NULL : REAL(pcap_get_required_select_timeout)(p);
 }
 
 EXPORT int pcap_snapshot(pcap_t *p)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	if (!h)
 		return REAL(pcap_snapshot)(p);
@@ -1068,7 +1093,7 @@ EXPORT int pcap_snapshot(pcap_t *p)
 
 EXPORT int pcap_setdirection(pcap_t *p, pcap_direction_t d)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	if (!h)
 		return REAL(pcap_setdirection)(p, d);
@@ -1080,7 +1105,7 @@ EXPORT int pcap_setdirection(pcap_t *p, pcap_direction_t d)
 
 EXPORT int pcap_set_datalink(pcap_t *p, int dlt)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	if (!h)
 		return REAL(pcap_set_datalink)(p, dlt);
@@ -1094,7 +1119,7 @@ EXPORT int pcap_set_datalink(pcap_t *p, int dlt)
 
 EXPORT int pcap_stats(pcap_t *p, struct pcap_stat *ps)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 	uint64_t recv = 0, drop = 0, ifdrop = 0;
 	unsigned int i;
 
@@ -1124,7 +1149,7 @@ EXPORT int pcap_stats(pcap_t *p, struct pcap_stat *ps)
 
 EXPORT int pcap_inject(pcap_t *p, const void *buf, size_t size)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 
 	if (!h)
 		return REAL(pcap_inject)(p, buf, size);
@@ -1135,7 +1160,7 @@ EXPORT int pcap_inject(pcap_t *p, const void *buf, size_t size)
 
 EXPORT int pcap_sendpacket(pcap_t *p, const u_char *buf, int size)
 {
-	if (!wch_find(p))
+	if (!wch_get(p))
 		return REAL(pcap_sendpacket)(p, buf, size);
 	return pcap_inject(p, buf, size) < 0 ? PCAP_ERROR : 0;
 }
@@ -1167,7 +1192,7 @@ static pcap_dumper_t *dump_done(struct wch *h, pcap_t *t, pcap_dumper_t *d)
 
 EXPORT pcap_dumper_t *pcap_dump_open(pcap_t *p, const char *fname)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 	pcap_t *t;
 
 	if (!h)
@@ -1178,7 +1203,7 @@ EXPORT pcap_dumper_t *pcap_dump_open(pcap_t *p, const char *fname)
 
 EXPORT pcap_dumper_t *pcap_dump_fopen(pcap_t *p, FILE *f)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 	pcap_t *t;
 
 	if (!h)
@@ -1189,7 +1214,7 @@ EXPORT pcap_dumper_t *pcap_dump_fopen(pcap_t *p, FILE *f)
 
 EXPORT pcap_dumper_t *pcap_dump_open_append(pcap_t *p, const char *fname)
 {
-	struct wch *h = wch_find(p);
+	struct wch *h = wch_get(p);
 	pcap_t *t;
 
 	if (!h)

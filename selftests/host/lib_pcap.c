@@ -31,6 +31,12 @@
  *                     free when the array moved). For 1 s; TSan reports
  *                     the race every time, ASan the use after free when
  *                     it happens
+ *   real_breakloop    the system libpcap's pcap_breakloop, for handles
+ *                     not ours, is known after any call in normal context
+ *                     (here: pcap_snapshot, pcap_create), not looked up
+ *                     (dlsym, not async-signal-safe) in the signal
+ *                     handler that calls pcap_breakloop, also when
+ *                     libpcap was not there yet when the shim was loaded
  *
  * Timing: no test asserts a speed; eintr_timeout allows 5 s for a 300 ms
  * timeout (the bug made it last as long as the signals, 20 s).
@@ -525,9 +531,38 @@ static int t_add_nic_race(void)
 	return 1;
 }
 
+/* --- the real pcap_breakloop is resolved outside signal handlers -------- */
+
+static int t_real_breakloop(void)
+{
+	void *real = dlsym(RTLD_NEXT, "pcap_breakloop"), *f1, *f2;
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *theirs, *ours;
+
+	CHECK(real);
+	theirs = pcap_open_dead(DLT_EN10MB, 100);
+	CHECK(theirs);
+	/* as if libpcap came after the shim's constructor (dlopen) */
+	__atomic_store_n(&real_breakloop, NULL, __ATOMIC_RELAXED);
+	pcap_snapshot(theirs);
+	f1 = (void *)__atomic_load_n(&real_breakloop, __ATOMIC_RELAXED);
+	__atomic_store_n(&real_breakloop, NULL, __ATOMIC_RELAXED);
+	ours = pcap_create("wirecap:nonic0", eb);
+	f2 = (void *)__atomic_load_n(&real_breakloop, __ATOMIC_RELAXED);
+	tap_diag("after pcap_snapshot(): %s; after pcap_create(): %s",
+		 f1 ? "known" : "unknown", f2 ? "known" : "unknown");
+	if (ours)
+		pcap_close(ours);
+	pcap_breakloop(theirs);		/* libpcap's: sets its flag */
+	pcap_close(theirs);
+	CHECK(ours);
+	CHECK(f1 == real && f2 == real);
+	return 1;
+}
+
 int main(void)
 {
-	tap_plan(7);
+	tap_plan(8);
 	tap_run("pcap_breakloop from a signal handler never deadlocks",
 		t_breakloop_signal);
 	tap_run("the packet path takes no lock", t_no_lock);
@@ -540,5 +575,7 @@ int main(void)
 		t_fd_on_failure);
 	tap_run("pcap_breakloop and pcap_stats while other handles join",
 		t_add_nic_race);
+	tap_run("the real pcap_breakloop is resolved outside signal handlers",
+		t_real_breakloop);
 	return tap_exit();
 }
