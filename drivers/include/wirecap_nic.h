@@ -46,6 +46,8 @@
  *    and the core keeps the pool's memory forever and refuses ATTACH on
  *    that queue from then on.
  *  - ->queue_start() that fails has posted nothing the NIC still owns.
+ *  - A descriptor-ring NIC drives its ring with the segment engine,
+ *    wirecap_ring.h.
  *  - Transmit (zero-copy forwarding of cells) is a later addition.
  */
 #ifndef _WIRECAP_NIC_H
@@ -74,7 +76,15 @@ struct wirecap_rx_done {
 	u32 flags;		/* WIRECAP_RX_* */
 };
 
-#define WIRECAP_RX_HASH		(1U << 0)
+#define WIRECAP_RX_HASH		(1U << 0)	/* .hash is the NIC's RSS hash */
+/*
+ * The cell holds no frame: part of a frame the NIC could not place in one
+ * cell and the driver discarded (it counts the frame itself, as an
+ * oversize drop). Like an error, counted in rx_errors.
+ */
+#define WIRECAP_RX_DROP		(1U << 1)
+/* The NIC flagged an error in the frame (CRC, symbol): rx_errors. */
+#define WIRECAP_RX_ERROR	(1U << 2)
 
 struct wirecap_nic_ops {
 	/*
@@ -87,8 +97,13 @@ struct wirecap_nic_ops {
 	int (*queue_stop)(struct wirecap_queue *q);
 	/* Any context: make the queue's RX context call wirecap_rx_refill(). */
 	void (*refill_kick)(struct wirecap_queue *q);
-	/* RX context, from wirecap_rx_refill() only. */
-	void (*post_cells)(struct wirecap_queue *q,
+	/*
+	 * RX context, from wirecap_rx_refill() only: a free chunk's @n (= M)
+	 * cells for @segment, in order. Segments come in the order they
+	 * were last filled, starting 0, 1, ... K-1: a NIC that fills its
+	 * descriptors in ring order gets them in ring order.
+	 */
+	void (*post_cells)(struct wirecap_queue *q, u32 segment,
 			   const struct wirecap_cell *cells, unsigned int n);
 };
 
@@ -99,6 +114,12 @@ struct wirecap_nic_config {
 	void *priv;			/* wirecap_nic_priv() */
 	u32 nr_rings;			/* receive queues */
 	u32 ring_size;			/* N, a power of two */
+	/*
+	 * M at most (a power of two; 0: N). A descriptor ring is never all
+	 * the NIC's (head == tail means empty), so one segment cannot be
+	 * the whole ring: such NICs say N / 2.
+	 */
+	u32 max_cells_per_chunk;
 	u32 frame_offset;		/* bytes the NIC writes before frames */
 	u64 features;			/* WIRECAP_F_RSS_HASH, ... */
 	int numa_node;			/* or NUMA_NO_NODE */

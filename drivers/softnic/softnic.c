@@ -109,7 +109,7 @@ static void softnic_refill_work(struct work_struct *work)
 }
 
 /* Called inside wirecap_rx_refill(), in the queue's RX context. */
-static void softnic_post_cells(struct wirecap_queue *q,
+static void softnic_post_cells(struct wirecap_queue *q, u32 segment,
 			       const struct wirecap_cell *cells, unsigned int n)
 {
 	struct softnic_rxq *rq = rxq_of(q);

@@ -405,7 +405,7 @@ static void wcv_refill_kick(struct wirecap_queue *q)
  * announced to every RX queue. A notify only writes the device's doorbell:
  * safe without the other queues' NAPI.
  */
-static void wcv_post_cells(struct wirecap_queue *q,
+static void wcv_post_cells(struct wirecap_queue *q, u32 segment,
 			   const struct wirecap_cell *cells, unsigned int n)
 {
 	struct wcv_rxq *rq = rxq_of(q);

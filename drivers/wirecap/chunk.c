@@ -241,7 +241,8 @@ void wirecap_rx_refill(struct wirecap_queue *q)
 					dma_sync_single_for_device(p->dma_dev,
 						cells[k].dma, cells[k].size,
 						DMA_BIDIRECTIONAL);
-			q->nic->cfg.ops->post_cells(q, cells, p->m);
+			q->nic->cfg.ops->post_cells(q, batch[i]->segment, cells,
+						   p->m);
 		}
 	} while (n == ARRAY_SIZE(batch));
 }
@@ -282,8 +283,13 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 		meta->hash = d->hash;
 		meta->ts_ns = ts;
 		q->stats.received++;
-		if (unlikely(d->len < q->frame_offset ||
-			     d->len > p->cells[d->cell].size)) {
+		if (unlikely(d->flags & (WIRECAP_RX_DROP | WIRECAP_RX_ERROR))) {
+			/* no frame here (a discarded one the driver counted) */
+			q->stats.rx_errors++;
+			meta->len = 0;
+			meta->flags = WIRECAP_CELL_ERROR;
+		} else if (unlikely(d->len < q->frame_offset ||
+				    d->len > p->cells[d->cell].size)) {
 			/* a driver or device bug: the cell holds no frame */
 			wc_qerr_ratelimited(q, "NIC reported %u bytes in a cell of %u (frame at %u)\n",
 					    d->len, p->cells[d->cell].size,

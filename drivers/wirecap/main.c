@@ -155,6 +155,7 @@ static struct wirecap_queue *queue_create(struct wirecap_nic *nic, u32 ring,
 	q->devt = MKDEV(MAJOR(wirecap_devt), minor);
 	q->nr_rings = nic->cfg.nr_rings;
 	q->ring_size = nic->cfg.ring_size;
+	q->max_m = nic->cfg.max_cells_per_chunk ?: nic->cfg.ring_size;
 	q->frame_offset = nic->cfg.frame_offset;
 	q->numa_node = nic->cfg.numa_node;
 	q->features = WIRECAP_F_PARTIAL_VIEWS | nic->cfg.features |
@@ -290,6 +291,9 @@ struct wirecap_nic *wirecap_nic_register(const struct wirecap_nic_config *cfg)
 
 	if (!cfg->ops || !cfg->netdev || !cfg->nr_rings ||
 	    !is_power_of_2(cfg->ring_size) ||
+	    (cfg->max_cells_per_chunk &&
+	     (!is_power_of_2(cfg->max_cells_per_chunk) ||
+	      cfg->max_cells_per_chunk > cfg->ring_size)) ||
 	    cfg->frame_offset >= WIRECAP_CELL_SIZE)
 		return ERR_PTR(-EINVAL);
 	nic = kzalloc(sizeof(*nic), GFP_KERNEL);

@@ -86,7 +86,7 @@ static int geometry(const struct wirecap_queue *q,
 	u64 bytes;
 
 	*m = a->cells_per_chunk ?: max_t(u32, q->ring_size / 4, 1);
-	if (!is_power_of_2(*m) || *m > q->ring_size || *m > WIRECAP_MAX_M ||
+	if (!is_power_of_2(*m) || *m > q->max_m || *m > WIRECAP_MAX_M ||
 	    *m < WIRECAP_CELLS_PER_PAGE)
 		return -EINVAL;
 	*r = a->nr_chunks ?: 16 * (q->ring_size / *m);

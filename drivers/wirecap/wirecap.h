@@ -155,6 +155,7 @@ struct wirecap_queue {
 	u16 ring_id;
 	u32 nr_rings;
 	u32 ring_size;
+	u32 max_m;			/* cells per chunk at most */
 	u32 frame_offset;
 	u64 features;
 	int numa_node;

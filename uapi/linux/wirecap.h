@@ -214,8 +214,10 @@ struct wirecap_cell_meta {
 
 #define WIRECAP_CELL_HASH	(1U << 0)
 /*
- * The NIC reported an impossible length for this cell (a driver or device
- * bug, counted in rx_errors): len is 0, the cell holds no frame.
+ * The cell holds no frame, len is 0 (counted in rx_errors): the NIC
+ * reported an impossible length (a driver or device bug), flagged the frame
+ * in error (CRC), or wrote part of a frame longer than a cell, which the
+ * driver discarded whole (that frame is counted once in oversize_drops).
  */
 #define WIRECAP_CELL_ERROR	(1U << 1)
 
@@ -236,8 +238,9 @@ struct wirecap_cell_meta {
  *   pool_high_water  most chunks ever not FREE at once
  *   captures_parked  CAPTURE commands that had to wait
  *   capture_timeouts parked CAPTURE commands completed by their timeout
- *   rx_errors        cells the NIC reported with an impossible length
- *                    (WIRECAP_CELL_ERROR; included in received)
+ *   rx_errors        cells that hold no frame (WIRECAP_CELL_ERROR;
+ *                    included in received): frames captured are
+ *                    received - rx_errors
  */
 struct wirecap_stats {
 	__u32 size;		/* (u) sizeof as compiled, (k) bytes written */
