@@ -105,6 +105,12 @@ struct wirecap_nic_ops {
 	 */
 	void (*post_cells)(struct wirecap_queue *q, u32 segment,
 			   const struct wirecap_cell *cells, unsigned int n);
+	/*
+	 * Optional. Process context, no WireCAP lock held, may sleep: bring
+	 * drop counters that the NIC keeps in registers up to date (through
+	 * wirecap_rx_dropped()) before the core reports the queue's stats.
+	 */
+	void (*sync_stats)(struct wirecap_queue *q);
 };
 
 struct wirecap_nic_config {

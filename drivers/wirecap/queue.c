@@ -333,6 +333,19 @@ static long queue_info(struct wirecap_file *wf, void __user *arg)
 	return 0;
 }
 
+/*
+ * Drops some NICs count in registers reach q->stats only when the driver
+ * reads them: have it read them now (->sync_stats may sleep; ctl_lock
+ * keeps the NIC registered meanwhile).
+ */
+static void queue_sync_stats(struct wirecap_queue *q)
+{
+	mutex_lock(&q->ctl_lock);
+	if (!q->dead && q->nic && q->nic->cfg.ops->sync_stats)
+		q->nic->cfg.ops->sync_stats(q);
+	mutex_unlock(&q->ctl_lock);
+}
+
 static long queue_stats(struct wirecap_file *wf, void __user *arg)
 {
 	struct wirecap_queue *q = wf->q;
@@ -344,6 +357,7 @@ static long queue_stats(struct wirecap_file *wf, void __user *arg)
 		return -EFAULT;
 	if (usize < sizeof(u64))
 		return -EINVAL;
+	queue_sync_stats(q);
 	spin_lock_bh(&q->lock);
 	st = q->stats;
 	stale = wf->gen != q->gen;
@@ -514,6 +528,7 @@ static ssize_t name##_show(struct device *dev,				\
 	struct wirecap_queue *q = dev_get_drvdata(dev);			\
 	u64 v;								\
 									\
+	queue_sync_stats(q);						\
 	spin_lock_bh(&q->lock);						\
 	v = q->stats.name;						\
 	spin_unlock_bh(&q->lock);					\
