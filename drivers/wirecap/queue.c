@@ -115,8 +115,12 @@ static int pool_unset(struct wirecap_queue *q, struct wirecap_pool *p,
 	spin_lock_bh(&q->lock);
 	p->stopping = true;
 	spin_unlock_bh(&q->lock);
-	if (started)
+	if (started) {
+		if (q->promisc)
+			dev_set_promiscuity(q->nic->cfg.netdev, -1);
+		q->promisc = false;
 		ret = q->nic->cfg.ops->queue_stop(q);
+	}
 	wirecap_capture_flush(q, res);
 	spin_lock_bh(&q->lock);
 	q->pool = NULL;
@@ -168,11 +172,16 @@ static int queue_attach(struct wirecap_file *wf,
 	spin_unlock_bh(&q->lock);
 
 	ret = q->nic->cfg.ops->queue_start(q);
-	if (ret)
+	if (ret) {
 		/* CAPTUREs may have parked while the NIC was starting */
 		pool_unset(q, p, false, -ENXIO);
-	else
+	} else {
 		p = NULL;	/* the queue's now */
+		/* every frame on the wire, as a capture expects */
+		q->promisc = !dev_set_promiscuity(q->nic->cfg.netdev, 1);
+		if (!q->promisc)
+			wc_qerr(q, "cannot make the NIC promiscuous: frames for other hosts may be filtered\n");
+	}
 out_unlock:
 	mutex_unlock(&q->ctl_lock);
 	rtnl_unlock();

@@ -167,6 +167,7 @@ struct wirecap_queue {
 	struct wirecap_pool *pool;
 	bool dead;
 	bool broken;			/* the NIC could not stop DMA into a pool */
+	bool promisc;			/* ctl_lock: we made the NIC promiscuous */
 	u32 gen;			/* moves of the NIC to another netns */
 	u32 seq;			/* last stamp handed out, across pools */
 	struct list_head parked;	/* CAPTURE commands waiting, by deadline */
