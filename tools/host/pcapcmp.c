@@ -55,7 +55,16 @@ static int read_sent(const struct wc_pcapcmp_opts *o, const char *path,
 			r->sent_too_long++;
 			continue;
 		}
-		ret = wc_bag_add(bag, data, h->caplen, &e);
+		if (h->len < o->min_len) {	/* the NIC pads it with zeroes */
+			uint8_t pad[WC_PCAPCMP_MAX_MIN_LEN];
+
+			memcpy(pad, data, h->caplen);
+			memset(pad + h->caplen, 0, o->min_len - h->caplen);
+			ret = wc_bag_add(bag, pad, o->min_len, &e);
+			r->sent_padded++;
+		} else {
+			ret = wc_bag_add(bag, data, h->caplen, &e);
+		}
 		if (ret) {
 			snprintf(r->err, sizeof(r->err), "out of memory");
 			break;
@@ -162,6 +171,9 @@ static void report(const struct wc_pcapcmp_opts *o, const char *sent,
 		(unsigned long long)r->sent_truncated);
 	fprintf(out, "  left out: %llu longer than %u bytes (did not fit the link)\n",
 		(unsigned long long)r->sent_too_long, o->max_len);
+	if (o->min_len)
+		fprintf(out, "  padded:   %llu shorter than %u bytes, compared zero-padded\n",
+			(unsigned long long)r->sent_padded, o->min_len);
 	fprintf(out, "  compared: %llu\n", (unsigned long long)r->compared);
 	fprintf(out, "captured:   %llu records in %d file(s)\n",
 		(unsigned long long)r->captured, ncap);
@@ -212,6 +224,11 @@ long wc_pcapcmp(const struct wc_pcapcmp_opts *o, const char *sent,
 	long ret;
 
 	memset(r, 0, sizeof(*r));
+	if (o->min_len > WC_PCAPCMP_MAX_MIN_LEN) {
+		snprintf(r->err, sizeof(r->err), "min_len %u above %u", o->min_len,
+			 WC_PCAPCMP_MAX_MIN_LEN);
+		return -EINVAL;
+	}
 	if (wc_bag_init(&bag)) {
 		snprintf(r->err, sizeof(r->err), "out of memory");
 		return -ENOMEM;

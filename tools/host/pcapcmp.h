@@ -14,9 +14,17 @@
  * stores it (no FCS): 14 header bytes + 1500 + 4 for one 802.1Q tag.
  */
 #define WC_PCAPCMP_MAX_LEN	1518
+/* --min-len at most: the minimum frame with an FCS */
+#define WC_PCAPCMP_MAX_MIN_LEN	64
 
 struct wc_pcapcmp_opts {
 	uint32_t max_len;	/* sent frames longer than this are left out */
+	/*
+	 * 0, or sent frames shorter than this compare as if zero-padded to
+	 * it: what a NIC that pads short frames (the 82574: to 60) hands up.
+	 * At most WC_PCAPCMP_MAX_MIN_LEN.
+	 */
+	uint32_t min_len;
 	unsigned int max_list;	/* differences listed, per kind */
 	FILE *out;		/* the report; NULL: none */
 };
@@ -25,6 +33,7 @@ struct wc_pcapcmp_result {
 	uint64_t sent;			/* records in the sent file */
 	uint64_t sent_truncated;	/* caplen < len: left out */
 	uint64_t sent_too_long;		/* len > max_len: left out */
+	uint64_t sent_padded;		/* len < min_len: compared padded */
 	uint64_t compared;		/* the rest */
 	uint64_t captured;		/* records in the captured files */
 	uint64_t captured_truncated;	/* caplen < len: left out */

@@ -23,9 +23,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: wirecap-pcapcmp sent.pcap captured.pcap [captured2.pcap ...] [--max-len N] [--list N]\n"
+		"usage: wirecap-pcapcmp sent.pcap captured.pcap [captured2.pcap ...] [--max-len N]\n"
+		"                       [--min-len N] [--list N]\n"
 		"  --max-len N  sent frames longer than N bytes did not fit the link and are\n"
 		"               left out (default %d = 1500 MTU + 14 Ethernet + 4 VLAN tag)\n"
+		"  --min-len N  sent frames shorter than N bytes are compared zero-padded to\n"
+		"               N, as a NIC that pads short frames hands them up (e1000e: 60)\n"
 		"  --list N     differences listed per kind (default 5)\n"
 		"exit status: 0 equal, 1 different, 2 error\n",
 		WC_PCAPCMP_MAX_LEN);
@@ -43,6 +46,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "max-len", required_argument, NULL, 'm' },
+		{ "min-len", required_argument, NULL, 'n' },
 		{ "list", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -65,6 +69,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			o.max_len = v;
+			break;
+		case 'n':
+			if (number(optarg, WC_PCAPCMP_MAX_MIN_LEN, &v)) {
+				fprintf(stderr, "wirecap-pcapcmp: bad --min-len (0-%u)\n",
+					WC_PCAPCMP_MAX_MIN_LEN);
+				return 2;
+			}
+			o.min_len = v;
 			break;
 		case 'l':
 			if (number(optarg, 100000, &v)) {
