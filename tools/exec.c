@@ -17,11 +17,16 @@
  *   - it has libpcap linked in (it defines pcap_create & co. itself): its
  *     calls never reach a preloaded library;
  *   - it runs in secure-execution mode (AT_SECURE): setuid or setgid to
- *     someone else, or file capabilities for a user who is not root,
- *     where the loader ignores a preload from an arbitrary path.
+ *     someone else (unless no_new_privs is set: then execve() changes no
+ *     id), or file capabilities for a user who is not root (no_new_privs
+ *     or not), where the loader ignores a preload from an arbitrary path.
  * A program that does not call libpcap itself (a script, or one that
  * reaches libpcap through another library) is run, with a warning when
- * it is an ELF that names no pcap function at all.
+ * it is an ELF that names no pcap function at all. A program started
+ * through the dynamic loader (wirecap exec /lib64/ld-linux-x86-64.so.2
+ * [OPTIONS] PROG ...) is PROG as far as all this goes: the loader
+ * honours LD_PRELOAD, and PROG's set-id bits and capabilities are not
+ * applied when it is loaded that way.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -32,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
@@ -101,17 +107,23 @@ static int find_program(const char *name, char *buf, size_t len)
  * Secure-execution mode, as the kernel decides it: setuid or setgid to an
  * id that is not ours, or file capabilities for a user who is not root
  * (for root they give nothing new) - unless the file system ignores both
- * (nosuid). NULL, or what makes it so.
+ * (nosuid). With no_new_privs set, execve() applies no set-id bit, but a
+ * user who is not root still gets AT_SECURE from file capabilities (it
+ * gains nothing, the exec is marked all the same). A setgid bit without
+ * group execute is a mandatory-locking mark, not setgid. NULL, or what
+ * makes it so.
  */
 static const char *secure_exec(const char *path, const struct stat *st)
 {
+	bool nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
 	struct statvfs vfs;
 
 	if (!statvfs(path, &vfs) && (vfs.f_flag & ST_NOSUID))
 		return NULL;
-	if ((st->st_mode & S_ISUID) && st->st_uid != getuid())
+	if (!nnp && (st->st_mode & S_ISUID) && st->st_uid != getuid())
 		return "it is setuid to another user";
-	if ((st->st_mode & S_ISGID) && st->st_gid != getgid())
+	if (!nnp && (st->st_mode & (S_ISGID | S_IXGRP)) ==
+		    (S_ISGID | S_IXGRP) && st->st_gid != getgid())
 		return "it is setgid to another group";
 	if (getuid() && getxattr(path, "security.capability", NULL, 0) > 0)
 		return "it has file capabilities and you are not root";
@@ -125,6 +137,7 @@ enum pcap_use {
 	PCAP_NONE,		/* names no pcap function */
 	PCAP_STATIC_BINARY,	/* no dynamic loader at all */
 	PCAP_LINKED_IN,		/* defines pcap functions itself */
+	PCAP_LOADER,		/* the dynamic loader itself (ld.so) */
 };
 
 /* libpcap's entry points: a program that defines them has it linked in */
@@ -148,6 +161,50 @@ static bool in_file(size_t size, uint64_t off, uint64_t len)
 	return off <= size && len <= size - off;
 }
 
+/*
+ * No PT_INTERP: a static binary (static-pie too), or the dynamic loader
+ * itself, a shared object whose soname says so (ld-linux-x86-64.so.2,
+ * ld-linux-aarch64.so.1, ld64.so.2, ld-musl-...).
+ */
+static bool elf64_loader(const unsigned char *img, size_t size)
+{
+	const Elf64_Ehdr *eh = (const void *)img;
+	const Elf64_Shdr *sh = (const void *)(img + eh->e_shoff);
+	unsigned int i;
+
+	if (eh->e_type != ET_DYN)
+		return false;
+	for (i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Shdr *strs;
+		const Elf64_Dyn *d;
+		uint64_t k, n;
+
+		if (sh[i].sh_type != SHT_DYNAMIC || sh[i].sh_link >= eh->e_shnum ||
+		    !in_file(size, sh[i].sh_offset, sh[i].sh_size))
+			continue;
+		strs = &sh[sh[i].sh_link];
+		if (!in_file(size, strs->sh_offset, strs->sh_size))
+			continue;
+		d = (const void *)(img + sh[i].sh_offset);
+		n = sh[i].sh_size / sizeof(*d);
+		for (k = 0; k < n && d[k].d_tag != DT_NULL; k++) {
+			const char *so;
+
+			if (d[k].d_tag != DT_SONAME ||
+			    d[k].d_un.d_val >= strs->sh_size)
+				continue;
+			so = (const char *)img + strs->sh_offset +
+			     d[k].d_un.d_val;
+			if (!memchr(so, 0, strs->sh_size - d[k].d_un.d_val))
+				return false;
+			return !strncmp(so, "ld-", 3) ||
+			       !strncmp(so, "ld64.", 5) ||
+			       !strncmp(so, "ld.so", 5);
+		}
+	}
+	return false;
+}
+
 /* A 64-bit ELF's symbol tables (dynamic, and the full one if kept). */
 static enum pcap_use elf64_pcap(const unsigned char *img, size_t size)
 {
@@ -164,7 +221,8 @@ static enum pcap_use elf64_pcap(const unsigned char *img, size_t size)
 	for (i = 0; i < eh->e_phnum; i++)
 		interp |= ph[i].p_type == PT_INTERP;
 	if (!interp)
-		return PCAP_STATIC_BINARY;
+		return elf64_loader(img, size) ? PCAP_LOADER :
+						 PCAP_STATIC_BINARY;
 	sh = (const void *)(img + eh->e_shoff);
 	for (i = 0; i < eh->e_shnum; i++) {
 		const Elf64_Shdr *strs;
@@ -226,26 +284,31 @@ static enum pcap_use elf_pcap(const char *path)
 }
 
 /*
- * Can the preload work for the program at path? 0: run it (maybe after a
- * warning); -1: said why not.
+ * The program the dynamic loader is asked to run: its first argument
+ * that is not an option of its own (ld.so --help), or NULL.
  */
-static int preload_works(const char *name, const char *path)
+static const char *loader_program(char *const args[])
 {
-	const char *why;
-	struct stat st;
+	static const char *const with_arg[] = {
+		"--library-path", "--glibc-hwcaps-prepend",
+		"--glibc-hwcaps-mask", "--inhibit-rpath", "--audit",
+		"--preload", "--argv0",
+	};
+	size_t i;
 
-	if (stat(path, &st))
-		return 0;	/* execvp says what is wrong */
-	why = secure_exec(path, &st);
-	if (why) {
-		fprintf(stderr, PROG ": %s: %s, so the dynamic loader runs it "
-			"in secure-execution mode and ignores LD_PRELOAD: it "
-			"would not see wirecap: devices. Run it as its owner, "
-			"or a copy of it without the setuid bit or file "
-			"capabilities.\n", name, why);
-		return -1;
-	}
-	switch (elf_pcap(path)) {
+	for (; *args && !strncmp(*args, "--", 2); args++)
+		for (i = 0; i < sizeof(with_arg) / sizeof(with_arg[0]); i++)
+			if (!strcmp(*args, with_arg[i]) && args[1]) {
+				args++;
+				break;
+			}
+	return *args;
+}
+
+/* What the image says, for a program the loader runs (and exec's). */
+static int pcap_use_works(const char *name, enum pcap_use use)
+{
+	switch (use) {
 	case PCAP_STATIC_BINARY:
 		fprintf(stderr, PROG ": %s is statically linked: nothing is "
 			"preloaded into it (LD_PRELOAD needs the dynamic "
@@ -269,6 +332,45 @@ static int preload_works(const char *name, const char *path)
 	}
 }
 
+/*
+ * Can the preload work for the program at path, run with args? 0: run
+ * it (maybe after a warning); -1: said why not.
+ */
+static int preload_works(const char *name, const char *path,
+			 char *const args[])
+{
+	enum pcap_use use;
+	const char *why;
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0;	/* execvp says what is wrong */
+	why = secure_exec(path, &st);
+	if (why) {
+		fprintf(stderr, PROG ": %s: %s, so the dynamic loader runs it "
+			"in secure-execution mode and ignores LD_PRELOAD: it "
+			"would not see wirecap: devices. Run it as its owner, "
+			"or a copy of it without the setuid bit or file "
+			"capabilities.\n", name, why);
+		return -1;
+	}
+	use = elf_pcap(path);
+	if (use == PCAP_LOADER) {
+		/*
+		 * ld.so PROG: PROG is loaded, not exec'd (its set-id bits and
+		 * capabilities do not apply); the loader takes LD_PRELOAD. A
+		 * PROG without a slash is looked for where libraries are:
+		 * nothing to say about it.
+		 */
+		const char *prog = loader_program(args);
+
+		if (!prog || !strchr(prog, '/') || stat(prog, &st))
+			return 0;
+		return pcap_use_works(prog, elf_pcap(prog));
+	}
+	return pcap_use_works(name, use);
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	char shim[PATH_MAX], prog[PATH_MAX], *preload;
@@ -290,7 +392,7 @@ int cmd_exec(int argc, char **argv)
 		return 127;
 	}
 	if (!find_program(argv[1], prog, sizeof(prog)) &&
-	    preload_works(argv[1], prog))
+	    preload_works(argv[1], prog, argv + 2))
 		return 126;
 	old = getenv("LD_PRELOAD");
 	if (asprintf(&preload, "%s%s%s", shim, old && *old ? ":" : "",

@@ -18,15 +18,27 @@
  *                 not root: refused; and without them, as that user, it
  *                 runs with the shim. As root only (to make the files and
  *                 to become that user, nobody)
+ *   ld_so         a program started through the dynamic loader
+ *                 (wirecap exec /lib64/ld-linux-x86-64.so.2 PROG): the
+ *                 loader is no static binary, it runs with the shim; the
+ *                 program it names is what is looked at (one with libpcap
+ *                 linked in is refused, past the loader's options)
+ *   no_new_privs  with no_new_privs set, execve() grants no setuid: such
+ *                 a program runs with the shim; a setgid bit without
+ *                 group execute grants nothing either; file capabilities
+ *                 still put the loader in secure-execution mode for a user
+ *                 who is not root (refused). As root only
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <elf.h>
 #include <linux/capability.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -40,6 +52,7 @@
 
 static char dir[PATH_MAX + 64];	/* build/lib/host-tests.aux: fixtures */
 static char wirecap[PATH_MAX + 64], shim[PATH_MAX + 64];
+static int child_nnp;		/* run(): set no_new_privs in the child */
 
 /* Run argv (as uid if >= 0); its exit status, its output into out. */
 static int run(char *const argv[], int uid, char *out, size_t len)
@@ -59,6 +72,8 @@ static int run(char *const argv[], int uid, char *out, size_t len)
 				 setresgid(uid, uid, uid) ||
 				 setresuid(uid, uid, uid)))
 			_exit(99);
+		if (child_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+			_exit(97);
 		unsetenv("LD_PRELOAD");
 		execv(argv[0], argv);
 		_exit(98);
@@ -212,6 +227,111 @@ static int t_file_caps(void)
 	return 1;
 }
 
+/* The program interpreter (PT_INTERP) a 64-bit ELF names, into buf. */
+static int interp_of(const char *path, char *buf, size_t len)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd = open(path, O_RDONLY), ret = -1;
+	unsigned int i;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
+		goto out;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			goto out;
+		if (ph.p_type != PT_INTERP || ph.p_filesz >= len)
+			continue;
+		if (pread(fd, buf, ph.p_filesz, ph.p_offset) !=
+		    (ssize_t)ph.p_filesz)
+			goto out;
+		buf[ph.p_filesz] = 0;
+		ret = 0;
+		break;
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+static int t_ld_so(void)
+{
+	char ld[PATH_MAX], dyn[PLEN], own[PLEN], out[4096];
+	char *argv_dyn[] = { wirecap, "exec", ld, dyn, NULL };
+	char *argv_own[] = { wirecap, "exec", ld, "--argv0", "x",
+			     "--inhibit-cache", own, NULL };
+	int st;
+
+	snprintf(dyn, sizeof(dyn), "%s/exec-fixture-dyn", dir);
+	snprintf(own, sizeof(own), "%s/exec-fixture-own", dir);
+	CHECK(interp_of(dyn, ld, sizeof(ld)) == 0);
+	st = run(argv_dyn, -1, out, sizeof(out));
+	tap_diag("%s <dynamic>: exit %d: %s", ld, st, out);
+	CHECK(st == 0);
+	CHECK(strstr(out, "libwirecap-pcap"));
+	CHECK(!strstr(out, "wirecap exec:"));
+	st = run(argv_own, -1, out, sizeof(out));
+	tap_diag("%s ... <libpcap linked in>: exit %d: %s", ld, st, out);
+	CHECK(st == 126);
+	CHECK(strstr(out, "libpcap linked in"));
+	return 1;
+}
+
+static int t_no_new_privs(void)
+{
+	struct vfs_cap_data cap = {
+		.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE,
+		.data[0].permitted = 1u << CAP_NET_RAW,
+	};
+	char tmp[2 * PATH_MAX], suid[PLEN], sgid[PLEN], caps[PLEN];
+	char wc[PLEN], so[PLEN], from[PLEN], out[4096];
+	int st_suid, st_sgid, st_caps;
+
+	if (geteuid()) {
+		tap_diag("not root: skipped");
+		return 1;
+	}
+	snprintf(tmp, sizeof(tmp), "/tmp/wirecap-exec-XXXXXX");
+	CHECK(mkdtemp(tmp));
+	chmod(tmp, 0755);
+	snprintf(wc, sizeof(wc), "%s/wirecap", tmp);
+	snprintf(so, sizeof(so), "%s/libwirecap-pcap.so", tmp);
+	snprintf(suid, sizeof(suid), "%s/prog-suid", tmp);
+	snprintf(sgid, sizeof(sgid), "%s/prog-sgid", tmp);
+	snprintf(caps, sizeof(caps), "%s/prog-caps", tmp);
+	snprintf(from, sizeof(from), "%s/exec-fixture-dyn", dir);
+	CHECK(copy(wirecap, wc, 0755) == 0 && copy(shim, so, 0644) == 0);
+	CHECK(copy(from, suid, 0755) == 0 && copy(from, sgid, 0755) == 0 &&
+	      copy(from, caps, 0755) == 0);
+	/* setuid to nobody; setgid to nobody's group, no group execute */
+	CHECK(chown(suid, NOBODY, NOBODY) == 0 && chmod(suid, 04755) == 0);
+	CHECK(chown(sgid, 0, NOBODY) == 0 && chmod(sgid, 02745) == 0);
+	CHECK(setxattr(caps, "security.capability", &cap, sizeof(cap), 0) ==
+	      0);
+	child_nnp = 1;
+	st_suid = exec_of(wc, suid, -1, out, sizeof(out));
+	tap_diag("setuid, no_new_privs: exit %d: %s", st_suid, out);
+	st_caps = exec_of(wc, caps, NOBODY, out, sizeof(out));
+	tap_diag("file capabilities, no_new_privs, as nobody: exit %d: %s",
+		 st_caps, out);
+	child_nnp = 0;
+	st_sgid = exec_of(wc, sgid, -1, out, sizeof(out));
+	tap_diag("setgid without group execute: exit %d: %s", st_sgid, out);
+	unlink(suid);
+	unlink(sgid);
+	unlink(caps);
+	unlink(wc);
+	unlink(so);
+	rmdir(tmp);
+	CHECK(st_suid == 0);
+	CHECK(st_sgid == 0);
+	CHECK(st_caps == 126);
+	return 1;
+}
+
 int main(void)
 {
 	char self[PATH_MAX], *slash;
@@ -226,7 +346,7 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s/../lib/host-tests.aux", self);
 	snprintf(wirecap, sizeof(wirecap), "%s/../bin/wirecap", self);
 	snprintf(shim, sizeof(shim), "%s/../bin/libwirecap-pcap.so", self);
-	tap_plan(5);
+	tap_plan(7);
 	tap_run("a program on the shared libpcap runs with the shim",
 		t_dynamic);
 	tap_run("a statically linked program is refused", t_static);
@@ -234,5 +354,8 @@ int main(void)
 	tap_run("a setuid program is refused", t_setuid);
 	tap_run("a program with file capabilities is refused (not root)",
 		t_file_caps);
+	tap_run("a program started through the dynamic loader", t_ld_so);
+	tap_run("setuid under no_new_privs, setgid without g+x: they run",
+		t_no_new_privs);
 	return tap_exit();
 }
