@@ -27,11 +27,25 @@
  * [OPTIONS] PROG ...) is PROG as far as all this goes: the loader
  * honours LD_PRELOAD, and PROG's set-id bits and capabilities are not
  * applied when it is loaded that way.
+ *
+ * Where the preload may or may not work, the program is run after a
+ * warning that says what to do if it does not see wirecap: devices:
+ *   - an AppArmor profile in enforce mode attaches to it (Debian's
+ *     tcpdump has one): unless the profile allows mapping the shim and
+ *     opening /dev/wirecap, the loader cannot preload it, or the program
+ *     cannot open the queues. Known from the loaded policy
+ *     (/sys/kernel/security/apparmor, readable by root); when that is not
+ *     readable, from AppArmor being on and a profile for the path being
+ *     installed (/etc/apparmor.d/usr.bin.tcpdump);
+ *   - it has file capabilities (dumpcap) and root runs it: the preload
+ *     works for root, and for nobody else.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +142,209 @@ static const char *secure_exec(const char *path, const struct stat *st)
 	if (getuid() && getxattr(path, "security.capability", NULL, 0) > 0)
 		return "it has file capabilities and you are not root";
 	return NULL;
+}
+
+/* What to do about it, for the refusal. */
+static const char *secure_exec_fix(const char *why)
+{
+	if (strstr(why, "capabilities"))
+		return "Run it as root, or run a copy of it without file "
+		       "capabilities and give the user CAP_NET_RAW as an "
+		       "ambient capability (as root: setpriv --reuid USER "
+		       "--init-groups --inh-caps +net_raw --ambient-caps "
+		       "+net_raw wirecap exec COPY ...).";
+	return "Run it as its owner, or run a copy of it without the set-id "
+	       "bit.";
+}
+
+/*
+ * File capabilities, and root runs the program: the preload works, but
+ * would not for anyone else. Say so before it surprises.
+ */
+static void file_caps_warn(const char *name, const char *path)
+{
+	if (getuid() || getxattr(path, "security.capability", NULL, 0) <= 0)
+		return;
+	fprintf(stderr, PROG ": warning: %s has file capabilities: run by "
+		"root, as now, the loader honours LD_PRELOAD, but run by "
+		"another user (what they are for) the kernel marks the exec "
+		"secure and the loader ignores it, and %s sees no wirecap: "
+		"devices. To capture as another user, run a copy of it "
+		"without file capabilities and give that user CAP_NET_RAW "
+		"as an ambient capability (as root: setpriv --reuid USER "
+		"--init-groups --inh-caps +net_raw --ambient-caps +net_raw "
+		"wirecap exec COPY ...).\n", name, name);
+}
+
+/* --- AppArmor ------------------------------------------------------------ */
+
+#define AA_FS		"/sys/kernel/security/apparmor"
+#define AA_ENABLED	"/sys/module/apparmor/parameters/enabled"
+#define AA_POLICY_DIR	"/etc/apparmor.d"
+
+/* The first line of a small file, without its newline; 0 or -1. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return -1;
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/*
+ * Does an AppArmor attachment match path? Globs as fnmatch() has them
+ * ('*' may cross '/', as AppArmor's '**' does: a warning may err on the
+ * side of saying it), and {a,b} alternatives, expanded here.
+ */
+static bool aa_match(const char *pat, const char *path)
+{
+	const char *open = strchr(pat, '{'), *close, *alt;
+	int depth = 0;
+
+	if (!open)
+		return !fnmatch(pat, path, 0);
+	for (close = open; *close; close++) {
+		depth += *close == '{';
+		depth -= *close == '}';
+		if (!depth)
+			break;
+	}
+	if (!*close)
+		return !fnmatch(pat, path, 0);
+	for (alt = open + 1; alt <= close; ) {
+		const char *end = alt;
+		char *p;
+		bool hit;
+
+		for (depth = 0; end < close && (depth || *end != ','); end++)
+			depth += (*end == '{') - (*end == '}');
+		if (asprintf(&p, "%.*s%.*s%s", (int)(open - pat), pat,
+			     (int)(end - alt), alt, close + 1) < 0)
+			return false;
+		hit = aa_match(p, path);
+		free(p);
+		if (hit)
+			return true;
+		alt = end + 1;
+	}
+	return false;
+}
+
+/*
+ * Is the program at path (real: its real path) confined by an AppArmor
+ * profile in enforce mode? 1: yes, its name in name; 0: not that we can
+ * see; -1: maybe (the policy is not readable here, but AppArmor is on
+ * and a profile for the path is installed: its file in name).
+ */
+static int apparmor_enforced(const char *path, const char *real, char *name,
+			     size_t len)
+{
+	char p[PATH_MAX + 64], mode[64], attach[PATH_MAX], pname[256];
+	struct dirent *e;
+	size_t i;
+	DIR *d;
+	FILE *f;
+
+	d = opendir(AA_FS "/policy/profiles");
+	if (d) {
+		/* each loaded profile: its name, mode, attachment */
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), AA_FS "/policy/profiles/%s/mode",
+				 e->d_name);
+			if (read_line(p, mode, sizeof(mode)) ||
+			    strcmp(mode, "enforce"))
+				continue;
+			snprintf(p, sizeof(p), AA_FS "/policy/profiles/%s/name",
+				 e->d_name);
+			if (read_line(p, pname, sizeof(pname)))
+				snprintf(pname, sizeof(pname), "%s", e->d_name);
+			snprintf(p, sizeof(p),
+				 AA_FS "/policy/profiles/%s/attach", e->d_name);
+			/* no attachment: a profile named by its path */
+			if (read_line(p, attach, sizeof(attach)) || !*attach ||
+			    *attach == '<')
+				snprintf(attach, sizeof(attach), "%s", pname);
+			if (aa_match(attach, path) || aa_match(attach, real)) {
+				snprintf(name, len, "%s", pname);
+				closedir(d);
+				return 1;
+			}
+		}
+		closedir(d);
+		return 0;
+	}
+	f = fopen(AA_FS "/profiles", "re");
+	if (f) {
+		/* "NAME (MODE)": profiles named by their path only */
+		char line[PATH_MAX + 64];
+		int ret = 0;
+
+		while (!ret && fgets(line, sizeof(line), f)) {
+			char *sp = strrchr(line, ' ');
+
+			if (!sp || strncmp(sp, " (enforce)", 10))
+				continue;
+			*sp = 0;
+			if (aa_match(line, path) || aa_match(line, real)) {
+				snprintf(name, len, "%s", line);
+				ret = 1;
+			}
+		}
+		fclose(f);
+		return ret;
+	}
+	/* not readable (not root): is it on, and a profile installed? */
+	if (read_line(AA_ENABLED, mode, sizeof(mode)) || strcmp(mode, "Y"))
+		return 0;
+	/* /usr/bin/tcpdump: /etc/apparmor.d/usr.bin.tcpdump */
+	snprintf(p, sizeof(p), AA_POLICY_DIR "/%s", real + (*real == '/'));
+	for (i = strlen(AA_POLICY_DIR "/"); p[i]; i++)
+		if (p[i] == '/')
+			p[i] = '.';
+	if (access(p, R_OK))
+		return 0;
+	snprintf(name, len, "%s", p);
+	return -1;
+}
+
+/* Warn if AppArmor may keep the preload or the queues from the program. */
+static void apparmor_warn(const char *name, const char *path,
+			  const char *shim)
+{
+	char real[PATH_MAX], profile[PATH_MAX + 64];
+	int ret;
+
+	if (!realpath(path, real))
+		snprintf(real, sizeof(real), "%s", path);
+	ret = apparmor_enforced(path, real, profile, sizeof(profile));
+	if (!ret)
+		return;
+	if (ret > 0)
+		fprintf(stderr, PROG ": warning: %s is confined by the "
+			"AppArmor profile \"%s\" in enforce mode", name,
+			profile);
+	else
+		fprintf(stderr, PROG ": warning: %s may be confined by "
+			"AppArmor (it is on, and %s is installed; its mode is "
+			"not readable here)", name, profile);
+	fprintf(stderr, ": unless the profile allows mapping %s and opening "
+		"/dev/wirecap/*, the loader ignores the preload or the "
+		"program cannot open the queues, and it sees no wirecap: "
+		"devices. If so: put the profile in complain mode "
+		"(aa-complain %s), or add \"%s mr, " WIRECAP_DEV_DIR
+		"/* rw,\" to it (its local include under "
+		AA_POLICY_DIR "/local/), or run a copy of the program from "
+		"another path, which the profile does not attach to.\n",
+		shim, real, shim);
 }
 
 /* What the ELF image says about libpcap. */
@@ -337,7 +554,7 @@ static int pcap_use_works(const char *name, enum pcap_use use)
  * it (maybe after a warning); -1: said why not.
  */
 static int preload_works(const char *name, const char *path,
-			 char *const args[])
+			 char *const args[], const char *shim)
 {
 	enum pcap_use use;
 	const char *why;
@@ -349,11 +566,12 @@ static int preload_works(const char *name, const char *path,
 	if (why) {
 		fprintf(stderr, PROG ": %s: %s, so the dynamic loader runs it "
 			"in secure-execution mode and ignores LD_PRELOAD: it "
-			"would not see wirecap: devices. Run it as its owner, "
-			"or a copy of it without the setuid bit or file "
-			"capabilities.\n", name, why);
+			"would not see wirecap: devices. %s\n", name, why,
+			secure_exec_fix(why));
 		return -1;
 	}
+	file_caps_warn(name, path);
+	apparmor_warn(name, path, shim);
 	use = elf_pcap(path);
 	if (use == PCAP_LOADER) {
 		/*
@@ -383,7 +601,9 @@ int cmd_exec(int argc, char **argv)
 			"  can open wirecap:IFNAME and wirecap:IFNAME@QUEUES\n"
 			"  (refused, and why, where the preload cannot work:\n"
 			"  static binaries, libpcap linked in, setuid or file\n"
-			"  capabilities)\n", SHIM);
+			"  capabilities; a warning where it may not: AppArmor\n"
+			"  confinement, file capabilities run by root)\n",
+			SHIM);
 		return argc < 2 ? 2 : 0;
 	}
 	if (find_shim(shim, sizeof(shim))) {
@@ -392,7 +612,7 @@ int cmd_exec(int argc, char **argv)
 		return 127;
 	}
 	if (!find_program(argv[1], prog, sizeof(prog)) &&
-	    preload_works(argv[1], prog, argv + 2))
+	    preload_works(argv[1], prog, argv + 2, shim))
 		return 126;
 	old = getenv("LD_PRELOAD");
 	if (asprintf(&preload, "%s%s%s", shim, old && *old ? ":" : "",

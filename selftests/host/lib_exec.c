@@ -28,6 +28,15 @@
  *                 group execute grants nothing either; file capabilities
  *                 still put the loader in secure-execution mode for a user
  *                 who is not root (refused). As root only
+ *   caps_root     a program with file capabilities run by root: it runs
+ *                 with the shim, with a warning that says it would not as
+ *                 another user, and what to do. As root only
+ *   apparmor      a program an AppArmor profile in enforce mode attaches
+ *                 to (its path, or a pattern with braces): it runs, with a
+ *                 warning that names the profile and says what to do; in
+ *                 complain mode, no warning. The policy is a made-up
+ *                 securityfs (a tmpfs over /sys/kernel/security in a
+ *                 mount namespace of the child's); as root only
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,7 +47,9 @@
 #include <linux/capability.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -53,6 +64,7 @@
 static char dir[PATH_MAX + 64];	/* build/lib/host-tests.aux: fixtures */
 static char wirecap[PATH_MAX + 64], shim[PATH_MAX + 64];
 static int child_nnp;		/* run(): set no_new_privs in the child */
+static void (*child_prep)(void);	/* run(): and this, if set */
 
 /* Run argv (as uid if >= 0); its exit status, its output into out. */
 static int run(char *const argv[], int uid, char *out, size_t len)
@@ -74,6 +86,8 @@ static int run(char *const argv[], int uid, char *out, size_t len)
 			_exit(99);
 		if (child_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 			_exit(97);
+		if (child_prep)
+			child_prep();
 		unsetenv("LD_PRELOAD");
 		execv(argv[0], argv);
 		_exit(98);
@@ -332,6 +346,134 @@ static int t_no_new_privs(void)
 	return 1;
 }
 
+static int t_caps_root(void)
+{
+	struct vfs_cap_data cap = {
+		.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE,
+		.data[0].permitted = 1u << CAP_NET_RAW,
+	};
+	char tmp[2 * PATH_MAX], prog[PLEN], from[PLEN], out[4096];
+	int st;
+
+	if (geteuid()) {
+		tap_diag("not root: skipped");
+		return 1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/exec-caps-XXXXXX", dir);
+	CHECK(mkdtemp(tmp));
+	snprintf(prog, sizeof(prog), "%s/prog", tmp);
+	snprintf(from, sizeof(from), "%s/exec-fixture-dyn", dir);
+	CHECK(copy(from, prog, 0755) == 0);
+	CHECK(setxattr(prog, "security.capability", &cap, sizeof(cap), 0) ==
+	      0);
+	st = exec_of(wirecap, prog, -1, out, sizeof(out));
+	tap_diag("file capabilities, as root: exit %d: %s", st, out);
+	unlink(prog);
+	rmdir(tmp);
+	CHECK(st == 0);
+	CHECK(strstr(out, "libwirecap-pcap"));	/* the preload worked */
+	CHECK(strstr(out, "warning") && strstr(out, "file capabilities"));
+	CHECK(strstr(out, "another user"));	/* ... and what then */
+	return 1;
+}
+
+/* The profile the child's made-up AppArmor policy has. */
+static const char *aa_mode, *aa_attach;
+
+static int put(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0444), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* In the child: a securityfs of our own with one AppArmor profile. */
+static void fake_apparmor(void)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/security/apparmor",
+		"/sys/kernel/security/apparmor/policy",
+		"/sys/kernel/security/apparmor/policy/profiles",
+		"/sys/kernel/security/apparmor/policy/profiles/tcpdump.1",
+	};
+	char line[PLEN];
+	size_t i;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("tmpfs", "/sys/kernel/security", "tmpfs", 0, NULL))
+		_exit(96);
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (mkdir(dirs[i], 0755))
+			_exit(95);
+	snprintf(line, sizeof(line), "tcpdump (%s)\n", aa_mode);
+	if (put("/sys/kernel/security/apparmor/profiles", line))
+		_exit(95);
+#define PROFILE "/sys/kernel/security/apparmor/policy/profiles/tcpdump.1/"
+	snprintf(line, sizeof(line), "%s\n", aa_mode);
+	if (put(PROFILE "mode", line) || put(PROFILE "name", "tcpdump\n"))
+		_exit(95);
+	snprintf(line, sizeof(line), "%s\n", aa_attach);
+	if (put(PROFILE "attach", line))
+		_exit(95);
+#undef PROFILE
+}
+
+static int confined(const char *mode, const char *attach, char *out,
+		    size_t len)
+{
+	char prog[PLEN];
+	int st;
+
+	snprintf(prog, sizeof(prog), "%s/exec-fixture-dyn", dir);
+	aa_mode = mode;
+	aa_attach = attach;
+	child_prep = fake_apparmor;
+	st = exec_of(wirecap, prog, -1, out, len);
+	child_prep = NULL;
+	tap_diag("profile tcpdump (%s) attached to %s: exit %d: %s", mode,
+		 attach, st, out);
+	return st;
+}
+
+static int t_apparmor(void)
+{
+	char out[4096], real[PATH_MAX], prog[PLEN], braces[PLEN];
+	int st;
+
+	if (geteuid()) {
+		tap_diag("not root: skipped");
+		return 1;
+	}
+	snprintf(prog, sizeof(prog), "%s/exec-fixture-dyn", dir);
+	CHECK(realpath(prog, real));
+	st = confined("enforce", real, out, sizeof(out));
+	if (st == 96) {
+		tap_diag("no mount namespace here: skipped");
+		return 1;
+	}
+	CHECK(st == 0);
+	CHECK(strstr(out, "warning") && strstr(out, "AppArmor") &&
+	      strstr(out, "tcpdump") && strstr(out, "enforce"));
+	CHECK(strstr(out, "aa-complain"));	/* what to do */
+	/* a pattern: /nonexistent/exec-fixture-dyn or the real one */
+	*strrchr(real, '/') = 0;
+	snprintf(braces, sizeof(braces), "{/nonexistent,%s}/exec-fixture-*",
+		 real);
+	CHECK(confined("enforce", braces, out, sizeof(out)) == 0);
+	CHECK(strstr(out, "AppArmor"));
+	CHECK(confined("complain", braces, out, sizeof(out)) == 0);
+	CHECK(!strstr(out, "AppArmor"));
+	CHECK(confined("enforce", "/usr/bin/nothing-like-it", out,
+		       sizeof(out)) == 0);
+	CHECK(!strstr(out, "AppArmor"));
+	return 1;
+}
+
 int main(void)
 {
 	char self[PATH_MAX], *slash;
@@ -346,7 +488,7 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s/../lib/host-tests.aux", self);
 	snprintf(wirecap, sizeof(wirecap), "%s/../bin/wirecap", self);
 	snprintf(shim, sizeof(shim), "%s/../bin/libwirecap-pcap.so", self);
-	tap_plan(7);
+	tap_plan(9);
 	tap_run("a program on the shared libpcap runs with the shim",
 		t_dynamic);
 	tap_run("a statically linked program is refused", t_static);
@@ -357,5 +499,7 @@ int main(void)
 	tap_run("a program started through the dynamic loader", t_ld_so);
 	tap_run("setuid under no_new_privs, setgid without g+x: they run",
 		t_no_new_privs);
+	tap_run("file capabilities, run by root: a warning", t_caps_root);
+	tap_run("confined by AppArmor in enforce mode: a warning", t_apparmor);
 	return tap_exit();
 }
