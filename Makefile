@@ -6,6 +6,9 @@
 #   make vm CMD='...'         run a command in the test VM (mk/vm.mk)
 #   make modules [KERNEL=6.1|6.12]   build the kernel modules
 #   make userbins             build the static user programs for the VM
+#   make check-intel          the Intel drivers (e1000e, ixgbe + our glue)
+#                             built for 6.1 and 6.12 with W=1, sparse on
+#                             the glue; fails on any warning
 
 KERNEL ?= 6.1
 
@@ -21,7 +24,7 @@ SELFTESTS := $(patsubst selftests/%.c,%,$(filter-out selftests/wctest.c selftest
 TOOLS := wirecap-softnic-replay wirecap-bench-softnic wirecap-softnic-gen \
 	wirecap-pcap-handler wirecap-tap-gen
 
-.PHONY: all setup modules userbins test bench vm clean
+.PHONY: all setup modules userbins test bench vm clean check-intel
 
 all: modules userbins
 
@@ -33,6 +36,11 @@ setup:
 modules: setup
 	@krel=$$(scripts/krel.sh $(KERNEL)) && \
 	scripts/build-modules.sh $$krel $(CURDIR) $(CURDIR)/build/$$krel/modules
+
+# W=1 and sparse (on our glue only) for the Intel drivers; TAP
+INTEL_KERNELS ?= 6.1 6.12
+check-intel: setup
+	@scripts/check-intel.sh $(INTEL_KERNELS)
 
 userbins: setup $(addprefix $(BIN)/wctest-,$(SELFTESTS)) \
 	$(addprefix $(BIN)/,$(TOOLS)) $(BIN)/wirecap-selftests

@@ -3,6 +3,9 @@
 # "N passed, N failed" (", N skipped" when some were). Exit 0 iff none
 # failed. Each step's TAP is kept under results/test/.
 #
+#   host:  the Intel drivers (e1000e, ixgbe with our hooks and glue) built
+#          for 6.1 and 6.12 with W=1, no warning allowed, and sparse on
+#          our glue (scripts/check-intel.sh)
 #   host:  unit tests of user-space code (TAP from each program)
 #   VM:    the kernel selftests, on Debian's 6.1 and 6.12 kernels, each run
 #          also checked for kernel trouble on the console (BUG, WARNING...)
@@ -44,6 +47,10 @@ for k in 6.1 6.12; do
 done
 verdict "build (see results/test/build.log)" $build_ok
 [ $build_ok -eq 0 ] || { tail -30 "$out/build.log"; summary; }
+
+echo "== Intel drivers: W=1 without warnings on 6.1 and 6.12, sparse on the glue"
+scripts/check-intel.sh 6.1 6.12 >"$out/check-intel.tap" 2>&1
+count "$out/check-intel.tap"
 
 echo "== host unit tests"
 for t in build/host-tests/*; do
