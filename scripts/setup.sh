@@ -16,12 +16,18 @@ kdir="$top/build/kernels"
 cache=${WIRECAP_CACHE:-/var/cache/wirecap}
 mkdir -p "$kdir" "$cache/kernels"
 
+# patch, sparse: the Intel drivers (scripts/intel-src.sh, make check-intel);
+# ethtool: into the guest image (-G, -S, -r on the e1000e NIC).
 pkgs="build-essential make gcc kmod cpio gzip xz-utils busybox-static
 qemu-system-x86 iproute2 tcpreplay tcpdump tshark liburing-dev libpcap-dev
-libnuma-dev libxdp-dev libbpf-dev gnuplot-nox python3 perl"
+libnuma-dev libxdp-dev libbpf-dev gnuplot-nox python3 perl patch sparse
+ethtool"
 
 missing=""
-for p in $pkgs linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.1; do
+# linux-source-X.Y: the kselftest harness, and the e1000e and ixgbe sources
+# the Intel drivers are built from (scripts/intel-src.sh).
+for p in $pkgs linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.1 \
+	linux-source-6.12; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
