@@ -23,8 +23,8 @@
  * queue is captured, ring size, channels, XDP, AF_XDP on that queue and
  * MTUs whose frames outgrow a cell are refused (-EBUSY); LRO (RSC merges
  * frames) and VLAN tag stripping (takes the tag out of the frame) are off
- * on the port ("off [requested on]" in ethtool -k) and the port is
- * promiscuous: frames are captured as they were on the wire.
+ * on the port ("off [requested on]" in ethtool -k): frames are captured as
+ * they were on the wire (the core makes the port promiscuous).
  *
  * Drops: with SRRCTL.DROP_EN a queue that has no descriptor drops what
  * RSS sends it and counts it in QPRDC of its statistics index (RQSMR).
@@ -370,19 +370,15 @@ static void ixgbe_wc_fill_reta(struct ixgbe_adapter *adapter,
 }
 
 /*
- * The first queue is captured: the port takes every frame, and hashes
- * with our key over all RSS queues. adapter->rss_key and rss_indir_tbl
- * hold them, so every reset programs them again.
+ * The first queue is captured: the port hashes with our key over all RSS
+ * queues. adapter->rss_key and rss_indir_tbl hold them, so every reset
+ * programs them again.
  */
-static int ixgbe_wc_port_capture(struct ixgbe_wirecap *wc)
+static void ixgbe_wc_port_capture(struct ixgbe_wirecap *wc)
 {
 	struct ixgbe_adapter *adapter = wc->adapter;
-	int err;
 
 	ASSERT_RTNL();
-	err = dev_set_promiscuity(adapter->netdev, 1);
-	if (err)
-		return err;
 	memcpy(wc->saved_key, adapter->rss_key, sizeof(wc->saved_key));
 	memcpy(wc->saved_reta, adapter->rss_indir_tbl, sizeof(wc->saved_reta));
 	memcpy(adapter->rss_key, wc->key, sizeof(wc->key));
@@ -392,7 +388,6 @@ static int ixgbe_wc_port_capture(struct ixgbe_wirecap *wc)
 		ixgbe_store_key(adapter);
 		ixgbe_store_reta(adapter);
 	}
-	return 0;
 }
 
 /*
@@ -413,7 +408,6 @@ static void ixgbe_wc_port_release(struct ixgbe_wirecap *wc)
 		ixgbe_store_key(adapter);
 		ixgbe_store_reta(adapter);
 	}
-	dev_set_promiscuity(adapter->netdev, -1);
 }
 
 /* --- hooks: ring configuration and receive ------------------------------- */
@@ -777,11 +771,8 @@ static int ixgbe_wc_queue_start(struct wirecap_queue *q)
 	err = ixgbe_wc_take_stat(wc, wr);
 	if (err)
 		goto err_free_ring;
-	if (!wc->attached) {
-		err = ixgbe_wc_port_capture(wc);
-		if (err)
-			goto err_put_stat;
-	}
+	if (!wc->attached)
+		ixgbe_wc_port_capture(wc);
 	wc->attached++;
 	wr->capturing = true;
 	wr->bad_cells = false;
@@ -791,8 +782,6 @@ static int ixgbe_wc_queue_start(struct wirecap_queue *q)
 		ixgbe_wc_switch(wr);
 	return 0;
 
-err_put_stat:
-	ixgbe_wc_put_stat(wc, wr);
 err_free_ring:
 	wirecap_ring_free(&wr->ring);
 	return err;
