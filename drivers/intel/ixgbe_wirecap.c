@@ -937,6 +937,8 @@ void ixgbe_wirecap_attach(struct ixgbe_adapter *adapter)
 	cfg.priv = wc;
 	cfg.nr_rings = nr;
 	cfg.ring_size = IXGBE_WC_RING_SIZE;
+	/* at least two segments: the whole ring is never the NIC's */
+	cfg.max_cells_per_chunk = IXGBE_WC_RING_SIZE / 2;
 	cfg.frame_offset = 0;
 	cfg.features = WIRECAP_F_RSS_HASH;
 	cfg.numa_node = dev_to_node(&adapter->pdev->dev);
