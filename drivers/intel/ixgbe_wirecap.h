@@ -7,7 +7,8 @@
  * ixgbe.ko.
  *
  *   hook                               upstream site
- *   ixgbe_wirecap_attach()             ixgbe_probe, after register_netdev
+ *   ixgbe_wirecap_attach()             ixgbe_probe, last (the netdev is
+ *                                      registered, nothing fails after)
  *   ixgbe_wirecap_detach()             ixgbe_remove, once the service task
  *                                      is cancelled (before
  *                                      unregister_netdev)
