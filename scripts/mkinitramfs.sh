@@ -2,7 +2,7 @@
 # Build the gzip'd newc initramfs that the WireCAP test VM boots.
 #
 #   scripts/mkinitramfs.sh -k KREL [-K KROOT] [-m MODDIR] [-b BINDIR]
-#                          [-e KMOD]... (-o FILE | -c CACHEDIR)
+#                          [-e KMOD]... [-n FILE.ko]... (-o FILE | -c CACHEDIR)
 #
 #   -k KREL     guest kernel release, e.g. 6.1.0-56-amd64
 #   -K KROOT    where that kernel was unpacked (default build/kernels/KREL);
@@ -13,6 +13,12 @@
 #               and what it depends on, but do not list it for loading at
 #               boot: its load order goes to /etc/wirecap/kmods.KMOD (only
 #               the modules not already in /etc/wirecap/kmods); repeatable
+#   -n FILE.ko  one of our modules that is loaded on demand only (a NIC
+#               driver: build/<krel>/modules/intel/e1000e.ko), staged in
+#               /lib/modules/KREL/extra/nic/ with the guest kernel modules
+#               it depends on; /etc/wirecap/kmods.NAME lists them in load
+#               order, then it (ours, in MODDIR, are loaded at boot and not
+#               listed); repeatable. A name given to -e too is an error.
 #   -o FILE     write the image to FILE
 #   -c CACHEDIR instead keep the image in CACHEDIR, named after a hash of its
 #               content, and print its path; an image with the same content
@@ -24,11 +30,14 @@
 #   /lib/modules/KREL/...         the guest kernel modules the VM needs (the
 #                                 virtio-blk stack plus whatever our modules
 #                                 depend on), decompressed, with modules.dep
-#   /lib/modules/KREL/extra/*.ko  our modules
+#   /lib/modules/KREL/extra/*.ko  our modules (loaded at boot)
+#   /lib/modules/KREL/extra/nic/  our on-demand modules (-n)
 #   /etc/wirecap/kmods            absolute paths of the kernel modules, in
 #                                 the order /init must insmod them
-#   /etc/wirecap/kmods.KMOD       the same for each -e KMOD, loaded on demand
+#   /etc/wirecap/kmods.KMOD       the same for each -e KMOD and -n module,
+#                                 loaded on demand
 #   /usr/lib/wirecap/bin/...      our binaries
+#   /usr/sbin/ethtool             the host's, with its libraries, if it has one
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,14 +49,15 @@ base_mods="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev
 virtio_pci virtio_blk"
 optional_mods="virtio_pci_legacy_dev virtio_pci_modern_dev"
 
-krel="" kroot="" moddir="" bindir="" out="" cache="" extra_kmods=""
-while getopts k:K:m:b:e:o:c: opt; do
+krel="" kroot="" moddir="" bindir="" out="" cache="" extra_kmods="" nic_mods=""
+while getopts k:K:m:b:e:n:o:c: opt; do
 	case $opt in
 	k) krel=$OPTARG ;;
 	K) kroot=$OPTARG ;;
 	m) moddir=$OPTARG ;;
 	b) bindir=$OPTARG ;;
 	e) extra_kmods="$extra_kmods $OPTARG" ;;
+	n) nic_mods="$nic_mods $OPTARG" ;;
 	o) out=$OPTARG ;;
 	c) cache=$OPTARG ;;
 	*) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
@@ -61,6 +71,9 @@ kmods=$kroot/lib/modules/$krel
 [ -f "$kmods/modules.dep" ] || die "no $kmods/modules.dep (run scripts/setup.sh)"
 for d in "$moddir" "$bindir"; do
 	[ -z "$d" ] || [ -d "$d" ] || die "no such directory: $d"
+done
+for ko in $nic_mods; do
+	[ -f "$ko" ] || die "-n: no such module: $ko"
 done
 busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
 
@@ -200,6 +213,24 @@ if [ -n "$moddir" ]; then
 		[ -f "$ko" ] && cp "$ko" "$stage/lib/modules/$krel/extra/"
 	done
 fi
+# Our on-demand modules: what they need of the kernel's, then themselves.
+for ko in $nic_mods; do
+	name=$(modname "$ko")
+	for x in $extra_kmods; do
+		[ "$(modname "$x")" != "$name" ] || die "$name: both -e and -n"
+	done
+	need=""
+	deps=$(modinfo -F depends "$ko" 2>/dev/null || true)
+	for dep in $(echo "$deps" | tr , ' '); do
+		dep=$(modname "$dep")
+		case " $ours " in *" $dep "*) ;; *) need="$need $dep" ;; esac
+	done
+	: >"$stage/etc/wirecap/kmods.$name"
+	[ -z "$need" ] || stage_kmods "$(resolve "$need")" "$stage/etc/wirecap/kmods.$name" "$order"
+	mkdir -p "$stage/lib/modules/$krel/extra/nic"
+	cp "$ko" "$stage/lib/modules/$krel/extra/nic/$name.ko"
+	echo "/lib/modules/$krel/extra/nic/$name.ko" >>"$stage/etc/wirecap/kmods.$name"
+done
 # modules.dep and friends for what is in the image, so modprobe and rmmod
 # work inside the guest too (modules.builtin tells modprobe what is built in).
 for f in modules.builtin modules.builtin.modinfo modules.order; do
@@ -208,19 +239,22 @@ done
 depmod -b "$stage" "$krel" 2>/dev/null || die "depmod failed on the staged modules"
 
 # --- our binaries -------------------------------------------------------------
+# Dynamic programs (those linked with libpcap, say) and shared libraries
+# (the libpcap shim) get the host's loader and the shared libraries ldd
+# finds, at the same paths.
+stage_libs() {
+	readelf -d "$1" 2>/dev/null | grep -q NEEDED || return 0
+	ldd "$1" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
+	while read -r lib; do
+		[ -e "$stage$lib" ] && continue
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+}
 if [ -n "$bindir" ]; then
 	cp -R "$bindir/." "$stage/usr/lib/wirecap/bin/"
-	# Dynamic programs (those linked with libpcap, say) and shared
-	# libraries (the libpcap shim) get the host's loader and the shared
-	# libraries ldd finds, at the same paths.
 	find "$stage/usr/lib/wirecap/bin" -type f | while read -r f; do
-		readelf -d "$f" 2>/dev/null | grep -q NEEDED || continue
-		ldd "$f" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
-		while read -r lib; do
-			[ -e "$stage$lib" ] && continue
-			mkdir -p "$stage$(dirname "$lib")"
-			cp -L "$lib" "$stage$lib"
-		done
+		stage_libs "$f"
 	done
 	# libxdp (the handler's xsk engine) loads its XDP programs from BPF
 	# object files at run time: its default AF_XDP program and the
@@ -230,6 +264,15 @@ if [ -n "$bindir" ]; then
 		mkdir -p "$stage$(dirname "$o")"
 		cp -L "$o" "$stage$o"
 	done
+fi
+
+# ethtool (the e1000e NIC's -G, -S, -r), from the host's package.
+et=$(command -v ethtool 2>/dev/null || true)
+[ -n "$et" ] || [ ! -x /usr/sbin/ethtool ] || et=/usr/sbin/ethtool
+if [ -n "$et" ]; then
+	rm -f "$stage/usr/sbin/ethtool"
+	cp -L "$et" "$stage/usr/sbin/ethtool"
+	stage_libs "$et"
 fi
 
 # --- pack -------------------------------------------------------------------
