@@ -3,7 +3,8 @@
 #
 #   make vm CMD='<shell command>' [TRACE=file.pcap] [QUEUES=n]
 #           [SPEED=top|recorded|<mult>] [KERNEL=6.1|6.12]
-#           [NIC=softnic|virtio|virtio-stock] [TXQUEUELEN=n]
+#           [NIC=softnic|virtio|virtio-stock|e1000e|e1000e-stock]
+#           [TXQUEUELEN=n]
 #           [PIN_QEMU=cpus] [PIN_GEN=cpu] [GEN_TIMER=nano|gtod]
 #           [VM_TIMEOUT=secs] [VM_RESULTS=dir] [VM_EXTRA=dir]
 #
@@ -55,7 +56,7 @@ VM_ARGS = $(strip --kernel '$(KERNEL)' \
 .PHONY: vm
 vm: $(VM_DEPS)
 	@if [ -z "$$WIRECAP_VM_CMD" ]; then \
-		echo "usage: make vm CMD='<shell command>' [TRACE=f.pcap] [QUEUES=n] [SPEED=top|recorded|mult] [KERNEL=6.1|6.12] [NIC=softnic|virtio|virtio-stock] [TXQUEUELEN=n] [PIN_QEMU=cpus] [PIN_GEN=cpu]" >&2; \
+		echo "usage: make vm CMD='<shell command>' [TRACE=f.pcap] [QUEUES=n] [SPEED=top|recorded|mult] [KERNEL=6.1|6.12] [NIC=softnic|virtio|virtio-stock|e1000e|e1000e-stock] [TXQUEUELEN=n] [PIN_QEMU=cpus] [PIN_GEN=cpu]" >&2; \
 		exit 2; \
 	fi
 	$(VM_MK_TOP)/scripts/vm.sh $(VM_ARGS) -- "$$WIRECAP_VM_CMD"

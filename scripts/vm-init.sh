@@ -8,7 +8,8 @@
 #     the QEMU command line (input first):
 #       wirecap-in   read-only tar archive: cmd.sh (the command), env
 #                    (QUEUES=, SPEED=, TRACE=0|1, NIC=softnic|virtio|
-#                    virtio-stock), trace.pcap if TRACE=1,
+#                    virtio-stock|e1000e|e1000e-stock; e1000e modes also
+#                    HOST_IP=, GUEST_IP=), trace.pcap if TRACE=1,
 #                    extra/ (copied to /extra)
 #       wirecap-out  zeroed disk; we write `tar -c -C /results .` onto it
 #   - console on ttyS0: the command's output, the line
@@ -22,9 +23,14 @@
 #     the host into the tap behind the virtio-net NIC. When the replay has
 #     ended, /run/wirecap/replay-done appears, holding one line
 #     "REPLAY DONE <exit status of the replayer> <packets sent>".
-#   - virtio modes: a second serial port, ttyS1, carries lines from the
-#     host: "REPLAY DONE <rc> <packets>" when its replay has ended.
-#   - /results/guest-nic.txt: "<interface> <driver>" of $WIRECAP_IF
+#   - virtio and e1000e modes: a second serial port, ttyS1, carries lines
+#     from the host: "REPLAY DONE <rc> <packets>" when its replay has ended.
+#   - /results/guest-nic.txt: "<interface> <driver>" of $WIRECAP_IF, then
+#     the driver module's "build-id=<hex>" and "taint=<flags>" if it has them
+#   - e1000e modes: /etc/wirecap/kmods.e1000e lists the e1000e module (ours
+#     in e1000e mode, the kernel's in e1000e-stock mode: mkinitramfs.sh -n
+#     or -e) after what it needs; only then is it loaded. Our e1000e.ko is
+#     never among the modules loaded at boot (ixgbe.ko not in the image).
 #
 # PID 1 must never exit (the kernel would panic): every path ends in
 # finish(), which powers the machine off.
@@ -113,7 +119,7 @@ if ! tar -x -f "$indev" -C /in; then
 fi
 [ -d /in/extra ] && mv /in/extra /extra
 
-QUEUES=4 SPEED=top TRACE=0 NIC=softnic
+QUEUES=4 SPEED=top TRACE=0 NIC=softnic HOST_IP="" GUEST_IP=""
 # shellcheck source=/dev/null
 [ -f /in/env ] && . /in/env
 if [ ! -f /in/cmd.sh ]; then
@@ -147,8 +153,9 @@ for ko in "$WIRECAP_MODDIR"/*.ko; do
 	esac
 done
 
-# The netdev bound to virtio driver $1 (its device/driver link), if any.
-virtio_netdev() {
+# The netdev bound to driver $1 (its device/driver link: a virtio or PCI
+# driver), if any.
+driver_netdev() {
 	for n in /sys/class/net/*; do
 		d=$(readlink "$n/device/driver" 2>/dev/null) || continue
 		[ "${d##*/}" = "$1" ] && { echo "${n##*/}"; return 0; }
@@ -213,6 +220,24 @@ virtio-stock)
 		log "no virtio_net modules in the image"
 	fi
 	;;
+e1000e | e1000e-stock)
+	# QEMU's 82574L: our e1000e.ko (Debian's e1000e with our hooks and
+	# glue, after wirecap.ko) or the kernel's own; the image holds one of
+	# them, listed in kmods.e1000e after what it needs.
+	nicdrv=e1000e
+	if [ "$NIC" = e1000e ]; then
+		log "NIC: e1000e, OUR e1000e.ko"
+	else
+		log "NIC: e1000e, the STOCK e1000e driver"
+	fi
+	if [ -f /etc/wirecap/kmods.e1000e ]; then
+		while read -r m; do
+			insmod "$m" || log "insmod $m failed"
+		done </etc/wirecap/kmods.e1000e
+	else
+		log "no e1000e module in the image"
+	fi
+	;;
 *)
 	log "unknown NIC mode '$NIC'"
 	;;
@@ -221,7 +246,7 @@ if [ "$NIC" != softnic ]; then
 	# The netdev appears during the driver's probe; allow it 5 s.
 	i=0
 	while [ $i -lt 100 ]; do
-		WIRECAP_IF=$(virtio_netdev "$nicdrv") && break
+		WIRECAP_IF=$(driver_netdev "$nicdrv") && break
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -238,7 +263,16 @@ fi
 if [ -n "$WIRECAP_IF" ]; then
 	ip link set dev "$WIRECAP_IF" up || log "ip link set $WIRECAP_IF up failed"
 	log "WIRECAP_IF=$WIRECAP_IF (driver $nicdrv, NIC mode $NIC)"
-	echo "$WIRECAP_IF $nicdrv" >/results/guest-nic.txt
+	# Which module file it is (its GNU build ID: the note's 16-byte
+	# header skipped), and the kernel's taint by it (O: out of tree).
+	more=""
+	n=/sys/module/$nicdrv/notes/.note.gnu.build-id
+	v=$(od -An -tx1 -v -j 16 "$n" 2>/dev/null | tr -d ' \n')
+	[ -z "$v" ] || more=" build-id=$v"
+	v=""
+	[ -r "/sys/module/$nicdrv/taint" ] && read -r v <"/sys/module/$nicdrv/taint"
+	[ -z "$v" ] || more="$more taint=$v"
+	echo "$WIRECAP_IF $nicdrv$more" >/results/guest-nic.txt
 fi
 
 # Replay handshake files (see the top of this file).
@@ -248,7 +282,7 @@ replay_done() {
 	echo "REPLAY DONE $1 $2" >/run/wirecap/.replay-done.tmp
 	mv /run/wirecap/.replay-done.tmp /run/wirecap/replay-done
 }
-# In virtio modes the host says when its replay has ended, on ttyS1.
+# In tap modes the host says when its replay has ended, on ttyS1.
 if [ "$NIC" != softnic ] && [ "$TRACE" = 1 ]; then
 	if [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw -echo 2>/dev/null; then
 		(
@@ -268,6 +302,9 @@ if [ "$NIC" != softnic ] && [ "$TRACE" = 1 ]; then
 fi
 
 export WIRECAP_IF WIRECAP_QUEUES=$QUEUES WIRECAP_KERNEL=$krel WIRECAP_NIC=$NIC
+# e1000e modes: the host's end of the tap, and an address for the guest's
+# (not set: the NIC carries only what the command sends or the host replays)
+[ -z "$HOST_IP" ] || export WIRECAP_HOST_IP="$HOST_IP" WIRECAP_GUEST_IP="$GUEST_IP"
 export WIRECAP_RESULTS=/results
 [ "$TRACE" = 1 ] && [ -f /in/trace.pcap ] && export WIRECAP_TRACE=/in/trace.pcap
 [ -d /extra ] && export WIRECAP_EXTRA=/extra

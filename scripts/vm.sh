@@ -7,16 +7,24 @@
 #   --kernel 6.1|6.12|debug   guest kernel (names from build/kernels.mk;
 #                        debug: scripts/debug-kernel.sh's KASAN/lockdep
 #                        kernel, which gets 3072 MiB instead of 1536) [6.1]
-#   --nic softnic|virtio|virtio-stock                               [softnic]
+#   --nic softnic|virtio|virtio-stock|e1000e|e1000e-stock          [softnic]
 #                        softnic: the software NIC (wirecap_softnic.ko);
 #                        virtio: a QEMU virtio-net NIC driven by
 #                        wirecap_virtio.ko, fed by a tap on the host;
 #                        virtio-stock: the same NIC driven by the kernel's
 #                        own virtio_net (the peer baseline; also used, with
 #                        a warning, for virtio while wirecap_virtio.ko is
-#                        not built)
+#                        not built);
+#                        e1000e: a QEMU e1000e NIC (Intel 82574L, 2 RX
+#                        queues) driven by our e1000e.ko (<modules>/intel/,
+#                        Debian's e1000e with our hooks: scripts/intel-
+#                        src.sh), fed by a single-queue tap on the host;
+#                        e1000e-stock: the same NIC driven by the kernel's
+#                        own e1000e.ko (also used, with a warning, for
+#                        e1000e while ours is not built)
 #   --queues N           NIC queues (softnic nr_queues=N; virtio queue
-#                        pairs and tap queues)                       [4]
+#                        pairs and tap queues; e1000e: ignored, the 82574
+#                        has 2 RX queues and its tap one queue)      [4]
 #   --trace FILE.pcap    replay FILE into the NIC once a capture has
 #                        attached: softnic, in the guest (wirecap-softnic-
 #                        replay); virtio, on the host (tcpreplay into the tap)
@@ -63,7 +71,12 @@
 #
 # Virtio: the tap (wctap<pid>, multi_queue) lives in a network namespace of
 # its own (wcns<pid>), where QEMU and tcpreplay run; both are removed on
-# every exit. Needs root.
+# every exit. Needs root. The e1000e modes are fed the same way, from a
+# single-queue tap; its host end there has the address 169.254.77.1/24,
+# and the guest exports WIRECAP_HOST_IP=169.254.77.1 and
+# WIRECAP_GUEST_IP=169.254.77.2/24 for a command that wants to reach the
+# host (`ip addr add $WIRECAP_GUEST_IP dev $WIRECAP_IF; ping
+# $WIRECAP_HOST_IP`); the guest itself sets no address, as in virtio mode.
 #
 # Exit status: the command's, or 125 if the kernel reported trouble (BUG,
 # WARNING, Oops, panic, ...) whatever the command returned, or 124 if the
@@ -92,7 +105,7 @@ stop_pid() {
 	kill -KILL "$1" 2>/dev/null || true
 }
 
-kernel=6.1 queues=4 trace="" speed=top results="$top/results" timeout=600
+kernel=6.1 queues=4 queues_set="" trace="" speed=top results="$top/results" timeout=600
 moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 pin_qemu="" pin_gen=1 gen_timer=nano gen=tcpreplay
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -108,7 +121,7 @@ while [ $# -gt 0 ]; do
 	esac
 	case $opt in
 	--kernel) kernel=$val ;;
-	--queues) queues=$val ;;
+	--queues) queues=$val queues_set=1 ;;
 	--trace) trace=$val ;;
 	--speed) speed=$val ;;
 	--results) results=$val ;;
@@ -135,8 +148,8 @@ done
 [ -z "$trace" ] || [ -f "$trace" ] || die "--trace: no such file: $trace"
 [ -z "$extra" ] || [ -d "$extra" ] || die "--extra: no such directory: $extra"
 case $nic in
-softnic | virtio | virtio-stock) ;;
-*) die "--nic: expected softnic, virtio or virtio-stock, got: $nic" ;;
+softnic | virtio | virtio-stock | e1000e | e1000e-stock) ;;
+*) die "--nic: expected softnic, virtio, virtio-stock, e1000e or e1000e-stock, got: $nic" ;;
 esac
 [[ $txqlen =~ ^[1-9][0-9]*$ ]] || die "--txqueuelen: not a positive integer: $txqlen"
 [ "$nic" = softnic ] || [ -n "$pin_qemu" ] || pin_qemu=0
@@ -188,6 +201,25 @@ if [ "$nic" = virtio ] && [ ! -f "${moddir:-/nonexistent}/wirecap_virtio.ko" ]; 
 	echo "$prog: WARNING: --nic virtio: $nic_note (as --nic virtio-stock)" >&2
 	nic=virtio-stock
 fi
+# The e1000e NIC: our e1000e.ko (built only for the kernel it is for), or
+# the stock one while ours is not built.
+e1000e_ko=""
+if [ "$nic" = e1000e ]; then
+	e1000e_ko=${moddir:-/nonexistent}/intel/e1000e.ko
+	if [ ! -f "$e1000e_ko" ]; then
+		nic_note="FALLBACK: no intel/e1000e.ko in ${moddir:-(no module directory)}; using the STOCK e1000e"
+		echo "$prog: WARNING: --nic e1000e: $nic_note (as --nic e1000e-stock)" >&2
+		nic=e1000e-stock e1000e_ko=""
+	fi
+fi
+case $nic in
+e1000e*)
+	if [ -n "$queues_set" ] && [ "$queues" != 2 ]; then
+		echo "$prog: note: --queues $queues ignored: the e1000e NIC has 2 RX queues" >&2
+	fi
+	queues=2
+	;;
+esac
 if [ "$nic" != softnic ]; then
 	[ "$(id -u)" = 0 ] || die "--nic $nic needs root (tap, network namespace)"
 	command -v ip >/dev/null || die "ip (iproute2) not found (run scripts/setup.sh)"
@@ -195,6 +227,8 @@ if [ "$nic" != softnic ]; then
 	[ -z "$trace" ] || command -v tcpreplay >/dev/null ||
 		die "tcpreplay not found (run scripts/setup.sh)"
 fi
+# e1000e modes: the host's end of the tap, and the address the guest may take.
+host_ip=169.254.77.1 guest_ip=169.254.77.2/24
 out_mb=${WIRECAP_VM_OUT_MB:-256}
 [[ $out_mb =~ ^[1-9][0-9]*$ ]] || die "WIRECAP_VM_OUT_MB: not a positive integer: $out_mb"
 
@@ -237,10 +271,32 @@ for sig in HUP:129 INT:130 TERM:143; do
 done
 
 # --- initramfs ------------------------------------------------------------------
-# virtio-stock: the kernel's virtio_net goes into the image too, loaded by
-# /init on demand only.
+# virtio-stock, e1000e-stock: the kernel's virtio_net or e1000e goes into
+# the image too, loaded by /init on demand only; e1000e: ours, the same way.
 xkmods=()
-[ "$nic" != virtio-stock ] || xkmods=(-e virtio_net)
+case $nic in
+virtio-stock) xkmods=(-e virtio_net) ;;
+e1000e-stock) xkmods=(-e e1000e) ;;
+e1000e) xkmods=(-n "$e1000e_ko") ;;
+esac
+# The e1000e module file the guest gets (the stock one decompressed), to
+# tell by its build ID which one the guest ran.
+nic_ko="" nic_ko_what="" nic_ko_name=""
+build_id() { readelf -n "$1" 2>/dev/null | sed -n 's/^[[:space:]]*Build ID: //p' | head -1; }
+if [ -n "$e1000e_ko" ]; then
+	nic_ko=$e1000e_ko nic_ko_what=ours nic_ko_name=$e1000e_ko
+elif [ "$nic" = e1000e-stock ]; then
+	m=$(sed -n 's,^\(kernel/drivers/net/ethernet/intel/e1000e/e1000e\.ko[^:]*\):.*,\1,p' \
+		"$kroot/lib/modules/$krel/modules.dep" | head -1)
+	if [ -n "$m" ]; then
+		nic_ko=$tmp/e1000e-stock.ko nic_ko_what=stock nic_ko_name=$m
+		case $m in
+		*.xz) xz -dc "$kroot/lib/modules/$krel/$m" >"$nic_ko" ;;
+		*.zst) zstd -qdc "$kroot/lib/modules/$krel/$m" >"$nic_ko" ;;
+		*) cp "$kroot/lib/modules/$krel/$m" "$nic_ko" ;;
+		esac
+	fi
+fi
 initrd=$("$top/scripts/mkinitramfs.sh" -k "$krel" -K "$kroot" \
 	${moddir:+-m "$moddir"} ${bindir:+-b "$bindir"} "${xkmods[@]}" \
 	-c "$top/build/vm-cache") ||
@@ -254,6 +310,12 @@ printf '%s\n' "$cmd" >"$tmp/in/cmd.sh"
 	echo "SPEED=$speed"
 	echo "TRACE=$([ -n "$trace" ] && echo 1 || echo 0)"
 	echo "NIC=$nic"
+	case $nic in
+	e1000e*)
+		echo "HOST_IP=$host_ip"
+		echo "GUEST_IP=$guest_ip"
+		;;
+	esac
 } >"$tmp/in/env"
 [ -z "$trace" ] || cp "$trace" "$tmp/in/trace.pcap"
 if [ -n "$extra" ]; then
@@ -293,7 +355,8 @@ qargs=(
 # --- the virtio NIC: a multiqueue tap in a namespace of its own ----------------
 # QEMU (and tcpreplay) run in the namespace. ttyS1, a pipe chardev, tells
 # the guest when the host's replay has ended: we write into ctl.in, the
-# guest's output on that port goes to ctl.out.
+# guest's output on that port goes to ctl.out. The e1000e NIC: the same
+# with a single-queue tap (QEMU's e1000e reads one), which has an address.
 launch=()
 if [ "$nic" != softnic ]; then
 	# Namespaces of earlier runs killed with SIGKILL: their vm.sh is gone
@@ -305,8 +368,11 @@ if [ "$nic" != softnic ]; then
 	done
 	netns=wcns$$ tap=wctap$$
 	ip netns add "$netns" || { netns=""; die "cannot create network namespace wcns$$"; }
-	ip -n "$netns" tuntap add dev "$tap" mode tap multi_queue ||
-		die "cannot create tap $tap (ip tuntap add ... multi_queue)"
+	tapmq=multi_queue
+	case $nic in e1000e*) tapmq="" ;; esac
+	# shellcheck disable=SC2086  # ($tapmq: one word or none)
+	ip -n "$netns" tuntap add dev "$tap" mode tap $tapmq ||
+		die "cannot create tap $tap (ip tuntap add ... ${tapmq:-single queue})"
 	# Only the replayed frames may reach the guest: no IPv6 chatter from
 	# the host side of the tap.
 	ip netns exec "$netns" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$tap/disable_ipv6" 2>/dev/null ||
@@ -317,11 +383,25 @@ if [ "$nic" != softnic ]; then
 	mkfifo "$tmp/ctl.in"
 	: >"$tmp/ctl.out"
 	# shellcheck disable=SC2054
-	qargs+=(
-		-chardev "pipe,id=ctl,path=$(qesc "$tmp/ctl")" -serial chardev:ctl
-		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=off,queues=$queues"
-		-device "virtio-net-pci,netdev=n0,mq=on,rss=on,hash=on,disable-legacy=on,vectors=$((2 * queues + 2)),rx_queue_size=1024,mac=52:54:00:12:34:56"
-	)
+	qargs+=(-chardev "pipe,id=ctl,path=$(qesc "$tmp/ctl")" -serial chardev:ctl)
+	case $nic in
+	e1000e*)
+		ip -n "$netns" addr add "$host_ip/24" dev "$tap" ||
+			die "cannot give $tap the address $host_ip/24"
+		# shellcheck disable=SC2054
+		qargs+=(
+			-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=off"
+			-device "e1000e,netdev=n0,mac=52:54:00:12:34:56"
+		)
+		;;
+	*)
+		# shellcheck disable=SC2054
+		qargs+=(
+			-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=off,queues=$queues"
+			-device "virtio-net-pci,netdev=n0,mq=on,rss=on,hash=on,disable-legacy=on,vectors=$((2 * queues + 2)),rx_queue_size=1024,mac=52:54:00:12:34:56"
+		)
+		;;
+	esac
 fi
 [ -z "$pin_qemu" ] || launch+=(taskset -c "$pin_qemu")
 
@@ -333,15 +413,29 @@ setup=$results/vm-setup.txt
 	softnic) echo "nic:           softnic (wirecap_softnic.ko)" ;;
 	virtio) echo "nic:           virtio (wirecap_virtio.ko on QEMU virtio-net-pci)" ;;
 	virtio-stock) echo "nic:           virtio-stock (the kernel's virtio_net on QEMU virtio-net-pci)" ;;
+	e1000e) echo "nic:           e1000e (our e1000e.ko on QEMU e1000e, 82574L)" ;;
+	e1000e-stock) echo "nic:           e1000e-stock (the kernel's own e1000e on QEMU e1000e, 82574L)" ;;
 	esac
+	if [ -n "$nic_ko" ]; then
+		tag=$(modinfo -F wirecap "$nic_ko" 2>/dev/null || true)
+		[ -z "$tag" ] || tag="'$tag'"
+		echo "driver:        $nic_ko_what: $nic_ko_name, build ID $(build_id "$nic_ko"), wirecap tag ${tag:-none}"
+	fi
 	[ -z "$nic_note" ] || echo "nic note:      $nic_note"
 	echo "queues:        $queues"
 	echo "qemu:          $("$qemu" --version | head -1); TCG, 2 vCPUs, $mem MiB"
 	echo "qemu cpus:     ${pin_qemu:-not pinned}"
-	if [ "$nic" != softnic ]; then
+	case $nic in
+	softnic) ;;
+	e1000e*)
+		echo "tap:           $tap in network namespace $netns, single queue, txqueuelen $txqlen, host address $host_ip/24"
+		echo "e1000e:        -device e1000e,mac=52:54:00:12:34:56; vhost=off; guest may take $guest_ip"
+		;;
+	*)
 		echo "tap:           $tap in network namespace $netns, multi_queue, $queues queues, txqueuelen $txqlen"
 		echo "virtio-net:    mq=on,rss=on,hash=on,disable-legacy=on,vectors=$((2 * queues + 2)),rx_queue_size=1024,vhost=off"
-	fi
+		;;
+	esac
 	if [ -z "$trace" ]; then
 		echo "replay:        none"
 	elif [ "$nic" = softnic ]; then
@@ -518,8 +612,18 @@ if ! tar -x -f "$tmp/out.img" -C "$tmp/out" --no-same-owner 2>"$tmp/tar.err"; th
 fi
 cp -R "$tmp/out/." "$results/"
 if [ -f "$results/guest-nic.txt" ]; then
-	read -r gif gdrv _ <"$results/guest-nic.txt" || true
-	echo "guest nic:     ${gif:-?} (driver ${gdrv:-?})" >>"$setup"
+	gmore=""
+	read -r gif gdrv gmore <"$results/guest-nic.txt" || true
+	echo "guest nic:     ${gif:-?} (driver ${gdrv:-?}${gmore:+; $gmore})" >>"$setup"
+	# Which e1000e the guest really ran: the one whose file has the
+	# build ID the guest's module reports.
+	if [ -n "$nic_ko" ]; then
+		want=$(build_id "$nic_ko")
+		case " $gmore " in
+		*" build-id=$want "*) echo "guest driver:  $nic_ko_what (build ID $want, as loaded)" >>"$setup" ;;
+		*) echo "guest driver:  NOT $nic_ko_what: build ID ${want:-?} expected" >>"$setup" ;;
+		esac
+	fi
 else
 	echo "guest nic:     none found" >>"$setup"
 fi
