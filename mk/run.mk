@@ -4,7 +4,8 @@
 #
 #   make run [TRACE=file.pcap] [QUEUES=n] [OUT=file.pcap]
 #            [SPEED=top|recorded|<mult>] [KERNEL=6.1|6.12]
-#            [NIC=virtio|softnic|virtio-stock] [TXQUEUELEN=n]
+#            [NIC=virtio|softnic|virtio-stock|e1000e|e1000e-stock]
+#            [TXQUEUELEN=n]
 #            [PIN_QEMU=cpus] [PIN_GEN=cpu] [GEN_TIMER=gtod|nano]
 #            [RUN_RESULTS=dir] [VM_TIMEOUT=secs]
 #

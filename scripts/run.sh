@@ -11,7 +11,9 @@
 #   --speed top|recorded|MULT   replay speed [generated trace: 1;
 #                        --trace: top, into a tap of txqueuelen 10000]
 #   --kernel 6.1|6.12    guest kernel                                [6.1]
-#   --nic virtio|softnic|virtio-stock                               [virtio]
+#   --nic virtio|softnic|virtio-stock|e1000e|e1000e-stock           [virtio]
+#                        (e1000e: QEMU's 82574L with our e1000e.ko, 2 RX
+#                        queues, --queues ignored; see scripts/vm.sh)
 #   --txqueuelen N  --pin-qemu CPUS  --pin-gen CPU  --gen-timer T
 #                        passed to scripts/vm.sh (virtio; see its --help);
 #                        the replay timer here defaults to gtod, which
@@ -23,10 +25,11 @@
 # In the VM: `wirecap capture -i $WIRECAP_IF -w /results/captured.pcap
 # --until-file /run/wirecap/replay-done --idle-ms 1000`. Its attaching
 # starts the replay (scripts/vm.sh), and it ends 1 s after the last packet
-# once the replay is over. With the stock driver (--nic virtio-stock, or
-# virtio while wirecap_virtio.ko is not built) or without the `wirecap`
-# program, a stand-in asks for the replay itself, waits for its end, and
-# shows the NIC's counters instead (no captured.pcap).
+# once the replay is over. With a stock driver (--nic virtio-stock or
+# e1000e-stock, or virtio / e1000e while our driver is not built) or
+# without the `wirecap` program, a stand-in asks for the replay itself,
+# waits for its end, and shows the NIC's counters instead (no
+# captured.pcap).
 #
 # Speed 1 (the recorded pace) is the default: the generated trace averages
 # ~10 kpps; the stock virtio_net guest took it without loss up to 8x
@@ -98,17 +101,22 @@ if [ -z "$trace" ]; then
 fi
 
 # The command in the guest (busy box sh). WIRECAP_NIC is the mode the VM
-# really has (virtio falls back to virtio-stock while our driver is not
-# built).
+# really has (virtio falls back to virtio-stock, e1000e to e1000e-stock,
+# while our driver is not built).
 # shellcheck disable=SC2016  # (expanded in the guest)
 cmd='
-if [ "$WIRECAP_NIC" != virtio-stock ] && command -v wirecap >/dev/null 2>&1; then
-	wirecap capture -i "$WIRECAP_IF" -w /results/captured.pcap \
-		--until-file /run/wirecap/replay-done --idle-ms 1000
-	exit $?
-fi
-if [ "$WIRECAP_NIC" = virtio-stock ]; then
-	echo "run: stock virtio_net driver: counting packets instead of capturing"
+case $WIRECAP_NIC in
+*-stock) ;;
+*)
+	if command -v wirecap >/dev/null 2>&1; then
+		wirecap capture -i "$WIRECAP_IF" -w /results/captured.pcap \
+			--until-file /run/wirecap/replay-done --idle-ms 1000
+		exit $?
+	fi
+	;;
+esac
+if [ "${WIRECAP_NIC%-stock}" != "$WIRECAP_NIC" ]; then
+	echo "run: stock driver ($WIRECAP_NIC): counting packets instead of capturing"
 else
 	echo "run: no wirecap program yet: counting packets instead of capturing"
 fi
