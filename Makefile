@@ -93,7 +93,7 @@ bench: userbins
 	@bench/run.sh $(if $(QUICK),--quick) $(BENCH_KERNELS)
 
 clean:
-	rm -rf build/bin build/*/src* build/*/modules build/mutants build/lib build/host-tests build/host results
+	rm -rf build/bin build/*/src* build/*/modules build/*/check-intel* build/mutants build/lib build/host-tests build/host results
 
 -include mk/lib.mk
 -include mk/pcap.mk
