@@ -12,6 +12,11 @@
 #   VM:    end to end from the virtio-net NIC: real traces replayed by
 #          tcpreplay on the host, checked byte for byte and against an
 #          independent Toeplitz RSS (scripts/e2e-virtio.sh)
+#   VM:    end to end from QEMU's e1000e (82574L, 2 RX queues) driven by
+#          our e1000e.ko: real traces checked byte for byte and against
+#          the NIC's RSS, and the NIC's life around a capture (ethtool -r,
+#          link down/up, MTU, VLAN stripping, MPC, the stack's queue 0)
+#          (scripts/e2e-e1000e.sh)
 #   VM:    buddy-group offloading end to end on a skewed real trace,
 #          basic vs advanced mode, groups, two applications
 #          (scripts/e2e-offload.sh)
@@ -99,6 +104,10 @@ done
 echo "== end to end from the virtio-net NIC"
 scripts/e2e-virtio.sh 6.1 6.12 >"$out/e2e-virtio.tap" 2>&1
 count "$out/e2e-virtio.tap"
+
+echo "== end to end from the e1000e NIC (82574L, our e1000e.ko)"
+scripts/e2e-e1000e.sh 6.1 6.12 >"$out/e2e-e1000e.tap" 2>&1
+count "$out/e2e-e1000e.tap"
 
 echo "== buddy-group offloading end to end (software NIC)"
 scripts/e2e-offload.sh 6.1 6.12 >"$out/e2e-offload.tap" 2>&1

@@ -1,0 +1,223 @@
+#!/bin/sh
+# End-to-end capture from QEMU's e1000e NIC (82574L, 2 RX queues) driven by
+# our e1000e.ko (drivers/intel/, scripts/intel-src.sh). Prints TAP.
+#
+# Per kernel:
+#   - real traces replayed by tcpreplay on the host into the VM's tap,
+#     captured by `wirecap capture` (one process per queue), then checked
+#     on the host: the captured frames equal the trace's byte for byte
+#     (wirecap-pcapcmp; the NIC pads frames shorter than 60 bytes with
+#     zeroes), and every packet is on the queue RSS says (wirecap-rss: the
+#     driver programs Microsoft's key, the tool's default, and a 128-entry
+#     table alternating 0/1; QEMU 7.2's e1000e hashes IPv4/IPv6 on the
+#     addresses and TCP on the ports too, UDP on the addresses only);
+#   - one "ops" run: the NIC's life around a capture, checked in the guest
+#     (the script below): the stack keeps queue 0 while queue 1 is
+#     captured (a ping whose replies hash to queue 0), ethtool -r and a
+#     link down/up keep the captured queue attached and receiving, a jumbo
+#     MTU is refused while attached, VLAN stripping is off while attached,
+#     injected MPC (debugfs inject_mpc) becomes queue 0's capture_drops,
+#     and the stack gets its queue back after DETACH.
+#
+#   scripts/e2e-e1000e.sh [kernel ...]        default: 6.1 6.12
+#
+# Kernels are names as scripts/krel.sh knows them. Environment:
+# WIRECAP_E2E_TRACES (names under shared/traces), WIRECAP_E2E_TIMEOUT
+# (seconds per VM run [240]).
+# (That each e1000e.ko carries the wirecap modinfo tag: scripts/check-intel.sh.)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+kernels=${*:-6.1 6.12}
+traces=${WIRECAP_E2E_TRACES-"merc_capture2.pcap ppp_tls2.pcap"}
+vmtimeout=${WIRECAP_E2E_TIMEOUT:-240}
+shared=${WIRECAP_SHARED:-$top/../shared}
+# QEMU 7.2's e1000e stops taking frames from the tap while a ring has no
+# descriptors (the whole NIC, both queues): the tap's queue must hold what
+# arrives meanwhile, as in e2e-virtio.sh.
+txqueuelen=10000
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+notok() { n=$((n + 1)); echo "not ok $n $*"; }
+check() { # check "name" command...
+	name=$1
+	shift
+	if "$@" >"$log.check" 2>&1; then
+		ok "$name"
+	else
+		notok "$name"
+		sed 's/^/# /' "$log.check" | tail -15
+	fi
+}
+
+# the trace runs' guest command: one `wirecap capture` per queue
+cmd='for q in 0 1; do
+	wirecap capture -q $q -w /results/q$q.pcap --json /results/q$q.json \
+		--until-file /run/wirecap/replay-done --idle-ms 1000 \
+		> /results/q$q.txt 2>&1 &
+done
+wait'
+
+# The ops run's guest command. Each check prints "CHECK ok|notok <name>";
+# the host numbers them. The names are listed in $opsnames (the plan).
+opscmd='
+IF=$WIRECAP_IF H=$WIRECAP_HOST_IP G=${WIRECAP_GUEST_IP%/*} G2=169.254.77.6
+S=/sys/class/wirecap/$IF
+res() { if [ "$2" = 0 ]; then echo "CHECK ok $1"; else echo "CHECK notok $1"; fi; }
+t() { n=$1; shift; "$@"; res "$n" $?; }
+rd() { v=""; read -r v <"$1" 2>/dev/null; echo "${v:-}"; }
+carrier() { # up to 10 s
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(rd /sys/class/net/$IF/carrier)" = 1 ] && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	echo "# no carrier on $IF after 10 s"; return 1
+}
+waitatt() { # queue value: up to 10 s
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(rd $S-q$1/attached)" = "$2" ] && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	echo "# $IF-q$1 attached is $(rd $S-q$1/attached), not $2"; return 1
+}
+pingfrom() { carrier; ping -c 3 -W 3 -I "$1" "$H"; }
+recv() { rd $S-q$1/stats/received; }
+grows() { # queue: traffic from $G, whose replies hash to queue 1
+	a=$(recv $1)
+	carrier
+	ping -c 3 -W 1 -I "$G" "$H" >/dev/null 2>&1
+	sleep 0.5
+	b=$(recv $1)
+	echo "# $IF-q$1 received $a -> $b"
+	[ -n "$a" ] && [ -n "$b" ] && [ "$b" -gt "$a" ]
+}
+vlan() { # expected state of rx-vlan-offload
+	s=$(ethtool -k "$IF" | sed -n "s/^rx-vlan-offload: \([a-z]*\).*/\1/p")
+	echo "# rx-vlan-offload: $s"
+	[ "$s" = "$1" ]
+}
+mtu_refused() {
+	if ip link set "$IF" mtu 9000; then
+		echo "# mtu 9000 accepted"; ip link set "$IF" mtu 1500; return 1
+	fi
+	[ "$(rd /sys/class/net/$IF/mtu)" = 1500 ]
+}
+mpc() {
+	d=""
+	for x in /sys/kernel/debug/wirecap_e1000e/*; do [ -d "$x" ] && d=$x; done
+	[ -n "$d" ] || { echo "# no /sys/kernel/debug/wirecap_e1000e/<pci>"; return 1; }
+	b=$(rd $S-q0/stats/capture_drops)
+	echo 500 >"$d/inject_mpc" || return 1
+	a=$(rd $S-q0/stats/capture_drops)
+	echo "# $IF-q0 capture_drops $b -> $a"
+	[ "$a" = $((b + 500)) ] && [ "$b" = 0 ]
+}
+mountpoint -q /sys/kernel/debug 2>/dev/null || mount -t debugfs debugfs /sys/kernel/debug
+ip addr add "$WIRECAP_GUEST_IP" dev "$IF"
+ip addr add "$G2/24" dev "$IF"
+t "ping before any capture" pingfrom "$G"
+
+wirecap capture -q 1 -w /results/ops-q1.pcap --json /results/ops-q1.json \
+	--until-file /tmp/stop1 --idle-ms 300 >/results/ops-q1.txt 2>&1 &
+p1=$!
+t "queue 1 attached" waitatt 1 1
+t "queue 1 captured: ping whose replies hash to queue 0" pingfrom "$G2"
+t "queue 1 captured: its capture receives" grows 1
+t "attached: rx-vlan-offload off" vlan off
+t "attached: mtu 9000 refused" mtu_refused
+ethtool -r "$IF"; sleep 1
+t "ethtool -r: queue 1 still attached" waitatt 1 1
+t "ethtool -r: the capture still receives" grows 1
+t "ethtool -r: ping whose replies hash to queue 0" pingfrom "$G2"
+ip link set "$IF" down; sleep 0.5; ip link set "$IF" up
+t "link down/up: queue 1 still attached" waitatt 1 1
+t "link down/up: the capture still receives" grows 1
+t "link down/up: ping whose replies hash to queue 0" pingfrom "$G2"
+touch /tmp/stop1; wait $p1
+res "queue 1 capture exited 0" $?
+t "queue 1 detached" waitatt 1 0
+t "detached: rx-vlan-offload on" vlan on
+t "after DETACH of queue 1: ping (replies would hash to queue 1)" pingfrom "$G"
+
+wirecap capture -q 0 -w /results/ops-q0.pcap --json /results/ops-q0.json \
+	--until-file /tmp/stop0 --idle-ms 300 >/results/ops-q0.txt 2>&1 &
+p0=$!
+t "queue 0 attached" waitatt 0 1
+carrier
+t "inject_mpc 500: queue 0 capture_drops 500" mpc
+touch /tmp/stop0; wait $p0
+res "queue 0 capture exited 0" $?
+t "queue 0 detached" waitatt 0 0
+t "after DETACH: ping" pingfrom "$G"
+t "after DETACH: ping from the second address" pingfrom "$G2"
+'
+opsnames=$(printf '%s\n' "$opscmd" | sed -n 's/^\(t\|res\) "\([^"]*\)".*/\2/p')
+nops=$(printf '%s\n' "$opsnames" | wc -l)
+
+nk=$(echo $kernels | wc -w)
+echo "1..$((nk * ($(echo $traces | wc -w) * 3 + 1 + nops)))"
+for k in $kernels; do
+	for t in $traces; do
+		res=$top/results/e2e-e1000e/$k/${t%.*}
+		log=$res.log
+		rm -rf "$res"
+		mkdir -p "$res"
+		start=$(date +%s)
+		scripts/vm.sh --nic e1000e --kernel "$k" --queues 2 \
+			--txqueuelen $txqueuelen --timeout "$vmtimeout" \
+			--trace "$shared/traces/$t" --results "$res" -- "$cmd" \
+			>"$log" 2>&1
+		rc=$?
+		echo "# $k $t: VM run $(($(date +%s) - start)) s"
+		if [ $rc -ne 0 ]; then
+			notok "$k $t: VM run (exit $rc, see ${log#"$top"/})"
+			tail -5 "$log" | sed 's/^/# /'
+			notok "$k $t: captured = sent (skipped: no capture)"
+			notok "$k $t: RSS queues (skipped: no capture)"
+			continue
+		fi
+		ok "$k $t: VM run, $(sed -n 's/.*tcpreplay sent \([0-9]*\) packets.*/\1/p' "$log") packets replayed"
+		check "$k $t: captured = sent, byte for byte" \
+			build/host/wirecap-pcapcmp --min-len 60 "$shared/traces/$t" \
+			"$res/q0.pcap" "$res/q1.pcap"
+		check "$k $t: every packet on its RSS queue" \
+			build/host/wirecap-rss --types ipv4,tcp4,ipv6,tcp6 \
+			--table 128:2 check "$res/q0.pcap" "$res/q1.pcap"
+	done
+
+	res=$top/results/e2e-e1000e/$k/ops
+	log=$res.log
+	rm -rf "$res"
+	mkdir -p "$res"
+	start=$(date +%s)
+	scripts/vm.sh --nic e1000e --kernel "$k" --timeout "$vmtimeout" \
+		--results "$res" -- "$opscmd" >"$log" 2>&1
+	rc=$?
+	echo "# $k ops: VM run $(($(date +%s) - start)) s"
+	if [ $rc -eq 0 ]; then
+		ok "$k ops: VM run"
+	else
+		notok "$k ops: VM run (exit $rc, see ${log#"$top"/})"
+		tail -5 "$log" | sed 's/^/# /'
+	fi
+	printf '%s\n' "$opsnames" | while IFS= read -r name; do
+		r=$(grep -F " $name" "$res/cmd.log" 2>/dev/null |
+			sed -n "s/^CHECK \(ok\|notok\) $(printf '%s' "$name" |
+				sed 's/[]\/$*.^[]/\\&/g')\$/\1/p" | head -1)
+		case $r in
+		ok) echo "ok - $k ops: $name" ;;
+		notok) echo "not ok - $k ops: $name" ;;
+		*) echo "not ok - $k ops: $name (no result)" ;;
+		esac
+	done >"$res.tap"
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		*) notok "${line#not ok - }" ;;
+		esac
+	done <"$res.tap"
+	grep '^# ' "$res/cmd.log" 2>/dev/null | sed 's/^/#   /' | head -40
+done
