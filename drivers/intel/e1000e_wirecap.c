@@ -35,6 +35,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/log2.h>
 #include <linux/module.h>
+#include <linux/pm_runtime.h>
 #include <linux/rtnetlink.h>
 
 #include "e1000.h"
@@ -239,10 +240,6 @@ bool e1000e_wirecap_configure(struct e1000_adapter *adapter)
 
 	if (!wc)
 		return false;
-	for (i = 0; i < wc->nr_rings; i++)
-		any |= wc->rings[i].attached;
-	wc_program_rss(wc, any, wc->nr_rings > 1 && wc->rings[1].attached);
-
 	for (i = 0; i < wc->nr_rings; i++) {
 		struct wc_ring *wr = &wc->rings[i];
 
@@ -251,16 +248,26 @@ bool e1000e_wirecap_configure(struct e1000_adapter *adapter)
 				wc_ring1_off(wc);
 			continue;
 		}
+		any = true;
+		/*
+		 * RX is on (the 82574 never turns it off): the ring must not
+		 * look non-empty for a moment, so it is off (RDLEN 0) while
+		 * head and tail move to where the NIC stopped, then sized.
+		 */
+		spin_lock_bh(&wr->lock);
+		ew32(RDLEN(i), 0);
 		ew32(RDBAL(i), lower_32_bits(wr->dma));
 		ew32(RDBAH(i), upper_32_bits(wr->dma));
-		ew32(RDLEN(i), wr->ring.n * sizeof(*wr->desc));
-		spin_lock_bh(&wr->lock);
 		ew32(RDH(i), wr->ring.ntc);
+		ew32(RDT(i), wr->ring.ntc);
+		ew32(RDLEN(i), wr->ring.n * sizeof(*wr->desc));
 		wr->running = true;
 		wirecap_ring_restart(&wr->ring);
 		wirecap_rx_refill(wr->q);
 		spin_unlock_bh(&wr->lock);
 	}
+	/* last: RSS sends frames to queue 1 only once it has a ring */
+	wc_program_rss(wc, any, wc->nr_rings > 1 && wc->rings[1].attached);
 	if (!wc->rings[0].attached)
 		return false;
 	adapter->clean_rx = wc_clean_rx0;
@@ -299,7 +306,7 @@ void e1000e_wirecap_poll(struct e1000_adapter *adapter, int *work_done,
 	struct e1000e_wirecap *wc = wc_of(adapter);
 	u32 i;
 
-	if (!wc)
+	if (!wc || !budget)		/* netpoll: no RX work */
 		return;
 	for (i = 0; i < wc->nr_rings; i++) {
 		struct wc_ring *wr = &wc->rings[i];
@@ -490,6 +497,9 @@ static int wc_queue_start(struct wirecap_queue *q)
 	int err;
 
 	ASSERT_RTNL();
+	wr->q = q;	/* the queue may be attached before attach() set it */
+	if (!netif_device_present(adapter->netdev))
+		return -ENODEV;		/* suspended, or in PCI error recovery */
 	if (adapter->netdev->mtu > ETH_DATA_LEN) {
 		netdev_warn(adapter->netdev,
 			    "WireCAP: MTU %u: a frame must fit a cell, MTU at most %u\n",
@@ -507,6 +517,8 @@ static int wc_queue_start(struct wirecap_queue *q)
 		wr->desc = NULL;
 		return err;
 	}
+	/* awake while captured: a runtime suspend would stop the capture */
+	pm_runtime_get_sync(&adapter->pdev->dev);
 	/* attached first, so that the features drop VLAN stripping */
 	spin_lock_bh(&wr->lock);
 	WRITE_ONCE(wr->attached, true);
@@ -522,8 +534,20 @@ static int wc_queue_stop(struct wirecap_queue *q)
 	struct e1000_adapter *adapter = wr->wc->adapter;
 
 	ASSERT_RTNL();
+	if (!netif_device_present(adapter->netdev)) {
+		/*
+		 * Suspended or in PCI error recovery: e1000e_down() ran, but
+		 * the NIC may come back before a configure points it
+		 * elsewhere. Keep the ring's memory; the core keeps the pool.
+		 */
+		netdev_warn(adapter->netdev,
+			    "WireCAP: queue %u detached while the NIC is absent: its memory is kept\n",
+			    wr->idx);
+		return -EIO;
+	}
 	wc_reinit(wr, false);
 	netdev_update_features(adapter->netdev);	/* VLAN stripping back */
+	pm_runtime_put(&adapter->pdev->dev);
 	wirecap_ring_free(&wr->ring);
 	dma_free_coherent(&adapter->pdev->dev,
 			  wr->wc->ring_size * sizeof(*wr->desc), wr->desc,
@@ -532,12 +556,25 @@ static int wc_queue_stop(struct wirecap_queue *q)
 	return 0;
 }
 
+/*
+ * Any context. Not napi_schedule(): a poll must never run while
+ * e1000e_down() cleans the rings. An RX interrupt cause does the same
+ * while the NIC is up, and nothing while its interrupts are off (the next
+ * e1000e_up() refills anyway).
+ */
 static void wc_refill_kick(struct wirecap_queue *q)
 {
 	struct wc_ring *wr = wc_ring_of(q);
+	struct e1000_adapter *adapter = wr->wc->adapter;
+	struct e1000_hw *hw = &adapter->hw;
 
 	WRITE_ONCE(wr->want_refill, true);
-	napi_schedule(&wr->wc->adapter->napi);
+	if (test_bit(__E1000_DOWN, &adapter->state))
+		return;
+	if (adapter->msix_entries)
+		ew32(ICS, adapter->rx_ring->ims_val);
+	else
+		ew32(ICS, E1000_ICS_RXDMT0);
 }
 
 static void wc_post_cells(struct wirecap_queue *q, u32 segment,
@@ -655,7 +692,9 @@ void e1000e_wirecap_attach(struct e1000_adapter *adapter)
 	if (IS_ERR(nic)) {
 		dev_warn(&adapter->pdev->dev,
 			 "WireCAP: cannot register the queues: %pe\n", nic);
+		rtnl_lock();		/* hooks under RTNL are done */
 		WRITE_ONCE(adapter->wirecap, NULL);
+		rtnl_unlock();
 		synchronize_rcu();	/* hooks in NAPI or stats are done */
 		kfree(wc);
 		return;
@@ -668,7 +707,8 @@ void e1000e_wirecap_attach(struct e1000_adapter *adapter)
 
 /**
  * e1000e_wirecap_detach() - take the queues back from WireCAP
- * @adapter: the NIC, still registered with the stack (from e1000_remove)
+ * @adapter: the NIC, still registered with the stack (first thing in
+ *	     e1000_remove, while its timers and works still run)
  *
  * Completes parked captures with -ENODEV and detaches every pool (a
  * down/up of the NIC each); then the stock driver has the NIC alone.
@@ -681,7 +721,9 @@ void e1000e_wirecap_detach(struct e1000_adapter *adapter)
 		return;
 	wc_debugfs_remove(wc);
 	wirecap_nic_unregister(wc->nic);
+	rtnl_lock();			/* hooks under RTNL are done */
 	WRITE_ONCE(adapter->wirecap, NULL);
+	rtnl_unlock();
 	synchronize_rcu();		/* hooks in NAPI or stats are done */
 	kfree(wc);
 }

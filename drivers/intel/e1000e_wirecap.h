@@ -6,7 +6,7 @@
  *
  *   hook                          upstream site
  *   e1000e_wirecap_attach()       e1000_probe, after register_netdev
- *   e1000e_wirecap_detach()       e1000_remove, before unregister_netdev
+ *   e1000e_wirecap_detach()       e1000_remove, first
  *   e1000e_wirecap_configure()    e1000_configure, after e1000_configure_rx:
  *                                 true means ring 0 is captured, so the
  *                                 stock driver posts no buffers of its own
