@@ -106,7 +106,9 @@ struct wirecap_nic_ops {
 	void (*post_cells)(struct wirecap_queue *q, u32 segment,
 			   const struct wirecap_cell *cells, unsigned int n);
 	/*
-	 * Optional. Process context, no WireCAP lock held, may sleep: bring
+	 * Optional. Process context, may sleep, called with the queue's
+	 * control mutex held (so it must not take RTNL, which ATTACH takes
+	 * before that mutex); no other WireCAP lock held: bring
 	 * drop counters that the NIC keeps in registers up to date (through
 	 * wirecap_rx_dropped()) before the core reports the queue's stats.
 	 */

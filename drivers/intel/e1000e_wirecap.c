@@ -81,6 +81,7 @@ struct e1000e_wirecap {
 	u32 nr_rings;
 	u32 ring_size;
 	bool rss_set;			/* RTNL: our RSS is programmed */
+	u32 configured;			/* RTNL: configure hook runs */
 	u64 mpc_seen;			/* adapter->stats64_lock */
 	atomic64_t mpc_inject;
 	struct dentry *debugfs;
@@ -240,6 +241,7 @@ bool e1000e_wirecap_configure(struct e1000_adapter *adapter)
 
 	if (!wc)
 		return false;
+	wc->configured++;
 	for (i = 0; i < wc->nr_rings; i++) {
 		struct wc_ring *wr = &wc->rings[i];
 
@@ -494,6 +496,7 @@ static int wc_queue_start(struct wirecap_queue *q)
 	struct wc_ring *wr = wc_ring_of(q);
 	struct e1000_adapter *adapter = wr->wc->adapter;
 	size_t size = wr->wc->ring_size * sizeof(*wr->desc);
+	u32 configured;
 	int err;
 
 	ASSERT_RTNL();
@@ -523,8 +526,11 @@ static int wc_queue_start(struct wirecap_queue *q)
 	spin_lock_bh(&wr->lock);
 	WRITE_ONCE(wr->attached, true);
 	spin_unlock_bh(&wr->lock);
+	configured = wr->wc->configured;
 	netdev_update_features(adapter->netdev);
-	wc_reinit(wr, true);
+	/* one port reset (and link renegotiation) is enough */
+	if (wr->wc->configured == configured)
+		wc_reinit(wr, true);
 	return 0;
 }
 

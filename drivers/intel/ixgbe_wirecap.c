@@ -799,10 +799,15 @@ static int ixgbe_wc_queue_stop(struct wirecap_queue *q)
 	stuck = ixgbe_wc_switch(wr);
 	spin_lock_bh(&wr->lock);
 	if (WARN_ON_ONCE(wr->rx_ring)) {
-		/* a hook missed: the NIC may still run the ring */
-		wr->rx_ring->wirecap = NULL;
-		WRITE_ONCE(wr->rx_ring, NULL);
-		stuck = true;
+		/*
+		 * A hook missed: the NIC may still run the ring, and NAPI
+		 * still polls it through us. Unbinding it would hand our
+		 * descriptors to the stock RX path: keep the ring bound, the
+		 * engine and the port's state as they are; the core keeps
+		 * the pool and refuses this queue from now on.
+		 */
+		spin_unlock_bh(&wr->lock);
+		return -EIO;
 	}
 	wr->live = false;
 	wirecap_ring_forget(&wr->ring);

@@ -355,6 +355,19 @@ static void queue_sync_stats(struct wirecap_queue *q)
 	mutex_unlock(&q->ctl_lock);
 }
 
+/*
+ * The same for a sysfs read, unless an ATTACH or DETACH holds ctl_lock
+ * (across a NIC reset, seconds): a counter read never waits for that.
+ */
+static void queue_sync_stats_try(struct wirecap_queue *q)
+{
+	if (!mutex_trylock(&q->ctl_lock))
+		return;
+	if (!q->dead && q->nic && q->nic->cfg.ops->sync_stats)
+		q->nic->cfg.ops->sync_stats(q);
+	mutex_unlock(&q->ctl_lock);
+}
+
 static long queue_stats(struct wirecap_file *wf, void __user *arg)
 {
 	struct wirecap_queue *q = wf->q;
@@ -537,7 +550,7 @@ static ssize_t name##_show(struct device *dev,				\
 	struct wirecap_queue *q = dev_get_drvdata(dev);			\
 	u64 v;								\
 									\
-	queue_sync_stats(q);						\
+	queue_sync_stats_try(q);					\
 	spin_lock_bh(&q->lock);						\
 	v = q->stats.name;						\
 	spin_unlock_bh(&q->lock);					\
