@@ -9,6 +9,9 @@
 # calibration (queue 0 alone, at top speed, the replayer competing for the
 # 2 vCPUs) reads below the Pp a thread reaches at the real pace: queue 0
 # then gets about 1.2x what its thread does, for longer than its pool lasts.
+# Then a basic run must drop 1 % at least (else 1.25x faster), and if the
+# median of the 5 basic runs drops nothing, the 5 pairs run again 1.25x
+# faster, once: the load must be one basic mode cannot take.
 #   basic      counters add up, nothing offloaded, the busy queue drops
 #   advanced   (T=50) counters add up, offloaded out = in (chunks and
 #              packets), drops at most 3/4 of basic's (medians of 5)
@@ -72,14 +75,28 @@ calibrate() { # sets $speed: 2.0 x the Pp of queue 0 alone (best of 3:
 	# Pp). The test is about a load basic mode cannot take: while one
 	# basic run at this pace drops nothing, go 1.25x faster (3 times at
 	# most).
+	# A handful of drops is the edge, where the 5 runs that follow can
+	# all come out clean: ask for 1 % at least.
 	for c in 1 2 3; do
 		run probe$c $speed --mode basic
-		d=$(sed -n "s/.*\"total\": {[^}]*\"dropped\": \([0-9]*\).*/\1/p" \
-			/results/probe$c.json)
-		[ "${d:-0}" -gt 0 ] && break
-		speed=$(awk -v s="$speed" "BEGIN { printf \"%.3f\", s * 1.25 }")
+		[ $(dropped probe$c) -ge 500 ] && break
+		faster
 	done
 	echo "Pp $pp speed $speed" >/results/speed.txt
+}
+dropped() { # name: the total drops of that run (0 if no result)
+	d=$(sed -n "s/.*\"total\": {[^}]*\"dropped\": \([0-9]*\).*/\1/p" \
+		/results/$1.json)
+	echo ${d:-0}
+}
+faster() {
+	speed=$(awk -v s="$speed" "BEGIN { printf \"%.3f\", s * 1.25 }")
+}
+pairs() { # the 5 runs of each mode, interleaved
+	for i in 1 2 3 4 5; do
+		run basic$i $speed --mode basic
+		run advanced$i $speed --mode advanced -T 50
+	done
 }
 if [ "$SWEEP" = 1 ]; then
 	calibrate
@@ -97,10 +114,16 @@ fi
 # can do more than all of it (paper §4: "replays at the speed recorded",
 # scaled to what this VM sustains)
 calibrate
-for i in 1 2 3 4 5; do
-	run basic$i $speed --mode basic
-	run advanced$i $speed --mode advanced -T 50
-done
+pairs
+# The median basic run clean: the machine sped up after the probe and
+# the load is no longer one basic mode cannot take (seen once in CI on
+# 6.12). Once, 1.25x faster.
+if [ $(for i in 1 2 3 4 5; do dropped basic$i; done | sort -n |
+	sed -n 3p) -eq 0 ]; then
+	faster
+	echo "median basic run clean: again at speed $speed" >>/results/speed.txt
+	pairs
+fi
 run groups $speed --mode advanced -T 50 --group 0,1 --group 2,3
 h app-a --queues 0,1 --mode advanced -T 50 &
 h app-b --queues 2,3 --mode advanced -T 50 &
