@@ -11,6 +11,10 @@
 #     driver programs Microsoft's key, the tool's default, and a 128-entry
 #     table alternating 0/1; QEMU 7.2's e1000e hashes IPv4/IPv6 on the
 #     addresses and TCP on the ports too, UDP on the addresses only);
+#   - one "tools" run: `wirecap handler` (x=300) on queue 0 beside `wirecap
+#     profile` on queue 1 and `wirecap stats` while both are attached: the
+#     handler's counters add up, handler + profile = the tap's TX packets,
+#     stats shows both queues with the handler's and the profile's counts;
 #   - one "ops" run: the NIC's life around a capture, checked in the guest
 #     (the script below): the stack keeps queue 0 while queue 1 is
 #     captured (a ping whose replies hash to queue 0), ethtool -r and a
@@ -66,6 +70,53 @@ check() { # check "name" command...
 	fi
 }
 
+# the tools run: handler on queue 0, profile on queue 1, stats while both
+# are attached (the handler waits 2 s idle, the profile 4 s)
+toolscmd='wirecap handler -q 0 -x 300 --json /results/handler.json \
+	--until-file /run/wirecap/replay-done --idle-ms 2000 \
+	>/results/handler.txt 2>&1 &
+wirecap profile -q 1 --bin-ms 10 -o /results/profile.csv \
+	--until-file /run/wirecap/replay-done --idle-ms 4000 \
+	>/results/profile.txt 2>&1 &
+while [ ! -e /run/wirecap/replay-done ]; do sleep 0.2; done
+sleep 1
+wirecap stats --json >/results/stats.json 2>/results/stats.err
+wirecap stats >/results/stats.txt 2>&1
+wait'
+# tools.py RESULTS TAP_TX_PACKETS VM_EXIT: the tools run's checks, TAP
+tools_py='
+import csv, json, sys
+res, sent, rc = sys.argv[1], int(sys.argv[2] or 0), sys.argv[3]
+def check(cond, name, *why):
+    print(("ok - " if cond and rc == "0" else "not ok - ") + name)
+    if not (cond and rc == "0"):
+        print("# VM exit", rc, *(str(w)[:300] for w in why))
+def load(f):
+    try:
+        return json.load(open(f"{res}/{f}"))
+    except (OSError, ValueError):
+        return None
+h, st = load("handler.json"), load("stats.json")
+prof = 0
+try:
+    rows = list(csv.DictReader(open(f"{res}/profile.csv")))
+    prof = sum(int(r["q1"]) for r in rows)
+except (OSError, KeyError, ValueError):
+    rows = None
+t = h["total"] if h else None
+check(t and t["received"] > 0 and
+      t["received"] == t["delivered"] + t["dropped"] and
+      t["processed"] == t["delivered"],
+      "handler x=300 on queue 0: received = delivered + dropped", t)
+check(t and rows and prof > 0 and t["received"] + prof == sent,
+      "handler (queue 0) + profile (queue 1) = tap TX packets",
+      "handler", t and t["received"], "profile", prof, "tap TX", sent)
+qs = {k.rsplit("-q", 1)[1]: v for k, v in (st or {}).items()}
+check(t and set(qs) == {"0", "1"} and
+      qs["0"].get("received") == t["received"] and
+      qs["1"].get("received") == prof,
+      "stats beside them: both queues, their counts", st)
+'
 # the trace runs' guest command: one `wirecap capture` per queue
 cmd='for q in 0 1; do
 	wirecap capture -q $q -w /results/q$q.pcap --json /results/q$q.json \
@@ -173,7 +224,7 @@ opsnames=$(printf '%s\n' "$opscmd" | sed -n 's/^\(t\|res\) "\([^"]*\)".*/\2/p')
 nops=$(printf '%s\n' "$opsnames" | wc -l)
 
 nk=$(echo $kernels | wc -w)
-echo "1..$((nk * ($(echo $traces | wc -w) * 3 + 3 + nops)))"
+echo "1..$((nk * ($(echo $traces | wc -w) * 3 + 6 + nops)))"
 for k in $kernels; do
 	for t in $traces; do
 		res=$top/results/e2e-e1000e/$k/${t%.*}
@@ -253,6 +304,28 @@ for k in $kernels; do
 		notok "$k tcpdump through libwirecap-pcap (VM exit $rc, see ${log#"$top"/})"
 		tail -5 "$log" | sed 's/^/# /'
 	fi
+
+	# the tools, unchanged, on e1000e
+	res=$top/results/e2e-e1000e/$k/tools
+	log=$res.log
+	rm -rf "$res"
+	mkdir -p "$res"
+	start=$(date +%s)
+	scripts/vm.sh --nic e1000e --kernel "$k" --queues 2 \
+		--txqueuelen $txqueuelen --timeout "$vmtimeout" \
+		--trace "$shared/traces/$ovtrace" --results "$res" -- \
+		"$toolscmd" >"$log" 2>&1
+	rc=$?
+	echo "# $k tools: VM run $(($(date +%s) - start)) s"
+	tx=$(sed -n 's/^tap_tx_packets=//p' "$res/host-replay.txt" 2>/dev/null)
+	python3 -c "$tools_py" "$res" "${tx:-0}" $rc >"$res.tap" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "$k tools: ${line#ok - }" ;;
+		"not ok - "*) notok "$k tools: ${line#not ok - }" ;;
+		*) echo "$line" ;;
+		esac
+	done <"$res.tap"
 
 	res=$top/results/e2e-e1000e/$k/ops
 	log=$res.log
