@@ -366,6 +366,20 @@ if [ "$TRACE" = 1 ]; then
 		fi
 		sleep 0.05
 	done
+	# Our e1000e resets the port on ATTACH (a link renegotiation), and
+	# QEMU takes no frame from the tap while the link is down: replay
+	# once the carrier is back (up to 10 s), or the tap's queue would
+	# be measured, not the capture.
+	if [ $ok = 1 ] && [ "$NIC" != softnic ] && [ -n "$WIRECAP_IF" ]; then
+		i=0 c=0
+		while [ $i -lt 200 ]; do
+			read -r c </sys/class/net/"$WIRECAP_IF"/carrier 2>/dev/null
+			[ "$c" = 1 ] && break
+			sleep 0.05
+			i=$((i + 1))
+		done
+		[ $i = 0 ] || log "waited $((i * 50)) ms for ${WIRECAP_IF}'s carrier (now ${c:-?})"
+	fi
 	if [ $ok = 1 ]; then
 		echo "### WIRECAP ATTACHED"
 	else
