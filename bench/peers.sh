@@ -42,7 +42,14 @@
 # (n: rate, P, or skew's rate) and the report's Markdown section on stdout
 # (bench/report.py peers).
 #
-#   bench/peers.sh [--quick] [kernel]                  default: 6.1
+# --nic e1000e: the same on the 82574L (QEMU's e1000e, 2 RX queues, a
+# 256-descriptor ring): afpacket and afpacket-mem on the stock e1000e.ko,
+# wirecap and wirecap-ring on ours (scripts/intel-src.sh); rate and burst
+# only (no AF_XDP: e1000e has no XDP; no skew: the stock e1000e's RSS key
+# is random per boot and cannot be set, so the two would not see the same
+# queues). Results under results/bench/peers-e1000e/<kernel>/.
+#
+#   bench/peers.sh [--quick] [--nic virtio|e1000e] [kernel]   default: 6.1
 # Environment: BENCH_PEER_EXPS (default "rate burst skew"),
 # BENCH_PEER_RATES, BENCH_PEER_P_RATE, BENCH_PEER_PACE, BENCH_PEER_SIZES,
 # BENCH_PEER_REPEAT, BENCH_PEER_ENGINES, BENCH_PEER_SKEW_PPS,
@@ -51,16 +58,25 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 quick=0
-if [ "${1:-}" = --quick ]; then
-	quick=1
+nic=virtio
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--nic) nic=${2:-}; shift ;;
+	*) break ;;
+	esac
 	shift
-fi
+done
 k=${1:-6.1}
-out=$top/results/bench/peers/$k
+case $nic in
+virtio) out=$top/results/bench/peers/$k ;;
+e1000e) out=$top/results/bench/peers-e1000e/$k ;;
+*) echo "peers: --nic: expected virtio or e1000e, got: $nic" >&2; exit 2 ;;
+esac
 rm -rf "$out"
 mkdir -p "$out"
 m=64 r=64			# WireCAP's pool: 4096 cells (8 MiB)
-ring_m=64 ring_r=4		# virtio ring 256: 4 chunks of 64
+ring_m=64 ring_r=4		# a 256-entry ring (virtio; e1000e: wirecap_ring_size): 4 x 64
 mem=$((m * r * 2048))
 if [ $quick = 1 ]; then
 	rates=${BENCH_PEER_RATES:-20000} p_rate=${BENCH_PEER_P_RATE:-5000}
@@ -74,8 +90,13 @@ else
 	skew_loops=8
 fi
 pace=${BENCH_PEER_PACE:-20000}
-engines=${BENCH_PEER_ENGINES:-afpacket afpacket-mem afxdp wirecap wirecap-ring}
-exps=${BENCH_PEER_EXPS:-rate burst skew}
+if [ $nic = e1000e ]; then
+	engines=${BENCH_PEER_ENGINES:-afpacket afpacket-mem wirecap wirecap-ring}
+	exps=${BENCH_PEER_EXPS:-rate burst}
+else
+	engines=${BENCH_PEER_ENGINES:-afpacket afpacket-mem afxdp wirecap wirecap-ring}
+	exps=${BENCH_PEER_EXPS:-rate burst skew}
+fi
 # skew: about 1.4 x the Pp of one thread at x=300 (13-16 kpps here):
 # WireCAP-B loses some 15-20 %, two threads take it (at 20000 WireCAP-A
 # lost too: two busy threads leave the 2 host CPUs no room for QEMU's I/O)
@@ -101,19 +122,22 @@ run() { # exp engine n(rate, P or skew's rate) rep trace speed x [threads]
 	fi
 	# The stock driver has no WireCAP queue to attach: the command asks
 	# for the replay once the handler listens. WireCAP: attaching does.
+	# vm: the VM's NIC mode (ours or the stock driver)
 	case $engine in
-	afpacket) nic=virtio-stock dev='$WIRECAP_IF' buf=0 ;;
-	afpacket-mem) nic=virtio-stock dev='$WIRECAP_IF' buf=$mem ;;
-	afxdp) nic=virtio-stock dev='xsk:$WIRECAP_IF' buf=0 ;;
-	wirecap) nic=virtio dev='wirecap:$WIRECAP_IF' buf=$mem ;;
-	wirecap-ring) nic=virtio dev='wirecap:$WIRECAP_IF'
+	afpacket) vm=$nic-stock dev='$WIRECAP_IF' buf=0 ;;
+	afpacket-mem) vm=$nic-stock dev='$WIRECAP_IF' buf=$mem ;;
+	afxdp) vm=$nic-stock dev='xsk:$WIRECAP_IF' buf=0 ;;
+	wirecap) vm=$nic dev='wirecap:$WIRECAP_IF' buf=$mem ;;
+	wirecap-ring) vm=$nic dev='wirecap:$WIRECAP_IF'
 		buf=$((ring_m * ring_r * 2048)) ;;
-	wirecap-a[0-9]*) nic=virtio dev='wirecap:$WIRECAP_IF' buf=$mem
+	wirecap-a[0-9]*) vm=$nic dev='wirecap:$WIRECAP_IF' buf=$mem
 		env="WIRECAP_MODE=advanced WIRECAP_OFFLOAD_PCT=${engine#wirecap-a}"
 		;;
 	*) echo "peers: unknown engine $engine" >&2; return 1 ;;
 	esac
-	if [ $nic = virtio ]; then
+	# e1000e: 2 queues, whatever is asked
+	[ $nic = virtio ] || nq=2
+	if [ $vm = $nic ]; then
 		cmd="$env wirecap exec $h -B $buf -i $dev"
 	else
 		# where the queue matters: the same RSS as wirecap_virtio's,
@@ -123,7 +147,7 @@ run() { # exp engine n(rate, P or skew's rate) rep trace speed x [threads]
 			touch /run/wirecap/start-replay; wait"
 	fi
 	mkdir -p "$name.res"
-	scripts/vm.sh --nic $nic --kernel "$k" --queues "$nq" --timeout 600 \
+	scripts/vm.sh --nic $vm --kernel "$k" --queues "$nq" --timeout 600 \
 		--trace "$trace" --speed "$speed" --gen tapgen --pin-gen 1 \
 		--pin-qemu 0-1 --txqueuelen 1000 \
 		--results "$name.res" -- "$cmd" >"$name.log" 2>&1
@@ -165,4 +189,4 @@ while [ $i -le $reps ]; do
 	i=$((i + 1))
 done
 rm -f "$out"/burst-*.pcap "$out/skew.pcap"
-python3 bench/report.py peers "$out" "$k" "$pace"
+python3 bench/report.py peers "$out" "$k" "$pace" "$nic"

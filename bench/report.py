@@ -2,7 +2,7 @@
 """The bench report's sections, as Markdown on stdout (and PNG plots).
 
     report.py burst RESULTS_DIR KERNEL
-    report.py peers RESULTS_DIR KERNEL PACE
+    report.py peers RESULTS_DIR KERNEL PACE [virtio|e1000e]
 
 burst: the burst experiments (bench/burst.sh): per x and WireCAP-B(M,R),
 the drop rate against the burst length P (median and min-max of the
@@ -12,7 +12,8 @@ Section 4) beside the one implied by the measured drops of a burst that
 overflowed, R.M.P/(drops + R.M) (the same balance, solved with the
 measured count). Plots drop rate against P with gnuplot, if installed.
 
-peers: the peers on the virtio NIC (bench/peers.sh): at x=0, loss and the
+peers: the peers on one NIC (bench/peers.sh; virtio, or e1000e: the stock
+e1000e against ours, rate and burst only): at x=0, loss and the
 guest's CPU time per processed packet against the offered rate, and the
 highest rate each engine took without loss in every run; at x=300, loss
 against the burst length at PACE pps; and the skewed real trace into 2
@@ -182,16 +183,27 @@ def ratio(a, b):
     return f"{a / b:.2f}"
 
 
-def peers(res, kernel, pace):
+NICS = {
+    "virtio": "QEMU virtio-net, 4 queues, RSS",
+    "e1000e": ("QEMU e1000e (82574L), 2 RX queues, RSS, a 256-descriptor "
+               "ring; afpacket and afpacket-mem on the stock e1000e.ko, "
+               "wirecap and wirecap-ring on ours (Debian's e1000e with "
+               "WireCAP's hooks)"),
+}
+
+
+def peers(res, kernel, pace, nic="virtio"):
     runs = load_peers(res)
     if not runs:
-        print(f"## Peers on the virtio NIC ({kernel}): no results "
+        print(f"## Peers on the {nic} NIC ({kernel}): no results "
               f"(see {res})\n")
         return 1
     engines = [e for e in ENGINES
                if any(k[2] == e and k[0] != "skew" for k in runs)]
-    print(f"## Peers on the virtio NIC ({kernel})\n")
-    print("QEMU virtio-net, 4 queues, RSS; 64-byte packets of one flow "
+    where = NICS[nic]
+    sub = "peers" if nic == "virtio" else f"peers-{nic}"
+    print(f"## Peers on the {nic} NIC ({kernel})\n")
+    print(f"{where}; 64-byte packets of one flow "
           "sent into the host tap (txqueuelen 1000) by wirecap-tap-gen "
           "(bench/tap_gen.c) on host CPU 1 at a steady pace; QEMU on "
           "CPUs 0-1. One libpcap-style handler program, one thread, on "
@@ -269,7 +281,7 @@ def peers(res, kernel, pace):
         if shutil.which("gnuplot"):
             png = os.path.join(res, "peers-rate.png")
             plot(plots, png, f"Peers, x=0 ({kernel})", "offered rate (pps)")
-            print(f"![loss against the rate, x=0](peers/{kernel}/"
+            print(f"![loss against the rate, x=0]({sub}/{kernel}/"
                   f"{os.path.basename(png)})\n")
     sizes = sorted({k[1] for k in runs if k[0] == "burst"})
     if sizes:
@@ -296,7 +308,7 @@ def peers(res, kernel, pace):
             png = os.path.join(res, "peers-burst.png")
             plot(plots, png, f"Peers, x=300, {pace} pps ({kernel})",
                  "burst length P (packets)")
-            print(f"![loss against the burst length, x=300](peers/{kernel}/"
+            print(f"![loss against the burst length, x=300]({sub}/{kernel}/"
                   f"{os.path.basename(png)})\n")
     skew(runs, res)
     return 0
@@ -386,8 +398,9 @@ def plot(series, png, title, xlabel="burst length P (packets)"):
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "burst":
         return burst(sys.argv[2], sys.argv[3])
-    if len(sys.argv) == 5 and sys.argv[1] == "peers":
-        return peers(sys.argv[2], sys.argv[3], sys.argv[4])
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "peers" and \
+            (len(sys.argv) == 5 or sys.argv[5] in NICS):
+        return peers(*sys.argv[2:])
     print(__doc__, file=sys.stderr)
     return 2
 

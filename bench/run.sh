@@ -19,6 +19,9 @@
 #              against the rate (the highest lossless rate), at x=300
 #              bursts, and the skewed trace into 2 queues with a thread
 #              per queue, WireCAP-A against the others (bench/peers.sh)
+#   peers e1000e  the same rate and burst experiments on the e1000e NIC:
+#              AF_PACKET on the stock e1000e.ko against WireCAP on ours
+#              (bench/peers.sh --nic e1000e)
 # --quick: one configuration, short bursts, one run each, no skew sweep:
 # keeps the suite from rotting (make test); asserts nothing about speed.
 set -u
@@ -85,6 +88,9 @@ for k in $kernels; do
 	echo "== peers on the virtio NIC, kernel $k"
 	bench/peers.sh $([ $quick = 1 ] && echo --quick) "$k" \
 		>>"$out/report.md" 2>"$res/peers.err" || rc=1
+	echo "== peers on the e1000e NIC (stock against ours), kernel $k"
+	bench/peers.sh $([ $quick = 1 ] && echo --quick) --nic e1000e "$k" \
+		>>"$out/report.md" 2>"$res/peers-e1000e.err" || rc=1
 done
 echo "bench: report in ${out#$top/}/report.md"
 exit $rc
