@@ -1,7 +1,7 @@
 # Test VM: run one shell command in a QEMU guest with the WireCAP modules.
 # Included from the top-level Makefile.
 #
-#   make vm CMD='<shell command>' [TRACE=file.pcap] [QUEUES=n]
+#   make vm CMD='<shell command>' [TRACE=file.pcap] [QUEUES=n] [NICS=1|2]
 #           [SPEED=top|recorded|<mult>] [KERNEL=6.1|6.12]
 #           [NIC=softnic|virtio|virtio-stock|e1000e|e1000e-stock]
 #           [TXQUEUELEN=n]
@@ -21,6 +21,7 @@ VM_MK_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 
 KERNEL ?= 6.1
 QUEUES ?=
+NICS ?=
 SPEED ?=
 TRACE ?=
 NIC ?=
@@ -40,6 +41,7 @@ VM_DEPS ?= modules userbins
 vm_opt = $(if $(strip $(2)),$(1) '$(strip $(2))')
 VM_ARGS = $(strip --kernel '$(KERNEL)' \
 	$(call vm_opt,--queues,$(QUEUES)) \
+	$(call vm_opt,--nics,$(NICS)) \
 	$(call vm_opt,--speed,$(SPEED)) \
 	$(call vm_opt,--trace,$(TRACE)) \
 	$(call vm_opt,--nic,$(NIC)) \
@@ -56,7 +58,7 @@ VM_ARGS = $(strip --kernel '$(KERNEL)' \
 .PHONY: vm
 vm: $(VM_DEPS)
 	@if [ -z "$$WIRECAP_VM_CMD" ]; then \
-		echo "usage: make vm CMD='<shell command>' [TRACE=f.pcap] [QUEUES=n] [SPEED=top|recorded|mult] [KERNEL=6.1|6.12] [NIC=softnic|virtio|virtio-stock|e1000e|e1000e-stock] [TXQUEUELEN=n] [PIN_QEMU=cpus] [PIN_GEN=cpu]" >&2; \
+		echo "usage: make vm CMD='<shell command>' [TRACE=f.pcap] [QUEUES=n] [NICS=1|2] [SPEED=top|recorded|mult] [KERNEL=6.1|6.12] [NIC=softnic|virtio|virtio-stock|e1000e|e1000e-stock] [TXQUEUELEN=n] [PIN_QEMU=cpus] [PIN_GEN=cpu]" >&2; \
 		exit 2; \
 	fi
 	$(VM_MK_TOP)/scripts/vm.sh $(VM_ARGS) -- "$$WIRECAP_VM_CMD"

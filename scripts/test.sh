@@ -17,6 +17,9 @@
 #          the NIC's RSS, and the NIC's life around a capture (ethtool -r,
 #          link down/up, MTU, VLAN stripping, MPC, the stack's queue 0)
 #          (scripts/e2e-e1000e.sh)
+#   VM:    the VM's second NIC (virtio-stock, e1000e, softnic): found in
+#          the guest, and what it sends recorded by the host
+#          (scripts/e2e-nics.sh)
 #   VM:    buddy-group offloading end to end on a skewed real trace,
 #          basic vs advanced mode, groups, two applications
 #          (scripts/e2e-offload.sh)
@@ -108,6 +111,10 @@ count "$out/e2e-virtio.tap"
 echo "== end to end from the e1000e NIC (82574L, our e1000e.ko)"
 scripts/e2e-e1000e.sh 6.1 6.12 >"$out/e2e-e1000e.tap" 2>&1
 count "$out/e2e-e1000e.tap"
+
+echo "== the test VM's second NIC (--nics 2), kernel 6.1"
+scripts/e2e-nics.sh 6.1 >"$out/e2e-nics.tap" 2>&1
+count "$out/e2e-nics.tap"
 
 echo "== buddy-group offloading end to end (software NIC)"
 scripts/e2e-offload.sh 6.1 6.12 >"$out/e2e-offload.tap" 2>&1

@@ -7,7 +7,7 @@
 #     them; /sys/block/vdX/serial), falling back to probe order = order on
 #     the QEMU command line (input first):
 #       wirecap-in   read-only tar archive: cmd.sh (the command), env
-#                    (QUEUES=, SPEED=, TRACE=0|1, NIC=softnic|virtio|
+#                    (QUEUES=, NICS=1|2, SPEED=, TRACE=0|1, NIC=softnic|virtio|
 #                    virtio-stock|e1000e|e1000e-stock; e1000e modes also
 #                    HOST_IP=, GUEST_IP=), trace.pcap if TRACE=1,
 #                    extra/ (copied to /extra)
@@ -119,7 +119,7 @@ if ! tar -x -f "$indev" -C /in; then
 fi
 [ -d /in/extra ] && mv /in/extra /extra
 
-QUEUES=4 SPEED=top TRACE=0 NIC=softnic HOST_IP="" GUEST_IP=""
+QUEUES=4 NICS=1 SPEED=top TRACE=0 NIC=softnic HOST_IP="" GUEST_IP=""
 # shellcheck source=/dev/null
 [ -f /in/env ] && . /in/env
 if [ ! -f /in/cmd.sh ]; then
@@ -144,7 +144,7 @@ for ko in "$WIRECAP_MODDIR"/*.ko; do
 	wirecap.ko | wirecap_virtio.ko) ;;
 	wirecap_softnic.ko)
 		if [ "$NIC" = softnic ]; then
-			load_ours "$ko" "nr_queues=$QUEUES"
+			load_ours "$ko" "nr_queues=$QUEUES" "nr_devices=$NICS"
 		else
 			load_ours "$ko" nr_devices=0
 		fi
@@ -154,16 +154,19 @@ for ko in "$WIRECAP_MODDIR"/*.ko; do
 done
 
 # The netdev bound to driver $1 (its device/driver link: a virtio or PCI
-# driver), if any.
+# driver) with MAC address $2, if any (vm.sh: the first NIC ends in :56,
+# the second in :57).
 driver_netdev() {
 	for n in /sys/class/net/*; do
 		d=$(readlink "$n/device/driver" 2>/dev/null) || continue
-		[ "${d##*/}" = "$1" ] && { echo "${n##*/}"; return 0; }
+		[ "${d##*/}" = "$1" ] || continue
+		read -r a <"$n/address" 2>/dev/null || continue
+		[ "$a" = "$2" ] && { echo "${n##*/}"; return 0; }
 	done
 	return 1
 }
 
-WIRECAP_IF="" nicdrv=""
+WIRECAP_IF="" WIRECAP_IF2="" nicdrv=""
 case $NIC in
 softnic)
 	# The software NIC's interface: the first directory under its debugfs root.
@@ -173,8 +176,12 @@ softnic)
 		case ${e##*/} in
 		new_device | del_device) continue ;;
 		esac
-		WIRECAP_IF=${e##*/}
-		break
+		if [ -z "$WIRECAP_IF" ]; then
+			WIRECAP_IF=${e##*/}
+		elif [ "$NICS" = 2 ]; then
+			WIRECAP_IF2=${e##*/}
+			break
+		fi
 	done
 	if [ -n "$WIRECAP_IF" ]; then
 		[ -e "/sys/class/net/$WIRECAP_IF" ] ||
@@ -246,10 +253,15 @@ if [ "$NIC" != softnic ]; then
 	# The netdev appears during the driver's probe; allow it 5 s.
 	i=0
 	while [ $i -lt 100 ]; do
-		WIRECAP_IF=$(driver_netdev "$nicdrv") && break
+		WIRECAP_IF=$(driver_netdev "$nicdrv" 52:54:00:12:34:56) &&
+		{ [ "$NICS" = 1 ] ||
+		  WIRECAP_IF2=$(driver_netdev "$nicdrv" 52:54:00:12:34:57); } &&
+			break
 		sleep 0.05
 		i=$((i + 1))
 	done
+	[ "$NICS" = 1 ] || [ -n "$WIRECAP_IF2" ] ||
+		log "no second network interface driven by $nicdrv"
 	if [ -n "$WIRECAP_IF" ]; then
 		# A capture port: all frames (QEMU filters by MAC unless promiscuous),
 		# and no IPv6 chatter of our own.
@@ -259,6 +271,11 @@ if [ "$NIC" != softnic ]; then
 	else
 		log "no network interface driven by $nicdrv"
 	fi
+fi
+if [ -n "$WIRECAP_IF2" ]; then
+	echo 1 >"/proc/sys/net/ipv6/conf/$WIRECAP_IF2/disable_ipv6" 2>/dev/null
+	ip link set dev "$WIRECAP_IF2" up || log "ip link set $WIRECAP_IF2 up failed"
+	log "WIRECAP_IF2=$WIRECAP_IF2 (driver $nicdrv, the second NIC)"
 fi
 if [ -n "$WIRECAP_IF" ]; then
 	ip link set dev "$WIRECAP_IF" up || log "ip link set $WIRECAP_IF up failed"
@@ -301,7 +318,7 @@ if [ "$NIC" != softnic ] && [ "$TRACE" = 1 ]; then
 	fi
 fi
 
-export WIRECAP_IF WIRECAP_QUEUES=$QUEUES WIRECAP_KERNEL=$krel WIRECAP_NIC=$NIC
+export WIRECAP_IF WIRECAP_IF2 WIRECAP_QUEUES=$QUEUES WIRECAP_KERNEL=$krel WIRECAP_NIC=$NIC
 # e1000e modes: the host's end of the tap, and an address for the guest's
 # (not set: the NIC carries only what the command sends or the host replays)
 [ -z "$HOST_IP" ] || export WIRECAP_HOST_IP="$HOST_IP" WIRECAP_GUEST_IP="$GUEST_IP"

@@ -22,6 +22,11 @@
 #                        e1000e-stock: the same NIC driven by the kernel's
 #                        own e1000e.ko (also used, with a warning, for
 #                        e1000e while ours is not built)
+#   --nics 1|2           NICs of that kind the guest gets             [1]
+#                        (the second: $WIRECAP_IF2 in the guest; softnic:
+#                        nr_devices=2; tap modes: a second tap, and every
+#                        frame the guest sends out of that NIC is recorded
+#                        on the host into <results>/nic2.pcap)
 #   --queues N           NIC queues (softnic nr_queues=N; virtio queue
 #                        pairs and tap queues; e1000e: ignored, the 82574
 #                        has 2 RX queues and its tap one queue)      [4]
@@ -105,7 +110,7 @@ stop_pid() {
 	kill -KILL "$1" 2>/dev/null || true
 }
 
-kernel=6.1 queues=4 queues_set="" trace="" speed=top results="$top/results" timeout=600
+kernel=6.1 nics=1 queues=4 queues_set="" trace="""" speed=top results="$top/results" timeout=600
 moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 pin_qemu="" pin_gen=1 gen_timer=nano gen=tcpreplay
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -121,6 +126,7 @@ while [ $# -gt 0 ]; do
 	esac
 	case $opt in
 	--kernel) kernel=$val ;;
+	--nics) nics=$val ;;
 	--queues) queues=$val queues_set=1 ;;
 	--trace) trace=$val ;;
 	--speed) speed=$val ;;
@@ -141,6 +147,7 @@ done
 [ -n "$cmd" ] || die "no command; usage: $prog [options] -- '<shell command>'"
 
 # --- check the options -------------------------------------------------------
+[[ $nics =~ ^[12]$ ]] || die "--nics: expected 1 or 2, got: $nics"
 [[ $queues =~ ^[1-9][0-9]*$ ]] || die "--queues: not a positive integer: $queues"
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout: not a positive integer: $timeout"
 [[ $speed =~ ^(top|recorded|[0-9]+(\.[0-9]+)?|\.[0-9]+)$ ]] ||
@@ -226,6 +233,8 @@ if [ "$nic" != softnic ]; then
 	[ -c /dev/net/tun ] || die "no /dev/net/tun"
 	[ -z "$trace" ] || command -v tcpreplay >/dev/null ||
 		die "tcpreplay not found (run scripts/setup.sh)"
+	[ "$nics" = 1 ] || command -v tcpdump >/dev/null ||
+		die "tcpdump not found (run scripts/setup.sh)"
 fi
 # e1000e modes: the host's end of the tap, and the address the guest may take.
 host_ip=169.254.77.1 guest_ip=169.254.77.2/24
@@ -236,11 +245,12 @@ mkdir -p "$results"
 results=$(cd "$results" && pwd)
 # Results of an earlier run must not pass for this one's.
 rm -f "$results"/{console.log,cmd.log,dmesg.txt,exit-code,replay.log,replay-exit-code} \
-	"$results"/{vm-setup.txt,qemu.log,host-replay.txt,tap-stats.json,guest-nic.txt}
+	"$results"/{vm-setup.txt,qemu.log,host-replay.txt,tap-stats.json,guest-nic.txt} \
+	"$results"/{nic2.pcap,nic2.txt}
 
 # --- temporary files, and cleaning up on every exit --------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wirecap-vm.XXXXXX")
-qpid="" tailpid="" trpid="" rppid="" netns="" tap=""
+qpid="" tailpid="" trpid="" rppid="" netns="" tap="" tap2="" recpid=""
 # shellcheck disable=SC2317  # (called from the EXIT trap)
 cleanup() {
 	# The replayer and QEMU first (by pid), then the console followers,
@@ -253,12 +263,13 @@ cleanup() {
 		stop_pid "$qpid" TERM 20
 		wait "$qpid" 2>/dev/null || true
 	fi
-	for p in $tailpid $trpid; do
+	for p in $tailpid $trpid $recpid; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
 	if [ -n "$netns" ]; then
 		[ -z "$tap" ] || ip -n "$netns" link del dev "$tap" 2>/dev/null || true
+		[ -z "$tap2" ] || ip -n "$netns" link del dev "$tap2" 2>/dev/null || true
 		ip netns del "$netns" 2>/dev/null ||
 			echo "$prog: could not remove network namespace $netns" >&2
 	fi
@@ -307,6 +318,7 @@ mkdir "$tmp/in"
 printf '%s\n' "$cmd" >"$tmp/in/cmd.sh"
 {
 	echo "QUEUES=$queues"
+	echo "NICS=$nics"
 	echo "SPEED=$speed"
 	echo "TRACE=$([ -n "$trace" ] && echo 1 || echo 0)"
 	echo "NIC=$nic"
@@ -388,20 +400,41 @@ if [ "$nic" != softnic ]; then
 	e1000e*)
 		ip -n "$netns" addr add "$host_ip/24" dev "$tap" ||
 			die "cannot give $tap the address $host_ip/24"
-		# shellcheck disable=SC2054
-		qargs+=(
-			-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=off"
-			-device "e1000e,netdev=n0,mac=52:54:00:12:34:56"
-		)
-		;;
-	*)
-		# shellcheck disable=SC2054
-		qargs+=(
-			-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=off,queues=$queues"
-			-device "virtio-net-pci,netdev=n0,mq=on,rss=on,hash=on,disable-legacy=on,vectors=$((2 * queues + 2)),rx_queue_size=1024,mac=52:54:00:12:34:56"
-		)
 		;;
 	esac
+	# The second NIC (--nics 2): its own tap, no address, nothing sent
+	# into it by the host; what the guest sends out of it is recorded.
+	if [ "$nics" = 2 ]; then
+		tap2=wctap2$$
+		# shellcheck disable=SC2086
+		ip -n "$netns" tuntap add dev "$tap2" mode tap $tapmq ||
+			die "cannot create tap $tap2"
+		ip netns exec "$netns" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$tap2/disable_ipv6" 2>/dev/null ||
+			echo "$prog: note: could not disable IPv6 on $tap2" >&2
+		ip -n "$netns" link set dev "$tap2" txqueuelen "$txqlen" up ||
+			die "cannot set up $tap2"
+	fi
+	for i in $(seq 0 $((nics - 1))); do
+		t=$tap
+		[ "$i" = 0 ] || t=$tap2
+		mac=52:54:00:12:34:5$((6 + i))
+		case $nic in
+		e1000e*)
+			# shellcheck disable=SC2054
+			qargs+=(
+				-netdev "tap,id=n$i,ifname=$t,script=no,downscript=no,vhost=off"
+				-device "e1000e,netdev=n$i,mac=$mac"
+			)
+			;;
+		*)
+			# shellcheck disable=SC2054
+			qargs+=(
+				-netdev "tap,id=n$i,ifname=$t,script=no,downscript=no,vhost=off,queues=$queues"
+				-device "virtio-net-pci,netdev=n$i,mq=on,rss=on,hash=on,disable-legacy=on,vectors=$((2 * queues + 2)),rx_queue_size=1024,mac=$mac"
+			)
+			;;
+		esac
+	done
 fi
 [ -z "$pin_qemu" ] || launch+=(taskset -c "$pin_qemu")
 
@@ -423,6 +456,7 @@ setup=$results/vm-setup.txt
 	fi
 	[ -z "$nic_note" ] || echo "nic note:      $nic_note"
 	echo "queues:        $queues"
+	[ "$nics" = 1 ] || echo "nics:          2 (the second: ${tap2:-nr_devices=2}${tap2:+, mac 52:54:00:12:34:57, frames it sends recorded into nic2.pcap})"
 	echo "qemu:          $("$qemu" --version | head -1); TCG, 2 vCPUs, $mem MiB"
 	echo "qemu cpus:     ${pin_qemu:-not pinned}"
 	case $nic in
@@ -536,6 +570,20 @@ finish_replay() {	# $1: how it ended (text), when not by itself
 	echo "$prog: replay ended (${1:-exit $rrc}): $gen sent $sent packets; tap TX ${tx% *} packets, ${tx#* } dropped, $pending still queued (txqueuelen $txqlen)" >&2
 }
 
+# Every frame the guest sends out of its second NIC: what QEMU writes into
+# tap2 is, to the host, received there (-Q in).
+if [ -n "$tap2" ]; then
+	ip netns exec "$netns" tcpdump -Z root -U -n -s 0 -Q in -i "$tap2" \
+		-w "$results/nic2.pcap" </dev/null >"$tmp/nic2.log" 2>&1 &
+	recpid=$!
+	# tcpdump has started when it says it listens (up to 5 s)
+	for _ in $(seq 50); do
+		grep -q 'listening on' "$tmp/nic2.log" 2>/dev/null && break
+		kill -0 "$recpid" 2>/dev/null || die "tcpdump on $tap2 failed: $(cat "$tmp/nic2.log")"
+		sleep 0.1
+	done
+fi
+
 : >"$console"
 start=$(date +%s.%N)
 "${launch[@]}" "$qemu" "${qargs[@]}" </dev/null >"$tmp/qemu.log" 2>&1 &
@@ -603,6 +651,16 @@ run)
 	fi
 	;;
 esac
+
+# The recorder: SIGINT makes tcpdump write out and print its counts.
+if [ -n "$recpid" ]; then
+	sleep 0.3
+	stop_pid "$recpid" INT 50
+	wait "$recpid" 2>/dev/null || true
+	recpid=""
+	cp "$tmp/nic2.log" "$results/nic2.txt"
+	echo "nic2:          $(sed -n 's/^\([0-9]* packets captured\)$/\1/p' "$tmp/nic2.log") from $tap2 into nic2.pcap" >>"$setup"
+fi
 
 # --- results ------------------------------------------------------------------------
 mkdir "$tmp/out"
