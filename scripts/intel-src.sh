@@ -21,8 +21,9 @@
 #   3. DRV_wirecap*.c and DRV_wirecap*.h are copied in beside the upstream
 #      files, and the upstream Makefile gets, appended:
 #        DRV-objs += DRV_wirecap.o           (one per DRV_wirecap*.c)
-#        ccflags-y += -I<drivers>/include -I<drivers>/../uapi
-#      (wirecap_nic.h, wirecap_ring.h; linux/wirecap.h), and, for upstream
+#        ccflags-y += -I<drivers>/include -I<drivers>/../uapi -I<drivers>
+#      (wirecap_nic.h, wirecap_ring.h; linux/wirecap.h; compat_gen.h,
+#      which scripts/build-modules.sh probes first), and, for upstream
 #      objects only, the -Wno-... that silence what that upstream file
 #      itself warns about under W=1 (the table below; never our glue).
 #
@@ -192,7 +193,7 @@ for drv in $build; do
 
 # --- WireCAP, appended by scripts/intel-src.sh ---
 $drv-objs +=$objs
-ccflags-y += -I\$(src)/../../include -I\$(src)/../../../uapi
+ccflags-y += -I\$(src)/../../include -I\$(src)/../../../uapi -I\$(src)/../..
 $quiet
 EOF
 	{

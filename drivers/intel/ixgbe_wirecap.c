@@ -21,10 +21,13 @@
  * clean hook harvests what the NIC wrote before it stopped, the configure
  * hooks give it the ring back with its head where it stopped. While a
  * queue is captured, ring size, channels, XDP, AF_XDP on that queue and
- * MTUs whose frames outgrow a cell are refused (-EBUSY); LRO (RSC merges
+ * MTUs whose frames outgrow a cell are refused (-EBUSY), and so is what
+ * lays the queues out again (ixgbe_setup_tc()): SR-IOV VFs, a new number
+ * of traffic classes (DCB, mqprio), macvlan offload. LRO (RSC merges
  * frames) and VLAN tag stripping (takes the tag out of the frame) are off
  * on the port ("off [requested on]" in ethtool -k): frames are captured as
- * they were on the wire (the core makes the port promiscuous).
+ * they were on the wire (the core makes the port promiscuous);
+ * l2-fwd-offload keeps the state it had.
  *
  * Drops: with SRRCTL.DROP_EN a queue that has no descriptor drops what
  * RSS sends it and counts it in QPRDC of its statistics index (RQSMR).
@@ -43,10 +46,14 @@
  * functions run under it; then the core's queue lock. stats_lock (bh)
  * covers the QPRDC reads and is taken before the core's queue lock.
  */
+#include <linux/dcbnl.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/rtnetlink.h>
+#include <net/pkt_cls.h>
+#include <net/pkt_sched.h>
 
+#include "compat_gen.h"
 #include "ixgbe.h"
 #include "ixgbe_txrx_common.h"
 #include "wirecap_nic.h"
@@ -92,6 +99,7 @@ struct ixgbe_wirecap {
 	struct wirecap_nic *nic;
 	u32 nr_rings;
 	u32 attached;			/* RTNL: queues capturing */
+	bool vfs_changing;		/* RTNL: sriov_configure runs */
 	/* RTNL: RSS while capturing, and the port's own from before */
 	u32 key[IXGBE_RSS_KEY_SIZE / 4];
 	u8 reta[IXGBE_MAX_RETA_ENTRIES];
@@ -598,7 +606,9 @@ void ixgbe_wirecap_read_qprdc(struct ixgbe_adapter *adapter, u32 idx)
  * While a queue is captured, no LRO (RSC would merge frames across
  * buffers) and no VLAN tag stripping (RXDCTL.VME would take the tag out of
  * the frame): ethtool -k shows them "off [requested on]" and they come
- * back with the last DETACH.
+ * back with the last DETACH. l2-fwd-offload keeps its state:
+ * ixgbe_set_features() lays the queues out again when it flips while
+ * VMDq pools are in use (SR-IOV VFs, offloaded macvlans).
  *
  * Return: @features, less what capture cannot have.
  */
@@ -610,7 +620,21 @@ netdev_features_t ixgbe_wirecap_fix_features(struct ixgbe_adapter *adapter,
 	ASSERT_RTNL();
 	if (!wc || !wc->attached)
 		return features;
+	features &= ~NETIF_F_HW_L2FW_DOFFLOAD;
+	features |= adapter->netdev->features & NETIF_F_HW_L2FW_DOFFLOAD;
 	return features & ~(NETIF_F_LRO | NETIF_F_HW_VLAN_CTAG_RX);
+}
+
+/* Refuse, and say so, while any queue of the port is captured. */
+static bool ixgbe_wc_busy(struct ixgbe_adapter *adapter, const char *what)
+{
+	struct ixgbe_wirecap *wc = ixgbe_wc_of(adapter);
+
+	if (!wc || !wc->attached)
+		return false;
+	netdev_warn(adapter->netdev, "WireCAP: %u queues captured: %s cannot change\n",
+		    wc->attached, what);
+	return true;
 }
 
 /**
@@ -619,20 +643,117 @@ netdev_features_t ixgbe_wirecap_fix_features(struct ixgbe_adapter *adapter,
  * @what: the change, for the log
  *
  * Ring sizes, channels and XDP change the rings a captured queue relies
- * on: they wait until no queue is captured.
+ * on; DCB (CEE state) and macvlan offload (a VMDq pool of its own) lay
+ * the queues out again through ixgbe_setup_tc(). They wait until no
+ * queue is captured.
  *
  * Return: true to refuse the change with -EBUSY.
  */
 bool ixgbe_wirecap_busy(struct ixgbe_adapter *adapter, const char *what)
 {
-	struct ixgbe_wirecap *wc = ixgbe_wc_of(adapter);
+	ASSERT_RTNL();
+	return ixgbe_wc_busy(adapter, what);
+}
+
+/**
+ * ixgbe_wirecap_ets_busy() - refuse an IEEE 802.1Qaz ETS setting?
+ * @adapter: the port (RTNL held)
+ * @ets: the setting, from dcbnl's ->ieee_setets
+ *
+ * ixgbe gives the port one traffic class more than the highest one @ets
+ * maps a priority to, and none when every priority is in TC 0. Another
+ * number than the port's (adapter->hw_tcs) lays the queues out again
+ * (ixgbe_setup_tc()): that is refused, before ixgbe stores @ets. A
+ * setting that keeps the number keeps the queues (at most the port is
+ * reset), and goes through.
+ *
+ * Return: true to refuse the setting with -EBUSY.
+ */
+bool ixgbe_wirecap_ets_busy(struct ixgbe_adapter *adapter,
+			    const struct ieee_ets *ets)
+{
+	u8 top = 0;
+	int i;
 
 	ASSERT_RTNL();
-	if (!wc || !wc->attached)
+	for (i = 0; i < IEEE_8021QAZ_MAX_TCS; i++)
+		top = max(top, ets->prio_tc[i]);
+	if ((top ? top + 1 : 0) == adapter->hw_tcs)
 		return false;
-	netdev_warn(adapter->netdev, "WireCAP: %u queues captured: %s cannot change\n",
-		    wc->attached, what);
+	return ixgbe_wc_busy(adapter, "traffic classes (DCB)");
+}
+
+/**
+ * ixgbe_wirecap_mqprio_busy() - refuse mqprio's traffic classes?
+ * @adapter: the port (RTNL held)
+ * @mqprio: the request, from ndo_setup_tc(TC_SETUP_QDISC_MQPRIO)
+ *
+ * Another number of traffic classes than the port's (adapter->hw_tcs)
+ * lays the queues out again (ixgbe_setup_tc()): that is refused. Where
+ * the kernel passes tc's extack with the request (6.12, not 6.1), tc
+ * prints why.
+ *
+ * Return: true to refuse the request with -EBUSY.
+ */
+bool ixgbe_wirecap_mqprio_busy(struct ixgbe_adapter *adapter,
+			       struct tc_mqprio_qopt_offload *mqprio)
+{
+	ASSERT_RTNL();
+	if (mqprio->qopt.num_tc == adapter->hw_tcs ||
+	    !ixgbe_wc_busy(adapter, "traffic classes (mqprio)"))
+		return false;
+#ifdef WC_HAVE_MQPRIO_EXTACK
+	NL_SET_ERR_MSG_MOD(mqprio->extack,
+			   "WireCAP: queues are captured, traffic classes cannot change");
+#endif
 	return true;
+}
+
+/**
+ * ixgbe_wirecap_vfs_busy() - refuse a change of the SR-IOV VFs?
+ * @adapter: the port (RTNL not held: from ixgbe_pci_sriov_configure(),
+ *	     under the device lock)
+ *
+ * Enabling or disabling VFs changes the port's VMDq pools and lays the
+ * queues out again (ixgbe_sriov_reinit()). The PCI core does not hold
+ * RTNL here and ixgbe takes it only around that rebuild, so a change let
+ * through also keeps ATTACH out (ixgbe_wc_can_capture()) until
+ * ixgbe_wirecap_vfs_done().
+ *
+ * Return: true to refuse the change with -EBUSY; false, and the caller
+ * calls ixgbe_wirecap_vfs_done() when the change is over.
+ */
+bool ixgbe_wirecap_vfs_busy(struct ixgbe_adapter *adapter)
+{
+	struct ixgbe_wirecap *wc = ixgbe_wc_of(adapter);
+	bool busy;
+
+	if (!wc)
+		return false;
+	rtnl_lock();
+	busy = ixgbe_wc_busy(adapter, "SR-IOV VFs");
+	if (!busy)
+		wc->vfs_changing = true;
+	rtnl_unlock();
+	return busy;
+}
+
+/**
+ * ixgbe_wirecap_vfs_done() - a change of the SR-IOV VFs is over
+ * @adapter: the port (RTNL not held), after ixgbe_wirecap_vfs_busy()
+ *	     let the change through
+ *
+ * ATTACH is allowed again.
+ */
+void ixgbe_wirecap_vfs_done(struct ixgbe_adapter *adapter)
+{
+	struct ixgbe_wirecap *wc = ixgbe_wc_of(adapter);
+
+	if (!wc)
+		return;
+	rtnl_lock();
+	wc->vfs_changing = false;
+	rtnl_unlock();
 }
 
 /**
@@ -708,6 +829,10 @@ static int ixgbe_wc_can_capture(struct ixgbe_wc_ring *wr)
 	}
 	if (adapter->flags & IXGBE_FLAG_DCB_ENABLED) {
 		netdev_warn(netdev, "WireCAP: DCB owns the queue statistics mapping\n");
+		return -EBUSY;
+	}
+	if (wr->wc->vfs_changing) {
+		netdev_warn(netdev, "WireCAP: SR-IOV VFs are being set up or removed (sriov_numvfs)\n");
 		return -EBUSY;
 	}
 	return 0;

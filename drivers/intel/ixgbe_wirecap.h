@@ -28,10 +28,20 @@
  *                                      own QPRDC read
  *   ixgbe_wirecap_fix_features()       ixgbe_fix_features, last
  *   ixgbe_wirecap_busy()               ixgbe_set_ringparam,
- *                                      ixgbe_set_channels, ixgbe_xdp_setup:
- *                                      -EBUSY
+ *                                      ixgbe_set_channels, ixgbe_xdp_setup,
+ *                                      ixgbe_fwd_add: -EBUSY;
+ *                                      ixgbe_dcbnl_set_state: 1 (failed)
  *   ixgbe_wirecap_mtu_busy()           ixgbe_change_mtu, first: -EBUSY
  *   ixgbe_wirecap_queue_busy()         ixgbe_xsk_pool_enable: -EBUSY
+ *   ixgbe_wirecap_ets_busy()           ixgbe_dcbnl_ieee_setets, before
+ *                                      it stores the setting: -EBUSY
+ *   ixgbe_wirecap_mqprio_busy()        __ixgbe_setup_tc, mqprio: -EBUSY
+ *   ixgbe_wirecap_vfs_busy()           ixgbe_pci_sriov_configure, around
+ *   ixgbe_wirecap_vfs_done()           the VF change (no RTNL): -EBUSY
+ *
+ * Every hook that refuses sits at an entry point from user space, never
+ * in ixgbe_setup_tc() itself: ixgbe also calls that internally
+ * (ixgbe_sriov_reinit(), the l2 forwarding reset) and ignores the result.
  */
 #ifndef _IXGBE_WIRECAP_H_
 #define _IXGBE_WIRECAP_H_
@@ -39,9 +49,11 @@
 #include <linux/netdevice.h>
 #include <linux/types.h>
 
+struct ieee_ets;
 struct ixgbe_adapter;
 struct ixgbe_q_vector;
 struct ixgbe_ring;
+struct tc_mqprio_qopt_offload;
 
 void ixgbe_wirecap_attach(struct ixgbe_adapter *adapter);
 void ixgbe_wirecap_detach(struct ixgbe_adapter *adapter);
@@ -58,6 +70,12 @@ netdev_features_t ixgbe_wirecap_fix_features(struct ixgbe_adapter *adapter,
 bool ixgbe_wirecap_busy(struct ixgbe_adapter *adapter, const char *what);
 bool ixgbe_wirecap_mtu_busy(struct ixgbe_adapter *adapter, int new_mtu);
 bool ixgbe_wirecap_queue_busy(struct ixgbe_adapter *adapter, u16 qid);
+bool ixgbe_wirecap_ets_busy(struct ixgbe_adapter *adapter,
+			    const struct ieee_ets *ets);
+bool ixgbe_wirecap_mqprio_busy(struct ixgbe_adapter *adapter,
+			       struct tc_mqprio_qopt_offload *mqprio);
+bool ixgbe_wirecap_vfs_busy(struct ixgbe_adapter *adapter);
+void ixgbe_wirecap_vfs_done(struct ixgbe_adapter *adapter);
 
 /**
  * ixgbe_wirecap_ring() - is this RX ring captured now?
