@@ -48,7 +48,32 @@
  *  - ->queue_start() that fails has posted nothing the NIC still owns.
  *  - A descriptor-ring NIC drives its ring with the segment engine,
  *    wirecap_ring.h.
- *  - Transmit (zero-copy forwarding of cells) is a later addition.
+ *
+ * Transmit (XMIT, zero-copy forwarding) is optional: a NIC with ->xmit
+ * sends cells of any queue's pool, its own or another NIC's:
+ *
+ *   core (XMIT on queue S, out of       NIC driver of queue T
+ *   queue T's NIC)
+ *   ->xmit(T, cells[], n) ------------> queue what fits on T's transmit
+ *                                       queue (a prefix of cells[]),
+ *                                       return how many
+ *                         <------------ wirecap_tx_done(S, token), once
+ *                                       per cell taken, when the NIC is
+ *                                       done with it
+ *
+ *  - ->xmit() is called in process context with bottom halves disabled
+ *    and under rcu_read_lock(): it must not sleep. It is never called
+ *    once wirecap_nic_unregister() has begun (the core waits for calls
+ *    under way), but cells it took may still be out: the driver calls
+ *    wirecap_tx_done() for each before it frees its transmit queues,
+ *    whether it sent them or not.
+ *  - wirecap_tx_done() may be called from any context but hard IRQ,
+ *    also from inside ->xmit(), and must not be called with a lock held
+ *    that the driver takes in ->xmit().
+ *  - The cell's memory is the source queue's pool: the driver reads
+ *    @len bytes at @page/@offset (the core has synced the pool's own DMA
+ *    mapping for the device; a NIC that is not the pool's DMA device,
+ *    @dma_dev, maps the page for itself) and never writes them.
  */
 #ifndef _WIRECAP_NIC_H
 #define _WIRECAP_NIC_H
@@ -66,6 +91,18 @@ struct wirecap_cell {
 	u32 size;		/* bytes the NIC may write (cell size) */
 	void *addr;		/* kernel address of the cell */
 	dma_addr_t dma;		/* bus address for nic->dma_dev */
+};
+
+/* A cell to transmit (XMIT): keep @src and @token for wirecap_tx_done(). */
+struct wirecap_tx_cell {
+	struct wirecap_queue *src;	/* the queue whose pool holds it */
+	u32 token;
+	u32 len;			/* frame bytes to send */
+	void *addr;			/* kernel address of the frame */
+	struct page *page;		/* the frame's page, and offset there */
+	u32 offset;
+	dma_addr_t dma;			/* the frame for @dma_dev, if not NULL */
+	struct device *dma_dev;		/* the pool's DMA device, or NULL */
 };
 
 /* One filled cell, as reported by the NIC. */
@@ -113,6 +150,13 @@ struct wirecap_nic_ops {
 	 * wirecap_rx_dropped()) before the core reports the queue's stats.
 	 */
 	void (*sync_stats)(struct wirecap_queue *q);
+	/*
+	 * Optional: transmit (above). @q is a queue of this NIC (its index
+	 * names the transmit queue). Returns how many of @cells it took.
+	 */
+	unsigned int (*xmit)(struct wirecap_queue *q,
+			     const struct wirecap_tx_cell *cells,
+			     unsigned int n);
 };
 
 struct wirecap_nic_config {
@@ -154,5 +198,6 @@ void wirecap_rx_refill(struct wirecap_queue *q);
 void wirecap_rx_complete(struct wirecap_queue *q,
 			 const struct wirecap_rx_done *done, unsigned int n);
 void wirecap_rx_dropped(struct wirecap_queue *q, u64 packets, bool oversize);
+void wirecap_tx_done(struct wirecap_queue *q, u32 token);
 
 #endif /* _WIRECAP_NIC_H */

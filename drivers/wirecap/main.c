@@ -159,7 +159,8 @@ static struct wirecap_queue *queue_create(struct wirecap_nic *nic, u32 ring,
 	q->frame_offset = nic->cfg.frame_offset;
 	q->numa_node = nic->cfg.numa_node;
 	q->features = WIRECAP_F_PARTIAL_VIEWS | nic->cfg.features |
-		(WC_CAN_CANCEL ? WIRECAP_F_URING_CANCEL : 0);
+		(WC_CAN_CANCEL ? WIRECAP_F_URING_CANCEL : 0) |
+		(nic->cfg.ops->xmit ? WIRECAP_F_XMIT : 0);
 	strscpy(q->ifname, ifname, sizeof(q->ifname));
 	mutex_init(&q->ctl_lock);
 	spin_lock_init(&q->lock);
@@ -349,7 +350,8 @@ EXPORT_SYMBOL_GPL(wirecap_nic_register);
  *
  * Every queue dies: its pool is detached (->queue_stop() is called),
  * parked commands complete with -ENODEV, and open files answer -ENODEV
- * until they are closed. Process context; takes RTNL (must not be called
+ * until they are closed. No ->xmit() call is under way when it returns,
+ * and none comes after. Process context; takes RTNL (must not be called
  * with it held). Call it before unregister_netdev(@cfg->netdev).
  */
 void wirecap_nic_unregister(struct wirecap_nic *nic)
@@ -363,6 +365,8 @@ void wirecap_nic_unregister(struct wirecap_nic *nic)
 		queue_remove(nic->queues[i]);
 	mutex_unlock(&wirecap_nics_lock);
 	rtnl_unlock();
+	/* XMITs that saw a queue alive call ->xmit() under RCU */
+	synchronize_rcu();
 	ida_free(&wirecap_nic_ida, nic->id);
 	kfree(nic->queues);
 	kfree(nic);

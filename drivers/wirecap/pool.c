@@ -226,11 +226,12 @@ struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
 	p->filled_map = bitmap_zalloc(ncells, WC_GFP);
 	p->view_len = kvcalloc(ncells, sizeof(*p->view_len), WC_GFP);
 	p->view_seq = kvcalloc(ncells, sizeof(*p->view_seq), WC_GFP);
+	p->view_tx = kvcalloc(ncells, sizeof(*p->view_tx), WC_GFP);
 	if (dma_dev)
 		p->page_dma = kvcalloc(p->nr_pages, sizeof(*p->page_dma),
 				       WC_GFP);
 	if (!p->pages || !p->cells || !p->chunks || !p->waiting ||
-	    !p->filled_map || !p->view_len || !p->view_seq ||
+	    !p->filled_map || !p->view_len || !p->view_seq || !p->view_tx ||
 	    (dma_dev && !p->page_dma))
 		goto err_free;
 	if (pool_alloc_ctrl(p))
@@ -261,6 +262,7 @@ void wirecap_pool_destroy(struct wirecap_pool *p)
 		pool_free_pages(p);
 	vfree(p->ctrl);
 	kvfree(p->page_dma);
+	kvfree(p->view_tx);
 	kvfree(p->view_seq);
 	kvfree(p->view_len);
 	bitmap_free(p->filled_map);

@@ -99,16 +99,17 @@ static int geometry(const struct wirecap_queue *q,
 }
 
 /*
- * Take the pool away from the queue: no CAPTURE parks any more, the
- * parked ones complete with @res, the NIC stops (unless @started is
- * false: it never started), and q->pool is cleared. Returns what
- * ->queue_stop() said: 0, or -errno when the NIC may still write into
- * the pool, which then must never be freed.
+ * Take the pool away from the queue: no CAPTURE parks and no XMIT starts
+ * any more, the parked ones complete with @res, the NIC stops (unless
+ * @started is false: it never started), the NICs that transmit cells of
+ * the pool are waited for, and q->pool is cleared. Returns 0, or -errno
+ * when a NIC may still use the pool (->queue_stop() failed, or a transmit
+ * was not done in time), which then must never be freed.
  */
 static int pool_unset(struct wirecap_queue *q, struct wirecap_pool *p,
 		      bool started, int res)
 {
-	int ret = 0;
+	int ret = 0, xret;
 
 	ASSERT_RTNL();
 	lockdep_assert_held(&q->ctl_lock);
@@ -122,10 +123,11 @@ static int pool_unset(struct wirecap_queue *q, struct wirecap_pool *p,
 		ret = q->nic->cfg.ops->queue_stop(q);
 	}
 	wirecap_capture_flush(q, res);
+	xret = wirecap_xmit_drain(q, p);
 	spin_lock_bh(&q->lock);
 	q->pool = NULL;
 	spin_unlock_bh(&q->lock);
-	return ret;
+	return ret ?: xret;
 }
 
 /*
@@ -208,7 +210,7 @@ static int detach_locked(struct wirecap_queue *q, int res)
 	}
 	ret = pool_unset(q, p, true, res);
 	if (ret) {
-		wc_qerr(q, "the NIC did not stop writing into the pool (%d): keeping its %u pages forever, no more ATTACH\n",
+		wc_qerr(q, "a NIC may still use the pool (%d): keeping its %u pages forever, no more ATTACH\n",
 			ret, p->nr_pages);
 		q->broken = true;
 		wirecap_pool_abandon(p);	/* DMA may go on */
@@ -446,8 +448,13 @@ static long queue_ioctl(struct file *file, unsigned int op, unsigned long arg)
 			return -EFAULT;
 		return wirecap_recycle(wf, &rc);
 	}
-	case _IOC_NR(WIRECAP_CMD_XMIT):
-		return -EOPNOTSUPP;
+	case _IOC_NR(WIRECAP_CMD_XMIT): {
+		struct wirecap_xmit_cmd xc;
+
+		if (copy_from_user(&xc, uarg, sizeof(xc)))
+			return -EFAULT;
+		return wirecap_xmit(wf, &xc);
+	}
 	default:
 		return -ENOTTY;
 	}
@@ -501,8 +508,16 @@ static int queue_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		return uring_result(cmd, wirecap_recycle(wf, &rc),
 				    issue_flags);
 	}
-	case _IOC_NR(WIRECAP_CMD_XMIT):
-		return -EOPNOTSUPP;
+	case _IOC_NR(WIRECAP_CMD_XMIT): {
+		const struct wirecap_xmit_cmd *uxc = wc_cmd_payload(cmd);
+		struct wirecap_xmit_cmd xc;
+
+		xc.recs = READ_ONCE(uxc->recs);
+		xc.count = READ_ONCE(uxc->count);
+		xc.flags = READ_ONCE(uxc->flags);
+		xc.tx_fd = READ_ONCE(uxc->tx_fd);
+		return uring_result(cmd, wirecap_xmit(wf, &xc), issue_flags);
+	}
 	default:
 		return -ENOTTY;
 	}
@@ -571,6 +586,10 @@ STAT_ATTR(pool_high_water);
 STAT_ATTR(captures_parked);
 STAT_ATTR(capture_timeouts);
 STAT_ATTR(rx_errors);
+STAT_ATTR(xmit_sent);
+STAT_ATTR(xmit_completed);
+STAT_ATTR(xmit_refused);
+STAT_ATTR(xmit_dropped);
 
 static struct attribute *stats_attrs[] = {
 	&dev_attr_received.attr,
@@ -586,6 +605,10 @@ static struct attribute *stats_attrs[] = {
 	&dev_attr_captures_parked.attr,
 	&dev_attr_capture_timeouts.attr,
 	&dev_attr_rx_errors.attr,
+	&dev_attr_xmit_sent.attr,
+	&dev_attr_xmit_completed.attr,
+	&dev_attr_xmit_refused.attr,
+	&dev_attr_xmit_dropped.attr,
 	NULL
 };
 

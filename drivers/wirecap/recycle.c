@@ -10,9 +10,18 @@
 
 #define RECYCLE_BATCH	32	/* records copied in at a time */
 
-/* Validate one record and take the view back. */
-static bool recycle_one(struct wirecap_queue *q, struct wirecap_pool *p,
-			const struct wirecap_desc *d, bool *freed)
+/**
+ * wirecap_view_out() - does user space hold this view now?
+ * @q: the queue the record came to
+ * @p: its pool
+ * @d: the record, as user space gave it
+ *
+ * True when CAPTURE published a view with exactly these fields and it was
+ * neither recycled nor given to XMIT since. RECYCLE and XMIT both take a
+ * view only if this says so.
+ */
+bool wirecap_view_out(const struct wirecap_queue *q,
+		      const struct wirecap_pool *p, const struct wirecap_desc *d)
 {
 	u32 cell;
 
@@ -33,10 +42,42 @@ static bool recycle_one(struct wirecap_queue *q, struct wirecap_pool *p,
 	/* a stamp of an earlier handover of the same cells */
 	if (p->view_seq[cell] != d->seq)
 		return false;
-
-	if (wirecap_chunk_put_view(q, p, &p->chunks[d->chunk_id], cell))
-		*freed = true;
+	/* given to XMIT: the kernel's until the NIC has sent it */
+	if (p->view_tx[cell])
+		return false;
 	return true;
+}
+
+/**
+ * wirecap_view_back() - a view returns to the pool
+ * @q: its queue
+ * @p: its pool
+ * @cell: the view's first cell, pool-wide
+ *
+ * Returns true when that freed its chunk: the caller then calls
+ * wirecap_chunks_freed() once for all it gave back.
+ */
+bool wirecap_view_back(struct wirecap_queue *q, struct wirecap_pool *p,
+		       u32 cell)
+{
+	lockdep_assert_held(&q->lock);
+	return wirecap_chunk_put_view(q, p, &p->chunks[cell / p->m], cell);
+}
+
+/**
+ * wirecap_chunks_freed() - chunks went FREE: tell user space and the NIC
+ * @q: the queue
+ * @p: its pool
+ *
+ * Segments waiting for a chunk get one (the NIC is kicked), unless the
+ * pool is being detached.
+ */
+void wirecap_chunks_freed(struct wirecap_queue *q, struct wirecap_pool *p)
+{
+	lockdep_assert_held(&q->lock);
+	wirecap_ctrl_sync(p);
+	if (wirecap_chunk_wanted(p) && !p->stopping)
+		q->nic->cfg.ops->refill_kick(q);
 }
 
 int wirecap_recycle(struct wirecap_file *wf,
@@ -68,16 +109,18 @@ int wirecap_recycle(struct wirecap_file *wf,
 			return taken ? taken : ret;
 		}
 		for (i = 0; i < n; i++) {
-			if (recycle_one(q, p, &batch[i], &freed))
-				taken++;
-			else
+			const struct wirecap_desc *d = &batch[i];
+
+			if (!wirecap_view_out(q, p, d)) {
 				q->stats.recycle_refused++;
+				continue;
+			}
+			freed |= wirecap_view_back(q, p, d->chunk_id * p->m +
+						   d->first_cell);
+			taken++;
 		}
-		if (freed) {
-			wirecap_ctrl_sync(p);
-			if (wirecap_chunk_wanted(p) && !p->stopping)
-				q->nic->cfg.ops->refill_kick(q);
-		}
+		if (freed)
+			wirecap_chunks_freed(q, p);
 		spin_unlock_bh(&q->lock);
 		done += n;
 	}

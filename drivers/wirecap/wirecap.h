@@ -122,7 +122,14 @@ struct wirecap_pool {
 	unsigned long *filled_map;	/* one bit per cell */
 	u16 *view_len;		/* per cell: length of the view starting here */
 	u32 *view_seq;		/* per cell: stamp of that view */
-	bool stopping;		/* being detached: no kick, no park */
+	/*
+	 * Per cell, of the view starting there: nonzero while XMIT has it
+	 * (1 while an XMIT builds its run of records, plus one per cell at
+	 * a NIC); the view returns to the pool when it drops to 0.
+	 */
+	u32 *view_tx;
+	u32 tx_inflight;	/* cells of this pool at NICs (XMIT) */
+	bool stopping;		/* being detached: no kick, no park, no XMIT */
 
 	/*
 	 * Memory charged at ATTACH against RLIMIT_MEMLOCK: given back when
@@ -213,6 +220,15 @@ bool wirecap_chunk_wanted(const struct wirecap_pool *p);
 /* recycle.c */
 int wirecap_recycle(struct wirecap_file *wf,
 		    const struct wirecap_recycle_cmd *rc);
+bool wirecap_view_out(const struct wirecap_queue *q,
+		      const struct wirecap_pool *p, const struct wirecap_desc *d);
+bool wirecap_view_back(struct wirecap_queue *q, struct wirecap_pool *p,
+		       u32 cell);
+void wirecap_chunks_freed(struct wirecap_queue *q, struct wirecap_pool *p);
+
+/* xmit.c */
+long wirecap_xmit(struct wirecap_file *wf, const struct wirecap_xmit_cmd *xc);
+int wirecap_xmit_drain(struct wirecap_queue *q, struct wirecap_pool *p);
 
 /* capture.c */
 void wirecap_capture_init(struct wirecap_queue *q);

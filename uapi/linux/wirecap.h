@@ -91,6 +91,8 @@
 #define WIRECAP_F_PARTIAL_VIEWS	(1ULL << 0) /* timeouts hand out partial views */
 #define WIRECAP_F_URING_CANCEL	(1ULL << 1) /* parked commands are cancelable */
 #define WIRECAP_F_RSS_HASH	(1ULL << 2) /* cell_meta.hash filled by the NIC */
+/* The queue takes XMIT, and its NIC can be an XMIT's tx_fd (see XMIT). */
+#define WIRECAP_F_XMIT		(1ULL << 3)
 
 /*
  * WIRECAP_CMD_INFO: everything about the queue. Valid at any time; the
@@ -204,6 +206,52 @@ struct wirecap_recycle_cmd {
 
 #define WIRECAP_RECYCLE_MAX	4096
 
+/*
+ * WIRECAP_CMD_XMIT payload (16 bytes; also the ioctl argument): send cells
+ * of captured views out of a NIC, zero copy, after user space may have
+ * edited them in place (a middlebox). Issued on the queue that captured
+ * the views. tx_fd is an open queue device (/dev/wirecap/...) of the NIC
+ * to send out of, which then uses the transmit queue of that queue's
+ * index; -1: this queue's NIC, transmit queue ring_id.
+ *
+ * Each record names a view exactly as CAPTURE published it (checked as
+ * strictly as RECYCLE does), one cell of it and the length to send. The
+ * records of one view must be consecutive; the first record of a view
+ * makes the whole view the kernel's: its named cells are sent, its other
+ * cells are not, and the view returns to the pool by itself once the NIC
+ * has sent them (it must not be recycled: RECYCLE refuses it, and so does
+ * a later XMIT). A record is refused, and counted in xmit_refused, when
+ * its view is not out (another queue's, recycled, already sent, a wrong
+ * stamp: then every record of that run is), or when its cell is outside
+ * the view, its length is below 14 or above the cell's room (cell_size -
+ * frame_offset), or its flags are not 0. When the transmit queue has no
+ * room, the records that do not fit are not sent and are counted in
+ * xmit_dropped, as a NIC counts its TX drops: XMIT never waits for
+ * transmit room, so capture never stalls on a slow output.
+ *
+ * Completes with the number of records sent (handed to the NIC), or
+ * -errno for the command as a whole: -EINVAL (count above
+ * WIRECAP_XMIT_MAX, flags not 0), -EBADF (tx_fd not open), -ENOTTY (tx_fd
+ * not a WireCAP queue), -EOPNOTSUPP (its NIC cannot transmit), -ENODEV
+ * (either queue's NIC is gone), -ENXIO (no pool).
+ */
+struct wirecap_xmit_cmd {
+	__u64 recs;		/* (u) address of struct wirecap_xmit_rec[count] */
+	__u16 count;		/* (u) <= WIRECAP_XMIT_MAX */
+	__u16 flags;		/* (u) 0 */
+	__s32 tx_fd;		/* (u) a queue of the NIC to send out of, or -1 */
+};
+
+struct wirecap_xmit_rec {
+	struct wirecap_desc view;	/* (u) as CAPTURE published it */
+	__u16 cell;		/* (u) which cell of the view: < pkt_count */
+	__u16 len;		/* (u) bytes of frame to send, from its start */
+	__u32 flags;		/* (u) 0 */
+};
+
+#define WIRECAP_XMIT_MAX	4096
+#define WIRECAP_XMIT_MIN_LEN	14	/* an Ethernet header */
+
 /* Per-cell metadata, in the read-only control area. */
 struct wirecap_cell_meta {
 	__u16 len;		/* (k) frame length in bytes */
@@ -241,6 +289,11 @@ struct wirecap_cell_meta {
  *   rx_errors        cells that hold no frame (WIRECAP_CELL_ERROR;
  *                    included in received): frames captured are
  *                    received - rx_errors
+ *   xmit_sent        cells of this queue XMIT handed to a NIC
+ *   xmit_completed   of those, the ones the NIC is done with (sent);
+ *                    xmit_sent - xmit_completed are on their way
+ *   xmit_refused     XMIT records refused
+ *   xmit_dropped     XMIT records the transmit queue had no room for
  */
 struct wirecap_stats {
 	__u32 size;		/* (u) sizeof as compiled, (k) bytes written */
@@ -258,6 +311,10 @@ struct wirecap_stats {
 	__u64 captures_parked;
 	__u64 capture_timeouts;
 	__u64 rx_errors;
+	__u64 xmit_sent;
+	__u64 xmit_completed;
+	__u64 xmit_refused;
+	__u64 xmit_dropped;
 };
 
 /*
@@ -287,7 +344,6 @@ struct wirecap_ctrl {
 #define WIRECAP_CMD_STATS	_IOWR(WIRECAP_IOC_MAGIC, 0x03, struct wirecap_stats)
 #define WIRECAP_CMD_CAPTURE	_IOW(WIRECAP_IOC_MAGIC, 0x10, struct wirecap_capture_cmd)
 #define WIRECAP_CMD_RECYCLE	_IOW(WIRECAP_IOC_MAGIC, 0x11, struct wirecap_recycle_cmd)
-/* Reserved for zero-copy transmit; answers -EOPNOTSUPP in ABI 1. */
-#define WIRECAP_CMD_XMIT	_IOW(WIRECAP_IOC_MAGIC, 0x12, struct wirecap_recycle_cmd)
+#define WIRECAP_CMD_XMIT	_IOW(WIRECAP_IOC_MAGIC, 0x12, struct wirecap_xmit_cmd)
 
 #endif /* _UAPI_LINUX_WIRECAP_H */

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XMIT: cells of captured views go out of a NIC, zero copy (the uapi
+ * header says what user space sees). A view named by XMIT is the kernel's
+ * from then on; it returns to the pool, as RECYCLE would return it, once
+ * the NIC is done with every cell of it that was sent.
+ *
+ * The reference count of such a view is p->view_tx[its first cell]: one
+ * for the run of records that names it while an XMIT reads them, one per
+ * cell at a NIC. Each of those references is also counted in
+ * p->tx_inflight, which a DETACH waits to see drop to 0 before the pool
+ * goes (wirecap_xmit_drain()).
+ *
+ * Nothing in a record is trusted: the view is checked as RECYCLE checks
+ * it (wirecap_view_out()), then the cell and the length; each check
+ * refuses a kind of bad record, and each has a test in selftests/xmit.c.
+ * No WireCAP lock is held while the NIC's ->xmit runs, so the source and
+ * the transmitting queue may be the same one, and two programs may
+ * forward A to B and B to A.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/file.h>
+#include <linux/uaccess.h>
+
+#include "wirecap.h"
+
+#define XMIT_BATCH	8	/* records copied in at a time */
+#define XMIT_DRAIN_MS	1000	/* DETACH waits this long for the NICs */
+
+/* The run of consecutive records that name one view. */
+struct xmit_run {
+	struct wirecap_desc view;	/* as the records name it */
+	u32 cell;			/* its first cell, pool-wide */
+	bool started;			/* view is set */
+	bool held;			/* the view was out: the run holds it */
+};
+
+/*
+ * Drop one reference to the view starting at @cell. Returns true when the
+ * view went back and freed its chunk.
+ */
+static bool xmit_put(struct wirecap_queue *q, struct wirecap_pool *p,
+		     u32 cell)
+{
+	lockdep_assert_held(&q->lock);
+	if (WARN_ON_ONCE(!p->view_tx[cell] || !p->tx_inflight))
+		return false;
+	p->tx_inflight--;
+	if (!p->tx_inflight && p->stopping)
+		wake_up_all(&q->wait);		/* wirecap_xmit_drain() */
+	if (--p->view_tx[cell])
+		return false;
+	return wirecap_view_back(q, p, cell);
+}
+
+/* The run ends: its hold on the view goes. True when a chunk went FREE. */
+static bool run_end(struct wirecap_queue *q, struct wirecap_pool *p,
+		    struct xmit_run *run)
+{
+	lockdep_assert_held(&q->lock);
+	if (!run->held)
+		return false;
+	run->held = false;
+	return xmit_put(q, p, run->cell);
+}
+
+/*
+ * Check one record. A record that starts a run (another view than the
+ * run before) ends that run and takes its own view if user space holds
+ * it. Returns true and fills @tx when the record's cell is to be sent;
+ * sets *@freed when a chunk went FREE.
+ */
+static bool xmit_take(struct wirecap_queue *q, struct wirecap_pool *p,
+		      struct xmit_run *run, const struct wirecap_xmit_rec *rec,
+		      struct wirecap_tx_cell *tx, bool *freed)
+{
+	const struct wirecap_desc *d = &rec->view;
+	struct wirecap_cell *cell;
+	u32 c, off;
+
+	lockdep_assert_held(&q->lock);
+	if (!run->started || memcmp(&run->view, d, sizeof(*d))) {
+		*freed |= run_end(q, p, run);
+		run->view = *d;
+		run->started = true;
+		if (wirecap_view_out(q, p, d)) {
+			run->cell = d->chunk_id * p->m + d->first_cell;
+			p->view_tx[run->cell] = 1;
+			p->tx_inflight++;
+			run->held = true;
+		}
+	}
+	/* the view is not user space's (the run's first record said so) */
+	if (!run->held)
+		goto refuse;
+	/* unknown flags */
+	if (rec->flags)
+		goto refuse;
+	/* a cell outside the view */
+	if (rec->cell >= d->pkt_count)
+		goto refuse;
+	c = run->cell + rec->cell;
+	cell = &p->cells[c];
+	/* shorter than an Ethernet header, or more than the cell holds */
+	if (rec->len < WIRECAP_XMIT_MIN_LEN ||
+	    rec->len > cell->size - q->frame_offset)
+		goto refuse;
+
+	p->view_tx[run->cell]++;
+	p->tx_inflight++;
+	off = (c % WIRECAP_CELLS_PER_PAGE) * WIRECAP_CELL_SIZE +
+		q->frame_offset;
+	tx->src = q;
+	tx->token = run->cell;
+	tx->len = rec->len;
+	tx->addr = cell->addr + q->frame_offset;
+	tx->page = p->pages[c / WIRECAP_CELLS_PER_PAGE];
+	tx->offset = off;
+	tx->dma = p->page_dma ? cell->dma + q->frame_offset : 0;
+	tx->dma_dev = p->dma_dev;
+	return true;
+
+refuse:
+	q->stats.xmit_refused++;
+	return false;
+}
+
+/*
+ * The transmitting queue's NIC, if it still has one and @twf (its file,
+ * NULL for the source queue's own NIC) is still that queue's. Under RCU:
+ * wirecap_nic_unregister() waits for us after the queue died.
+ */
+static struct wirecap_nic *xmit_nic(struct wirecap_queue *txq,
+				    const struct wirecap_file *twf)
+{
+	struct wirecap_nic *nic = NULL;
+
+	spin_lock(&txq->lock);
+	if (!txq->dead && (!twf || !wirecap_file_check(twf)))
+		nic = txq->nic;
+	spin_unlock(&txq->lock);
+	return nic;
+}
+
+/*
+ * Hand @n cells to the transmitting queue's NIC; what it does not take is
+ * dropped (counted) and its views' references go. Returns how many it
+ * took, or -ENODEV when its NIC is gone.
+ */
+static int xmit_out(struct wirecap_queue *q, struct wirecap_pool *p,
+		    struct wirecap_queue *txq, const struct wirecap_file *twf,
+		    const struct wirecap_tx_cell *tx, unsigned int n)
+{
+	struct wirecap_nic *nic;
+	unsigned int k = 0, i;
+	bool freed = false;
+
+	if (p->page_dma)
+		for (i = 0; i < n; i++)
+			dma_sync_single_for_device(p->dma_dev, tx[i].dma,
+						   tx[i].len,
+						   DMA_BIDIRECTIONAL);
+	rcu_read_lock();
+	local_bh_disable();
+	nic = xmit_nic(txq, twf);
+	if (nic)
+		k = nic->cfg.ops->xmit(txq, tx, n);
+	local_bh_enable();
+	rcu_read_unlock();
+	if (WARN_ON_ONCE(k > n))
+		k = n;
+
+	spin_lock_bh(&q->lock);
+	q->stats.xmit_sent += k;
+	if (nic)
+		q->stats.xmit_dropped += n - k;
+	for (i = k; i < n; i++)
+		freed |= xmit_put(q, p, tx[i].token);
+	if (freed && q->pool == p)
+		wirecap_chunks_freed(q, p);
+	spin_unlock_bh(&q->lock);
+	return nic ? k : -ENODEV;
+}
+
+/*
+ * The queue to send out of: @fd's (an open WireCAP queue, held in *@txf
+ * until the caller puts it), or with -1 the source queue itself.
+ */
+static int xmit_target(struct wirecap_file *wf, int fd, struct file **txf,
+		       struct wirecap_queue **txq,
+		       const struct wirecap_file **twf)
+{
+	struct file *f;
+
+	*txf = NULL;
+	*twf = NULL;
+	*txq = wf->q;
+	if (fd != -1) {
+		f = fget(fd);
+		if (!f)
+			return -EBADF;
+		*txf = f;
+		if (f->f_op != &wirecap_fops)
+			return -ENOTTY;
+		*twf = f->private_data;
+		*txq = (*twf)->q;
+	}
+	if (!((*txq)->features & WIRECAP_F_XMIT))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/**
+ * wirecap_xmit() - WIRECAP_CMD_XMIT, from an ioctl or io_uring
+ * @wf: the file of the queue whose views are sent
+ * @xc: the command, copied in
+ *
+ * Return: the number of records sent, or -errno when none was and the
+ * command failed as a whole.
+ */
+long wirecap_xmit(struct wirecap_file *wf, const struct wirecap_xmit_cmd *xc)
+{
+	const struct wirecap_xmit_rec __user *ur = u64_to_user_ptr(xc->recs);
+	struct wirecap_queue *q = wf->q, *txq;
+	struct wirecap_xmit_rec batch[XMIT_BATCH];
+	struct wirecap_tx_cell tx[XMIT_BATCH];
+	const struct wirecap_file *twf;
+	struct wirecap_pool *p = NULL;
+	struct xmit_run run = {};
+	u32 done = 0, sent = 0;
+	struct file *txf;
+	int ret;
+
+	if (xc->flags || xc->count > WIRECAP_XMIT_MAX)
+		return -EINVAL;
+	ret = xmit_target(wf, xc->tx_fd, &txf, &txq, &twf);
+
+	while (!ret && done < xc->count) {
+		u32 n = min_t(u32, xc->count - done, XMIT_BATCH);
+		bool freed = false;
+		u32 i, k = 0;
+
+		if (copy_from_user(batch, ur + done, n * sizeof(*batch))) {
+			ret = -EFAULT;
+			break;
+		}
+		spin_lock_bh(&q->lock);
+		/* the run, if any, holds the pool: it stays q->pool */
+		ret = wirecap_file_check(wf) ?: !q->pool ? -ENXIO :
+			q->pool->stopping ? -ECANCELED : 0;
+		if (!ret) {
+			p = q->pool;
+			for (i = 0; i < n; i++)
+				if (xmit_take(q, p, &run, &batch[i], &tx[k],
+					      &freed))
+					k++;
+			if (freed)
+				wirecap_chunks_freed(q, p);
+		}
+		spin_unlock_bh(&q->lock);
+		if (ret)
+			break;
+		if (k) {
+			int s = xmit_out(q, p, txq, twf, tx, k);
+
+			if (s < 0)
+				ret = s;
+			else
+				sent += s;
+		}
+		done += n;
+	}
+
+	if (run.held) {
+		/* a pool a DETACH gave up waiting for is kept, never freed */
+		spin_lock_bh(&q->lock);
+		if (run_end(q, p, &run) && q->pool == p)
+			wirecap_chunks_freed(q, p);
+		spin_unlock_bh(&q->lock);
+	}
+	if (txf)
+		fput(txf);
+	return sent ?: ret;
+}
+
+/**
+ * wirecap_tx_done() - a NIC is done with a cell XMIT gave it
+ * @q: the queue whose pool holds the cell (wirecap_tx_cell.src)
+ * @token: wirecap_tx_cell.token
+ *
+ * Sent or not, the cell goes back; its view returns to the pool with the
+ * last of its cells. Any context but hard IRQ.
+ */
+void wirecap_tx_done(struct wirecap_queue *q, u32 token)
+{
+	struct wirecap_pool *p;
+
+	spin_lock_bh(&q->lock);
+	p = q->pool;
+	/* no pool: a DETACH gave up waiting, and kept the pool forever */
+	if (p && !WARN_ON_ONCE(token >= p->r * p->m)) {
+		q->stats.xmit_completed++;
+		if (xmit_put(q, p, token))
+			wirecap_chunks_freed(q, p);
+	}
+	spin_unlock_bh(&q->lock);
+}
+EXPORT_SYMBOL_GPL(wirecap_tx_done);
+
+static bool xmit_idle(struct wirecap_queue *q, struct wirecap_pool *p)
+{
+	bool idle;
+
+	spin_lock_bh(&q->lock);
+	idle = !p->tx_inflight;
+	spin_unlock_bh(&q->lock);
+	return idle;
+}
+
+/**
+ * wirecap_xmit_drain() - wait until no NIC holds a cell of the pool
+ * @q: the queue, being detached (@p->stopping: no new XMIT)
+ * @p: its pool, still q->pool
+ *
+ * Return: 0, or -ETIMEDOUT: a NIC still holds cells. The pool must then
+ * be kept, and so is the queue (a reference that is never dropped), for
+ * the wirecap_tx_done() calls still to come.
+ */
+int wirecap_xmit_drain(struct wirecap_queue *q, struct wirecap_pool *p)
+{
+	lockdep_assert_held(&q->ctl_lock);
+	if (wait_event_timeout(q->wait, xmit_idle(q, p),
+			       msecs_to_jiffies(XMIT_DRAIN_MS)))
+		return 0;
+	wc_qerr(q, "a NIC still holds cells of the pool after %u ms: keeping the pool and the queue\n",
+		XMIT_DRAIN_MS);
+	get_device(&q->dev);
+	return -ETIMEDOUT;
+}
