@@ -128,6 +128,7 @@ static const struct wirecap_nic_ops softnic_wirecap_ops = {
 	.queue_stop = softnic_queue_stop,
 	.refill_kick = softnic_refill_kick,
 	.post_cells = softnic_post_cells,
+	.xmit = softnic_xmit_cells,
 };
 
 /* --- the netdev ------------------------------------------------------ */
@@ -188,6 +189,10 @@ static struct softnic *softnic_create(u32 queues, u32 ring)
 	memcpy(sn->rss_key, wirecap_rss_default_key, sizeof(sn->rss_key));
 	for (i = 0; i < SOFTNIC_RSS_TABLE_LEN; i++)
 		sn->rss_table[i] = i % queues;
+	if (softnic_wire_init(&sn->wire, ring)) {
+		kfree(sn);
+		return ERR_PTR(-ENOMEM);
+	}
 	for (i = 0; i < queues; i++) {
 		struct softnic_rxq *rq = &sn->rxq[i];
 
@@ -236,6 +241,7 @@ static struct softnic *softnic_create(u32 queues, u32 ring)
 
 	sn->dir = debugfs_create_dir(name, softnic_debugfs);
 	debugfs_create_file("inject", 0200, sn->dir, sn, &softnic_inject_fops);
+	debugfs_create_file("wire", 0400, sn->dir, sn, &softnic_wire_fops);
 	debugfs_create_u32("nr_queues", 0400, sn->dir, &sn->nr_queues);
 	debugfs_create_u32("ring_size", 0400, sn->dir, &sn->ring_size);
 	sn->key_blob.data = sn->rss_key;
@@ -260,6 +266,7 @@ err_free_netdev:
 err_free_rings:
 	for (i = 0; i < queues; i++)
 		kvfree(sn->rxq[i].ring);
+	softnic_wire_free(&sn->wire);
 	kfree(sn);
 	return ERR_PTR(ret);
 }
@@ -268,8 +275,10 @@ static void softnic_destroy(struct softnic *sn)
 {
 	u32 i;
 
-	/* waits for injections in progress */
+	/* waits for injections and wire reads in progress */
 	debugfs_remove_recursive(sn->dir);
+	/* cells on the wire go back first: DETACHes wait for them */
+	softnic_wire_close(&sn->wire);
 	/* stops capture on every queue, fails parked commands */
 	wirecap_nic_unregister(sn->wc);
 	unregister_netdev(sn->netdev);
@@ -278,6 +287,7 @@ static void softnic_destroy(struct softnic *sn)
 		cancel_work_sync(&sn->rxq[i].refill_work);
 		kvfree(sn->rxq[i].ring);
 	}
+	softnic_wire_free(&sn->wire);
 	kfree(sn);
 }
 

@@ -58,6 +58,16 @@ struct softnic_faults {
 	u32 bad_len;		/* the next cell is reported with this length */
 };
 
+/* The transmit side (wire.c): cells XMIT gave, until a test reads them. */
+struct softnic_wire {
+	spinlock_t lock;		/* everything below */
+	struct wirecap_tx_cell *cells;	/* FIFO of size */
+	u32 size;
+	u32 head, tail;
+	bool closed;			/* the NIC is going: take nothing */
+	u64 sent;			/* cells read off the wire */
+};
+
 struct softnic {
 	struct net_device *netdev;
 	struct wirecap_nic *wc;
@@ -70,12 +80,22 @@ struct softnic {
 	struct debugfs_blob_wrapper key_blob;
 	struct debugfs_blob_wrapper table_blob;
 	struct softnic_faults faults;
+	struct softnic_wire wire;
 	struct softnic_rxq rxq[];
 };
 
 /* inject.c */
 extern const struct file_operations softnic_inject_fops;
 void softnic_rx_flush(struct softnic_rxq *rq);
+
+/* wire.c */
+extern const struct file_operations softnic_wire_fops;
+int softnic_wire_init(struct softnic_wire *w, u32 size);
+unsigned int softnic_xmit_cells(struct wirecap_queue *q,
+				const struct wirecap_tx_cell *cells,
+				unsigned int n);
+void softnic_wire_close(struct softnic_wire *w);
+void softnic_wire_free(struct softnic_wire *w);
 
 /* toeplitz.c */
 u32 softnic_toeplitz(const u8 *key, const u8 *data, unsigned int len);

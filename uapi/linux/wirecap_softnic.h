@@ -5,6 +5,7 @@
  *   /sys/kernel/debug/wirecap_softnic/new_device   write "<queues> <ring>"
  *   /sys/kernel/debug/wirecap_softnic/del_device   write "<ifname>"
  *   /sys/kernel/debug/wirecap_softnic/<ifname>/inject
+ *   /sys/kernel/debug/wirecap_softnic/<ifname>/wire
  *
  * A write to inject is one struct wirecap_softnic_inject followed, unless
  * WIRECAP_SOFTNIC_GEN is set, by nr_frames records, each a __u32 length and
@@ -12,6 +13,12 @@
  * packets, cycling through the frames (or generating them), into the
  * chosen queue or the one Toeplitz RSS picks, as fast as the kernel can.
  * The write returns the bytes it consumed.
+ *
+ * <ifname>/wire is the NIC's transmit side for XMIT: it holds the cells
+ * XMIT gave the NIC (ring_size at most; more is the NIC's TX drop) until a
+ * read takes them off, as records of a __u32 length and that many frame
+ * bytes, zero-padded to 4 bytes; each is sent (its cell given back) when
+ * read. A read returns whole records only, 0 once the wire is empty.
  *
  * Generated frames are Ethernet/IPv4/UDP, gen_len bytes long, and carry at
  * WIRECAP_SOFTNIC_SEQ_OFF the big-endian 64-bit sequence number gen_seq,
