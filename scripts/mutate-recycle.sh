@@ -1,5 +1,5 @@
 #!/bin/sh
-# Mutation test of RECYCLE's validation: for each check in recycle_one()
+# Mutation test of RECYCLE's validation: for each check in wirecap_view_out()
 # (an `if (...)` followed by `return false;`), build wirecap.ko without it
 # and run the recycle selftests in the VM. Each mutant must be caught: a
 # selftest fails, or the kernel complains. Prints TAP.
@@ -12,8 +12,8 @@ kernel=${1:-6.1}
 krel=$(scripts/krel.sh "$kernel") || exit 1
 file=drivers/wirecap/recycle.c
 
-# line numbers of the checks inside recycle_one()
-checks=$(awk '/^static bool recycle_one/ { on = 1 }
+# line numbers of the checks inside wirecap_view_out()
+checks=$(awk '/^bool wirecap_view_out/ { on = 1 }
 	on && /^}/ { on = 0 }
 	on && /^\tif \(/ { iff = NR; next }
 	on && iff == NR - 1 && /^\t\treturn false;/ { print iff }
@@ -35,7 +35,7 @@ for line in $checks; do
 		continue
 	fi
 	scripts/vm.sh --kernel "$kernel" --modules "$dir/modules" \
-		--results "$dir/results" -- 'wirecap-selftests recycle_refused' \
+		--results "$dir/results" -- 'wirecap-selftests recycle_refused xmit' \
 		>"$dir/vm.log" 2>&1
 	rc=$?
 	if [ $rc -eq 0 ]; then

@@ -308,7 +308,9 @@ static const struct fz_rule {
 	{ FZ_RECYCLE_URING, FZ_A_SQECORE, ANY | FLUX, "EINVAL", NULL },
 	{ FZ_RECYCLE_URING, FZ_A_IOPOLL, ANY | FLUX, "EOPNOTSUPP EINVAL", NULL },
 
-	{ FZ_XMIT, FZ_A_ALL, ANY | FLUX, "EOPNOTSUPP", NULL },
+	/* a zeroed XMIT: tx_fd 0 is not a WireCAP queue (stdin: /dev/null),
+	 * or not open */
+	{ FZ_XMIT, FZ_A_ALL, ANY | FLUX, "ENOTTY EBADF", NULL },
 	{ FZ_IOCTL_UNKNOWN, FZ_A_ALL, ANY | FLUX, "ENOTTY", NULL },
 	/* dispatch on _IOC_NR, the size field honoured */
 	{ FZ_IOCTL_RESIZED, FZ_A_BIG, ANY | FLUX, "0", "ENOTTY" },
@@ -3004,7 +3006,7 @@ out:
 	free(buf);
 }
 
-/* ioctl numbers the ABI does not define, XMIT, resized INFO/STATS. */
+/* ioctl numbers the ABI does not define, a zeroed XMIT, resized INFO/STATS. */
 static void fz_op_ioctl_junk(struct fz_ctx *c, struct fz_queue *q)
 {
 	uint8_t buf[512] = {};
@@ -3064,7 +3066,7 @@ static void fz_op_ioctl_junk(struct fz_ctx *c, struct fz_queue *q)
 	fz_unuse(q, &u);
 }
 
-/* io_uring commands the ABI refuses: XMIT, unknown cmd_op. */
+/* io_uring commands the ABI refuses: a zeroed XMIT, unknown cmd_op. */
 static void fz_op_uring_junk(struct fz_ctx *c, struct fz_queue *q)
 {
 	struct fz_ring *r = c->ring;

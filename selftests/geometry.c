@@ -146,12 +146,15 @@ TEST_F(geo, mmap_rules)
 	EXPECT_EQ(4096, q->hdr->desc_offset);
 }
 
-TEST_F(geo, xmit_reserved)
+TEST_F(geo, xmit_needs_a_pool_and_unknown_numbers_are_refused)
 {
-	struct wirecap_recycle_cmd x = { 0 };
+	struct wirecap_xmit_rec r = {};
+	struct wirecap_xmit_cmd x = {
+		.recs = (uintptr_t)&r, .count = 1, .tx_fd = -1,
+	};
 
 	EXPECT_EQ(-1, ioctl(self->q.fd, WIRECAP_CMD_XMIT, &x));
-	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(ENXIO, errno);
 	EXPECT_EQ(-1, ioctl(self->q.fd, _IO(WIRECAP_IOC_MAGIC, 0x7f)));
 	EXPECT_EQ(ENOTTY, errno);
 }
