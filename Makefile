@@ -22,7 +22,7 @@ BIN := build/bin
 GLUE_SRC := liburing-glue/wirecap_uring.c
 SELFTESTS := $(patsubst selftests/%.c,%,$(filter-out selftests/wctest.c selftests/lib_%.c selftests/pcap_%.c,$(wildcard selftests/*.c)))
 TOOLS := wirecap-softnic-replay wirecap-bench-softnic wirecap-softnic-gen \
-	wirecap-pcap-handler wirecap-tap-gen
+	wirecap-pcap-handler wirecap-tap-gen wirecap-afp-forward
 
 .PHONY: all setup modules userbins test bench vm clean check-intel
 
@@ -67,6 +67,11 @@ XDP_LIBS := $(shell pkg-config --libs libxdp libbpf 2>/dev/null || echo -lxdp -l
 $(BIN)/wirecap-pcap-handler: bench/pcap_handler.c
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -o $@ $< -lpcap $(XDP_LIBS) -lpthread
+
+# the forwarding bench's copying peer (bench/forward.sh); no libraries
+$(BIN)/wirecap-afp-forward: bench/afp_forward.c
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(WARN) $(STATIC) -o $@ $<
 
 # runs on the host: the virtio bench's paced replayer (scripts/vm.sh --gen tapgen)
 $(BIN)/wirecap-tap-gen: bench/tap_gen.c
