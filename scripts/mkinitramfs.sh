@@ -38,6 +38,7 @@
 #                                 loaded on demand
 #   /usr/lib/wirecap/bin/...      our binaries
 #   /usr/sbin/ethtool             the host's, with its libraries, if it has one
+#   /usr/sbin/xdp-bench           the same (xdp-tools)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -273,6 +274,24 @@ if [ -n "$et" ]; then
 	rm -f "$stage/usr/sbin/ethtool"
 	cp -L "$et" "$stage/usr/sbin/ethtool"
 	stage_libs "$et"
+fi
+
+# xdp-bench (xdp-tools: the forwarding bench's XDP_REDIRECT peer), from
+# the host's package, if it has one. Its XDP programs are built into it;
+# the no-op program it attaches to the egress NIC (virtio_net transmits
+# redirected frames only from a NIC with a program) is libxdp's, in
+# xdp-dispatcher.o, at the host's path.
+xb=$(command -v xdp-bench 2>/dev/null || true)
+[ -n "$xb" ] || [ ! -x /usr/sbin/xdp-bench ] || xb=/usr/sbin/xdp-bench
+if [ -n "$xb" ]; then
+	rm -f "$stage/usr/sbin/xdp-bench"
+	cp -L "$xb" "$stage/usr/sbin/xdp-bench"
+	stage_libs "$xb"
+	for o in /usr/lib/*/bpf/xdp-dispatcher.o; do
+		[ -f "$o" ] && [ ! -e "$stage$o" ] || continue
+		mkdir -p "$stage$(dirname "$o")"
+		cp -L "$o" "$stage$o"
+	done
 fi
 
 # --- pack -------------------------------------------------------------------
