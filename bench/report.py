@@ -3,6 +3,7 @@
 
     report.py burst RESULTS_DIR KERNEL
     report.py peers RESULTS_DIR KERNEL PACE [virtio|e1000e]
+    report.py forward RESULTS_DIR KERNEL
 
 burst: the burst experiments (bench/burst.sh): per x and WireCAP-B(M,R),
 the drop rate against the burst length P (median and min-max of the
@@ -20,6 +21,11 @@ against the burst length at PACE pps; and the skewed real trace into 2
 queues, one thread per queue, WireCAP-A against its peers. Ratios are
 against the peers of the same run. Loss is end to end: 1 - processed /
 sent.
+
+forward: forwarding from one virtio NIC to another (bench/forward.sh):
+per rate and engine the loss (1 - frames of the trace that came out of
+the second NIC / sent) and the guest's CPU time per forwarded frame, and
+the highest rate each engine forwarded without loss.
 """
 import glob
 import json
@@ -345,7 +351,7 @@ def skew(runs, res):
         for e in engines:
             rs = runs.get(("skew", rate, e))
             if not rs:
-                print(f"| {rate} | {e} | no result | | | | | 0 |")
+                print(f"| {rate} | {e} | no result | | | | | | 0 |")
                 continue
             nt = min(len(v["share"]) for v in rs)
             share = " / ".join(
@@ -370,6 +376,181 @@ def skew(runs, res):
             them = "'s and of ".join(peers_)
             print(f"Target (issue 6, experiment 3) at {rate} pps: {ref}'s "
                   f"loss at most 1/10 of {them}'s (medians): {verdict}.\n")
+
+
+FWD = re.compile(r"([a-z0-9-]+?)-(\d+)-(\d+)\.res$")
+FWD_ENGINES = ["afpacket-fwd", "xdp-redirect", "wirecap-fwd"]
+
+
+def recorder_drops(path):
+    """Frames the host's recorder (tcpdump on the second tap) saw come
+    but could not keep ("dropped by kernel": its buffer was full)."""
+    try:
+        with open(path) as f:
+            m = re.search(r"(\d+) packets dropped by kernel", f.read())
+    except OSError:
+        return 0
+    return int(m.group(1)) if m else 0
+
+
+def load_forward(res):
+    runs = {}
+    for path in glob.glob(os.path.join(res, "*.res")):
+        m = FWD.search(path)
+        if not m:
+            continue
+        engine, rate, _ = m.groups()
+        rep = kv(os.path.join(path, "host-replay.txt"))
+        cnt = kv(os.path.join(path, "fwd.txt"))
+        try:
+            with open(os.path.join(path, "f.json")) as f:
+                j = json.load(f)
+            sent = int(rep["packets_sent"])
+            fwd = int(cnt["forwarded"])
+        except (OSError, ValueError, KeyError):
+            continue
+        if not sent:
+            continue
+        # what the recorder could not keep came out of the NIC all the
+        # same (tcpdump counted it); it is taken for frames of the trace
+        rec = recorder_drops(os.path.join(path, "nic2.txt"))
+        fwd += rec
+        runs.setdefault((int(rate), engine), []).append({
+            "loss": max(0.0, 1 - fwd / sent),
+            "tap": int(rep.get("tap_tx_dropped") or 0) / sent,
+            "us": 1e6 * j["guest_nonidle_s"] / max(fwd, 1),
+            "tick_us": 1e6 * j["guest_busy_s"] / max(fwd, 1),
+            "pace": float(rep.get("rate_pps") or 0),
+            "out_pps": fwd / j["window_s"] if j.get("window_s") else 0,
+            "rec": rec,
+            "reord": int(cnt.get("reordered") or 0) / max(fwd, 1),
+            "other": int(cnt.get("other") or 0),
+            "locked": locked_xdp(os.path.join(path, "dmesg.txt"))})
+    return runs
+
+
+def locked_xdp(path):
+    """virtio_net's warning that XDP shares TX queues under a lock."""
+    try:
+        with open(path, errors="replace") as f:
+            return "locked tx mode" in f.read()
+    except OSError:
+        return False
+
+
+def forward(res, kernel):
+    runs = load_forward(res)
+    print(f"## Forwarding between two virtio NICs ({kernel})\n")
+    print("wirecap forward: not built yet (issue 13); its row is added "
+          "once XMIT exists.\n")
+    if not runs:
+        print(f"No results (see {res}).\n")
+        return 1
+    setup = kv(os.path.join(res, "setup.txt"))
+    engines = [e for e in FWD_ENGINES if any(k[1] == e for k in runs)]
+    rates = sorted({k[0] for k in runs})
+    print("Two QEMU virtio-net NICs (4 queue pairs each) on the stock "
+          "virtio_net driver; 64-byte frames of one flow sent into the "
+          "first one's tap (txqueuelen 1000) by wirecap-tap-gen on host "
+          f"CPU 1 at a steady pace, {setup.get('seconds', '?')} s at each "
+          "rate; QEMU on CPUs 0-1; the host records what the guest sends "
+          "out of the second NIC. afpacket-fwd: bench/afp_forward.c, a "
+          "TPACKET_V3 RX ring (2 MiB) on the first NIC, sendmmsg() on an "
+          "AF_PACKET socket of the second, one thread, a copy per frame. "
+          "xdp-redirect: `xdp-bench redirect` (Debian's xdp-tools "
+          f"{setup.get('xdp_tools', '?')}), XDP_REDIRECT in the driver "
+          "(native mode; it swaps the Ethernet addresses). Loss = 1 - "
+          "frames of the trace that came out of the second NIC (matched "
+          "byte for byte, Ethernet addresses aside) / sent, end to end; "
+          "\"in the tap\": the share the first tap dropped because the "
+          "guest did not take it. Guest CPU: the time both vCPUs were not "
+          "idle (/proc/stat: 2 x the window - idle - iowait; the idle "
+          "time is measured on a tickless kernel) from the first frame to "
+          "the last, per forwarded frame; xdp-redirect: the same window, "
+          "found by wirecap-afp-forward --monitor from the NICs' counters. "
+          "It includes what the guest spends in QEMU's device emulation. "
+          "\"Ticks\": the same from the busy fields the kernel samples at "
+          "each tick (wirecap-pcap-handler's measure), which miss most "
+          "work done in interrupts out of idle. Out rate: forwarded frames over that "
+          "window. Reordered: frames that came out after a later one "
+          "(AF_PACKET picks the TX queue by the sending CPU).\n")
+    print("| rate (pps) | engine | loss, median (min-max) | in the tap "
+          "| guest CPU per forwarded frame (us) | ticks (us) "
+          "| out rate (pps) | reordered | runs |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    plots = {}
+    for rate in rates:
+        for e in engines:
+            rs = runs.get((rate, e))
+            if not rs:
+                print(f"| {rate} | {e} | no result | | | | | 0 |")
+                continue
+            print(f"| {rate} | {e} | {span(rs, 'loss')} | "
+                  f"{fmt_pct(med(rs, 'tap'))} | {med(rs, 'us'):.1f} | "
+                  f"{med(rs, 'tick_us'):.1f} | {med(rs, 'out_pps'):.0f} | "
+                  f"{fmt_pct(med(rs, 'reord'))} | {len(rs)} |")
+            plots.setdefault(e, []).append((rate, 100 * med(rs, "loss")))
+    print()
+
+    def lossless(e, rule):
+        best = 0
+        for r in rates:
+            rs = runs.get((r, e))
+            if not rs or not rule(rs):
+                break
+            best = r
+        return best
+
+    def shown(hl):
+        if not hl:
+            return f"< {rates[0]}"
+        return f">= {hl}" if hl == rates[-1] else f"{hl}"
+    every = {e: lossless(e, lambda rs: all(v["loss"] == 0 for v in rs))
+             for e in engines}
+    median = {e: lossless(e, lambda rs: med(rs, "loss") == 0)
+              for e in engines}
+    common = min(median.values()) or rates[0]
+    base = runs.get((common, "afpacket-fwd"))
+    print("| engine | highest lossless rate, every run (pps) | highest "
+          "lossless rate, median run (pps) | guest CPU per forwarded frame "
+          f"at {common} pps (us) | against afpacket-fwd |")
+    print("|---|---|---|---|---|")
+    for e in engines:
+        rs = runs.get((common, e))
+        us = med(rs, "us") if rs else float("nan")
+        print(f"| {e} | {shown(every[e])} | {shown(median[e])} | "
+              f"{us:.1f} | {ratio(us, med(base, 'us')) if base else '-'} |")
+    print("| wirecap-fwd | not built yet (issue 13) | | | |")
+    print(f"\nLossless up to a rate: at it and at every lower rate tried, "
+          f"every run (or the median run) lost nothing; \">=\": the "
+          f"highest rate tried. The rates tried: "
+          f"{', '.join(str(r) for r in rates)}.")
+    notes = []
+    rec = sum(v["rec"] for rs in runs.values() for v in rs)
+    if rec:
+        notes.append(f"the host's recorder (tcpdump on the second tap) "
+                     f"could not keep {rec} frames in all (its buffer was "
+                     f"full); they came out of the NIC and are counted "
+                     f"as forwarded, unchecked")
+    other = sum(v["other"] for rs in runs.values() for v in rs)
+    if other:
+        notes.append(f"{other} frames out of the second NIC were not "
+                     f"frames of the trace")
+    locked = sorted({k[1] for k, rs in runs.items()
+                     if any(v["locked"] for v in rs)})
+    if locked:
+        notes.append("virtio_net ran XDP in its locked, shared TX queue "
+                     f"mode ({', '.join(locked)})")
+    for n in notes:
+        print(f"Note: {n}.")
+    print()
+    if shutil.which("gnuplot"):
+        png = os.path.join(res, "forward-rate.png")
+        plot(plots, png, f"Forwarding, virtio to virtio ({kernel})",
+             "offered rate (pps)")
+        print(f"![loss against the rate, forwarding](forward/{kernel}/"
+              f"{os.path.basename(png)})\n")
+    return 0
 
 
 def plot(series, png, title, xlabel="burst length P (packets)"):
@@ -401,6 +582,8 @@ def main():
     if len(sys.argv) in (5, 6) and sys.argv[1] == "peers" and \
             (len(sys.argv) == 5 or sys.argv[5] in NICS):
         return peers(*sys.argv[2:])
+    if len(sys.argv) == 4 and sys.argv[1] == "forward":
+        return forward(sys.argv[2], sys.argv[3])
     print(__doc__, file=sys.stderr)
     return 2
 
