@@ -22,6 +22,10 @@
 #   peers e1000e  the same rate and burst experiments on the e1000e NIC:
 #              AF_PACKET on the stock e1000e.ko against WireCAP on ours
 #              (bench/peers.sh --nic e1000e)
+#   forward    forwarding from one virtio NIC to another: a copying
+#              AF_PACKET forwarder against XDP_REDIRECT (xdp-bench), loss
+#              and guest CPU per forwarded frame against the rate
+#              (bench/forward.sh; `wirecap forward` is not built yet)
 # --quick: one configuration, short bursts, one run each, no skew sweep:
 # keeps the suite from rotting (make test); asserts nothing about speed.
 set -u
@@ -91,6 +95,9 @@ for k in $kernels; do
 	echo "== peers on the e1000e NIC (stock against ours), kernel $k"
 	bench/peers.sh $([ $quick = 1 ] && echo --quick) --nic e1000e "$k" \
 		>>"$out/report.md" 2>"$res/peers-e1000e.err" || rc=1
+	echo "== forwarding between two virtio NICs, kernel $k"
+	bench/forward.sh $([ $quick = 1 ] && echo --quick) "$k" \
+		>>"$out/report.md" 2>"$res/forward.err" || rc=1
 done
 echo "bench: report in ${out#$top/}/report.md"
 exit $rc
