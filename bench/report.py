@@ -351,7 +351,7 @@ def skew(runs, res):
         for e in engines:
             rs = runs.get(("skew", rate, e))
             if not rs:
-                print(f"| {rate} | {e} | no result | | | | | | 0 |")
+                print(f"| {rate} | {e} | no result | | | | | 0 |")
                 continue
             nt = min(len(v["share"]) for v in rs)
             share = " / ".join(
@@ -415,9 +415,14 @@ def load_forward(res):
         # same (tcpdump counted it); it is taken for frames of the trace
         rec = recorder_drops(os.path.join(path, "nic2.txt"))
         fwd += rec
+        # dropped in the guest: by the RX ring and send errors, or by
+        # XDP for want of room on B's TX ring
+        guest = (j.get("ring_drops", 0) + j.get("send_errors", 0) +
+                 xdp_tx_dropped(os.path.join(path, "xdp-bench.txt")))
         runs.setdefault((int(rate), engine), []).append({
             "loss": max(0.0, 1 - fwd / sent),
             "tap": int(rep.get("tap_tx_dropped") or 0) / sent,
+            "guest": guest / sent,
             "us": 1e6 * j["guest_nonidle_s"] / max(fwd, 1),
             "tick_us": 1e6 * j["guest_busy_s"] / max(fwd, 1),
             "pace": float(rep.get("rate_pps") or 0),
@@ -427,6 +432,17 @@ def load_forward(res):
             "other": int(cnt.get("other") or 0),
             "locked": locked_xdp(os.path.join(path, "dmesg.txt"))})
     return runs
+
+
+def xdp_tx_dropped(path):
+    """Frames xdp-bench's program redirected that B's TX ring had no room
+    for (its totals at the end, "Tx dropped")."""
+    try:
+        with open(path, errors="replace") as f:
+            m = re.search(r"Tx dropped\s*:\s*(\d+)", f.read())
+    except OSError:
+        return 0
+    return int(m.group(1)) if m else 0
 
 
 def locked_xdp(path):
@@ -463,7 +479,11 @@ def forward(res, kernel):
           "frames of the trace that came out of the second NIC (matched "
           "byte for byte, Ethernet addresses aside) / sent, end to end; "
           "\"in the tap\": the share the first tap dropped because the "
-          "guest did not take it. Guest CPU: the time both vCPUs were not "
+          "guest did not take it; \"in the guest\": what the guest "
+          "dropped, afpacket-fwd's RX ring (PACKET_STATISTICS) and send "
+          "errors, xdp-redirect's frames B's TX ring had no room for "
+          "(xdp-bench's \"Tx dropped\": XDP does not wait). Guest CPU: "
+          "the time both vCPUs were not "
           "idle (/proc/stat: 2 x the window - idle - iowait; the idle "
           "time is measured on a tickless kernel) from the first frame to "
           "the last, per forwarded frame; xdp-redirect: the same window, "
@@ -475,18 +495,19 @@ def forward(res, kernel):
           "window. Reordered: frames that came out after a later one "
           "(AF_PACKET picks the TX queue by the sending CPU).\n")
     print("| rate (pps) | engine | loss, median (min-max) | in the tap "
-          "| guest CPU per forwarded frame (us) | ticks (us) "
+          "| in the guest | guest CPU per forwarded frame (us) | ticks (us) "
           "| out rate (pps) | reordered | runs |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     plots = {}
     for rate in rates:
         for e in engines:
             rs = runs.get((rate, e))
             if not rs:
-                print(f"| {rate} | {e} | no result | | | | | 0 |")
+                print(f"| {rate} | {e} | no result | | | | | | | 0 |")
                 continue
             print(f"| {rate} | {e} | {span(rs, 'loss')} | "
-                  f"{fmt_pct(med(rs, 'tap'))} | {med(rs, 'us'):.1f} | "
+                  f"{fmt_pct(med(rs, 'tap'))} | "
+                  f"{fmt_pct(med(rs, 'guest'))} | {med(rs, 'us'):.1f} | "
                   f"{med(rs, 'tick_us'):.1f} | {med(rs, 'out_pps'):.0f} | "
                   f"{fmt_pct(med(rs, 'reord'))} | {len(rs)} |")
             plots.setdefault(e, []).append((rate, 100 * med(rs, "loss")))
