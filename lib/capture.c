@@ -24,7 +24,9 @@
  * Views out: a queue never has more views of its pool out (in capture
  * queues, held by readers, in recycle queues) than a recycle lane holds
  * (views_max, queue.c); at that many, capture waits for a release, which
- * kicks this thread.
+ * kicks this thread. A view a reader gave to XMIT (wirecap_xmit) is back
+ * as far as this count goes when its record (pkt_count 0) comes through
+ * the recycle queue, though the kernel has it until the NIC sent it.
  *
  * Stopping (wirecap_close): paused, the thread arms and moves nothing,
  * while the closer empties the capture queues into the recycle queues;
@@ -258,6 +260,8 @@ static void drop_returns(struct wirecap_queue *q)
  * Released chunks of q's pool, from every lane of its recycle queue (its
  * own readers' and, with offloading, its buddies'), go back in one
  * RECYCLE. A batch that found no SQE stays in rec_buf for the next round.
+ * Views given to XMIT come through the same lanes, one record each
+ * (wc_rec_xmitted): counted back like the others, never RECYCLEd.
  */
 static void recycle_prep(struct wc_thread *t, struct wirecap_queue *q,
 			 unsigned int tag)
@@ -277,9 +281,15 @@ static void recycle_prep(struct wc_thread *t, struct wirecap_queue *q,
 		if (!r->slots)
 			continue;
 		n = wc_ring_peek(r, WC_RECYCLE_BATCH - q->rec_n, &idx);
-		for (i = 0; i < n; i++)
-			q->rec_buf[q->rec_n++] = *(const struct wirecap_desc *)
-						 wc_ring_slot(r, idx + i);
+		for (i = 0; i < n; i++) {
+			const struct wirecap_desc *d = wc_ring_slot(r, idx + i);
+
+			/* XMIT has it: back by itself, only counted */
+			if (wc_rec_xmitted(d))
+				wc_add(&q->ts.xmitted, 1);
+			else
+				q->rec_buf[q->rec_n++] = *d;
+		}
 		if (n) {
 			wc_ring_release(r, n);
 			wc_add(&q->ts.returned, n);

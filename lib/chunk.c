@@ -235,58 +235,87 @@ int wirecap_chunk_pkt(const struct wirecap_chunk *c, unsigned int i,
 }
 
 /*
- * To the owner's recycle queue, in the lane of the queue it was read from
- * (whose single reader is the caller).
+ * Take c from its reader for good: c is released (owner NULL) whatever
+ * happens, and its view is the caller's to give back, once. Returns the
+ * view's owner, or NULL when there is nothing to give back: c was not
+ * held, or its view went back already (a copy released after the chunk,
+ * or an old copy of a view handed out again since, finds no stamp of its
+ * own in views[]: counted in dup_releases of the queue it was read from).
  */
-WC_EXPORT
-void wirecap_chunk_release(struct wirecap_chunk *c)
+struct wirecap_queue *wc_chunk_claim(struct wirecap_chunk *c)
 {
 	struct wirecap_queue *q = c ? c->owner : NULL;
-	uint32_t idx, seq;
-	struct wc_ring *r;
+	uint32_t seq;
 	size_t v;
 
 	if (!q)
-		return;
+		return NULL;
 	v = view_index(c);
 	c->owner = NULL;
 	seq = c->desc.seq;
 	/*
-	 * Once per view: a copy released after the chunk, or an old copy of
-	 * a view handed out again (another stamp), finds no stamp of its
-	 * own. Relaxed: the word only decides who sends the record; the
+	 * Relaxed: the word only decides who gives the view back; the
 	 * record itself is ordered by the ring.
 	 */
-	if (v >= (size_t)q->info.nr_chunks * q->info.cells_per_chunk ||
-	    !__atomic_compare_exchange_n(&q->views[v], &seq,
-					 seq ^ WC_VIEW_DEAD, false,
-					 __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-		reader_lock(c->queue);
-		wc_add(&c->queue->as.dup_releases, 1);
-		reader_unlock(c->queue);
-		return;
-	}
-	r = &q->recq.lane[c->queue->index].r;
+	if (v < (size_t)q->info.nr_chunks * q->info.cells_per_chunk &&
+	    __atomic_compare_exchange_n(&q->views[v], &seq, seq ^ WC_VIEW_DEAD,
+					false, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED))
+		return q;
 	reader_lock(c->queue);
+	wc_add(&c->queue->as.dup_releases, 1);
+	reader_unlock(c->queue);
+	return NULL;
+}
+
+/*
+ * A view claimed from a chunk read through queue via goes to its owner's
+ * recycle queue, in via's lane (whose single producer is via's reader,
+ * the caller): d as the kernel published it (released: counted in
+ * via's chunks_released), or with pkt_count 0 when XMIT took the view
+ * (wc_rec_xmitted: only counted back).
+ */
+void wc_chunk_return(struct wirecap_queue *owner, struct wirecap_queue *via,
+		     const struct wirecap_desc *d, bool released)
+{
+	struct wc_ring *r = &owner->recq.lane[via->index].r;
+	uint32_t idx;
+
+	reader_lock(via);
 	/*
 	 * Never full: the owner's capture thread lets no more views out
-	 * than a lane holds (views_max, capture.c), and each goes back once
-	 * (the check above). Should it be, wait for the thread to drain it.
+	 * than a lane holds (views_max, capture.c), and each comes back
+	 * once (wc_chunk_claim). Should it be, wait for the thread to
+	 * drain it.
 	 */
 	while (!wc_ring_reserve(r, 1, &idx)) {
-		if (!__atomic_load_n(&q->w->started, __ATOMIC_ACQUIRE)) {
-			reader_unlock(c->queue);
+		if (!__atomic_load_n(&owner->w->started, __ATOMIC_ACQUIRE)) {
+			reader_unlock(via);
 			return;		/* no thread: close will DETACH */
 		}
-		wc_kick(&q->thread->kick);
+		wc_kick(&owner->thread->kick);
 		sched_yield();
 	}
-	*(struct wirecap_desc *)wc_ring_slot(r, idx) = c->desc;
+	*(struct wirecap_desc *)wc_ring_slot(r, idx) = *d;
 	wc_ring_submit(r, 1);
-	wc_add(&c->queue->as.released, 1);
-	reader_unlock(c->queue);
+	if (released)
+		wc_add(&via->as.released, 1);
+	reader_unlock(via);
 	/* work for the owner's capture thread: wake it if it sleeps */
-	wc_kick(&q->thread->kick);
+	wc_kick(&owner->thread->kick);
+}
+
+/*
+ * To the owner's recycle queue, in the lane of the queue it was read from
+ * (whose single reader is the caller). Once per view (wc_chunk_claim).
+ */
+WC_EXPORT
+void wirecap_chunk_release(struct wirecap_chunk *c)
+{
+	struct wirecap_queue *owner = wc_chunk_claim(c);
+
+	if (owner)
+		wc_chunk_return(owner, c->queue, &c->desc, true);
 }
 
 /* wirecap_dispatch(), counted in q's in_call by the caller */

@@ -66,6 +66,21 @@ struct wc_thread;
 #define WC_VIEW_DEAD	0x80000000u	/* views[]: released (see there) */
 
 /*
+ * A record of a recycle queue names one view of the pool that left its
+ * reader: released (a RECYCLE record, the descriptor as the kernel
+ * published it), or given to XMIT (wirecap_xmit, xmit.c), when its
+ * pkt_count is 0: the kernel takes such a view back by itself once the
+ * NIC has sent it, so the capture thread sends nothing, only counts the
+ * view back (views_left, capture.c), as it counts a released one. One
+ * record per view either way, so a lane never holds more records than
+ * views are out (views_max).
+ */
+static inline bool wc_rec_xmitted(const struct wirecap_desc *d)
+{
+	return !d->pkt_count;
+}
+
+/*
  * The kernel's counters as WIRECAP_CMD_STATS writes them: kernel ABI v1's
  * layout, which only ever grows at the end (uapi GROWTH), pinned here so
  * that the library reads the counters it knows whatever the uapi header
@@ -79,7 +94,8 @@ struct wc_kcounters {
 	uint64_t recycle_refused, segment_waits, pool_high_water;
 	uint64_t captures_parked, capture_timeouts;
 	uint64_t rx_errors;
-	uint64_t newer[16];	/* room for counters we do not know yet */
+	uint64_t xmit_sent, xmit_completed, xmit_refused, xmit_dropped;
+	uint64_t newer[12];	/* room for counters we do not know yet */
 };
 
 /* One NIC of the session: which of our queues is which of its rings. */
@@ -167,6 +183,7 @@ struct wirecap_queue {
 		uint64_t captures, captured, capq_full, recycled, refused;
 		uint64_t offl_out, offl_out_pkts;
 		uint64_t returned;	/* records taken from recq */
+		uint64_t xmitted;	/* of those, views gone by XMIT */
 	} ts;
 
 	/* (a) application private */
@@ -305,6 +322,11 @@ void wc_queue_drain_capq(struct wirecap_queue *q);
 int wc_queue_recycle_all(struct wirecap_queue *q);
 void wc_queue_release_dev(struct wirecap_queue *q);
 void wc_queue_return_capq(struct wirecap_queue *q);
+
+/* chunk.c */
+struct wirecap_queue *wc_chunk_claim(struct wirecap_chunk *c);
+void wc_chunk_return(struct wirecap_queue *owner, struct wirecap_queue *via,
+		     const struct wirecap_desc *d, bool released);
 
 /* capture.c */
 void *wc_capture_thread(void *arg);

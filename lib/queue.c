@@ -311,7 +311,7 @@ void wc_queue_drain_capq(struct wirecap_queue *q)
 /*
  * Step 2: give back what the recycle queue holds (and a batch that never
  * left), and what the kernel published but never went into a capture
- * queue. Chunks the application still holds are not known here: DETACH
+ * queue; views XMIT took are only counted (wc_rec_xmitted). Chunks the application still holds are not known here: DETACH
  * takes them. Returns the records the kernel took.
  */
 int wc_queue_recycle_all(struct wirecap_queue *q)
@@ -328,7 +328,12 @@ int wc_queue_recycle_all(struct wirecap_queue *q)
 		batch_add(q, b, &q->rec_buf[i]);
 	q->rec_n = 0;
 	while ((lane = wc_lanes_peek(&q->recq, &q->recq_next, &idx))) {
-		batch_add(q, b, wc_ring_slot(&lane->r, idx));
+		const struct wirecap_desc *d = wc_ring_slot(&lane->r, idx);
+
+		if (wc_rec_xmitted(d))
+			wc_add(&q->ts.xmitted, 1);	/* not ours to send */
+		else
+			batch_add(q, b, d);
 		wc_ring_release(&lane->r, 1);
 		wc_add(&q->ts.returned, 1);
 	}
@@ -441,6 +446,10 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 	s.kernel.captures_parked = SINCE(captures_parked);
 	s.kernel.capture_timeouts = SINCE(capture_timeouts);
 	s.kernel_rx_errors = SINCE(rx_errors);
+	s.kernel_xmit_sent = SINCE(xmit_sent);
+	s.kernel_xmit_completed = SINCE(xmit_completed);
+	s.kernel_xmit_refused = SINCE(xmit_refused);
+	s.kernel_xmit_dropped = SINCE(xmit_dropped);
 #undef SINCE
 	s.chunks_free = __atomic_load_n(&q->hdr->chunks_free, __ATOMIC_RELAXED);
 	s.capq_len = wc_lanes_count(&q->capq);
@@ -460,6 +469,7 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 	s.chunks_offloaded_in = wc_read(&q->as.offl_in);
 	s.pkts_offloaded_in = wc_read(&q->as.offl_in_pkts);
 	s.dup_releases = wc_read(&q->as.dup_releases);
+	s.chunks_xmitted = wc_read(&q->ts.xmitted);
 	memcpy(st, &s, sz);
 	return 0;
 }

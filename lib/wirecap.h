@@ -355,6 +355,106 @@ int wirecap_dispatch(struct wirecap_queue *q, int max_pkts,
 		     void *user, int timeout_ms);
 
 /*
+ * Transmit (a middlebox: capture, filter or edit in place, forward).
+ *
+ * Zero copy: wirecap_xmit() hands cells of chunks the application holds
+ * to a NIC (WIRECAP_CMD_XMIT); the frames leave from the pool, edited in
+ * place if the application edited them (the pool is mapped read-write),
+ * each with its own length. A chunk given to it is consumed: the kernel
+ * has its view until the NIC sent the cells named, then takes it back by
+ * itself; it counts as released here. Out of the chunk's own NIC
+ * (o NULL), or of another one: a struct wirecap_out, an open queue device
+ * of that NIC (wirecap_out_open), whose transmit queue of the same index
+ * sends.
+ *
+ * One copy: wirecap_out_send() sends a frame that is not in a pool
+ * through the kernel's own transmit path (an AF_PACKET socket bound to
+ * the NIC, as libpcap's pcap_inject does): a pool cell belongs to the NIC
+ * whose receive queue filled it, and no pool cell belongs to the output
+ * NIC, so there is nothing to send zero copy from.
+ */
+struct wirecap_out;	/* a NIC to send out of */
+
+/* wirecap_out_open()'s ring for an output that only copies */
+#define WIRECAP_OUT_COPY	(~0u)
+
+/*
+ * Open NIC ifname for sending: its queue device /dev/wirecap/<ifname>-q<ring>,
+ * for transmitting only (no pool is attached; nothing is captured there),
+ * whose NIC must be able to send XMIT's cells (WIRECAP_F_XMIT; EOPNOTSUPP
+ * otherwise). wirecap_xmit() through it sends out of that NIC's transmit
+ * queue ring. The device is exclusive-open, like every WireCAP queue: a
+ * queue captured by a session (this program's or another's) cannot be
+ * opened (EBUSY), and while it is open here nobody can capture it. To
+ * send out of a NIC whose queues the session captures, give wirecap_xmit()
+ * o NULL: each chunk goes out of its own NIC. ring WIRECAP_OUT_COPY opens
+ * no queue: an output for wirecap_out_send() only (a NIC whose queues are
+ * captured, or no WireCAP NIC at all). Needs CAP_NET_RAW (both the device
+ * and the socket of wirecap_out_send). NULL and errno on failure (ENODEV:
+ * no such NIC; ENOENT: no such queue; EBUSY: the queue is open elsewhere;
+ * EOPNOTSUPP: its NIC cannot transmit XMIT's cells).
+ */
+struct wirecap_out *wirecap_out_open(const char *ifname, unsigned int ring);
+
+/* Close it (NULL: nothing). Not while a call on it is in progress. */
+void wirecap_out_close(struct wirecap_out *o);
+
+/*
+ * The queue device's WIRECAP_CMD_INFO (nr_rings: the NIC's queues), or
+ * NULL with errno EINVAL (o NULL) or EOPNOTSUPP (a copy-only output).
+ */
+const struct wirecap_info *wirecap_out_info(const struct wirecap_out *o);
+
+/* One packet to send: packet index (< count) of a chunk held, len bytes. */
+struct wirecap_xmit_pkt {
+	struct wirecap_chunk *chunk;
+	uint32_t index;		/* as for wirecap_chunk_pkt() */
+	uint32_t len;		/* from the frame's start, 14 (an Ethernet
+				 * header) up to the cell's room (cell_size
+				 * - frame_offset): the frame may have been
+				 * cut or grown in place */
+};
+
+/*
+ * Send pkts[0..n) zero copy, out of o's NIC (o NULL: out of each chunk's
+ * own NIC, its transmit queue of the chunk's ring). The packets of one
+ * chunk must be consecutive in pkts, at most WIRECAP_XMIT_MAX of them.
+ * Every chunk named is consumed, as if released: its packets not named
+ * are not sent, its view goes back to the pool once the NIC sent the
+ * others, and a later wirecap_chunk_release() of it, or of a copy, does
+ * nothing. A copy of a chunk released before sends nothing (counted in
+ * dup_releases, as its release would be), nor does a chunk named again
+ * further on in pkts, after other chunks.
+ * Packets of one pool go out in the order given, in one WIRECAP_CMD_XMIT
+ * per WIRECAP_XMIT_MAX of them, issued on that pool's queue (a chunk
+ * offloaded from a buddy is sent on the buddy's); pools in the order of
+ * their first packet. XMIT never waits for transmit room: what the
+ * transmit queue cannot take is dropped and counted (wirecap_qstats
+ * kernel_xmit_dropped of the chunk's pool, like kernel_xmit_refused).
+ * Call it where wirecap_chunk_release() may be called: from the thread
+ * that read the chunks' queues (any reader of a shared queue).
+ *
+ * Returns the number of packets the NIC took, or -errno when it took
+ * none and a command failed (then the views that command named are
+ * released the ordinary way): -EINVAL (a chunk not held, an index or a
+ * length out of range, too many packets of one chunk; nothing is
+ * consumed), -EOPNOTSUPP (o only copies), -ENOMEM, or the kernel's answer
+ * (-ENODEV: a NIC is gone; -ENXIO: the chunk's queue was detached).
+ */
+int wirecap_xmit(struct wirecap_out *o, const struct wirecap_xmit_pkt *pkts,
+		 unsigned int n);
+
+/*
+ * Send one frame of len bytes (from its Ethernet header), copied, through
+ * the kernel's transmit path of o's NIC (an AF_PACKET raw socket bound to
+ * it, made on the first call; qdisc and packet taps see the frame as they
+ * see any the stack sends). Blocks while the socket's send buffer is
+ * full, as pcap_inject does. Any thread. Returns len, or -errno (-ENETDOWN:
+ * the NIC is down; -EMSGSIZE: longer than its MTU allows).
+ */
+int wirecap_out_send(struct wirecap_out *o, const void *frame, size_t len);
+
+/*
  * The kernel's per-queue counters (WIRECAP_CMD_STATS, uapi
  * struct wirecap_stats), as the first ABI of this library had them:
  * the twelve of kernel ABI v1, in the kernel's order. This structure is
@@ -418,6 +518,18 @@ struct wirecap_qstats {
 	 * again since (wirecap_chunk_release).
 	 */
 	uint64_t dup_releases;
+	/*
+	 * XMIT (wirecap_xmit): the kernel's counters of this queue's pool
+	 * (uapi/linux/wirecap.h: cells handed to a NIC, of those the ones
+	 * it is done with, records refused, records the transmit queue had
+	 * no room for), and the views of this pool that left through XMIT
+	 * (counted when its capture thread takes their record back).
+	 */
+	uint64_t kernel_xmit_sent;
+	uint64_t kernel_xmit_completed;
+	uint64_t kernel_xmit_refused;
+	uint64_t kernel_xmit_dropped;
+	uint64_t chunks_xmitted;
 };
 
 /*

@@ -83,7 +83,14 @@ _Static_assert(sizeof(struct wirecap_qstats) >= 232,
 #else
 #define NEW_FIELDS							\
 	F(wirecap_qstats, kernel_rx_errors),				\
-	F(wirecap_qstats, dup_releases),
+	F(wirecap_qstats, dup_releases),				\
+	F(wirecap_qstats, kernel_xmit_sent),				\
+	F(wirecap_qstats, kernel_xmit_dropped),				\
+	F(wirecap_qstats, chunks_xmitted),				\
+	F(wirecap_xmit_pkt, chunk),					\
+	F(wirecap_xmit_pkt, len),					\
+	{ "sizeof wirecap_xmit_pkt", 0,					\
+	  sizeof(struct wirecap_xmit_pkt) },
 #endif
 
 #define FIELDS {							\
