@@ -52,24 +52,30 @@
  * Transmit (XMIT, zero-copy forwarding) is optional: a NIC with ->xmit
  * sends cells of any queue's pool, its own or another NIC's:
  *
- *   core (XMIT on queue S, out of       NIC driver of queue T
- *   queue T's NIC)
- *   ->xmit(T, cells[], n) ------------> queue what fits on T's transmit
- *                                       queue (a prefix of cells[]),
+ *   core (XMIT on queue S, out of       NIC driver
+ *   transmit queue T of a NIC)
+ *   ->xmit(nic, T, cells[], n) -------> queue what fits on transmit
+ *                                       queue T (a prefix of cells[]),
  *                                       return how many
- *                         <------------ wirecap_tx_done(S, token), once
+ *                         <------------ wirecap_tx_done(&cell.ref), once
  *                                       per cell taken, when the NIC is
- *                                       done with it
+ *                                       done with it, sent or not
  *
  *  - ->xmit() is called in process context with bottom halves disabled
- *    and under rcu_read_lock(): it must not sleep. It is never called
- *    once wirecap_nic_unregister() has begun (the core waits for calls
- *    under way), but cells it took may still be out: the driver calls
- *    wirecap_tx_done() for each before it frees its transmit queues,
- *    whether it sent them or not.
- *  - wirecap_tx_done() may be called from any context but hard IRQ,
- *    also from inside ->xmit(), and must not be called with a lock held
- *    that the driver takes in ->xmit().
+ *    and under rcu_read_lock(): it must not sleep. It may be called, or
+ *    still be running, until wirecap_nic_unregister() returns (not
+ *    after), so a driver closes its transmit side first: from then on it
+ *    takes nothing (returns 0), and it gives back every cell it holds
+ *    before it frees its transmit queues. It returns 0 too while the
+ *    port is down or has no transmit queue @ring. On a real NIC the
+ *    transmit queue is shared with ndo_start_xmit(): take its TX lock
+ *    and keep BQL's counts, or use a queue of its own, as XDP does.
+ *  - The pool a cell belongs to lives until its last cell comes back,
+ *    also after a DETACH (it is then freed by the last wirecap_tx_done()).
+ *  - wirecap_tx_done() is called in process or softirq context, with
+ *    interrupts enabled (a budget-0 NAPI poll, netpoll's, must leave
+ *    cells for later), also from inside ->xmit(), and not with a lock
+ *    held that the driver takes in ->xmit().
  *  - The cell's memory is the source queue's pool: the driver reads
  *    @len bytes at @page/@offset (the core has synced the pool's own DMA
  *    mapping for the device; a NIC that is not the pool's DMA device,
@@ -93,10 +99,18 @@ struct wirecap_cell {
 	dma_addr_t dma;		/* bus address for nic->dma_dev */
 };
 
-/* A cell to transmit (XMIT): keep @src and @token for wirecap_tx_done(). */
-struct wirecap_tx_cell {
+struct wirecap_pool;
+
+/* What a NIC keeps of a cell it transmits, to give it back. */
+struct wirecap_tx_ref {
 	struct wirecap_queue *src;	/* the queue whose pool holds it */
+	struct wirecap_pool *pool;
 	u32 token;
+};
+
+/* A cell to transmit (XMIT). */
+struct wirecap_tx_cell {
+	struct wirecap_tx_ref ref;	/* for wirecap_tx_done() */
 	u32 len;			/* frame bytes to send */
 	void *addr;			/* kernel address of the frame */
 	struct page *page;		/* the frame's page, and offset there */
@@ -151,10 +165,10 @@ struct wirecap_nic_ops {
 	 */
 	void (*sync_stats)(struct wirecap_queue *q);
 	/*
-	 * Optional: transmit (above). @q is a queue of this NIC (its index
-	 * names the transmit queue). Returns how many of @cells it took.
+	 * Optional: transmit (above) on transmit queue @ring (< nr_rings).
+	 * Returns how many of @cells it took.
 	 */
-	unsigned int (*xmit)(struct wirecap_queue *q,
+	unsigned int (*xmit)(struct wirecap_nic *nic, u32 ring,
 			     const struct wirecap_tx_cell *cells,
 			     unsigned int n);
 };
@@ -198,6 +212,6 @@ void wirecap_rx_refill(struct wirecap_queue *q);
 void wirecap_rx_complete(struct wirecap_queue *q,
 			 const struct wirecap_rx_done *done, unsigned int n);
 void wirecap_rx_dropped(struct wirecap_queue *q, u64 packets, bool oversize);
-void wirecap_tx_done(struct wirecap_queue *q, u32 token);
+void wirecap_tx_done(const struct wirecap_tx_ref *ref);
 
 #endif /* _WIRECAP_NIC_H */

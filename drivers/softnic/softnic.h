@@ -91,7 +91,7 @@ void softnic_rx_flush(struct softnic_rxq *rq);
 /* wire.c */
 extern const struct file_operations softnic_wire_fops;
 int softnic_wire_init(struct softnic_wire *w, u32 size);
-unsigned int softnic_xmit_cells(struct wirecap_queue *q,
+unsigned int softnic_xmit_cells(struct wirecap_nic *nic, u32 ring,
 				const struct wirecap_tx_cell *cells,
 				unsigned int n);
 void softnic_wire_close(struct softnic_wire *w);

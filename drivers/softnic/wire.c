@@ -22,11 +22,11 @@ int softnic_wire_init(struct softnic_wire *w, u32 size)
 }
 
 /* ->xmit: keep what fits, in order. */
-unsigned int softnic_xmit_cells(struct wirecap_queue *q,
+unsigned int softnic_xmit_cells(struct wirecap_nic *nic, u32 ring,
 				const struct wirecap_tx_cell *cells,
 				unsigned int n)
 {
-	struct softnic *sn = wirecap_nic_priv(wirecap_queue_nic(q));
+	struct softnic *sn = wirecap_nic_priv(nic);
 	struct softnic_wire *w = &sn->wire;
 	unsigned int i;
 
@@ -66,7 +66,7 @@ void softnic_wire_close(struct softnic_wire *w)
 	w->closed = true;
 	spin_unlock_bh(&w->lock);
 	while (wire_pop(w, &c))
-		wirecap_tx_done(c.src, c.token);
+		wirecap_tx_done(&c.ref);
 }
 
 void softnic_wire_free(struct softnic_wire *w)
@@ -109,10 +109,10 @@ static ssize_t wire_read(struct file *file, char __user *ubuf, size_t len,
 		    copy_to_user(ubuf + done + sizeof(u32), c.addr, c.len) ||
 		    clear_user(ubuf + done + sizeof(u32) + c.len,
 			       rec - sizeof(u32) - c.len)) {
-			wirecap_tx_done(c.src, c.token);
+			wirecap_tx_done(&c.ref);
 			return done ?: -EFAULT;
 		}
-		wirecap_tx_done(c.src, c.token);
+		wirecap_tx_done(&c.ref);
 		done += rec;
 	}
 	return done;

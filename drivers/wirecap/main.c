@@ -351,8 +351,9 @@ EXPORT_SYMBOL_GPL(wirecap_nic_register);
  * Every queue dies: its pool is detached (->queue_stop() is called),
  * parked commands complete with -ENODEV, and open files answer -ENODEV
  * until they are closed. No ->xmit() call is under way when it returns,
- * and none comes after. Process context; takes RTNL (must not be called
- * with it held). Call it before unregister_netdev(@cfg->netdev).
+ * and none comes after (the driver closes its transmit side before: see
+ * wirecap_nic.h). Process context; takes RTNL (must not be called with it
+ * held). Call it before unregister_netdev(@cfg->netdev).
  */
 void wirecap_nic_unregister(struct wirecap_nic *nic)
 {
@@ -401,9 +402,12 @@ static int __init wirecap_init(void)
 {
 	int ret;
 
-	ret = alloc_chrdev_region(&wirecap_devt, 0, WIRECAP_MINORS, "wirecap");
+	ret = wirecap_pool_init();
 	if (ret)
 		return ret;
+	ret = alloc_chrdev_region(&wirecap_devt, 0, WIRECAP_MINORS, "wirecap");
+	if (ret)
+		goto err_pool_exit;
 	ret = class_register(&wirecap_class);
 	if (ret)
 		goto err_unregister_region;
@@ -419,6 +423,8 @@ err_unregister_class:
 	class_unregister(&wirecap_class);
 err_unregister_region:
 	unregister_chrdev_region(wirecap_devt, WIRECAP_MINORS);
+err_pool_exit:
+	wirecap_pool_exit();
 	return ret;
 }
 
@@ -428,6 +434,7 @@ static void __exit wirecap_exit(void)
 	unregister_netdevice_notifier(&wirecap_netdev_nb);
 	class_unregister(&wirecap_class);
 	unregister_chrdev_region(wirecap_devt, WIRECAP_MINORS);
+	wirecap_pool_exit();
 	ida_destroy(&wirecap_minor_ida);
 	ida_destroy(&wirecap_nic_ida);
 }

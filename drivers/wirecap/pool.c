@@ -17,6 +17,7 @@
 #include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "wirecap.h"
 
@@ -183,6 +184,8 @@ static const struct vm_operations_struct pool_vm_ops = {
  * the pool does. The pool, or ERR_PTR: -ENOBUFS over RLIMIT_MEMLOCK,
  * -ENOMEM, -ENODEV when the NIC is gone.
  */
+static void pool_free_work(struct work_struct *work);
+
 struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
 					 u32 r)
 {
@@ -204,6 +207,9 @@ struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
 		put_device(dma_dev);
 		return ERR_PTR(-ENOMEM);
 	}
+	p->q = q;
+	get_device(&q->dev);
+	INIT_WORK(&p->free_work, pool_free_work);
 	p->m = m;
 	p->r = r;
 	p->nr_segments = q->ring_size / m;
@@ -272,7 +278,38 @@ void wirecap_pool_destroy(struct wirecap_pool *p)
 	kvfree(p->pages);
 	charge_put(p->charge);
 	put_device(p->dma_dev);
+	if (p->q)
+		put_device(&p->q->dev);
 	kfree(p);
+}
+
+static struct workqueue_struct *wirecap_wq;
+
+static void pool_free_work(struct work_struct *work)
+{
+	wirecap_pool_destroy(container_of(work, struct wirecap_pool,
+					  free_work));
+}
+
+/**
+ * wirecap_pool_free_later() - free an orphan pool, from any context
+ * @p: the pool, detached, whose last reference just went
+ */
+void wirecap_pool_free_later(struct wirecap_pool *p)
+{
+	queue_work(wirecap_wq, &p->free_work);
+}
+
+int wirecap_pool_init(void)
+{
+	wirecap_wq = alloc_workqueue("wirecap", WQ_UNBOUND, 0);
+	return wirecap_wq ? 0 : -ENOMEM;
+}
+
+/* Pools freed later are freed by now (no NIC is left to give cells back). */
+void wirecap_pool_exit(void)
+{
+	destroy_workqueue(wirecap_wq);
 }
 
 /*

@@ -101,15 +101,16 @@ static int geometry(const struct wirecap_queue *q,
 /*
  * Take the pool away from the queue: no CAPTURE parks and no XMIT starts
  * any more, the parked ones complete with @res, the NIC stops (unless
- * @started is false: it never started), the NICs that transmit cells of
- * the pool are waited for, and q->pool is cleared. Returns 0, or -errno
- * when a NIC may still use the pool (->queue_stop() failed, or a transmit
- * was not done in time), which then must never be freed.
+ * @started is false: it never started), and q->pool is cleared. Returns
+ * what ->queue_stop() said: 0, or -errno when the NIC may still write
+ * into the pool, which then must never be freed. *@kept: cells of the
+ * pool are still at NICs (XMIT), so the pool is now an orphan that the
+ * last of them frees; the caller must not.
  */
 static int pool_unset(struct wirecap_queue *q, struct wirecap_pool *p,
-		      bool started, int res)
+		      bool started, int res, bool *kept)
 {
-	int ret = 0, xret;
+	int ret = 0;
 
 	ASSERT_RTNL();
 	lockdep_assert_held(&q->ctl_lock);
@@ -123,11 +124,13 @@ static int pool_unset(struct wirecap_queue *q, struct wirecap_pool *p,
 		ret = q->nic->cfg.ops->queue_stop(q);
 	}
 	wirecap_capture_flush(q, res);
-	xret = wirecap_xmit_drain(q, p);
 	spin_lock_bh(&q->lock);
 	q->pool = NULL;
+	/* a pool the NIC may still write into is never freed at all */
+	p->orphan = !ret && p->tx_inflight;
+	*kept = p->orphan;
 	spin_unlock_bh(&q->lock);
-	return ret ?: xret;
+	return ret;
 }
 
 /*
@@ -175,8 +178,12 @@ static int queue_attach(struct wirecap_file *wf,
 
 	ret = q->nic->cfg.ops->queue_start(q);
 	if (ret) {
+		bool kept;
+
 		/* CAPTUREs may have parked while the NIC was starting */
-		pool_unset(q, p, false, -ENXIO);
+		pool_unset(q, p, false, -ENXIO, &kept);
+		if (kept)
+			p = NULL;	/* (nothing was captured to send) */
 	} else {
 		p = NULL;	/* the queue's now */
 		/* every frame on the wire, as a capture expects */
@@ -200,6 +207,7 @@ out_unlock:
 static int detach_locked(struct wirecap_queue *q, int res)
 {
 	struct wirecap_pool *p = q->pool;
+	bool kept;
 	int ret;
 
 	ASSERT_RTNL();
@@ -208,15 +216,16 @@ static int detach_locked(struct wirecap_queue *q, int res)
 		wirecap_capture_flush(q, res);
 		return -ENXIO;
 	}
-	ret = pool_unset(q, p, true, res);
+	ret = pool_unset(q, p, true, res, &kept);
 	if (ret) {
-		wc_qerr(q, "a NIC may still use the pool (%d): keeping its %u pages forever, no more ATTACH\n",
+		wc_qerr(q, "the NIC did not stop writing into the pool (%d): keeping its %u pages forever, no more ATTACH\n",
 			ret, p->nr_pages);
 		q->broken = true;
 		wirecap_pool_abandon(p);	/* DMA may go on */
 		return -EIO;
 	}
-	wirecap_pool_destroy(p);
+	if (!kept)
+		wirecap_pool_destroy(p);
 	return 0;
 }
 

@@ -128,8 +128,15 @@ struct wirecap_pool {
 	 * a NIC); the view returns to the pool when it drops to 0.
 	 */
 	u32 *view_tx;
-	u32 tx_inflight;	/* cells of this pool at NICs (XMIT) */
+	u32 tx_inflight;	/* references view_tx counts, all views */
 	bool stopping;		/* being detached: no kick, no park, no XMIT */
+	/*
+	 * Detached with cells still at NICs: no longer q->pool, freed by the
+	 * last wirecap_tx_done() (free_work). Under the queue's lock.
+	 */
+	bool orphan;
+	struct work_struct free_work;
+	struct wirecap_queue *q;	/* a reference: tx_done needs its lock */
 
 	/*
 	 * Memory charged at ATTACH against RLIMIT_MEMLOCK: given back when
@@ -204,6 +211,9 @@ struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
 void wirecap_pool_destroy(struct wirecap_pool *p);
 void wirecap_pool_abandon(struct wirecap_pool *p);
 int wirecap_pool_mmap(struct wirecap_file *wf, struct vm_area_struct *vma);
+void wirecap_pool_free_later(struct wirecap_pool *p);
+int wirecap_pool_init(void);
+void wirecap_pool_exit(void);
 u32 wirecap_publish(struct wirecap_queue *q, struct wirecap_pool *p, u32 max,
 		    bool partial);
 bool wirecap_has_full(const struct wirecap_pool *p);
@@ -228,7 +238,6 @@ void wirecap_chunks_freed(struct wirecap_queue *q, struct wirecap_pool *p);
 
 /* xmit.c */
 long wirecap_xmit(struct wirecap_file *wf, const struct wirecap_xmit_cmd *xc);
-int wirecap_xmit_drain(struct wirecap_queue *q, struct wirecap_pool *p);
 
 /* capture.c */
 void wirecap_capture_init(struct wirecap_queue *q);

@@ -8,8 +8,9 @@
  * The reference count of such a view is p->view_tx[its first cell]: one
  * for the run of records that names it while an XMIT reads them, one per
  * cell at a NIC. Each of those references is also counted in
- * p->tx_inflight, which a DETACH waits to see drop to 0 before the pool
- * goes (wirecap_xmit_drain()).
+ * p->tx_inflight. A DETACH does not wait for them: the pool leaves the
+ * queue (an orphan, see pool_unset() in queue.c) and the last reference
+ * frees it.
  *
  * Nothing in a record is trusted: the view is checked as RECYCLE checks
  * it (wirecap_view_out()), then the cell and the length; each check
@@ -20,24 +21,26 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
+#include <linux/if_vlan.h>
 #include <linux/uaccess.h>
 
 #include "wirecap.h"
 
 #define XMIT_BATCH	8	/* records copied in at a time */
-#define XMIT_DRAIN_MS	1000	/* DETACH waits this long for the NICs */
 
 /* The run of consecutive records that name one view. */
 struct xmit_run {
 	struct wirecap_desc view;	/* as the records name it */
+	struct wirecap_pool *pool;	/* while held */
 	u32 cell;			/* its first cell, pool-wide */
 	bool started;			/* view is set */
 	bool held;			/* the view was out: the run holds it */
 };
 
 /*
- * Drop one reference to the view starting at @cell. Returns true when the
- * view went back and freed its chunk.
+ * Drop one reference to the view starting at @cell of @p (the queue's
+ * pool, or an orphan). Returns true when the view went back and freed its
+ * chunk; the last reference to an orphan frees it instead.
  */
 static bool xmit_put(struct wirecap_queue *q, struct wirecap_pool *p,
 		     u32 cell)
@@ -45,23 +48,23 @@ static bool xmit_put(struct wirecap_queue *q, struct wirecap_pool *p,
 	lockdep_assert_held(&q->lock);
 	if (WARN_ON_ONCE(!p->view_tx[cell] || !p->tx_inflight))
 		return false;
-	p->tx_inflight--;
-	if (!p->tx_inflight && p->stopping)
-		wake_up_all(&q->wait);		/* wirecap_xmit_drain() */
+	if (!--p->tx_inflight && p->orphan) {
+		wirecap_pool_free_later(p);
+		return false;
+	}
 	if (--p->view_tx[cell])
 		return false;
 	return wirecap_view_back(q, p, cell);
 }
 
 /* The run ends: its hold on the view goes. True when a chunk went FREE. */
-static bool run_end(struct wirecap_queue *q, struct wirecap_pool *p,
-		    struct xmit_run *run)
+static bool run_end(struct wirecap_queue *q, struct xmit_run *run)
 {
 	lockdep_assert_held(&q->lock);
 	if (!run->held)
 		return false;
 	run->held = false;
-	return xmit_put(q, p, run->cell);
+	return xmit_put(q, run->pool, run->cell);
 }
 
 /*
@@ -72,7 +75,7 @@ static bool run_end(struct wirecap_queue *q, struct wirecap_pool *p,
  */
 static bool xmit_take(struct wirecap_queue *q, struct wirecap_pool *p,
 		      struct xmit_run *run, const struct wirecap_xmit_rec *rec,
-		      struct wirecap_tx_cell *tx, bool *freed)
+		      u32 max_len, struct wirecap_tx_cell *tx, bool *freed)
 {
 	const struct wirecap_desc *d = &rec->view;
 	struct wirecap_cell *cell;
@@ -80,10 +83,11 @@ static bool xmit_take(struct wirecap_queue *q, struct wirecap_pool *p,
 
 	lockdep_assert_held(&q->lock);
 	if (!run->started || memcmp(&run->view, d, sizeof(*d))) {
-		*freed |= run_end(q, p, run);
+		*freed |= run_end(q, run);
 		run->view = *d;
 		run->started = true;
 		if (wirecap_view_out(q, p, d)) {
+			run->pool = p;
 			run->cell = d->chunk_id * p->m + d->first_cell;
 			p->view_tx[run->cell] = 1;
 			p->tx_inflight++;
@@ -101,17 +105,21 @@ static bool xmit_take(struct wirecap_queue *q, struct wirecap_pool *p,
 		goto refuse;
 	c = run->cell + rec->cell;
 	cell = &p->cells[c];
-	/* shorter than an Ethernet header, or more than the cell holds */
+	/*
+	 * shorter than an Ethernet header, more than the cell holds, or more
+	 * than the output's MTU allows (with a VLAN tag)
+	 */
 	if (rec->len < WIRECAP_XMIT_MIN_LEN ||
-	    rec->len > cell->size - q->frame_offset)
+	    rec->len > cell->size - q->frame_offset || rec->len > max_len)
 		goto refuse;
 
 	p->view_tx[run->cell]++;
 	p->tx_inflight++;
 	off = (c % WIRECAP_CELLS_PER_PAGE) * WIRECAP_CELL_SIZE +
 		q->frame_offset;
-	tx->src = q;
-	tx->token = run->cell;
+	tx->ref.src = q;
+	tx->ref.pool = p;
+	tx->ref.token = run->cell;
 	tx->len = rec->len;
 	tx->addr = cell->addr + q->frame_offset;
 	tx->page = p->pages[c / WIRECAP_CELLS_PER_PAGE];
@@ -126,9 +134,9 @@ refuse:
 }
 
 /*
- * The transmitting queue's NIC, if it still has one and @twf (its file,
- * NULL for the source queue's own NIC) is still that queue's. Under RCU:
- * wirecap_nic_unregister() waits for us after the queue died.
+ * The transmitting queue's NIC, if it still has one and @twf (its file)
+ * is still that queue's. Under RCU: wirecap_nic_unregister() waits for
+ * its readers before it frees the NIC.
  */
 static struct wirecap_nic *xmit_nic(struct wirecap_queue *txq,
 				    const struct wirecap_file *twf)
@@ -144,13 +152,15 @@ static struct wirecap_nic *xmit_nic(struct wirecap_queue *txq,
 
 /*
  * Hand @n cells to the transmitting queue's NIC; what it does not take is
- * dropped (counted) and its views' references go. Returns how many it
- * took, or -ENODEV when its NIC is gone.
+ * dropped (counted: xmit_dropped, also when the NIC went away meanwhile)
+ * and its views' references go. Returns how many it took.
  */
-static int xmit_out(struct wirecap_queue *q, struct wirecap_pool *p,
-		    struct wirecap_queue *txq, const struct wirecap_file *twf,
-		    const struct wirecap_tx_cell *tx, unsigned int n)
+static unsigned int xmit_out(struct wirecap_queue *q,
+			     struct wirecap_queue *txq,
+			     const struct wirecap_file *twf,
+			     const struct wirecap_tx_cell *tx, unsigned int n)
 {
+	struct wirecap_pool *p = tx[0].ref.pool;	/* the same for all */
 	struct wirecap_nic *nic;
 	unsigned int k = 0, i;
 	bool freed = false;
@@ -164,7 +174,7 @@ static int xmit_out(struct wirecap_queue *q, struct wirecap_pool *p,
 	local_bh_disable();
 	nic = xmit_nic(txq, twf);
 	if (nic)
-		k = nic->cfg.ops->xmit(txq, tx, n);
+		k = nic->cfg.ops->xmit(nic, txq->ring_id, tx, n);
 	local_bh_enable();
 	rcu_read_unlock();
 	if (WARN_ON_ONCE(k > n))
@@ -172,19 +182,36 @@ static int xmit_out(struct wirecap_queue *q, struct wirecap_pool *p,
 
 	spin_lock_bh(&q->lock);
 	q->stats.xmit_sent += k;
-	if (nic)
-		q->stats.xmit_dropped += n - k;
+	q->stats.xmit_dropped += n - k;
 	for (i = k; i < n; i++)
-		freed |= xmit_put(q, p, tx[i].token);
+		freed |= xmit_put(q, p, tx[i].ref.token);
 	if (freed && q->pool == p)
 		wirecap_chunks_freed(q, p);
 	spin_unlock_bh(&q->lock);
-	return nic ? k : -ENODEV;
+	return k;
+}
+
+/* The output's largest frame, or 0 when its NIC is gone. */
+static u32 xmit_max_len(struct wirecap_queue *txq,
+			const struct wirecap_file *twf)
+{
+	struct wirecap_nic *nic;
+	u32 max = 0;
+
+	rcu_read_lock();
+	local_bh_disable();
+	nic = xmit_nic(txq, twf);
+	if (nic)
+		max = READ_ONCE(nic->cfg.netdev->mtu) + VLAN_ETH_HLEN;
+	local_bh_enable();
+	rcu_read_unlock();
+	return max;
 }
 
 /*
  * The queue to send out of: @fd's (an open WireCAP queue, held in *@txf
- * until the caller puts it), or with -1 the source queue itself.
+ * until the caller puts it), or with -1 the source queue itself. Its
+ * file, *@twf, must stay that queue's (no move to another namespace).
  */
 static int xmit_target(struct wirecap_file *wf, int fd, struct file **txf,
 		       struct wirecap_queue **txq,
@@ -193,7 +220,7 @@ static int xmit_target(struct wirecap_file *wf, int fd, struct file **txf,
 	struct file *f;
 
 	*txf = NULL;
-	*twf = NULL;
+	*twf = wf;
 	*txq = wf->q;
 	if (fd != -1) {
 		f = fget(fd);
@@ -215,8 +242,9 @@ static int xmit_target(struct wirecap_file *wf, int fd, struct file **txf,
  * @wf: the file of the queue whose views are sent
  * @xc: the command, copied in
  *
- * Return: the number of records sent, or -errno when none was and the
- * command failed as a whole.
+ * Return: the number of records sent, or -errno when none was. On an
+ * error met after records were read (-EFAULT, -ECANCELED, -ENXIO), the
+ * views they named are the kernel's, as when they are sent.
  */
 long wirecap_xmit(struct wirecap_file *wf, const struct wirecap_xmit_cmd *xc)
 {
@@ -225,18 +253,24 @@ long wirecap_xmit(struct wirecap_file *wf, const struct wirecap_xmit_cmd *xc)
 	struct wirecap_xmit_rec batch[XMIT_BATCH];
 	struct wirecap_tx_cell tx[XMIT_BATCH];
 	const struct wirecap_file *twf;
-	struct wirecap_pool *p = NULL;
 	struct xmit_run run = {};
-	u32 done = 0, sent = 0;
+	u32 done = 0, sent = 0, max_len = 0;
 	struct file *txf;
 	int ret;
 
 	if (xc->flags || xc->count > WIRECAP_XMIT_MAX)
 		return -EINVAL;
 	ret = xmit_target(wf, xc->tx_fd, &txf, &txq, &twf);
+	if (!ret) {
+		/* gone already: no view is taken */
+		max_len = xmit_max_len(txq, twf);
+		if (!max_len)
+			ret = -ENODEV;
+	}
 
 	while (!ret && done < xc->count) {
 		u32 n = min_t(u32, xc->count - done, XMIT_BATCH);
+		struct wirecap_pool *p;
 		bool freed = false;
 		u32 i, k = 0;
 
@@ -245,14 +279,15 @@ long wirecap_xmit(struct wirecap_file *wf, const struct wirecap_xmit_cmd *xc)
 			break;
 		}
 		spin_lock_bh(&q->lock);
-		/* the run, if any, holds the pool: it stays q->pool */
-		ret = wirecap_file_check(wf) ?: !q->pool ? -ENXIO :
-			q->pool->stopping ? -ECANCELED : 0;
+		p = q->pool;
+		/* a run goes on in the pool it started in, or not at all */
+		ret = wirecap_file_check(wf) ?: !p ? -ENXIO :
+			p->stopping || (run.held && run.pool != p) ?
+			-ECANCELED : 0;
 		if (!ret) {
-			p = q->pool;
 			for (i = 0; i < n; i++)
-				if (xmit_take(q, p, &run, &batch[i], &tx[k],
-					      &freed))
+				if (xmit_take(q, p, &run, &batch[i], max_len,
+					      &tx[k], &freed))
 					k++;
 			if (freed)
 				wirecap_chunks_freed(q, p);
@@ -260,80 +295,41 @@ long wirecap_xmit(struct wirecap_file *wf, const struct wirecap_xmit_cmd *xc)
 		spin_unlock_bh(&q->lock);
 		if (ret)
 			break;
-		if (k) {
-			int s = xmit_out(q, p, txq, twf, tx, k);
-
-			if (s < 0)
-				ret = s;
-			else
-				sent += s;
-		}
+		if (k)
+			sent += xmit_out(q, txq, twf, tx, k);
 		done += n;
 	}
 
 	if (run.held) {
-		/* a pool a DETACH gave up waiting for is kept, never freed */
 		spin_lock_bh(&q->lock);
-		if (run_end(q, p, &run) && q->pool == p)
-			wirecap_chunks_freed(q, p);
+		if (run_end(q, &run) && q->pool == run.pool)
+			wirecap_chunks_freed(q, run.pool);
 		spin_unlock_bh(&q->lock);
 	}
 	if (txf)
 		fput(txf);
-	return sent ?: ret;
+	return sent ? (long)sent : ret;
 }
 
 /**
  * wirecap_tx_done() - a NIC is done with a cell XMIT gave it
- * @q: the queue whose pool holds the cell (wirecap_tx_cell.src)
- * @token: wirecap_tx_cell.token
+ * @ref: wirecap_tx_cell.ref, as the NIC kept it
  *
  * Sent or not, the cell goes back; its view returns to the pool with the
- * last of its cells. Any context but hard IRQ.
+ * last of its cells, and a pool detached meanwhile is freed with it. In
+ * process or softirq context, interrupts enabled.
  */
-void wirecap_tx_done(struct wirecap_queue *q, u32 token)
+void wirecap_tx_done(const struct wirecap_tx_ref *ref)
 {
-	struct wirecap_pool *p;
+	struct wirecap_queue *q = ref->src;
+	struct wirecap_pool *p = ref->pool;
 
 	spin_lock_bh(&q->lock);
-	p = q->pool;
-	/* no pool: a DETACH gave up waiting, and kept the pool forever */
-	if (p && !WARN_ON_ONCE(token >= p->r * p->m)) {
+	if (!WARN_ON_ONCE(ref->token >= p->r * p->m)) {
 		q->stats.xmit_completed++;
-		if (xmit_put(q, p, token))
+		if (xmit_put(q, p, ref->token) && q->pool == p)
 			wirecap_chunks_freed(q, p);
 	}
 	spin_unlock_bh(&q->lock);
 }
 EXPORT_SYMBOL_GPL(wirecap_tx_done);
-
-static bool xmit_idle(struct wirecap_queue *q, struct wirecap_pool *p)
-{
-	bool idle;
-
-	spin_lock_bh(&q->lock);
-	idle = !p->tx_inflight;
-	spin_unlock_bh(&q->lock);
-	return idle;
-}
-
-/**
- * wirecap_xmit_drain() - wait until no NIC holds a cell of the pool
- * @q: the queue, being detached (@p->stopping: no new XMIT)
- * @p: its pool, still q->pool
- *
- * Return: 0, or -ETIMEDOUT: a NIC still holds cells. The pool must then
- * be kept, and so is the queue (a reference that is never dropped), for
- * the wirecap_tx_done() calls still to come.
- */
-int wirecap_xmit_drain(struct wirecap_queue *q, struct wirecap_pool *p)
-{
-	lockdep_assert_held(&q->ctl_lock);
-	if (wait_event_timeout(q->wait, xmit_idle(q, p),
-			       msecs_to_jiffies(XMIT_DRAIN_MS)))
-		return 0;
-	wc_qerr(q, "a NIC still holds cells of the pool after %u ms: keeping the pool and the queue\n",
-		XMIT_DRAIN_MS);
-	get_device(&q->dev);
-	return -ETIMEDOUT;
-}

@@ -91,7 +91,7 @@
 #define WIRECAP_F_PARTIAL_VIEWS	(1ULL << 0) /* timeouts hand out partial views */
 #define WIRECAP_F_URING_CANCEL	(1ULL << 1) /* parked commands are cancelable */
 #define WIRECAP_F_RSS_HASH	(1ULL << 2) /* cell_meta.hash filled by the NIC */
-/* The queue takes XMIT, and its NIC can be an XMIT's tx_fd (see XMIT). */
+/* The queue's NIC can transmit: it can be an XMIT's output (tx_fd). */
 #define WIRECAP_F_XMIT		(1ULL << 3)
 
 /*
@@ -212,7 +212,9 @@ struct wirecap_recycle_cmd {
  * edited them in place (a middlebox). Issued on the queue that captured
  * the views. tx_fd is an open queue device (/dev/wirecap/...) of the NIC
  * to send out of, which then uses the transmit queue of that queue's
- * index; -1: this queue's NIC, transmit queue ring_id.
+ * index; -1: this queue's NIC, transmit queue ring_id. (tx_fd is looked up
+ * in the issuing task's file table when the command runs; with SQPOLL,
+ * the ring creator's. Registered files are not supported.)
  *
  * Each record names a view exactly as CAPTURE published it (checked as
  * strictly as RECYCLE does), one cell of it and the length to send. The
@@ -224,16 +226,20 @@ struct wirecap_recycle_cmd {
  * its view is not out (another queue's, recycled, already sent, a wrong
  * stamp: then every record of that run is), or when its cell is outside
  * the view, its length is below 14 or above the cell's room (cell_size -
- * frame_offset), or its flags are not 0. When the transmit queue has no
+ * frame_offset) or the output's MTU plus an Ethernet and a VLAN header,
+ * or its flags are not 0. When the transmit queue has no
  * room, the records that do not fit are not sent and are counted in
  * xmit_dropped, as a NIC counts its TX drops: XMIT never waits for
  * transmit room, so capture never stalls on a slow output.
  *
  * Completes with the number of records sent (handed to the NIC), or
- * -errno for the command as a whole: -EINVAL (count above
- * WIRECAP_XMIT_MAX, flags not 0), -EBADF (tx_fd not open), -ENOTTY (tx_fd
- * not a WireCAP queue), -EOPNOTSUPP (its NIC cannot transmit), -ENODEV
- * (either queue's NIC is gone), -ENXIO (no pool).
+ * -errno when none was: -EINVAL (count above WIRECAP_XMIT_MAX, flags not
+ * 0), -EBADF (tx_fd not open), -ENOTTY (tx_fd not a WireCAP queue),
+ * -EOPNOTSUPP (its NIC cannot transmit), -ENODEV (either queue's NIC is
+ * gone) — no record is looked at then — or, met after records were read
+ * (whose views are then the kernel's, as if sent), -EFAULT, -ENXIO (no
+ * pool), -ECANCELED (a DETACH came). A DETACH does not wait for cells at
+ * a NIC: the pool is freed when the last of them comes back.
  */
 struct wirecap_xmit_cmd {
 	__u64 recs;		/* (u) address of struct wirecap_xmit_rec[count] */
@@ -290,8 +296,9 @@ struct wirecap_cell_meta {
  *                    included in received): frames captured are
  *                    received - rx_errors
  *   xmit_sent        cells of this queue XMIT handed to a NIC
- *   xmit_completed   of those, the ones the NIC is done with (sent);
- *                    xmit_sent - xmit_completed are on their way
+ *   xmit_completed   of those, the ones the NIC gave back (sent, or
+ *                    unsent when it went away); xmit_sent -
+ *                    xmit_completed are still at the NIC
  *   xmit_refused     XMIT records refused
  *   xmit_dropped     XMIT records the transmit queue had no room for
  */
