@@ -11,8 +11,11 @@
  * virtio header at the start of the cell, the frame after it: frame_offset
  * is the header length); while none is, the virtqueue is empty and the
  * device keeps that queue's packets (in QEMU: they wait in, and overflow,
- * the host tap). The device is capture-only: nothing goes to the network
- * stack, and transmit is a later addition.
+ * the host tap). Nothing goes to the network stack. Transmit is XMIT's:
+ * each transmit virtqueue sends cells of WireCAP pools (ours or another
+ * NIC's) as [a shared all-zero virtio header, the frame in its cell], and
+ * gives each back to wirecap.ko when the device has used it; the stack's
+ * own transmit is dropped.
  *
  * Deliberately not negotiated: mergeable buffers, guest checksum and GSO
  * offloads, so every packet arrives whole, as on the wire, in one cell.
@@ -42,6 +45,7 @@
 #define WCV_RSS_KEY_LEN		WIRECAP_RSS_KEY_LEN
 #define WCV_RSS_TABLE_LEN	128
 #define WCV_BATCH		64
+#define WCV_TX_BATCH		16	/* cells given back at a time */
 
 /* Hash types QEMU and NICs agree on: addresses, plus TCP/UDP ports. */
 #define WCV_HASH_TYPES	(VIRTIO_NET_RSS_HASH_TYPE_IPv4 |		\
@@ -78,6 +82,32 @@ struct wcv_rxq {
 	u64_stats_t bytes;
 };
 
+/* A cell XMIT gave a transmit virtqueue (its token there). */
+struct wcv_tx_slot {
+	struct wirecap_tx_ref ref;
+	u32 len;
+};
+
+struct wcv_txq {
+	struct wcv *vi;
+	struct virtqueue *vq;
+	struct napi_struct napi;	/* completions */
+	/*
+	 * The virtqueue, the slots and closed. Taken in ->xmit (bottom
+	 * halves off) and in NAPI; wirecap_tx_done() is called without it.
+	 */
+	spinlock_t lock;
+	struct wcv_tx_slot *slots;
+	u32 *free;			/* free slot indices, a stack */
+	u32 nr_free;
+	u32 nr_slots;
+	bool closed;			/* the device is going: take nothing */
+	char name[16];
+	struct u64_stats_sync syncp;
+	u64_stats_t packets;
+	u64_stats_t bytes;
+};
+
 struct wcv {
 	struct virtio_device *vdev;
 	struct net_device *netdev;
@@ -99,6 +129,8 @@ struct wcv {
 	u8 rss_key[WCV_RSS_KEY_LEN];
 	u16 rss_table[WCV_RSS_TABLE_LEN];
 	struct wcv_rxq *rxq;
+	struct wcv_txq *txq;
+	void *tx_hdr;			/* hdr_len zeroes: no offload asked */
 };
 
 /* --- control queue --------------------------------------------------- */
@@ -293,6 +325,178 @@ static int wcv_poll(struct napi_struct *napi, int budget)
 	return work;
 }
 
+/* --- transmit: XMIT ----------------------------------------------------- */
+
+/*
+ * Take up to @max used buffers off the transmit virtqueue into @done
+ * (their slots freed). Under txq->lock.
+ */
+static unsigned int wcv_tx_reap(struct wcv_txq *tq, struct wcv_tx_slot *done,
+				unsigned int max)
+{
+	unsigned int n = 0, bytes = 0;
+	struct wcv_tx_slot *slot;
+	u32 len;
+
+	lockdep_assert_held(&tq->lock);
+	while (n < max && (slot = virtqueue_get_buf(tq->vq, &len))) {
+		done[n] = *slot;
+		bytes += slot->len;
+		tq->free[tq->nr_free++] = slot - tq->slots;
+		n++;
+	}
+	if (n) {
+		u64_stats_update_begin(&tq->syncp);
+		u64_stats_add(&tq->packets, n);
+		u64_stats_add(&tq->bytes, bytes);
+		u64_stats_update_end(&tq->syncp);
+	}
+	return n;
+}
+
+static void wcv_tx_give_back(const struct wcv_tx_slot *done, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		wirecap_tx_done(&done[i].ref);
+}
+
+static void wcv_tx_irq(struct virtqueue *vq)
+{
+	struct wcv *vi = vq->vdev->priv;
+	struct wcv_txq *tq = &vi->txq[vq->index / 2];
+
+	virtqueue_disable_cb(vq);
+	napi_schedule(&tq->napi);
+}
+
+static int wcv_tx_poll(struct napi_struct *napi, int budget)
+{
+	struct wcv_txq *tq = container_of(napi, struct wcv_txq, napi);
+	struct wcv_tx_slot done[WCV_TX_BATCH];
+	unsigned int n;
+
+	/* netpoll's poll, interrupts off: cells go back at the next one */
+	if (!budget)
+		return 0;
+	do {
+		spin_lock(&tq->lock);
+		n = wcv_tx_reap(tq, done, ARRAY_SIZE(done));
+		spin_unlock(&tq->lock);
+		wcv_tx_give_back(done, n);
+	} while (n == ARRAY_SIZE(done));
+
+	/* completions are not counted against the budget */
+	if (napi_complete_done(napi, 0) && !virtqueue_enable_cb(tq->vq))
+		napi_schedule(napi);	/* more were used meanwhile */
+	return 0;
+}
+
+/*
+ * ->xmit: the cells go on transmit virtqueue @ring, as many as it has room
+ * for, in order. Used buffers are taken off first, and again while that
+ * makes room.
+ */
+static unsigned int wcv_xmit_cells(struct wirecap_nic *nic, u32 ring,
+				   const struct wirecap_tx_cell *cells,
+				   unsigned int n)
+{
+	struct wcv *vi = wirecap_nic_priv(nic);
+	struct wcv_txq *tq = &vi->txq[ring];
+	struct wcv_tx_slot done[WCV_TX_BATCH];
+	struct scatterlist sg[2];
+	unsigned int k = 0, reaped;
+	bool added;
+
+	do {
+		added = false;
+		spin_lock(&tq->lock);
+		reaped = wcv_tx_reap(tq, done, ARRAY_SIZE(done));
+		while (!tq->closed && k < n && tq->nr_free) {
+			const struct wirecap_tx_cell *c = &cells[k];
+			u32 id = tq->free[tq->nr_free - 1];
+			struct wcv_tx_slot *slot = &tq->slots[id];
+
+			sg_init_table(sg, 2);
+			sg_set_buf(&sg[0], vi->tx_hdr, vi->hdr_len);
+			sg_set_page(&sg[1], c->page, c->len, c->offset);
+			if (virtqueue_add_outbuf(tq->vq, sg, 2, slot,
+						 GFP_ATOMIC))
+				break;		/* the ring is full */
+			tq->nr_free--;
+			slot->ref = c->ref;
+			slot->len = c->len;
+			added = true;
+			k++;
+		}
+		if (added)
+			virtqueue_kick(tq->vq);
+		spin_unlock(&tq->lock);
+		wcv_tx_give_back(done, reaped);
+	} while (k < n && reaped);
+	return k;
+}
+
+/* The device is going: take nothing more, and give back what it holds. */
+static void wcv_tx_close(struct wcv *vi)
+{
+	u32 i;
+
+	for (i = 0; i < vi->pairs; i++) {
+		spin_lock_bh(&vi->txq[i].lock);
+		vi->txq[i].closed = true;
+		spin_unlock_bh(&vi->txq[i].lock);
+	}
+}
+
+/* After the device's reset: what it never used goes back unsent. */
+static void wcv_tx_detach_unused(struct wcv *vi)
+{
+	u32 i;
+
+	for (i = 0; i < vi->pairs; i++) {
+		struct wcv_txq *tq = &vi->txq[i];
+		struct wcv_tx_slot *slot;
+
+		if (!tq->vq)
+			continue;
+		while ((slot = virtqueue_detach_unused_buf(tq->vq)))
+			wirecap_tx_done(&slot->ref);
+	}
+}
+
+static int wcv_txq_init(struct wcv_txq *tq, struct wcv *vi)
+{
+	u32 i;
+
+	tq->vi = vi;
+	spin_lock_init(&tq->lock);
+	u64_stats_init(&tq->syncp);
+	tq->nr_slots = virtqueue_get_vring_size(tq->vq);
+	tq->slots = kcalloc(tq->nr_slots, sizeof(*tq->slots), GFP_KERNEL);
+	tq->free = kcalloc(tq->nr_slots, sizeof(*tq->free), GFP_KERNEL);
+	if (!tq->slots || !tq->free)
+		return -ENOMEM;
+	for (i = 0; i < tq->nr_slots; i++)
+		tq->free[i] = tq->nr_slots - 1 - i;
+	tq->nr_free = tq->nr_slots;
+	return 0;
+}
+
+static void wcv_txq_free(struct wcv *vi)
+{
+	u32 i;
+
+	if (!vi->txq)
+		return;
+	for (i = 0; i < vi->pairs; i++) {
+		kfree(vi->txq[i].slots);
+		kfree(vi->txq[i].free);
+	}
+	kfree(vi->txq);
+}
+
 /* --- the WireCAP glue -------------------------------------------------- */
 
 static struct wcv_rxq *rxq_of(struct wirecap_queue *q)
@@ -433,6 +637,7 @@ static const struct wirecap_nic_ops wcv_wirecap_ops = {
 	.queue_stop = wcv_queue_stop,
 	.refill_kick = wcv_refill_kick,
 	.post_cells = wcv_post_cells,
+	.xmit = wcv_xmit_cells,
 };
 
 /* --- the netdev -------------------------------------------------------- */
@@ -462,6 +667,19 @@ static void wcv_get_stats64(struct net_device *dev,
 		} while (u64_stats_fetch_retry(&rq->syncp, start));
 		s->rx_packets += p;
 		s->rx_bytes += b;
+	}
+	for (i = 0; i < vi->pairs; i++) {
+		struct wcv_txq *tq = &vi->txq[i];
+		unsigned int start;
+		u64 p, b;
+
+		do {
+			start = u64_stats_fetch_begin(&tq->syncp);
+			p = u64_stats_read(&tq->packets);
+			b = u64_stats_read(&tq->bytes);
+		} while (u64_stats_fetch_retry(&tq->syncp, start));
+		s->tx_packets += p;
+		s->tx_bytes += b;
 	}
 	s->tx_dropped = dev->stats.tx_dropped;
 }
@@ -516,19 +734,23 @@ static int wcv_find_vqs(struct wcv *vi)
 	names = kcalloc(nvqs, sizeof(*names), GFP_KERNEL);
 	if (!vqs || !callbacks || !names)
 		goto out_free;
-	/* rx(i) = 2i, tx(i) = 2i + 1 (unused), control last */
+	/* rx(i) = 2i, tx(i) = 2i + 1, control last */
 	for (i = 0; i < vi->pairs; i++) {
 		snprintf(vi->rxq[i].name, sizeof(vi->rxq[i].name), "rx.%u", i);
+		snprintf(vi->txq[i].name, sizeof(vi->txq[i].name), "tx.%u", i);
 		callbacks[2 * i] = wcv_rx_irq;
+		callbacks[2 * i + 1] = wcv_tx_irq;
 		names[2 * i] = vi->rxq[i].name;
-		names[2 * i + 1] = "tx";
+		names[2 * i + 1] = vi->txq[i].name;
 	}
 	names[nvqs - 1] = "control";
 	ret = wc_virtio_find_vqs(vi->vdev, nvqs, vqs, callbacks, names);
 	if (ret)
 		goto out_free;
-	for (i = 0; i < vi->pairs; i++)
+	for (i = 0; i < vi->pairs; i++) {
 		vi->rxq[i].vq = vqs[2 * i];
+		vi->txq[i].vq = vqs[2 * i + 1];
+	}
 	vi->cvq = vqs[nvqs - 1];
 out_free:
 	kfree(names);
@@ -582,9 +804,11 @@ static int wcv_probe(struct virtio_device *vdev)
 	for (i = 0; i < WCV_RSS_TABLE_LEN; i++)
 		vi->rss_table[i] = i % pairs;
 	vi->rxq = kcalloc(pairs, sizeof(*vi->rxq), GFP_KERNEL);
-	if (!vi->rxq) {
+	vi->txq = kcalloc(pairs, sizeof(*vi->txq), GFP_KERNEL);
+	vi->tx_hdr = kzalloc(vi->hdr_len, GFP_KERNEL);
+	if (!vi->rxq || !vi->txq || !vi->tx_hdr) {
 		ret = -ENOMEM;
-		goto err_free_vi;
+		goto err_free_rxq;
 	}
 	vdev->priv = vi;
 
@@ -603,11 +827,17 @@ static int wcv_probe(struct virtio_device *vdev)
 		goto err_free_rxq;
 	vi->ring_size = virtqueue_get_vring_size(vi->rxq[0].vq);
 	for (i = 0; i < pairs; i++) {
+		ret = wcv_txq_init(&vi->txq[i], vi);
+		if (ret)
+			goto err_del_vqs;
+	}
+	for (i = 0; i < pairs; i++) {
 		struct wcv_rxq *rq = &vi->rxq[i];
 
 		rq->vi = vi;
 		u64_stats_init(&rq->syncp);
 		netif_napi_add(netdev, &rq->napi, wcv_poll);
+		netif_napi_add_tx(netdev, &vi->txq[i].napi, wcv_tx_poll);
 	}
 	virtio_device_ready(vdev);
 
@@ -625,8 +855,10 @@ static int wcv_probe(struct virtio_device *vdev)
 	ret = register_netdev(netdev);
 	if (ret)
 		goto err_reset;
-	for (i = 0; i < pairs; i++)
+	for (i = 0; i < pairs; i++) {
 		napi_enable(&vi->rxq[i].napi);
+		napi_enable(&vi->txq[i].napi);
+	}
 
 	cfg.ops = &wcv_wirecap_ops;
 	cfg.netdev = netdev;
@@ -652,17 +884,23 @@ static int wcv_probe(struct virtio_device *vdev)
 	return 0;
 
 err_unregister_netdev:
-	for (i = 0; i < pairs; i++)
+	for (i = 0; i < pairs; i++) {
 		napi_disable(&vi->rxq[i].napi);
+		napi_disable(&vi->txq[i].napi);
+	}
 	unregister_netdev(netdev);
 err_reset:
 	virtio_reset_device(vdev);
-	for (i = 0; i < pairs; i++)
+	for (i = 0; i < pairs; i++) {
 		netif_napi_del(&vi->rxq[i].napi);
+		netif_napi_del(&vi->txq[i].napi);
+	}
+err_del_vqs:
 	vdev->config->del_vqs(vdev);
 err_free_rxq:
+	wcv_txq_free(vi);
+	kfree(vi->tx_hdr);
 	kfree(vi->rxq);
-err_free_vi:
 	kfree(vi);
 err_free_netdev:
 	free_netdev(netdev);
@@ -675,16 +913,29 @@ static void wcv_remove(struct virtio_device *vdev)
 	u32 i;
 
 	debugfs_remove_recursive(vi->debugfs);
+	/*
+	 * XMIT gives nothing more; what the device holds comes back as it
+	 * is used (NAPI runs on), which the DETACHes below wait for.
+	 */
+	wcv_tx_close(vi);
 	/* stops capture on every queue: cells come back by queue reset */
 	wirecap_nic_unregister(vi->wc);
-	for (i = 0; i < vi->pairs; i++)
+	for (i = 0; i < vi->pairs; i++) {
 		napi_disable(&vi->rxq[i].napi);
+		napi_disable(&vi->txq[i].napi);
+	}
 	unregister_netdev(vi->netdev);
 	virtio_reset_device(vdev);
-	for (i = 0; i < vi->pairs; i++)
+	/* unused by the device: back to their pools unsent */
+	wcv_tx_detach_unused(vi);
+	for (i = 0; i < vi->pairs; i++) {
 		netif_napi_del(&vi->rxq[i].napi);
+		netif_napi_del(&vi->txq[i].napi);
+	}
 	vdev->config->del_vqs(vdev);
 	free_netdev(vi->netdev);
+	wcv_txq_free(vi);
+	kfree(vi->tx_hdr);
 	kfree(vi->rxq);
 	kfree(vi);
 }
