@@ -8,11 +8,13 @@
 #   virtio-stock  the guest sends 3 ARP requests out of $WIRECAP_IF2
 #                 (busybox arping); nic2.pcap holds exactly those 3, from
 #                 the second NIC's MAC, and nothing else
+#   virtio        the same through wirecap_virtio.ko (the stack's frames
+#                 go out of its transmit virtqueue 0); each NIC has its
+#                 WireCAP queues
 #   e1000e        the same through our e1000e.ko (2 adapters registered
 #                 with WireCAP); each NIC has its 2 WireCAP queues
 #   softnic       nr_devices=2: $WIRECAP_IF2 is the second software NIC
 #                 and has its WireCAP queues
-# (wirecap_virtio has no TX path yet: it drops what the stack sends.)
 #
 #   scripts/e2e-nics.sh [kernel ...]        default: 6.1
 set -u
@@ -45,9 +47,9 @@ if [ "$WIRECAP_NIC" != softnic ]; then
 fi
 exit 0'
 
-echo "1..$(($(echo $kernels | wc -w) * 7))"
+echo "1..$(($(echo $kernels | wc -w) * 10))"
 for k in $kernels; do
-	for nic in virtio-stock e1000e softnic; do
+	for nic in virtio-stock virtio e1000e softnic; do
 		res=$top/results/e2e-nics/$k/$nic
 		rm -rf "$res"
 		mkdir -p "$res"
@@ -66,8 +68,8 @@ for k in $kernels; do
 		virtio-stock)
 			continue ;;	# the stock driver has no WireCAP queues
 		esac
-		# the second NIC's WireCAP queues: softnic --queues 2; the
-		# e1000e has 2
+		# the second NIC's WireCAP queues: --queues 2 (the e1000e
+		# has 2)
 		if [ -n "$if2" ] && grep -qx "WQ $if2-q1" "$res/cmd.log" &&
 		   [ "$(grep -c '^WQ ' "$res/cmd.log")" = 4 ]; then
 			ok "$k $nic: both NICs have their WireCAP queues"
@@ -76,7 +78,7 @@ for k in $kernels; do
 			grep '^WQ ' "$res/cmd.log" 2>/dev/null | sed 's/^/# /'
 		fi
 	done
-	for nic in virtio-stock e1000e; do
+	for nic in virtio-stock virtio e1000e; do
 		res=$top/results/e2e-nics/$k/$nic
 		# the frames recorded: source MAC, type, ARP target
 		frames=$(tcpdump -r "$res/nic2.pcap" -n -e 2>/dev/null)

@@ -11,11 +11,12 @@
  * virtio header at the start of the cell, the frame after it: frame_offset
  * is the header length); while none is, the virtqueue is empty and the
  * device keeps that queue's packets (in QEMU: they wait in, and overflow,
- * the host tap). Nothing goes to the network stack. Transmit is XMIT's:
- * each transmit virtqueue sends cells of WireCAP pools (ours or another
- * NIC's) as [a shared all-zero virtio header, the frame in its cell], and
- * gives each back to wirecap.ko when the device has used it; the stack's
- * own transmit is dropped.
+ * the host tap). Nothing goes to the network stack. Each transmit
+ * virtqueue sends cells of WireCAP pools (XMIT; ours or another NIC's)
+ * as [a shared all-zero virtio header, the frame in its cell], and gives
+ * each back to wirecap.ko when the device has used it; the stack's frames
+ * (AF_PACKET, which the libpcap shim's pcap_inject uses) go the same way
+ * on transmit virtqueue 0, linearized.
  *
  * Deliberately not negotiated: mergeable buffers, guest checksum and GSO
  * offloads, so every packet arrives whole, as on the wire, in one cell.
@@ -82,9 +83,10 @@ struct wcv_rxq {
 	u64_stats_t bytes;
 };
 
-/* A cell XMIT gave a transmit virtqueue (its token there). */
+/* What a transmit virtqueue sends (its token there): a cell, or a frame. */
 struct wcv_tx_slot {
-	struct wirecap_tx_ref ref;
+	struct wirecap_tx_ref ref;	/* a cell of XMIT's, if !skb */
+	struct sk_buff *skb;		/* a frame of the stack's */
 	u32 len;
 };
 
@@ -358,8 +360,25 @@ static void wcv_tx_give_back(const struct wcv_tx_slot *done, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		wirecap_tx_done(&done[i].ref);
+	for (i = 0; i < n; i++) {
+		if (done[i].skb)
+			dev_consume_skb_any(done[i].skb);
+		else
+			wirecap_tx_done(&done[i].ref);
+	}
+}
+
+/* The stack's queue went quiet when the ring filled: room again? */
+static void wcv_tx_wake(struct wcv_txq *tq, u32 ring)
+{
+	struct netdev_queue *txq;
+
+	if (ring >= tq->vi->netdev->real_num_tx_queues)
+		return;
+	txq = netdev_get_tx_queue(tq->vi->netdev, ring);
+	if (netif_tx_queue_stopped(txq) && READ_ONCE(tq->nr_free) &&
+	    !READ_ONCE(tq->closed))
+		netif_tx_wake_queue(txq);
 }
 
 static void wcv_tx_irq(struct virtqueue *vq)
@@ -386,6 +405,7 @@ static int wcv_tx_poll(struct napi_struct *napi, int budget)
 		spin_unlock(&tq->lock);
 		wcv_tx_give_back(done, n);
 	} while (n == ARRAY_SIZE(done));
+	wcv_tx_wake(tq, tq - tq->vi->txq);
 
 	/* completions are not counted against the budget */
 	if (napi_complete_done(napi, 0) && !virtqueue_enable_cb(tq->vq))
@@ -426,6 +446,7 @@ static unsigned int wcv_xmit_cells(struct wirecap_nic *nic, u32 ring,
 				break;		/* the ring is full */
 			tq->nr_free--;
 			slot->ref = c->ref;
+			slot->skb = NULL;
 			slot->len = c->len;
 			added = true;
 			k++;
@@ -462,7 +483,7 @@ static void wcv_tx_detach_unused(struct wcv *vi)
 		if (!tq->vq)
 			continue;
 		while ((slot = virtqueue_detach_unused_buf(tq->vq)))
-			wirecap_tx_done(&slot->ref);
+			wcv_tx_give_back(slot, 1);
 	}
 }
 
@@ -642,10 +663,55 @@ static const struct wirecap_nic_ops wcv_wirecap_ops = {
 
 /* --- the netdev -------------------------------------------------------- */
 
+/*
+ * The stack's frames, on the transmit virtqueue of the same index (the
+ * netdev has one transmit queue: 0), after the cells XMIT queued there.
+ * No offload is negotiated: a frame goes whole, linear.
+ */
 static netdev_tx_t wcv_xmit(struct sk_buff *skb, struct net_device *dev)
 {
-	dev->stats.tx_dropped++;
-	dev_kfree_skb_any(skb);
+	struct wcv *vi = *(struct wcv **)netdev_priv(dev);
+	u16 ring = skb_get_queue_mapping(skb);
+	struct wcv_tx_slot done[WCV_TX_BATCH];
+	struct netdev_queue *txq;
+	struct scatterlist sg[2];
+	unsigned int reaped;
+	struct wcv_txq *tq;
+	bool sent = false;
+
+	if (ring >= vi->pairs || skb_linearize(skb)) {
+		dev->stats.tx_dropped++;
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
+	tq = &vi->txq[ring];
+	txq = netdev_get_tx_queue(dev, ring);
+	spin_lock(&tq->lock);
+	reaped = wcv_tx_reap(tq, done, ARRAY_SIZE(done));
+	if (!tq->closed && tq->nr_free) {
+		u32 id = tq->free[tq->nr_free - 1];
+		struct wcv_tx_slot *slot = &tq->slots[id];
+
+		sg_init_table(sg, 2);
+		sg_set_buf(&sg[0], vi->tx_hdr, vi->hdr_len);
+		sg_set_buf(&sg[1], skb->data, skb->len);
+		if (!virtqueue_add_outbuf(tq->vq, sg, 2, slot, GFP_ATOMIC)) {
+			tq->nr_free--;
+			slot->skb = skb;
+			slot->len = skb->len;
+			sent = true;
+			virtqueue_kick(tq->vq);
+		}
+	}
+	/* no room left: quiet until NAPI gives some back */
+	if (!tq->nr_free || !sent)
+		netif_tx_stop_queue(txq);
+	spin_unlock(&tq->lock);
+	wcv_tx_give_back(done, reaped);
+	if (!sent) {
+		dev->stats.tx_dropped++;
+		dev_kfree_skb_any(skb);
+	}
 	return NETDEV_TX_OK;
 }
 
