@@ -381,7 +381,10 @@ if [ "$nic" != softnic ]; then
 	netns=wcns$$ tap=wctap$$
 	ip netns add "$netns" || { netns=""; die "cannot create network namespace wcns$$"; }
 	tapmq=multi_queue
+	# QEMU opens a multi_queue tap with queues=1 as a single-queue one
+	# (EINVAL); the e1000e reads one queue
 	case $nic in e1000e*) tapmq="" ;; esac
+	[ "$queues" != 1 ] || tapmq=""
 	# shellcheck disable=SC2086  # ($tapmq: one word or none)
 	ip -n "$netns" tuntap add dev "$tap" mode tap $tapmq ||
 		die "cannot create tap $tap (ip tuntap add ... ${tapmq:-single queue})"
@@ -573,7 +576,7 @@ finish_replay() {	# $1: how it ended (text), when not by itself
 # Every frame the guest sends out of its second NIC: what QEMU writes into
 # tap2 is, to the host, received there (-Q in).
 if [ -n "$tap2" ]; then
-	ip netns exec "$netns" tcpdump -Z root -U -n -s 0 -Q in -i "$tap2" \
+	ip netns exec "$netns" tcpdump -Z root -U -n -s 0 -B 32768 -Q in -i "$tap2" \
 		-w "$results/nic2.pcap" </dev/null >"$tmp/nic2.log" 2>&1 &
 	recpid=$!
 	# tcpdump has started when it says it listens (up to 5 s)
