@@ -45,6 +45,15 @@
  *   remains. Pool pages are inserted into user mappings with
  *   vm_insert_pages(), so each mapping holds its own page references and
  *   freeing the pool while user space still maps it is safe.
+ *
+ *   A pool holds a reference to its queue. Cells XMIT gave a NIC keep
+ *   their pool (p->tx_inflight, under the queue's lock): a DETACH with
+ *   cells still out leaves the pool an orphan (no longer q->pool), and
+ *   the wirecap_tx_done() that brings the last one back queues its free
+ *   (process context: pool_free_work). The NIC's ->xmit runs under RCU,
+ *   after a check of the output queue's death under its lock;
+ *   wirecap_nic_unregister() waits for it with synchronize_rcu() before
+ *   it frees the NIC.
  */
 #ifndef _WIRECAP_H
 #define _WIRECAP_H
