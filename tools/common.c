@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * What the capturing subcommands of `wirecap` (capture, profile, handler)
- * share, so that they take the same options the same way and stop the
- * same way:
+ * What the capturing subcommands of `wirecap` (capture, profile, handler,
+ * forward) share, so that they take the same options the same way and
+ * stop the same way:
  *
  *   session   -i IFNAME (repeatable: several NICs, one session; default
  *             $WIRECAP_IF), -q LIST (queues of the first NIC), -M, -R,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The subcommands of the `wirecap` tool, one file each, and what the
- * capturing ones (capture, profile, handler) share: tools/common.c.
+ * capturing ones (capture, profile, handler, forward) share:
+ * tools/common.c.
  */
 #ifndef WIRECAP_TOOLS_H
 #define WIRECAP_TOOLS_H
@@ -16,6 +17,7 @@
 int cmd_stats(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_handler(int argc, char **argv);
+int cmd_forward(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 
 /* --- shared by the capturing subcommands (tools/common.c) ---------------- */

@@ -40,6 +40,11 @@
  *
  * handler: the paper's multi_pkt_handler: a thread per queue applies a BPF
  * filter x times to every packet; drop rates, offloading, Pp.
+ *
+ *   wirecap forward -i A -o B [FILTER] [-x N] ...      (tools/forward.c)
+ *
+ * forward: the paper's middlebox: a thread per queue of A sends what the
+ * filter keeps out of B, zero copy from A's pool; counters per stage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -569,6 +574,8 @@ static void usage(FILE *f)
 		"  profile   packets per queue over time, CSV and plot\n"
 		"  handler   pkt_handler: n threads filter every packet x times;\n"
 		"            basic or advanced (offloading) mode, drop rates\n"
+		"  forward   middlebox: forward what a filter keeps from one\n"
+		"            NIC out of another, zero copy\n"
 		"  exec      run a libpcap program that can open wirecap:IFNAME\n"
 		"  help      this text\n"
 		"'wirecap <command> -h' for the options of a command\n");
@@ -584,6 +591,7 @@ int main(int argc, char **argv)
 		{ "stats", cmd_stats },
 		{ "profile", cmd_profile },
 		{ "handler", cmd_handler },
+		{ "forward", cmd_forward },
 		{ "exec", cmd_exec },
 	};
 	unsigned int i;
