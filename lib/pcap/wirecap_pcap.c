@@ -41,7 +41,11 @@
  * (before the filter, which runs here in user space), ps_drop the ones
  * dropped for want of a free cell in the pool, ps_ifdrop the ones too
  * long for a cell (the driver's oversize drops); all since activation.
- * pcap_inject/pcap_sendpacket fail: WireCAP ABI 1 has no transmit path.
+ * pcap_inject/pcap_sendpacket send through the kernel's transmit path of
+ * IFNAME, one copy, as libpcap's own do (libwirecap's wirecap_out_send:
+ * an AF_PACKET socket bound to the NIC, made on the first call): the
+ * frame is the application's, in no pool, and the handle's queues are
+ * captured, so their devices cannot be opened again for XMIT.
  * Handles are as thread-safe as libpcap's: one thread per handle; and as
  * in libpcap 1.10, pcap_breakloop() may be called from a signal handler or
  * from another thread: it sets a flag and wakes the reader at once.
@@ -156,6 +160,8 @@ struct wch {
 					 * signal handler sets it, the reader
 					 * takes it (atomic) */
 	struct pcap_pkthdr next_hdr;	/* pcap_next_ex's */
+	struct wirecap_out *out;	/* pcap_inject's, made on its first
+					 * call (atomic) */
 };
 
 /*
@@ -666,6 +672,7 @@ EXPORT void pcap_close(pcap_t *p)
 	free(h->prog.bf_insns);
 	free(h->qs);
 	free(h->device);
+	wirecap_out_close(h->out);
 	REAL(pcap_close)(p);
 	free(h);
 }
@@ -1147,15 +1154,59 @@ EXPORT int pcap_stats(pcap_t *p, struct pcap_stat *ps)
 	return 0;
 }
 
+/*
+ * The handle's output: its NIC, for copies only (its queues are captured:
+ * their devices are taken). Made on the first pcap_inject; a thread that
+ * loses the race to publish its own closes it. NULL after a message.
+ */
+static struct wirecap_out *wch_out(struct wch *h)
+{
+	/* acquire: pairs with the release that published it */
+	struct wirecap_out *o = __atomic_load_n(&h->out, __ATOMIC_ACQUIRE);
+	struct wirecap_out *none = NULL;
+	unsigned int queues[WCH_MAXQ];
+	char ifname[WIRECAP_IFNAMSIZ];
+	int nq;
+
+	if (o)
+		return o;
+	if (parse_device(h->device, ifname, sizeof(ifname), queues, &nq)) {
+		wch_err(h, "%s: bad WireCAP device name", h->device);
+		return NULL;
+	}
+	o = wirecap_out_open(ifname, WIRECAP_OUT_COPY);
+	if (!o) {
+		wch_err(h, "%s: cannot send on %s: %s", h->device, ifname,
+			strerror(errno));
+		return NULL;
+	}
+	if (__atomic_compare_exchange_n(&h->out, &none, o, false,
+					__ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+		return o;
+	wirecap_out_close(o);
+	return none;
+}
+
 EXPORT int pcap_inject(pcap_t *p, const void *buf, size_t size)
 {
 	struct wch *h = wch_get(p);
+	struct wirecap_out *o;
+	int ret;
 
 	if (!h)
 		return REAL(pcap_inject)(p, buf, size);
-	wch_err(h, "%s: sending packets isn't supported: WireCAP ABI %u has "
-		"no transmit path", h->device, WIRECAP_ABI_VERSION);
-	return PCAP_ERROR;
+	if (!h->activated)
+		return not_activated(h);
+	o = wch_out(h);
+	if (!o)
+		return PCAP_ERROR;
+	ret = wirecap_out_send(o, buf, size);
+	if (ret < 0) {
+		/* as libpcap words it */
+		wch_err(h, "send: %s", strerror(-ret));
+		return PCAP_ERROR;
+	}
+	return ret;
 }
 
 EXPORT int pcap_sendpacket(pcap_t *p, const u_char *buf, int size)

@@ -37,12 +37,23 @@
  *                     (dlsym, not async-signal-safe) in the signal
  *                     handler that calls pcap_breakloop, also when
  *                     libpcap was not there yet when the shim was loaded
+ *   inject            pcap_inject and pcap_sendpacket on an activated
+ *                     handle of wirecap:lo send the frame, unchanged,
+ *                     through lo's transmit path (a packet tap sees it
+ *                     go out); before activation, and on a NIC that does
+ *                     not exist, libpcap's errors (skipped without
+ *                     CAP_NET_RAW)
  *
  * Timing: no test asserts a speed; eintr_timeout allows 5 s for a 300 ms
  * timeout (the bug made it last as long as the signals, 20 s).
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -560,9 +571,83 @@ static int t_real_breakloop(void)
 	return 1;
 }
 
+/* --- pcap_inject ----------------------------------------------------------- */
+
+/* The next frame of ethertype 0x88b5 sent out of lo, within 2 s. */
+static int lo_next_out(int s, u_char *buf, size_t size)
+{
+	uint64_t end = now_ms() + 2000;
+
+	while (now_ms() < end) {
+		struct pollfd pfd = { .fd = s, .events = POLLIN };
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		ssize_t n;
+
+		if (poll(&pfd, 1, 50) != 1)
+			continue;
+		n = recvfrom(s, buf, size, 0, (struct sockaddr *)&from, &fl);
+		if (n >= 14 && from.sll_pkttype == PACKET_OUTGOING &&
+		    buf[12] == 0x88 && buf[13] == 0xb5)
+			return (int)n;
+	}
+	return -1;
+}
+
+static int t_inject(void)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = (int)if_nametoindex("lo"),
+	};
+	char eb[PCAP_ERRBUF_SIZE];
+	u_char frame[64], got[256];
+	pcap_t *p, *none;
+	struct wch *h;
+	int tap, ret;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(frame); i++)
+		frame[i] = (u_char)(5 * i);
+	memcpy(frame, "\0\0\0\0\0\0\0\0\0\0\0\0\x88\xb5", 14);
+	p = pcap_create("wirecap:lo", eb);
+	none = pcap_create("wirecap:nonic0", eb);
+	CHECK(p && none);
+	CHECK(pcap_inject(p, frame, sizeof(frame)) ==
+	      PCAP_ERROR_NOT_ACTIVATED);
+	/* activated as activate() leaves a handle; no session needed */
+	h = wch_find(p);
+	h->activated = true;
+	wch_find(none)->activated = true;
+	CHECK(pcap_inject(none, frame, sizeof(frame)) == PCAP_ERROR);
+	tap_diag("wirecap:nonic0: %s", pcap_geterr(none));
+	CHECK(strstr(pcap_geterr(none), "nonic0"));
+	pcap_close(none);
+	tap = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (tap < 0 && (errno == EPERM || errno == EACCES)) {
+		tap_diag("no CAP_NET_RAW: not sending");
+		pcap_close(p);
+		return 1;
+	}
+	CHECK(tap >= 0 && !bind(tap, (struct sockaddr *)&sll, sizeof(sll)));
+	ret = pcap_inject(p, frame, sizeof(frame));
+	tap_diag("pcap_inject: %d %s", ret, ret < 0 ? pcap_geterr(p) : "");
+	CHECK(ret == (int)sizeof(frame));
+	CHECK(lo_next_out(tap, got, sizeof(got)) == (int)sizeof(frame));
+	CHECK(!memcmp(got, frame, sizeof(frame)));
+	frame[30] ^= 0x5a;
+	CHECK(pcap_sendpacket(p, frame, sizeof(frame)) == 0);
+	CHECK(lo_next_out(tap, got, sizeof(got)) == (int)sizeof(frame));
+	CHECK(!memcmp(got, frame, sizeof(frame)));
+	CHECK(h->out);
+	close(tap);
+	pcap_close(p);
+	return 1;
+}
+
 int main(void)
 {
-	tap_plan(8);
+	tap_plan(9);
 	tap_run("pcap_breakloop from a signal handler never deadlocks",
 		t_breakloop_signal);
 	tap_run("the packet path takes no lock", t_no_lock);
@@ -577,5 +662,7 @@ int main(void)
 		t_add_nic_race);
 	tap_run("the real pcap_breakloop is resolved outside signal handlers",
 		t_real_breakloop);
+	tap_run("pcap_inject and pcap_sendpacket send through the stack",
+		t_inject);
 	return tap_exit();
 }
