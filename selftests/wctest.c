@@ -13,8 +13,12 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <poll.h>
 
 #include "wctest.h"
 #include "wirecap_uring.h"
@@ -146,6 +150,105 @@ int wct_link_rename(const char *from, const char *to)
 	ret = ioctl(fd, SIOCSIFNAME, &ifr) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+int wct_link_up(const char *ifname, bool up)
+{
+	struct ifreq ifr;
+	char path[128];
+	int fd, ret;
+
+	/* no IPv6 autoconfiguration: the stack sends nothing of its own */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 ifname);
+	if (up)
+		write_file(path, "1", 1);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr) ? -errno : 0;
+	if (!ret) {
+		if (up)
+			ifr.ifr_flags |= IFF_UP;
+		else
+			ifr.ifr_flags &= ~IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr) ? -errno : 0;
+	}
+	close(fd);
+	return ret;
+}
+
+int wct_wire_read(const char *nic,
+		  void (*fn)(void *ctx, const uint8_t *frame, uint32_t len),
+		  void *ctx)
+{
+	static __thread uint8_t buf[64 * 1024];
+	char path[256];
+	ssize_t got;
+	int fd, n = 0;
+
+	snprintf(path, sizeof(path), WIRECAP_SOFTNIC_DIR "/%s/wire", nic);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((got = read(fd, buf, sizeof(buf))) > 0) {
+		size_t off = 0;
+
+		while (off + 4 <= (size_t)got) {
+			uint32_t len;
+
+			memcpy(&len, buf + off, 4);
+			if (off + 4 + len > (size_t)got)
+				break;		/* whole records only: not so */
+			fn(ctx, buf + off + 4, len);
+			n++;
+			off += 4 + ((len + 3) & ~3u);
+		}
+	}
+	close(fd);
+	return got < 0 ? -errno : n;
+}
+
+int wct_tap_open(const char *nic)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = (int)if_nametoindex(nic),
+	};
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+
+	if (s < 0)
+		return -errno;
+	if (bind(s, (struct sockaddr *)&sll, sizeof(sll))) {
+		int ret = -errno;
+
+		close(s);
+		return ret;
+	}
+	return s;
+}
+
+int wct_tap_next_out(int s, uint16_t ethertype, uint8_t *buf, size_t size,
+		     unsigned int ms)
+{
+	uint64_t end = wct_now_us() + ms * 1000ull;
+
+	while (wct_now_us() < end) {
+		struct pollfd pfd = { .fd = s, .events = POLLIN };
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		ssize_t n;
+
+		if (poll(&pfd, 1, 50) != 1)
+			continue;
+		n = recvfrom(s, buf, size, 0, (struct sockaddr *)&from, &fl);
+		if (n >= 14 && from.sll_pkttype == PACKET_OUTGOING &&
+		    (buf[12] << 8 | buf[13]) == ethertype)
+			return (int)n;
+	}
+	return -ETIMEDOUT;
 }
 
 static int inject_path(const char *nic, char *path, size_t len)

@@ -42,6 +42,29 @@ int wct_link_netns(const char *ifname, int pid);
 /* Rename an interface (it must be down). 0 or -errno. */
 int wct_link_rename(const char *from, const char *to);
 
+/*
+ * Set an interface up or down (up: with IPv6 off on it, so that the stack
+ * sends nothing of its own out of it). 0 or -errno.
+ */
+int wct_link_up(const char *ifname, bool up);
+/*
+ * A packet tap (AF_PACKET, every protocol) on nic: the socket, or -errno.
+ * wct_tap_next_out(): the next frame of that ethertype the stack sent out
+ * of nic within ms, into buf: its length, or -ETIMEDOUT.
+ */
+int wct_tap_open(const char *nic);
+int wct_tap_next_out(int s, uint16_t ethertype, uint8_t *buf, size_t size,
+		     unsigned int ms);
+
+/*
+ * Read a software NIC's wire (what XMIT gave it) until it is empty: each
+ * frame read is sent, its cell given back. fn sees each frame, in order.
+ * Returns the number of frames, or -errno.
+ */
+int wct_wire_read(const char *nic,
+		  void (*fn)(void *ctx, const uint8_t *frame, uint32_t len),
+		  void *ctx);
+
 /* Inject count generated packets of len bytes (queue -1: RSS). */
 int wct_inject(const char *nic, int queue, uint64_t count, unsigned int len,
 	       uint64_t seq);
