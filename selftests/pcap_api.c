@@ -18,7 +18,11 @@
  *                   exactly what did not fit; captured + dropped = sent
  *   bad_names       bad or missing devices, busy queues, wrong states:
  *                   libpcap's error codes
- *   inject          pcap_inject fails with a clear error
+ *   inject          pcap_inject and pcap_sendpacket send through the
+ *                   NIC's stack transmit path (a packet tap sees the
+ *                   frame; the software NIC, which has no wire there,
+ *                   counts its TX drop); errors: a NIC that is down, a
+ *                   handle not activated
  *   dump            pcap_dump_open on a nanosecond handle writes a file the
  *                   system libpcap reads back
  *   findalldevs     lists wirecap:NIC beside the system's devices
@@ -396,14 +400,50 @@ TEST_F(pc, bad_names)
 
 TEST_F(pc, inject)
 {
-	u_char frame[60] = { 0 };
-	int ret;
+	char eb[PCAP_ERRBUF_SIZE];
+	u_char frame[70], got[256];
+	struct seen s = { 0 };
+	long long drops;
+	pcap_t *idle;
+	int ret, tap;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(frame); i++)
+		frame[i] = (u_char)(3 * i + 1);
+	memcpy(frame, "\xff\xff\xff\xff\xff\xff\x02\0\0\0\0\x07\x88\xb5", 14);
+	/* not activated: libpcap's answer */
+	idle = pcap_create(self->dev, eb);
+	ASSERT_NE(NULL, idle);
+	EXPECT_EQ(PCAP_ERROR_NOT_ACTIVATED,
+		  pcap_inject(idle, frame, sizeof(frame)));
+	pcap_close(idle);
 
 	self->p = make(self->dev, NULL, &ret);
 	ASSERT_EQ(0, ret);
+	/* the software NIC is made down */
 	EXPECT_EQ(PCAP_ERROR, pcap_inject(self->p, frame, sizeof(frame)));
-	EXPECT_NE(NULL, strstr(pcap_geterr(self->p), "transmit"));
-	EXPECT_EQ(PCAP_ERROR, pcap_sendpacket(self->p, frame, sizeof(frame)));
+	EXPECT_NE(NULL, strstr(pcap_geterr(self->p), "send: "));
+	EXPECT_NE(NULL, strstr(pcap_geterr(self->p), strerror(ENETDOWN)));
+	ASSERT_EQ(0, wct_link_up(self->nic, true));
+	tap = wct_tap_open(self->nic);
+	ASSERT_LE(0, tap);
+	drops = wct_netdev_stat(self->nic, "tx_dropped");
+	EXPECT_EQ((int)sizeof(frame), pcap_inject(self->p, frame,
+						  sizeof(frame)));
+	EXPECT_EQ((int)sizeof(frame),
+		  wct_tap_next_out(tap, 0x88b5, got, sizeof(got), 2000));
+	EXPECT_EQ(0, memcmp(got, frame, sizeof(frame)));
+	frame[20] ^= 0xff;
+	EXPECT_EQ(0, pcap_sendpacket(self->p, frame, sizeof(frame)));
+	EXPECT_EQ((int)sizeof(frame),
+		  wct_tap_next_out(tap, 0x88b5, got, sizeof(got), 2000));
+	EXPECT_EQ(0, memcmp(got, frame, sizeof(frame)));
+	/* no wire behind the stack's transmit: the NIC's TX drops */
+	EXPECT_EQ(drops + 2, wct_netdev_stat(self->nic, "tx_dropped"));
+	close(tap);
+	/* capturing goes on beside it */
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 5, 64, 0));
+	EXPECT_EQ(5, read_n(self->p, &s, 5));
 	EXPECT_EQ(PCAP_ERROR, pcap_setdirection(self->p, PCAP_D_OUT));
 	EXPECT_EQ(0, pcap_setdirection(self->p, PCAP_D_IN));
 }
