@@ -137,7 +137,8 @@ struct wirecap_queue {
 	/*
 	 * The views of this pool out with readers, one word per cell, at
 	 * the view's first cell: its stamp (seq) from when a reader took it
-	 * (take(), chunk.c) until it is released, then seq ^ WC_VIEW_DEAD.
+	 * (take(), chunk.c) until it is released or given to XMIT
+	 * (wc_chunk_claim), then seq ^ WC_VIEW_DEAD.
 	 * A release that does not find its stamp there (a copy released
 	 * twice, an old copy) sends nothing. Written by the readers of the
 	 * queues the views travel through, with atomics.

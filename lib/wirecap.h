@@ -337,6 +337,7 @@ int wirecap_chunk_pkt(const struct wirecap_chunk *c, unsigned int i,
  * touched afterwards. Releasing twice is harmless, and so is releasing a
  * copy of a chunk released already: every view the kernel handed out
  * goes back once (copies are counted in wirecap_qstats.dup_releases).
+ * A chunk given to wirecap_xmit() counts as released already.
  */
 void wirecap_chunk_release(struct wirecap_chunk *c);
 

@@ -256,7 +256,8 @@ int wirecap_xmit(struct wirecap_out *o, const struct wirecap_xmit_pkt *pkts,
 				continue;
 			/* a view's records never span two commands */
 			if (k + r->count > cap) {
-				ret = xmit_cmd(o, owner, recs, k, runs, nr, cmd);
+				ret = xmit_cmd(o, owner, recs, k, runs, nr,
+					       cmd);
 				if (ret > 0)
 					sent += ret;
 				else if (ret < 0 && !err)

@@ -160,8 +160,9 @@ static void wire_free(struct wire *w)
  * the order sent. The number of mismatches (0: exact).
  */
 static unsigned int check_wire(struct __test_metadata *_metadata,
-			       const struct wire *w, struct frame sent[QA][PERQ],
-			       bool all, bool order)
+			       const struct wire *w,
+			       struct frame sent[QA][PERQ], bool all,
+			       bool order)
 {
 	static uint8_t seen[QA][PERQ];
 	int last[QA] = { -1, -1, -1, -1 };
@@ -333,8 +334,8 @@ TEST_F_TIMEOUT(fwd, filter_half, 180)
 	js = slurp("/tmp/f.json");
 	/* each queue out of B's queue N modulo 2, with its own counts */
 	for (q = 0; q < QA; q++) {
-		snprintf(want, sizeof(want), "\"queue\": %u, \"out_queue\": %u, ",
-			 q, q % QB);
+		snprintf(want, sizeof(want),
+			 "\"queue\": %u, \"out_queue\": %u, ", q, q % QB);
 		expect_counts(_metadata, js, want, PERQ, PERQ / 2, PERQ / 2, 0);
 	}
 	expect_counts(_metadata, js, TOTAL, NSENT, NSENT / 2, NSENT / 2, 0);
@@ -441,6 +442,12 @@ TEST_F_TIMEOUT(fwd, advanced, 180)
 	wire_free(&w);
 }
 
+/* The tool with argv, output to /tmp/u.out: its exit status. */
+static int run(char *const argv[], unsigned int ms)
+{
+	return wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", argv), ms);
+}
+
 TEST_F(fwd, bad_usage)
 {
 	char *noout[] = { "wirecap", "forward", "-i", self->a, NULL };
@@ -452,15 +459,15 @@ TEST_F(fwd, bad_usage)
 			  NULL };
 	char *help[] = { "wirecap", "forward", "-h", NULL };
 
-	EXPECT_EQ(2, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", noout), 5000));
-	EXPECT_EQ(2, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", badf), 5000));
+	EXPECT_EQ(2, run(noout, 5000));
+	EXPECT_EQ(2, run(badf, 5000));
 	EXPECT_NE(NULL, strstr(slurp("/tmp/u.out"), "filter"));
-	EXPECT_EQ(2, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", both), 5000));
-	EXPECT_EQ(1, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", nonic), 10000));
+	EXPECT_EQ(2, run(both, 5000));
+	EXPECT_EQ(1, run(nonic, 10000));
 	EXPECT_NE(NULL, strstr(slurp("/tmp/u.out"), "no WireCAP queues"));
 	/* A free again */
 	EXPECT_EQ(0, wct_sysfs(self->a, 0, "attached"));
-	EXPECT_EQ(0, wct_wait_exit(wct_spawn(wirecap_bin, "/tmp/u.out", help), 5000));
+	EXPECT_EQ(0, run(help, 5000));
 	EXPECT_NE(NULL, strstr(slurp("/tmp/u.out"), "-o, --out"));
 }
 

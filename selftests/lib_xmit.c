@@ -185,8 +185,8 @@ TEST_F(xm, out_of_both_nics)
 	EXPECT_EQ(NULL, c[0].owner);
 	/* c[1]: its odd packets, cut to 60 bytes, out of B */
 	for (i = n = 0; i < M; i += 2)
-		pk[n++] = (struct wirecap_xmit_pkt){ .chunk = &c[1],
-						     .index = i + 1, .len = 60 };
+		pk[n++] = (struct wirecap_xmit_pkt){
+			.chunk = &c[1], .index = i + 1, .len = 60 };
 	EXPECT_EQ(M / 2, wirecap_xmit(o, pk, n));
 
 	/* consumed: releasing it, or a copy, sends nothing */

@@ -224,8 +224,8 @@ static unsigned int count_queues(const char *ifname)
  * transmitting (outs[r] NULL for the others). B = A: none, each chunk
  * goes out of its own NIC. 0, or -1 after a message.
  */
-static int open_outs(struct wirecap *w, const char *b, struct wirecap_out ***outs,
-		     unsigned int *nb)
+static int open_outs(struct wirecap *w, const char *b,
+		     struct wirecap_out ***outs, unsigned int *nb)
 {
 	unsigned int i, nq = wirecap_queue_count(w);
 
@@ -427,7 +427,8 @@ static int write_json(const struct forward_args *a, struct wirecap *w,
 		      const struct qres *res, const struct qres *tot,
 		      double secs)
 {
-	const struct wirecap_info *info = wirecap_queue_info(wirecap_queue(w, 0));
+	const struct wirecap_info *info =
+		wirecap_queue_info(wirecap_queue(w, 0));
 	unsigned int i, nq = wirecap_queue_count(w);
 	FILE *jf = strcmp(a->json, "-") ? fopen(a->json, "w") : stdout;
 
@@ -561,7 +562,7 @@ int cmd_forward(int argc, char **argv)
 			pthread_join(wk[j].tid, NULL);
 	secs = tool_watch_secs(&watch);
 
-	/* counters, after the threads stopped: per queue whose pool held them */
+	/* after the threads stopped: per queue whose pool held the packets */
 	for (i = 0; i < nq; i++) {
 		struct wirecap_queue *q = wirecap_queue(w, i);
 		struct wirecap_qstats st = { .sz = sizeof(st) };

@@ -42,7 +42,7 @@
 #define R	FAKE_R
 #define FD0	100		/* fake queue fds: FD0 + session index */
 
-/* --- the fake kernel's ioctl ------------------------------------------------ */
+/* --- the fake kernel's ioctl --------------------------------------------- */
 
 struct kcall {
 	int fd, tx_fd;
@@ -204,7 +204,8 @@ static int t_args(void)
 	p[0] = pk(&c, 0, 60);				/* good, then bad */
 	p[1] = pk(NULL, 0, 60);
 	CHECK(wirecap_xmit(NULL, p, 2) == -EINVAL);
-	for (i = 0; i < WIRECAP_XMIT_MAX + 1; i++)	/* one chunk, too many */
+	/* one chunk, too many packets */
+	for (i = 0; i < WIRECAP_XMIT_MAX + 1; i++)
 		many[i] = pk(&c, i % M, 60);
 	CHECK(wirecap_xmit(NULL, many, WIRECAP_XMIT_MAX + 1) == -EINVAL);
 	/* nothing consumed, nothing sent */
@@ -390,7 +391,8 @@ static int t_split(void)
 	/* in order, and no view in both commands */
 	for (i = 0; i < n; i++) {
 		CHECK(krec[i].view.seq == 100 + i / 300);
-		CHECK(krec[i].cell == (i % 300) % M && krec[i].len == 60 + i % 300);
+		CHECK(krec[i].cell == (i % 300) % M &&
+		      krec[i].len == 60 + i % 300);
 	}
 	view_split = krec[calls[0].count - 1].view.seq ==
 		     krec[calls[0].count].view.seq;
