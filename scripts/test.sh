@@ -20,6 +20,10 @@
 #   VM:    the VM's second NIC (virtio-stock, e1000e, softnic): found in
 #          the guest, and what it sends recorded by the host
 #          (scripts/e2e-nics.sh)
+#   VM:    zero-copy forwarding end to end: a real trace into one virtio
+#          NIC, `wirecap forward` with a filter out of the other, what
+#          the host records checked byte for byte; and under overload,
+#          the counters (scripts/e2e-forward.sh)
 #   VM:    buddy-group offloading end to end on a skewed real trace,
 #          basic vs advanced mode, groups, two applications
 #          (scripts/e2e-offload.sh)
@@ -115,6 +119,10 @@ count "$out/e2e-e1000e.tap"
 echo "== the test VM's second NIC (--nics 2), kernel 6.1"
 scripts/e2e-nics.sh 6.1 >"$out/e2e-nics.tap" 2>&1
 count "$out/e2e-nics.tap"
+
+echo "== forwarding end to end: wirecap forward between two virtio NICs"
+scripts/e2e-forward.sh 6.1 6.12 >"$out/e2e-forward.tap" 2>&1
+count "$out/e2e-forward.tap"
 
 echo "== buddy-group offloading end to end (software NIC)"
 scripts/e2e-offload.sh 6.1 6.12 >"$out/e2e-offload.tap" 2>&1

@@ -33,7 +33,8 @@
 #   --trace FILE.pcap    replay FILE into the NIC once a capture has
 #                        attached: softnic, in the guest (wirecap-softnic-
 #                        replay); virtio, on the host (tcpreplay into the tap)
-#   --speed top|recorded|MULT   replay speed                         [top]
+#   --speed top|recorded|MULT|pps:N   replay speed                   [top]
+#                        (pps:N, N packets a second: tap modes, tcpreplay)
 #   --txqueuelen N       virtio: the tap's txqueuelen                [1000]
 #   --pin-qemu CPUS      taskset CPU list for QEMU and all its threads
 #                        [virtio: 0; softnic: not pinned]
@@ -150,8 +151,8 @@ done
 [[ $nics =~ ^[12]$ ]] || die "--nics: expected 1 or 2, got: $nics"
 [[ $queues =~ ^[1-9][0-9]*$ ]] || die "--queues: not a positive integer: $queues"
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout: not a positive integer: $timeout"
-[[ $speed =~ ^(top|recorded|[0-9]+(\.[0-9]+)?|\.[0-9]+)$ ]] ||
-	die "--speed: expected top, recorded or a multiplier, got: $speed"
+[[ $speed =~ ^(top|recorded|[0-9]+(\.[0-9]+)?|\.[0-9]+|pps:[1-9][0-9]*)$ ]] ||
+	die "--speed: expected top, recorded, a multiplier or pps:N, got: $speed"
 [ -z "$trace" ] || [ -f "$trace" ] || die "--trace: no such file: $trace"
 [ -z "$extra" ] || [ -d "$extra" ] || die "--extra: no such directory: $extra"
 case $nic in
@@ -170,6 +171,10 @@ fi
 [[ $gen_timer =~ ^(nano|gtod|select|ioport)$ ]] ||
 	die "--gen-timer: expected nano, gtod, select or ioport, got: $gen_timer"
 [[ $gen =~ ^(tcpreplay|tapgen)$ ]] || die "--gen: expected tcpreplay or tapgen, got: $gen"
+case $speed in
+pps:*) [ "$nic" != softnic ] && [ "$gen" = tcpreplay ] ||
+	die "--speed pps:N: only for tcpreplay into a tap (not softnic, not tapgen)" ;;
+esac
 
 krel=$("$top/scripts/krel.sh" "$kernel") || die "--kernel: no kernel '$kernel'"
 kroot=$top/build/kernels/$krel
@@ -495,6 +500,7 @@ start_replay() {
 	local rate=()
 	case $speed in
 	top) rate=(--topspeed) ;;
+	pps:*) rate=("--pps=${speed#pps:}") ;;
 	recorded) ;;
 	*) rate=("--multiplier=$speed") ;;
 	esac
