@@ -130,10 +130,10 @@ exit 0
 \tlist_add_tail(&pdu->node, &q->parked);
 ---
 === stop_failure_frees drivers/wirecap/queue.c softnic nic_broken
-\tret = pool_unset(q, p, true, res);
+\tret = pool_unset(q, p, true, res, &kept);
 \tif (ret) {
 +++
-\tret = pool_unset(q, p, true, res);
+\tret = pool_unset(q, p, true, res, &kept);
 \tif (0) {
 ---
 === virtio_reset_failure_ignored drivers/virtio/wirecap_virtio.c virtio virtio_reset_fail
