@@ -14,7 +14,11 @@
 #                 own per CPU for XDP (2 + 2 <= 4), not the locked shared
 #                 mode it falls back to with fewer (its dmesg warning
 #                 "XDP request ... locked tx mode" is looked for)
-#   wirecap       `wirecap forward -i A -o B`: not built yet (issue 13)
+#   wirecap-fwd   `wirecap forward -i A -o B` on our wirecap_virtio.ko
+#                 (--nic virtio): zero copy, each captured cell sent out
+#                 of B's transmit virtqueue by XMIT, one thread per queue,
+#                 B(64,64); CPU measured by wirecap-afp-forward --monitor
+#                 over the same window, as for xdp-redirect
 # The traffic: 64-byte frames of one flow (bench/gen_burst.py), SECONDS
 # worth at each rate of RATES, sent into A's host tap (txqueuelen 1000)
 # by wirecap-tap-gen on host CPU 1, QEMU on CPUs 0-1, as bench/peers.sh
@@ -39,7 +43,7 @@
 #   bench/forward.sh [--quick] [kernel]           default: 6.1
 # Environment: BENCH_FWD_RATES (default "10000 25000 50000 75000"; --quick:
 # 20000), BENCH_FWD_SECONDS (2; --quick: 0.5), BENCH_FWD_REPEAT (3;
-# --quick: 1), BENCH_FWD_ENGINES (afpacket-fwd xdp-redirect),
+# --quick: 1), BENCH_FWD_ENGINES (afpacket-fwd xdp-redirect wirecap-fwd),
 # BENCH_FWD_KEEP=1 keeps each run's nic2.pcap.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,7 +64,7 @@ else
 	rates=${BENCH_FWD_RATES:-10000 25000 50000 75000}
 	secs=${BENCH_FWD_SECONDS:-2} reps=${BENCH_FWD_REPEAT:-3}
 fi
-engines=${BENCH_FWD_ENGINES:-afpacket-fwd xdp-redirect}
+engines=${BENCH_FWD_ENGINES:-afpacket-fwd xdp-redirect wirecap-fwd}
 queues=4
 wait_done="--until-file /run/wirecap/replay-done --idle-ms 1000"
 
@@ -84,16 +88,28 @@ sleep 2; touch /run/wirecap/start-replay; wait \$m; rc=\$?
 kill -INT \$xb; wait \$xb; echo \"xdp-bench exit \$?\"
 exit \$rc"
 
+# wirecap forward attaches A's queues, which starts the replay: the
+# watcher is up before it
+wc_cmd="(wirecap-afp-forward --monitor -i \$WIRECAP_IF -o \$WIRECAP_IF2 \
+	$wait_done --json /results/f.json) & m=\$!
+sleep 1
+wirecap forward -i \$WIRECAP_IF -o \$WIRECAP_IF2 -M 64 -R 64 $wait_done \
+	--json /results/fw.json >/results/fw.txt 2>&1; rc=\$?
+wait \$m
+exit \$rc"
+
 run() { # engine rate rep trace speed
 	engine=$1 rate=$2 rep=$3 trace=$4 speed=$5
 	name=$out/$engine-$rate-$rep
+	nic=virtio-stock
 	case $engine in
 	afpacket-fwd) cmd=$afp_cmd ;;
 	xdp-redirect) cmd=$xdp_cmd ;;
+	wirecap-fwd) cmd=$wc_cmd nic=virtio ;;
 	*) echo "forward: unknown engine $engine" >&2; return 1 ;;
 	esac
 	mkdir -p "$name.res"
-	scripts/vm.sh --nic virtio-stock --nics 2 --kernel "$k" \
+	scripts/vm.sh --nic $nic --nics 2 --kernel "$k" \
 		--queues $queues --timeout 600 --trace "$trace" \
 		--speed "$speed" --gen tapgen --pin-gen 1 --pin-qemu 0-1 \
 		--txqueuelen 1000 --results "$name.res" -- "$cmd" \

@@ -25,7 +25,7 @@
 #   forward    forwarding from one virtio NIC to another: a copying
 #              AF_PACKET forwarder against XDP_REDIRECT (xdp-bench), loss
 #              and guest CPU per forwarded frame against the rate
-#              (bench/forward.sh; `wirecap forward` is not built yet)
+#              (bench/forward.sh), and `wirecap forward` (zero copy)
 # --quick: one configuration, short bursts, one run each, no skew sweep:
 # keeps the suite from rotting (make test); asserts nothing about speed.
 set -u
