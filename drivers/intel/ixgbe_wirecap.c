@@ -23,7 +23,8 @@
  * queue is captured, ring size, channels, XDP, AF_XDP on that queue and
  * MTUs whose frames outgrow a cell are refused (-EBUSY), and so is what
  * lays the queues out again (ixgbe_setup_tc()): SR-IOV VFs, a new number
- * of traffic classes (DCB, mqprio), macvlan offload. LRO (RSC merges
+ * of traffic classes (DCB, mqprio), macvlan offload, and FCoE on or off
+ * (rings of its own, 3 KiB frames). LRO (RSC merges
  * frames) and VLAN tag stripping (takes the tag out of the frame) are off
  * on the port ("off [requested on]" in ethtool -k): frames are captured as
  * they were on the wire (the core makes the port promiscuous);
@@ -644,8 +645,12 @@ static bool ixgbe_wc_busy(struct ixgbe_adapter *adapter, const char *what)
  *
  * Ring sizes, channels and XDP change the rings a captured queue relies
  * on; DCB (CEE state) and macvlan offload (a VMDq pool of its own) lay
- * the queues out again through ixgbe_setup_tc(). They wait until no
- * queue is captured.
+ * the queues out again through ixgbe_setup_tc(); FCoE on or off
+ * (ixgbe_fcoe_enable(), ixgbe_fcoe_disable(), from the fcoe module)
+ * closes the port, lays the queues out again with FCoE rings added or
+ * taken away (they may be the last RSS queues) and opens it, and with
+ * FCoE on the port takes frames of up to 3 KiB, more than a cell. They
+ * wait until no queue is captured.
  *
  * Return: true to refuse the change with -EBUSY.
  */
@@ -667,18 +672,27 @@ bool ixgbe_wirecap_busy(struct ixgbe_adapter *adapter, const char *what)
  * setting that keeps the number keeps the queues (at most the port is
  * reset), and goes through.
  *
+ * More classes than the port has (dcb_cfg.num_tcs.pg_tcs) is ixgbe's own
+ * -EINVAL, which it returns only after it has stored @ets: this hook runs
+ * before, so it makes the same check and lets such a setting through to
+ * that error instead of refusing it as busy. The count is a u8, as in
+ * ixgbe_dcbnl_ieee_setets(), so that it wraps where ixgbe's does (a
+ * priority in TC 255 counts as no classes there).
+ *
  * Return: true to refuse the setting with -EBUSY.
  */
 bool ixgbe_wirecap_ets_busy(struct ixgbe_adapter *adapter,
 			    const struct ieee_ets *ets)
 {
-	u8 top = 0;
+	u8 tcs = 0;
 	int i;
 
 	ASSERT_RTNL();
 	for (i = 0; i < IEEE_8021QAZ_MAX_TCS; i++)
-		top = max(top, ets->prio_tc[i]);
-	if ((top ? top + 1 : 0) == adapter->hw_tcs)
+		tcs = max(tcs, ets->prio_tc[i]);
+	if (tcs)
+		tcs++;
+	if (tcs > adapter->dcb_cfg.num_tcs.pg_tcs || tcs == adapter->hw_tcs)
 		return false;
 	return ixgbe_wc_busy(adapter, "traffic classes (DCB)");
 }
@@ -719,6 +733,13 @@ bool ixgbe_wirecap_mqprio_busy(struct ixgbe_adapter *adapter,
  * RTNL here and ixgbe takes it only around that rebuild, so a change let
  * through also keeps ATTACH out (ixgbe_wc_can_capture()) until
  * ixgbe_wirecap_vfs_done().
+ *
+ * Lock order: the PCI device's lock (and pci_rescan_remove_lock), then
+ * RTNL, as in ixgbe_sriov_reinit() on the same path. Lockdep does not
+ * check that order: device_initialize() puts every struct device's mutex
+ * in lockdep_set_novalidate_class(), so an inversion (a device_lock()
+ * taken under RTNL) would deadlock with no lockdep splat first. Nothing
+ * in WireCAP takes a device lock: keep it so.
  *
  * Return: true to refuse the change with -EBUSY; false, and the caller
  * calls ixgbe_wirecap_vfs_done() when the change is over.

@@ -30,11 +30,15 @@
  *   ixgbe_wirecap_busy()               ixgbe_set_ringparam,
  *                                      ixgbe_set_channels, ixgbe_xdp_setup,
  *                                      ixgbe_fwd_add: -EBUSY;
- *                                      ixgbe_dcbnl_set_state: 1 (failed)
+ *                                      ixgbe_dcbnl_set_state: 1 (failed);
+ *                                      ixgbe_fcoe_enable,
+ *                                      ixgbe_fcoe_disable, after their
+ *                                      refcount and own checks: -EBUSY
  *   ixgbe_wirecap_mtu_busy()           ixgbe_change_mtu, first: -EBUSY
  *   ixgbe_wirecap_queue_busy()         ixgbe_xsk_pool_enable: -EBUSY
  *   ixgbe_wirecap_ets_busy()           ixgbe_dcbnl_ieee_setets, before
  *                                      it stores the setting: -EBUSY
+ *                                      (too many TCs: ixgbe's -EINVAL)
  *   ixgbe_wirecap_mqprio_busy()        __ixgbe_setup_tc, mqprio: -EBUSY
  *   ixgbe_wirecap_vfs_busy()           ixgbe_pci_sriov_configure, around
  *   ixgbe_wirecap_vfs_done()           the VF change (no RTNL): -EBUSY
@@ -42,6 +46,8 @@
  * Every hook that refuses sits at an entry point from user space, never
  * in ixgbe_setup_tc() itself: ixgbe also calls that internally
  * (ixgbe_sriov_reinit(), the l2 forwarding reset) and ignores the result.
+ * ixgbe_fcoe.c is built only when IS_ENABLED(CONFIG_FCOE) (ixgbe.h's
+ * IXGBE_FCOE); its hooks call ixgbe_wirecap_busy(), which is always built.
  */
 #ifndef _IXGBE_WIRECAP_H_
 #define _IXGBE_WIRECAP_H_
