@@ -277,7 +277,7 @@ static void softnic_destroy(struct softnic *sn)
 
 	/* waits for injections and wire reads in progress */
 	debugfs_remove_recursive(sn->dir);
-	/* cells on the wire go back first: DETACHes wait for them */
+	/* cells on the wire go back first, unsent */
 	softnic_wire_close(&sn->wire);
 	/* stops capture on every queue, fails parked commands */
 	wirecap_nic_unregister(sn->wc);

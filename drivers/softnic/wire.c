@@ -55,8 +55,8 @@ static bool wire_pop(struct softnic_wire *w, struct wirecap_tx_cell *c)
 }
 
 /*
- * No more cells: give back those on the wire unsent. Before the NIC leaves
- * wirecap.ko, whose DETACH waits for them.
+ * No more cells: give back those on the wire unsent, before the NIC leaves
+ * wirecap.ko (wirecap_nic.h).
  */
 void softnic_wire_close(struct softnic_wire *w)
 {

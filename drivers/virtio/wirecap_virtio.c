@@ -295,6 +295,9 @@ static int wcv_poll(struct napi_struct *napi, int budget)
 	struct wirecap_rx_done done[WCV_BATCH];
 	int work = 0;
 
+	if (!budget)		/* netpoll's: the device has none (below) */
+		return 0;
+
 	while (rq->capturing && work < budget) {
 		unsigned int n = 0, bytes = 0;
 		struct wirecap_cell *cell;
@@ -396,20 +399,42 @@ static int wcv_tx_poll(struct napi_struct *napi, int budget)
 	struct wcv_tx_slot done[WCV_TX_BATCH];
 	unsigned int n;
 
-	/* netpoll's poll, interrupts off: cells go back at the next one */
+	unsigned int opaque, reaped = 0;
+	bool complete;
+
+	/* a budget-0 poll (netpoll: interrupts off) gives nothing back */
 	if (!budget)
 		return 0;
+	/* ->xmit adds meanwhile: at most a ring's worth, then come again */
 	do {
 		spin_lock(&tq->lock);
 		n = wcv_tx_reap(tq, done, ARRAY_SIZE(done));
 		spin_unlock(&tq->lock);
 		wcv_tx_give_back(done, n);
-	} while (n == ARRAY_SIZE(done));
+		reaped += n;
+	} while (n == ARRAY_SIZE(done) && reaped < tq->nr_slots);
 	wcv_tx_wake(tq, tq - tq->vi->txq);
+	if (n == ARRAY_SIZE(done))
+		return budget;
 
-	/* completions are not counted against the budget */
-	if (napi_complete_done(napi, 0) && !virtqueue_enable_cb(tq->vq))
-		napi_schedule(napi);	/* more were used meanwhile */
+	/*
+	 * Completions are not counted against the budget. The callback is
+	 * armed under the lock ->xmit adds and reaps under, as virtio_ring
+	 * wants; a buffer used since is caught by virtqueue_poll().
+	 */
+	spin_lock(&tq->lock);
+	opaque = virtqueue_enable_cb_prepare(tq->vq);
+	complete = napi_complete_done(napi, 0);
+	if (!complete)
+		virtqueue_disable_cb(tq->vq);
+	spin_unlock(&tq->lock);
+	if (complete && unlikely(virtqueue_poll(tq->vq, opaque)) &&
+	    napi_schedule_prep(napi)) {
+		spin_lock(&tq->lock);
+		virtqueue_disable_cb(tq->vq);
+		spin_unlock(&tq->lock);
+		__napi_schedule(napi);
+	}
 	return 0;
 }
 
@@ -429,6 +454,9 @@ static unsigned int wcv_xmit_cells(struct wirecap_nic *nic, u32 ring,
 	unsigned int k = 0, reaped;
 	bool added;
 
+	/* a port that is down sends nothing */
+	if (!netif_running(vi->netdev) || !netif_carrier_ok(vi->netdev))
+		return 0;
 	do {
 		added = false;
 		spin_lock(&tq->lock);
@@ -703,8 +731,8 @@ static netdev_tx_t wcv_xmit(struct sk_buff *skb, struct net_device *dev)
 			virtqueue_kick(tq->vq);
 		}
 	}
-	/* no room left: quiet until NAPI gives some back */
-	if (!tq->nr_free || !sent)
+	/* no room left: quiet until NAPI gives some back (only then) */
+	if (!tq->nr_free || (!sent && !tq->closed && !tq->vq->num_free))
 		netif_tx_stop_queue(txq);
 	spin_unlock(&tq->lock);
 	wcv_tx_give_back(done, reaped);
@@ -880,6 +908,11 @@ static int wcv_probe(struct virtio_device *vdev)
 
 	SET_NETDEV_DEV(netdev, &vdev->dev);
 	netdev->netdev_ops = &wcv_netdev_ops;
+	/*
+	 * netpoll would transmit, and poll, with interrupts off, perhaps in
+	 * hard IRQ: giving cells back to wirecap.ko cannot be done there.
+	 */
+	netdev->priv_flags |= IFF_DISABLE_NETPOLL;
 	if (virtio_has_feature(vdev, VIRTIO_NET_F_MAC)) {
 		virtio_cread_bytes(vdev, offsetof(struct virtio_net_config, mac),
 				   mac, ETH_ALEN);
@@ -957,6 +990,8 @@ err_unregister_netdev:
 	unregister_netdev(netdev);
 err_reset:
 	virtio_reset_device(vdev);
+	/* the stack may have sent already */
+	wcv_tx_detach_unused(vi);
 	for (i = 0; i < pairs; i++) {
 		netif_napi_del(&vi->rxq[i].napi);
 		netif_napi_del(&vi->txq[i].napi);
@@ -981,7 +1016,7 @@ static void wcv_remove(struct virtio_device *vdev)
 	debugfs_remove_recursive(vi->debugfs);
 	/*
 	 * XMIT gives nothing more; what the device holds comes back as it
-	 * is used (NAPI runs on), which the DETACHes below wait for.
+	 * is used (NAPI runs on), and the rest after the reset below.
 	 */
 	wcv_tx_close(vi);
 	/* stops capture on every queue: cells come back by queue reset */

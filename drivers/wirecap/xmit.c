@@ -40,16 +40,19 @@ struct xmit_run {
 /*
  * Drop one reference to the view starting at @cell of @p (the queue's
  * pool, or an orphan). Returns true when the view went back and freed its
- * chunk; the last reference to an orphan frees it instead.
+ * chunk. The last reference to an orphan sets *@gone instead: the caller
+ * then frees it with wirecap_pool_free_later() once it has dropped the
+ * queue's lock, and touches neither @p nor the queue after that (the pool
+ * may hold the queue's last reference).
  */
 static bool xmit_put(struct wirecap_queue *q, struct wirecap_pool *p,
-		     u32 cell)
+		     u32 cell, bool *gone)
 {
 	lockdep_assert_held(&q->lock);
 	if (WARN_ON_ONCE(!p->view_tx[cell] || !p->tx_inflight))
 		return false;
 	if (!--p->tx_inflight && p->orphan) {
-		wirecap_pool_free_later(p);
+		*gone = true;
 		return false;
 	}
 	if (--p->view_tx[cell])
@@ -58,13 +61,14 @@ static bool xmit_put(struct wirecap_queue *q, struct wirecap_pool *p,
 }
 
 /* The run ends: its hold on the view goes. True when a chunk went FREE. */
-static bool run_end(struct wirecap_queue *q, struct xmit_run *run)
+static bool run_end(struct wirecap_queue *q, struct xmit_run *run,
+		    bool *gone)
 {
 	lockdep_assert_held(&q->lock);
 	if (!run->held)
 		return false;
 	run->held = false;
-	return xmit_put(q, run->pool, run->cell);
+	return xmit_put(q, run->pool, run->cell, gone);
 }
 
 /*
@@ -83,7 +87,11 @@ static bool xmit_take(struct wirecap_queue *q, struct wirecap_pool *p,
 
 	lockdep_assert_held(&q->lock);
 	if (!run->started || memcmp(&run->view, d, sizeof(*d))) {
-		*freed |= run_end(q, run);
+		bool gone = false;
+
+		/* the file pins the queue, and its pool is q->pool: not gone */
+		*freed |= run_end(q, run, &gone);
+		WARN_ON_ONCE(gone);
 		run->view = *d;
 		run->started = true;
 		if (wirecap_view_out(q, p, d)) {
@@ -144,7 +152,7 @@ static struct wirecap_nic *xmit_nic(struct wirecap_queue *txq,
 	struct wirecap_nic *nic = NULL;
 
 	spin_lock(&txq->lock);
-	if (!txq->dead && (!twf || !wirecap_file_check(twf)))
+	if (!txq->dead && !wirecap_file_check(twf))
 		nic = txq->nic;
 	spin_unlock(&txq->lock);
 	return nic;
@@ -155,15 +163,14 @@ static struct wirecap_nic *xmit_nic(struct wirecap_queue *txq,
  * dropped (counted: xmit_dropped, also when the NIC went away meanwhile)
  * and its views' references go. Returns how many it took.
  */
-static unsigned int xmit_out(struct wirecap_queue *q,
-			     struct wirecap_queue *txq,
-			     const struct wirecap_file *twf,
-			     const struct wirecap_tx_cell *tx, unsigned int n)
+static int xmit_out(struct wirecap_queue *q, struct wirecap_queue *txq,
+		    const struct wirecap_file *twf,
+		    const struct wirecap_tx_cell *tx, unsigned int n)
 {
 	struct wirecap_pool *p = tx[0].ref.pool;	/* the same for all */
+	bool freed = false, gone = false;
 	struct wirecap_nic *nic;
 	unsigned int k = 0, i;
-	bool freed = false;
 
 	if (p->page_dma)
 		for (i = 0; i < n; i++)
@@ -184,11 +191,13 @@ static unsigned int xmit_out(struct wirecap_queue *q,
 	q->stats.xmit_sent += k;
 	q->stats.xmit_dropped += n - k;
 	for (i = k; i < n; i++)
-		freed |= xmit_put(q, p, tx[i].ref.token);
-	if (freed && q->pool == p)
+		freed |= xmit_put(q, p, tx[i].ref.token, &gone);
+	if (freed && !gone && q->pool == p)
 		wirecap_chunks_freed(q, p);
 	spin_unlock_bh(&q->lock);
-	return k;
+	if (gone)		/* the file pins the queue */
+		wirecap_pool_free_later(p);
+	return nic ? (int)k : -ENODEV;
 }
 
 /* The output's largest frame, or 0 when its NIC is gone. */
@@ -295,16 +304,26 @@ long wirecap_xmit(struct wirecap_file *wf, const struct wirecap_xmit_cmd *xc)
 		spin_unlock_bh(&q->lock);
 		if (ret)
 			break;
-		if (k)
-			sent += xmit_out(q, txq, twf, tx, k);
+		if (k) {
+			int s = xmit_out(q, txq, twf, tx, k);
+
+			if (s < 0)
+				ret = s;	/* the output went away */
+			else
+				sent += s;
+		}
 		done += n;
 	}
 
 	if (run.held) {
+		bool gone = false;
+
 		spin_lock_bh(&q->lock);
-		if (run_end(q, &run) && q->pool == run.pool)
+		if (run_end(q, &run, &gone) && !gone && q->pool == run.pool)
 			wirecap_chunks_freed(q, run.pool);
 		spin_unlock_bh(&q->lock);
+		if (gone)	/* a DETACH came meanwhile; the file pins q */
+			wirecap_pool_free_later(run.pool);
 	}
 	if (txf)
 		fput(txf);
@@ -323,13 +342,18 @@ void wirecap_tx_done(const struct wirecap_tx_ref *ref)
 {
 	struct wirecap_queue *q = ref->src;
 	struct wirecap_pool *p = ref->pool;
+	bool gone = false;
 
 	spin_lock_bh(&q->lock);
 	if (!WARN_ON_ONCE(ref->token >= p->r * p->m)) {
 		q->stats.xmit_completed++;
-		if (xmit_put(q, p, ref->token) && q->pool == p)
+		if (xmit_put(q, p, ref->token, &gone) && !gone &&
+		    q->pool == p)
 			wirecap_chunks_freed(q, p);
 	}
 	spin_unlock_bh(&q->lock);
+	/* last: the pool may hold the queue's last reference */
+	if (gone)
+		wirecap_pool_free_later(p);
 }
 EXPORT_SYMBOL_GPL(wirecap_tx_done);
