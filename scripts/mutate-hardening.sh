@@ -97,9 +97,9 @@ exit 0
 +++
 ---
 === attach_error_leaves_parked drivers/wirecap/queue.c softnic detach_races
-\t\tpool_unset(q, p, false, -ENXIO);
+\t\tpool_unset(q, p, false, -ENXIO, &kept);
 +++
-\t\tWRITE_ONCE(q->pool, NULL);
+\t\tWRITE_ONCE(q->pool, NULL); kept = false;
 ---
 === dead_after_detach drivers/wirecap/queue.c softnic detach_races
 \t/* first: from here on every operation answers -ENODEV */
