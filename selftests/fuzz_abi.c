@@ -308,8 +308,8 @@ static const struct fz_rule {
 	{ FZ_RECYCLE_URING, FZ_A_SQECORE, ANY | FLUX, "EINVAL", NULL },
 	{ FZ_RECYCLE_URING, FZ_A_IOPOLL, ANY | FLUX, "EOPNOTSUPP EINVAL", NULL },
 
-	/* a zeroed XMIT: tx_fd 0 is not a WireCAP queue (stdin: /dev/null),
-	 * or not open */
+	/* an XMIT zeroed but for tx_fd, /dev/null (fz_devnull()): not a
+	 * WireCAP queue; EBADF from a child's ring the child outlived */
 	{ FZ_XMIT, FZ_A_ALL, ANY | FLUX, "ENOTTY EBADF", NULL },
 	{ FZ_IOCTL_UNKNOWN, FZ_A_ALL, ANY | FLUX, "ENOTTY", NULL },
 	/* dispatch on _IOC_NR, the size field honoured */
@@ -922,6 +922,8 @@ struct fz_queue {
 	} ev[8];
 	unsigned int nev;
 	atomic_int users;		/* dups of fd held by calls */
+	bool lent;			/* a child got a dup of fd: it may
+					 * capture views after we closed ours */
 	struct fz_map maps[8];
 	unsigned int nmaps;
 	struct wirecap_stats last;	/* at the last check */
@@ -2362,7 +2364,7 @@ static void fz_unuse(struct fz_queue *q, struct fz_use *u)
 static void fz_module_reload(struct fz_ctx *c)
 {
 	struct fz_world *w = c->w;
-	unsigned int i, end, tries = 0;
+	unsigned int i, end;
 	uint64_t d1, d2, t;
 	int ret;
 
@@ -2385,7 +2387,7 @@ static void fz_module_reload(struct fz_ctx *c)
 		if (ret == -EWOULDBLOCK || ret == -EBUSY || ret == -EAGAIN)
 			fz_sleep_us(10000);
 	} while ((ret == -EWOULDBLOCK || ret == -EBUSY || ret == -EAGAIN) &&
-		 ++tries < 300);
+		 fz_now() - d1 < 10000000);
 	d2 = fz_now();
 	fz_end(c, ret);
 	if (ret) {
@@ -3006,7 +3008,25 @@ out:
 	free(buf);
 }
 
-/* ioctl numbers the ABI does not define, a zeroed XMIT, resized INFO/STATS. */
+/*
+ * The tx_fd of the junk XMITs: /dev/null, opened once, never closed. Not
+ * fd 0: a queue's dup would land there if anything ever closed stdin.
+ */
+static pthread_once_t fz_devnull_once = PTHREAD_ONCE_INIT;
+static int fz_devnull_fd = -1;
+
+static void fz_devnull_open(void)
+{
+	fz_devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static int fz_devnull(void)
+{
+	pthread_once(&fz_devnull_once, fz_devnull_open);
+	return fz_devnull_fd;
+}
+
+/* ioctl numbers the ABI does not define, an empty XMIT, resized INFO/STATS. */
 static void fz_op_ioctl_junk(struct fz_ctx *c, struct fz_queue *q)
 {
 	uint8_t buf[512] = {};
@@ -3033,10 +3053,14 @@ static void fz_op_ioctl_junk(struct fz_ctx *c, struct fz_queue *q)
 			  (1 + fz_below(&c->rng, 255)), fz_below(&c->rng, 20),
 			  fz_below(&c->rng, 64));
 		break;
-	case 2:
+	case 2: {
+		struct wirecap_xmit_cmd x = { .tx_fd = fz_devnull() };
+
 		op = WIRECAP_CMD_XMIT;
 		what = FZ_XMIT;
+		memcpy(buf, &x, sizeof(x));
 		break;
+	}
 	default:	/* INFO or STATS, the number saying another size */
 		nr = fz_pct(&c->rng, 50) ? _IOC_NR(WIRECAP_CMD_INFO) :
 					   _IOC_NR(WIRECAP_CMD_STATS);
@@ -3066,7 +3090,7 @@ static void fz_op_ioctl_junk(struct fz_ctx *c, struct fz_queue *q)
 	fz_unuse(q, &u);
 }
 
-/* io_uring commands the ABI refuses: a zeroed XMIT, unknown cmd_op. */
+/* io_uring commands the ABI refuses: an empty XMIT, unknown cmd_op. */
 static void fz_op_uring_junk(struct fz_ctx *c, struct fz_queue *q)
 {
 	struct fz_ring *r = c->ring;
@@ -3094,7 +3118,10 @@ static void fz_op_uring_junk(struct fz_ctx *c, struct fz_queue *q)
 	}
 	sqe->opcode = IORING_OP_URING_CMD;
 	if (fz_pct(&c->rng, 40)) {
+		struct wirecap_xmit_cmd x = { .tx_fd = fz_devnull() };
+
 		sqe->cmd_op = WIRECAP_CMD_XMIT;
+		memcpy(sqe->cmd, &x, sizeof(x));
 		p->op = FZ_XMIT;
 	} else {
 		do
@@ -3363,8 +3390,13 @@ static void fz_op_close_reopen(struct fz_ctx *c, struct fz_queue *q)
 		if (q->state == ATT && fz_pct(&c->rng, 60))
 			fz_detach(c, q);
 		fz_harvest(c, q);
-		/* whoever still holds the file may capture into the pool */
-		fz_drop_gen(c, q, atomic_load(&q->users) == 0);
+		/*
+		 * whoever still holds the file may capture into the pool: a
+		 * call of ours, or a child (on 6.1 nothing cancels a dead
+		 * child's parked CAPTURE: its timeout publishes views nobody
+		 * harvests)
+		 */
+		fz_drop_gen(c, q, atomic_load(&q->users) == 0 && !q->lent);
 		fz_maps_drop(q);
 		fz_begin(c, 1000000, "close %s-q%u", q->nic->name, q->ring);
 		close(q->fd);
@@ -3384,6 +3416,7 @@ static void fz_op_close_reopen(struct fz_ctx *c, struct fz_queue *q)
 			struct wirecap_info i = { .size = sizeof(i) };
 
 			q->fd = fd;
+			q->lent = false;	/* every older file is closed */
 			if (!ioctl(fd, WIRECAP_CMD_INFO, &i) && i.nr_chunks)
 				fz_fail(c, "%s-q%u opened again attached (R %u)",
 					q->nic->name, q->ring, i.nr_chunks);
@@ -3704,8 +3737,10 @@ static void fz_op_fork(struct fz_ctx *c)
 			cq[ncq].fd = fcntl(q->fd, F_DUPFD_CLOEXEC, 0);
 			cq[ncq].nic = q->nic->idx;
 			cq[ncq].ring = q->ring;
-			if (cq[ncq].fd >= 0)
+			if (cq[ncq].fd >= 0) {
+				q->lent = true;
 				ncq++;
+			}
 		}
 		pthread_mutex_unlock(&q->mu);
 	}
@@ -4515,8 +4550,10 @@ static void fz_calibrate(struct fz_ctx *c, struct fz_queue *q)
 		if (!g || !g->hdr)
 			return;
 	}
-	/* whole again: every chunk free but one per segment */
-	for (t = fz_now(); fz_now() - t < 5000000;) {
+	/* whole again: every chunk free but one per segment (the NIC's
+	 * refill runs from a workqueue: as slow as the machine) */
+	for (t = fz_now(); fz_now() - t < fz_sh->max_timeout_us +
+					  fz_sh->slack_us / 2;) {
 		if (g->hdr->chunks_free == g->r - g->segs &&
 		    !g->hdr->chunks_full)
 			break;
