@@ -10,7 +10,7 @@
  *                   [--mode basic|advanced] [-T PCT] [-M cells]
  *                   [-R chunks] [-c COUNT] [--duration SECS]
  *                   [--until-file PATH [--idle-ms N]] [--threads N]
- *                   [--timeout-us N] [-v] [--json FILE]
+ *                   [--timeout-us N] [--dec-ttl] [-v] [--json FILE]
  *
  * Packets of A's queue N leave by B's transmit queue N modulo B's queue
  * count (B's queue device opened for transmitting, wirecap_out_open; it
@@ -21,14 +21,20 @@
  * With -o A (out of the NIC it came from) they leave by A's transmit
  * queue N. The filter (default: none, forward everything) runs
  * once per packet, and -x N times more, as handler's -x (a costlier
- * middlebox).
+ * middlebox). With --dec-ttl each forwarded packet is edited in place, in
+ * the pool, before it leaves, as a router edits it: the IPv4 TTL or the
+ * IPv6 hop limit goes down by one (the IPv4 header checksum updated to
+ * match, RFC 1624), and a packet whose TTL or hop limit is 1 or 0 is
+ * dropped instead (counted in filtered and in expired). Frames that are
+ * not IP leave unchanged.
  *
  * At the end, per queue of A and in total (packets), counters that add
  * up once the traffic stopped and every queue was drained:
  *   received       frames that reached the queue (kernel counters since
  *                  attach: stored in its pool, or dropped)
  *   capture_drops  capture drops + oversize drops (kernel)
- *   filtered       dropped by the filter (and cells that hold no frame)
+ *   filtered       dropped by the filter, by --dec-ttl (expired), and
+ *                  cells that hold no frame
  *   forwarded      taken by B's transmit queue (the count XMIT returned)
  *   tx_dropped     B's transmit queue had no room (kernel xmit_dropped)
  *   tx_refused     XMIT refused them (kernel xmit_refused: longer than
@@ -64,6 +70,7 @@ struct forward_args {
 	const char *json;
 	char *filter;			/* "" : forward everything */
 	unsigned int x;
+	bool dec_ttl;			/* --dec-ttl */
 };
 
 static void forward_usage(FILE *f)
@@ -73,7 +80,7 @@ static void forward_usage(FILE *f)
 "                       [--mode basic|advanced] [-T PCT] [-M cells]\n"
 "                       [-R chunks] [-c COUNT] [--duration SECS]\n"
 "                       [--until-file PATH [--idle-ms N]] [--threads N]\n"
-"                       [--timeout-us N] [-v] [--json FILE]\n"
+"                       [--timeout-us N] [--dec-ttl] [-v] [--json FILE]\n"
 TOOL_USAGE_SESSION
 "  -o, --out B      NIC to forward out of (A itself: back out of A);\n"
 "                   A's queue N sends on B's queue N modulo B's count\n"
@@ -82,6 +89,8 @@ TOOL_USAGE_SESSION
 "  -x N             run the filter N more times per packet (default 0)\n"
 "  --mode M         basic (WireCAP-B) or advanced (WireCAP-A, offloading)\n"
 "  -T PCT           offloading threshold, %% of R (default 60)\n"
+"  --dec-ttl        edit in place as a router does: IPv4 TTL and IPv6 hop\n"
+"                   limit minus one; at 1 or 0 the packet is dropped\n"
 TOOL_USAGE_STOP
 "  --json FILE      the results as one JSON object (- for stdout)\n");
 }
@@ -106,13 +115,14 @@ static char *join_args(int argc, char **argv)
 
 static int forward_parse(int argc, char **argv, struct forward_args *a)
 {
-	enum { O_MODE = TOOL_OPT_OWN, O_JSON };
+	enum { O_MODE = TOOL_OPT_OWN, O_JSON, O_DEC_TTL };
 	static const struct option lopts[] = {
 		TOOL_LONG_OPTS,
 		{ "out", required_argument, NULL, 'o' },
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "json", required_argument, NULL, O_JSON },
+		{ "dec-ttl", no_argument, NULL, O_DEC_TTL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -157,6 +167,9 @@ static int forward_parse(int argc, char **argv, struct forward_args *a)
 			break;
 		case O_JSON:
 			a->json = optarg;
+			break;
+		case O_DEC_TTL:
+			a->dec_ttl = true;
 			break;
 		case 'h':
 			forward_usage(stdout);
@@ -275,14 +288,58 @@ static void close_outs(struct wirecap_out **outs, unsigned int nb)
 
 /* Counted per queue of A whose pool held the packets. */
 struct fcount {
-	uint64_t pkts, filtered, forwarded;
+	uint64_t pkts, filtered, forwarded, expired;
 };
+
+/*
+ * --dec-ttl: a router's edit of the frame f of len bytes, in place. The
+ * IPv4 TTL or IPv6 hop limit goes down by one; the IPv4 header checksum
+ * is updated for that change alone (RFC 1624: the 16-bit word holding
+ * the TTL goes down by 0x0100, so the checksum goes up by as much, in
+ * one's complement; a checksum that was right stays right, one that was
+ * wrong stays as wrong). Behind up to two VLAN tags. Returns false when
+ * the packet must be dropped instead: TTL or hop limit 1 or 0. Frames
+ * that are not IP, or too short to be, are left as they are.
+ */
+static bool dec_ttl(uint8_t *f, uint32_t len)
+{
+	uint32_t off = 12, sum;
+	uint16_t type;
+	int tags;
+
+	for (tags = 0; tags <= 2 && off + 2 <= len; tags++) {
+		type = (uint16_t)(f[off] << 8 | f[off + 1]);
+		if ((type != 0x8100 && type != 0x88a8) || tags == 2)
+			break;
+		off += 4;
+	}
+	if (off + 2 > len)
+		return true;
+	off += 2;
+	if (type == 0x0800 && off + 20 <= len && f[off] >> 4 == 4) {
+		if (f[off + 8] <= 1)
+			return false;
+		f[off + 8]--;
+		sum = (uint32_t)(f[off + 10] << 8 | f[off + 11]) + 0x0100;
+		sum = (sum & 0xffff) + (sum >> 16);
+		if (sum == 0xffff)	/* -0: as a checksum computed anew */
+			sum = 0;
+		f[off + 10] = (uint8_t)(sum >> 8);
+		f[off + 11] = (uint8_t)sum;
+	} else if (type == 0x86dd && off + 40 <= len && f[off] >> 4 == 6) {
+		if (f[off + 7] <= 1)
+			return false;
+		f[off + 7]--;
+	}
+	return true;
+}
 
 struct worker {
 	struct wirecap_queue *q;
 	const struct bpf_program *prog;
 	bool filter;			/* false: forward everything */
 	unsigned int x;
+	bool dec_ttl;			/* --dec-ttl */
 	struct wirecap_out **outs;	/* by B's ring; NULL: out of A */
 	unsigned int nb;
 	struct wirecap_xmit_pkt *pk;	/* a chunk's worth */
@@ -332,6 +389,11 @@ static void *worker_run(void *arg)
 			/* a cell without a frame cannot go anywhere */
 			if (!hit || p.len < WIRECAP_XMIT_MIN_LEN)
 				continue;
+			/* the pool is mapped writable: edited in place */
+			if (wk->dec_ttl && !dec_ttl((uint8_t *)p.data, p.len)) {
+				fc->expired++;
+				continue;
+			}
 			wk->pk[k++] = (struct wirecap_xmit_pkt){
 				.chunk = &c, .index = i, .len = p.len,
 			};
@@ -361,6 +423,7 @@ struct qres {
 	const char *ifname;
 	unsigned int ring, out_ring;
 	uint64_t received, drops, filtered, forwarded, tx_dropped, tx_refused;
+	uint64_t expired;	/* --dec-ttl: of filtered, TTL 1 or 0 */
 	uint64_t processed;
 };
 
@@ -372,6 +435,7 @@ static void qres_add(struct qres *t, const struct qres *r)
 	t->forwarded += r->forwarded;
 	t->tx_dropped += r->tx_dropped;
 	t->tx_refused += r->tx_refused;
+	t->expired += r->expired;
 	t->processed += r->processed;
 }
 
@@ -386,12 +450,13 @@ static void json_counts(FILE *f, const struct qres *r)
 	fprintf(f, "\"received\": %llu, \"capture_drops\": %llu, "
 		"\"filtered\": %llu, \"forwarded\": %llu, "
 		"\"tx_dropped\": %llu, \"tx_refused\": %llu, "
-		"\"processed\": %llu, \"balanced\": %s",
+		"\"expired\": %llu, \"processed\": %llu, \"balanced\": %s",
 		(unsigned long long)r->received, (unsigned long long)r->drops,
 		(unsigned long long)r->filtered,
 		(unsigned long long)r->forwarded,
 		(unsigned long long)r->tx_dropped,
 		(unsigned long long)r->tx_refused,
+		(unsigned long long)r->expired,
 		(unsigned long long)r->processed,
 		balanced(r) ? "true" : "false");
 }
@@ -441,11 +506,11 @@ static int write_json(const struct forward_args *a, struct wirecap *w,
 	fprintf(jf, ", \"out\": ");
 	json_str(jf, a->out);
 	fprintf(jf, ", \"mode\": \"%s\", \"M\": %u, \"R\": %u, \"T\": %u, "
-		"\"x\": %u, \"filter\": ",
+		"\"x\": %u, \"dec_ttl\": %s, \"filter\": ",
 		a->session.opts.mode ? "advanced" : "basic",
 		info->cells_per_chunk, info->nr_chunks,
 		a->session.opts.offload_pct ? a->session.opts.offload_pct : 60,
-		a->x);
+		a->x, a->dec_ttl ? "true" : "false");
 	json_str(jf, a->filter);
 	fprintf(jf, ", \"seconds\": %.3f, \"queues\": [", secs);
 	for (i = 0; i < nq; i++) {
@@ -515,7 +580,8 @@ int cmd_forward(int argc, char **argv)
 	for (i = 0; i < nq; i++) {
 		wk[i] = (struct worker){ .q = wirecap_queue(w, i),
 					 .prog = &prog, .filter = *a.filter,
-					 .x = a.x, .outs = outs, .nb = nb,
+					 .x = a.x, .dec_ttl = a.dec_ttl,
+					 .outs = outs, .nb = nb,
 					 .stop = &stop };
 		wk[i].pk = calloc(maxm, sizeof(*wk[i].pk));
 		wk[i].by_owner = calloc(nq, sizeof(*wk[i].by_owner));
@@ -575,6 +641,7 @@ int cmd_forward(int argc, char **argv)
 			r->processed += wk[j].by_owner[i].pkts;
 			r->filtered += wk[j].by_owner[i].filtered;
 			r->forwarded += wk[j].by_owner[i].forwarded;
+			r->expired += wk[j].by_owner[i].expired;
 		}
 		if (!wirecap_queue_stats(q, &st)) {
 			r->drops = st.kernel.capture_drops +
@@ -601,6 +668,9 @@ int cmd_forward(int argc, char **argv)
 		print_row(stdout, name, out, &res[i]);
 	}
 	print_row(stdout, "total", "", &tot);
+	if (a.dec_ttl)
+		printf("of filtered, expired (TTL or hop limit 1 or 0): "
+		       "%llu\n", (unsigned long long)tot.expired);
 	printf("\n%.2f s%s\n", secs, balanced(&tot) ? "" :
 	       "; counters do not add up: stopped with packets in flight");
 	if (a.json && write_json(&a, w, res, &tot, secs))
