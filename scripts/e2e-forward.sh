@@ -15,7 +15,13 @@
 #   overload  (top speed): the counters still add up, the host recorded
 #             exactly what the NIC took, and no frame is corrupted or
 #             repeated (every recorded frame is one of the trace's, none
-#             more often than sent).
+#             more often than sent);
+#   edit      (paced, --dec-ttl, no filter, a trace with VLAN tags and
+#             frames at TTL 1): every frame arrives as a router would
+#             have edited it in place, IPv4 TTL and IPv6 hop limit minus
+#             one and the IPv4 header checksum right, the expired ones
+#             not at all (scripts/pcap-dec-ttl.py writes what is due
+#             without our C code), and the counters add up.
 #
 #   scripts/e2e-forward.sh [kernel ...]        default: 6.1 6.12
 set -u
@@ -25,14 +31,31 @@ kernels=${*:-6.1 6.12}
 shared=${WIRECAP_SHARED:-$top/../shared}
 trace=ppp_tls2.pcap		# 7,451 frames, 60 % IPv6
 filter=ip6
+etrace=ppp_many-protocols.pcap	# 4,709 frames, 802.1Q in the mix, 16 at TTL 1
 pps=2000
 n=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 notok() { n=$((n + 1)); echo "not ok $n $*"; }
 
-cmd="wirecap forward -i \$WIRECAP_IF -o \$WIRECAP_IF2 -M 64 -R 64 \
+# fwd_cmd OPTION...: the guest's command
+fwd_cmd() {
+	echo "wirecap forward -i \$WIRECAP_IF -o \$WIRECAP_IF2 -M 64 -R 64 \
 	--until-file /run/wirecap/replay-done --idle-ms 1500 \
-	--json /results/forward.json '$filter' >/results/forward.txt 2>&1"
+	--json /results/forward.json $* >/results/forward.txt 2>&1"
+}
+
+# pcap_count FILE: its frames (tcpdump prints some on several lines)
+pcap_count() {
+	python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+e = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+pos, n = min(len(d), 24), 0
+while pos + 16 <= len(d):
+    pos += 16 + struct.unpack(e + "I", d[pos + 8:pos + 12])[0]
+    n += 1
+print(n)' "$1" 2>/dev/null
+}
 
 # adds.py RESULTS RECORDED: the forwarder's counters, as TAP-ish lines
 adds_py='
@@ -52,22 +75,35 @@ print("ok" if t["received"] == t["capture_drops"] + t["filtered"] +
 print("ok" if t["forwarded"] == recorded else "notok",
       "forwarded = frames the host recorded", t["forwarded"], recorded)
 print("TXDROP", t["tx_dropped"])
+print("EXPIRED", t["expired"])
 '
 
-echo "1..$(($(echo $kernels | wc -w) * 8))"
+echo "1..$(($(echo $kernels | wc -w) * 13))"
 mkdir -p "$top/results"
 tcpdump -r "$shared/traces/$trace" -w "$top/results/e2e-forward-want.pcap" \
 	"$filter" 2>/dev/null
-want=$top/results/e2e-forward-want.pcap
+edited=$top/results/e2e-forward-edited.pcap
+eexp=$(scripts/pcap-dec-ttl.py "$shared/traces/$etrace" "$edited" |
+	sed -n 's/^expired //p')
 for k in $kernels; do
-	for run in paced overload; do
+	for run in paced overload edit; do
 		res=$top/results/e2e-forward/$k/$run
 		rm -rf "$res"
 		mkdir -p "$res"
-		speed=top
-		[ $run = overload ] || speed=pps:$pps
+		want=$top/results/e2e-forward-want.pcap
+		tr=$trace
+		cmd=$(fwd_cmd "'$filter'")
+		speed=pps:$pps
+		case $run in
+		overload) speed=top ;;
+		edit)
+			want=$edited
+			tr=$etrace
+			cmd=$(fwd_cmd --dec-ttl)
+			;;
+		esac
 		scripts/vm.sh --nic virtio --nics 2 --queues 2 --kernel "$k" \
-			--trace "$shared/traces/$trace" --speed "$speed" \
+			--trace "$shared/traces/$tr" --speed "$speed" \
 			--txqueuelen 10000 --timeout 300 --results "$res" \
 			-- "$cmd" >"$res.log" 2>&1
 		rc=$?
@@ -78,7 +114,7 @@ for k in $kernels; do
 			tail -5 "$res.log" | sed 's/^/# /'
 			tail -5 "$res/forward.txt" 2>/dev/null | sed 's/^/# /'
 		fi
-		rec=$(tcpdump -r "$res/nic2.pcap" -n 2>/dev/null | grep -c .)
+		rec=$(pcap_count "$res/nic2.pcap")
 		python3 -c "$adds_py" "$res" "$rec" >"$res.adds" 2>&1
 		while read -r r rest; do
 			case $r in
@@ -87,10 +123,23 @@ for k in $kernels; do
 			esac
 		done <"$res.adds"
 		txdrop=$(sed -n 's/^TXDROP //p' "$res.adds")
+		expired=$(sed -n 's/^EXPIRED //p' "$res.adds")
 		build/host/wirecap-pcapcmp "$want" "$res/nic2.pcap" \
 			>"$res.cmp" 2>&1
 		cmprc=$?
-		if [ $run = paced ]; then
+		if [ $run = edit ]; then
+			if [ $cmprc = 0 ] && [ "$txdrop" = 0 ]; then
+				ok "$k edit: the host got every frame edited as a router would, byte for byte"
+			else
+				notok "$k edit: the host got every frame edited as a router would, byte for byte (TX drops ${txdrop:-?})"
+				tail -6 "$res.cmp" | sed 's/^/# /'
+			fi
+			if [ "$expired" = "$eexp" ] && [ "$eexp" -gt 0 ]; then
+				ok "$k edit: the $eexp frames at TTL 1 or 0 dropped, counted as expired"
+			else
+				notok "$k edit: the $eexp frames at TTL 1 or 0 dropped, counted as expired (expired ${expired:-?})"
+			fi
+		elif [ $run = paced ]; then
 			if [ $cmprc = 0 ] && [ "$txdrop" = 0 ]; then
 				ok "$k paced: the host got the filtered trace, byte for byte"
 			else
