@@ -13,7 +13,8 @@
  *                    queue and in total (table and --json)
  *   back_out_of_a    -o A, no filter, -x 3: everything back out of A
  *   tx_drops         B's wire too small and nobody reading it: what it
- *                    cannot hold is counted tx_dropped, and still adds up
+ *                    cannot hold (XMIT waits WIRECAP_XMIT_STALL_MS for
+ *                    room first) is counted tx_dropped, and still adds up
  *   advanced         --mode advanced, a low threshold: the same frames,
  *                    the same counts (order between chunks not kept)
  *   bad_usage        no -o, a bad filter, an output NIC that is none
@@ -299,7 +300,8 @@ static void expect_counts(struct __test_metadata *_metadata, const char *js,
 
 	snprintf(want, sizeof(want), "%s\"received\": %u, "
 		 "\"capture_drops\": 0, \"filtered\": %u, \"forwarded\": %u, "
-		 "\"tx_dropped\": %u, \"tx_refused\": 0, \"processed\": %u, "
+		 "\"tx_dropped\": %u, \"tx_refused\": 0, \"expired\": 0, "
+		 "\"processed\": %u, "
 		 "\"balanced\": true", prefix, received, filtered, forwarded,
 		 tx_dropped, received);
 	EXPECT_NE(NULL, strstr(js, want)) {
