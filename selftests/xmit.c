@@ -7,13 +7,16 @@
  * where the test edited them, cut where it asked), in order, out of the
  * NIC asked for; a view given to XMIT is the kernel's until sent (RECYCLE
  * and XMIT refuse it) and then back in the pool without a RECYCLE; every
- * kind of bad record is refused and counted; a full wire drops and
- * counts; a DETACH leaves the pool to the cells still on a wire, which
+ * kind of bad record is refused and counted; a full wire makes XMIT wait
+ * for room (back-pressure, through the ioctl and io_uring), drops and
+ * counts when nobody reads it for WIRECAP_XMIT_STALL_MS, and at once with
+ * WIRECAP_XMIT_NOWAIT; a DETACH leaves the pool to the cells still on a wire, which
  * free it when they are sent, and an output NIC that goes gives its
  * cells back.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -97,16 +100,52 @@ static struct wirecap_xmit_rec rec(const struct wirecap_desc *d,
 	return r;
 }
 
-/* XMIT n records on q, out of tx_fd's NIC: the count, or -errno. */
-static int xmit(struct wct_queue *q, const struct wirecap_xmit_rec *r,
-		unsigned int n, int tx_fd)
+/* XMIT n records on q, out of tx_fd's NIC, with flags: count or -errno. */
+static int xmit_flags(struct wct_queue *q, const struct wirecap_xmit_rec *r,
+		      unsigned int n, int tx_fd, unsigned int flags)
 {
 	struct wirecap_xmit_cmd xc = {
 		.recs = (uintptr_t)r, .count = n, .tx_fd = tx_fd,
+		.flags = flags,
 	};
 	int ret = ioctl(q->fd, WIRECAP_CMD_XMIT, &xc);
 
 	return ret < 0 ? -errno : ret;
+}
+
+static int xmit(struct wct_queue *q, const struct wirecap_xmit_rec *r,
+		unsigned int n, int tx_fd)
+{
+	return xmit_flags(q, r, n, tx_fd, 0);
+}
+
+/*
+ * A reader of a NIC's wire on another thread, as the far end of a link:
+ * it reads until it has want frames or 10 s went by, keeping the first
+ * MAXF of them and their count.
+ */
+struct drainer {
+	const char *nic;
+	unsigned int want, got;
+	uint32_t seq[MAXF];
+	pthread_t thread;
+};
+
+static void *drain_run(void *arg)
+{
+	struct drainer *dr = arg;
+	uint64_t end = wct_now_us() + 10000000;
+	static struct wire w;
+	unsigned int i;
+
+	while (dr->got < dr->want && wct_now_us() < end) {
+		if (wire_read(dr->nic, &w) < 0)
+			break;
+		for (i = 0; i < w.n && dr->got < MAXF; i++)
+			dr->seq[dr->got++] = wct_frame_seq(w.frame[i]);
+		usleep(2000);
+	}
+	return NULL;
 }
 
 /* Capture n full views of q (each M packets, LEN bytes) into d[]. */
@@ -205,7 +244,7 @@ TEST_F(xm, edited_and_cut_frames_go_out_as_edited)
 	pool_whole(_metadata, &self->q0);
 }
 
-TEST_F(xm, out_of_another_nic_and_a_full_wire_drops)
+TEST_F(xm, out_of_another_nic_and_a_full_wire_drops_with_nowait)
 {
 	struct wirecap_desc d;
 	struct wirecap_xmit_rec r[M];
@@ -215,8 +254,9 @@ TEST_F(xm, out_of_another_nic_and_a_full_wire_drops)
 
 	take(_metadata, &self->q0, self->a, 0, 500, &d, 1);
 	n = all_cells(&d, 1, r);
-	/* b's wire holds 8: the other 8 are the NIC's TX drops */
-	ASSERT_EQ(8, xmit(&self->q0, r, n, self->bq.fd));
+	/* b's wire holds 8: the other 8 are the NIC's TX drops, at once */
+	ASSERT_EQ(8, xmit_flags(&self->q0, r, n, self->bq.fd,
+				WIRECAP_XMIT_NOWAIT));
 	st = wct_stats(&self->q0);
 	EXPECT_EQ(8, st.xmit_sent);
 	EXPECT_EQ(8, st.xmit_dropped);
@@ -225,6 +265,53 @@ TEST_F(xm, out_of_another_nic_and_a_full_wire_drops)
 	for (i = 0; i < 8; i++)
 		EXPECT_EQ(500 + i, wct_frame_seq(w.frame[i]));
 	EXPECT_EQ(8, wct_stats(&self->q0).xmit_completed);
+	pool_whole(_metadata, &self->q0);
+}
+
+TEST_F(xm, a_full_wire_waits_for_room)
+{
+	struct drainer dr = { .nic = self->b, .want = 3 * M };
+	struct wirecap_desc d[3];
+	struct wirecap_xmit_rec r[3 * M];
+	struct wirecap_stats st;
+	unsigned int i, n;
+
+	take(_metadata, &self->q0, self->a, 0, 700, d, 3);
+	n = all_cells(d, 3, r);
+	/* b's wire holds 8 of the 48: XMIT waits while the far end reads */
+	ASSERT_EQ(0, pthread_create(&dr.thread, NULL, drain_run, &dr));
+	EXPECT_EQ((int)n, xmit(&self->q0, r, n, self->bq.fd));
+	pthread_join(dr.thread, NULL);
+	st = wct_stats(&self->q0);
+	EXPECT_EQ(n, st.xmit_sent);
+	EXPECT_EQ(0, st.xmit_dropped);
+	ASSERT_EQ(n, dr.got);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(700 + i, dr.seq[i]);
+	EXPECT_EQ(n, wct_stats(&self->q0).xmit_completed);
+	pool_whole(_metadata, &self->q0);
+}
+
+TEST_F(xm, a_stuck_wire_drops_after_the_stall)
+{
+	struct wirecap_desc d;
+	struct wirecap_xmit_rec r[M];
+	struct wirecap_stats st;
+	static struct wire w;
+	uint64_t t0, us;
+	unsigned int n;
+
+	take(_metadata, &self->q0, self->a, 0, 0, &d, 1);
+	n = all_cells(&d, 1, r);
+	/* nobody reads b's wire: 8 go, then no progress for the stall */
+	t0 = wct_now_us();
+	ASSERT_EQ(8, xmit(&self->q0, r, n, self->bq.fd));
+	us = wct_now_us() - t0;
+	EXPECT_GE(us, WIRECAP_XMIT_STALL_MS * 1000ULL * 9 / 10);
+	st = wct_stats(&self->q0);
+	EXPECT_EQ(8, st.xmit_sent);
+	EXPECT_EQ(8, st.xmit_dropped);
+	ASSERT_EQ(8, wire_read(self->b, &w));
 	pool_whole(_metadata, &self->q0);
 }
 
@@ -292,7 +379,8 @@ TEST_F(xm, bad_records_are_refused_and_counted)
 	close(null_fd);
 	EXPECT_EQ(-EINVAL, xmit(&self->q0, r, WIRECAP_XMIT_MAX + 1, -1));
 	xc = (struct wirecap_xmit_cmd){
-		.recs = (uintptr_t)r, .count = 1, .flags = 1, .tx_fd = -1,
+		.recs = (uintptr_t)r, .count = 1, .tx_fd = -1,
+		.flags = WIRECAP_XMIT_NOWAIT << 1,	/* no such flag */
 	};
 	EXPECT_EQ(-1, ioctl(self->q0.fd, WIRECAP_CMD_XMIT, &xc));
 	EXPECT_EQ(EINVAL, errno);
@@ -406,6 +494,43 @@ TEST_F(xm, through_io_uring)
 	io_uring_cqe_seen(&ring, cqe);
 	io_uring_queue_exit(&ring);
 	EXPECT_EQ((int)n, wire_read(self->a, &w));
+	pool_whole(_metadata, &self->q0);
+}
+
+/* Inline io_uring must not sleep: a waiting XMIT goes to its workers. */
+TEST_F(xm, through_io_uring_waiting_for_room)
+{
+	struct drainer dr = { .nic = self->b, .want = 2 * M };
+	struct wirecap_desc d[2];
+	struct wirecap_xmit_rec r[2 * M];
+	struct wirecap_xmit_cmd xc;
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	unsigned int i, n;
+
+	take(_metadata, &self->q0, self->a, 0, 900, d, 2);
+	n = all_cells(d, 2, r);
+	xc = (struct wirecap_xmit_cmd){
+		.recs = (uintptr_t)r, .count = n, .tx_fd = self->bq.fd,
+	};
+	ASSERT_EQ(0, io_uring_queue_init(8, &ring, 0));
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->q0.fd, NULL, 0, 0);
+	sqe->cmd_op = WIRECAP_CMD_XMIT;
+	memcpy(sqe->cmd, &xc, sizeof(xc));
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(0, pthread_create(&dr.thread, NULL, drain_run, &dr));
+	ASSERT_EQ(0, io_uring_wait_cqe_timeout(&ring, &cqe, &ts));
+	EXPECT_EQ((int)n, cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+	pthread_join(dr.thread, NULL);
+	EXPECT_EQ(0, wct_stats(&self->q0).xmit_dropped);
+	ASSERT_EQ(n, dr.got);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(900 + i, dr.seq[i]);
 	pool_whole(_metadata, &self->q0);
 }
 

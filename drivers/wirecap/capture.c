@@ -138,6 +138,7 @@ void wirecap_capture_init(struct wirecap_queue *q)
 {
 	INIT_LIST_HEAD(&q->parked);
 	init_waitqueue_head(&q->wait);
+	init_waitqueue_head(&q->tx_wait);
 	wc_hrtimer_setup(&q->timer, capture_timer, CLOCK_MONOTONIC,
 			 HRTIMER_MODE_ABS_SOFT);
 }

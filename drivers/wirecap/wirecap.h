@@ -197,6 +197,7 @@ struct wirecap_queue {
 	u32 nr_parked;
 	struct hrtimer timer;		/* earliest parked deadline */
 	wait_queue_head_t wait;		/* ioctl CAPTURE and poll() */
+	wait_queue_head_t tx_wait;	/* XMIT waiting for its cells to go */
 	struct wirecap_stats stats;	/* size field unused here */
 };
 

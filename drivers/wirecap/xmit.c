@@ -18,6 +18,12 @@
  * No WireCAP lock is held while the NIC's ->xmit runs, so the source and
  * the transmitting queue may be the same one, and two programs may
  * forward A to B and B to A.
+ *
+ * A transmit queue without room makes XMIT wait (xmit_out()), holding
+ * its cells' references and no lock: back-pressure, so that a forwarder
+ * goes at the output's pace and its pool, not the output, absorbs the
+ * difference. Only a transmit queue that takes nothing for
+ * WIRECAP_XMIT_STALL_MS, or WIRECAP_XMIT_NOWAIT, makes it drop.
  */
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
@@ -159,24 +165,15 @@ static struct wirecap_nic *xmit_nic(struct wirecap_queue *txq,
 }
 
 /*
- * Hand @n cells to the transmitting queue's NIC; what it does not take is
- * dropped (counted: xmit_dropped, also when the NIC went away meanwhile)
- * and its views' references go. Returns how many it took.
+ * One try: hand @n cells to the transmitting queue's NIC. Returns how
+ * many it took (a prefix), or -ENODEV when it is gone.
  */
-static int xmit_out(struct wirecap_queue *q, struct wirecap_queue *txq,
-		    const struct wirecap_file *twf,
+static int xmit_try(struct wirecap_queue *txq, const struct wirecap_file *twf,
 		    const struct wirecap_tx_cell *tx, unsigned int n)
 {
-	struct wirecap_pool *p = tx[0].ref.pool;	/* the same for all */
-	bool freed = false, gone = false;
 	struct wirecap_nic *nic;
-	unsigned int k = 0, i;
+	unsigned int k = 0;
 
-	if (p->page_dma)
-		for (i = 0; i < n; i++)
-			dma_sync_single_for_device(p->dma_dev, tx[i].dma,
-						   tx[i].len,
-						   DMA_BIDIRECTIONAL);
 	rcu_read_lock();
 	local_bh_disable();
 	nic = xmit_nic(txq, twf);
@@ -184,11 +181,64 @@ static int xmit_out(struct wirecap_queue *q, struct wirecap_queue *txq,
 		k = nic->cfg.ops->xmit(nic, txq->ring_id, tx, n);
 	local_bh_enable();
 	rcu_read_unlock();
-	if (WARN_ON_ONCE(k > n))
-		k = n;
+	if (!nic)
+		return -ENODEV;
+	return WARN_ON_ONCE(k > n) ? n : k;
+}
+
+/*
+ * Hand @n cells to the transmitting queue's NIC, waiting for room while
+ * *@wait (back-pressure, see the uapi header): between tries, until one
+ * of @q's cells at a NIC comes back (wirecap_tx_done() wakes q->tx_wait)
+ * or a jiffy passes, as the transmit queue may be full of others' frames.
+ * A transmit queue that takes nothing for WIRECAP_XMIT_STALL_MS clears
+ * *@wait for the rest of the call. What is not taken is dropped (counted:
+ * xmit_dropped, also when the NIC went away meanwhile) and its views'
+ * references go. Returns how many it took.
+ */
+static int xmit_out(struct wirecap_queue *q, struct wirecap_queue *txq,
+		    const struct wirecap_file *twf,
+		    const struct wirecap_tx_cell *tx, unsigned int n,
+		    bool *wait)
+{
+	struct wirecap_pool *p = tx[0].ref.pool;	/* the same for all */
+	const unsigned long grace = msecs_to_jiffies(WIRECAP_XMIT_STALL_MS);
+	unsigned long stall = jiffies + grace;
+	bool freed = false, gone = false;
+	unsigned int k = 0, i;
+	int t = 0;
+
+	if (p->page_dma)
+		for (i = 0; i < n; i++)
+			dma_sync_single_for_device(p->dma_dev, tx[i].dma,
+						   tx[i].len,
+						   DMA_BIDIRECTIONAL);
+	for (;;) {
+		/* before the try: a completion after it is not missed */
+		u64 back = READ_ONCE(q->stats.xmit_completed);
+
+		t = xmit_try(txq, twf, tx + k, n - k);
+		if (t < 0)
+			break;
+		if (t) {
+			stall = jiffies + grace;
+			/* counted before the wait: they may come back in it */
+			spin_lock_bh(&q->lock);
+			q->stats.xmit_sent += t;
+			spin_unlock_bh(&q->lock);
+		}
+		k += t;
+		if (k == n || !*wait)
+			break;
+		if (time_after(jiffies, stall) || fatal_signal_pending(current)) {
+			*wait = false;
+			break;
+		}
+		wait_event_killable_timeout(q->tx_wait,
+				READ_ONCE(q->stats.xmit_completed) != back, 1);
+	}
 
 	spin_lock_bh(&q->lock);
-	q->stats.xmit_sent += k;
 	q->stats.xmit_dropped += n - k;
 	for (i = k; i < n; i++)
 		freed |= xmit_put(q, p, tx[i].ref.token, &gone);
@@ -197,7 +247,7 @@ static int xmit_out(struct wirecap_queue *q, struct wirecap_queue *txq,
 	spin_unlock_bh(&q->lock);
 	if (gone)		/* the file pins the queue */
 		wirecap_pool_free_later(p);
-	return nic ? (int)k : -ENODEV;
+	return t < 0 && !k ? t : (int)k;
 }
 
 /* The output's largest frame, or 0 when its NIC is gone. */
@@ -251,6 +301,9 @@ static int xmit_target(struct wirecap_file *wf, int fd, struct file **txf,
  * @wf: the file of the queue whose views are sent
  * @xc: the command, copied in
  *
+ * Sleeps while the transmit queue has no room, unless @xc says
+ * WIRECAP_XMIT_NOWAIT: process context (an ioctl, io_uring's workers).
+ *
  * Return: the number of records sent, or -errno when none was. On an
  * error met after records were read (-EFAULT, -ECANCELED, -ENXIO), the
  * views they named are the kernel's, as when they are sent.
@@ -262,12 +315,13 @@ long wirecap_xmit(struct wirecap_file *wf, const struct wirecap_xmit_cmd *xc)
 	struct wirecap_xmit_rec batch[XMIT_BATCH];
 	struct wirecap_tx_cell tx[XMIT_BATCH];
 	const struct wirecap_file *twf;
+	bool wait = !(xc->flags & WIRECAP_XMIT_NOWAIT);
 	struct xmit_run run = {};
 	u32 done = 0, sent = 0, max_len = 0;
 	struct file *txf;
 	int ret;
 
-	if (xc->flags || xc->count > WIRECAP_XMIT_MAX)
+	if (xc->flags & ~WIRECAP_XMIT_NOWAIT || xc->count > WIRECAP_XMIT_MAX)
 		return -EINVAL;
 	ret = xmit_target(wf, xc->tx_fd, &txf, &txq, &twf);
 	if (!ret) {
@@ -305,7 +359,7 @@ long wirecap_xmit(struct wirecap_file *wf, const struct wirecap_xmit_cmd *xc)
 		if (ret)
 			break;
 		if (k) {
-			int s = xmit_out(q, txq, twf, tx, k);
+			int s = xmit_out(q, txq, twf, tx, k, &wait);
 
 			if (s < 0)
 				ret = s;	/* the output went away */
@@ -352,6 +406,9 @@ void wirecap_tx_done(const struct wirecap_tx_ref *ref)
 			wirecap_chunks_freed(q, p);
 	}
 	spin_unlock_bh(&q->lock);
+	/* an XMIT may wait for room (xmit_out()) */
+	if (wq_has_sleeper(&q->tx_wait))
+		wake_up(&q->tx_wait);
 	/* last: the pool may hold the queue's last reference */
 	if (gone)
 		wirecap_pool_free_later(p);

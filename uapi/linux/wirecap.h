@@ -227,14 +227,23 @@ struct wirecap_recycle_cmd {
  * stamp: then every record of that run is), or when its cell is outside
  * the view, its length is below 14 or above the cell's room (cell_size -
  * frame_offset) or the output's MTU plus an Ethernet and a VLAN header,
- * or its flags are not 0. When the transmit queue has no
- * room, the records that do not fit are not sent and are counted in
- * xmit_dropped, as a NIC counts its TX drops: XMIT never waits for
- * transmit room, so capture never stalls on a slow output.
+ * or its flags are not 0.
+ *
+ * When the transmit queue has no room, XMIT waits for it (back-pressure:
+ * a forwarder goes at the output's pace and its pool absorbs the rest,
+ * so loss, if any, shows up at capture, in capture_drops, not after the
+ * work was done). Through io_uring the command then runs in io_uring's
+ * worker threads. Only when the transmit queue takes nothing for
+ * WIRECAP_XMIT_STALL_MS (an output that is down or stuck), or the task
+ * is being killed, are the cells left unsent dropped, and every later
+ * record of the call that finds no room: counted in xmit_dropped, as a
+ * NIC counts its TX drops. With WIRECAP_XMIT_NOWAIT in flags XMIT never
+ * waits: what finds no room is dropped at once, counted (capture never
+ * stalls on a slow output; the application decides what to do on loss).
  *
  * Completes with the number of records sent (handed to the NIC), or
- * -errno when none was: -EINVAL (count above WIRECAP_XMIT_MAX, flags not
- * 0), -EBADF (tx_fd not open), -ENOTTY (tx_fd not a WireCAP queue),
+ * -errno when none was: -EINVAL (count above WIRECAP_XMIT_MAX, an unknown
+ * flag), -EBADF (tx_fd not open), -ENOTTY (tx_fd not a WireCAP queue),
  * -EOPNOTSUPP (its NIC cannot transmit), -ENODEV (either queue's NIC is
  * gone) — no record is looked at then — or, met after records were read
  * (whose views are then the kernel's, as if sent), -EFAULT, -ENXIO (no
@@ -244,7 +253,7 @@ struct wirecap_recycle_cmd {
 struct wirecap_xmit_cmd {
 	__u64 recs;		/* (u) address of struct wirecap_xmit_rec[count] */
 	__u16 count;		/* (u) <= WIRECAP_XMIT_MAX */
-	__u16 flags;		/* (u) 0 */
+	__u16 flags;		/* (u) WIRECAP_XMIT_NOWAIT, or 0 */
 	__s32 tx_fd;		/* (u) a queue of the NIC to send out of, or -1 */
 };
 
@@ -256,6 +265,8 @@ struct wirecap_xmit_rec {
 };
 
 #define WIRECAP_XMIT_MAX	4096
+#define WIRECAP_XMIT_NOWAIT	(1U << 0)	/* drop, never wait for room */
+#define WIRECAP_XMIT_STALL_MS	200	/* no progress that long: drop */
 #define WIRECAP_XMIT_MIN_LEN	14	/* an Ethernet header */
 
 /* Per-cell metadata, in the read-only control area. */
