@@ -429,9 +429,12 @@ struct wirecap_xmit_pkt {
  * Packets of one pool go out in the order given, in one WIRECAP_CMD_XMIT
  * per WIRECAP_XMIT_MAX of them, issued on that pool's queue (a chunk
  * offloaded from a buddy is sent on the buddy's); pools in the order of
- * their first packet. XMIT never waits for transmit room: what the
- * transmit queue cannot take is dropped and counted (wirecap_qstats
- * kernel_xmit_dropped of the chunk's pool, like kernel_xmit_refused).
+ * their first packet. XMIT waits for transmit room (back-pressure: the
+ * pool absorbs what the output cannot take yet, and loss, if any, comes
+ * at capture): only what a transmit queue that took nothing for
+ * WIRECAP_XMIT_STALL_MS could not take is dropped and counted
+ * (wirecap_qstats kernel_xmit_dropped of the chunk's pool, like
+ * kernel_xmit_refused). It may block that long.
  * Call it where wirecap_chunk_release() may be called: from the thread
  * that read the chunks' queues (any reader of a shared queue).
  *

@@ -36,7 +36,8 @@
  *   filtered       dropped by the filter, by --dec-ttl (expired), and
  *                  cells that hold no frame
  *   forwarded      taken by B's transmit queue (the count XMIT returned)
- *   tx_dropped     B's transmit queue had no room (kernel xmit_dropped)
+ *   tx_dropped     B's transmit queue took nothing for 200 ms (XMIT
+ *                  waits for room until then; kernel xmit_dropped)
  *   tx_refused     XMIT refused them (kernel xmit_refused: longer than
  *                  B's MTU, say)
  * received = capture_drops + filtered + forwarded + tx_dropped +
