@@ -158,8 +158,8 @@ static struct wirecap_queue *queue_create(struct wirecap_nic *nic, u32 ring,
 	q->max_m = nic->cfg.max_cells_per_chunk ?: nic->cfg.ring_size;
 	q->frame_offset = nic->cfg.frame_offset;
 	q->numa_node = nic->cfg.numa_node;
-	q->features = WIRECAP_F_PARTIAL_VIEWS | nic->cfg.features |
-		(WC_CAN_CANCEL ? WIRECAP_F_URING_CANCEL : 0) |
+	q->features = WIRECAP_F_PARTIAL_VIEWS | WIRECAP_F_XMIT_WAIT |
+		nic->cfg.features | (WC_CAN_CANCEL ? WIRECAP_F_URING_CANCEL : 0) |
 		(nic->cfg.ops->xmit ? WIRECAP_F_XMIT : 0);
 	strscpy(q->ifname, ifname, sizeof(q->ifname));
 	mutex_init(&q->ctl_lock);

@@ -525,10 +525,15 @@ static int queue_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		xc.count = READ_ONCE(uxc->count);
 		xc.flags = READ_ONCE(uxc->flags);
 		xc.tx_fd = READ_ONCE(uxc->tx_fd);
-		/* it may wait for transmit room: in io_uring's workers */
-		if (!(xc.flags & WIRECAP_XMIT_NOWAIT) &&
-		    (issue_flags & IO_URING_F_NONBLOCK))
-			return -EAGAIN;
+		/*
+		 * Never waits for transmit room here: a punt to io-wq would
+		 * re-read the SQE from the ring on 6.12 (user space may have
+		 * reused the slot), hold a worker, and let commands overtake
+		 * each other. Only the ioctl waits.
+		 */
+		if (xc.flags & ~WIRECAP_XMIT_NOWAIT)
+			return -EINVAL;
+		xc.flags |= WIRECAP_XMIT_NOWAIT;
 		return uring_result(cmd, wirecap_xmit(wf, &xc), issue_flags);
 	}
 	default:

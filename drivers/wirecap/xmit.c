@@ -191,8 +191,8 @@ static int xmit_try(struct wirecap_queue *txq, const struct wirecap_file *twf,
  * *@wait (back-pressure, see the uapi header): between tries, until one
  * of @q's cells at a NIC comes back (wirecap_tx_done() wakes q->tx_wait)
  * or a jiffy passes, as the transmit queue may be full of others' frames.
- * A transmit queue that takes nothing for WIRECAP_XMIT_STALL_MS clears
- * *@wait for the rest of the call. What is not taken is dropped (counted:
+ * A transmit queue that takes nothing for WIRECAP_XMIT_STALL_MS, a
+ * signal, or the pool's DETACH clear *@wait for the rest of the call. What is not taken is dropped (counted:
  * xmit_dropped, also when the NIC went away meanwhile) and its views'
  * references go. Returns how many it took.
  */
@@ -230,11 +230,17 @@ static int xmit_out(struct wirecap_queue *q, struct wirecap_queue *txq,
 		k += t;
 		if (k == n || !*wait)
 			break;
-		if (time_after(jiffies, stall) || fatal_signal_pending(current)) {
+		/*
+		 * Stop waiting: the output is stuck, a signal came (io_uring's
+		 * cancel is one too), or the pool is leaving its queue (a
+		 * DETACH, the NIC's removal: nothing more of it goes out).
+		 */
+		if (time_after(jiffies, stall) || signal_pending(current) ||
+		    READ_ONCE(p->stopping)) {
 			*wait = false;
 			break;
 		}
-		wait_event_killable_timeout(q->tx_wait,
+		wait_event_interruptible_timeout(q->tx_wait,
 				READ_ONCE(q->stats.xmit_completed) != back, 1);
 	}
 
@@ -302,7 +308,7 @@ static int xmit_target(struct wirecap_file *wf, int fd, struct file **txf,
  * @xc: the command, copied in
  *
  * Sleeps while the transmit queue has no room, unless @xc says
- * WIRECAP_XMIT_NOWAIT: process context (an ioctl, io_uring's workers).
+ * WIRECAP_XMIT_NOWAIT (io_uring's commands always do): process context.
  *
  * Return: the number of records sent, or -errno when none was. On an
  * error met after records were read (-EFAULT, -ECANCELED, -ENXIO), the
@@ -405,10 +411,13 @@ void wirecap_tx_done(const struct wirecap_tx_ref *ref)
 		    q->pool == p)
 			wirecap_chunks_freed(q, p);
 	}
-	spin_unlock_bh(&q->lock);
-	/* an XMIT may wait for room (xmit_out()) */
+	/*
+	 * An XMIT may wait for room (xmit_out()). Under the lock: once it
+	 * is dropped, nothing here holds q (the pool, which does, may go).
+	 */
 	if (wq_has_sleeper(&q->tx_wait))
 		wake_up(&q->tx_wait);
+	spin_unlock_bh(&q->lock);
 	/* last: the pool may hold the queue's last reference */
 	if (gone)
 		wirecap_pool_free_later(p);

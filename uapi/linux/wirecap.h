@@ -93,6 +93,8 @@
 #define WIRECAP_F_RSS_HASH	(1ULL << 2) /* cell_meta.hash filled by the NIC */
 /* The queue's NIC can transmit: it can be an XMIT's output (tx_fd). */
 #define WIRECAP_F_XMIT		(1ULL << 3)
+/* XMIT by ioctl waits for transmit room unless WIRECAP_XMIT_NOWAIT */
+#define WIRECAP_F_XMIT_WAIT	(1ULL << 4)
 
 /*
  * WIRECAP_CMD_INFO: everything about the queue. Valid at any time; the
@@ -232,8 +234,9 @@ struct wirecap_recycle_cmd {
  * When the transmit queue has no room, XMIT waits for it (back-pressure:
  * a forwarder goes at the output's pace and its pool absorbs the rest,
  * so loss, if any, shows up at capture, in capture_drops, not after the
- * work was done). Through io_uring the command then runs in io_uring's
- * worker threads. Only when the transmit queue takes nothing for
+ * work was done); so does the ioctl only: through io_uring XMIT never
+ * sleeps, as with WIRECAP_XMIT_NOWAIT (WIRECAP_F_XMIT_WAIT says the
+ * ioctl waits). Only when the transmit queue takes nothing for
  * WIRECAP_XMIT_STALL_MS (an output that is down or stuck), or the task
  * is being killed, are the cells left unsent dropped, and every later
  * record of the call that finds no room: counted in xmit_dropped, as a
