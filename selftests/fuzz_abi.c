@@ -5244,6 +5244,7 @@ static void fz_rules_sqe(struct fz_ctx *c, struct fz_queue *q)
 	};
 	struct wirecap_capture_cmd cc = { .max_descs = 1 };
 	struct wirecap_recycle_cmd rc = {};
+	struct wirecap_xmit_cmd xc = { .tx_fd = fz_devnull() };
 	struct fz_ring other;
 	unsigned int i;
 
@@ -5258,7 +5259,7 @@ static void fz_rules_sqe(struct fz_ctx *c, struct fz_queue *q)
 				      &rc, 0, v[i].junk), NULL, v[i].what);
 	}
 	fz_judge(c, FZ_XMIT, FZ_A_OK, ATT,
-		 fz_uring_one(c, c->ring, q->fd, WIRECAP_CMD_XMIT, &rc, 0,
+		 fz_uring_one(c, c->ring, q->fd, WIRECAP_CMD_XMIT, &xc, 0,
 			      NULL), NULL, "uring");
 	fz_judge(c, FZ_URING_UNKNOWN, FZ_A_OK, ATT,
 		 fz_uring_one(c, c->ring, q->fd, _IOW(WIRECAP_IOC_MAGIC, 0x33,
