@@ -134,7 +134,7 @@ for k in $kernels; do
 				notok "$k edit: the host got every frame edited as a router would, byte for byte (TX drops ${txdrop:-?})"
 				tail -6 "$res.cmp" | sed 's/^/# /'
 			fi
-			if [ "$expired" = "$eexp" ] && [ "$eexp" -gt 0 ]; then
+			if [ "$expired" = "$eexp" ] && [ "${eexp:-0}" -gt 0 ]; then
 				ok "$k edit: the $eexp frames at TTL 1 or 0 dropped, counted as expired"
 			else
 				notok "$k edit: the $eexp frames at TTL 1 or 0 dropped, counted as expired (expired ${expired:-?})"

@@ -305,7 +305,7 @@ struct fcount {
 static bool dec_ttl(uint8_t *f, uint32_t len)
 {
 	uint32_t off = 12, sum;
-	uint16_t type;
+	uint16_t type = 0;
 	int tags;
 
 	for (tags = 0; tags <= 2 && off + 2 <= len; tags++) {
