@@ -434,7 +434,9 @@ struct wirecap_xmit_pkt {
  * at capture): only what a transmit queue that took nothing for
  * WIRECAP_XMIT_STALL_MS could not take is dropped and counted
  * (wirecap_qstats kernel_xmit_dropped of the chunk's pool, like
- * kernel_xmit_refused). It may block that long.
+ * kernel_xmit_refused). So it blocks while the output drains, and up to
+ * WIRECAP_XMIT_STALL_MS more once it stops; a signal ends the wait (what
+ * is left is dropped, counted).
  * Call it where wirecap_chunk_release() may be called: from the thread
  * that read the chunks' queues (any reader of a shared queue).
  *
