@@ -527,6 +527,16 @@ TEST_F(xm, through_io_uring_never_waits)
 	/* b's wire holds 8 */
 	EXPECT_EQ(8, cqe->res);
 	io_uring_cqe_seen(&ring, cqe);
+	/* an unknown flag: refused before anything is looked at */
+	xc.flags = WIRECAP_XMIT_NOWAIT << 1;
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->q0.fd, NULL, 0, 0);
+	sqe->cmd_op = WIRECAP_CMD_XMIT;
+	memcpy(sqe->cmd, &xc, sizeof(xc));
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(0, io_uring_wait_cqe_timeout(&ring, &cqe, &ts));
+	EXPECT_EQ(-EINVAL, cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
 	io_uring_queue_exit(&ring);
 	st = wct_stats(&self->q0);
 	EXPECT_EQ(8, st.xmit_sent);

@@ -19,11 +19,12 @@
  * the transmitting queue may be the same one, and two programs may
  * forward A to B and B to A.
  *
- * A transmit queue without room makes XMIT wait (xmit_out()), holding
- * its cells' references and no lock: back-pressure, so that a forwarder
- * goes at the output's pace and its pool, not the output, absorbs the
- * difference. Only a transmit queue that takes nothing for
- * WIRECAP_XMIT_STALL_MS, or WIRECAP_XMIT_NOWAIT, makes it drop.
+ * A transmit queue without room makes the ioctl XMIT wait (xmit_out()),
+ * holding its cells' references and no lock: back-pressure, so that a
+ * forwarder goes at the output's pace and its pool, not the output,
+ * absorbs the difference. A transmit queue that takes nothing for
+ * WIRECAP_XMIT_STALL_MS, a signal, a DETACH of the source, and
+ * WIRECAP_XMIT_NOWAIT (always set through io_uring) make it drop.
  */
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
@@ -186,15 +187,20 @@ static int xmit_try(struct wirecap_queue *txq, const struct wirecap_file *twf,
 	return WARN_ON_ONCE(k > n) ? n : k;
 }
 
+/* Naps without progress, at least, before a transmit queue is stuck. */
+#define XMIT_STALL_NAPS	10
+
 /*
  * Hand @n cells to the transmitting queue's NIC, waiting for room while
  * *@wait (back-pressure, see the uapi header): between tries, until one
  * of @q's cells at a NIC comes back (wirecap_tx_done() wakes q->tx_wait)
  * or a jiffy passes, as the transmit queue may be full of others' frames.
- * A transmit queue that takes nothing for WIRECAP_XMIT_STALL_MS, a
- * signal, or the pool's DETACH clear *@wait for the rest of the call. What is not taken is dropped (counted:
- * xmit_dropped, also when the NIC went away meanwhile) and its views'
- * references go. Returns how many it took.
+ * The transmit queue is stuck once it took nothing for
+ * WIRECAP_XMIT_STALL_MS and XMIT_STALL_NAPS naps (time alone may jump
+ * when a virtual machine's CPU was not run). That, a signal, or the
+ * pool's DETACH clear *@wait for the rest of the call. What is not taken
+ * is dropped (counted: xmit_dropped, also when the NIC went away
+ * meanwhile) and its views' references go. Returns how many it took.
  */
 static int xmit_out(struct wirecap_queue *q, struct wirecap_queue *txq,
 		    const struct wirecap_file *twf,
@@ -205,7 +211,7 @@ static int xmit_out(struct wirecap_queue *q, struct wirecap_queue *txq,
 	const unsigned long grace = msecs_to_jiffies(WIRECAP_XMIT_STALL_MS);
 	unsigned long stall = jiffies + grace;
 	bool freed = false, gone = false;
-	unsigned int k = 0, i;
+	unsigned int k = 0, counted = 0, naps = 0, i;
 	int t = 0;
 
 	if (p->page_dma)
@@ -222,29 +228,39 @@ static int xmit_out(struct wirecap_queue *q, struct wirecap_queue *txq,
 			break;
 		if (t) {
 			stall = jiffies + grace;
-			/* counted before the wait: they may come back in it */
-			spin_lock_bh(&q->lock);
-			q->stats.xmit_sent += t;
-			spin_unlock_bh(&q->lock);
+			naps = 0;
 		}
 		k += t;
 		if (k == n || !*wait)
 			break;
 		/*
-		 * Stop waiting: the output is stuck, a signal came (io_uring's
-		 * cancel is one too), or the pool is leaving its queue (a
-		 * DETACH, the NIC's removal: nothing more of it goes out).
+		 * Stop waiting: the output is stuck, a signal came (a real
+		 * one: io_uring's task work, TIF_NOTIFY_SIGNAL, is not), or
+		 * the pool is leaving its queue (a DETACH, the NIC's removal:
+		 * nothing more of it goes out).
 		 */
-		if (time_after(jiffies, stall) || signal_pending(current) ||
-		    READ_ONCE(p->stopping)) {
+		if ((time_after(jiffies, stall) && naps >= XMIT_STALL_NAPS) ||
+		    task_sigpending(current) || READ_ONCE(p->stopping)) {
 			*wait = false;
 			break;
 		}
-		wait_event_interruptible_timeout(q->tx_wait,
+		if (k > counted) {
+			/* counted before the wait: they may come back in it */
+			spin_lock_bh(&q->lock);
+			q->stats.xmit_sent += k - counted;
+			spin_unlock_bh(&q->lock);
+			counted = k;
+		}
+		/* not interruptible (a pending task work would make it spin),
+		 * not counted as load: a signal is seen a jiffy later at most
+		 */
+		wait_event_idle_timeout(q->tx_wait,
 				READ_ONCE(q->stats.xmit_completed) != back, 1);
+		naps++;
 	}
 
 	spin_lock_bh(&q->lock);
+	q->stats.xmit_sent += k - counted;
 	q->stats.xmit_dropped += n - k;
 	for (i = k; i < n; i++)
 		freed |= xmit_put(q, p, tx[i].ref.token, &gone);

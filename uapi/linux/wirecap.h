@@ -231,25 +231,27 @@ struct wirecap_recycle_cmd {
  * frame_offset) or the output's MTU plus an Ethernet and a VLAN header,
  * or its flags are not 0.
  *
- * When the transmit queue has no room, XMIT waits for it (back-pressure:
- * a forwarder goes at the output's pace and its pool absorbs the rest,
- * so loss, if any, shows up at capture, in capture_drops, not after the
- * work was done); so does the ioctl only: through io_uring XMIT never
- * sleeps, as with WIRECAP_XMIT_NOWAIT (WIRECAP_F_XMIT_WAIT says the
- * ioctl waits). Only when the transmit queue takes nothing for
- * WIRECAP_XMIT_STALL_MS (an output that is down or stuck), or the task
- * is being killed, are the cells left unsent dropped, and every later
- * record of the call that finds no room: counted in xmit_dropped, as a
- * NIC counts its TX drops. With WIRECAP_XMIT_NOWAIT in flags XMIT never
- * waits: what finds no room is dropped at once, counted (capture never
- * stalls on a slow output; the application decides what to do on loss).
+ * When the transmit queue has no room, the ioctl XMIT waits for it
+ * (back-pressure: a forwarder goes at the output's pace and its pool
+ * absorbs the rest, so loss, if any, shows up at capture, in
+ * capture_drops, not after the work was done; WIRECAP_F_XMIT_WAIT says
+ * so). Through io_uring XMIT never sleeps, as with WIRECAP_XMIT_NOWAIT.
+ * The wait ends, and the cells left unsent are dropped, with every later
+ * record of the call that finds no room, counted in xmit_dropped as a NIC
+ * counts its TX drops, when: the transmit queue took nothing for
+ * WIRECAP_XMIT_STALL_MS (an output that is down or stuck), a signal
+ * arrives (a handled one too), or the source queue is detached. With
+ * WIRECAP_XMIT_NOWAIT in flags XMIT never waits: what finds no room is
+ * dropped at once, counted (capture never stalls on a slow output; the
+ * application decides what to do on loss).
  *
  * Completes with the number of records sent (handed to the NIC), or
  * -errno when none was: -EINVAL (count above WIRECAP_XMIT_MAX, an unknown
  * flag), -EBADF (tx_fd not open), -ENOTTY (tx_fd not a WireCAP queue),
  * -EOPNOTSUPP (its NIC cannot transmit), -ENODEV (either queue's NIC is
  * gone) — no record is looked at then — or, met after records were read
- * (whose views are then the kernel's, as if sent), -EFAULT, -ENXIO (no
+ * (whose views are then the kernel's, as if sent), -ENODEV (the output's
+ * NIC went away meanwhile), -EFAULT, -ENXIO (no
  * pool), -ECANCELED (a DETACH came). A DETACH does not wait for cells at
  * a NIC: the pool is freed when the last of them comes back.
  */
