@@ -121,6 +121,32 @@ static int xmit(struct wct_queue *q, const struct wirecap_xmit_rec *r,
 }
 
 /*
+ * One XMIT through io_uring on fd, waited for up to 10 s: its result;
+ * -EBUSY when it could not be submitted, -ETIME when it did not complete.
+ */
+static int xmit_uring(struct io_uring *ring, int fd,
+		      const struct wirecap_xmit_cmd *xc)
+{
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int res;
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = WIRECAP_CMD_XMIT;
+	memcpy(sqe->cmd, xc, sizeof(*xc));
+	if (io_uring_submit(ring) != 1)
+		return -EBUSY;
+	if (io_uring_wait_cqe_timeout(ring, &cqe, &ts))
+		return -ETIME;
+	res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+/*
  * A reader of a NIC's wire on another thread, as the far end of a link:
  * it reads until it has want frames or 10 s went by, keeping the first
  * MAXF of them and their count.
@@ -472,9 +498,6 @@ TEST_F(xm, through_io_uring)
 	struct wirecap_desc d;
 	struct wirecap_xmit_rec r[M];
 	struct wirecap_xmit_cmd xc;
-	struct __kernel_timespec ts = { .tv_sec = 3 };
-	struct io_uring_cqe *cqe;
-	struct io_uring_sqe *sqe;
 	struct io_uring ring;
 	static struct wire w;
 	unsigned int n;
@@ -485,14 +508,7 @@ TEST_F(xm, through_io_uring)
 		.recs = (uintptr_t)r, .count = n, .tx_fd = -1,
 	};
 	ASSERT_EQ(0, io_uring_queue_init(8, &ring, 0));
-	sqe = io_uring_get_sqe(&ring);
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->q0.fd, NULL, 0, 0);
-	sqe->cmd_op = WIRECAP_CMD_XMIT;
-	memcpy(sqe->cmd, &xc, sizeof(xc));
-	ASSERT_EQ(1, io_uring_submit(&ring));
-	ASSERT_EQ(0, io_uring_wait_cqe_timeout(&ring, &cqe, &ts));
-	EXPECT_EQ((int)n, cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	EXPECT_EQ((int)n, xmit_uring(&ring, self->q0.fd, &xc));
 	io_uring_queue_exit(&ring);
 	EXPECT_EQ((int)n, wire_read(self->a, &w));
 	pool_whole(_metadata, &self->q0);
@@ -504,9 +520,6 @@ TEST_F(xm, through_io_uring_never_waits)
 	struct wirecap_desc d[2];
 	struct wirecap_xmit_rec r[2 * M];
 	struct wirecap_xmit_cmd xc;
-	struct __kernel_timespec ts = { .tv_sec = 10 };
-	struct io_uring_cqe *cqe;
-	struct io_uring_sqe *sqe;
 	struct io_uring ring;
 	struct wirecap_stats st;
 	static struct wire w;
@@ -518,25 +531,11 @@ TEST_F(xm, through_io_uring_never_waits)
 		.recs = (uintptr_t)r, .count = n, .tx_fd = self->bq.fd,
 	};
 	ASSERT_EQ(0, io_uring_queue_init(8, &ring, 0));
-	sqe = io_uring_get_sqe(&ring);
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->q0.fd, NULL, 0, 0);
-	sqe->cmd_op = WIRECAP_CMD_XMIT;
-	memcpy(sqe->cmd, &xc, sizeof(xc));
-	ASSERT_EQ(1, io_uring_submit(&ring));
-	ASSERT_EQ(0, io_uring_wait_cqe_timeout(&ring, &cqe, &ts));
 	/* b's wire holds 8 */
-	EXPECT_EQ(8, cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	EXPECT_EQ(8, xmit_uring(&ring, self->q0.fd, &xc));
 	/* an unknown flag: refused before anything is looked at */
 	xc.flags = WIRECAP_XMIT_NOWAIT << 1;
-	sqe = io_uring_get_sqe(&ring);
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->q0.fd, NULL, 0, 0);
-	sqe->cmd_op = WIRECAP_CMD_XMIT;
-	memcpy(sqe->cmd, &xc, sizeof(xc));
-	ASSERT_EQ(1, io_uring_submit(&ring));
-	ASSERT_EQ(0, io_uring_wait_cqe_timeout(&ring, &cqe, &ts));
-	EXPECT_EQ(-EINVAL, cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	EXPECT_EQ(-EINVAL, xmit_uring(&ring, self->q0.fd, &xc));
 	io_uring_queue_exit(&ring);
 	st = wct_stats(&self->q0);
 	EXPECT_EQ(8, st.xmit_sent);
