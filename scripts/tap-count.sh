@@ -19,7 +19,20 @@ count() {
 	pass=$((pass + p - s))
 	skip=$((skip + s))
 	fail=$((fail + f))
-	grep -E '^not ok' "$1" | sed "s|^|  FAIL $(basename "$1" .tap): |"
+	# each failure with the diagnostics printed just before it (CI keeps
+	# only this summary; the TAP files stay in results/test)
+	awk -v name="$(basename "$1" .tap)" '
+		/^ok [0-9]+/ { n = 0 }
+		/^#/ && !/^#[ \t]+(FAIL|OK|RUN|PASSED|FAILED|SKIP|Totals|Starting)/ &&
+		    !/^#[ \t]+[^ ]+: Test (failed|terminated)/ {
+			why[n % 6] = $0; n++
+		}
+		/^not ok/ {
+			print "  FAIL " name ": " $0
+			for (i = (n > 6 ? n - 6 : 0); i < n; i++)
+				print "      " substr(why[i % 6], 1, 300)
+			n = 0
+		}' "$1"
 	if [ "${plan:-x}" != $((p + f)) ]; then
 		fail=$((fail + 1))
 		echo "  FAIL $(basename "$1" .tap): plan ${plan:-missing}," \
