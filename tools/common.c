@@ -263,3 +263,75 @@ double tool_watch_secs(const struct tool_watch *wt)
 {
 	return (tool_now_ns() - wt->t0) / 1e9;
 }
+
+bool tool_signalled(void)
+{
+	return got_signal;
+}
+
+/* --- text for other programs -------------------------------------------- */
+
+/* The length of the valid UTF-8 sequence at s, 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/* s quoted; json: JSON's escapes, else OpenMetrics' (\\, \", \n). */
+static void quoted(FILE *f, const char *str, bool json)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	fputc('"', f);
+	while (*s) {
+		n = utf8_len(s);
+		if (!n) {
+			fputs("\xef\xbf\xbd", f);	/* U+FFFD */
+			s++;
+		} else if (*s == '"' || *s == '\\') {
+			fprintf(f, "\\%c", *s++);
+		} else if (*s == '\n') {
+			fputs("\\n", f);
+			s++;
+		} else if (*s < 0x20 && json) {
+			fprintf(f, "\\u%04x", *s++);
+		} else {
+			fwrite(s, 1, n, f);
+			s += n;
+		}
+	}
+	fputc('"', f);
+}
+
+void tool_json_str(FILE *f, const char *s)
+{
+	quoted(f, s, true);
+}
+
+void tool_label_str(FILE *f, const char *s)
+{
+	quoted(f, s, false);
+}

@@ -462,21 +462,6 @@ static void json_counts(FILE *f, const struct qres *r)
 		balanced(r) ? "true" : "false");
 }
 
-/* s as a JSON string */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void print_row(FILE *f, const char *name, const char *out,
 		      const struct qres *r)
 {
@@ -503,20 +488,21 @@ static int write_json(const struct forward_args *a, struct wirecap *w,
 		return -1;
 	}
 	fprintf(jf, "{\"in\": ");
-	json_str(jf, a->session.ifnames[0]);
+	tool_json_str(jf, a->session.ifnames[0]);
 	fprintf(jf, ", \"out\": ");
-	json_str(jf, a->out);
+	tool_json_str(jf, a->out);
 	fprintf(jf, ", \"mode\": \"%s\", \"M\": %u, \"R\": %u, \"T\": %u, "
 		"\"x\": %u, \"dec_ttl\": %s, \"filter\": ",
 		a->session.opts.mode ? "advanced" : "basic",
 		info->cells_per_chunk, info->nr_chunks,
 		a->session.opts.offload_pct ? a->session.opts.offload_pct : 60,
 		a->x, a->dec_ttl ? "true" : "false");
-	json_str(jf, a->filter);
+	tool_json_str(jf, a->filter);
 	fprintf(jf, ", \"seconds\": %.3f, \"queues\": [", secs);
 	for (i = 0; i < nq; i++) {
-		fprintf(jf, "%s{\"ifname\": \"%s\", \"queue\": %u, "
-			"\"out_queue\": %u, ", i ? ", " : "", res[i].ifname,
+		fprintf(jf, "%s{\"ifname\": ", i ? ", " : "");
+		tool_json_str(jf, res[i].ifname);
+		fprintf(jf, ", \"queue\": %u, \"out_queue\": %u, ",
 			res[i].ring, res[i].out_ring);
 		json_counts(jf, &res[i]);
 		fputc('}', jf);

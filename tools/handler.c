@@ -579,10 +579,11 @@ int cmd_handler(int argc, char **argv)
 			a.session.opts.offload_pct ?
 			a.session.opts.offload_pct : 60, a.x, secs);
 		for (i = 0; i < nq; i++) {
-			fprintf(jf, "%s{\"ifname\": \"%s\", \"queue\": %u, "
-				"\"index\": %u, \"group\": %u, \"pp\": %.0f, ",
-				i ? ", " : "", res[i].ifname, res[i].ring, i,
-				res[i].group, res[i].pp);
+			fprintf(jf, "%s{\"ifname\": ", i ? ", " : "");
+			tool_json_str(jf, res[i].ifname);
+			fprintf(jf, ", \"queue\": %u, \"index\": %u, "
+				"\"group\": %u, \"pp\": %.0f, ", res[i].ring,
+				i, res[i].group, res[i].pp);
 			json_counts(jf, &res[i]);
 			fputc('}', jf);
 		}

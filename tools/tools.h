@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "wirecap.h"
 
@@ -163,5 +164,24 @@ bool tool_watch_due(const struct tool_stop *st, struct tool_watch *wt,
 
 /* Seconds since tool_watch_start(). */
 double tool_watch_secs(const struct tool_watch *wt);
+
+/* Whether SIGINT or SIGTERM came since tool_stop_on_signals(). */
+bool tool_signalled(void);
+
+/* --- text for other programs (tools/common.c) ---------------------------- */
+
+/*
+ * s as a JSON string, quotes included. Interface names may hold any byte
+ * but '/', ':', NUL and white space: '"', '\' and control characters are
+ * escaped, and a byte that is not part of valid UTF-8 becomes U+FFFD, so
+ * the output is valid JSON for any name.
+ */
+void tool_json_str(FILE *f, const char *s);
+
+/*
+ * s as an OpenMetrics label value, quotes included: '\', '"' and newline
+ * escaped, invalid UTF-8 as U+FFFD.
+ */
+void tool_label_str(FILE *f, const char *s);
 
 #endif

@@ -26,7 +26,8 @@
  * handler, and how they stop: tools/common.c. Exit 0, 1 on errors, 2 on
  * bad usage.
  *
- *   wirecap stats [-i IFNAME] [--all] [--json]        (tools/stats.c)
+ *   wirecap stats [-i IFNAME] [--all] [--json | --openmetrics |
+ *                 --listen [ADDR]:PORT]               (tools/stats.c)
  *
  * stats: the kernel's counters of every attached queue, from sysfs.
  *
@@ -404,20 +405,21 @@ static void report(FILE *f, FILE *js, const struct tool_session *s,
 			(unsigned long long)r.drops,
 			(unsigned long long)r.partial,
 			(unsigned long long)r.oversize);
-		if (js)
-			fprintf(js, "%s{\"ifname\": \"%s\", \"queue\": %u, "
-				"\"packets\": %llu, "
-				"\"chunks\": %llu, \"capture_drops\": %llu, "
-				"\"partial_views\": %llu, "
-				"\"oversize_drops\": %llu, \"received\": %llu}",
-				i ? ", " : "", wirecap_queue_ifname(q),
-				wirecap_queue_ring(q),
-				(unsigned long long)r.pkts,
-				(unsigned long long)r.chunks,
-				(unsigned long long)r.drops,
-				(unsigned long long)r.partial,
-				(unsigned long long)r.oversize,
-				(unsigned long long)r.received);
+		if (!js)
+			continue;
+		fprintf(js, "%s{\"ifname\": ", i ? ", " : "");
+		tool_json_str(js, wirecap_queue_ifname(q));
+		fprintf(js, ", \"queue\": %u, \"packets\": %llu, "
+			"\"chunks\": %llu, \"capture_drops\": %llu, "
+			"\"partial_views\": %llu, "
+			"\"oversize_drops\": %llu, \"received\": %llu}",
+			wirecap_queue_ring(q),
+			(unsigned long long)r.pkts,
+			(unsigned long long)r.chunks,
+			(unsigned long long)r.drops,
+			(unsigned long long)r.partial,
+			(unsigned long long)r.oversize,
+			(unsigned long long)r.received);
 	}
 	fprintf(f, "%*s %12llu %10llu %13llu %13llu %14llu\n", width, "total",
 		(unsigned long long)tot.pkts, (unsigned long long)tot.chunks,
