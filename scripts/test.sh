@@ -73,6 +73,9 @@ done
 # `wirecap profile --plot` draws on the host (the VM has no gnuplot)
 selftests/host/profile_plot.sh >"$out/host-profile_plot.tap" 2>&1
 count "$out/host-profile_plot.tap"
+# `wirecap stats --openmetrics/--listen/--json` through a real parser
+selftests/host/stats_metrics.sh >"$out/host-stats_metrics.tap" 2>&1
+count "$out/host-stats_metrics.tap"
 # a fresh clone's first `make` (nothing under build/ yet)
 selftests/host/fresh_tree.sh >"$out/host-fresh_tree.tap" 2>&1
 count "$out/host-fresh_tree.tap"

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `wirecap stats` reports the kernel's counters of the attached queues. */
+/*
+ * `wirecap stats` reports the kernel's counters of the attached queues: as
+ * a table, as JSON, and as OpenMetrics (whose syntax the host test
+ * selftests/host/stats_metrics.sh checks with a real parser).
+ */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +74,50 @@ TEST_F(stats, json_matches_kernel)
 	EXPECT_EQ(128, st.received);
 	EXPECT_EQ(872, st.capture_drops);
 	EXPECT_EQ(128, st.delivered);
+}
+
+TEST_F(stats, openmetrics_matches_kernel)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} c[] = {
+		{ "received_total", offsetof(struct wirecap_stats, received) },
+		{ "capture_drops_total",
+		  offsetof(struct wirecap_stats, capture_drops) },
+		{ "delivered_total", offsetof(struct wirecap_stats, delivered) },
+		{ "chunks_captured_total",
+		  offsetof(struct wirecap_stats, chunks_captured) },
+		{ "pool_high_water",
+		  offsetof(struct wirecap_stats, pool_high_water) },
+	};
+	struct wirecap_stats st;
+	char cmd[128], out[16384], key[160];
+	unsigned int i;
+
+	ASSERT_EQ(0, wct_attach(&self->q, 16, 8));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 300, 64, 0));
+	ASSERT_EQ(8, wct_capture(&self->q, 8, 0));
+	st = wct_stats(&self->q);
+	snprintf(cmd, sizeof(cmd), "wirecap stats -i %s --openmetrics",
+		 self->nic);
+	ASSERT_EQ(0, run(cmd, out, sizeof(out)));
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(key, sizeof(key),
+			 "\nwirecap_%s{ifname=\"%s\",queue=\"0\"} %llu\n",
+			 c[i].name, self->nic, (unsigned long long)
+			 *(__u64 *)((char *)&st + c[i].off));
+		EXPECT_NE(NULL, strstr(out, key)) TH_LOG("no %s", key + 1);
+	}
+	snprintf(key, sizeof(key), "\nwirecap_attached{ifname=\"%s\","
+		 "queue=\"0\"} 1\n", self->nic);
+	EXPECT_NE(NULL, strstr(out, key));
+	/* queue 1 has no pool: not served without --all */
+	snprintf(key, sizeof(key), "{ifname=\"%s\",queue=\"1\"}", self->nic);
+	EXPECT_EQ(NULL, strstr(out, key));
+	EXPECT_NE(NULL, strstr(out, "\n# EOF\n"));
+	EXPECT_EQ(128, st.received);
+	EXPECT_EQ(172, st.capture_drops);
 }
 
 TEST_HARNESS_MAIN
