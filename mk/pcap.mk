@@ -36,6 +36,16 @@ $(BIN)/tcpdump: $(TCPDUMP_BIN)
 
 userbins: $(BIN)/tcpdump
 
+# Debian's bittwist, unmodified: a program that only sends, with
+# pcap_sendpacket (scripts/e2e-forward.sh, its inject run)
+BITTWIST_BIN := $(shell command -v bittwist 2>/dev/null || echo /usr/bin/bittwist)
+
+$(BIN)/bittwist: $(BITTWIST_BIN)
+	@mkdir -p $(@D)
+	cp $< $@
+
+userbins: $(BIN)/bittwist
+
 # selftests/pcap_*.c: libpcap programs (dynamic, linked with the system
 # libpcap) that preload the shim themselves; run in the VM with the rest.
 PCAP_SELFTESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/pcap_*.c))

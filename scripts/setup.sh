@@ -19,12 +19,14 @@ mkdir -p "$kdir" "$cache/kernels"
 # patch, sparse: the Intel drivers (scripts/intel-src.sh, make check-intel);
 # ethtool: into the guest image (-G, -S, -r on the e1000e NIC); xdp-tools:
 # its xdp-bench into the guest image (the forwarding bench's XDP_REDIRECT,
-# bench/forward.sh); python3-prometheus-client: an OpenMetrics parser for `wirecap stats`
+# bench/forward.sh); bittwist: a libpcap program that sends, run unchanged
+# under `wirecap exec` in the guest (scripts/e2e-forward.sh);
+# python3-prometheus-client: an OpenMetrics parser for `wirecap stats`
 # (selftests/host/stats_metrics.sh).
 pkgs="build-essential make gcc kmod cpio gzip xz-utils busybox-static
 qemu-system-x86 iproute2 tcpreplay tcpdump tshark liburing-dev libpcap-dev
 libnuma-dev libxdp-dev libbpf-dev gnuplot-nox python3 perl patch sparse
-ethtool xdp-tools python3-prometheus-client"
+ethtool xdp-tools bittwist python3-prometheus-client"
 
 missing=""
 # linux-source-X.Y: the kselftest harness, and the e1000e and ixgbe sources
