@@ -104,16 +104,17 @@ TEST_F(stats, openmetrics_matches_kernel)
 	ASSERT_EQ(0, run(cmd, out, sizeof(out)));
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		snprintf(key, sizeof(key),
-			 "\nwirecap_%s{ifname=\"%s\",queue=\"0\"} %llu\n",
-			 c[i].name, self->nic, (unsigned long long)
+			 "\nwirecap_%s{ifname=\"%s\",queue=\"0\","
+			 "node=\"%s-q0\"} %llu\n", c[i].name, self->nic,
+			 self->nic, (unsigned long long)
 			 *(__u64 *)((char *)&st + c[i].off));
 		EXPECT_NE(NULL, strstr(out, key)) TH_LOG("no %s", key + 1);
 	}
 	snprintf(key, sizeof(key), "\nwirecap_attached{ifname=\"%s\","
-		 "queue=\"0\"} 1\n", self->nic);
+		 "queue=\"0\",node=\"%s-q0\"} 1\n", self->nic, self->nic);
 	EXPECT_NE(NULL, strstr(out, key));
 	/* queue 1 has no pool: not served without --all */
-	snprintf(key, sizeof(key), "{ifname=\"%s\",queue=\"1\"}", self->nic);
+	snprintf(key, sizeof(key), "{ifname=\"%s\",queue=\"1\",", self->nic);
 	EXPECT_EQ(NULL, strstr(out, key));
 	EXPECT_NE(NULL, strstr(out, "\n# EOF\n"));
 	EXPECT_EQ(128, st.received);

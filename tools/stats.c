@@ -11,9 +11,11 @@
  * The table shows the counters a user watches; --json gives every counter
  * the kernel exports, by its sysfs name; --openmetrics every counter in
  * the OpenMetrics text format (a family per counter, wirecap_<name>, with
- * the labels ifname and queue), and --listen serves the same at /metrics
- * over HTTP for Prometheus, read afresh for each scrape, until SIGINT or
- * SIGTERM. $WIRECAP_SYSFS reads another directory in place of
+ * the labels ifname, queue and node, the queue's device name: unique where
+ * interface names are not, across network namespaces), and --listen
+ * serves the same at /metrics over HTTP for Prometheus, read afresh for
+ * each scrape, until SIGINT or SIGTERM; a client has 5 s for its request
+ * and the answer, one at a time. $WIRECAP_SYSFS reads another directory in place of
  * /sys/class/wirecap (a copy of one, or a test's). Exit 0, 1 on errors,
  * 2 on usage.
  */
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,9 +130,11 @@ static int read_u64(const char *dir, const char *name,
 
 	if (read_line(dir, name, buf, sizeof(buf)))
 		return -1;
+	if (buf[0] < '0' || buf[0] > '9')	/* no sign, no space */
+		return -1;
 	errno = 0;
 	*v = strtoull(buf, &end, 10);
-	return errno || end == buf ? -1 : 0;
+	return errno || *end ? -1 : 0;
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -197,7 +202,7 @@ static void json_queue(FILE *f, const struct qdir *d, bool first)
 {
 	struct dirent **st;
 	char sdir[600];
-	int n, i;
+	int n, i, shown = 0;
 
 	snprintf(sdir, sizeof(sdir), "%s/stats", d->dir);
 	fprintf(f, "%s\n  ", first ? "" : ",");
@@ -205,12 +210,13 @@ static void json_queue(FILE *f, const struct qdir *d, bool first)
 	fprintf(f, ": {");
 	n = scandir(sdir, &st, not_dot, by_name);
 	for (i = 0; i < n; i++) {
-		unsigned long long v = 0;
+		unsigned long long v;
 
-		read_u64(sdir, st[i]->d_name, &v);
-		fprintf(f, "%s", i ? ", " : "");
-		tool_json_str(f, st[i]->d_name);
-		fprintf(f, ": %llu", v);
+		if (!read_u64(sdir, st[i]->d_name, &v)) {
+			fprintf(f, "%s", shown++ ? ", " : "");
+			tool_json_str(f, st[i]->d_name);
+			fprintf(f, ": %llu", v);
+		}
 		free(st[i]);
 	}
 	if (n >= 0)
@@ -256,7 +262,9 @@ static void om_sample(FILE *f, const char *name, bool gauge,
 {
 	fprintf(f, "wirecap_%s%s{ifname=", name, gauge ? "" : "_total");
 	tool_label_str(f, d->ifname);
-	fprintf(f, ",queue=\"%u\"} %llu\n", d->ring, v);
+	fprintf(f, ",queue=\"%u\",node=", d->ring);
+	tool_label_str(f, d->node);	/* unique where ifnames are not */
+	fprintf(f, "} %llu\n", v);
 }
 
 /* Whether name is a family of families[]. */
@@ -318,6 +326,9 @@ static void openmetrics(FILE *f, const struct qdir *q, int n)
 
 /* --- --listen: /metrics over HTTP ----------------------------------------- */
 
+/* A connection gets this long to send its request and take the answer. */
+#define CONN_MS		5000
+
 /* [ADDR]:PORT, [V6ADDR]:PORT: a listening socket, or -1 after a message. */
 static int listen_on(const char *spec)
 {
@@ -325,10 +336,11 @@ static int listen_on(const char *spec)
 		.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
 	}, *res, *ai;
-	char host[256], port[16], shown[300];
+	char host[256], port[16];
 	const char *colon, *h = spec;
+	unsigned long long pn;
 	size_t hl;
-	int fd = -1, one = 1, ret;
+	int fd = -1, one = 1, zero = 0, ret;
 
 	if (spec[0] == '[') {
 		colon = strchr(spec, ']');
@@ -341,15 +353,24 @@ static int listen_on(const char *spec)
 		colon = strrchr(spec, ':');
 		hl = colon ? (size_t)(colon - spec) : 0;
 	}
-	if (!colon || hl >= sizeof(host) || strlen(colon + 1) >= sizeof(port) ||
-	    !colon[1] || colon[1 + strspn(colon + 1, "0123456789")]) {
-		fprintf(stderr, PROG ": --listen %s: want [ADDR]:PORT\n", spec);
+	if (!colon || hl >= sizeof(host) || !colon[1] ||
+	    colon[1 + strspn(colon + 1, "0123456789")] ||
+	    tool_uint(colon + 1, 65535, &pn)) {
+		fprintf(stderr, PROG ": --listen %s: want [ADDR]:PORT, "
+			"PORT 0-65535\n", spec);
 		return -1;
 	}
 	memcpy(host, h, hl);
 	host[hl] = '\0';
-	snprintf(port, sizeof(port), "%s", colon + 1);
+	snprintf(port, sizeof(port), "%llu", pn);
+	/* no address: every one, IPv6 and IPv4 on one socket if we can */
+	if (!hl)
+		hints.ai_family = AF_INET6;
 	ret = getaddrinfo(hl ? host : NULL, port, &hints, &res);
+	if (ret && !hl) {
+		hints.ai_family = AF_UNSPEC;
+		ret = getaddrinfo(NULL, port, &hints, &res);
+	}
 	if (ret) {
 		fprintf(stderr, PROG ": --listen %s: %s\n", spec,
 			gai_strerror(ret));
@@ -360,6 +381,9 @@ static int listen_on(const char *spec)
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (!hl && ai->ai_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+				   sizeof(zero));
 		if (!bind(fd, ai->ai_addr, ai->ai_addrlen) && !listen(fd, 16))
 			break;
 		ret = errno;
@@ -368,6 +392,25 @@ static int listen_on(const char *spec)
 		errno = ret;
 	}
 	freeaddrinfo(res);
+	if (fd < 0 && !hl && hints.ai_family == AF_INET6) {
+		/* a machine without IPv6 */
+		hints.ai_family = AF_INET;
+		if (!getaddrinfo(NULL, port, &hints, &res)) {
+			fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (fd >= 0) {
+				setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+					   sizeof(one));
+				if (bind(fd, res->ai_addr, res->ai_addrlen) ||
+				    listen(fd, 16)) {
+					ret = errno;
+					close(fd);
+					fd = -1;
+					errno = ret;
+				}
+			}
+			freeaddrinfo(res);
+		}
+	}
 	if (fd < 0) {
 		fprintf(stderr, PROG ": --listen %s: %s\n", spec,
 			strerror(errno));
@@ -381,53 +424,74 @@ static int listen_on(const char *spec)
 		/* the port the kernel chose for :0 */
 		if (!getsockname(fd, (struct sockaddr *)&ss, &sl) &&
 		    !getnameinfo((struct sockaddr *)&ss, sl, a, sizeof(a), p,
-				 sizeof(p), NI_NUMERICHOST | NI_NUMERICSERV)) {
-			snprintf(shown, sizeof(shown), strchr(a, ':') ?
-				 "[%s]:%s" : "%s:%s", a, p);
-			fprintf(stderr, PROG ": serving http://%s/metrics\n",
-				shown);
-		}
+				 sizeof(p), NI_NUMERICHOST | NI_NUMERICSERV))
+			fprintf(stderr, strchr(a, ':') ?
+				PROG ": serving http://[%s]:%s/metrics\n" :
+				PROG ": serving http://%s:%s/metrics\n", a, p);
 	}
 	return fd;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
+/* Milliseconds left until deadline (ns), at least 0. */
+static int ms_left(uint64_t deadline)
 {
+	uint64_t now = tool_now_ns();
+
+	return now >= deadline ? 0 : (int)((deadline - now) / 1000000);
+}
+
+/* fd is non-blocking: send all of buf by the deadline, or -1. */
+static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
 	while (len) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 
-		if (n < 0 && errno == EINTR)
+		if (n > 0) {
+			buf += n;
+			len -= n;
 			continue;
-		if (n <= 0)
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
-		buf += n;
-		len -= n;
+		if (tool_signalled() || !ms_left(deadline) ||
+		    poll(&p, 1, ms_left(deadline)) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-/* One request on fd: GET or HEAD of /metrics; the rest 404 / 405. */
+/*
+ * One request on fd (non-blocking): GET or HEAD of /metrics; 404
+ * elsewhere, 405 for other methods. A client gets CONN_MS for all of it.
+ */
 static void serve_one(int fd, const struct opts *o)
 {
 	char req[4096], *body = NULL, head[512], method[8] = "", path[256] = "";
+	uint64_t deadline = tool_now_ns() + CONN_MS * 1000000ull;
 	size_t got = 0, blen = 0;
-	const char *status = "200 OK";
+	const char *status = "200 OK", *allow = "";
 	const char *type = "application/openmetrics-text; version=1.0.0; "
 			   "charset=utf-8";
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	FILE *f;
 	int hl;
 
-	/* the request head, within 2 s */
-	while (got < sizeof(req) - 1 && !memmem(req, got, "\r\n\r\n", 4)) {
-		ssize_t n;
+	/* the request head: up to its empty line */
+	while (got < sizeof(req) - 1 && !memmem(req, got, "\r\n\r\n", 4) &&
+	       !memmem(req, got, "\n\n", 2)) {
+		ssize_t n = recv(fd, req + got, sizeof(req) - 1 - got, 0);
 
-		if (poll(&p, 1, 2000) != 1)
+		if (n > 0) {
+			got += n;
+			continue;
+		}
+		if (!n || (errno != EAGAIN && errno != EINTR))
 			return;
-		n = recv(fd, req + got, sizeof(req) - 1 - got, 0);
-		if (n <= 0)
+		if (tool_signalled() || !ms_left(deadline) ||
+		    poll(&p, 1, ms_left(deadline)) < 0)
 			return;
-		got += n;
 	}
 	req[got] = '\0';
 	if (sscanf(req, "%7s %255s", method, path) != 2)
@@ -438,6 +502,7 @@ static void serve_one(int fd, const struct opts *o)
 		return;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		status = "405 Method Not Allowed";
+		allow = "Allow: GET, HEAD\r\n";
 		type = "text/plain; charset=utf-8";
 		fprintf(f, "GET /metrics\n");
 	} else if (strcmp(path, "/metrics")) {
@@ -463,11 +528,16 @@ static void serve_one(int fd, const struct opts *o)
 		return;
 	}
 	hl = snprintf(head, sizeof(head), "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
-		      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-		      status, type, blen);
-	if (!send_all(fd, head, hl) && strcmp(method, "HEAD"))
-		send_all(fd, body, blen);
+		      "Content-Length: %zu\r\n%sConnection: close\r\n\r\n",
+		      status, type, blen, allow);
+	if (!send_all(fd, head, hl, deadline) && strcmp(method, "HEAD"))
+		send_all(fd, body, blen, deadline);
 	free(body);
+	/* the rest of a request we did not read must not reset the answer */
+	shutdown(fd, SHUT_WR);
+	while (ms_left(deadline) && poll(&p, 1, 100) == 1 &&
+	       recv(fd, req, sizeof(req), 0) > 0)
+		;
 }
 
 static int serve(const char *spec, const struct opts *o)
@@ -484,14 +554,17 @@ static int serve(const char *spec, const struct opts *o)
 
 		if (poll(&p, 1, 500) != 1)
 			continue;
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED ||
-			    errno == EAGAIN)
-				continue;
-			fprintf(stderr, PROG ": accept: %s\n", strerror(errno));
-			close(lfd);
-			return 1;
+			/* out of files or memory, a client gone: go on */
+			if (errno != EINTR && errno != EAGAIN &&
+			    errno != ECONNABORTED)
+				fprintf(stderr, PROG ": accept: %s\n",
+					strerror(errno));
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				usleep(100000);
+			continue;
 		}
 		serve_one(fd, o);
 		close(fd);

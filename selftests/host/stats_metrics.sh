@@ -3,7 +3,8 @@
 # here ($WIRECAP_SYSFS): --openmetrics and --listen's /metrics parse with
 # a real OpenMetrics parser (Debian's python3-prometheus-client) into
 # exactly the counters of the tree, labels included, for interface names
-# with quotes, backslashes and bytes that are not UTF-8; --json is valid
+# with quotes, backslashes and bytes that are not UTF-8 (each series
+# once: a node label tells queues of equal names apart); --json is valid
 # JSON for the same names; --listen answers 404 elsewhere and stops on
 # SIGTERM. The in-VM selftest stats_tool checks the numbers against the
 # kernel's. Needs `make userbins`. Prints TAP; exit 0 iff all passed.
@@ -29,7 +30,7 @@ ok() {		# ok DESCRIPTION STATUS
 	fi
 }
 
-echo "1..7"
+echo "1..8"
 [ -x "$wc" ] || { echo "Bail out! no $wc (make userbins)"; exit 1; }
 "$py" -c 'import prometheus_client' 2>/dev/null ||
 	{ echo "Bail out! no python3-prometheus-client (scripts/setup.sh)"; exit 1; }
@@ -45,7 +46,7 @@ stats = [b"received", b"capture_drops", b"delivered", b"pool_high_water",
 for i, name in enumerate(names):
     d = os.path.join(fs, name + b"-q%d" % (i + 1))
     os.makedirs(os.path.join(d, b"stats"))
-    for f, v in ((b"attached", i != 1), (b"chunks_free", 10 + i),
+    for f, v in ((b"attached", i != 2), (b"chunks_free", 10 + i),
                  (b"ifname", name)):
         with open(os.path.join(d, f), "wb") as o:
             o.write(b"%s\n" % (v if isinstance(v, bytes) else b"%d" % v))
@@ -63,7 +64,10 @@ text = open(path, encoding="utf-8").read()
 got = {}
 for fam in text_string_to_metric_families(text):
     for s in fam.samples:
-        got[(s.name, s.labels["ifname"], s.labels["queue"])] = s.value
+        k = (s.name, s.labels["ifname"], s.labels["queue"], s.labels["node"])
+        if k in got:
+            sys.exit("a series twice: %s" % (k,))
+        got[k] = s.value
 want = {}
 for node in os.listdir(fs):
     d = os.path.join(fs, node)
@@ -72,13 +76,14 @@ for node in os.listdir(fs):
     ifname = open(os.path.join(d, b"ifname"), "rb").read().rstrip(b"\n")
     ifname = ifname.decode("utf-8", "replace")
     queue = node.rsplit(b"-q", 1)[1].decode()
+    nd = node.decode("utf-8", "replace")
     for f in os.listdir(os.path.join(d, b"stats")):
         v = int(open(os.path.join(d, b"stats", f)).read())
         gauge = f == b"pool_high_water"
         want[("wirecap_" + f.decode() + ("" if gauge else "_total"),
-              ifname, queue)] = v
+              ifname, queue, nd)] = v
     for f in (b"attached", b"chunks_free"):
-        want[("wirecap_" + f.decode(), ifname, queue)] = \
+        want[("wirecap_" + f.decode(), ifname, queue, nd)] = \
             int(open(os.path.join(d, f)).read())
 if got != want:
     for k in sorted(set(got) | set(want)):
@@ -137,7 +142,8 @@ echo 777 >"$fs/eth0-q1/stats/received"
 import sys, urllib.request, urllib.error
 u = "http://%s" % sys.argv[1]
 text = urllib.request.urlopen(u + "/metrics", timeout=10).read().decode()
-assert 'wirecap_received_total{ifname="eth0",queue="1"} 777' in text, text
+assert 'wirecap_received_total{ifname="eth0",queue="1",node="eth0-q1"} 777' \
+    in text, text
 try:
     urllib.request.urlopen(u + "/other", timeout=10)
     raise SystemExit("/other: not a 404")
@@ -145,6 +151,18 @@ except urllib.error.HTTPError as e:
     assert e.code == 404, e.code
 EOF
 ok "each scrape reads afresh; other paths are 404" $?
+
+# a client that connects and says nothing holds the server 5 s at most
+"$py" - "$addr" >"$tmp/err" 2>&1 <<'EOF'
+import socket, sys, time, urllib.request
+h, p = sys.argv[1].rsplit(":", 1)
+idle = socket.create_connection((h, int(p)))
+idle.send(b"GET /metr")
+t = time.time()
+r = urllib.request.urlopen("http://%s/metrics" % sys.argv[1], timeout=30)
+assert r.status == 200 and time.time() - t < 20, time.time() - t
+EOF
+ok "a silent client does not stop the scrapes" $?
 
 kill -TERM "$srv"
 rc=124
