@@ -19,19 +19,27 @@ count() {
 	pass=$((pass + p - s))
 	skip=$((skip + s))
 	fail=$((fail + f))
-	# each failure with the diagnostics printed just before it (CI keeps
+	# each failure with the diagnostics printed around it: the kselftest
+	# harness writes them before "not ok", our scripts after (CI keeps
 	# only this summary; the TAP files stay in results/test)
 	awk -v name="$(basename "$1" .tap)" '
-		/^ok [0-9]+/ { n = 0 }
+		/^ok/ { n = 0; after = 0 }
+		/^#[ \t]+RUN/ { after = 0 }
 		/^#/ && !/^#[ \t]+(FAIL|OK|RUN|PASSED|FAILED|SKIP|Totals|Starting)/ &&
 		    !/^#[ \t]+[^ ]+: Test (failed|terminated)/ {
-			why[n % 6] = $0; n++
+			if (after > 0) {
+				print "      " substr($0, 1, 300)
+				after--
+			} else {
+				why[n % 6] = $0; n++
+			}
 		}
 		/^not ok/ {
 			print "  FAIL " name ": " $0
 			for (i = (n > 6 ? n - 6 : 0); i < n; i++)
 				print "      " substr(why[i % 6], 1, 300)
 			n = 0
+			after = 6
 		}' "$1"
 	if [ "${plan:-x}" != $((p + f)) ]; then
 		fail=$((fail + 1))
