@@ -1547,8 +1547,17 @@ static void fz_ring_exit(struct fz_ctx *c, struct fz_ring *r, bool wait)
 			continue;
 		if (p->batch)
 			fz_batch_lost(c, p->batch);
-		if (p->q)
+		if (p->q) {
+			/*
+			 * Still parked, the command holds the queue's file:
+			 * its pool stays attached after our close, and what
+			 * the command's completion publishes nobody
+			 * harvests. Counted "at least", as for a file lent
+			 * to a child, until a reopen proves it gone.
+			 */
+			__atomic_store_n(&p->q->lent, true, __ATOMIC_RELAXED);
 			atomic_fetch_sub(&p->q->users, 1);
+		}
 		if (p->fd >= 0)
 			close(p->fd);
 		p->used = false;
@@ -3795,6 +3804,8 @@ static void fz_children_tick(struct fz_ctx *c, bool all)
 				fz_fail(c, "child %d exited %d", ch->pid,
 					WEXITSTATUS(status));
 			fz_slot_put(ch->slot);
+			/* its own children (its process group) go with it */
+			kill(-ch->pid, SIGKILL);
 			ch->pid = 0;
 			continue;
 		}
