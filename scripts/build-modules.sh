@@ -5,7 +5,8 @@
 #
 # The source root holds drivers/ and uapi/ (the repo, or a patched copy).
 # Objects go to a copy per kernel, since two kernels' objects must not
-# meet; compat_gen.h is probed from that kernel's headers.
+# meet; compat_gen.h is probed from that kernel's headers by compiling
+# drivers/wirecap/probes/ with its kbuild (drivers/wirecap/gen-compat.sh).
 #
 # The Intel drivers (e1000e, ixgbe) are laid out in the copy by
 # scripts/intel-src.sh when their hooks and glue exist (drivers/intel/),
@@ -37,7 +38,10 @@ src=$top/build/$krel/src$(echo "$out" | cksum | cut -d' ' -f1)
 rm -rf "$src"
 mkdir -p "$src" "$out"
 cp -r "$root/drivers" "$root/uapi" "$src/"
-"$src/drivers/wirecap/gen-compat.sh" "$kdir" > "$src/drivers/compat_gen.h"
+# compiles a probe per feature with this kernel's kbuild (a few seconds);
+# why a feature is missing is in compat_probe.log beside compat_gen.h
+WIRECAP_PROBE_LOG=$src/drivers/compat_probe.log \
+	"$src/drivers/wirecap/gen-compat.sh" "$kdir" >"$src/drivers/compat_gen.h"
 "$top/scripts/intel-src.sh" "$krel" "$src/drivers" "$kdir"
 check=""
 if [ -n "${WIRECAP_SPARSE:-}" ]; then
