@@ -5,6 +5,17 @@
 #   make bench [QUICK=1]      the bench suite: results/bench/report.md
 #   make vm CMD='...'         run a command in the test VM (mk/vm.mk)
 #   make modules [KERNEL=6.1|6.12]   build the kernel modules
+#   make modules KDIR=dir [KREL=release]
+#                             build them for any kernel with headers (DKMS:
+#                             KDIR=${kernel_source_dir} KREL=${kernelver}):
+#                             no setup, no apt, no build/kernels.mk, no
+#                             network, no python. The release is KREL, or
+#                             the one dir's modules carry (scripts/krel.sh
+#                             --kdir); output in build/<release>/modules/.
+#                             The Intel drivers are built only when Debian's
+#                             linux-source-X.Y is installed, with their
+#                             pristine cache in build/cache/ (or
+#                             $WIRECAP_CACHE). KDIR wins over KERNEL.
 #   make userbins             build the static user programs for the VM
 #   make check-intel          the Intel drivers (e1000e, ixgbe + our glue)
 #                             built for 6.1 and 6.12 with W=1, sparse on
@@ -31,11 +42,23 @@ all: modules userbins
 setup:
 	@scripts/setup.sh
 
+ifdef KDIR
+# Any kernel's build directory, as DKMS gives it: nothing is installed and
+# nothing outside the tree is written (unless $WIRECAP_CACHE says where).
+KDIR_ABS := $(abspath $(KDIR))
+modules:
+	@krel='$(KREL)' && \
+	if [ -z "$$krel" ]; then krel=$$(scripts/krel.sh --kdir '$(KDIR_ABS)') || exit 1; fi && \
+	KDIR='$(KDIR_ABS)' WIRECAP_CACHE="$${WIRECAP_CACHE:-$(CURDIR)/build/cache}" \
+	WIRECAP_INTEL_OPTIONAL=1 \
+	scripts/build-modules.sh "$$krel" $(CURDIR) "$(CURDIR)/build/$$krel/modules"
+else
 # The release behind KERNEL is known once setup has run (scripts/krel.sh),
 # so it is looked up in the recipe, never when this file is parsed.
 modules: setup
 	@krel=$$(scripts/krel.sh $(KERNEL)) && \
 	scripts/build-modules.sh $$krel $(CURDIR) $(CURDIR)/build/$$krel/modules
+endif
 
 # W=1 and sparse (on our glue only) for the Intel drivers; TAP
 INTEL_KERNELS ?= 6.1 6.12

@@ -38,7 +38,10 @@
 # Environment: WIRECAP_INTEL_DIR, a directory laid out like drivers/intel
 # (DRV_wirecap.c, DRV_wirecap.h, patches/DRV.diff) to take the hooks and
 # glue from instead (scratch copies for testing); WIRECAP_INTEL_DRIVERS,
-# the drivers to consider ["e1000e ixgbe"]; WIRECAP_CACHE.
+# the drivers to consider ["e1000e ixgbe"]; WIRECAP_CACHE;
+# WIRECAP_INTEL_OPTIONAL=1: without the linux-source tarball, build no
+# Intel driver (a note, not an error), as `make modules KDIR=` does for a
+# kernel whose source Debian does not package here.
 set -eu
 
 prog='intel-src.sh'
@@ -84,7 +87,13 @@ done
 mm=$(echo "$krel" | sed -n 's/^\([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p')
 [ -n "$mm" ] || die "cannot tell the kernel version of release '$krel'"
 tarball=/usr/src/linux-source-$mm.tar.xz
-[ -f "$tarball" ] || die "no $tarball (apt-get install linux-source-$mm; scripts/setup.sh does)"
+if [ ! -f "$tarball" ]; then
+	if [ "${WIRECAP_INTEL_OPTIONAL:-0}" = 1 ]; then
+		echo "$prog: note: no $tarball: not building$build" >&2
+		exit 0
+	fi
+	die "no $tarball (apt-get install linux-source-$mm; scripts/setup.sh does)"
+fi
 
 # The tarball's checksum, remembered by size and time so that it is computed
 # once per tarball, not on every build.

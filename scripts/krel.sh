@@ -6,12 +6,33 @@
 #
 #   scripts/krel.sh 6.1|6.12|debug   prints e.g. 6.1.0-57-amd64; exit 1 if unknown
 #
+#   scripts/krel.sh --kdir DIR       the release of any kernel's build
+#                                    directory (make modules KDIR=DIR)
+#
 # Run it in recipes and scripts, after setup: the Makefile itself must not
 # read build/kernels.mk when it is parsed, because on a fresh clone setup
 # has not written it yet.
+#
+# --kdir reads UTS_RELEASE of DIR/include/generated/utsrelease.h, the
+# string modules built there carry as their vermagic, before
+# include/config/kernel.release and `make -s -C DIR kernelrelease`: Debian's
+# 6.1 headers say 6.1.192 in both of those, not 6.1.0-57-amd64.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-name=${1:?usage: krel.sh KERNEL}
+name=${1:?usage: krel.sh KERNEL | --kdir DIR}
+if [ "$name" = --kdir ]; then
+	kdir=${2:?usage: krel.sh --kdir DIR}
+	rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+		"$kdir/include/generated/utsrelease.h" 2>/dev/null || true)
+	[ -n "$rel" ] || rel=$(cat "$kdir/include/config/kernel.release" 2>/dev/null || true)
+	[ -n "$rel" ] || rel=$(MAKEFLAGS='' make -s -C "$kdir" kernelrelease 2>/dev/null || true)
+	if [ -z "$rel" ]; then
+		echo "krel.sh: cannot tell the release of $kdir (give KREL=)" >&2
+		exit 1
+	fi
+	echo "$rel"
+	exit 0
+fi
 kmks=""
 for f in "$top/build/kernels.mk" "$top/build/kernels-debug.mk"; do
 	[ -f "$f" ] && kmks="$kmks $f"

@@ -7,6 +7,9 @@
 #          for 6.1 and 6.12 with W=1, no warning allowed, and sparse on
 #          our glue (scripts/check-intel.sh)
 #   host:  unit tests of user-space code (TAP from each program)
+#   host:  the modules built by `make modules KDIR=` from each kernel's
+#          headers alone, as DKMS will, and the feature probes checked
+#          (selftests/host/kdir_build.sh)
 #   VM:    the kernel selftests, on Debian's 6.1 and 6.12 kernels, each run
 #          also checked for kernel trouble on the console (BUG, WARNING...)
 #   VM:    end to end from the virtio-net NIC: real traces replayed by
@@ -79,6 +82,11 @@ count "$out/host-stats_metrics.tap"
 # a fresh clone's first `make` (nothing under build/ yet)
 selftests/host/fresh_tree.sh >"$out/host-fresh_tree.tap" 2>&1
 count "$out/host-fresh_tree.tap"
+# `make modules KDIR=` for each kernel's headers alone, as DKMS builds,
+# and the compile probes of gen-compat.sh (they find what each kernel has;
+# they can fail)
+selftests/host/kdir_build.sh >"$out/host-kdir_build.tap" 2>&1
+count "$out/host-kdir_build.tap"
 
 for k in 6.1 6.12; do
 	echo "== selftests in the VM, kernel $k"
