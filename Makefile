@@ -42,14 +42,19 @@ all: modules userbins
 setup:
 	@scripts/setup.sh
 
-ifdef KDIR
+# KDIR from the command line only: an exported KDIR (kernel developers
+# keep one) must not turn `make modules KERNEL=6.12` into another build.
+ifeq ($(origin KDIR),command line)
 # Any kernel's build directory, as DKMS gives it: nothing is installed and
 # nothing outside the tree is written (unless $WIRECAP_CACHE says where).
 KDIR_ABS := $(abspath $(KDIR))
+$(if $(word 2,$(KDIR_ABS)),$(error KDIR must not contain blanks))
+# +: the recipe's kbuild joins this make's jobserver (make -j8 modules)
 modules:
-	@krel='$(KREL)' && \
+	+@krel='$(KREL)' && \
 	if [ -z "$$krel" ]; then krel=$$(scripts/krel.sh --kdir '$(KDIR_ABS)') || exit 1; fi && \
-	KDIR='$(KDIR_ABS)' WIRECAP_CACHE="$${WIRECAP_CACHE:-$(CURDIR)/build/cache}" \
+	case "$$krel" in *[!A-Za-z0-9._+~-]* | .* ) echo "bad KREL: $$krel" >&2; exit 1;; esac && \
+	WIRECAP_KDIR='$(KDIR_ABS)' WIRECAP_CACHE="$${WIRECAP_CACHE:-$(CURDIR)/build/cache}" \
 	WIRECAP_INTEL_OPTIONAL=1 \
 	scripts/build-modules.sh "$$krel" $(CURDIR) "$(CURDIR)/build/$$krel/modules"
 else

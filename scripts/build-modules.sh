@@ -20,14 +20,14 @@
 # WIRECAP_INTEL_DIR (see scripts/intel-src.sh); MAKEFLAGS' -j as given, or
 # -j<number of CPUs>.
 #
-# The kernel's build directory: $KDIR if set; else the "build" link of the
+# The kernel's build directory: $WIRECAP_KDIR if set (make modules KDIR=); else the "build" link of the
 # kernel under build/kernels/<release> (the debug kernel's points at its
 # full build tree: scripts/debug-kernel.sh); else Debian's headers package,
 # /usr/src/linux-headers-<release> (the unpacked Debian images have no link).
 set -eu
 krel=$1 root=$2 out=$3
 top=$(cd "$(dirname "$0")/.." && pwd)
-kdir=${KDIR:-}
+kdir=${WIRECAP_KDIR:-}
 if [ -z "$kdir" ]; then
 	kdir=$top/build/kernels/$krel/lib/modules/$krel/build
 	[ -f "$kdir/Makefile" ] || kdir=/usr/src/linux-headers-$krel

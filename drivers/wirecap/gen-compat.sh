@@ -16,7 +16,8 @@
 # what it tests and why kernels differ. Compiling, not grepping the
 # headers' text, is what the modules themselves will meet: the kernel's
 # own kbuild, compiler, flags, configuration and include paths, and
-# -Werror, so that an incompatible pointer is a failure, not a warning.
+# -Werror=incompatible-pointer-types and =int-conversion, so that a wrong
+# signature is a failure, not a warning (and no other warning is).
 #
 # All probes are compiled in one kbuild run (make -k -j, object files only,
 # no modpost) in a scratch directory; WC_HAVE_<NAME> is defined iff NAME.o
@@ -35,7 +36,17 @@ probes=${2:-$(dirname "$0")/probes}
 [ -d "$probes" ] || { echo "$prog: no probe directory: $probes" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wirecap-probe.XXXXXX")
+tmp=$(cd "$tmp" && pwd -P)
+# dash runs no EXIT trap when a signal kills it: exit, so that it does
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+case $tmp in
+*[[:space:]:#]*)
+	echo "$prog: kbuild cannot build in $tmp (blank, ':' or '#'): set TMPDIR" >&2
+	exit 1 ;;
+esac
 cp "$probes"/*.c "$tmp/"
 # shared includes of the probes (io_uring_cmd.h), if any
 for h in "$probes"/*.h; do
@@ -47,10 +58,15 @@ cat >"$tmp/wc_probe_baseline.c" <<'EOF'
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/module.h>
 EOF
-# -Werror for the probes only: the kernel's default warnings include
-# -Wincompatible-pointer-types and -Wint-conversion, which is what a probe
-# of a signature relies on.
-echo 'ccflags-y += -Werror' >"$tmp/Kbuild"
+# Only the errors a probe of a signature relies on, so that an unrelated
+# warning (another compiler's, in a kernel header) cannot turn a feature
+# off; the kernels already make incompatible-pointer-types an error, this
+# says so for any. obj-m: compiled as module code (-DMODULE and the
+# module flags), like the drivers; only the objects are built, no modpost.
+cat >"$tmp/Kbuild" <<'EOF'
+ccflags-y += -Werror=incompatible-pointer-types -Werror=int-conversion
+obj-m := $(patsubst $(src)/%.c,%.o,$(wildcard $(src)/*.c))
+EOF
 
 targets=""
 for c in "$tmp"/*.c; do

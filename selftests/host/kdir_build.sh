@@ -87,8 +87,8 @@ EOF
 cat >"$tmp/probes/test_bad_signature.c" <<'EOF'
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kfree() exists, but not with this type: only -Werror turns the
- * incompatible pointer into a failure, so this must be "not available".
+ * kfree() exists, but not with this type: -Werror=incompatible-pointer-types
+ * (the kernel's and the probes') makes it a failure: "not available".
  */
 #include <linux/slab.h>
 
@@ -183,7 +183,7 @@ for k in $kernels; do
 	if grep -qx 'WC_HAVE_TEST_MISSING no' "$tmp/neg-$k"; then rc=0; fi
 	tap_ok "$k: the probe of a symbol that does not exist: not available" $rc
 	# ... and the wrong signature for the reason meant: the compiler's
-	# incompatible pointer, an error only under -Werror.
+	# incompatible pointer, an error under -Werror=incompatible-pointer-types.
 	rc=1
 	if grep -qx 'WC_HAVE_TEST_BAD_SIGNATURE no' "$tmp/neg-$k" &&
 		grep -qx 'WC_HAVE_TEST_GOOD_SIGNATURE yes' "$tmp/neg-$k" &&
