@@ -17,6 +17,10 @@
 #                             pristine cache in build/cache/ (or
 #                             $WIRECAP_CACHE). KDIR wins over KERNEL.
 #   make userbins             build the static user programs for the VM
+#   make install [PREFIX=/usr/local] [DESTDIR=]   the tool, the library,
+#                             its headers, .pc and man pages, the libpcap
+#                             shim, the udev rule (mk/install.mk); also
+#                             make uninstall, make dkms-src (DKMS's sources)
 #   make check-intel          the Intel drivers (e1000e, ixgbe + our glue)
 #                             built for 6.1 and 6.12 with W=1, sparse on
 #                             the glue; fails on any warning
@@ -130,6 +134,7 @@ clean:
 
 -include mk/lib.mk
 -include mk/pcap.mk
+-include mk/install.mk
 
 VM_DEPS := modules userbins
 -include mk/vm.mk

@@ -22,11 +22,16 @@ mkdir -p "$kdir" "$cache/kernels"
 # bench/forward.sh); bittwist: a libpcap program that sends, run unchanged
 # under `wirecap exec` in the guest (scripts/e2e-forward.sh);
 # python3-prometheus-client: an OpenMetrics parser for `wirecap stats`
-# (selftests/host/stats_metrics.sh).
+# (selftests/host/stats_metrics.sh); softflowd, tcpflow, p0f: libpcap
+# programs run unchanged under `wirecap exec` in the guest and on the
+# trace file on the host (scripts/e2e-apps.sh); pkg-config, groff-base,
+# mandoc: `make install` checked as a user would use it, the .pc and the
+# man pages rendered and linted (selftests/host/install.sh).
 pkgs="build-essential make gcc kmod cpio gzip xz-utils busybox-static
 qemu-system-x86 iproute2 tcpreplay tcpdump tshark liburing-dev libpcap-dev
 libnuma-dev libxdp-dev libbpf-dev gnuplot-nox python3 perl patch sparse
-ethtool xdp-tools bittwist python3-prometheus-client"
+ethtool xdp-tools bittwist python3-prometheus-client softflowd tcpflow p0f
+pkg-config groff-base mandoc"
 
 missing=""
 # linux-source-X.Y: the kselftest harness, and the e1000e and ixgbe sources

@@ -10,6 +10,11 @@
 #   host:  the modules built by `make modules KDIR=` from each kernel's
 #          headers alone, as DKMS will, and the feature probes checked
 #          (selftests/host/kdir_build.sh)
+#   host:  `make install` into a scratch DESTDIR as a package build does:
+#          the files, the soname, the .pc, a program built against the
+#          installed tree (shared and static), the man pages, dkms.conf and
+#          the DKMS source tree building the modules, uninstall
+#          (selftests/host/install.sh)
 #   VM:    the kernel selftests, on Debian's 6.1 and 6.12 kernels, each run
 #          also checked for kernel trouble on the console (BUG, WARNING...)
 #   VM:    end to end from the virtio-net NIC: real traces replayed by
@@ -87,6 +92,9 @@ count "$out/host-fresh_tree.tap"
 # they can fail)
 selftests/host/kdir_build.sh >"$out/host-kdir_build.tap" 2>&1
 count "$out/host-kdir_build.tap"
+# `make install` / `make dkms-src` into a scratch DESTDIR, and uninstall
+selftests/host/install.sh >"$out/host-install.tap" 2>&1
+count "$out/host-install.tap"
 
 for k in 6.1 6.12; do
 	echo "== selftests in the VM, kernel $k"

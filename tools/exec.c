@@ -5,7 +5,9 @@
  * devices (lib/pcap/wirecap_pcap.c); everything else it does with libpcap
  * goes to the system libpcap as before.
  *
- * The library is looked for beside this binary, then in ../lib; the
+ * The library is looked for beside this binary (build/bin/), then in
+ * ../lib (build/lib/), then in ../lib/wirecap (where `make install` puts
+ * it: PREFIX/lib/wirecap/, a library to preload, not to link with); the
  * environment variable WIRECAP_PCAP_SO names another. It goes in front of
  * any LD_PRELOAD already set. Exit status: the program's (this process
  * becomes it), 127 if it cannot be run, 126 if it can but the preload
@@ -65,7 +67,8 @@
 /* The shim's path into buf, or -1 when it is nowhere. */
 static int find_shim(char *buf, size_t len)
 {
-	static const char *const rel[] = { "/" SHIM, "/../lib/" SHIM };
+	static const char *const rel[] = { "/" SHIM, "/../lib/" SHIM,
+					   "/../lib/wirecap/" SHIM };
 	const char *env = getenv("WIRECAP_PCAP_SO");
 	char self[PATH_MAX], *slash;
 	ssize_t n;
@@ -608,7 +611,8 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (find_shim(shim, sizeof(shim))) {
 		fprintf(stderr, PROG ": %s not found (beside this binary, in "
-			"../lib, or $WIRECAP_PCAP_SO)\n", SHIM);
+			"../lib or ../lib/wirecap, or $WIRECAP_PCAP_SO)\n",
+			SHIM);
 		return 127;
 	}
 	if (!find_program(argv[1], prog, sizeof(prog)) &&
