@@ -12,9 +12,10 @@
 #                             network, no python. The release is KREL, or
 #                             the one dir's modules carry (scripts/krel.sh
 #                             --kdir); output in build/<release>/modules/.
-#                             The Intel drivers are built only when Debian's
-#                             linux-source-X.Y is installed, with their
-#                             pristine cache in build/cache/ (or
+#                             The Intel drivers only with INTEL=1 (they
+#                             need Debian's linux-source-X.Y of that very
+#                             kernel; DKMS installs none of them), with
+#                             their pristine cache in build/cache/ (or
 #                             $WIRECAP_CACHE). KDIR wins over KERNEL.
 #   make userbins             build the static user programs for the VM
 #   make install [PREFIX=/usr/local] [DESTDIR=]   the tool, the library,
@@ -59,7 +60,7 @@ modules:
 	if [ -z "$$krel" ]; then krel=$$(scripts/krel.sh --kdir '$(KDIR_ABS)') || exit 1; fi && \
 	case "$$krel" in *[!A-Za-z0-9._+~-]* | .* ) echo "bad KREL: $$krel" >&2; exit 1;; esac && \
 	WIRECAP_KDIR='$(KDIR_ABS)' WIRECAP_CACHE="$${WIRECAP_CACHE:-$(CURDIR)/build/cache}" \
-	WIRECAP_INTEL_OPTIONAL=1 \
+	WIRECAP_INTEL_OPTIONAL=1 WIRECAP_INTEL_DRIVERS='$(if $(filter 1,$(INTEL)),e1000e ixgbe,none)' \
 	scripts/build-modules.sh "$$krel" $(CURDIR) "$(CURDIR)/build/$$krel/modules"
 else
 # The release behind KERNEL is known once setup has run (scripts/krel.sh),

@@ -25,6 +25,9 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+# the shim's own directory, not under LIBDIR: a package's LIBDIR
+# (/usr/lib/x86_64-linux-gnu) is not where `wirecap exec` looks for it
+PKGLIBDIR ?= $(PREFIX)/lib/wirecap
 DKMSDIR ?= /usr/src
 
 # The release, one line in the top-level file VERSION; dkms.conf says the
@@ -41,7 +44,7 @@ WC_INSTALL := \
 	$(BIN)/wirecap:$(BINDIR)/wirecap:755 \
 	$(LIB_DIR)/libwirecap.so.0:$(LIBDIR)/libwirecap.so.0:755 \
 	$(LIB_A):$(LIBDIR)/libwirecap.a:644 \
-	$(PCAP_SO):$(LIBDIR)/wirecap/libwirecap-pcap.so:755 \
+	$(PCAP_SO):$(PKGLIBDIR)/libwirecap-pcap.so:755 \
 	lib/wirecap.h:$(INCLUDEDIR)/wirecap/wirecap.h:644 \
 	uapi/linux/wirecap.h:$(INCLUDEDIR)/linux/wirecap.h:644 \
 	$(WC_PC):$(PKGCONFIGDIR)/libwirecap.pc:644 \
@@ -52,7 +55,7 @@ WC_INSTALL := \
 # symbolic links, LINK:TARGET (the name a linker looks for -lwirecap by)
 WC_INSTALL_LINKS := $(LIBDIR)/libwirecap.so:libwirecap.so.0
 # directories that are ours alone: removed by uninstall once empty
-WC_INSTALL_OWN_DIRS := $(INCLUDEDIR)/wirecap $(LIBDIR)/wirecap
+WC_INSTALL_OWN_DIRS := $(INCLUDEDIR)/wirecap $(PKGLIBDIR)
 
 .PHONY: install uninstall dkms-src uninstall-dkms-src FORCE
 FORCE:
@@ -110,7 +113,13 @@ WC_DKMS_SRC := Makefile VERSION dkms.conf drivers uapi \
 	scripts/build-modules.sh scripts/krel.sh scripts/intel-src.sh \
 	scripts/sparse-glue.sh
 
+# DKMS keeps a version it added; its tree must not go from under it
+WC_DKMS_BUSY = [ -n '$(DESTDIR)' ] || ! command -v dkms >/dev/null || \
+	[ -z "$$(dkms status wirecap/$(WC_VERSION) 2>/dev/null)" ] || \
+	{ echo "$@: DKMS has wirecap/$(WC_VERSION): dkms remove wirecap/$(WC_VERSION) --all first" >&2; exit 1; }
+
 dkms-src:
+	@$(WC_DKMS_BUSY)
 	@test -n '$(WC_VERSION)' || { echo "dkms-src: no VERSION" >&2; exit 1; }
 	@grep -qx 'PACKAGE_VERSION="$(WC_VERSION)"' dkms.conf || \
 		{ echo "dkms-src: dkms.conf is not for version $(WC_VERSION)" >&2; exit 1; }
@@ -119,4 +128,5 @@ dkms-src:
 	cp -R --parents $(WC_DKMS_SRC) '$(WC_DKMS_DIR)/'
 
 uninstall-dkms-src:
+	@$(WC_DKMS_BUSY)
 	rm -rf '$(WC_DKMS_DIR)'

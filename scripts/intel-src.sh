@@ -38,7 +38,7 @@
 # Environment: WIRECAP_INTEL_DIR, a directory laid out like drivers/intel
 # (DRV_wirecap.c, DRV_wirecap.h, patches/DRV.diff) to take the hooks and
 # glue from instead (scratch copies for testing); WIRECAP_INTEL_DRIVERS,
-# the drivers to consider ["e1000e ixgbe"]; WIRECAP_CACHE;
+# the drivers to consider ["e1000e ixgbe"], or none; WIRECAP_CACHE;
 # WIRECAP_INTEL_OPTIONAL=1: without the linux-source tarball, build no
 # Intel driver (a note, not an error), as `make modules KDIR=` does for a
 # kernel whose source Debian does not package here.
@@ -55,6 +55,8 @@ intel=${WIRECAP_INTEL_DIR:-$drivers/intel}
 shown=${WIRECAP_INTEL_DIR:-drivers/intel}	# in messages
 cache=${WIRECAP_CACHE:-/var/cache/wirecap}/intel-src
 all=${WIRECAP_INTEL_DRIVERS:-e1000e ixgbe}
+# none: no Intel driver (make modules KDIR= without INTEL=1)
+[ "$all" != none ] || exit 0
 
 # Upstream objects that warn under W=1 with Debian's gcc 12, and the
 # warnings they give, one line each: "X.Y DRV OBJECT -Wno-... ...". Empty:
