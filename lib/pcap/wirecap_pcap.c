@@ -51,7 +51,8 @@
  * from another thread: it sets a flag and wakes the reader at once.
  * pcap_dispatch() with cnt <= 0 reads at most what was captured when it
  * was called, however fast more comes. Signals do not stretch the read
- * timeout.
+ * timeout. The selectable fd (pcap_get_selectable_fd, pcap_fileno) is
+ * readable while packets wait to be read, as libpcap's.
  *
  * Buddy groups: handles activated on queues of one NIC before any of them
  * is read, with the same settings that make the session (buffer size,
@@ -145,6 +146,8 @@ struct wch {
 	bool immediate, rfmon, tstamp_type_bad;
 	/* activated */
 	bool activated, nonblock;
+	bool fd_given;			/* pcap_get_selectable_fd/pcap_fileno
+					 * handed out its fd */
 	struct wcs *s;			/* its session; atomic (breakloop) */
 	/*
 	 * Its queues, taken from the session when it joined (under
@@ -880,6 +883,36 @@ static void reset_event_fd(struct wch *h)
 		return;		/* EAGAIN: nothing to reset */
 }
 
+/*
+ * After a read, the selectable fd is readable while there is something to
+ * read, as libpcap's is (a packet socket polls readable while frames wait
+ * in its ring), not just because chunks came once: the event fd turns
+ * readable when chunks come and stays so until it is read. A program
+ * that polls the fd and then reads with a blocking pcap_dispatch (and a
+ * timeout of 0: softflowd) would otherwise be sent into a read that
+ * waits for the next packet, where a signal does not end it (as in
+ * libpcap, the read waits on). So: reset it, then look; what is left (the
+ * rest of a chunk begun, chunks waiting, a failed queue, the shutdown)
+ * sets it again. A chunk that comes after the look sets it itself. Only
+ * for a handle whose fd was handed out: the others have no fd to keep.
+ */
+static void fd_level(struct wch *h)
+{
+	uint64_t one = 1;
+	int fd;
+
+	if (!h->fd_given || !alone(h))
+		return;
+	fd = wirecap_event_fd(h->s->w);
+	if (fd < 0)
+		return;
+	reset_event_fd(h);
+	if ((h->cur.owner && h->cur_i < wirecap_chunk_count(&h->cur)) ||
+	    wirecap_wait(h->s->w, 0))
+		if (write(fd, &one, sizeof(one)) < 0)
+			return;	/* EAGAIN: readable anyway */
+}
+
 static int dispatch(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 {
 	int n;
@@ -889,13 +922,16 @@ static int dispatch(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 	if (start(h))
 		return PCAP_ERROR;
 	n = deliver(h, cnt, cb, user);
-	if (n || h->nonblock) {
-		if (!n)
-			reset_event_fd(h);
-		return n ? n : deliver(h, cnt, cb, user);
+	if (!n && h->nonblock) {
+		reset_event_fd(h);
+		n = deliver(h, cnt, cb, user);
+	} else if (!n) {
+		n = wait_data(h, h->timeout_ms);
+		if (n > 0)
+			n = deliver(h, cnt, cb, user);
 	}
-	n = wait_data(h, h->timeout_ms);
-	return n <= 0 ? n : deliver(h, cnt, cb, user);
+	fd_level(h);
+	return n;
 }
 
 EXPORT int pcap_dispatch(pcap_t *p, int cnt, pcap_handler cb, u_char *user)
@@ -920,16 +956,20 @@ EXPORT int pcap_loop(pcap_t *p, int cnt, pcap_handler cb, u_char *user)
 	for (;;) {
 		n = deliver(h, cnt > 0 ? cnt - done : -1, cb, user);
 		if (n < 0)
-			return n;
+			break;
 		done += n;
-		if (cnt > 0 && done >= cnt)
-			return 0;
+		if (cnt > 0 && done >= cnt) {
+			n = 0;
+			break;
+		}
 		if (!n) {
 			n = wait_data(h, -1);
 			if (n < 0)
-				return n;
+				break;
 		}
 	}
+	fd_level(h);
+	return n;
 }
 
 static void keep_one(u_char *user, const struct pcap_pkthdr *hdr,
@@ -1066,6 +1106,7 @@ static int selectable(struct wch *h)
 	}
 	if (start(h))
 		return PCAP_ERROR;
+	h->fd_given = true;
 	return wirecap_event_fd(h->s->w);
 }
 

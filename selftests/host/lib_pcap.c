@@ -23,6 +23,13 @@
  *                     woken up in between (it used to look every 100 ms)
  *   fd_on_failure     pcap_get_selectable_fd() turns readable when a
  *                     queue fails, and the next read reports the error
+ *   fd_level          the selectable fd is readable while packets wait,
+ *                     not once chunks came: after pcap_dispatch() read
+ *                     them all, poll() says nothing is there (it used to
+ *                     stay readable, and softflowd, which polls it and
+ *                     then reads with a timeout of 0, blocked in a read
+ *                     that its SIGTERM did not end); with a packet left,
+ *                     or a new chunk, it is readable
  *   add_nic_race      pcap_breakloop() and pcap_stats() on a handle of a
  *                     session that other handles are joining (each
  *                     join is a wirecap_add_nic(), which reallocates the
@@ -450,6 +457,59 @@ static int t_fd_on_failure(void)
 	return 1;
 }
 
+/* --- the selectable fd says whether packets wait ------------------------- */
+
+/* The kernel and a capture thread: a chunk of 2 packets into queue 0. */
+static void fake_chunk(struct fake *f, uint32_t seq)
+{
+	struct wirecap_desc d = fake_desc(&f->q[0], seq % FAKE_R, 0, 2, seq);
+
+	fake_publish(f, &f->q[0], &d);
+	wc_capture_move(&f->q[0]);
+}
+
+static int t_fd_level(void)
+{
+	struct wcs s = { 0 };
+	struct pollfd pfd;
+	struct fake f;
+	unsigned int n = 0;
+	int fd, r[6], d[4];
+	pcap_t *p;
+
+	fake_init(&f, 0);
+	/* blocking, timeout 0: as softflowd opens it */
+	p = fake_handle(&f, &s, 0, 1, 0);
+	CHECK(p);
+	fd = pcap_get_selectable_fd(p);
+	CHECK(fd >= 0);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	r[0] = poll(&pfd, 1, 0);
+	fake_chunk(&f, 0);
+	r[1] = poll(&pfd, 1, 0);
+	d[0] = pcap_dispatch(p, 1, count_cb, (u_char *)&n);
+	r[2] = poll(&pfd, 1, 0);	/* one packet left */
+	d[1] = pcap_dispatch(p, -1, count_cb, (u_char *)&n);
+	r[3] = poll(&pfd, 1, 50);	/* nothing left */
+	fake_chunk(&f, 1);
+	fake_chunk(&f, 2);
+	r[4] = poll(&pfd, 1, 0);
+	d[2] = pcap_dispatch(p, 3, count_cb, (u_char *)&n);
+	d[3] = pcap_dispatch(p, 3, count_cb, (u_char *)&n);
+	r[5] = poll(&pfd, 1, 50);
+	tap_diag("poll: none %d, a chunk %d, after 1 of 2 %d, after all %d, "
+		 "2 chunks %d, after all %d; dispatch %d %d %d %d", r[0], r[1],
+		 r[2], r[3], r[4], r[5], d[0], d[1], d[2], d[3]);
+	fake_close(p);
+	close(fd);
+	f.w.efd = -1;
+	fake_fini(&f);
+	CHECK(r[0] == 0 && r[1] == 1 && r[2] == 1 && r[4] == 1);
+	CHECK(d[0] == 1 && d[1] == 1 && d[2] == 3 && d[3] == 1 && n == 6);
+	CHECK(r[3] == 0 && r[5] == 0);
+	return 1;
+}
+
 /* --- breakloop and stats while the session grows ------------------------ */
 
 struct joiner {
@@ -647,7 +707,7 @@ static int t_inject(void)
 
 int main(void)
 {
-	tap_plan(9);
+	tap_plan(10);
 	tap_run("pcap_breakloop from a signal handler never deadlocks",
 		t_breakloop_signal);
 	tap_run("the packet path takes no lock", t_no_lock);
@@ -658,6 +718,8 @@ int main(void)
 		t_breakloop_wakes);
 	tap_run("the selectable fd turns readable when a queue fails",
 		t_fd_on_failure);
+	tap_run("the selectable fd is readable while packets wait, only",
+		t_fd_level);
 	tap_run("pcap_breakloop and pcap_stats while other handles join",
 		t_add_nic_race);
 	tap_run("the real pcap_breakloop is resolved outside signal handlers",
