@@ -171,7 +171,16 @@ for k in $kernels; do
 		--txqueuelen 10000 --timeout 300 --results "$res" \
 		--extra "$top/results/e2e-forward/extra" -- \
 		'wirecap exec bittwist -i "wirecap:$WIRECAP_IF2" -m 0 -r 8 \
-		/extra/inject.pcap >/results/bittwist.txt 2>&1' \
+		/extra/inject.pcap >/results/bittwist.txt 2>&1; rc=$?
+		# bittwist ends when its last frame is queued in the guest
+		# (up to the qdisc and the virtqueue, ~1250 frames), not sent:
+		# power off only once the NIC has stopped sending
+		t=/sys/class/net/$WIRECAP_IF2/statistics/tx_packets a=-1 n=0
+		while b=$(cat $t) && [ "$b" != "$a" ] && [ $n -lt 120 ]; do
+			a=$b n=$((n + 1)); sleep 1
+		done
+		echo "tx_packets $b after ${n}s" >>/results/bittwist.txt
+		exit $rc' \
 		>"$res.log" 2>&1
 	rc=$?
 	if [ $rc = 0 ]; then
@@ -186,5 +195,6 @@ for k in $kernels; do
 	else
 		notok "$k inject: the host got the trace bittwist sent, byte for byte"
 		tail -6 "$res.cmp" | sed 's/^/# /'
+		tail -3 "$res/bittwist.txt" 2>/dev/null | sed 's/^/# /'
 	fi
 done
