@@ -46,6 +46,23 @@ $(BIN)/bittwist: $(BITTWIST_BIN)
 
 userbins: $(BIN)/bittwist
 
+# Debian's softflowd, tcpflow and p0f, unmodified: more libpcap programs
+# run under `wirecap exec` in the VM, their output from the NIC compared
+# with their output from the trace file (scripts/e2e-apps.sh); softflowctl
+# stops softflowd (in the foreground it has no signal handlers)
+APP_BINS := $(BIN)/softflowd $(BIN)/softflowctl $(BIN)/tcpflow $(BIN)/p0f
+
+$(BIN)/softflowd: $(shell command -v softflowd 2>/dev/null || echo /usr/sbin/softflowd)
+$(BIN)/softflowctl: $(shell command -v softflowctl 2>/dev/null || echo /usr/sbin/softflowctl)
+$(BIN)/tcpflow: $(shell command -v tcpflow 2>/dev/null || echo /usr/bin/tcpflow)
+$(BIN)/p0f: $(shell command -v p0f 2>/dev/null || echo /usr/sbin/p0f)
+
+$(APP_BINS):
+	@mkdir -p $(@D)
+	cp $< $@
+
+userbins: $(APP_BINS)
+
 # selftests/pcap_*.c: libpcap programs (dynamic, linked with the system
 # libpcap) that preload the shim themselves; run in the VM with the rest.
 PCAP_SELFTESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/pcap_*.c))

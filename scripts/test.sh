@@ -37,6 +37,9 @@
 #          (scripts/e2e-offload.sh)
 #   VM:    libpcap compatibility: Debian's tcpdump through
 #          libwirecap-pcap.so, checked byte for byte (scripts/e2e-pcap.sh)
+#   VM:    more libpcap programs, unmodified, through the shim: softflowd's
+#          flows, tcpflow's streams and p0f's log from the NIC equal to
+#          what they report from the trace file (scripts/e2e-apps.sh)
 #   VM:    the recycle mutation test (scripts/mutate-recycle.sh)
 #   VM:    the hardening mutation test (scripts/mutate-hardening.sh):
 #          each defect the kernel's hardening fixed, put back in turn,
@@ -150,6 +153,10 @@ count "$out/e2e-offload.tap"
 echo "== libpcap compatibility: tcpdump through libwirecap-pcap.so"
 scripts/e2e-pcap.sh 6.1 6.12 >"$out/e2e-pcap.tap" 2>&1
 count "$out/e2e-pcap.tap"
+
+echo "== libpcap compatibility: softflowd, tcpflow, p0f through the shim"
+scripts/e2e-apps.sh 6.1 6.12 >"$out/e2e-apps.tap" 2>&1
+count "$out/e2e-apps.tap"
 
 echo "== recycle mutation test, kernel 6.1"
 scripts/mutate-recycle.sh 6.1 >"$out/mutate-recycle.tap" 2>&1
