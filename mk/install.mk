@@ -14,9 +14,13 @@
 # PREFIX/lib/wirecap/ holds the libpcap shim, a library to preload, not to
 # link with: `wirecap exec` looks for it there, beside PREFIX/bin/wirecap
 # (tools/exec.c). The udev rule goes to PREFIX/lib/udev/rules.d, which
-# udev reads for PREFIX /usr and /usr/local alike. After installing into
-# the live system (no DESTDIR) `ldconfig` runs, so that programs linked
-# with -lwirecap find libwirecap.so.0 in PREFIX/lib at once.
+# udev reads for PREFIX /usr and /usr/local alike; the group it names is
+# declared for systemd-sysusers in PREFIX/lib/sysusers.d/wirecap.conf
+# (udev/wirecap.sysusers). After installing into the live system (no
+# DESTDIR) `ldconfig` runs, so that programs linked with -lwirecap find
+# libwirecap.so.0 in PREFIX/lib at once, and systemd-sysusers creates the
+# group (groupadd --system where there is no systemd-sysusers).
+# Libraries are 0644, as Debian's policy has them (nothing executes them).
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -25,6 +29,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 # the shim's own directory, not under LIBDIR: a package's LIBDIR
 # (/usr/lib/x86_64-linux-gnu) is not where `wirecap exec` looks for it
 PKGLIBDIR ?= $(PREFIX)/lib/wirecap
@@ -42,16 +47,17 @@ WC_PC := $(LIB_DIR)/libwirecap.pc
 # headers, which it includes in turn).
 WC_INSTALL := \
 	$(BIN)/wirecap:$(BINDIR)/wirecap:755 \
-	$(LIB_DIR)/libwirecap.so.0:$(LIBDIR)/libwirecap.so.0:755 \
+	$(LIB_DIR)/libwirecap.so.0:$(LIBDIR)/libwirecap.so.0:644 \
 	$(LIB_A):$(LIBDIR)/libwirecap.a:644 \
-	$(PCAP_SO):$(PKGLIBDIR)/libwirecap-pcap.so:755 \
+	$(PCAP_SO):$(PKGLIBDIR)/libwirecap-pcap.so:644 \
 	lib/wirecap.h:$(INCLUDEDIR)/wirecap/wirecap.h:644 \
 	uapi/linux/wirecap.h:$(INCLUDEDIR)/linux/wirecap.h:644 \
 	$(WC_PC):$(PKGCONFIGDIR)/libwirecap.pc:644 \
 	docs/man/wirecap.8:$(MANDIR)/man8/wirecap.8:644 \
 	docs/man/libwirecap.3:$(MANDIR)/man3/libwirecap.3:644 \
 	docs/man/wirecap-pcap.7:$(MANDIR)/man7/wirecap-pcap.7:644 \
-	udev/60-wirecap.rules:$(UDEVRULESDIR)/60-wirecap.rules:644
+	udev/60-wirecap.rules:$(UDEVRULESDIR)/60-wirecap.rules:644 \
+	udev/wirecap.sysusers:$(SYSUSERSDIR)/wirecap.conf:644
 # symbolic links, LINK:TARGET (the name a linker looks for -lwirecap by)
 WC_INSTALL_LINKS := $(LIBDIR)/libwirecap.so:libwirecap.so.0
 # directories that are ours alone: removed by uninstall once empty
@@ -83,25 +89,37 @@ install: $(foreach f,$(WC_INSTALL),$(firstword $(subst :, ,$(f)))) $(LIB_SO)
 		echo "  LINK    $${l%%:*} -> $${l#*:}"; \
 		ln -sfn "$${l#*:}" '$(DESTDIR)'"$${l%%:*}"; \
 	done
-	@if [ -z '$(DESTDIR)' ] && command -v ldconfig >/dev/null; then \
-		ldconfig || true; fi
+	@if [ -z '$(DESTDIR)' ]; then \
+		if command -v ldconfig >/dev/null; then ldconfig || true; fi; \
+		if command -v systemd-sysusers >/dev/null; then \
+			systemd-sysusers '$(SYSUSERSDIR)/wirecap.conf'; \
+		elif ! getent group wirecap >/dev/null; then \
+			groupadd --system wirecap; \
+		fi; \
+	fi
 
 # Only what install put there: a file of the same name from elsewhere
 # would be removed too, as any package manager's uninstall does. The
 # standard directories (bin, lib, share/man/man8, ...) stay.
+# Every path is tried; the exit status says whether one was left. The
+# group stays: files elsewhere may still belong to it.
 uninstall:
-	@for f in $(WC_INSTALL); do \
+	@st=0; for f in $(WC_INSTALL); do \
 		rest=$${f#*:}; dst=$${rest%:*}; \
-		if [ -e '$(DESTDIR)'"$$dst" ]; then \
-			echo "  RM      $$dst"; rm -f '$(DESTDIR)'"$$dst"; fi; \
+		if [ -e '$(DESTDIR)'"$$dst" ] || [ -L '$(DESTDIR)'"$$dst" ]; then \
+			echo "  RM      $$dst"; \
+			rm -f '$(DESTDIR)'"$$dst" || st=1; fi; \
 	done; \
 	for l in $(WC_INSTALL_LINKS); do \
 		if [ -L '$(DESTDIR)'"$${l%%:*}" ]; then \
-			echo "  RM      $${l%%:*}"; rm -f '$(DESTDIR)'"$${l%%:*}"; fi; \
+			echo "  RM      $${l%%:*}"; \
+			rm -f '$(DESTDIR)'"$${l%%:*}" || st=1; fi; \
 	done; \
 	for d in $(WC_INSTALL_OWN_DIRS); do \
-		[ ! -d '$(DESTDIR)'"$$d" ] || rmdir '$(DESTDIR)'"$$d" || true; \
-	done
+		[ ! -d '$(DESTDIR)'"$$d" ] || \
+			rmdir --ignore-fail-on-non-empty '$(DESTDIR)'"$$d" || st=1; \
+	done; \
+	exit $$st
 
 # --- DKMS ---------------------------------------------------------------------
 # The module build needs the top-level Makefile (make modules KDIR= KREL=,

@@ -18,8 +18,11 @@
 #   - dkms.conf is for VERSION and the modules drivers/Kbuild builds, and
 #     the tree `make dkms-src` installs builds them with dkms.conf's own
 #     MAKE line, as DKMS runs it (6.1's headers; skipped before setup);
+#   - the group of the udev rule is declared for systemd-sysusers, which
+#     creates it from the installed file (in a scratch root);
 #   - uninstall leaves DESTDIR as it was (files of others included) and
-#     none of our directories; PREFIX=/usr/local also goes where it says.
+#     none of our directories, and fails when it cannot remove a file;
+#     PREFIX=/usr/local also goes where it says.
 #
 # Runs make in the source tree (it builds what it installs). About a
 # minute and a half, most of it the module build.
@@ -42,7 +45,7 @@ listing() {
 	(cd "$1" && find . \( -type f -o -type l \) -printf '%p %l\n' | LC_ALL=C sort)
 }
 
-tap_plan 23
+tap_plan 25
 
 # Someone else's files where ours go: uninstall must leave them.
 mkdir -p "$dest/usr/include/linux" "$dest/usr/lib" "$dest/usr/share/man/man8"
@@ -59,11 +62,12 @@ tap_ok "make install PREFIX=/usr DESTDIR=... (exit $rc)" $rc
 
 # --- the files ---------------------------------------------------------------
 rc=0
-for f in 755:bin/wirecap 755:lib/libwirecap.so.0 644:lib/libwirecap.a \
-	755:lib/wirecap/libwirecap-pcap.so 644:include/wirecap/wirecap.h \
+for f in 755:bin/wirecap 644:lib/libwirecap.so.0 644:lib/libwirecap.a \
+	644:lib/wirecap/libwirecap-pcap.so 644:include/wirecap/wirecap.h \
 	644:include/linux/wirecap.h 644:lib/pkgconfig/libwirecap.pc \
 	644:share/man/man8/wirecap.8 644:share/man/man3/libwirecap.3 \
-	644:share/man/man7/wirecap-pcap.7 644:lib/udev/rules.d/60-wirecap.rules; do
+	644:share/man/man7/wirecap-pcap.7 644:lib/udev/rules.d/60-wirecap.rules \
+	644:lib/sysusers.d/wirecap.conf; do
 	p=$dest/usr/${f#*:}
 	if [ ! -f "$p" ] || [ -L "$p" ]; then
 		tap_diag "missing: /usr/${f#*:}"
@@ -256,6 +260,20 @@ grep -q '\.name = "wirecap",' "$top/drivers/wirecap/main.c" || rc=1
 grep -q 'kasprintf(GFP_KERNEL, "wirecap/%s"' "$top/drivers/wirecap/main.c" || rc=1
 tap_ok "udev rule: class wirecap (main.c's), group wirecap, 0660" $rc
 
+# The group is declared as systemd-sysusers reads it: given the installed
+# file, it creates the group in a scratch root (not the host's /etc).
+rc=0
+if command -v systemd-sysusers >/dev/null; then
+	mkdir -p "$tmp/sysroot/etc"
+	systemd-sysusers --root="$tmp/sysroot" \
+		"$dest/usr/lib/sysusers.d/wirecap.conf" >"$tmp/sysusers.log" 2>&1 || rc=1
+	grep -q '^wirecap:x:[0-9]*:$' "$tmp/sysroot/etc/group" 2>/dev/null || rc=1
+	[ $rc = 0 ] || sed 's/^/# /' "$tmp/sysusers.log"
+	tap_ok "sysusers.d/wirecap.conf: systemd-sysusers creates group wirecap" $rc
+else
+	tap_skip "no systemd-sysusers here"
+fi
+
 # --- DKMS ------------------------------------------------------------------
 # dkms.conf is bash, sourced by dkms with kernelver and kernel_source_dir
 # set; this prints what dkms reads of it, one "KEY VALUE..." a line.
@@ -338,6 +356,20 @@ left=$(cd "$dest" && find . -type d -name '*wirecap*')
 rc=0
 [ -z "$left" ] || { tap_diag "left: $left"; rc=1; }
 tap_ok "none of our directories is left" $rc
+
+# A file uninstall cannot remove (a directory where the tool was): it
+# says so and fails, having removed the rest.
+rc=0
+make -s -C "$top" install PREFIX=/usr DESTDIR="$tmp/stuck" >"$tmp/stuck.log" 2>&1 || rc=1
+rm -f "$tmp/stuck/usr/bin/wirecap"
+mkdir -p "$tmp/stuck/usr/bin/wirecap/x"
+st=0
+make -s -C "$top" uninstall PREFIX=/usr DESTDIR="$tmp/stuck" >>"$tmp/stuck.log" 2>&1 || st=$?
+[ $st != 0 ] || rc=1
+grep -q 'wirecap.*[Ii]s a directory' "$tmp/stuck.log" || rc=1
+[ ! -e "$tmp/stuck/usr/lib/libwirecap.so.0" ] || rc=1
+[ $rc = 0 ] || tail -5 "$tmp/stuck.log" | sed 's/^/# /'
+tap_ok "uninstall fails when a file cannot be removed (exit $st)" $rc
 
 # The default prefix, /usr/local, into another DESTDIR: where it says.
 rc=0
