@@ -148,6 +148,10 @@ struct wch {
 	bool activated, nonblock;
 	bool fd_given;			/* pcap_get_selectable_fd/pcap_fileno
 					 * handed out its fd */
+	bool fd_up;			/* fd_level() left it readable, and
+					 * nothing read it since */
+	uint64_t looked;		/* packets deliver() took, filtered
+					 * out or not */
 	struct wcs *s;			/* its session; atomic (breakloop) */
 	/*
 	 * Its queues, taken from the session when it joined (under
@@ -775,6 +779,7 @@ static int deliver(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 			if (cnt > 0 && n >= cnt)
 				return n;
 			wirecap_chunk_pkt(&h->cur, h->cur_i++, &pk);
+			h->looked++;
 			if (h->prog.bf_insns) {
 				/* the filter sees the whole frame */
 				struct pcap_pkthdr fh = { .caplen = pk.len,
@@ -879,6 +884,7 @@ static void reset_event_fd(struct wch *h)
 	int fd = alone(h) ? wirecap_event_fd(h->s->w) : -1;
 	uint64_t v;
 
+	h->fd_up = false;
 	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0)
 		return;		/* EAGAIN: nothing to reset */
 }
@@ -895,26 +901,45 @@ static void reset_event_fd(struct wch *h)
  * rest of a chunk begun, chunks waiting, a failed queue, the shutdown)
  * sets it again. A chunk that comes after the look sets it itself. Only
  * for a handle whose fd was handed out: the others have no fd to keep.
+ * While something is left and the fd is known readable (set here, and
+ * only the shim reads it), nothing needs doing: no system call per read.
+ *
+ * What is left is counted before the filter, which runs here and not in
+ * the kernel: the fd may say readable for packets the filter rejects.
+ * dispatch() then returns 0 rather than wait (below).
  */
 static void fd_level(struct wch *h)
 {
 	uint64_t one = 1;
+	bool left;
 	int fd;
 
 	if (!h->fd_given || !alone(h))
+		return;
+	left = h->cur.owner && h->cur_i < wirecap_chunk_count(&h->cur);
+	if (left && h->fd_up)
 		return;
 	fd = wirecap_event_fd(h->s->w);
 	if (fd < 0)
 		return;
 	reset_event_fd(h);
-	if ((h->cur.owner && h->cur_i < wirecap_chunk_count(&h->cur)) ||
-	    wirecap_wait(h->s->w, 0))
-		if (write(fd, &one, sizeof(one)) < 0)
-			return;	/* EAGAIN: readable anyway */
+	if (left || wirecap_wait(h->s->w, 0)) {
+		/* EAGAIN: readable anyway */
+		if (write(fd, &one, sizeof(one)) == sizeof(one) ||
+		    errno == EAGAIN)
+			h->fd_up = true;
+	}
 }
 
+/*
+ * A blocking read waits until a packet passes the filter, as libpcap's
+ * does, except for a program that polls the fd: there the fd woke it for
+ * packets the filter rejected (libpcap's never does), and a read that
+ * took only such packets returns 0 instead of waiting for more.
+ */
 static int dispatch(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 {
+	uint64_t looked = h->looked;
 	int n;
 
 	if (!h->activated)
@@ -925,7 +950,7 @@ static int dispatch(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 	if (!n && h->nonblock) {
 		reset_event_fd(h);
 		n = deliver(h, cnt, cb, user);
-	} else if (!n) {
+	} else if (!n && !(h->fd_given && h->looked != looked)) {
 		n = wait_data(h, h->timeout_ms);
 		if (n > 0)
 			n = deliver(h, cnt, cb, user);

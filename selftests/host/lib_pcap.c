@@ -30,6 +30,10 @@
  *                     then reads with a timeout of 0, blocked in a read
  *                     that its SIGTERM did not end); with a packet left,
  *                     or a new chunk, it is readable
+ *   fd_filter         with a filter, a blocking pcap_dispatch() woken by
+ *                     the fd that finds only rejected packets returns 0
+ *                     (it used to wait for the next chunk: softflowd
+ *                     with a filter hung in it)
  *   add_nic_race      pcap_breakloop() and pcap_stats() on a handle of a
  *                     session that other handles are joining (each
  *                     join is a wirecap_add_nic(), which reallocates the
@@ -510,6 +514,74 @@ static int t_fd_level(void)
 	return 1;
 }
 
+/*
+ * With a filter, the fd turns readable when a chunk comes, before anything
+ * is filtered (libpcap filters in the kernel: its fd never wakes for a
+ * rejected packet). A blocking read that then finds only rejected packets
+ * must return 0, not wait for the next chunk: softflowd, polling the fd
+ * and reading with a timeout of 0, would hang there, deaf to SIGTERM.
+ */
+struct filtered_read {
+	pcap_t *p;
+	unsigned int n;
+	int ret, done;
+};
+
+static void *filtered_reader(void *arg)
+{
+	struct filtered_read *r = arg;
+
+	r->ret = pcap_dispatch(r->p, -1, count_cb, (u_char *)&r->n);
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int t_fd_filter(void)
+{
+	struct filtered_read r = { 0 };
+	struct bpf_program prog;
+	struct wcs s = { 0 };
+	struct pollfd pfd;
+	struct fake f;
+	pcap_t *dead;
+	pthread_t t;
+	int fd, polled, ms, rp;
+
+	fake_init(&f, 0);
+	r.p = fake_handle(&f, &s, 0, 1, 0);
+	CHECK(r.p);
+	dead = pcap_open_dead(DLT_EN10MB, 65535);
+	CHECK(dead && pcap_compile(dead, &prog, "len > 60000", 1,
+				   PCAP_NETMASK_UNKNOWN) == 0);
+	CHECK(pcap_setfilter(r.p, &prog) == 0);
+	pcap_freecode(&prog);
+	pcap_close(dead);
+	fd = pcap_get_selectable_fd(r.p);
+	CHECK(fd >= 0);
+	fake_chunk(&f, 0);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	polled = poll(&pfd, 1, 0);
+	pthread_create(&t, NULL, filtered_reader, &r);
+	for (ms = 0; ms < 1000; ms++) {
+		if (__atomic_load_n(&r.done, __ATOMIC_ACQUIRE))
+			break;
+		usleep(1000);
+	}
+	if (ms == 1000)
+		pcap_breakloop(r.p);	/* the read hung: end it */
+	pthread_join(t, NULL);
+	rp = poll(&pfd, 1, 0);
+	tap_diag("poll %d; dispatch %s in %d ms: %d (%u delivered); poll after %d",
+		 polled, ms < 1000 ? "returned" : "HUNG, broken", ms, r.ret,
+		 r.n, rp);
+	fake_close(r.p);
+	close(fd);
+	f.w.efd = -1;
+	fake_fini(&f);
+	CHECK(polled == 1 && ms < 1000 && r.ret == 0 && r.n == 0 && rp == 0);
+	return 1;
+}
+
 /* --- breakloop and stats while the session grows ------------------------ */
 
 struct joiner {
@@ -707,7 +779,7 @@ static int t_inject(void)
 
 int main(void)
 {
-	tap_plan(10);
+	tap_plan(11);
 	tap_run("pcap_breakloop from a signal handler never deadlocks",
 		t_breakloop_signal);
 	tap_run("the packet path takes no lock", t_no_lock);
@@ -720,6 +792,8 @@ int main(void)
 		t_fd_on_failure);
 	tap_run("the selectable fd is readable while packets wait, only",
 		t_fd_level);
+	tap_run("a read that finds only filtered-out packets returns 0",
+		t_fd_filter);
 	tap_run("pcap_breakloop and pcap_stats while other handles join",
 		t_add_nic_race);
 	tap_run("the real pcap_breakloop is resolved outside signal handlers",
