@@ -23,12 +23,14 @@
 #   -h, --help           this text
 #
 # In the VM: `wirecap capture -i $WIRECAP_IF -w /results/captured.pcap
-# --until-file /run/wirecap/replay-done --idle-ms 1000`. Its attaching
-# starts the replay (scripts/vm.sh), and it ends 1 s after the last packet
-# once the replay is over. With a stock driver (--nic virtio-stock or
-# e1000e-stock, or virtio / e1000e while our driver is not built) or
-# without the `wirecap` program, a stand-in asks for the replay itself,
-# waits for its end, and shows the NIC's counters instead (no
+# --until-file /run/wirecap/replay-done --idle-ms 1000 --json
+# /results/capture.json`. Its attaching starts the replay (scripts/vm.sh),
+# and it ends 1 s after the last packet once the replay is over; then
+# `wirecap stats --all --json` (queue-stats.json) and the NIC's
+# /sys/class/net counters (nic-stats.txt). With a stock driver (--nic
+# virtio-stock or e1000e-stock, or virtio / e1000e while our driver is not
+# built) or without the `wirecap` program, a stand-in asks for the replay
+# itself, waits for its end, and shows the NIC's counters instead (no
 # captured.pcap).
 #
 # Speed 1 (the recorded pace) is the default: the generated trace averages
@@ -36,8 +38,15 @@
 # (~45 kpps) and lost packets at 16x, measured here with QEMU and
 # tcpreplay pinned to one CPU each.
 #
-# At the end: the command's per-queue table, the host's side (packets sent
-# by tcpreplay, tap TX drops, txqueuelen, pinning) and the captured file.
+# At the end, on one screen (scripts/run-summary.py; also summary.txt):
+# what was sent (the trace, its packets, the speed, tcpreplay's and the
+# tap's counts), what each queue captured and its share, what was lost
+# where (tap drops on the host; capture_drops, oversize_drops, rx_errors
+# in the guest NIC), the balance sent = in the file + lost + unexplained
+# ("no packet lost" when so), the capture file's absolute path and packets,
+# and what to do next. The details (the VM's setup, the command's table,
+# every counter of queues, NIC and host) go to details.txt.
+#
 # Exit status: scripts/vm.sh's (the command's; 124 timeout, 125 kernel
 # trouble).
 set -euo pipefail
@@ -92,7 +101,8 @@ if [ -n "$out" ]; then
 fi
 mkdir -p "$results"
 results=$(cd "$results" && pwd)
-rm -f "$results/captured.pcap"
+rm -f "$results"/{captured.pcap,capture.json,queue-stats.json,nic-stats.txt} \
+	"$results"/{summary.txt,details.txt}
 
 if [ -z "$trace" ]; then
 	trace=$results/generated.pcap
@@ -105,13 +115,23 @@ fi
 # while our driver is not built).
 # shellcheck disable=SC2016  # (expanded in the guest)
 cmd='
+nic_stats() {	# the counters of the NIC, NAME=VALUE
+	for f in /sys/class/net/"$WIRECAP_IF"/statistics/*; do
+		[ -f "$f" ] && echo "${f##*/}=$(cat "$f")"
+	done >/results/nic-stats.txt
+}
 case $WIRECAP_NIC in
 *-stock) ;;
 *)
 	if command -v wirecap >/dev/null 2>&1; then
+		rc=0
 		wirecap capture -i "$WIRECAP_IF" -w /results/captured.pcap \
-			--until-file /run/wirecap/replay-done --idle-ms 1000
-		exit $?
+			--until-file /run/wirecap/replay-done --idle-ms 1000 \
+			--json /results/capture.json || rc=$?
+		wirecap stats -i "$WIRECAP_IF" --all --json \
+			>/results/queue-stats.json || rm -f /results/queue-stats.json
+		nic_stats
+		exit $rc
 	fi
 	;;
 esac
@@ -142,6 +162,7 @@ for q in /sys/class/wirecap/"$WIRECAP_IF"-q*; do
 done
 printf "%-12s %12s %12s %12s\n" "$WIRECAP_IF" "$(cat $s/rx_packets)" \
 	"$(cat $s/rx_dropped)" "(rx_packets, rx_dropped)"
+nic_stats
 '
 
 rc=0
@@ -149,39 +170,46 @@ rc=0
 	--results "$results" ${vmargs[@]+"${vmargs[@]}"} \
 	--gen-timer "$gen_timer" -- "$cmd" || rc=$?
 
-# --- summary -----------------------------------------------------------------------
+# --- details (a file) and the summary (the screen) ------------------------------
 get() { sed -n "s/^$1=//p" "$results/host-replay.txt" 2>/dev/null | head -1; }
-echo
-echo "== run summary ($results)"
-sed 's/^/   /' "$results/vm-setup.txt" 2>/dev/null || true
-echo "-- guest: the command's table"
-if [ -f "$results/cmd.log" ]; then
-	# The last block that starts with a header line naming "queue".
-	awk 'tolower($0) ~ /^[[:space:]]*queue([[:space:]]|$)/ { n = 0; delete b; f = 1 }
-		f { b[n++] = $0 } END { for (i = 0; i < n; i++) print b[i] }' \
-		"$results/cmd.log" | sed 's/^/   /'
-	grep -q -i '^[[:space:]]*queue' "$results/cmd.log" ||
-		tail -n 10 "$results/cmd.log" | sed 's/^/   /'
-fi
-echo "-- host"
-if [ -f "$results/host-replay.txt" ]; then
-	echo "   tcpreplay:  sent $(get packets_sent) packets ($(get failed_packets) failed) in $(get replay_seconds) s, $(get rate_pps) pps; exit $(get tcpreplay_exit); $(get ended)"
-	echo "   tap:        TX $(get tap_tx_packets) packets, $(get tap_tx_dropped) dropped (not taken by QEMU); txqueuelen $(get txqueuelen)"
-	echo "   pinning:    qemu on CPUs $(get pin_qemu), tcpreplay on CPU $(get pin_gen) (timer $(get timer), speed $(get speed))"
-elif [ -f "$results/replay.log" ]; then
-	echo "   replay in the guest: $(tail -n 1 "$results/replay.log")"
-else
-	echo "   no replay (the command never attached a queue)"
-fi
-if [ -f "$results/captured.pcap" ]; then
-	n=$(capinfos -M -c "$results/captured.pcap" 2>/dev/null | sed -n 's/^Number of packets:[[:space:]]*//p')
-	echo "-- captured:  $results/captured.pcap (${n:-?} packets)"
-	if [ -n "$out" ]; then
-		cp "$results/captured.pcap" "$out"
-		echo "   copied to $out"
+[ -z "$out" ] || [ ! -f "$results/captured.pcap" ] || cp "$results/captured.pcap" "$out"
+{
+	echo "== run details ($results)"
+	sed 's/^/   /' "$results/vm-setup.txt" 2>/dev/null || true
+	echo "-- guest: the command's table"
+	if [ -f "$results/cmd.log" ]; then
+		# The last block that starts with a header line naming "queue".
+		awk 'tolower($0) ~ /^[[:space:]]*queue([[:space:]]|$)/ { n = 0; delete b; f = 1 }
+			f { b[n++] = $0 } END { for (i = 0; i < n; i++) print b[i] }' \
+			"$results/cmd.log" | sed 's/^/   /'
+		grep -q -i '^[[:space:]]*queue' "$results/cmd.log" ||
+			tail -n 10 "$results/cmd.log" | sed 's/^/   /'
 	fi
-elif [ -n "$out" ]; then
-	echo "-- captured:  nothing (no captured.pcap): $out not written"
-fi
-echo "-- exit status $rc"
+	echo "-- guest: the queues' counters after the capture (wirecap stats --all --json)"
+	sed 's/^/   /' "$results/queue-stats.json" 2>/dev/null || echo "   (none)"
+	echo "-- guest: the NIC's counters (/sys/class/net/IF/statistics)"
+	if [ -f "$results/nic-stats.txt" ]; then
+		tr '\n' ' ' <"$results/nic-stats.txt" | fold -s -w 76 | sed 's/^/   /'
+		echo
+	else
+		echo "   (none)"
+	fi
+	echo "-- host"
+	if [ -f "$results/host-replay.txt" ]; then
+		echo "   tcpreplay:  sent $(get packets_sent) packets ($(get failed_packets) failed) in $(get replay_seconds) s, $(get rate_pps) pps; exit $(get tcpreplay_exit); $(get ended)"
+		echo "   tap:        TX $(get tap_tx_packets) packets, $(get tap_tx_dropped) dropped (not taken by QEMU), $(get tap_tx_pending) still queued; txqueuelen $(get txqueuelen)"
+		echo "   pinning:    qemu on CPUs $(get pin_qemu), tcpreplay on CPU $(get pin_gen) (timer $(get timer), speed $(get speed))"
+	elif [ -f "$results/replay.log" ]; then
+		echo "   replay in the guest: $(tail -n 1 "$results/replay.log")"
+	else
+		echo "   no replay (the command never attached a queue)"
+	fi
+	echo "-- exit status $rc"
+} >"$results/details.txt"
+gen=""
+[ "$trace" != "$results/generated.pcap" ] || gen=--generated
+echo
+"$top/scripts/run-summary.py" "$results" --trace "$trace" $gen \
+	${out:+--out "$out"} --exit "$rc" | tee "$results/summary.txt" ||
+	echo "$prog: no summary (scripts/run-summary.py failed); see $results/details.txt"
 exit "$rc"
