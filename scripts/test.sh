@@ -6,7 +6,10 @@
 #   host:  the Intel drivers (e1000e, ixgbe with our hooks and glue) built
 #          for 6.1 and 6.12 with W=1, no warning allowed, and sparse on
 #          our glue (scripts/check-intel.sh)
-#   host:  unit tests of user-space code (TAP from each program)
+#   host:  unit tests of user-space code (TAP from each program); the
+#          summary `make run` ends with, on made-up results with losses at
+#          every place, checked against their files
+#          (selftests/host/run_summary.sh)
 #   host:  the modules built by `make modules KDIR=` from each kernel's
 #          headers alone, as DKMS will, and the feature probes checked
 #          (selftests/host/kdir_build.sh)
@@ -20,6 +23,10 @@
 #   VM:    end to end from the virtio-net NIC: real traces replayed by
 #          tcpreplay on the host, checked byte for byte and against an
 #          independent Toeplitz RSS (scripts/e2e-virtio.sh)
+#   VM:    `make run` itself (scripts/run.sh, its defaults): the summary
+#          it ends with adds up and agrees with its files (capinfos and
+#          tcpdump on the capture, capture.json, host-replay.txt)
+#          (scripts/e2e-run.sh)
 #   VM:    end to end from QEMU's e1000e (82574L, 2 RX queues) driven by
 #          our e1000e.ko: real traces checked byte for byte and against
 #          the NIC's RSS, and the NIC's life around a capture (ethtool -r,
@@ -87,6 +94,9 @@ count "$out/host-profile_plot.tap"
 # `wirecap stats --openmetrics/--listen/--json` through a real parser
 selftests/host/stats_metrics.sh >"$out/host-stats_metrics.tap" 2>&1
 count "$out/host-stats_metrics.tap"
+# the summary at the end of `make run`, from made-up results with losses
+selftests/host/run_summary.sh >"$out/host-run_summary.tap" 2>&1
+count "$out/host-run_summary.tap"
 # a fresh clone's first `make` (nothing under build/ yet)
 selftests/host/fresh_tree.sh >"$out/host-fresh_tree.tap" 2>&1
 count "$out/host-fresh_tree.tap"
@@ -133,6 +143,10 @@ done
 echo "== end to end from the virtio-net NIC"
 scripts/e2e-virtio.sh 6.1 6.12 >"$out/e2e-virtio.tap" 2>&1
 count "$out/e2e-virtio.tap"
+
+echo "== make run: the summary it ends with, checked against its files"
+scripts/e2e-run.sh 6.1 >"$out/e2e-run.tap" 2>&1
+count "$out/e2e-run.tap"
 
 echo "== end to end from the e1000e NIC (82574L, our e1000e.ko)"
 scripts/e2e-e1000e.sh 6.1 6.12 >"$out/e2e-e1000e.tap" 2>&1
