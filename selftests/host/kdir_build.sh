@@ -15,7 +15,9 @@
 #   - probes can fail: in a run of gen-compat.sh with three made-up probes,
 #     a symbol that does not exist and a real function taken with the
 #     wrong signature are "not available", the same function with its
-#     right signature is available.
+#     right signature is available;
+#   - the toolchain variables of make's command line (MAKEFLAGS) reach
+#     the probes, those of the environment do not (kbuild ignores them).
 #
 # Needs scripts/setup.sh to have run (the kernels' headers, and
 # build/kernels.mk to find them). About a minute per kernel on two CPUs.
@@ -109,7 +111,7 @@ mkdir "$tree"
 (cd "$top" && git ls-files -z -co --exclude-standard |
 	xargs -0 cp --parents -t "$tree" 2>/dev/null) || true
 
-tap_plan $((7 * $(echo "$kernels" | wc -w)))
+tap_plan $((8 * $(echo "$kernels" | wc -w)))
 for k in $kernels; do
 	# Where build-modules.sh finds the kernel's build directory.
 	if ! rel=$("$top/scripts/krel.sh" "$k" 2>/dev/null); then
@@ -193,5 +195,23 @@ for k in $kernels; do
 		grep 'error' "$tmp/neg-$k.log" 2>/dev/null | sed 's/^/# /'
 	fi
 	tap_ok "$k: kfree() with a wrong signature not available, with its own available" $rc
+
+	# The toolchain of make's command line is the probes' too (DKMS
+	# adds LLVM=1 for a kernel built with clang): a CC that compiles
+	# nothing fails the run, and one in the environment, which kbuild
+	# ignores, does not.
+	rc=0
+	if MAKEFLAGS=" -- KDIR=$kdir CC=/bin/false" \
+		"$tree/drivers/wirecap/gen-compat.sh" "$kdir" "$tmp/probes" \
+		>/dev/null 2>"$tmp/cc-$k.err"; then
+		tap_diag "CC=/bin/false in MAKEFLAGS: the probes compiled anyway"
+		rc=1
+	fi
+	if ! CC=/bin/false "$tree/drivers/wirecap/gen-compat.sh" "$kdir" \
+		"$tmp/probes" >/dev/null 2>"$tmp/cc-$k.err"; then
+		tap_diag "CC=/bin/false in the environment: the probes failed"
+		rc=1
+	fi
+	tap_ok "$k: the probes use the CC of make's command line, not the environment's" $rc
 done
 tap_done
