@@ -17,9 +17,11 @@
 # udev reads for PREFIX /usr and /usr/local alike; the group it names is
 # declared for systemd-sysusers in PREFIX/lib/sysusers.d/wirecap.conf
 # (udev/wirecap.sysusers). After installing into the live system (no
-# DESTDIR) `ldconfig` runs, so that programs linked with -lwirecap find
-# libwirecap.so.0 in PREFIX/lib at once, and systemd-sysusers creates the
-# group (groupadd --system where there is no systemd-sysusers).
+# DESTDIR) as root, `ldconfig` runs, so that programs linked with
+# -lwirecap find libwirecap.so.0 in PREFIX/lib at once, and
+# systemd-sysusers creates the group (groupadd --system where there is no
+# systemd-sysusers); a failure there is reported, not fatal (the files
+# are in place). Not root: it says what is left to do as root.
 # Libraries are 0644, as Debian's policy has them (nothing executes them).
 
 PREFIX ?= /usr/local
@@ -31,8 +33,11 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 # the shim's own directory, not under LIBDIR: a package's LIBDIR
-# (/usr/lib/x86_64-linux-gnu) is not where `wirecap exec` looks for it
-PKGLIBDIR ?= $(PREFIX)/lib/wirecap
+# (/usr/lib/x86_64-linux-gnu) is not where `wirecap exec` looks for it.
+# Not a setting: exec finds it as ../lib/wirecap from BINDIR's wirecap
+# (tools/exec.c), so it follows PREFIX, and a BINDIR other than
+# PREFIX/bin needs WIRECAP_PCAP_SO.
+override PKGLIBDIR := $(PREFIX)/lib/wirecap
 DKMSDIR ?= /usr/src
 
 # The release, one line in the top-level file VERSION; dkms.conf says the
@@ -89,13 +94,16 @@ install: $(foreach f,$(WC_INSTALL),$(firstword $(subst :, ,$(f)))) $(LIB_SO)
 		echo "  LINK    $${l%%:*} -> $${l#*:}"; \
 		ln -sfn "$${l#*:}" '$(DESTDIR)'"$${l%%:*}"; \
 	done
-	@if [ -z '$(DESTDIR)' ]; then \
+	@if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ]; then \
 		if command -v ldconfig >/dev/null; then ldconfig || true; fi; \
 		if command -v systemd-sysusers >/dev/null; then \
-			systemd-sysusers '$(SYSUSERSDIR)/wirecap.conf'; \
+			systemd-sysusers '$(SYSUSERSDIR)/wirecap.conf' || ok=no; \
 		elif ! getent group wirecap >/dev/null; then \
-			groupadd --system wirecap; \
+			groupadd --system wirecap || ok=no; \
 		fi; \
+		[ -z "$${ok:-}" ] || echo "install: could not create group wirecap: create it, or the devices stay root's" >&2; \
+	elif [ -z '$(DESTDIR)' ]; then \
+		echo "install: not root: run ldconfig, and create group wirecap (systemd-sysusers $(SYSUSERSDIR)/wirecap.conf), as root"; \
 	fi
 
 # Only what install put there: a file of the same name from elsewhere

@@ -45,7 +45,7 @@ listing() {
 	(cd "$1" && find . \( -type f -o -type l \) -printf '%p %l\n' | LC_ALL=C sort)
 }
 
-tap_plan 25
+tap_plan 26
 
 # Someone else's files where ours go: uninstall must leave them.
 mkdir -p "$dest/usr/include/linux" "$dest/usr/lib" "$dest/usr/share/man/man8"
@@ -283,6 +283,7 @@ kernelver=$2 kernel_source_dir=$3
 echo "NAME $PACKAGE_NAME"
 echo "VERSION $PACKAGE_VERSION"
 echo "MAKE ${MAKE[0]}"
+[[ $kernelver =~ ${BUILD_EXCLUSIVE_KERNEL:-.} ]] && echo "BUILDS $kernelver"
 for i in "${!BUILT_MODULE_NAME[@]}"; do
 	echo "MODULE ${BUILT_MODULE_NAME[$i]} ${BUILT_MODULE_LOCATION[$i]}"
 done
@@ -304,6 +305,19 @@ for m in wirecap wirecap_virtio; do
 	echo "$mods" | grep -qx "$m" || { tap_diag "dkms.conf does not install $m"; rc=1; }
 done
 tap_ok "dkms.conf: $name $ver (VERSION $version), modules $(echo "$mods" | paste -sd ' ' -)" $rc
+
+# BUILD_EXCLUSIVE_KERNEL: the kernels compat.h knows, the test kernels
+# among them; not one it does not know
+rc=0
+for r in 6.1.0-57-amd64 6.12.118+deb12-amd64 6.19.1; do
+	dkmsvars "$top/dkms.conf" "$r" k | grep -qx "BUILDS $r" ||
+		{ tap_diag "dkms.conf would not build for $r"; rc=1; }
+done
+for r in 5.10.0-30-amd64 6.20.0 7.0.1; do
+	! dkmsvars "$top/dkms.conf" "$r" k | grep -q "^BUILDS" ||
+		{ tap_diag "dkms.conf would build for $r"; rc=1; }
+done
+tap_ok "dkms.conf: BUILD_EXCLUSIVE_KERNEL takes 6.1 .. 6.19 only" $rc
 
 rc=0
 make -s -C "$top" dkms-src DESTDIR="$dest" >"$tmp/dkms-src.log" 2>&1 || rc=$?
