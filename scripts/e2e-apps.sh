@@ -137,6 +137,14 @@ cmd='attached() {
 		[ "$v" = 1 ] || return 1
 	done
 }
+# every packet the NIC received delivered, every chunk delivered given back
+drained() {
+	for q in /sys/class/wirecap/$WIRECAP_IF-q*; do
+		read -r r <$q/received; read -r d <$q/delivered
+		read -r c <$q/chunks_captured; read -r g <$q/chunks_recycled
+		[ "$d" -ge "$r" ] && [ "$g" -ge "$c" ] || return 1
+	done
+}
 live() { # name, stop command, trace, replay options, program and arguments...
 	name=$1 stop=$2 trace=$3 ropts=$4
 	shift 4
@@ -151,7 +159,15 @@ live() { # name, stop command, trace, replay options, program and arguments...
 	sleep 1		# activated; now reading
 	wirecap-softnic-replay --if $WIRECAP_IF $ropts /extra/$trace \
 		>/results/$name.replay 2>&1
-	sleep 1		# the last partial chunks are delivered
+	# the last partial chunks delivered, and read: up to 20 s on a slow
+	# machine, not a fixed wait
+	i=0
+	until drained || [ $i -ge 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "drained: $(drained && echo yes || echo NO) after ${i}00 ms" \
+		>/results/$name.drained
 	# one that does not stop when told is killed after 20 s (before
 	# telling it: softflowctl waits for softflowd to answer)
 	(sleep 20; kill -KILL $pid) 2>/dev/null &

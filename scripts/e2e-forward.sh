@@ -170,16 +170,20 @@ for k in $kernels; do
 	scripts/vm.sh --nic virtio --nics 2 --queues 2 --kernel "$k" \
 		--txqueuelen 10000 --timeout 300 --results "$res" \
 		--extra "$top/results/e2e-forward/extra" -- \
-		'wirecap exec bittwist -i "wirecap:$WIRECAP_IF2" -m 0 -r 8 \
+		't=/sys/class/net/$WIRECAP_IF2/statistics/tx_packets
+		t0=$(cat $t)
+		wirecap exec bittwist -i "wirecap:$WIRECAP_IF2" -m 0 -r 8 \
 		/extra/inject.pcap >/results/bittwist.txt 2>&1; rc=$?
 		# bittwist ends when its last frame is queued in the guest
 		# (up to the qdisc and the virtqueue, ~1250 frames), not sent:
-		# power off only once the NIC has stopped sending
-		t=/sys/class/net/$WIRECAP_IF2/statistics/tx_packets a=-1 n=0
-		while b=$(cat $t) && [ "$b" != "$a" ] && [ $n -lt 120 ]; do
-			a=$b n=$((n + 1)); sleep 1
+		# power off only once the NIC has sent as many as it says
+		sent=$(sed -n "s/^\([0-9]*\) packets .* sent$/\1/p" /results/bittwist.txt)
+		n=0
+		while [ $(($(cat $t) - t0)) -lt "${sent:-0}" ] && [ $n -lt 1200 ]; do
+			n=$((n + 1)); sleep 0.1
 		done
-		echo "tx_packets $b after ${n}s" >>/results/bittwist.txt
+		echo "tx_packets +$(($(cat $t) - t0)) of ${sent:-?} sent, after ${n}00 ms" \
+			>>/results/bittwist.txt
 		exit $rc' \
 		>"$res.log" 2>&1
 	rc=$?
