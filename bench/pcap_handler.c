@@ -10,22 +10,30 @@
  *   -i wirecap:eth0  wirecap: WireCAP through libwirecap-pcap.so
  *                    (`wirecap exec wirecap-pcap-handler -i wirecap:eth0`)
  *   -i xsk:eth0      xsk: AF_XDP through libxdp, one socket per RX queue
- *                    of eth0 (/sys/class/net/eth0/queues/rx-*), all polled
+ *                    of eth0 (/sys/class/net/eth0/queues/rx-*, counted
+ *                    once the first socket has attached the program: the
+ *                    program may add queues, see xsk_open()), all polled
  *                    by the one thread, so whichever queue RSS picks for a
- *                    flow is captured. Per socket: RX and fill rings of
+ *                    flow is captured; xsk:eth0@Q: queue Q's socket only
+ *                    (what the others receive goes to the stack: a broken
+ *                    setup on purpose, for the bench's validity check).
+ *                    Per socket: RX and fill rings of
  *                    2048 descriptors (XSK_RING_{CONS,PROD}__DEFAULT_NUM_
  *                    DESCS), a umem of its own of 4096 frames (twice the
  *                    ring, as xdpsock) of 4096 bytes (XSK_UMEM__DEFAULT_
  *                    FRAME_SIZE), bound in copy mode (XDP_COPY); libxdp's
  *                    default program redirects to it, attached in native
  *                    (driver) mode, or in generic (SKB) mode where the
- *                    driver refuses. The filter is compiled for DLT_EN10MB;
+ *                    driver refuses; the mode is read back from the NIC,
+ *                    and the run fails unless libxdp's program is there
+ *                    and every RX queue has a socket (without @Q). The
+ *                    filter is compiled for DLT_EN10MB;
  *                    a packet's pcap header: caplen = len = the descriptor's
  *                    length, ts = CLOCK_REALTIME when its batch was taken.
  *
- *   wirecap-pcap-handler -i DEV [-q N] [-x N] [-B BYTES] [-f FILTER]
- *                        [--rss-key HEX] [--no-gro] --until-file PATH
- *                        [--idle-ms N] [--json FILE]
+ *   wirecap-pcap-handler -i DEV[@Q] [-q N] [-x N] [-B BYTES] [-f FILTER]
+ *                        [--rss-key HEX] [--no-gro] [--ready-file PATH]
+ *                        --until-file PATH [--idle-ms N] [--json FILE]
  *
  * -q N (default 1): N capture threads, thread i on RX queue i (the NIC
  * should have N queues). afpacket: a libpcap handle per thread, all in
@@ -36,15 +44,19 @@
  * them in one session, one buddy group (WIRECAP_MODE=advanced and
  * WIRECAP_OFFLOAD_PCT=T in the environment: advanced mode); such handles
  * have no selectable fd, so their threads read blocking, 10 ms at a time;
- * xsk: thread i's socket is bound to queue i only. -q 1: one thread on
- * every queue, as above (no fanout; wirecap:DEV as given).
+ * xsk: thread i's socket is bound to queue i only, and the NIC must have
+ * N RX queues with the program attached. -q 1: one thread on every
+ * queue, as above (no fanout; wirecap:DEV as given).
  * -B: the capture buffer of the libpcap engines (pcap_set_buffer_size),
  * per handle; 0 or absent: libpcap's default. --rss-key: first set DEV's
  * Toeplitz RSS key (ETHTOOL_SRSSH, e.g. Microsoft's 40 bytes, the key
  * wirecap_virtio uses; the stock virtio_net draws one at random each
  * boot). --no-gro: first turn DEV's GRO off (ETHTOOL_SGRO), or AF_PACKET
- * sees a TCP connection's segments merged. Stops once PATH exists and no packet came to any thread for
- * --idle-ms (500). The JSON: device, engine, x, buffer, received
+ * sees a TCP connection's segments merged. --ready-file: create that file
+ * once every handle or socket is open and every thread reads (the test
+ * VM replays its trace when /run/wirecap/start-replay appears). Stops once
+ * the until-file exists and no packet came to any thread for --idle-ms
+ * (500). The JSON: device, engine, x, buffer, received
  * (libpcap: ps_recv; xsk: packets seen on the RX rings), dropped (libpcap:
  * ps_drop + ps_ifdrop; xsk: XDP_STATISTICS rx_dropped + rx_ring_full
  * summed over the sockets), processed, matched, pp (packets per second of
@@ -53,12 +65,21 @@
  * (busy CPU seconds of the whole machine, /proc/stat's "cpu" line user +
  * nice + system + irq + softirq + steal, sampled by the main thread every
  * 10 ms: from at most 10 ms before the first packet of any thread to at
- * most 10 ms after the last one processed); xsk adds xdp_mode ("native" or
- * "skb"), queues (sockets) and fill_ring_empty (the sockets'
+ * most 10 ms after the last one processed); seen (the packets that
+ * reached the engine by its own kernel-side count, whether it dropped them
+ * or not: libpcap's ps_recv, which on AF_PACKET and in the shim counts
+ * ps_drop too; xsk: received + dropped); and where the packets went, as
+ * the differences over the run (from before the engine is opened to
+ * after it stopped): nic_rx_packets and nic_rx_dropped (the NIC's netdev
+ * statistics rx_packets, and rx_dropped + rx_missed_errors), stack_packets
+ * (packets that entered the kernel's receive path: /proc/net/
+ * softnet_stat, see struct where). xsk adds xdp_mode ("native" or "skb",
+ * as attached), queues (sockets), fill_ring_empty (the sockets'
  * rx_fill_ring_empty_descs: in copy mode each is a packet also counted in
- * rx_dropped, so it is not added to dropped again); then "threads", one
+ * rx_dropped, so it is not added to dropped again) and "sockets", one
+ * object per socket: queue, received, dropped; then "threads", one
  * object per thread: queue (-1: every queue), processed, received,
- * dropped, pp (its own), and for wirecap its handle's pcap_stats as
+ * dropped, seen, pp (its own), and for wirecap its handle's pcap_stats as
  * ps_recv, ps_drop, ps_ifdrop (advanced mode: a thread also processes
  * chunks of its buddies' queues, so processed and received differ). The
  * totals are the threads' sums. Exit 0, 1 on errors, 2 on bad usage.
@@ -94,6 +115,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
 #ifndef SOL_XDP
@@ -131,7 +153,10 @@ struct state {
 	double busy;		/* seconds in the handler */
 };
 
-/* One AF_XDP socket with its umem; one thread owns its rings. */
+/*
+ * One AF_XDP socket with its umem; one thread owns its rings. libxdp keeps
+ * pointers to the rings: a queue never moves once opened.
+ */
 struct xsk_queue {
 	struct xsk_socket *xsk;
 	struct xsk_umem *umem;
@@ -139,6 +164,9 @@ struct xsk_queue {
 	struct xsk_ring_cons cq;	/* unused: no TX */
 	struct xsk_ring_cons rx;
 	void *area;
+	unsigned int qid;		/* the RX queue it is bound to */
+	unsigned long long rx_seen;	/* descriptors taken from rx */
+	unsigned long long dropped;	/* at the end: XDP_STATISTICS */
 	__u64 free[XSK_FRAMES];	/* frames neither in fq nor in rx */
 	unsigned int nfree;
 };
@@ -147,9 +175,8 @@ struct xsk_queue {
 struct capture {
 	enum engine engine;
 	pcap_t *p;		/* libpcap engines */
-	struct xsk_queue *q;	/* xsk: one per RX queue it reads */
+	struct xsk_queue **q;	/* xsk: one per RX queue it reads */
 	unsigned int nq;
-	const char *xdp_mode;
 	struct pollfd *pfd;	/* one (libpcap) or nq (xsk) */
 	unsigned int npfd;	/* 0: reads block (shared wirecap handles) */
 	unsigned long long rx_seen;	/* xsk: descriptors taken from RX */
@@ -256,11 +283,15 @@ static void xsk_queue_close(struct xsk_queue *q)
 		xsk_umem__delete(q->umem);
 	if (q->area)
 		munmap(q->area, (size_t)XSK_FRAMES * XSK_FRAME);
-	memset(q, 0, sizeof(*q));
+	free(q);
 }
 
-/* Socket and umem for queue qid, XDP attached with xdp_flags. -errno. */
-static int xsk_queue_open(struct xsk_queue *q, const char *ifname,
+/*
+ * Socket and umem for queue qid, XDP attached with xdp_flags (libxdp's
+ * default program, if none is there yet; the socket goes into its
+ * xsks_map at qid). Returns 0 and sets *qp, or -errno.
+ */
+static int xsk_queue_open(struct xsk_queue **qp, const char *ifname,
 			  unsigned int qid, __u32 xdp_flags)
 {
 	const struct xsk_umem_config ucfg = {
@@ -276,14 +307,19 @@ static int xsk_queue_open(struct xsk_queue *q, const char *ifname,
 		.bind_flags = XDP_COPY,
 	};
 	size_t size = (size_t)XSK_FRAMES * XSK_FRAME;
+	struct xsk_queue *q = calloc(1, sizeof(*q));
 	unsigned int i;
 	int err;
 
+	if (!q)
+		return -ENOMEM;
+	q->qid = qid;
 	q->area = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (q->area == MAP_FAILED) {
+		err = -errno;
 		q->area = NULL;
-		return -errno;
+		goto err_close;
 	}
 	err = xsk_umem__create(&q->umem, q->area, size, &q->fq, &q->cq, &ucfg);
 	if (err) {
@@ -299,6 +335,7 @@ static int xsk_queue_open(struct xsk_queue *q, const char *ifname,
 	for (i = 0; i < XSK_FRAMES; i++)
 		q->free[q->nfree++] = (__u64)(XSK_FRAMES - 1 - i) * XSK_FRAME;
 	xsk_refill(q);
+	*qp = q;
 	return 0;
 
 err_close:
@@ -309,65 +346,133 @@ err_close:
 /* The XDP attach mode the first socket got; the later ones use it. */
 static __u32 xsk_flags;
 
-/* Sockets on every RX queue of ifname (queue < 0), or on that queue. */
+/* One more socket for c, on queue qid. 0 or -1 (said why). */
+static int xsk_add(struct capture *c, const char *ifname, unsigned int qid)
+{
+	struct xsk_queue **q;
+	int err;
+
+	q = realloc(c->q, (c->nq + 1) * sizeof(*c->q));
+	if (!q) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return -1;
+	}
+	c->q = q;
+	if (xsk_flags) {
+		err = xsk_queue_open(&q[c->nq], ifname, qid, xsk_flags);
+	} else {
+		/* Native first; the first socket attaches the program. */
+		xsk_flags = XDP_FLAGS_DRV_MODE;
+		err = xsk_queue_open(&q[c->nq], ifname, qid, xsk_flags);
+		if (err) {
+			fprintf(stderr, PROG ": %s: native XDP: %s; trying "
+				"SKB mode\n", ifname, strerror(-err));
+			xsk_flags = XDP_FLAGS_SKB_MODE;
+			err = xsk_queue_open(&q[c->nq], ifname, qid,
+					     xsk_flags);
+		}
+	}
+	if (err) {
+		fprintf(stderr, PROG ": %s: AF_XDP socket on queue %u: %s\n",
+			ifname, qid, strerror(-err));
+		return -1;
+	}
+	c->nq++;
+	return 0;
+}
+
+/*
+ * Sockets on every RX queue of ifname (queue < 0), or on that queue.
+ * Every queue is counted after the first socket is bound, not before:
+ * attaching XDP may add RX queues. virtio_net takes a queue pair more per
+ * CPU for XDP_TX when the device has them (2 queue pairs of 4 in use with
+ * 2 vCPUs: all 4 with a program), and the device then delivers to all of
+ * them (the tap picks a queue per flow, or the RSS table, which
+ * virtio_net spreads over the new count): sockets on the queues counted
+ * before the attach would leave the flows of the others to the stack.
+ */
 static int xsk_open(struct capture *c, const char *ifname, int queue)
 {
-	int n = rx_queue_count(ifname), err;
-	unsigned int i, first = queue < 0 ? 0 : (unsigned int)queue;
+	int n = rx_queue_count(ifname), m;
+	unsigned int i;
 
 	if (n <= 0) {
 		fprintf(stderr, PROG ": %s: no RX queues in /sys/class/net\n",
 			ifname);
 		return -1;
 	}
-	if (queue >= n) {
-		fprintf(stderr, PROG ": %s: no RX queue %d (%d queues)\n",
-			ifname, queue, n);
-		return -1;
-	}
-	if (queue >= 0)
-		n = 1;
+	/* (a queue beyond n may appear with the program: bind tells) */
 	libbpf_set_print(libbpf_warnings);
-	c->q = calloc(n, sizeof(*c->q));
-	c->pfd = calloc(n, sizeof(*c->pfd));
-	if (!c->q || !c->pfd) {
+	if (xsk_add(c, ifname, queue < 0 ? 0 : (unsigned int)queue))
+		return -1;
+	if (queue < 0) {
+		n = rx_queue_count(ifname);
+		for (i = 1; (int)i < n; i++)
+			if (xsk_add(c, ifname, i))
+				return -1;
+		m = rx_queue_count(ifname);
+		if (m != n) {
+			fprintf(stderr, PROG ": %s: the RX queues changed "
+				"from %d to %d while binding sockets\n", ifname,
+				n, m);
+			return -1;
+		}
+	}
+	c->pfd = calloc(c->nq, sizeof(*c->pfd));
+	if (!c->pfd) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return -1;
 	}
-	err = 0;
-	if (!xsk_flags) {
-		/* Native first; the first socket attaches the program. */
-		err = xsk_queue_open(&c->q[0], ifname, first,
-				     XDP_FLAGS_DRV_MODE);
-		xsk_flags = XDP_FLAGS_DRV_MODE;
-		if (err) {
-			fprintf(stderr, PROG ": %s: native XDP: %s; trying "
-				"SKB mode\n", ifname, strerror(-err));
-			xsk_flags = XDP_FLAGS_SKB_MODE;
-			err = xsk_queue_open(&c->q[0], ifname, first,
-					     xsk_flags);
-		}
-		if (!err)
-			c->nq = 1;
-	}
-	c->xdp_mode = xsk_flags == XDP_FLAGS_DRV_MODE ? "native" : "skb";
-	while (!err && c->nq < (unsigned int)n) {
-		err = xsk_queue_open(&c->q[c->nq], ifname, first + c->nq,
-				     xsk_flags);
-		if (!err)
-			c->nq++;
-	}
-	if (err) {
-		fprintf(stderr, PROG ": %s: AF_XDP socket on queue %u: %s\n",
-			ifname, first + c->nq, strerror(-err));
-		return -1;
-	}
 	for (i = 0; i < c->nq; i++) {
-		c->pfd[i].fd = xsk_socket__fd(c->q[i].xsk);
+		c->pfd[i].fd = xsk_socket__fd(c->q[i]->xsk);
 		c->pfd[i].events = POLLIN;
 	}
 	c->npfd = c->nq;
 	return 0;
+}
+
+/*
+ * What is attached to ifname once every socket is bound: libxdp's AF_XDP
+ * program (xsk_def_prog, alone or behind its dispatcher), in which mode.
+ * Returns "native", "skb", or NULL (said why).
+ */
+static const char *xsk_attached(const char *ifname)
+{
+	struct xdp_program *p = NULL;
+	struct xdp_multiprog *mp;
+	const char *mode = NULL;
+	int ifindex = (int)if_nametoindex(ifname);
+	long err;
+
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	err = libxdp_get_error(mp);
+	if (err) {
+		fprintf(stderr, PROG ": %s: no XDP program attached: %s\n",
+			ifname, strerror((int)-err));
+		return NULL;
+	}
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && strcmp(xdp_program__name(p), "xsk_def_prog"))
+			p = NULL;
+	} else {
+		while ((p = xdp_multiprog__next_prog(p, mp)))
+			if (!strcmp(xdp_program__name(p), "xsk_def_prog"))
+				break;
+	}
+	switch (xdp_multiprog__attach_mode(mp)) {
+	case XDP_MODE_NATIVE: mode = "native"; break;
+	case XDP_MODE_SKB: mode = "skb"; break;
+	default: break;
+	}
+	if (!p || !mode) {
+		fprintf(stderr, PROG ": %s: %s\n", ifname, p ? "XDP attached "
+			"in an unexpected mode" : "libxdp's AF_XDP program "
+			"(xsk_def_prog) is not attached");
+		mode = NULL;
+	}
+	xdp_multiprog__close(mp);
+	return mode;
 }
 
 /* Drain every RX ring into the handler, refill. Returns the packets. */
@@ -376,7 +481,7 @@ static unsigned int xsk_dispatch(struct capture *c, struct state *s)
 	unsigned int total = 0, i, k;
 
 	for (i = 0; i < c->nq; i++) {
-		struct xsk_queue *q = &c->q[i];
+		struct xsk_queue *q = c->q[i];
 		struct pcap_pkthdr h;
 		struct timespec ts;
 		__u32 n, idx;
@@ -398,6 +503,7 @@ static unsigned int xsk_dispatch(struct capture *c, struct state *s)
 		}
 		xsk_ring_cons__release(&q->rx, n);
 		xsk_refill(q);
+		q->rx_seen += n;
 		total += n;
 	}
 	c->rx_seen += total;
@@ -415,7 +521,7 @@ static int xsk_stats(struct capture *c, unsigned long long *dropped,
 		struct xdp_statistics st;
 		socklen_t len = sizeof(st);
 
-		if (getsockopt(xsk_socket__fd(c->q[i].xsk), SOL_XDP,
+		if (getsockopt(xsk_socket__fd(c->q[i]->xsk), SOL_XDP,
 			       XDP_STATISTICS, &st, &len)) {
 			perror(PROG ": XDP_STATISTICS");
 			return -1;
@@ -425,7 +531,8 @@ static int xsk_stats(struct capture *c, unsigned long long *dropped,
 		 * rx_dropped and in rx_fill_ring_empty_descs, one lost to a
 		 * full RX ring in rx_ring_full only.
 		 */
-		*dropped += st.rx_dropped + st.rx_ring_full;
+		c->q[i]->dropped = st.rx_dropped + st.rx_ring_full;
+		*dropped += c->q[i]->dropped;
 		*fill_empty += st.rx_fill_ring_empty_descs;
 	}
 	return 0;
@@ -515,18 +622,48 @@ static enum engine dev_engine(const char *dev)
 	return strncmp(dev, "wirecap:", 8) ? ENGINE_AFPACKET : ENGINE_WIRECAP;
 }
 
+/* The interface of a device name: eth0 of xsk:eth0, wirecap:eth0@1. */
+static const char *dev_ifname(const char *dev, char *name, size_t size)
+{
+	const char *ifname = strchr(dev, ':') ? strchr(dev, ':') + 1 : dev;
+
+	snprintf(name, size, "%.*s", (int)strcspn(ifname, "@"), ifname);
+	return name;
+}
+
+/*
+ * The queue of a device name (xsk:eth0@2: 2), -1 without one, -2 if what
+ * follows the '@' is not a queue number.
+ */
+static int dev_queue(const char *dev)
+{
+	const char *at = strchr(dev, '@');
+	char *end;
+	long v;
+
+	if (!at)
+		return -1;
+	errno = 0;
+	v = strtol(at + 1, &end, 10);
+	if (errno || end == at + 1 || *end || v < 0 || v > 65535)
+		return -2;
+	return (int)v;
+}
+
 /*
  * Open dev for one thread: queue < 0 every queue (one thread), else that
  * queue, for thread queue of a fanout group (afpacket: fanout > 0 its id).
+ * xsk:IF@Q: queue Q only.
  */
 static int capture_open(struct capture *c, const char *dev, int buf,
 			int queue, int fanout)
 {
-	char qdev[128];
+	char qdev[128], name[IFNAMSIZ];
 
 	c->engine = dev_engine(dev);
 	if (c->engine == ENGINE_XSK)
-		return xsk_open(c, dev + 4, queue);
+		return xsk_open(c, dev_ifname(dev, name, sizeof(name)),
+				queue < 0 ? dev_queue(dev) : queue);
 	if (c->engine == ENGINE_WIRECAP && queue >= 0) {
 		snprintf(qdev, sizeof(qdev), "%s@%d", dev, queue);
 		dev = qdev;
@@ -558,7 +695,7 @@ static void capture_close(struct capture *c)
 	unsigned int i;
 
 	for (i = 0; i < c->nq; i++)
-		xsk_queue_close(&c->q[i]);
+		xsk_queue_close(c->q[i]);
 	free(c->q);
 	free(c->pfd);
 	if (c->p)
@@ -566,15 +703,6 @@ static void capture_close(struct capture *c)
 }
 
 /* ---- the stock driver's settings: RSS key, GRO ---------------------------- */
-
-/* The interface of a device name: eth0 of xsk:eth0, wirecap:eth0@1. */
-static const char *dev_ifname(const char *dev, char *name, size_t size)
-{
-	const char *ifname = strchr(dev, ':') ? strchr(dev, ':') + 1 : dev;
-
-	snprintf(name, size, "%.*s", (int)strcspn(ifname, "@"), ifname);
-	return name;
-}
 
 static int ethtool_ioctl(const char *ifname, void *data, const char *what)
 {
@@ -655,6 +783,82 @@ static int set_rss_key(const char *ifname, const char *hex)
 	return ret;
 }
 
+/* ---- where the packets went: the NIC's and the stack's counters --------- */
+
+/*
+ * Read before the capture is opened and after it ended, so that a run
+ * can tell whether what the engine reports lost was offered to it:
+ * the NIC's netdev statistics (frames its driver received, frames it
+ * dropped or missed), and the packets that entered the kernel's receive
+ * path (__netif_receive_skb_core: /proc/net/softnet_stat's first column,
+ * summed over the CPUs). AF_PACKET takes its packets there; native XDP
+ * and WireCAP take theirs before it, so there a packet of the run that
+ * went into the stack is one the engine never saw (generic XDP runs
+ * after the count: it counts the engine's packets too).
+ */
+struct where {
+	unsigned long long nic_rx, nic_drop, stack;
+};
+
+/* One number from a sysfs file; a missing file reads 0. 0 or -1. */
+static int read_ull(const char *dir, const char *file,
+		    unsigned long long *v)
+{
+	char path[256];
+	FILE *f;
+	int ok;
+
+	*v = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	ok = fscanf(f, "%llu", v) == 1;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+static int where_read(const char *ifname, struct where *wh)
+{
+	unsigned long long drop, missed;
+	unsigned int processed;
+	char dir[128], line[512];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/sys/class/net/%s/statistics", ifname);
+	if (read_ull(dir, "rx_packets", &wh->nic_rx) ||
+	    read_ull(dir, "rx_dropped", &drop) ||
+	    read_ull(dir, "rx_missed_errors", &missed)) {
+		fprintf(stderr, PROG ": %s: cannot read %s\n", ifname, dir);
+		return -1;
+	}
+	wh->nic_drop = drop + missed;
+	f = fopen("/proc/net/softnet_stat", "r");
+	if (!f) {
+		perror(PROG ": /proc/net/softnet_stat");
+		return -1;
+	}
+	wh->stack = 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%x", &processed) == 1)
+			wh->stack += processed;
+	fclose(f);
+	return 0;
+}
+
+/* Create path (empty): the capture is ready for the traffic. 0 or -1. */
+static int say_ready(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 /* ---- the threads ------------------------------------------------------- */
 
 /* One capture thread: its capture, its handler state, its counts. */
@@ -665,6 +869,7 @@ struct worker {
 	pthread_t tid;
 	int started, failed;
 	unsigned long long received, dropped, fill_empty;
+	unsigned long long seen;	/* packets that reached the engine */
 	struct pcap_stat ps;	/* libpcap engines */
 };
 
@@ -695,6 +900,7 @@ static int worker_stats(struct worker *w)
 		if (xsk_stats(&w->cap, &w->dropped, &w->fill_empty))
 			return -1;
 		w->received = w->cap.rx_seen;
+		w->seen = w->received + w->dropped;
 		return 0;
 	}
 	if (pcap_stats(w->cap.p, &w->ps)) {
@@ -703,6 +909,8 @@ static int worker_stats(struct worker *w)
 	}
 	w->received = w->ps.ps_recv;
 	w->dropped = (unsigned long long)w->ps.ps_drop + w->ps.ps_ifdrop;
+	/* AF_PACKET's and the shim's ps_recv count their drops too */
+	w->seen = w->ps.ps_recv;
 	return 0;
 }
 
@@ -718,8 +926,9 @@ static unsigned long long processed_now(struct worker *w, int nw)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: " PROG " -i [xsk:|wirecap:]DEV [-q N] [-x N] "
+	fprintf(f, "usage: " PROG " -i [xsk:|wirecap:]DEV[@Q] [-q N] [-x N] "
 		"[-B BYTES] [-f FILTER] [--rss-key HEX] [--no-gro] "
+		"[--ready-file PATH] "
 		"--until-file PATH [--idle-ms N] [--json FILE]\n");
 }
 
@@ -731,12 +940,15 @@ int main(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "rss-key", required_argument, NULL, 'K' },
 		{ "no-gro", no_argument, NULL, 'G' },
+		{ "ready-file", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dev = NULL, *until = NULL, *json = NULL, *rss_key = NULL;
-	const char *filter = "net 131.225.2 and udp";
+	const char *filter = "net 131.225.2 and udp", *ready = NULL;
+	const char *xdp_mode = NULL;
 	unsigned long long last = 0, total, received = 0, dropped = 0;
-	unsigned long long processed = 0, matched = 0, fill_empty = 0;
+	unsigned long long processed = 0, matched = 0, fill_empty = 0, seen = 0;
+	struct where wh0, wh1;
 	unsigned long long busy0 = 0, busy_last = 0;
 	unsigned int x = 0, sockets = 0;
 	struct worker *w = NULL;
@@ -747,7 +959,9 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	struct stat sb;
 	int c, buf = 0, ret = 1, nw = 1, i, k, stat_fd, failed = 0, no_gro = 0;
-	char name[IFNAMSIZ];
+	int nrx;
+	unsigned int j;
+	char name[IFNAMSIZ], ifname[IFNAMSIZ];
 	FILE *f;
 
 	while ((c = getopt_long(argc, argv, "i:q:x:B:f:h", lopts, NULL)) != -1) {
@@ -759,6 +973,7 @@ int main(int argc, char **argv)
 		case 'f': filter = optarg; break;
 		case 'K': rss_key = optarg; break;
 		case 'G': no_gro = 1; break;
+		case 'R': ready = optarg; break;
 		case 'u': until = optarg; break;
 		case 'I': idle_s = atoi(optarg) / 1000.0; break;
 		case 'j': json = optarg; break;
@@ -768,10 +983,12 @@ int main(int argc, char **argv)
 	}
 	if (!dev || !until || optind != argc || nw < 1 || nw > MAX_THREADS ||
 	    (buf > 0 && dev_engine(dev) == ENGINE_XSK) ||
-	    (nw > 1 && dev_engine(dev) == ENGINE_WIRECAP && strchr(dev, '@'))) {
+	    (dev_engine(dev) == ENGINE_XSK && dev_queue(dev) == -2) ||
+	    (nw > 1 && dev_engine(dev) != ENGINE_AFPACKET && strchr(dev, '@'))) {
 		usage(stderr);
 		return 2;
 	}
+	dev_ifname(dev, ifname, sizeof(ifname));
 	stat_fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
 	if (stat_fd < 0) {
 		perror(PROG ": /proc/stat");
@@ -786,6 +1003,10 @@ int main(int argc, char **argv)
 				   rss_key))
 		goto err_close;
 	if (no_gro && set_gro_off(dev_ifname(dev, name, sizeof(name))))
+		goto err_close;
+	/* Before any engine is there: a WireCAP queue's attach starts the
+	 * replay. */
+	if (where_read(ifname, &wh0))
 		goto err_close;
 	/*
 	 * Every handle activated before any is read (see capture_ready()).
@@ -805,6 +1026,30 @@ int main(int argc, char **argv)
 	for (i = 0; i < nw; i++)
 		if (capture_ready(&w[i].cap, dev))
 			goto err_close;
+	/*
+	 * xsk: the program is there, and every RX queue the NIC has now
+	 * (with the program attached) has a socket, unless one queue was
+	 * asked for (xsk:IF@Q); else a flow on a queue without one would
+	 * go to the stack unseen.
+	 */
+	if (w[0].cap.engine == ENGINE_XSK) {
+		xdp_mode = xsk_attached(ifname);
+		if (!xdp_mode)
+			goto err_close;
+		for (i = 0; i < nw; i++)
+			sockets += w[i].cap.nq;
+		nrx = rx_queue_count(ifname);
+		if (dev_queue(dev) < 0 && nrx != (int)sockets) {
+			fprintf(stderr, PROG ": %s: %d RX queues with XDP "
+				"attached, AF_XDP sockets on %u\n", ifname, nrx,
+				sockets);
+			goto err_close;
+		}
+		if (dev_queue(dev) >= 0 && nrx > 1)
+			fprintf(stderr, PROG ": %s: an AF_XDP socket on queue "
+				"%d only, of %d: what the others receive goes "
+				"to the stack\n", ifname, dev_queue(dev), nrx);
+	}
 	/* The filter: on a live handle, or for Ethernet where there is none. */
 	comp = w[0].cap.p ? w[0].cap.p : pcap_open_dead(DLT_EN10MB, 65535);
 	if (!comp) {
@@ -831,6 +1076,9 @@ int main(int argc, char **argv)
 		}
 		w[i].started = 1;
 	}
+	/* every socket bound, every thread polling: the traffic may come */
+	if (!failed && ready && say_ready(ready))
+		failed = 1;
 	/*
 	 * Until the first packet (of any thread) the window of the machine's
 	 * busy ticks keeps starting anew, at most 10 ms before it: an engine
@@ -864,18 +1112,18 @@ int main(int argc, char **argv)
 	for (i = 0; i < nw; i++)
 		if (w[i].started)
 			pthread_join(w[i].tid, NULL);
-	if (failed)
+	if (failed || where_read(ifname, &wh1))
 		goto err_freecode;
 	for (i = 0; i < nw; i++) {
 		if (worker_stats(&w[i]))
 			goto err_freecode;
 		received += w[i].received;
 		dropped += w[i].dropped;
+		seen += w[i].seen;
 		fill_empty += w[i].fill_empty;
 		processed += w[i].s.processed;
 		matched += w[i].s.matched;
 		busy += w[i].s.busy;
-		sockets += w[i].cap.nq;
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	f = json && strcmp(json, "-") ? fopen(json, "w") : stdout;
@@ -892,16 +1140,30 @@ int main(int argc, char **argv)
 		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
 		(double)(busy_last - busy0) / sysconf(_SC_CLK_TCK));
-	if (w[0].cap.engine == ENGINE_XSK)
+	fprintf(f, ", \"seen\": %llu, \"nic_rx_packets\": %llu, "
+		"\"nic_rx_dropped\": %llu, \"stack_packets\": %llu", seen,
+		wh1.nic_rx - wh0.nic_rx, wh1.nic_drop - wh0.nic_drop,
+		wh1.stack - wh0.stack);
+	if (w[0].cap.engine == ENGINE_XSK) {
 		fprintf(f, ", \"xdp_mode\": \"%s\", \"queues\": %u, "
-			"\"fill_ring_empty\": %llu", w[0].cap.xdp_mode,
+			"\"fill_ring_empty\": %llu, \"sockets\": [", xdp_mode,
 			sockets, fill_empty);
+		for (i = 0, k = 0; i < nw; i++)
+			for (j = 0; j < w[i].cap.nq; j++, k++)
+				fprintf(f, "%s{\"queue\": %u, \"received\": "
+					"%llu, \"dropped\": %llu}", k ? ", " : "",
+					w[i].cap.q[j]->qid,
+					w[i].cap.q[j]->rx_seen,
+					w[i].cap.q[j]->dropped);
+		fprintf(f, "]");
+	}
 	fprintf(f, ", \"threads\": [");
 	for (i = 0; i < nw; i++) {
 		fprintf(f, "%s{\"queue\": %d, \"processed\": %llu, "
-			"\"received\": %llu, \"dropped\": %llu, \"pp\": %.0f",
+			"\"received\": %llu, \"dropped\": %llu, \"seen\": "
+			"%llu, \"pp\": %.0f",
 			i ? ", " : "", w[i].queue, w[i].s.processed,
-			w[i].received, w[i].dropped, w[i].s.busy > 0 ?
+			w[i].received, w[i].dropped, w[i].seen, w[i].s.busy > 0 ?
 			w[i].s.processed / w[i].s.busy : 0);
 		if (w[i].cap.engine == ENGINE_WIRECAP)
 			fprintf(f, ", \"ps_recv\": %u, \"ps_drop\": %u, "

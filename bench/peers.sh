@@ -37,7 +37,20 @@
 #          idles; only WireCAP-A lets the second thread help. And GRO
 #          off, or AF_PACKET would see merged TCP segments.
 # Loss is end to end: 1 - processed / sent, so what the tap, the NIC ring
-# and the engine drop all counts; the tap's share is shown apart.
+# and the engine drop all counts; the tap's share is shown apart. A run
+# counts only if what it reports lost was offered to the engine: the
+# packets QEMU read from the tap all reached the engine (its own kernel
+# counters: AF_PACKET's and the shim's ps_recv, the AF_XDP sockets' RX
+# and XDP_STATISTICS), none went into the guest's stack past an engine
+# that should have taken them first (bench/report.py validity()). An
+# invalid run enters no table: it is listed as INVALID and peers.sh
+# exits 1.
+#
+#   check  (virtio; BENCH_PEER_CHECK=0: not run) that this check catches
+#          a broken run: AF_XDP with a socket on queue 0 only
+#          (xsk:$WIRECAP_IF@0) and 16 flows spread over the 4 queues, the
+#          others' packets going to the stack; it must come out INVALID,
+#          or peers.sh exits 1. Not in the tables.
 # Writes results/bench/peers/<kernel>/<exp>-<engine>-<n>-<rep>.{res,log}
 # (n: rate, P, or skew's rate) and the report's Markdown section on stdout
 # (bench/report.py peers).
@@ -53,7 +66,8 @@
 # Environment: BENCH_PEER_EXPS (default "rate burst skew"),
 # BENCH_PEER_RATES, BENCH_PEER_P_RATE, BENCH_PEER_PACE, BENCH_PEER_SIZES,
 # BENCH_PEER_REPEAT, BENCH_PEER_ENGINES, BENCH_PEER_SKEW_PPS,
-# BENCH_PEER_SKEW_T (default "60"), BENCH_PEER_SKEW_ENGINES.
+# BENCH_PEER_SKEW_T (default "60"), BENCH_PEER_SKEW_ENGINES,
+# BENCH_PEER_CHECK (default 1 on virtio).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -127,6 +141,7 @@ run() { # exp engine n(rate, P or skew's rate) rep trace speed x [threads]
 	afpacket) vm=$nic-stock dev='$WIRECAP_IF' buf=0 ;;
 	afpacket-mem) vm=$nic-stock dev='$WIRECAP_IF' buf=$mem ;;
 	afxdp) vm=$nic-stock dev='xsk:$WIRECAP_IF' buf=0 ;;
+	afxdp-q0) vm=$nic-stock dev='xsk:$WIRECAP_IF@0' buf=0 ;;
 	wirecap) vm=$nic dev='wirecap:$WIRECAP_IF' buf=$mem ;;
 	wirecap-ring) vm=$nic dev='wirecap:$WIRECAP_IF'
 		buf=$((ring_m * ring_r * 2048)) ;;
@@ -143,8 +158,9 @@ run() { # exp engine n(rate, P or skew's rate) rep trace speed x [threads]
 		# where the queue matters: the same RSS as wirecap_virtio's,
 		# and every frame seen (the trace is TCP: no GRO merging)
 		[ "$nt" = 1 ] || h="$h --rss-key $rss_key --no-gro"
-		cmd="($h -B $buf -i $dev) & sleep 2;
-			touch /run/wirecap/start-replay; wait"
+		# the replay starts once every socket is bound (AF_XDP: on
+		# every RX queue the NIC has with the program attached)
+		cmd="$h -B $buf -i $dev --ready-file /run/wirecap/start-replay"
 	fi
 	mkdir -p "$name.res"
 	scripts/vm.sh --nic $vm --kernel "$k" --queues "$nq" --timeout 600 \
@@ -157,6 +173,11 @@ for n in $(has rate && echo $p_rate) $(has burst && echo $sizes); do
 	[ -f "$out/burst-$n.pcap" ] ||
 		python3 bench/gen_burst.py "$n" "$out/burst-$n.pcap"
 done
+check=${BENCH_PEER_CHECK:-1}
+[ $nic = virtio ] || check=0
+check_p=2000
+[ "$check" = 0 ] ||
+	python3 bench/gen_burst.py $check_p "$out/flows-$check_p.pcap" 16
 if has skew; then
 	# the multiplier that makes the recorded pace skew_pps on average
 	rec=$(python3 bench/loop_pcap.py $skew_loops "$skew_trace" \
@@ -188,5 +209,33 @@ while [ $i -le $reps ]; do
 	done
 	i=$((i + 1))
 done
-rm -f "$out"/burst-*.pcap "$out/skew.pcap"
-python3 bench/report.py peers "$out" "$k" "$pace" "$nic"
+rc=0
+if [ "$check" != 0 ]; then
+	speed=$(awk -v r="$pace" 'BEGIN { printf "%g", r / 1000000 }')
+	run check afxdp-q0 $check_p 1 "$out/flows-$check_p.pcap" "$speed" 0
+fi
+rm -f "$out"/burst-*.pcap "$out/skew.pcap" "$out"/flows-*.pcap
+python3 bench/report.py peers "$out" "$k" "$pace" "$nic" || rc=1
+if [ "$check" != 0 ]; then
+	c=$out/check-afxdp-q0-$check_p-1.res
+	v=$(python3 bench/report.py validity "$c")
+	echo "### The validity check, checked"
+	echo
+	echo "A broken run on purpose: AF_XDP with a socket on queue 0 only"
+	echo "(\`xsk:eth0@0\`), $check_p packets of 16 flows at $pace pps over the"
+	echo "4 queues, so the other queues' packets go to the stack."
+	# INVALID for the reason it was broken for, not any other
+	case $v in
+	"INVALID: "*"never reached the engine"* | "INVALID: "*"into the stack"*)
+		echo "Found out as it must be: $v"
+		;;
+	*)
+		echo "It must come out INVALID, its packets not reaching the"
+		echo "engine; it came out: $v. The check FAILED."
+		echo "peers: the validity check missed a broken run: $v" >&2
+		rc=1
+		;;
+	esac
+	echo
+fi
+exit $rc

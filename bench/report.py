@@ -3,6 +3,7 @@
 
     report.py burst RESULTS_DIR KERNEL
     report.py peers RESULTS_DIR KERNEL PACE [virtio|e1000e]
+    report.py validity RUN.res
     report.py forward RESULTS_DIR KERNEL
 
 burst: the burst experiments (bench/burst.sh): per x and WireCAP-B(M,R),
@@ -20,7 +21,11 @@ highest rate each engine took without loss in every run; at x=300, loss
 against the burst length at PACE pps; and the skewed real trace into 2
 queues, one thread per queue, WireCAP-A against its peers. Ratios are
 against the peers of the same run. Loss is end to end: 1 - processed /
-sent.
+sent. Only valid runs enter a table (see validity()); the others are
+listed as INVALID and make the exit status 1.
+
+validity: whether one peers run (a .res directory) measured its engine;
+prints "valid" (exit 0) or "INVALID: why" (exit 1).
 
 forward: forwarding from one virtio NIC to another (bench/forward.sh):
 per rate and engine the loss (1 - frames of the trace that came out of
@@ -142,23 +147,86 @@ def kv(path):
     return out
 
 
-def load_peers(res):
+# Engines (h.json's engine) that take their packets before the kernel's
+# receive path (AF_XDP in native mode, WireCAP): a packet of the run that
+# entered it was not theirs.
+BYPASS = ("xsk", "wirecap")
+
+
+def tolerance(n):
+    """Packets a run's accounting may be off by: 0.1 %, at least 2."""
+    return max(2, n // 1000)
+
+
+def validity(path):
+    """Whether a peers run measured its engine: (None, facts) if so, else
+    (why not, facts). Loss is 1 - processed / sent, and it counts only if
+    every packet sent was offered to the engine and the engine accounted
+    for it: on the host, what the generator sent was read by QEMU from the
+    tap or dropped by the tap (tap-stats: nothing left in it); in the
+    guest, the engine's own kernel-side count of what reached it (seen:
+    received or dropped by it; h.json) matches what QEMU read, within
+    tolerance(); and where the engine takes packets before the kernel's
+    receive path (afxdp in native mode, wirecap), the stack's count
+    (softnet_stat) did not grow by more than that. A peer that saw
+    nothing, one whose packets went to the stack or to a queue it does
+    not read, fails here instead of entering a table with 100 % loss."""
+    rep = kv(os.path.join(path, "host-replay.txt"))
+    try:
+        with open(os.path.join(path, "h.json")) as f:
+            j = json.load(f)
+    except (OSError, ValueError):
+        return "no result (no h.json: the handler failed or never ran)", {}
+    try:
+        sent = int(rep["packets_sent"])
+        qemu = int(rep["tap_tx_packets"])
+        tap = int(rep["tap_tx_dropped"])
+        pending = int(rep["tap_tx_pending"])
+    except (KeyError, ValueError):
+        return "no replay accounting (host-replay.txt)", {"h": j}
+    facts = {"h": j, "rep": rep, "sent": sent, "qemu": qemu, "tap": tap}
+    if not sent:
+        return "nothing was sent", facts
+    if "seen" not in j:
+        return "the handler reported no seen count", facts
+    seen, stack = j["seen"], j.get("stack_packets", 0)
+    facts.update(seen=seen, stack=stack, nic=j.get("nic_rx_packets"))
+    where = (f"sent {sent}; QEMU read {qemu}, the tap dropped {tap}; the "
+             f"guest NIC received {j.get('nic_rx_packets', '?')} "
+             f"(dropped {j.get('nic_rx_dropped', '?')}); the engine saw "
+             f"{seen} (processed {j['processed']}); the stack took {stack}")
+    if pending or qemu + tap != sent:
+        return f"packets unaccounted on the host: {where}", facts
+    tol = tolerance(qemu)
+    if seen < qemu - tol:
+        return (f"{qemu - seen} packets offered to the guest never reached "
+                f"the engine: {where}"), facts
+    if seen > qemu + tol:
+        return f"the engine saw more than was offered: {where}", facts
+    if j["processed"] > seen:
+        return f"the engine processed more than it saw: {where}", facts
+    bypass = j.get("engine") in BYPASS and j.get("xdp_mode") != "skb"
+    if bypass and stack > tol:
+        return f"{stack} packets went into the stack: {where}", facts
+    return None, facts
+
+
+def load_peers(res, invalid=None):
+    """The valid runs, by (experiment, n, engine); every other run goes
+    into invalid as (run name, why), if given."""
     runs = {}
     for path in glob.glob(os.path.join(res, "*.res")):
         m = PEER.search(path)
         if not m:
             continue
         exp, engine, n, _ = m.groups()
-        rep = kv(os.path.join(path, "host-replay.txt"))
-        try:
-            with open(os.path.join(path, "h.json")) as f:
-                j = json.load(f)
-            sent = int(rep["packets_sent"])
-            tap = int(rep.get("tap_tx_dropped") or 0)
-        except (OSError, ValueError, KeyError):
+        why, facts = validity(path)
+        if why:
+            if invalid is not None:
+                invalid.append((os.path.basename(path)[:-4], why))
             continue
-        if not sent:
-            continue
+        j, rep = facts["h"], facts["rep"]
+        sent, tap = facts["sent"], facts["tap"]
         busy = j.get("guest_busy_s", j["cpu_s"])
         threads = j.get("threads") or [{"processed": j["processed"],
                                         "pp": j["pp"]}]
@@ -198,11 +266,27 @@ NICS = {
 }
 
 
+def print_invalid(invalid):
+    """The runs that did not measure their engine, and why."""
+    if not invalid:
+        return
+    print(f"### INVALID runs: {len(invalid)}, left out of every table\n")
+    print("A run counts only if every packet sent was offered to the "
+          "engine and the engine accounted for it (tap, guest NIC, engine "
+          "and stack counters; bench/report.py validity). These did not; "
+          "the bench fails.\n")
+    for name, why in sorted(invalid):
+        print(f"- INVALID {name}: {why}")
+    print()
+
+
 def peers(res, kernel, pace, nic="virtio"):
-    runs = load_peers(res)
+    invalid = []
+    runs = load_peers(res, invalid)
     if not runs:
         print(f"## Peers on the {nic} NIC ({kernel}): no results "
               f"(see {res})\n")
+        print_invalid(invalid)
         return 1
     engines = [e for e in ENGINES
                if any(k[2] == e and k[0] != "skew" for k in runs)]
@@ -317,7 +401,10 @@ def peers(res, kernel, pace, nic="virtio"):
             print(f"![loss against the burst length, x=300]({sub}/{kernel}/"
                   f"{os.path.basename(png)})\n")
     skew(runs, res)
-    return 0
+    print_invalid(invalid)
+    for name, why in sorted(invalid):
+        print(f"peers: INVALID {name}: {why}", file=sys.stderr)
+    return 1 if invalid else 0
 
 
 def skew(runs, res):
@@ -612,6 +699,10 @@ def plot(series, png, title, xlabel="burst length P (packets)"):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "validity":
+        why, _ = validity(sys.argv[2].rstrip("/"))
+        print(f"INVALID: {why}" if why else "valid")
+        return 1 if why else 0
     if len(sys.argv) == 4 and sys.argv[1] == "burst":
         return burst(sys.argv[2], sys.argv[3])
     if len(sys.argv) in (5, 6) and sys.argv[1] == "peers" and \
