@@ -68,9 +68,14 @@ $(BIN)/wctest-lib_%: selftests/lib_%.c selftests/wctest.c selftests/wctest.h \
 WC_TOOL_SRC := tools/wirecap.c $(filter-out tools/softnic_replay.c \
 	tools/wirecap.c,$(wildcard tools/*.c))
 
-$(BIN)/wirecap: $(WC_TOOL_SRC) tools/tools.h $(LIB_A) lib/wirecap.h
+# `wirecap --version` prints the top-level VERSION file.
+WC_VERSION := $(shell cat VERSION 2>/dev/null)
+
+$(BIN)/wirecap: $(WC_TOOL_SRC) tools/tools.h tools/savefile.h $(LIB_A) \
+		lib/wirecap.h VERSION
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Ilib -pthread -o $@ \
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Ilib -pthread \
+		-DWIRECAP_VERSION='"$(WC_VERSION)"' -o $@ \
 		$(WC_TOOL_SRC) $(LIB_A) $(LIB_LIBS) -lpcap -lm
 
 userbins: $(BIN)/wirecap $(addprefix $(BIN)/wctest-,$(LIB_SELFTESTS))

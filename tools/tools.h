@@ -15,6 +15,11 @@
 
 #include "wirecap.h"
 
+#ifndef WIRECAP_VERSION
+#define WIRECAP_VERSION "unknown"
+#endif
+
+int cmd_capture(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_handler(int argc, char **argv);
