@@ -4,8 +4,10 @@
  *
  *   wirecap-rss [options] check q0.pcap q1.pcap ...   file i = queue i
  *   wirecap-rss [options] split trace.pcap [--write PREFIX]
+ *   wirecap-rss [options] hashes file.pcap
  *
  * Exit status: check 0 iff every packet is on its queue, 1 if not; split 0;
+ * hashes 0;
  * 2 for bad usage or a file that cannot be read.
  */
 #include <getopt.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcapio.h"
 #include "rss_check.h"
 
 static void usage(FILE *f)
@@ -20,11 +23,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: wirecap-rss [options] check q0.pcap [q1.pcap ...]\n"
 		"       wirecap-rss [options] split trace.pcap [--write PREFIX]\n"
+		"       wirecap-rss [options] hashes file.pcap\n"
 		"\n"
 		"check: file i holds what was captured on queue i; every packet is\n"
 		"  hashed and must be on queue table[hash %% len] (no hash: on the\n"
 		"  unclassified queue). Exit 0 iff all are.\n"
 		"split: how many packets of the trace RSS sends to each queue.\n"
+		"hashes: per packet of the file (pcap or pcapng), in order, its\n"
+		"  queue and Toeplitz hash (8 hex digits), or its queue and '-'\n"
+		"  when it has no hash; nothing else is printed.\n"
 		"\n"
 		"options:\n"
 		"  --key HEX         Toeplitz key (default: Microsoft's verification key\n"
@@ -138,6 +145,32 @@ static int do_split(const struct wc_rss_conf *c, const char *file,
 	return 0;
 }
 
+static int do_hashes(const struct wc_rss_conf *c, const char *file)
+{
+	const struct pcap_pkthdr *h;
+	const uint8_t *data;
+	struct wc_pcap f;
+	unsigned int q;
+	uint32_t hash;
+	int r;
+
+	if (wc_pcap_open(&f, file)) {
+		fprintf(stderr, "wirecap-rss: %s\n", f.err);
+		return 2;
+	}
+	while ((r = wc_pcap_next(&f, &h, &data)) == 1) {
+		if (wc_rss_classify(c, f.linktype, data, h->caplen, &q, &hash,
+				    NULL))
+			printf("%u %08x\n", q, hash);
+		else
+			printf("%u -\n", q);
+	}
+	if (r < 0)
+		fprintf(stderr, "wirecap-rss: %s\n", f.err);
+	wc_pcap_close(&f);
+	return r < 0 ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -223,6 +256,8 @@ int main(int argc, char **argv)
 		print_conf(&c);
 		return do_check(&c, argv + optind + 1, argc - optind - 1);
 	}
+	if (optind + 2 == argc && !strcmp(argv[optind], "hashes"))
+		return do_hashes(&c, argv[optind + 1]);
 	if (optind + 2 == argc && !strcmp(argv[optind], "split")) {
 		print_conf(&c);
 		return do_split(&c, argv[optind + 1], prefix);
