@@ -1,7 +1,10 @@
 # Host-side tools (run on the host, never in the VM), dynamically linked
 # with the system's libpcap: they read pcap and pcapng.
 #
-#   make host-tools        build/host/wirecap-rss, build/host/wirecap-pcapcmp
+#   make host-tools        build/host/wirecap-rss, build/host/wirecap-pcapcmp,
+#                          build/host/wirecap-savefile-feed (drives the
+#                          writer of `wirecap capture`, tools/savefile.c,
+#                          for selftests/host/savefile.sh)
 #   make host-tests-tools  their unit tests, one TAP program each, into
 #                          build/host-tests/ (make test runs every program
 #                          there); also ring_test, the segment engine
@@ -38,7 +41,8 @@ ht_cc = @mkdir -p $(dir $(1)) && \
 
 .PHONY: host-tools host-tests-tools host-tools-asan
 
-host-tools: $(HT_BIN)/wirecap-rss $(HT_BIN)/wirecap-pcapcmp
+host-tools: $(HT_BIN)/wirecap-rss $(HT_BIN)/wirecap-pcapcmp \
+	$(HT_BIN)/wirecap-savefile-feed
 
 host-tests-tools: host-tools $(addprefix $(HT_TESTS)/,$(HT_RSS_T) $(HT_CMP_T) \
 	ring_test)
@@ -48,6 +52,13 @@ $(HT_BIN)/wirecap-rss: $(HT_SRC)/wirecap_rss.c $(HT_RSS_LIB) $(HT_HDRS)
 
 $(HT_BIN)/wirecap-pcapcmp: $(HT_SRC)/wirecap_pcapcmp.c $(HT_CMP_LIB) $(HT_HDRS)
 	$(call ht_cc,$@,$(filter %.c,$^))
+
+$(HT_BIN)/wirecap-savefile-feed: selftests/host/savefile_feed.c \
+		tools/savefile.c tools/savefile.h
+	@mkdir -p $(HT_BIN)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) $(HOST_CFLAGS) $(HOST_WARN) -Itools -o $@ \
+		$(filter %.c,$^) -lpcap -luring
 
 # The tests that run a tool find it through WC_HOST_BIN (baked in here).
 $(HT_TESTS)/rss_%: selftests/host/rss_%.c $(HT_RSS_LIB) $(HT_HDRS) \

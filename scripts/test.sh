@@ -10,6 +10,11 @@
 #          summary `make run` ends with, on made-up results with losses at
 #          every place, checked against their files
 #          (selftests/host/run_summary.sh)
+#   host:  the savefile writer of `wirecap capture` fed a real trace as
+#          from 4 queues: pcap and pcapng read by tcpdump and tshark and
+#          equal to the trace, pcapng's queue, hash and statistics blocks,
+#          -C/-G/-W rotation as tcpdump's, frames given up and counted when
+#          the output stalls (selftests/host/savefile.sh)
 #   host:  the modules built by `make modules KDIR=` from each kernel's
 #          headers alone, as DKMS will, and the feature probes checked
 #          (selftests/host/kdir_build.sh)
@@ -44,6 +49,10 @@
 #          (scripts/e2e-offload.sh)
 #   VM:    libpcap compatibility: Debian's tcpdump through
 #          libwirecap-pcap.so, checked byte for byte (scripts/e2e-pcap.sh)
+#   VM:    `wirecap capture` as tcpdump users expect it: pcapng whose
+#          frames are the trace's and whose per-frame queue and hash agree
+#          with the host's Toeplitz, a filter keeping exactly the matching
+#          frames, -C rotation, -D (scripts/e2e-capture.sh)
 #   VM:    more libpcap programs, unmodified, through the shim: softflowd's
 #          flows, tcpflow's streams and p0f's log from the NIC equal to
 #          what they report from the trace file (scripts/e2e-apps.sh)
@@ -97,6 +106,9 @@ count "$out/host-stats_metrics.tap"
 # the summary at the end of `make run`, from made-up results with losses
 selftests/host/run_summary.sh >"$out/host-run_summary.tap" 2>&1
 count "$out/host-run_summary.tap"
+# the savefile writer of `wirecap capture`: formats, rotation, stalls
+selftests/host/savefile.sh >"$out/host-savefile.tap" 2>&1
+count "$out/host-savefile.tap"
 # a fresh clone's first `make` (nothing under build/ yet)
 selftests/host/fresh_tree.sh >"$out/host-fresh_tree.tap" 2>&1
 count "$out/host-fresh_tree.tap"
@@ -167,6 +179,10 @@ count "$out/e2e-offload.tap"
 echo "== libpcap compatibility: tcpdump through libwirecap-pcap.so"
 scripts/e2e-pcap.sh 6.1 6.12 >"$out/e2e-pcap.tap" 2>&1
 count "$out/e2e-pcap.tap"
+
+echo "== wirecap capture: pcapng, filter, rotation (software NIC)"
+scripts/e2e-capture.sh 6.1 6.12 >"$out/e2e-capture.tap" 2>&1
+count "$out/e2e-capture.tap"
 
 echo "== libpcap compatibility: softflowd, tcpflow, p0f through the shim"
 scripts/e2e-apps.sh 6.1 6.12 >"$out/e2e-apps.tap" 2>&1
