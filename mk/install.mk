@@ -40,9 +40,8 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 override PKGLIBDIR := $(PREFIX)/lib/wirecap
 DKMSDIR ?= /usr/src
 
-# The release, one line in the top-level file VERSION; dkms.conf says the
-# same (selftests/host/install.sh checks it).
-WC_VERSION := $(shell cat VERSION 2>/dev/null)
+# The release: WC_VERSION (mk/lib.mk), the top-level file VERSION;
+# dkms.conf says the same (selftests/host/install.sh checks it).
 WC_PC := $(LIB_DIR)/libwirecap.pc
 
 # What install copies, SOURCE:DESTINATION:MODE, and uninstall removes: one

@@ -68,7 +68,8 @@ $(BIN)/wctest-lib_%: selftests/lib_%.c selftests/wctest.c selftests/wctest.h \
 WC_TOOL_SRC := tools/wirecap.c $(filter-out tools/softnic_replay.c \
 	tools/wirecap.c,$(wildcard tools/*.c))
 
-# `wirecap --version` prints the top-level VERSION file.
+# The release, one line in the top-level file VERSION: `wirecap --version`
+# prints it, the .pc and the DKMS tree carry it (mk/install.mk).
 WC_VERSION := $(shell cat VERSION 2>/dev/null)
 
 $(BIN)/wirecap: $(WC_TOOL_SRC) tools/tools.h tools/savefile.h $(LIB_A) \
