@@ -140,8 +140,9 @@ cmd='attached() {
 # every packet the NIC received delivered, every chunk delivered given back
 drained() {
 	for q in /sys/class/wirecap/$WIRECAP_IF-q*; do
-		read -r r <$q/received; read -r d <$q/delivered
-		read -r c <$q/chunks_captured; read -r g <$q/chunks_recycled
+		read -r r <$q/stats/received; read -r d <$q/stats/delivered
+		read -r c <$q/stats/chunks_captured
+		read -r g <$q/stats/chunks_recycled
 		[ "$d" -ge "$r" ] && [ "$g" -ge "$c" ] || return 1
 	done
 }
@@ -166,8 +167,12 @@ live() { # name, stop command, trace, replay options, program and arguments...
 		sleep 0.1
 		i=$((i + 1))
 	done
-	echo "drained: $(drained && echo yes || echo NO) after ${i}00 ms" \
-		>/results/$name.drained
+	{ echo "drained: $(drained && echo yes || echo NO) after ${i}00 ms"
+	  for q in /sys/class/wirecap/$WIRECAP_IF-q*; do
+		echo "${q##*/} received, delivered, chunks captured, recycled:" \
+			$(cat $q/stats/received $q/stats/delivered \
+			$q/stats/chunks_captured $q/stats/chunks_recycled)
+	  done; } >/results/$name.drained
 	# one that does not stop when told is killed after 20 s (before
 	# telling it: softflowctl waits for softflowd to answer)
 	(sleep 20; kill -KILL $pid) 2>/dev/null &
