@@ -15,7 +15,8 @@
  *                                           run wirecap_rx_refill(q)
  *   wirecap_rx_refill(q) -> ->post_cells()  give cells to the hardware
  *                        <----------------- wirecap_rx_complete(q, done[])
- *                                           for every cell the NIC filled
+ *                                           for every cell the NIC filled,
+ *                                           each stamped when harvested
  *                        <----------------- wirecap_rx_dropped(q, n) for
  *                                           packets it could not place
  *   ->refill_kick(q) ---------------------> (free chunks again) arrange
@@ -45,6 +46,9 @@
  *    nothing more for the queue (marking the device broken if need be),
  *    and the core keeps the pool's memory forever and refuses ATTACH on
  *    that queue from then on.
+ *  - Each cell reported carries its frame's own timestamp, taken when the
+ *    driver harvests that frame (struct wirecap_rx_done, @ts_ns), not one
+ *    for the whole batch handed to wirecap_rx_complete().
  *  - ->queue_start() that fails has posted nothing the NIC still owns.
  *  - A descriptor-ring NIC drives its ring with the segment engine,
  *    wirecap_ring.h.
@@ -86,6 +90,7 @@
 
 #include <linux/types.h>
 #include <linux/netdevice.h>
+#include <linux/timekeeping.h>
 #include <linux/wirecap.h>
 
 struct wirecap_nic;
@@ -119,13 +124,49 @@ struct wirecap_tx_cell {
 	struct device *dma_dev;		/* the pool's DMA device, or NULL */
 };
 
-/* One filled cell, as reported by the NIC. */
+/**
+ * struct wirecap_rx_done - one filled cell, as the NIC driver reports it
+ * @cell: wirecap_cell.id
+ * @len: bytes written, frame_offset included
+ * @hash: RSS hash, if WIRECAP_RX_HASH
+ * @flags: WIRECAP_RX_*
+ * @ts_ns: when the frame arrived, as CLOCK_REALTIME in nanoseconds (what
+ *	pcap files hold); the packet's timestamp in the pool (ts_ns of
+ *	struct wirecap_cell_meta). The driver takes it for this frame alone,
+ *	with wirecap_rx_now(), at the first moment it can know of the frame:
+ *	right after it finds the frame done (the used buffer it takes off a
+ *	virtqueue, the descriptor whose write-back it reads), before it
+ *	looks at the next one, never once for a batch. A NIC that stamps
+ *	every frame in hardware may give that stamp instead, converted to
+ *	CLOCK_REALTIME. 0: the driver took none; wirecap_rx_complete() then
+ *	reads the clock for each frame as it records the cell: later than
+ *	the driver could have (by the time the batch took to gather), and
+ *	the frames of a batch only as far apart as that loop runs.
+ *
+ * A software stamp is the time the driver harvests the frame, not the time
+ * the frame reached the NIC: frames the NIC hands over together (one NAPI
+ * poll after one interrupt) get stamps as close together as the driver
+ * reads them, whatever their spacing on the wire.
+ */
 struct wirecap_rx_done {
-	u32 cell;		/* wirecap_cell.id */
-	u32 len;		/* bytes written, frame_offset included */
-	u32 hash;		/* RSS hash, if WIRECAP_RX_HASH */
-	u32 flags;		/* WIRECAP_RX_* */
+	u32 cell;
+	u32 len;
+	u32 hash;
+	u32 flags;
+	u64 ts_ns;
 };
+
+/**
+ * wirecap_rx_now() - the clock of wirecap_rx_done.ts_ns
+ *
+ * Context: any.
+ *
+ * Return: CLOCK_REALTIME now, in nanoseconds.
+ */
+static inline u64 wirecap_rx_now(void)
+{
+	return ktime_get_real_ns();
+}
 
 #define WIRECAP_RX_HASH		(1U << 0)	/* .hash is the NIC's RSS hash */
 /*

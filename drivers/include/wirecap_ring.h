@@ -9,7 +9,8 @@
  * wirecap_ring_post(), which writes the M cells' DMA addresses into the
  * segment's descriptors and moves the tail. The NIC fills descriptors in
  * ring order; wirecap_ring_clean() harvests the written-back ones and
- * reports each cell to the core (wirecap_rx_complete()). When all M
+ * reports each cell to the core (wirecap_rx_complete()), stamped when it
+ * was harvested (struct wirecap_ring_wb, @ts_ns). When all M
  * descriptors of a segment are harvested its chunk is FULL and the core
  * posts the segment again with the next free chunk; with none free the
  * segment waits, the NIC runs out of descriptors and drops, and the glue
@@ -49,11 +50,18 @@ struct wirecap_queue;
 struct wirecap_cell;
 struct wirecap_ring;
 
-/* A written-back descriptor, as the glue decodes it. */
+/*
+ * A written-back descriptor, as the glue decodes it. The engine zeroes it
+ * before ->done(). @ts_ns is the frame's hardware timestamp converted to
+ * CLOCK_REALTIME ns, for a NIC that stamps every frame; left 0, the engine
+ * stamps the frame itself (wirecap_rx_now()) as soon as ->done() has
+ * found it written back, before it looks at the next descriptor.
+ */
 struct wirecap_ring_wb {
 	u32 len;		/* bytes the NIC wrote into this buffer */
 	u32 hash;		/* RSS hash, if WIRECAP_RING_WB_HASH */
 	u32 flags;		/* WIRECAP_RING_WB_* */
+	u64 ts_ns;		/* hardware timestamp, or 0 */
 };
 
 #define WIRECAP_RING_WB_EOP	(1U << 0)	/* last buffer of a frame */

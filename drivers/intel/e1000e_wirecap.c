@@ -136,6 +136,11 @@ static bool wc_done(struct wirecap_ring *r, u32 idx, struct wirecap_ring_wb *wb)
 		wb->hash = le32_to_cpu(d->wb.lower.hi_dword.rss);
 		wb->flags |= WIRECAP_RING_WB_HASH;
 	}
+	/*
+	 * wb->ts_ns stays 0, the engine stamps the frame as it harvests it:
+	 * the 82574 timestamps one frame at a time (latched in RXSTMPL/H
+	 * until read, on its own SYSTIM clock), not every frame.
+	 */
 	return true;
 }
 

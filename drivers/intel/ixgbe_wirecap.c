@@ -194,6 +194,12 @@ static bool ixgbe_wc_done(struct wirecap_ring *r, u32 idx,
 		wb->hash = le32_to_cpu(desc->wb.lower.hi_dword.rss);
 		wb->flags |= WIRECAP_RING_WB_HASH;
 	}
+	/*
+	 * wb->ts_ns stays 0, the engine stamps the frame as it harvests it:
+	 * the 82599 latches one frame's time at a time (RXSTMPL/H); the X550
+	 * can write every frame's into its buffer (TSIP), but on the NIC's
+	 * own clock, not CLOCK_REALTIME: not used.
+	 */
 	ixgbe_wc_count(wr, wb);
 	return true;
 }

@@ -248,14 +248,23 @@ void wirecap_rx_refill(struct wirecap_queue *q)
 }
 EXPORT_SYMBOL_GPL(wirecap_rx_refill);
 
-/*
- * The NIC filled cells. Record their metadata, complete chunks, hand full
- * chunks to parked CAPTUREs, then give the freed segments new chunks.
+/**
+ * wirecap_rx_complete() - the NIC filled cells
+ * @q: the queue
+ * @done: the cells, each with its frame's length, flags, hash and
+ *	  timestamp (see struct wirecap_rx_done)
+ * @n: how many
+ *
+ * Records the cells' metadata, the timestamp the driver took for each
+ * frame (or, where it took none, the time now, for that frame), completes
+ * chunks, hands full chunks to parked CAPTUREs, then gives the freed
+ * segments new chunks.
+ *
+ * Context: the queue's RX context (wirecap_nic.h), bottom halves disabled.
  */
 void wirecap_rx_complete(struct wirecap_queue *q,
 			 const struct wirecap_rx_done *done, unsigned int n)
 {
-	u64 ts = ktime_get_real_ns();
 	struct wirecap_pool *p;
 	bool filled = false;
 	unsigned int i;
@@ -281,7 +290,7 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 			continue;
 		meta = &p->meta[d->cell];
 		meta->hash = d->hash;
-		meta->ts_ns = ts;
+		meta->ts_ns = d->ts_ns ?: wirecap_rx_now();
 		q->stats.received++;
 		if (unlikely(d->flags & (WIRECAP_RX_DROP | WIRECAP_RX_ERROR))) {
 			/* no frame here (a discarded one the driver counted) */

@@ -123,7 +123,8 @@ static void ring_flush(struct wirecap_ring *r, struct wirecap_rx_done *done,
  * @r: the engine
  * @budget: at most this many descriptors
  *
- * Reports each harvested cell to the core in batches, in ring order. A
+ * Reports each harvested cell to the core in batches, in ring order, each
+ * with its own timestamp, taken as it is harvested (or the NIC's). A
  * segment whose M descriptors are all harvested leaves the posted set
  * before its last cell is reported, so the core may post it again from
  * inside this call.
@@ -137,7 +138,7 @@ unsigned int wirecap_ring_clean(struct wirecap_ring *r, unsigned int budget)
 
 	while (harvested < budget && r->nposted) {
 		const struct wirecap_cell *cell;
-		struct wirecap_ring_wb wb;
+		struct wirecap_ring_wb wb = {};
 		struct wirecap_rx_done *d;
 		u32 idx = r->ntc;
 
@@ -145,6 +146,8 @@ unsigned int wirecap_ring_clean(struct wirecap_ring *r, unsigned int budget)
 			break;
 		cell = &r->seg[idx / r->m][idx % r->m];
 		d = &done[nr++];
+		/* this frame's own time: the batch goes to the core later */
+		d->ts_ns = wb.ts_ns ?: wirecap_rx_now();
 		d->cell = cell->id;
 		d->len = wb.len;
 		d->hash = wb.hash;

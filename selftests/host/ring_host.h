@@ -66,11 +66,15 @@ struct wirecap_rx_done {
 	u32 len;		/* bytes written, frame_offset included */
 	u32 hash;		/* RSS hash, if WIRECAP_RX_HASH */
 	u32 flags;		/* WIRECAP_RX_* */
+	u64 ts_ns;		/* the frame's own timestamp */
 };
 
 #define WIRECAP_RX_HASH		(1U << 0)
 #define WIRECAP_RX_DROP		(1U << 1)
 #define WIRECAP_RX_ERROR	(1U << 2)
+
+/* The clock of wirecap_rx_done.ts_ns: the test's, so it sees each read. */
+u64 wirecap_rx_now(void);
 
 /* The core's side, implemented by the test's model of it. */
 void wirecap_rx_complete(struct wirecap_queue *q,

@@ -12,7 +12,8 @@
  *              as drivers/wirecap/chunk.c does
  *   the NIC    N descriptors, head RDH and tail RDT: it fills descriptors
  *              from RDH while RDH != RDT, a frame of d descriptors only
- *              when d are free, writing len / EOP / hash / error back;
+ *              when d are free, writing len / EOP / hash / error back,
+ *              and for some frames a hardware timestamp;
  *              otherwise it drops the frame and counts it in its MPC. It
  *              can be reset: stop, the glue harvests, the descriptors are
  *              lost, RDH = the engine's ntc, wirecap_ring_restart()
@@ -23,7 +24,10 @@
  * the one posted at that descriptor, reports come in ring order and in
  * the order written, none twice, none lost, the flags and length say what
  * the NIC wrote (frames of several descriptors: every cell DROP, one
- * oversize drop per frame; error frames: ERROR). After every step:
+ * oversize drop per frame; error frames: ERROR), and each cell has its
+ * own timestamp: the NIC's where it gave one, else a reading of the
+ * clock (the test's, wirecap_rx_now()) taken after that descriptor's
+ * ->done() and before the next one's. After every step:
  *
  *   posted, unreported cells == written, unreported + what the NIC owns
  *                               (RDT - RDH) + 1 if all K segments are
@@ -69,6 +73,17 @@ void ring_host_warn(const char *file, int line, const char *cond)
 		tap_diag("WARN %s:%d: %s", file, line, cond);
 }
 
+/* --- the clock ----------------------------------------------------------- */
+
+/* Every read of it, ->done()'s included, moves it on by one. */
+static ull host_clock;
+#define HW_TS_BASE	(1ull << 60)	/* the model NIC's stamps, apart */
+
+u64 wirecap_rx_now(void)
+{
+	return ++host_clock;
+}
+
 /* --- the models ---------------------------------------------------------- */
 
 enum { C_FREE, C_ATTACHED, C_FULL };
@@ -89,6 +104,8 @@ struct desc {
 	bool armed, done;
 	u32 len, hash, flags;
 	ull wnum;
+	ull hw_ts;		/* the NIC's timestamp, or 0 */
+	ull done_at;		/* the clock when ->done() found it written */
 };
 
 struct model;
@@ -120,6 +137,7 @@ struct model {
 	ull oversize, oversize_expected, capture_drops;
 	u32 *rep_flags, *rep_len;	/* per descriptor, the last report */
 	ull *rep_seq;
+	ull prev_stamp;			/* the last report's software stamp */
 	/* the NIC */
 	struct desc *ring;
 	u32 rdh, rdt;
@@ -285,6 +303,28 @@ static void core_recycle_all(struct model *M)
 		core_recycle_at(M, 0);
 }
 
+/*
+ * Cell @c's stamp @ts, of descriptor @dd: the NIC's, or read after its
+ * ->done() and before the next descriptor's (reports come in ring order).
+ */
+static void check_stamp(struct model *M, u32 c, ull ts, const struct desc *dd)
+{
+	if (M->prev_stamp && M->prev_stamp > dd->done_at)
+		mfail(M, "cell %u: the frame before it was stamped at %llu, after this one's ->done() at %llu",
+		      c, M->prev_stamp, dd->done_at);
+	M->prev_stamp = 0;
+	if (dd->hw_ts) {
+		if (ts != dd->hw_ts)
+			mfail(M, "cell %u: stamp %llu, the NIC's is %llu", c,
+			      ts, dd->hw_ts);
+		return;
+	}
+	if (ts <= dd->done_at || ts >= HW_TS_BASE)
+		mfail(M, "cell %u: stamp %llu, not a clock reading after its ->done() at %llu",
+		      c, ts, dd->done_at);
+	M->prev_stamp = ts;
+}
+
 void wirecap_rx_complete(struct wirecap_queue *q,
 			 const struct wirecap_rx_done *done, unsigned int cnt)
 {
@@ -345,6 +385,7 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 			      multi ? 0 : p->len);
 		if (p->hashed && d->hash != p->hash)
 			mfail(M, "cell %u: hash %#x, want %#x", c, d->hash, p->hash);
+		check_stamp(M, c, d->ts_ns, &M->ring[p->desc]);
 
 		M->rep_flags[p->desc] = flags;
 		M->rep_len[p->desc] = d->len;
@@ -427,9 +468,13 @@ static bool op_done(struct wirecap_ring *r, u32 idx, struct wirecap_ring_wb *wb)
 	d = &M->ring[idx];
 	if (!d->done)
 		return false;
+	if (wb->len || wb->hash || wb->flags || wb->ts_ns)
+		mfail(M, "done(%u): the write-back was not zeroed", idx);
 	wb->len = d->len;
 	wb->hash = d->hash;
 	wb->flags = d->flags;
+	wb->ts_ns = d->hw_ts;
+	d->done_at = ++host_clock;
 	return true;
 }
 
@@ -515,6 +560,8 @@ static bool nic_frame(struct model *M, u32 nparts, bool err, u32 write)
 			   (hashed ? WIRECAP_RING_WB_HASH : 0) |
 			   (last && err ? WIRECAP_RING_WB_ERR : 0);
 		d->wnum = p->wnum;
+		/* some frames come with the NIC's own stamp */
+		d->hw_ts = seq % 5 == 2 ? HW_TS_BASE + seq : 0;
 		M->last_write_desc = idx;
 		M->rdh = (idx + 1) & (M->n - 1);
 	}
