@@ -82,6 +82,40 @@ TEST_F(cap, full_chunk_at_once)
 	EXPECT_EQ(M, wct_sysfs(self->nic, 0, "stats/delivered"));
 }
 
+/*
+ * Each frame its own timestamp: four chunks' worth arrive in one write,
+ * which the software NIC reports to the core in one batch of 64; their
+ * stamps still rise frame by frame, none shared.
+ */
+TEST_F(cap, timestamp_per_frame)
+{
+	struct wct_queue *q = &self->q;
+	unsigned int shared = 0, back = 0;
+	uint64_t prev = 0;
+	int n, i, c;
+
+	ASSERT_EQ(0, wct_attach(q, M, R));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 4 * M, 64, 0));
+	n = wct_capture(q, 8, 0);
+	ASSERT_EQ(4, n);
+	for (i = 0; i < n; i++) {
+		const struct wirecap_desc *d = wct_desc(q, i);
+
+		ASSERT_EQ(M, d->pkt_count);
+		for (c = 0; c < M; c++) {
+			uint64_t ts = q->meta[d->chunk_id * M + c].ts_ns;
+
+			ASSERT_EQ((uint64_t)(i * M + c),
+				  wct_seq(q, d->chunk_id, c));
+			shared += ts == prev;
+			back += ts < prev;
+			prev = ts;
+		}
+	}
+	EXPECT_EQ(0, shared);
+	EXPECT_EQ(0, back);
+}
+
 TEST_F(cap, parked_until_chunk_fills)
 {
 	uint64_t t0;

@@ -91,8 +91,14 @@ static void rx_one(struct softnic_rxq *rq, const u8 *frame, u32 len, u32 hash,
 		return;
 	}
 	rq->head++;
-	memcpy(cell->addr, frame, len);
 	d = &rq->done[rq->nr_done++];
+	/*
+	 * The frame arrives now (the write plays the wire, frame by frame):
+	 * its own timestamp, not the flush's, which comes up to
+	 * SOFTNIC_BATCH frames later.
+	 */
+	d->ts_ns = wirecap_rx_now();
+	memcpy(cell->addr, frame, len);
 	d->cell = cell->id;
 	d->len = len;
 	if (unlikely(READ_ONCE(rq->sn->faults.bad_len)))
