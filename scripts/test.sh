@@ -15,6 +15,8 @@
 #          equal to the trace, pcapng's queue, hash and statistics blocks,
 #          -C/-G/-W rotation as tcpdump's, frames given up and counted when
 #          the output stalls (selftests/host/savefile.sh)
+#   host:  the timestamp checker of e2e-tstamp.sh against made-up
+#          captures (selftests/host/tstamp_check.sh)
 #   host:  the modules built by `make modules KDIR=` from each kernel's
 #          headers alone, as DKMS will, and the feature probes checked
 #          (selftests/host/kdir_build.sh)
@@ -32,6 +34,10 @@
 #          it ends with adds up and agrees with its files (capinfos and
 #          tcpdump on the capture, capture.json, host-replay.txt)
 #          (scripts/e2e-run.sh)
+#   VM:    per-frame timestamps from the virtio-net NIC: frames the host
+#          sends 1 ms apart are stamped about 1 ms apart (median), and no
+#          two frames share a timestamp, also when sent back to back and
+#          harvested in one NAPI poll (scripts/e2e-tstamp.sh)
 #   VM:    end to end from QEMU's e1000e (82574L, 2 RX queues) driven by
 #          our e1000e.ko: real traces checked byte for byte and against
 #          the NIC's RSS, and the NIC's life around a capture (ethtool -r,
@@ -109,6 +115,9 @@ count "$out/host-run_summary.tap"
 # the savefile writer of `wirecap capture`: formats, rotation, stalls
 selftests/host/savefile.sh >"$out/host-savefile.tap" 2>&1
 count "$out/host-savefile.tap"
+# the timestamp checker of e2e-tstamp.sh against made-up captures
+selftests/host/tstamp_check.sh >"$out/host-tstamp_check.tap" 2>&1
+count "$out/host-tstamp_check.tap"
 # a fresh clone's first `make` (nothing under build/ yet)
 selftests/host/fresh_tree.sh >"$out/host-fresh_tree.tap" 2>&1
 count "$out/host-fresh_tree.tap"
@@ -159,6 +168,10 @@ count "$out/e2e-virtio.tap"
 echo "== make run: the summary it ends with, checked against its files"
 scripts/e2e-run.sh 6.1 >"$out/e2e-run.tap" 2>&1
 count "$out/e2e-run.tap"
+
+echo "== per-frame timestamps from the virtio-net NIC"
+scripts/e2e-tstamp.sh 6.1 6.12 >"$out/e2e-tstamp.tap" 2>&1
+count "$out/e2e-tstamp.tap"
 
 echo "== end to end from the e1000e NIC (82574L, our e1000e.ko)"
 scripts/e2e-e1000e.sh 6.1 6.12 >"$out/e2e-e1000e.tap" 2>&1
