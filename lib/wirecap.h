@@ -307,7 +307,10 @@ struct wirecap_pkt {
 	uint32_t queue;		/* receive queue (ring) it arrived on, which
 				 * differs from the queue it was read from
 				 * when it was offloaded */
-	uint64_t ts_ns;		/* CLOCK_REALTIME at reception */
+	uint64_t ts_ns;		/* CLOCK_REALTIME at reception, ns: taken
+				 * for this packet when the driver took
+				 * it off the NIC (wirecap(8), "Packet
+				 * timestamps") */
 	uint32_t hash;		/* RSS hash if WIRECAP_PKT_HASH */
 	uint32_t flags;		/* WIRECAP_PKT_* */
 };

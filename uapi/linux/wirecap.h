@@ -274,12 +274,23 @@ struct wirecap_xmit_rec {
 #define WIRECAP_XMIT_STALL_MS	200	/* no progress that long: drop */
 #define WIRECAP_XMIT_MIN_LEN	14	/* an Ethernet header */
 
-/* Per-cell metadata, in the read-only control area. */
+/*
+ * Per-cell metadata, in the read-only control area.
+ *
+ * ts_ns is CLOCK_REALTIME in nanoseconds, taken for this frame alone when
+ * the NIC driver harvested it (took it off the NIC's ring, in its NAPI
+ * poll), or the NIC's hardware stamp of it, converted to CLOCK_REALTIME;
+ * never one time for a batch. A software stamp is later than the frame's
+ * arrival by the interrupt and poll latency, and frames harvested in one
+ * poll get stamps only as far apart as the driver reads them: its precision
+ * is that latency's jitter, not the clock's nanosecond (wirecap(8),
+ * "Packet timestamps").
+ */
 struct wirecap_cell_meta {
 	__u16 len;		/* (k) frame length in bytes */
 	__u16 flags;		/* (k) WIRECAP_CELL_* */
 	__u32 hash;		/* (k) RSS hash, if WIRECAP_CELL_HASH */
-	__u64 ts_ns;		/* (k) CLOCK_REALTIME at reception, ns */
+	__u64 ts_ns;		/* (k) CLOCK_REALTIME at reception, ns (above) */
 };
 
 #define WIRECAP_CELL_HASH	(1U << 0)
