@@ -17,6 +17,9 @@
 #          the output stalls (selftests/host/savefile.sh)
 #   host:  the timestamp checker of e2e-tstamp.sh against made-up
 #          captures (selftests/host/tstamp_check.sh)
+#   host:  the bench's validity check on made-up runs: a run whose
+#          packets did not reach its engine, or whose guest took none, is
+#          invalid (selftests/host/bench_validity.sh)
 #   host:  the modules built by `make modules KDIR=` from each kernel's
 #          headers alone, as DKMS will, and the feature probes checked
 #          (selftests/host/kdir_build.sh)
@@ -115,6 +118,9 @@ count "$out/host-run_summary.tap"
 # the savefile writer of `wirecap capture`: formats, rotation, stalls
 selftests/host/savefile.sh >"$out/host-savefile.tap" 2>&1
 count "$out/host-savefile.tap"
+# the bench's validity check on made-up runs (bench/report.py validity)
+selftests/host/bench_validity.sh >"$out/host-bench_validity.tap" 2>&1
+count "$out/host-bench_validity.tap"
 # the timestamp checker of e2e-tstamp.sh against made-up captures
 selftests/host/tstamp_check.sh >"$out/host-tstamp_check.tap" 2>&1
 count "$out/host-tstamp_check.tap"
