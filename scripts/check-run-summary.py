@@ -140,12 +140,13 @@ def main():
 
     def lost(label):
         return next((v for k, v in lost_lines.items() if label in k), 0)
+    gaveup = sum(q.get("given_up", 0) for q in qs)
     check(lost("tap drops") == int(host.get("tap_tx_dropped", -1)) and
           lost("capture_drops") == cdrop and lost("oversize_drops") == odrop
-          and lost("rx_errors") == rxerr,
+          and lost("rx_errors") == rxerr and lost("writer gave up") == gaveup,
           "the lost lines = the files' counters (tap %s, capture_drops %d, "
-          "oversize_drops %d, rx_errors %d)"
-          % (host.get("tap_tx_dropped"), cdrop, odrop, rxerr),
+          "oversize_drops %d, rx_errors %d, given_up %d)"
+          % (host.get("tap_tx_dropped"), cdrop, odrop, rxerr, gaveup),
           json.dumps(lost_lines))
 
     # the balance

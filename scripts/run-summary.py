@@ -236,6 +236,9 @@ def main():
         recv = sum(num(q.get("received")) or 0 for q in qs)
         cdrop = sum(num(q.get("capture_drops")) or 0 for q in qs)
         odrop = sum(num(q.get("oversize_drops")) or 0 for q in qs)
+        # frames the capture's writer gave up (the disk behind); older
+        # captures do not say
+        gaveup = sum(num(q.get("given_up")) or 0 for q in qs)
         rxerr = 0		# None: queue-stats.json does not say
         for q in qs:
             node = "%s-q%s" % (q.get("ifname", "?"), q.get("queue", "?"))
@@ -257,10 +260,12 @@ def main():
         places += host_places + [
                    ("in the guest NIC: pool full (capture_drops)", cdrop),
                    ("in the guest NIC: too big for a cell (oversize_drops)", odrop),
-                   ("in the guest NIC: bad frames (rx_errors)", rxerr)]
+                   ("in the guest NIC: bad frames (rx_errors)", rxerr),
+                   ("in the guest: the writer gave up (disk too slow)",
+                    gaveup)]
         places.append(("in the guest: received, not in the file",
                        None if frames is None or rxerr is None
-                       else recv - rxerr - frames))
+                       else recv - rxerr - gaveup - frames))
     elif nicst:
         rxp = num(nicst.get("rx_packets"))
         rxd = num(nicst.get("rx_dropped"))
