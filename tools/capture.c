@@ -28,7 +28,9 @@
  * up and counted ("given_up"), and the report says so.
  *
  * Stops on SIGINT/SIGTERM, after COUNT packets (written or given up),
- * after SECS, with -G -W after the last file, or, with --until-file,
+ * after SECS, with -G -W after the last file, when the reader of -w -
+ * (or of a pipe -w names) went away (SIGPIPE is ignored; exit 0, the
+ * report still printed, as tcpdump), or, with --until-file,
  * once PATH exists and no packet came for --idle-ms (500). Prints one
  * line per queue and a total (stdout, or stderr when the file goes to
  * stdout), and the same as JSON with --json. A queue is named by its
@@ -44,6 +46,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -677,7 +680,7 @@ int cmd_capture(int argc, char **argv)
 	struct tool_stop watch_stop;
 	unsigned int nq, i;
 	int ret = 0, err = 0;
-	bool last_file = false;
+	bool last_file = false, closed = false, put_err = false;
 	FILE *rep, *js = NULL;
 	double secs;
 
@@ -702,6 +705,11 @@ int cmd_capture(int argc, char **argv)
 	}
 	cc.w = w;
 	cc.qc = qc;
+	/*
+	 * a closed pipe: the writer's -EPIPE ends capture, with the report
+	 * (from sf_open() on: it writes the file's header)
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (a.out) {
 		struct sf_opts so = {
 			.path = a.out, .pcapng = a.pcapng,
@@ -790,7 +798,10 @@ int cmd_capture(int argc, char **argv)
 					r = sf_put(sf, i, p.data, p.len,
 						   p.ts_ns, p.queue, p.hash,
 						   p.flags & WIRECAP_PKT_HASH);
-					if (r == -ENOSPC) {
+					if (r == SF_DONE || r == -EPIPE) {
+						/* -G -W's last file; the
+						 * pipe's reader went away */
+						closed = r == -EPIPE;
 						last_file = true;
 						break;
 					}
@@ -800,6 +811,7 @@ int cmd_capture(int argc, char **argv)
 							sf_current_name(sf) :
 							a.out, strerror(-r));
 						err = 1;
+						put_err = true;
 						break;
 					}
 				}
@@ -832,16 +844,19 @@ int cmd_capture(int argc, char **argv)
 	secs = tool_watch_secs(&watch);
 	if (a.live_ms)
 		live_end(&live);
-	if (last_file)
+	if (last_file && !closed)
 		fprintf(stderr, PROG ": maximum file limit reached: %u\n",
 			a.max_files);
 
 	if (sf) {
+		/* every write done first: "written" counts completed ones */
+		ret = sf_end(sf);
 		for (i = 0; i < nq; i++)
 			sf_counts(sf, (int)i, &wr[i]);
-		ret = sf_close(sf, NULL);
+		sf_close(sf, NULL);
 		sf = NULL;
-		if (ret) {
+		/* an error sf_put() returned has been reported already */
+		if (ret && ret != -EPIPE && !put_err) {
 			fprintf(stderr, PROG ": %s: %s\n", a.out,
 				strerror(-ret));
 			err = 1;

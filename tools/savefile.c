@@ -14,11 +14,17 @@
  * a file in flight at once; standard output (a pipe, perhaps) one write
  * at a time, in order. A file that has ended is closed when its last
  * write completed; until then it stays on the list of files in flight.
- * Reopening a name still in flight (a -W ring of one file) waits for it.
+ * A -W ring that comes back to a name still in flight (a ring of one
+ * file, or a disk far behind) does not wait for it: a regular file is
+ * unlinked and a new one created in its place (the old writes complete
+ * into the old file, gone, as O_TRUNC would have lost it); anything else
+ * (a pipe by its name) is reopened once closed, frames given up until
+ * then, with no current file.
  *
  * Rotation, as tcpdump(8): -G rotates when a frame comes and the clock
- * is -G seconds past the file's start, names through strftime(3) of the
- * -w name; -C rotates when the frame would take the file past the size
+ * is -G seconds past the start of the -G period (a -C rotation does not
+ * start one), names through strftime(3) of the -w name at the start of
+ * the -G period; -C rotates when the frame would take the file past the size
  * (tcpdump: when the file is already past it), the files named FILE,
  * FILE1, FILE2, ... or, with -W n, a ring FILE0 .. FILE(n-1), the number
  * zero-padded to the width of n-1; with -G and -C the number restarts at
@@ -32,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <liburing.h>
 
@@ -78,6 +85,7 @@ struct sf_op {
 	uint32_t len, done;
 	uint64_t off;
 	bool is_buf;		/* a pool buffer (free it when done) */
+	uint32_t *frames;	/* pool buffer: frames in it, per interface */
 	bool busy;		/* pool buffer: sealed, not yet written */
 	struct sf_op *next;	/* in the file's queue of unsubmitted ops */
 };
@@ -86,10 +94,12 @@ struct sf_file {
 	int fd;
 	char *name;
 	bool seekable;		/* false: one write at a time, in order */
+	bool regular;		/* a regular file */
+	bool replaced;		/* its name unlinked for a new file */
 	bool ended;		/* nothing more will be added */
 	uint64_t size;		/* bytes placed so far (header included) */
+	uint64_t bytes;		/* bytes written so far */
 	uint32_t hdr_len;
-	time_t started;
 	unsigned int inflight;	/* ops submitted, not completed */
 	struct sf_op *q_head, *q_tail;	/* ops to submit */
 	struct sf_op hdr, tail;
@@ -106,15 +116,22 @@ struct savefile {
 	uint64_t cur_since;	/* CLOCK_MONOTONIC ns: cur taken */
 	struct sf_file *file;	/* being written; NULL after the last */
 	struct sf_file *files;	/* ended, writes still in flight */
+	char *bad_name;		/* the file that could not be opened */
 	unsigned int c_count;	/* -C: number of the current file */
 	unsigned int g_count;	/* -G: rotations so far */
 	unsigned int w_chars;	/* -W: digits of the file number */
+	bool reopen;		/* the next file's name still in flight */
+	unsigned int re_cnt, re_width;	/* its number and width */
 	time_t now;
+	time_t g_start;		/* -G: the start of the period (names) */
 	uint64_t start_ns;	/* CLOCK_REALTIME at sf_open */
 	uint32_t hdr_size, tail_size;
 	int err;		/* the first error */
 	bool done;		/* -G -W: the last file has ended */
-	uint64_t *written, *given_up;
+	uint64_t *queued;	/* frames placed in files, per interface */
+	uint64_t *written;	/* of them, their write completed */
+	uint64_t *given_up;
+	uint32_t *frames;	/* the pool buffers' sf_op.frames */
 	uint64_t bytes;
 	unsigned int nfiles;
 };
@@ -285,7 +302,7 @@ static uint32_t build_tail(struct savefile *sf, uint8_t *buf)
 		p = opt_u64(p, ISB_IFRECV, st.received);
 		p = opt_u64(p, ISB_IFDROP, st.dropped);
 		p = opt_u64(p, ISB_FILTERACCEPT, st.accepted);
-		p = opt_u64(p, ISB_USRDELIV, sf->written[i]);
+		p = opt_u64(p, ISB_USRDELIV, sf->queued[i]);
 		p = put_opt(p, OPT_END, NULL, 0);
 		p = end_block(b, p);
 	}
@@ -405,6 +422,9 @@ static void reap_files(struct savefile *sf)
 		*pp = f->next;
 		if (f->fd != STDOUT_FILENO && close(f->fd))
 			set_err(sf, -errno);
+		/* opened before a write failed (a full disk), and empty */
+		if (sf->err && f->regular && !f->replaced && !f->bytes)
+			unlink(f->name);
 		file_free(f);
 	}
 }
@@ -416,6 +436,8 @@ static void complete(struct savefile *sf, struct io_uring_cqe *cqe)
 	int res = cqe->res;
 
 	f->inflight--;
+	if (res > 0)
+		f->bytes += res;
 	if (res > 0 && op->done + res < op->len) {
 		op->done += res;		/* short: the rest again */
 		sf->bytes += res;
@@ -426,8 +448,14 @@ static void complete(struct savefile *sf, struct io_uring_cqe *cqe)
 		sf->bytes += res;
 	else
 		set_err(sf, res ? res : -EIO);
-	if (op->is_buf)
+	if (op->is_buf) {
+		unsigned int i;
+
+		/* its frames are written only once all of it is */
+		for (i = 0; res > 0 && i < sf->o.nifs; i++)
+			sf->written[i] += op->frames[i];
 		op->busy = false;
+	}
 	file_kick(sf, f);
 }
 
@@ -510,11 +538,12 @@ static int make_name(struct savefile *sf, unsigned int cnt,
 	int n;
 
 	if (sf->o.rotate_secs) {
-		if (!localtime_r(&sf->now, &tm) ||
+		if (!localtime_r(&sf->g_start, &tm) ||
 		    !strftime(base, sizeof(base), sf->o.path, &tm))
 			return -ENAMETOOLONG;
-	} else {
-		snprintf(base, sizeof(base), "%s", sf->o.path);
+	} else if (snprintf(base, sizeof(base), "%s", sf->o.path) >=
+		   (int)sizeof(base)) {
+		return -ENAMETOOLONG;	/* not another name, cut short */
 	}
 	if (cnt == 0 && width == 0)
 		n = asprintf(out, "%s", base);
@@ -523,20 +552,38 @@ static int make_name(struct savefile *sf, unsigned int cnt,
 	return n < 0 ? -ENOMEM : 0;
 }
 
-static bool name_in_flight(struct savefile *sf, const char *name)
+/*
+ * A -W ring back to name while it is in flight: 0 when it may be created
+ * (a regular file, unlinked), -EBUSY when not yet, or -errno.
+ */
+static int name_in_flight(struct savefile *sf, const char *name)
 {
+	bool found = false, regular = true;
 	struct sf_file *f;
 
+	for (f = sf->files; f; f = f->next) {
+		if (f->replaced || strcmp(f->name, name))
+			continue;
+		found = true;
+		regular &= f->regular;
+	}
+	if (!found)
+		return 0;
+	if (!regular)
+		return -EBUSY;
+	if (unlink(name) && errno != ENOENT)
+		return -errno;
 	for (f = sf->files; f; f = f->next)
 		if (!strcmp(f->name, name))
-			return true;
-	return false;
+			f->replaced = true;
+	return 0;
 }
 
 static int open_file(struct savefile *sf, unsigned int cnt,
 		     unsigned int width)
 {
 	struct sf_file *f;
+	struct stat st;
 	int ret;
 
 	f = calloc(1, sizeof(*f));
@@ -559,20 +606,22 @@ static int open_file(struct savefile *sf, unsigned int cnt,
 	if (!strcmp(f->name, "-")) {
 		f->fd = STDOUT_FILENO;
 	} else {
-		/* a ring of one file: the old one must be written first */
-		while (name_in_flight(sf, f->name)) {
-			wait_one(sf);
-			reap_files(sf);
-		}
+		ret = name_in_flight(sf, f->name);
+		if (ret)
+			goto err_free;
 		f->fd = open(f->name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			     0644);
 		if (f->fd < 0) {
 			ret = -errno;
+			/* for the message: which of the rotated files */
+			free(sf->bad_name);
+			sf->bad_name = f->name;
+			f->name = NULL;
 			goto err_free;
 		}
 		f->seekable = lseek(f->fd, 0, SEEK_CUR) == 0;
+		f->regular = !fstat(f->fd, &st) && S_ISREG(st.st_mode);
 	}
-	f->started = sf->now;
 	f->hdr_len = f->hdr.len = build_header(sf, f->hdr.mem);
 	f->hdr.off = 0;
 	f->size = f->hdr_len;
@@ -586,26 +635,54 @@ err_free:
 	return ret;
 }
 
-/* Before a frame of need bytes: rotate if due. 0, -ENOSPC, -errno. */
+/*
+ * The next file of a rotation. 0 also when its name is still in flight:
+ * then there is no current file until a later frame finds it closed.
+ */
+static int open_next(struct savefile *sf, unsigned int cnt,
+		     unsigned int width)
+{
+	int ret = open_file(sf, cnt, width);
+
+	sf->reopen = ret == -EBUSY;
+	if (sf->reopen) {
+		sf->re_cnt = cnt;
+		sf->re_width = width;
+		return 0;
+	}
+	return ret;
+}
+
+/*
+ * Before a frame of need bytes: rotate if due. 0 (sf->file NULL: the
+ * frame has no file yet), SF_DONE, or -errno.
+ */
 static int rotate_if_due(struct savefile *sf, uint32_t need)
 {
 	struct sf_file *f = sf->file;
 	int ret;
 
+	if (!f && sf->reopen) {
+		ret = open_next(sf, sf->re_cnt, sf->re_width);
+		if (ret || !sf->file)
+			return ret;
+		f = sf->file;
+	}
 	if (!f || f->fd == STDOUT_FILENO)
-		return 0;
-	if (sf->o.rotate_secs && sf->now - f->started >=
+		return f ? 0 : -EIO;
+	if (sf->o.rotate_secs && sf->now - sf->g_start >=
 	    (time_t)sf->o.rotate_secs) {
 		end_file(sf);
 		sf->g_count++;
 		if (!sf->o.file_size && sf->o.max_files &&
 		    sf->g_count >= sf->o.max_files) {
 			sf->done = true;
-			return -ENOSPC;
+			return SF_DONE;
 		}
+		sf->g_start = sf->now;
 		sf->c_count = 0;
-		ret = open_file(sf, 0, sf->o.file_size ? sf->w_chars : 0);
-		if (ret)
+		ret = open_next(sf, 0, sf->o.file_size ? sf->w_chars : 0);
+		if (ret || !sf->file)
 			return ret;
 		f = sf->file;
 	}
@@ -616,7 +693,7 @@ static int rotate_if_due(struct savefile *sf, uint32_t need)
 			sf->c_count = (sf->c_count + 1) % sf->o.max_files;
 		else
 			sf->c_count++;
-		return open_file(sf, sf->c_count, sf->w_chars);
+		return open_next(sf, sf->c_count, sf->w_chars);
 	}
 	return 0;
 }
@@ -635,6 +712,7 @@ static struct sf_op *take_buf(struct savefile *sf)
 			b->done = 0;
 			b->file = sf->file;
 			b->off = sf->file->size;
+			memset(b->frames, 0, sf->o.nifs * sizeof(*b->frames));
 			sf->cur_since = monotonic_ns();
 			return b;
 		}
@@ -650,18 +728,22 @@ int sf_put(struct savefile *sf, unsigned int iface, const uint8_t *data,
 	uint32_t need = record_len(sf, cap, has_hash);
 	int ret;
 
-	if (iface >= sf->o.nifs)
+	if (iface >= sf->o.nifs || need > sf->o.buf_size)
 		return -EINVAL;
 	if (sf->done)
-		return -ENOSPC;
+		return SF_DONE;
 	sf_poll(sf);
 	if (sf->err)
 		return sf->err;
 	ret = rotate_if_due(sf, need);
-	if (ret) {
-		if (ret != -ENOSPC)
-			set_err(sf, ret);
+	if (ret < 0)
+		set_err(sf, ret);
+	if (ret)
 		return ret;
+	if (!sf->file) {
+		/* the ring's next file is still being written */
+		sf->given_up[iface]++;
+		return 1;
 	}
 	if (sf->cur && sf->cur->len + need > sf->o.buf_size)
 		seal_cur(sf);
@@ -674,8 +756,9 @@ int sf_put(struct savefile *sf, unsigned int iface, const uint8_t *data,
 	build_record(sf, sf->cur->mem + sf->cur->len, iface, data, cap, len,
 		     ts_ns, queue, hash, has_hash);
 	sf->cur->len += need;
+	sf->cur->frames[iface]++;
 	sf->file->size += need;
-	sf->written[iface]++;
+	sf->queued[iface]++;
 	return 0;
 }
 
@@ -705,7 +788,7 @@ void sf_counts(const struct savefile *sf, int iface, struct sf_counts *c)
 
 const char *sf_current_name(const struct savefile *sf)
 {
-	return sf->file ? sf->file->name : NULL;
+	return sf->file ? sf->file->name : sf->bad_name;
 }
 
 int sf_parse_size(const char *s, uint64_t *bytes)
@@ -757,22 +840,33 @@ static void sf_free(struct savefile *sf)
 		io_uring_queue_exit(&sf->ring);
 	free(sf->bufs);
 	free(sf->mem);
+	free(sf->queued);
 	free(sf->written);
 	free(sf->given_up);
+	free(sf->frames);
+	free(sf->bad_name);
 	free(sf);
 }
 
-int sf_close(struct savefile *sf, struct sf_counts *c)
+int sf_end(struct savefile *sf)
 {
-	int ret;
-
 	end_file(sf);
+	sf->reopen = false;
+	sf->done = true;
 	while (sf->files) {
 		sf_poll(sf);
 		if (!sf->files)
 			break;
 		wait_one(sf);
 	}
+	return sf->err;
+}
+
+int sf_close(struct savefile *sf, struct sf_counts *c)
+{
+	int ret;
+
+	sf_end(sf);
 	if (c)
 		sf_counts(sf, -1, c);
 	ret = sf->err;
@@ -787,7 +881,9 @@ int sf_open(struct savefile **sfp, const struct sf_opts *o)
 	uint32_t max_rec;
 	int ret;
 
-	if (!o->path || !*o->path || !o->nifs || !o->snaplen)
+	/* a record of snaplen bytes must fit in 32 bits, and a buffer */
+	if (!o->path || !*o->path || !o->nifs || !o->snaplen ||
+	    o->snaplen > SF_SNAPLEN_MAX)
 		return -EINVAL;
 	/* rotation needs file names; -W needs -C or -G, as in tcpdump */
 	if (!strcmp(o->path, "-") &&
@@ -811,20 +907,26 @@ int sf_open(struct savefile **sfp, const struct sf_opts *o)
 	for (n = sf->o.max_files ? sf->o.max_files - 1 : 0; n; n /= 10)
 		sf->w_chars++;
 	sf->now = o->now ? o->now : time(NULL);
+	sf->g_start = sf->now;
 	sf->start_ns = realtime_ns();
 	sf->hdr_size = build_header(sf, NULL);
 	sf->tail_size = sf->o.pcapng ? ISB_LEN * sf->o.nifs : 0;
 	sf->bufs = calloc(sf->o.nbufs, sizeof(*sf->bufs));
 	sf->mem = malloc((size_t)sf->o.nbufs * sf->o.buf_size);
+	sf->queued = calloc(sf->o.nifs, sizeof(*sf->queued));
 	sf->written = calloc(sf->o.nifs, sizeof(*sf->written));
 	sf->given_up = calloc(sf->o.nifs, sizeof(*sf->given_up));
-	if (!sf->bufs || !sf->mem || !sf->written || !sf->given_up) {
+	sf->frames = calloc((size_t)sf->o.nbufs * sf->o.nifs,
+			    sizeof(*sf->frames));
+	if (!sf->bufs || !sf->mem || !sf->queued || !sf->written ||
+	    !sf->given_up || !sf->frames) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
 	for (i = 0; i < sf->o.nbufs; i++) {
 		sf->bufs[i].mem = sf->mem + (size_t)i * sf->o.buf_size;
 		sf->bufs[i].is_buf = true;
+		sf->bufs[i].frames = sf->frames + (size_t)i * sf->o.nifs;
 	}
 	/* every buffer, and a header and a tail for a few files at once */
 	ret = io_uring_queue_init(sf->o.nbufs + 16, &sf->ring, 0);

@@ -8,7 +8,8 @@
  * copy the disk needs); a full buffer is queued as one IORING_OP_WRITE at
  * its file offset, and completions are reaped without waiting. When no
  * buffer is free the frame is given up and counted: capture never waits
- * on the disk. Only sf_close() waits, for what is in flight.
+ * on the disk. Only sf_end() (and sf_close()) waits, for what is in
+ * flight.
  *
  * pcapng: a section header and one interface description block per
  * interface (a captured queue) open every file, rotated ones included;
@@ -27,6 +28,10 @@
 
 #define SF_BUFS_DEFAULT		16
 #define SF_BUF_SIZE_DEFAULT	(1u << 20)
+#define SF_SNAPLEN_MAX		(1u << 30)
+
+/* sf_put(): -G -W has made its last file; stop capturing (tcpdump) */
+#define SF_DONE			2
 
 /* One interface's counters for its statistics block (pcapng). */
 struct sf_ifstats {
@@ -54,9 +59,12 @@ struct sf_opts {
 
 /* What the writer did so far; per interface and in all. */
 struct sf_counts {
-	uint64_t written;	/* frames queued for writing (and written,
-				 * once sf_close() returned 0) */
-	uint64_t given_up;	/* frames dropped: no free buffer */
+	uint64_t written;	/* frames written: their write completed
+				 * (all of them, once sf_end() returned 0;
+				 * a failed write's frames are in neither
+				 * counter) */
+	uint64_t given_up;	/* frames dropped: no free buffer, or the
+				 * -W ring's next file not yet closed */
 	uint64_t bytes;		/* bytes written to all files */
 	unsigned int files;	/* files opened */
 };
@@ -65,8 +73,8 @@ struct savefile;
 
 /*
  * Open the first file. 0 with *sfp set, or -errno (-EINVAL for options
- * that do not go together, -ENOMEM, or what open(2) or io_uring_queue_init
- * said).
+ * that do not go together or a snaplen over SF_SNAPLEN_MAX, -ENOMEM, or
+ * what open(2) or io_uring_queue_init said).
  */
 int sf_open(struct savefile **sfp, const struct sf_opts *o);
 
@@ -80,11 +88,13 @@ int sf_open(struct savefile **sfp, const struct sf_opts *o);
 void sf_set_time(struct savefile *sf, time_t now);
 
 /*
- * One frame of interface iface: 0 queued, 1 given up (no free buffer),
- * -ENOSPC when -G -W has made its last file (stop capturing, as tcpdump
- * does), or -errno after an error writing or opening a file (the first
- * one is also kept for sf_close()). Reaps finished writes first, and so
- * never waits. hash is written (pcapng) when has_hash.
+ * One frame of interface iface: 0 queued, 1 given up (no free buffer, or
+ * the -W ring's next file still being written), SF_DONE when -G -W has
+ * made its last file (stop capturing, as tcpdump does), or -errno after
+ * an error writing or opening a file (the first one is also kept for
+ * sf_close(); -ENOSPC: the disk is full, -EPIPE: the reader of a pipe
+ * went away). Reaps finished writes first, and so never waits. hash is
+ * written (pcapng) when has_hash.
  */
 int sf_put(struct savefile *sf, unsigned int iface, const uint8_t *data,
 	   uint32_t len, uint64_t ts_ns, uint32_t queue, uint32_t hash,
@@ -96,13 +106,23 @@ void sf_poll(struct savefile *sf);
 /* Counters for interface iface, or for all with iface = -1. */
 void sf_counts(const struct savefile *sf, int iface, struct sf_counts *c);
 
-/* The file being written ("-" for standard output). */
+/*
+ * The file being written ("-" for standard output), or after a failed
+ * open the file that could not be opened; NULL when neither.
+ */
 const char *sf_current_name(const struct savefile *sf);
 
 /*
- * Flush, end the file (pcapng statistics blocks), wait for every write,
- * close and free. 0, or the first error of the writer's life (-errno).
- * *c gets the final counters (all interfaces) when c is not NULL.
+ * Flush, end the file (pcapng statistics blocks), wait for every write
+ * and close the files; sf_put() then returns SF_DONE, sf_counts() the
+ * final counters. 0, or the first error of the writer's life (-errno).
+ */
+int sf_end(struct savefile *sf);
+
+/*
+ * sf_end(), then free. 0, or the first error of the writer's life
+ * (-errno). *c gets the final counters (all interfaces) when c is not
+ * NULL.
  */
 int sf_close(struct savefile *sf, struct sf_counts *c);
 

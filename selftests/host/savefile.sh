@@ -16,6 +16,20 @@
 #             to the width of N-1, holding the end of the trace
 #   -G        strftime names, a file per -G seconds of the (trace's) clock,
 #             together the trace; with -W, stops after N files
+#   -G -C     -C rotations do not restart the -G period: the names are the
+#             -G files' names, numbered; with -W, a ring within a period
+#   ring      -C -W 1 into a pipe nobody reads for 2 s: the ring's next
+#             file is the one still being written; frames are given up
+#             meanwhile (capture does not wait on it), written + given up
+#             = sent; -C -W 1 into a regular file: one file, the trace's
+#             last frames (a new file replaces the one in flight)
+#   full disk a tmpfs of 1 MiB or of 3 files: -C whose next file cannot be
+#             created, and a write that fails, both exit 1 with "No space
+#             left on device" and no "maximum file limit"; nothing counted
+#             as written that is not in the files
+#   pipe      into `head -c 1000`: no SIGPIPE death; exit 0, the report
+#   snaplen   near 2^32 refused (it overflowed the record length)
+#   names     a -w path longer than PATH_MAX refused (not cut short)
 #   stall     into a pipe nobody reads for 2 s, with a small buffer pool:
 #             frames are given up, written + given up = sent, and the
 #             file holds exactly the frames written
@@ -84,7 +98,7 @@ readable() {
 # ls_files PREFIX: the files whose names start with PREFIX, sorted
 ls_files() { ls -1 "$1"* 2>/dev/null | sort; }
 
-echo "1..24"
+echo "1..35"
 for f in "$feed" "$wc" "$trace"; do
 	[ -e "$f" ] || { echo "Bail out! no $f (make host-tools userbins)"; exit 1; }
 done
@@ -186,6 +200,11 @@ order=$(i=0; while [ $i -lt 3 ]; do echo r/f.pcap$(( (last + 1 + i) % 3 )); i=$(
 text $order >"$tmp/ring.txt" 2>/dev/null
 ok "-W 3: the ring holds the end of the trace (its last $(grep -c '^[0-9]' "$tmp/ring.txt") frames)" \
 	"$(tail -n "$(wc -l <"$tmp/ring.txt")" "$tmp/want.txt" | cmp -s - "$tmp/ring.txt"; echo $?)"
+mkdir r1 && "$feed" -r "$trace" -w r1/f.pcap -C 300k -W 1 >r1.out 2>&1
+text r1/f.pcap >"$tmp/ring1.txt" 2>/dev/null
+ok "-C 300k -W 1: one file f.pcap, the end of the trace (its last $(grep -c '^[0-9]' "$tmp/ring1.txt") frames)" \
+	"$([ "$(ls r1)" = f.pcap ] && [ -s "$tmp/ring1.txt" ] &&
+	   tail -n "$(wc -l <"$tmp/ring1.txt")" "$tmp/want.txt" | cmp -s - "$tmp/ring1.txt"; echo $?)"
 mkdir r11 && "$feed" -r "$trace" -w r11/f -C 300k -W 11 >/dev/null 2>&1
 check "-W 11: numbers padded to two digits, f00 .. f$(printf %02d $((nd - 1)))" \
 	sh -c "[ \"\$(ls r11 | tr '\n' ' ')\" = '$(i=0; while [ $i -lt "$nd" ]; do printf 'f%02d ' $i; i=$((i + 1)); done)' ]"
@@ -220,6 +239,20 @@ check "-G 50 -W 2: stops after 2 files, the first two of -G 50 alone" \
 	         tcpdump -r gw/\$f -n -S -tt --nano -xx 2>/dev/null || exit 1
 	       done | cmp -s - '$tmp/g2.txt'"
 
+# -G and -C: the -G period is not restarted by a -C rotation, and the -C
+# files take the name of the -G period they are in
+mkdir gc && (cd gc && TZ=UTC "$feed" -r "$trace" -w 'g-%H%M%S.pcapng' --pcapng \
+	-G 50 -C 300k --trace-clock >../gc.out 2>&1)
+check "-G 50 -C 300k: the -G files of -G 50 alone, each cut by -C ($(ls gc | wc -l) files)" \
+	sh -c "[ \"\$(ls gc | sed 's/pcapng[0-9]*\$/pcapng/' | sort -u)\" = \"\$(cat g.want)\" ] &&
+	       [ \$(ls gc | wc -l) -gt \$(wc -l <g.want) ]"
+ok "-G 50 -C 300k: the files in order are the trace" \
+	"$(same_text trace $(for f in $(cat g.want); do ls gc | grep "^$f" | sort -V; done | sed 's|^|gc/|') >"$tmp/err" 2>&1; echo $?)"
+mkdir gcw && (cd gcw && TZ=UTC "$feed" -r "$trace" -w 'g-%H%M%S.pcap' \
+	-G 1000 -C 100k -W 2 --trace-clock >../gcw.out 2>&1)
+check "-G 1000 -C 100k -W 2: one -G period, a ring of 2 files" \
+	sh -c "[ \"\$(ls gcw | tr '\n' ' ')\" = \"\$(head -1 g.want | sed 's/pcapng\$/pcap/')0 \$(head -1 g.want | sed 's/pcapng\$/pcap/')1 \" ]"
+
 # --- the disk falls behind --------------------------------------------------
 # 2 buffers of 128 KiB, into a pipe nobody reads for 2 s: the 64 KiB pipe
 # fills, both buffers wait on it, and what comes meanwhile is given up
@@ -234,6 +267,61 @@ check "stall: frames given up, and written + given up = sent" \
 check "stall: the file holds exactly the $w frames written, byte for byte" \
 	sh -c "[ \$(tcpdump -r stall.pcap -n 2>/dev/null | wc -l) = '$w' ] &&
 	       $top/build/host/wirecap-pcapcmp kept.pcap stall.pcap"
+
+# a ring of one file: its next file is the one still being written (the
+# pipe, reopened by name); frames are given up until it has been written
+timeout 60 "$feed" -r "$trace" -w /dev/fd/3 -C 300k -W 1 3>&1 >ring.out 2>&1 |
+	(sleep 2; cat >/dev/null)
+read _ s _ w _ g _ _ <ring.out 2>/dev/null
+echo "# ring: $(cat ring.out)"
+check "ring of one file: frames given up while the old one is written, written + given up = sent" \
+	sh -c "[ '$s' = $sent ] && [ '${g:-0}' -gt 0 ] && [ \$(( ${w:-0} + ${g:-0} )) = $sent ]"
+
+# a full disk: a private tmpfs of 1 MiB (a write fails) or of 3 inodes (the
+# 3rd -C file cannot be created)
+full() {	# full SIZE INODES FEED_ARGS...: rc, then the feed's output
+	sz=$1 ino=$2
+	shift 2
+	mkdir -p "$tmp/full"
+	unshare -m sh -c 'mount -t tmpfs -o size=$0,nr_inodes=$1 none "$2" &&
+		cd "$2" && shift 3 && "$@"; echo "rc=$?"; ls -l
+		for f in *; do echo "frames $f $(tcpdump -r $f -n 2>/dev/null | wc -l)"; done' \
+		"$sz" "$ino" "$tmp/full" x "$feed" -r "$trace" "$@" 2>&1
+}
+full 4m 3 -w f.pcap -C 300k >full1.out
+echo "# full (inodes): $(grep -v '^[-f]' full1.out | tr '\n' ' ')"
+check "full disk (no inode for the next -C file): exit 1, f.pcap2: No space left on device" \
+	sh -c "grep -qx rc=1 full1.out && grep -q '^f.pcap2: No space left on device' full1.out &&
+	       ! grep -q 'maximum file limit' full1.out"
+full 1m 100 -w f.pcap >full2.out
+echo "# full (a write): $(grep -v '^[-f]' full2.out | tr '\n' ' ')"
+fr=$(awk '/^frames/ { print $3 }' full2.out)
+read _ _ _ w _ _ _ _ <<EOF
+$(grep '^sent' full2.out)
+EOF
+check "full disk (a write): exit 1, No space left on device; no frame counted as written that is not in the file" \
+	sh -c "grep -qx rc=1 full2.out && grep -q 'No space left on device' full2.out &&
+	       ! grep -q 'maximum file limit' full2.out &&
+	       [ ${w:-0} -gt 0 ] && [ ${w:-0} -le ${fr:-0} ]"
+full 1m 100 -w f.pcap -C 300k >full3.out 2>&1
+check "full disk (-C 300k, files until the disk is full): exit 1, no empty file after it" \
+	sh -c "grep -qx rc=1 full3.out && grep -q 'No space left on device' full3.out &&
+	       [ \$(awk '/^-/ && \$5 == 0' full3.out | wc -l) = 0 ]"
+
+# the pipe closed by its reader
+sh -c '"$0" -r "$1" -w - 2>pipe.err; echo $? >pipe.rc' "$feed" "$trace" | head -c 1000 >/dev/null
+check "pipe closed by its reader: exit 0 (not SIGPIPE), the report" \
+	sh -c "[ \$(cat pipe.rc) = 0 ] && grep -q '^sent [0-9]* written' pipe.err"
+
+check "snaplen 2^32-1 refused (exit 2), not a heap overflow" \
+	sh -c "\"$feed\" -r \"$trace\" -w big.pcap -s 4294967295 --write-buffer-size 1024 2>big.err;
+	       [ \$? = 2 ]"
+
+long=$(i=0; while [ $i -lt 2100 ]; do printf ./; i=$((i + 1)); done)x.pcap
+"$feed" -r "$trace" -w "$long" >long.out 2>&1
+echo "# long: $(head -c 60 long.out) ..."
+check "a -w path longer than PATH_MAX: File name too long (not cut short)" \
+	sh -c "grep -q 'File name too long' long.out && ! grep -q 'Is a directory' long.out"
 
 # --- the tool's options -----------------------------------------------------
 check "wirecap --version, version, capture --version: VERSION" \

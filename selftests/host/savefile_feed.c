@@ -14,12 +14,13 @@
  * timestamp, in whole seconds, instead of the wall clock. --kept FILE:
  * the frames the writer took (not given up), as a nanosecond pcap written
  * by libpcap, to compare with. Prints "sent S written W given_up G files
- * F" on stdout (stderr with -w -). Exit 0; 1 on a writer error; 2 on bad
- * usage or an unreadable trace.
+ * F" on stdout (stderr with -w -). Exit 0 (also when the reader of -w -
+ * went away); 1 on a writer error; 2 on bad usage or an unreadable trace.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,7 @@ int main(int argc, char **argv)
 			o.max_files = atoi(optarg);
 			break;
 		case 's':
-			o.snaplen = atoi(optarg);
+			o.snaplen = strtoul(optarg, NULL, 0);
 			break;
 		case O_PCAPNG:
 			o.pcapng = true;
@@ -159,6 +160,8 @@ int main(int argc, char **argv)
 		if (peek)
 			pcap_close(peek);
 	}
+	/* a closed pipe is an -EPIPE from the writer, as in capture */
+	signal(SIGPIPE, SIG_IGN);
 	ret = sf_open(&sf, &o);
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", o.path, strerror(-ret));
@@ -173,11 +176,14 @@ int main(int argc, char **argv)
 			sf_set_time(sf, h->ts.tv_sec);
 		/* the trace's caplen is the frame, as a NIC would give it */
 		ret = sf_put(sf, q, data, h->caplen, ts, q, hash, k % 5 != 4);
-		if (ret == -ENOSPC)
+		if (ret == SF_DONE)
 			break;		/* -G -W: the last file is done */
 		k++;
+		if (ret == -EPIPE)
+			break;		/* the reader went away */
 		if (ret < 0) {
-			fprintf(stderr, "%s: %s\n", o.path, strerror(-ret));
+			fprintf(stderr, "%s: %s\n", sf_current_name(sf) ?
+				sf_current_name(sf) : o.path, strerror(-ret));
 			err = 1;
 			break;
 		}
@@ -185,7 +191,7 @@ int main(int argc, char **argv)
 			pcap_dump((u_char *)kd, h, data);
 	}
 	ret = sf_close(sf, &c);
-	if (ret) {
+	if (ret && ret != -EPIPE) {
 		fprintf(stderr, "%s: %s\n", o.path, strerror(-ret));
 		err = 1;
 	}
