@@ -51,16 +51,43 @@ count() { tcpdump -n -r "$1" 2>/dev/null | wc -l | tr -d ' '; }
 
 # the guest: one capture at a time, the trace replayed meanwhile; -M 64
 # -R 128: 8192 cells a queue hold the whole trace, so a slow machine
-# loses nothing however it schedules
-cmd='cap() { # name, capture arguments...
+# loses nothing however it schedules. No fixed waits: the replay once
+# every queue has its pool attached, SIGINT once every packet received
+# was delivered and every chunk given back (as scripts/e2e-apps.sh), up
+# to 20 s each
+cmd='attached() {
+	for a in /sys/class/wirecap/$WIRECAP_IF-q*/attached; do
+		read -r v <$a
+		[ "$v" = 1 ] || return 1
+	done
+}
+drained() {
+	for q in /sys/class/wirecap/$WIRECAP_IF-q*; do
+		read -r r <$q/stats/received; read -r d <$q/stats/delivered
+		read -r c <$q/stats/chunks_captured
+		read -r g <$q/stats/chunks_recycled
+		[ "$d" -ge "$r" ] && [ "$g" -ge "$c" ] || return 1
+	done
+}
+cap() { # name, capture arguments...
 	name=$1
 	shift
 	wirecap capture -M 64 -R 128 --json /results/$name.json "$@" \
 		>/results/$name.out 2>/results/$name.err &
 	pid=$!
-	sleep 2		# attached
+	i=0
+	until attached || [ $i -ge 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	wirecap-softnic-replay --if $WIRECAP_IF /extra/trace.pcap
-	sleep 1		# the last partial chunks are delivered
+	i=0
+	until drained || [ $i -ge 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "drained: $(drained && echo yes || echo NO) after ${i}00 ms" \
+		>/results/$name.drained
 	kill -INT $pid
 	wait $pid
 	echo $? >/results/$name.rc
