@@ -95,6 +95,8 @@ struct sf_file {
 	char *name;
 	bool seekable;		/* false: one write at a time, in order */
 	bool regular;		/* a regular file */
+	dev_t dev;		/* which one (regular), to touch it by name */
+	ino_t ino;		/* only while the name is still it */
 	bool replaced;		/* its name unlinked for a new file */
 	bool ended;		/* nothing more will be added */
 	uint64_t size;		/* bytes placed so far (header included) */
@@ -409,6 +411,18 @@ static void file_free(struct sf_file *f)
 	free(f);
 }
 
+/*
+ * Is f's name still f itself, a regular file (not a link to it, not
+ * another file put there since)? Only then may it be removed by name.
+ */
+static bool name_is_file(const struct sf_file *f)
+{
+	struct stat st;
+
+	return f->regular && !lstat(f->name, &st) && S_ISREG(st.st_mode) &&
+	       st.st_dev == f->dev && st.st_ino == f->ino;
+}
+
 /* Close the ended files whose writes all completed. */
 static void reap_files(struct savefile *sf)
 {
@@ -423,7 +437,7 @@ static void reap_files(struct savefile *sf)
 		if (f->fd != STDOUT_FILENO && close(f->fd))
 			set_err(sf, -errno);
 		/* opened before a write failed (a full disk), and empty */
-		if (sf->err && f->regular && !f->replaced && !f->bytes)
+		if (sf->err && !f->replaced && !f->bytes && name_is_file(f))
 			unlink(f->name);
 		file_free(f);
 	}
@@ -554,22 +568,24 @@ static int make_name(struct savefile *sf, unsigned int cnt,
 
 /*
  * A -W ring back to name while it is in flight: 0 when it may be created
- * (a regular file, unlinked), -EBUSY when not yet, or -errno.
+ * (the regular file in flight, unlinked), -EBUSY when not yet (a pipe by
+ * name, a symbolic link, a file someone else put there: reopened only
+ * once closed, as O_TRUNC through the name), or -errno.
  */
 static int name_in_flight(struct savefile *sf, const char *name)
 {
-	bool found = false, regular = true;
+	bool found = false, ours = true;
 	struct sf_file *f;
 
 	for (f = sf->files; f; f = f->next) {
 		if (f->replaced || strcmp(f->name, name))
 			continue;
 		found = true;
-		regular &= f->regular;
+		ours &= name_is_file(f);
 	}
 	if (!found)
 		return 0;
-	if (!regular)
+	if (!ours)
 		return -EBUSY;
 	if (unlink(name) && errno != ENOENT)
 		return -errno;
@@ -621,6 +637,8 @@ static int open_file(struct savefile *sf, unsigned int cnt,
 		}
 		f->seekable = lseek(f->fd, 0, SEEK_CUR) == 0;
 		f->regular = !fstat(f->fd, &st) && S_ISREG(st.st_mode);
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
 	}
 	f->hdr_len = f->hdr.len = build_header(sf, f->hdr.mem);
 	f->hdr.off = 0;

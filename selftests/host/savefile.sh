@@ -98,7 +98,7 @@ readable() {
 # ls_files PREFIX: the files whose names start with PREFIX, sorted
 ls_files() { ls -1 "$1"* 2>/dev/null | sort; }
 
-echo "1..35"
+echo "1..36"
 for f in "$feed" "$wc" "$trace"; do
 	[ -e "$f" ] || { echo "Bail out! no $f (make host-tools userbins)"; exit 1; }
 done
@@ -307,6 +307,18 @@ full 1m 100 -w f.pcap -C 300k >full3.out 2>&1
 check "full disk (-C 300k, files until the disk is full): exit 1, no empty file after it" \
 	sh -c "grep -qx rc=1 full3.out && grep -q 'No space left on device' full3.out &&
 	       [ \$(awk '/^-/ && \$5 == 0' full3.out | wc -l) = 0 ]"
+
+# A full disk (filled first) behind a symbolic link: the empty file may
+# go, never the user's link (a name is removed only while it is the file
+# written)
+mkdir -p "$tmp/full4"
+unshare -m sh -c 'mount -t tmpfs -o size=64k none "$0" && cd "$0" &&
+	ln -s target.pcap link.pcap &&
+	{ dd if=/dev/zero of=fill bs=4k 2>/dev/null; "$1" -r "$2" -w link.pcap; }
+	echo "rc=$?"; [ -L link.pcap ] && echo link-kept' \
+	"$tmp/full4" "$feed" "$trace" >full4.out 2>&1
+check "full disk through a symbolic link: exit 1, the link left in place" \
+	sh -c "grep -qx rc=1 full4.out && grep -qx link-kept full4.out"
 
 # the pipe closed by its reader
 sh -c '"$0" -r "$1" -w - 2>pipe.err; echo $? >pipe.rc' "$feed" "$trace" | head -c 1000 >/dev/null
