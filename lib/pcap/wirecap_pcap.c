@@ -152,6 +152,7 @@ struct wch {
 					 * nothing read it since */
 	uint64_t looked;		/* packets deliver() took, filtered
 					 * out or not */
+	bool want_packet;		/* pcap_next(): a read returns one */
 	struct wcs *s;			/* its session; atomic (breakloop) */
 	/*
 	 * Its queues, taken from the session when it joined (under
@@ -935,7 +936,8 @@ static void fd_level(struct wch *h)
  * A blocking read waits until a packet passes the filter, as libpcap's
  * does, except for a program that polls the fd: there the fd woke it for
  * packets the filter rejected (libpcap's never does), and a read that
- * took only such packets returns 0 instead of waiting for more.
+ * took only such packets returns 0 instead of waiting for more. Not in
+ * pcap_next(), whose NULL would end a `while (pcap_next())` loop.
  */
 static int dispatch(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 {
@@ -950,7 +952,8 @@ static int dispatch(struct wch *h, int cnt, pcap_handler cb, u_char *user)
 	if (!n && h->nonblock) {
 		reset_event_fd(h);
 		n = deliver(h, cnt, cb, user);
-	} else if (!n && !(h->fd_given && h->looked != looked)) {
+	} else if (!n && !(h->fd_given && !h->want_packet &&
+			   h->looked != looked)) {
 		n = wait_data(h, h->timeout_ms);
 		if (n > 0)
 			n = deliver(h, cnt, cb, user);
@@ -1029,12 +1032,17 @@ EXPORT int pcap_next_ex(pcap_t *p, struct pcap_pkthdr **hdr,
 
 EXPORT const u_char *pcap_next(pcap_t *p, struct pcap_pkthdr *hdr)
 {
+	struct wch *w = wch_get(p);
 	struct pcap_pkthdr *h;
 	const u_char *data;
+	int n;
 
-	if (!wch_get(p))
+	if (!w)
 		return REAL(pcap_next)(p, hdr);
-	if (pcap_next_ex(p, &h, &data) != 1)
+	w->want_packet = true;
+	n = pcap_next_ex(p, &h, &data);
+	w->want_packet = false;
+	if (n != 1)
 		return NULL;
 	*hdr = *h;
 	return data;

@@ -33,7 +33,8 @@
  *   fd_filter         with a filter, a blocking pcap_dispatch() woken by
  *                     the fd that finds only rejected packets returns 0
  *                     (it used to wait for the next chunk: softflowd
- *                     with a filter hung in it)
+ *                     with a filter hung in it); pcap_next() still
+ *                     waits for a packet that passes
  *   add_nic_race      pcap_breakloop() and pcap_stats() on a handle of a
  *                     session that other handles are joining (each
  *                     join is a wirecap_add_nic(), which reallocates the
@@ -536,6 +537,16 @@ static void *filtered_reader(void *arg)
 	return NULL;
 }
 
+static void *filtered_next(void *arg)
+{
+	struct filtered_read *r = arg;
+	struct pcap_pkthdr h;
+
+	r->ret = pcap_next(r->p, &h) ? 1 : 0;
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
 static int t_fd_filter(void)
 {
 	struct filtered_read r = { 0 };
@@ -545,7 +556,7 @@ static int t_fd_filter(void)
 	struct fake f;
 	pcap_t *dead;
 	pthread_t t;
-	int fd, polled, ms, rp;
+	int fd, polled, ms, rp, nx;
 
 	fake_init(&f, 0);
 	r.p = fake_handle(&f, &s, 0, 1, 0);
@@ -574,11 +585,26 @@ static int t_fd_filter(void)
 	tap_diag("poll %d; dispatch %s in %d ms: %d (%u delivered); poll after %d",
 		 polled, ms < 1000 ? "returned" : "HUNG, broken", ms, r.ret,
 		 r.n, rp);
+	/*
+	 * pcap_next() has no "nothing" but NULL, which ends a
+	 * while (pcap_next()) loop: it waits for a packet that passes, as
+	 * libpcap's, until pcap_breakloop().
+	 */
+	r.done = 0;
+	fake_chunk(&f, 1);
+	pthread_create(&t, NULL, filtered_next, &r);
+	usleep(300 * 1000);
+	nx = __atomic_load_n(&r.done, __ATOMIC_ACQUIRE);
+	pcap_breakloop(r.p);
+	pthread_join(t, NULL);
+	tap_diag("pcap_next on rejected packets: %s within 300 ms",
+		 nx ? "RETURNED" : "still waiting");
 	fake_close(r.p);
 	close(fd);
 	f.w.efd = -1;
 	fake_fini(&f);
 	CHECK(polled == 1 && ms < 1000 && r.ret == 0 && r.n == 0 && rp == 0);
+	CHECK(!nx);
 	return 1;
 }
 
