@@ -124,24 +124,6 @@ TOOL_USAGE_STOP
 "  --version        print the version\n");
 }
 
-/* The words left after the options, as one filter (tcpdump's way). */
-static char *join_words(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = calloc(1, len);
-	for (i = 0; s && i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);
@@ -250,7 +232,7 @@ static int capture_parse(int argc, char **argv, struct capture_args *a)
 	if (a->list)
 		return 0;
 	if (optind != argc) {
-		a->filter = join_words(argc - optind, argv + optind);
+		a->filter = tool_join_words(argc - optind, argv + optind);
 		if (!a->filter) {
 			fprintf(stderr, PROG ": %s\n", strerror(ENOMEM));
 			return -1;

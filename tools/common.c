@@ -335,3 +335,21 @@ void tool_label_str(FILE *f, const char *s)
 {
 	quoted(f, s, false);
 }
+
+/* The words left after the options, as one filter (tcpdump's way). */
+char *tool_join_words(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	for (i = 0; s && i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}

@@ -96,24 +96,6 @@ TOOL_USAGE_STOP
 "  --json FILE      the results as one JSON object (- for stdout)\n");
 }
 
-/* The words left after the options, as one filter (tcpdump's way). */
-static char *join_args(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = calloc(1, len);
-	for (i = 0; s && i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 static int forward_parse(int argc, char **argv, struct forward_args *a)
 {
 	enum { O_MODE = TOOL_OPT_OWN, O_JSON, O_DEC_TTL };
@@ -185,7 +167,7 @@ static int forward_parse(int argc, char **argv, struct forward_args *a)
 		goto usage;
 	}
 	a->filter = filter ? strdup(filter) :
-		    join_args(argc - optind, argv + optind);
+		    tool_join_words(argc - optind, argv + optind);
 	if (!a->filter) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return -1;

@@ -19,6 +19,9 @@
 #define WIRECAP_VERSION "unknown"
 #endif
 
+/* argv[0..argc) joined by blanks (a filter expression); NULL: no memory */
+char *tool_join_words(int argc, char **argv);
+
 int cmd_capture(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
