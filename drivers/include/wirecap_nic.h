@@ -177,6 +177,18 @@ static inline u64 wirecap_rx_now(void)
 #define WIRECAP_RX_DROP		(1U << 1)
 /* The NIC flagged an error in the frame (CRC, symbol): rx_errors. */
 #define WIRECAP_RX_ERROR	(1U << 2)
+/*
+ * The frame goes on in the next cell this queue reports (a NIC with
+ * WIRECAP_F_MULTI_CELL): this cell was filled to its end (len = cell size).
+ * A frame's cells are reported in the order the NIC filled them, with no
+ * other cell between them, maybe over several calls; the last has no
+ * WIRECAP_RX_MORE, and its flags (ERROR) and hash count for the frame.
+ * The core checks that they are consecutive cells of one chunk, or run
+ * from a chunk's last cell into the first cell of the chunk the NIC took
+ * next (it then copies the rest into the first chunk's spill area), and
+ * discards the frame otherwise, or when it is longer than max_frame.
+ */
+#define WIRECAP_RX_MORE		(1U << 3)
 
 struct wirecap_nic_ops {
 	/*
@@ -228,7 +240,12 @@ struct wirecap_nic_config {
 	 */
 	u32 max_cells_per_chunk;
 	u32 frame_offset;		/* bytes the NIC writes before frames */
-	u64 features;			/* WIRECAP_F_RSS_HASH, ... */
+	/*
+	 * Cell sizes the NIC can take (bit n: 2^n bytes, 2^8 to PAGE_SIZE);
+	 * 0: 2048 only. Each must be above frame_offset.
+	 */
+	u32 cell_sizes;
+	u64 features;			/* WIRECAP_F_RSS_HASH, MULTI_CELL... */
 	int numa_node;			/* or NUMA_NO_NODE */
 };
 
@@ -247,12 +264,14 @@ void wirecap_nic_unregister(struct wirecap_nic *nic);
 void *wirecap_nic_priv(const struct wirecap_nic *nic);
 struct wirecap_queue *wirecap_nic_queue(struct wirecap_nic *nic, u32 ring);
 u32 wirecap_queue_ring(const struct wirecap_queue *q);
+u32 wirecap_queue_cell_size(const struct wirecap_queue *q);
 struct wirecap_nic *wirecap_queue_nic(const struct wirecap_queue *q);
 
 void wirecap_rx_refill(struct wirecap_queue *q);
 void wirecap_rx_complete(struct wirecap_queue *q,
 			 const struct wirecap_rx_done *done, unsigned int n);
 void wirecap_rx_dropped(struct wirecap_queue *q, u64 packets, bool oversize);
+void wirecap_rx_cut(struct wirecap_queue *q);
 void wirecap_tx_done(const struct wirecap_tx_ref *ref);
 
 #endif /* _WIRECAP_NIC_H */

@@ -20,10 +20,16 @@
  *   +---------+---------+---------+---------+---------+  |  the NIC cannot
  *   | chunk 0 | chunk 1 | chunk 2 | chunk 3 |   ...   |  |  place is a
  *   +---------+---------+---------+---------+---------+  |  capture drop)
- *   chunk k = cells k*M .. k*M+M-1, each cell_size bytes:
+ *   chunk k = cells k*M .. k*M+M-1, each cell_size bytes, then the
+ *   chunk's spill area (spill_size bytes, 0 unless frames span cells):
  *   +--------------+--------------------------------+
  *   | frame_offset | frame (len bytes) ...          |   one packet per cell
  *   +--------------+--------------------------------+
+ *   or, for a frame longer than a cell (FRAMES ACROSS CELLS, below):
+ *   +--------------+---------------+-------------+------------+
+ *   | frame_offset | frame ...     | ...frame... | ...frame   | next cell
+ *   +--------------+---------------+-------------+------------+
+ *     first cell (MORE)             CONT cell     CONT cell
  *
  *   Chunk states (all state lives in the kernel, user space only sees
  *   descriptors):
@@ -48,9 +54,10 @@
  *     +0             struct wirecap_ctrl
  *     +desc_offset   struct wirecap_desc[desc_ring_size]   descriptor ring
  *     +meta_offset   struct wirecap_cell_meta[R * M]       one per cell
- *   pool_offset: the pool, R * M * cell_size bytes, read-write (a middlebox
- *     may edit packets before forwarding). Cell c of chunk k is at byte
- *     (k * M + c) * cell_size; its frame at + frame_offset.
+ *   pool_offset: the pool, R * chunk_bytes bytes, read-write (a middlebox
+ *     may edit packets before forwarding). Chunk k starts at byte
+ *     k * chunk_bytes (chunk_bytes = M * cell_size + spill_size); its cell
+ *     c at + c * cell_size, the frame there at + frame_offset.
  *
  * Everything in shared memory is an index or an offset, never a pointer.
  * Both regions must be mapped MAP_SHARED (-EINVAL otherwise).
@@ -68,6 +75,25 @@
  * what it knows of a bigger struct (the rest must be zero, -E2BIG
  * otherwise), takes a smaller one's missing fields as zero, and writes
  * back min(size, its own) bytes, telling how many in size.
+ *
+ * FRAMES ACROSS CELLS (WIRECAP_F_MULTI_CELL). A frame longer than a cell's
+ * room (cell_size - frame_offset) fills consecutive cells of one chunk:
+ * the first cell as usual, the rest from their first byte (no headroom),
+ * so the frame is contiguous in the mapping, read in place. Its first
+ * cell's metadata has the frame's whole length in len and
+ * WIRECAP_CELL_MORE in flags; each further cell has WIRECAP_CELL_CONT,
+ * len 0 and, in hash, how many cells before it the frame's first cell
+ * is. A frame that runs past the last cell of its chunk goes on in the
+ * chunk's spill area, right after that cell: the kernel copies the rest
+ * of the frame there (the one copy WireCAP makes, for at most one frame
+ * per chunk); the cells that held that rest, at the start of another
+ * chunk, are marked WIRECAP_CELL_CONT with hash 0. So a view is read
+ * frame by frame: a cell without WIRECAP_CELL_CONT starts a packet, a
+ * CONT cell is skipped. A view never splits a frame. A frame spans
+ * DIV_ROUND_UP(frame_offset + len, cell_size) cells, its copied rest
+ * included. Frames are at most max_frame bytes (the NIC's MTU at ATTACH
+ * plus an Ethernet and two VLAN headers, 65535 at most); longer ones are
+ * oversize_drops.
  *
  * WHO MAY CAPTURE. Opening a queue needs CAP_NET_RAW, ATTACH (which takes
  * the queue away from the network stack) CAP_NET_ADMIN, both over the
@@ -95,6 +121,8 @@
 #define WIRECAP_F_XMIT		(1ULL << 3)
 /* XMIT by ioctl waits for transmit room unless WIRECAP_XMIT_NOWAIT */
 #define WIRECAP_F_XMIT_WAIT	(1ULL << 4)
+/* Frames longer than a cell span cells (above); ATTACH takes cell_size. */
+#define WIRECAP_F_MULTI_CELL	(1ULL << 5)
 
 /*
  * WIRECAP_CMD_INFO: everything about the queue. Valid at any time; the
@@ -108,7 +136,7 @@ struct wirecap_info {
 	__u16 ring_id;		/* (k) receive queue index on that NIC */
 	__u32 nr_rings;		/* (k) receive queues of the NIC */
 	__u32 ring_size;	/* (k) N: descriptors in the NIC's RX ring */
-	__u32 cell_size;	/* (k) bytes per cell (2048) */
+	__u32 cell_size;	/* (k) bytes per cell (ATTACH's, 2048 by default) */
 	__u32 frame_offset;	/* (k) bytes in each cell before the frame */
 	__s32 numa_node;	/* (k) NUMA node of the NIC and pool, or -1 */
 	__u32 cells_per_chunk;	/* (k) M */
@@ -120,16 +148,24 @@ struct wirecap_info {
 	__u64 pool_offset;	/* (k) mmap offset of the pool */
 	__u64 pool_size;	/* (k) its length */
 	char ifname[WIRECAP_IFNAMSIZ]; /* (k) NIC name now (renames follow) */
-	__u64 reserved[4];	/* (k) zero */
+	__u32 cell_sizes;	/* (k) cell sizes ATTACH takes: bit n = 2^n */
+	__u32 chunk_bytes;	/* (k) M * cell_size + spill_size */
+	__u32 spill_size;	/* (k) bytes after each chunk's last cell */
+	__u32 max_frame;	/* (k) longest frame captured, in bytes */
+	__u64 reserved[2];	/* (k) zero */
 };
 
 /*
  * WIRECAP_CMD_ATTACH: allocate the ring buffer pool on the NIC's NUMA node
- * and put the queue in capture mode. M must divide the ring size N and be a
- * power of two, at least 2 (a page holds two cells); R must be at least
- * N/M (one chunk per segment); R * M cells at most max_pool_mb (module
- * parameter; -E2BIG beyond). 0 asks for the default (M = N/4,
- * R = 16 * N/M). Fails with -EBUSY if attached,
+ * and put the queue in capture mode. cell_size must be one of the sizes
+ * info.cell_sizes lists (-EINVAL otherwise), 0 for 2048. M must divide
+ * the ring size N and be a power of two, at least 2 and at least the
+ * cells a page holds; R must be at least N/M (one chunk per segment);
+ * the pool (R * chunk_bytes) at most max_pool_mb (module parameter;
+ * -E2BIG beyond). 0 asks for the default (M = N/4, R = 16 * N/M). With
+ * cells smaller than the longest frame (max_frame: the NIC's MTU now),
+ * frames span cells and each chunk gets a spill area (FRAMES ACROSS
+ * CELLS). Fails with -EBUSY if attached,
  * -ENOMEM if the pool cannot be had, -ENOBUFS if it would pass
  * RLIMIT_MEMLOCK (nothing is half-allocated), -EPERM without
  * CAP_NET_ADMIN, -EIO if the NIC broke when a pool was last detached
@@ -140,7 +176,9 @@ struct wirecap_attach {
 	__u32 flags;		/* (u) 0 */
 	__u32 cells_per_chunk;	/* (u) M, or 0 */
 	__u32 nr_chunks;	/* (u) R, or 0 */
-	__u64 reserved[2];	/* (u) 0 */
+	__u32 cell_size;	/* (u) bytes per cell, or 0 (2048) */
+	__u32 reserved0;	/* (u) 0 */
+	__u64 reserved[1];	/* (u) 0 */
 };
 
 /*
@@ -188,7 +226,8 @@ struct wirecap_desc {
 	__u16 ring_id;		/* (k) */
 	__u32 chunk_id;		/* (k) < R */
 	__u16 first_cell;	/* (k) first cell of the view, < M */
-	__u16 pkt_count;	/* (k) cells (= packets) in the view */
+	__u16 pkt_count;	/* (k) cells in the view: packets, unless
+				 * frames span cells (WIRECAP_CELL_CONT) */
 	__u32 seq;		/* (k) stamp given at handover */
 };
 
@@ -289,16 +328,28 @@ struct wirecap_xmit_rec {
 struct wirecap_cell_meta {
 	__u16 len;		/* (k) frame length in bytes */
 	__u16 flags;		/* (k) WIRECAP_CELL_* */
-	__u32 hash;		/* (k) RSS hash, if WIRECAP_CELL_HASH */
+	__u32 hash;		/* (k) RSS hash, if WIRECAP_CELL_HASH; for
+				 * WIRECAP_CELL_CONT, cells back to the
+				 * frame's first */
 	__u64 ts_ns;		/* (k) CLOCK_REALTIME at reception, ns (above) */
 };
 
 #define WIRECAP_CELL_HASH	(1U << 0)
+/* The frame goes on in the next cell(s): len is the whole frame's. */
+#define WIRECAP_CELL_MORE	(1U << 2)
+/*
+ * The cell continues a frame that starts hash cells before it (hash 0:
+ * in another chunk, whose spill area holds a copy of this cell's bytes).
+ * Not a packet: skip it. len is 0.
+ */
+#define WIRECAP_CELL_CONT	(1U << 3)
 /*
  * The cell holds no frame, len is 0 (counted in rx_errors): the NIC
  * reported an impossible length (a driver or device bug), flagged the frame
- * in error (CRC), or wrote part of a frame longer than a cell, which the
- * driver discarded whole (that frame is counted once in oversize_drops).
+ * in error (CRC), or wrote a frame longer than max_frame (or than a cell,
+ * on a NIC that cannot span cells), which was discarded whole (counted
+ * once in oversize_drops). Such a frame's further cells are
+ * WIRECAP_CELL_CONT: one packet of len 0 stands for it.
  */
 #define WIRECAP_CELL_ERROR	(1U << 1)
 
@@ -307,9 +358,11 @@ struct wirecap_cell_meta {
  * (they survive DETACH). The same names are sysfs attributes under
  * /sys/class/wirecap/<ifname>-q<N>/stats/.
  *
- *   received         packets the NIC placed in cells
+ *   received         packets the NIC placed in cells (a frame across
+ *                    cells is one)
  *   capture_drops    packets the NIC could not place (no free cell)
- *   oversize_drops   frames longer than a cell can hold
+ *   oversize_drops   frames longer than max_frame, or than a cell when
+ *                    the NIC cannot span cells
  *   delivered        packets handed to user space in views
  *   chunks_captured  views that completed a chunk (full-chunk handovers)
  *   partial_views    views handed out before their chunk was full
@@ -319,7 +372,7 @@ struct wirecap_cell_meta {
  *   pool_high_water  most chunks ever not FREE at once
  *   captures_parked  CAPTURE commands that had to wait
  *   capture_timeouts parked CAPTURE commands completed by their timeout
- *   rx_errors        cells that hold no frame (WIRECAP_CELL_ERROR;
+ *   rx_errors        packets that hold no frame (WIRECAP_CELL_ERROR;
  *                    included in received): frames captured are
  *                    received - rx_errors
  *   xmit_sent        cells of this queue XMIT handed to a NIC
