@@ -265,6 +265,7 @@ void *wirecap_nic_priv(const struct wirecap_nic *nic);
 struct wirecap_queue *wirecap_nic_queue(struct wirecap_nic *nic, u32 ring);
 u32 wirecap_queue_ring(const struct wirecap_queue *q);
 u32 wirecap_queue_cell_size(const struct wirecap_queue *q);
+u32 wirecap_queue_max_frame(const struct wirecap_queue *q);
 struct wirecap_nic *wirecap_queue_nic(const struct wirecap_queue *q);
 
 void wirecap_rx_refill(struct wirecap_queue *q);

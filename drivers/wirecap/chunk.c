@@ -49,6 +49,9 @@ static void chunk_attach(struct wirecap_pool *p, struct wirecap_chunk *c,
 	c->filled = 0;
 	c->prefix = 0;
 	c->handed = 0;
+	c->open_from = p->m;
+	c->conts = 0;
+	c->spill_used = 0;
 	bitmap_clear(p->filled_map, id * p->m, p->m);
 }
 
@@ -77,6 +80,21 @@ static void chunk_filled(struct wirecap_queue *q, struct wirecap_pool *p,
 	} else {
 		chunk_free(q, p, c);
 	}
+}
+
+/* Cells of [first, upto) of @c that continue a frame: not packets. */
+static u32 view_conts(const struct wirecap_pool *p,
+		      const struct wirecap_chunk *c, u32 first, u32 upto)
+{
+	u32 base = (c - p->chunks) * p->m, i, n = 0;
+
+	if (!c->conts)
+		return 0;
+	if (first == 0 && upto == p->m)
+		return c->conts;
+	for (i = first; i < upto; i++)
+		n += !!(p->meta[base + i].flags & WIRECAP_CELL_CONT);
+	return n;
 }
 
 /*
@@ -109,7 +127,7 @@ static void chunk_hand(struct wirecap_queue *q, struct wirecap_pool *p,
 	p->desc_tail++;
 	c->handed = upto;
 	c->views_out++;
-	q->stats.delivered += upto - first;
+	q->stats.delivered += upto - first - view_conts(p, c, first, upto);
 	if (upto < p->m)
 		q->stats.partial_views++;
 	else
@@ -248,6 +266,184 @@ void wirecap_rx_refill(struct wirecap_queue *q)
 }
 EXPORT_SYMBOL_GPL(wirecap_rx_refill);
 
+/*
+ * A cell of @c was filled: move the prefix of whole frames on, and make
+ * the chunk FULL once every cell is filled and no frame is open in it.
+ * Returns true when it did.
+ */
+static bool cell_filled(struct wirecap_queue *q, struct wirecap_pool *p,
+			struct wirecap_chunk *c)
+{
+	u32 base = (c - p->chunks) * p->m;
+
+	lockdep_assert_held(&q->lock);
+	while (c->prefix < c->open_from &&
+	       test_bit(base + c->prefix, p->filled_map))
+		c->prefix++;
+	if (c->filled < p->m || c->open_from < p->m ||
+	    c->state != WC_CHUNK_ATTACHED)
+		return false;
+	chunk_filled(q, p, c);
+	return true;
+}
+
+/* Bytes the NIC wrote into a cell, for the CPU to read. */
+static void cell_sync(const struct wirecap_pool *p, u32 cell, u32 len)
+{
+	if (p->page_dma && len)
+		dma_sync_single_for_cpu(p->dma_dev, p->cells[cell].dma, len,
+					DMA_BIDIRECTIONAL);
+}
+
+/* A frame in one cell (or the first cell of a longer one: @more). */
+static bool rx_first(struct wirecap_queue *q, struct wirecap_pool *p,
+		     struct wirecap_chunk *c, const struct wirecap_rx_done *d,
+		     struct wirecap_cell_meta *meta)
+{
+	struct wirecap_rx_frame *f = &q->rx;
+	u16 hashed = (d->flags & WIRECAP_RX_HASH) ? WIRECAP_CELL_HASH : 0;
+
+	if (d->flags & WIRECAP_RX_MORE) {
+		/* the frame is complete when its last cell comes */
+		f->head = d->cell;
+		f->last = d->cell;
+		f->cells = 1;
+		f->spilling = false;
+		f->oversize = false;
+		f->bad = d->len != p->cell_size;
+		f->len = f->bad ? 0 : d->len - q->frame_offset;
+		if (f->bad)
+			wc_qerr_ratelimited(q, "NIC reported %u bytes in a cell of %u, not the last of its frame\n",
+					    d->len, p->cell_size);
+		else
+			cell_sync(p, d->cell, d->len);
+		meta->len = 0;
+		meta->flags = WIRECAP_CELL_MORE | hashed;
+		c->open_from = d->cell % p->m;
+		return false;
+	}
+
+	q->stats.received++;
+	if (unlikely(d->flags & (WIRECAP_RX_DROP | WIRECAP_RX_ERROR))) {
+		/* no frame here (a discarded one the driver counted) */
+		q->stats.rx_errors++;
+		meta->len = 0;
+		meta->flags = WIRECAP_CELL_ERROR;
+	} else if (unlikely(d->len < q->frame_offset ||
+			    d->len > p->cells[d->cell].size)) {
+		/* a driver or device bug: the cell holds no frame */
+		wc_qerr_ratelimited(q, "NIC reported %u bytes in a cell of %u (frame at %u)\n",
+				    d->len, p->cells[d->cell].size,
+				    q->frame_offset);
+		q->stats.rx_errors++;
+		meta->len = 0;
+		meta->flags = WIRECAP_CELL_ERROR;
+	} else {
+		cell_sync(p, d->cell, d->len);
+		meta->len = d->len - q->frame_offset;
+		meta->flags = hashed;
+	}
+	return cell_filled(q, p, c);
+}
+
+/* Copy @len bytes of a frame's rest to @c's spill area, at @off. */
+static void spill_write(struct wirecap_pool *p, struct wirecap_chunk *c,
+			u32 off, const void *src, u32 len)
+{
+	u32 first = (c - p->chunks) * p->chunk_pages +
+		((p->m << p->cell_shift) >> PAGE_SHIFT);
+
+	while (len) {
+		u32 n = min_t(u32, len, PAGE_SIZE - offset_in_page(off));
+
+		memcpy(page_address(p->pages[first + (off >> PAGE_SHIFT)]) +
+		       offset_in_page(off), src, n);
+		src += n;
+		off += n;
+		len -= n;
+	}
+}
+
+/* The open frame ends: its first cell gets its length, or an error. */
+static bool rx_close(struct wirecap_queue *q, struct wirecap_pool *p,
+		     const struct wirecap_rx_done *last, bool error)
+{
+	struct wirecap_rx_frame *f = &q->rx;
+	struct wirecap_cell_meta *meta = &p->meta[f->head];
+	struct wirecap_chunk *hc = &p->chunks[f->head / p->m];
+
+	q->stats.received++;
+	if (f->bad || error) {
+		q->stats.rx_errors++;
+		if (f->oversize)
+			q->stats.oversize_drops++;
+		meta->len = 0;
+		meta->flags = WIRECAP_CELL_ERROR;
+	} else {
+		meta->len = f->len;
+		if (last && (last->flags & WIRECAP_RX_HASH)) {
+			meta->hash = last->hash;
+			meta->flags |= WIRECAP_CELL_HASH;
+		}
+	}
+	f->head = U32_MAX;
+	hc->open_from = p->m;
+	return cell_filled(q, p, hc);
+}
+
+/* A further cell of the open frame. */
+static bool rx_cont(struct wirecap_queue *q, struct wirecap_pool *p,
+		    struct wirecap_chunk *c, const struct wirecap_rx_done *d,
+		    struct wirecap_cell_meta *meta)
+{
+	struct wirecap_rx_frame *f = &q->rx;
+	bool full = false, next = d->cell == f->last + 1 &&
+		(f->last + 1) % p->m != 0;
+
+	if (!f->spilling && !next && (f->last + 1) % p->m == 0 &&
+	    d->cell % p->m == 0) {
+		/* from the head chunk's last cell into the chunk after it */
+		f->spilling = true;
+		next = true;
+	}
+	if (!next || d->len > p->cell_size ||
+	    ((d->flags & WIRECAP_RX_MORE) && d->len != p->cell_size)) {
+		if (!f->bad)
+			wc_qerr_ratelimited(q, "NIC put a frame in cells %u and %u (%u bytes): not consecutive\n",
+					    f->last, d->cell, d->len);
+		f->bad = true;
+	}
+	if (!f->bad && f->len + d->len > p->max_frame) {
+		f->bad = true;
+		f->oversize = true;
+	}
+	if (!f->bad) {
+		cell_sync(p, d->cell, d->len);
+		if (f->spilling) {
+			struct wirecap_chunk *hc = &p->chunks[f->head / p->m];
+
+			/* spill_size >= max_frame: the rest fits */
+			spill_write(p, hc, hc->spill_used,
+				    p->cells[d->cell].addr, d->len);
+			hc->spill_used += d->len;
+		}
+		f->len += d->len;
+	}
+	meta->len = 0;
+	meta->flags = WIRECAP_CELL_CONT;
+	meta->hash = f->spilling ? 0 : d->cell - f->head;
+	c->conts++;
+	f->last = d->cell;
+	f->cells++;
+	/* a cell of another chunk: it holds no part of a frame of that one */
+	if (f->spilling)
+		full = cell_filled(q, p, c);
+	if (!(d->flags & WIRECAP_RX_MORE))
+		full |= rx_close(q, p, d, d->flags & (WIRECAP_RX_ERROR |
+						      WIRECAP_RX_DROP));
+	return full;
+}
+
 /**
  * wirecap_rx_complete() - the NIC filled cells
  * @q: the queue
@@ -256,9 +452,10 @@ EXPORT_SYMBOL_GPL(wirecap_rx_refill);
  * @n: how many
  *
  * Records the cells' metadata, the timestamp the driver took for each
- * frame (or, where it took none, the time now, for that frame), completes
- * chunks, hands full chunks to parked CAPTUREs, then gives the freed
- * segments new chunks.
+ * frame (or, where it took none, the time now, for that frame), joins the
+ * cells of frames longer than a cell (WIRECAP_RX_MORE), completes chunks,
+ * hands full chunks to parked CAPTUREs, then gives the freed segments new
+ * chunks.
  *
  * Context: the queue's RX context (wirecap_nic.h), bottom halves disabled.
  */
@@ -277,54 +474,23 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 	}
 	for (i = 0; i < n; i++) {
 		const struct wirecap_rx_done *d = &done[i];
-		u32 ncells = p->r * p->m;
 		struct wirecap_cell_meta *meta;
 		struct wirecap_chunk *c;
-		u32 base;
 
-		if (WARN_ON_ONCE(d->cell >= ncells))
+		if (WARN_ON_ONCE(d->cell >= p->r * p->m))
 			continue;
 		c = &p->chunks[d->cell / p->m];
 		if (WARN_ON_ONCE(c->state != WC_CHUNK_ATTACHED ||
 				 __test_and_set_bit(d->cell, p->filled_map)))
 			continue;
+		c->filled++;
 		meta = &p->meta[d->cell];
 		meta->hash = d->hash;
 		meta->ts_ns = d->ts_ns ?: wirecap_rx_now();
-		q->stats.received++;
-		if (unlikely(d->flags & (WIRECAP_RX_DROP | WIRECAP_RX_ERROR))) {
-			/* no frame here (a discarded one the driver counted) */
-			q->stats.rx_errors++;
-			meta->len = 0;
-			meta->flags = WIRECAP_CELL_ERROR;
-		} else if (unlikely(d->len < q->frame_offset ||
-				    d->len > p->cells[d->cell].size)) {
-			/* a driver or device bug: the cell holds no frame */
-			wc_qerr_ratelimited(q, "NIC reported %u bytes in a cell of %u (frame at %u)\n",
-					    d->len, p->cells[d->cell].size,
-					    q->frame_offset);
-			q->stats.rx_errors++;
-			meta->len = 0;
-			meta->flags = WIRECAP_CELL_ERROR;
-		} else {
-			if (p->page_dma)
-				dma_sync_single_for_cpu(p->dma_dev,
-							p->cells[d->cell].dma,
-							d->len,
-							DMA_BIDIRECTIONAL);
-			meta->len = d->len - q->frame_offset;
-			meta->flags = (d->flags & WIRECAP_RX_HASH) ?
-				WIRECAP_CELL_HASH : 0;
-		}
-
-		base = (c - p->chunks) * p->m;
-		while (c->prefix < p->m &&
-		       test_bit(base + c->prefix, p->filled_map))
-			c->prefix++;
-		if (++c->filled == p->m) {
-			chunk_filled(q, p, c);
-			filled = true;
-		}
+		if (q->rx.head != U32_MAX)
+			filled |= rx_cont(q, p, c, d, meta);
+		else
+			filled |= rx_first(q, p, c, d, meta);
 	}
 	if (filled)
 		wirecap_ctrl_sync(p);
@@ -335,6 +501,37 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 		wirecap_rx_refill(q);
 }
 EXPORT_SYMBOL_GPL(wirecap_rx_complete);
+
+/**
+ * wirecap_rx_cut() - the frame being filled across cells gets no more
+ * @q: the queue
+ *
+ * For a NIC reset (or a lost descriptor) in the middle of a frame whose
+ * cells were reported with WIRECAP_RX_MORE: the frame is counted as
+ * received in error (rx_errors), and the next cell reported starts a new
+ * frame. Nothing happens when no frame is open.
+ *
+ * Context: the queue's RX context, bottom halves disabled.
+ */
+void wirecap_rx_cut(struct wirecap_queue *q)
+{
+	struct wirecap_pool *p;
+	bool filled = false;
+
+	spin_lock(&q->lock);
+	p = q->pool;
+	if (p && q->rx.head != U32_MAX)
+		filled = rx_close(q, p, NULL, true);
+	q->rx.head = U32_MAX;
+	if (filled)
+		wirecap_ctrl_sync(p);
+	spin_unlock(&q->lock);
+
+	wirecap_capture_wake(q, filled);
+	if (filled)
+		wirecap_rx_refill(q);
+}
+EXPORT_SYMBOL_GPL(wirecap_rx_cut);
 
 void wirecap_rx_dropped(struct wirecap_queue *q, u64 packets, bool oversize)
 {

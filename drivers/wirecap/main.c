@@ -157,6 +157,10 @@ static struct wirecap_queue *queue_create(struct wirecap_nic *nic, u32 ring,
 	q->ring_size = nic->cfg.ring_size;
 	q->max_m = nic->cfg.max_cells_per_chunk ?: nic->cfg.ring_size;
 	q->frame_offset = nic->cfg.frame_offset;
+	q->cell_sizes = nic->cfg.cell_sizes ?: WIRECAP_CELL_SIZE;
+	q->cell_size = WIRECAP_CELL_SIZE;
+	q->max_frame = WIRECAP_CELL_SIZE - q->frame_offset;
+	q->rx.head = U32_MAX;
 	q->numa_node = nic->cfg.numa_node;
 	q->features = WIRECAP_F_PARTIAL_VIEWS | WIRECAP_F_XMIT_WAIT |
 		nic->cfg.features | (WC_CAN_CANCEL ? WIRECAP_F_URING_CANCEL : 0) |
@@ -295,7 +299,11 @@ struct wirecap_nic *wirecap_nic_register(const struct wirecap_nic_config *cfg)
 	    (cfg->max_cells_per_chunk &&
 	     (!is_power_of_2(cfg->max_cells_per_chunk) ||
 	      cfg->max_cells_per_chunk > cfg->ring_size)) ||
-	    cfg->frame_offset >= WIRECAP_CELL_SIZE)
+	    cfg->frame_offset >= WIRECAP_CELL_SIZE ||
+	    (cfg->cell_sizes &&
+	     ((cfg->cell_sizes & (BIT(WIRECAP_CELL_SHIFT_MIN) - 1)) ||
+	      (cfg->cell_sizes & ~(2 * PAGE_SIZE - 1)) ||
+	      cfg->frame_offset >= BIT(__ffs(cfg->cell_sizes)))))
 		return ERR_PTR(-EINVAL);
 	nic = kzalloc(sizeof(*nic), GFP_KERNEL);
 	if (!nic)
@@ -391,6 +399,42 @@ u32 wirecap_queue_ring(const struct wirecap_queue *q)
 	return q->ring_id;
 }
 EXPORT_SYMBOL_GPL(wirecap_queue_ring);
+
+/**
+ * wirecap_queue_cell_size() - bytes per cell of the queue's pool
+ * @q: the queue
+ *
+ * For a NIC that programs its receive buffer size per queue: valid from
+ * ->queue_start() on, until the next ATTACH.
+ *
+ * Context: any.
+ *
+ * Return: the cell size ATTACH chose.
+ */
+u32 wirecap_queue_cell_size(const struct wirecap_queue *q)
+{
+	return READ_ONCE(q->cell_size);
+}
+EXPORT_SYMBOL_GPL(wirecap_queue_cell_size);
+
+/**
+ * wirecap_queue_max_frame() - the longest frame the queue's pool takes
+ * @q: the queue
+ *
+ * For a NIC that drops longer frames itself, as a MAC drops frames above
+ * its maximum frame size (counting them with wirecap_rx_dropped(), as
+ * oversize): the NIC's MTU at ATTACH plus an Ethernet and two VLAN
+ * headers, or what a cell holds if more. Valid as wirecap_queue_cell_size().
+ *
+ * Context: any.
+ *
+ * Return: bytes.
+ */
+u32 wirecap_queue_max_frame(const struct wirecap_queue *q)
+{
+	return READ_ONCE(q->max_frame);
+}
+EXPORT_SYMBOL_GPL(wirecap_queue_max_frame);
 
 struct wirecap_nic *wirecap_queue_nic(const struct wirecap_queue *q)
 {

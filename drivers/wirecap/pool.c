@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ring buffer pool of one receive queue: R chunks of M cells of 2 KiB,
- * order-0 pages on the NIC's NUMA node (two cells per page), DMA-mapped once
- * for the NIC, mapped into user space with vm_insert_pages(); and the
- * read-only control area (descriptor ring, cell metadata).
+ * The ring buffer pool of one receive queue: R chunks of M cells (2 KiB, or
+ * the size ATTACH chose: 256 bytes to a page), order-0 pages on the NIC's
+ * NUMA node, DMA-mapped once for the NIC, mapped into user space with
+ * vm_insert_pages(); and the read-only control area (descriptor ring,
+ * cell metadata). When frames may span cells, each chunk's pages are
+ * followed by its spill area (pages the NIC never writes): the rest of a
+ * frame that ran past the chunk's last cell is copied there, so the frame
+ * is contiguous in the mapping.
  *
  * The memory is charged as AF_XDP charges its UMEM: the pages to the
  * user's locked_vm against RLIMIT_MEMLOCK (not for CAP_IPC_LOCK), and
@@ -11,6 +15,7 @@
  * container cannot escape its limits by capturing.
  */
 #include <linux/dma-mapping.h>
+#include <linux/if_vlan.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -24,6 +29,34 @@
 /* Allocations that fail rather than OOM-kill when the memcg is full. */
 #define WC_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
+/* Pages of a chunk that hold its cells (the rest are its spill area). */
+static u32 cell_pages(const struct wirecap_pool *p)
+{
+	return ((size_t)p->m << p->cell_shift) >> PAGE_SHIFT;
+}
+
+static bool page_is_spill(const struct wirecap_pool *p, u32 i)
+{
+	return i % p->chunk_pages >= cell_pages(p);
+}
+
+/**
+ * wirecap_cell_page() - the page a cell is in
+ * @p: the pool
+ * @cell: the cell's id
+ * @offset: set to the cell's offset in that page
+ *
+ * Return: the page.
+ */
+struct page *wirecap_cell_page(const struct wirecap_pool *p, u32 cell,
+			       u32 *offset)
+{
+	u32 c = cell % p->m, per_page = PAGE_SIZE >> p->cell_shift;
+
+	*offset = (c % per_page) << p->cell_shift;
+	return p->pages[cell / p->m * p->chunk_pages + c / per_page];
+}
+
 static void pool_free_pages(struct wirecap_pool *p)
 {
 	u32 i;
@@ -31,7 +64,7 @@ static void pool_free_pages(struct wirecap_pool *p)
 	for (i = 0; i < p->nr_pages && p->pages[i]; i++) {
 		if (!(i % 1024))
 			cond_resched();	/* a pool can be 2^18 pages */
-		if (p->page_dma)
+		if (p->page_dma && !page_is_spill(p, i))
 			dma_unmap_page_attrs(p->dma_dev, p->page_dma[i],
 					     PAGE_SIZE, DMA_BIDIRECTIONAL,
 					     DMA_ATTR_SKIP_CPU_SYNC);
@@ -43,9 +76,11 @@ static void pool_free_pages(struct wirecap_pool *p)
 
 static int pool_alloc_pages(struct wirecap_pool *p, int node)
 {
+	u32 per_page = PAGE_SIZE >> p->cell_shift;
 	u32 i, c;
 
 	for (i = 0; i < p->nr_pages; i++) {
+		u32 k = i / p->chunk_pages, pi = i % p->chunk_pages;
 		struct page *pg;
 
 		if (!(i % 1024))
@@ -53,6 +88,12 @@ static int pool_alloc_pages(struct wirecap_pool *p, int node)
 		pg = alloc_pages_node(node, WC_GFP | __GFP_ZERO, 0);
 		if (!pg)
 			return -ENOMEM;
+		if (page_is_spill(p, i)) {
+			/* only the CPU writes a spill area */
+			p->pages[i] = pg;
+			atomic_inc(&wirecap_pool_pages);
+			continue;
+		}
 		if (p->page_dma) {
 			dma_addr_t a;
 
@@ -67,16 +108,16 @@ static int pool_alloc_pages(struct wirecap_pool *p, int node)
 		}
 		p->pages[i] = pg;
 		atomic_inc(&wirecap_pool_pages);
-		for (c = 0; c < WIRECAP_CELLS_PER_PAGE; c++) {
+		for (c = 0; c < per_page; c++) {
 			struct wirecap_cell *cell;
-			u32 id = i * WIRECAP_CELLS_PER_PAGE + c;
+			u32 id = k * p->m + pi * per_page + c;
 
 			cell = &p->cells[id];
 			cell->id = id;
-			cell->size = WIRECAP_CELL_SIZE;
-			cell->addr = page_address(pg) + c * WIRECAP_CELL_SIZE;
+			cell->size = p->cell_size;
+			cell->addr = page_address(pg) + (c << p->cell_shift);
 			cell->dma = p->page_dma ?
-				p->page_dma[i] + c * WIRECAP_CELL_SIZE : 0;
+				p->page_dma[i] + (c << p->cell_shift) : 0;
 		}
 	}
 	return 0;
@@ -96,7 +137,8 @@ static size_t ctrl_layout(struct wirecap_pool *p, size_t *desc_off,
 
 /*
  * vmalloc_user() cannot charge the memory cgroup; the control area is
- * 16 bytes per 2 KiB cell, under 1% of the pool.
+ * 16 bytes per cell, under 1% of a pool of 2 KiB cells, 6% of 256-byte
+ * ones.
  */
 static int pool_alloc_ctrl(struct wirecap_pool *p)
 {
@@ -187,17 +229,19 @@ static const struct vm_operations_struct pool_vm_ops = {
 static void pool_free_work(struct work_struct *work);
 
 struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
-					 u32 r)
+					 u32 r, u32 cell_size)
 {
 	size_t ncells = (size_t)r * m, desc_off, meta_off;
 	struct device *dma_dev = NULL;
 	struct wirecap_pool *p;
+	u32 i, mtu = 0;
 	int ret;
-	u32 i;
 
 	spin_lock_bh(&q->lock);
-	if (!q->dead)
+	if (!q->dead) {
 		dma_dev = get_device(q->nic->cfg.dma_dev);
+		mtu = READ_ONCE(q->nic->cfg.netdev->mtu);
+	}
 	ret = q->dead ? -ENODEV : 0;
 	spin_unlock_bh(&q->lock);
 	if (ret)
@@ -213,8 +257,27 @@ struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
 	p->m = m;
 	p->r = r;
 	p->nr_segments = q->ring_size / m;
-	p->nr_pages = ncells / WIRECAP_CELLS_PER_PAGE;
+	p->cell_size = cell_size;
+	p->cell_shift = ilog2(cell_size);
+	/*
+	 * The longest frame: what the MTU lets through (two VLAN tags), or
+	 * what a cell holds. Longer frames spanning cells are dropped.
+	 */
+	p->max_frame = cell_size - q->frame_offset;
+	if (q->features & WIRECAP_F_MULTI_CELL) {
+		p->max_frame = max_t(u32, p->max_frame,
+				     min_t(u32, (u64)mtu + ETH_HLEN +
+					   2 * VLAN_HLEN, WIRECAP_MAX_FRAME));
+		p->multi = p->max_frame > cell_size - q->frame_offset;
+	}
+	/* the rest of a frame that starts in a chunk's last cell */
+	p->spill_size = p->multi ? PAGE_ALIGN(p->max_frame) : 0;
+	p->chunk_pages = cell_pages(p) + (p->spill_size >> PAGE_SHIFT);
+	p->nr_pages = r * p->chunk_pages;
 	p->dma_dev = dma_dev;
+	ret = -E2BIG;
+	if ((u64)p->nr_pages << PAGE_SHIFT > (u64)wirecap_max_pool_mb << 20)
+		goto err_free;
 	INIT_LIST_HEAD(&p->free);
 	INIT_LIST_HEAD(&p->attached);
 	INIT_LIST_HEAD(&p->full);
@@ -247,6 +310,7 @@ struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
 
 	for (i = 0; i < r; i++) {
 		p->chunks[i].state = WC_CHUNK_FREE;
+		p->chunks[i].open_from = m;
 		list_add_tail(&p->chunks[i].node, &p->free);
 	}
 	p->nr_free = r;

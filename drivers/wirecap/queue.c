@@ -81,18 +81,22 @@ static int queue_open(struct inode *inode, struct file *file)
 }
 
 static int geometry(const struct wirecap_queue *q,
-		    const struct wirecap_attach *a, u32 *m, u32 *r)
+		    const struct wirecap_attach *a, u32 *m, u32 *r, u32 *size)
 {
 	u64 bytes;
 
+	*size = a->cell_size ?: WIRECAP_CELL_SIZE;
+	if (!is_power_of_2(*size) || !(*size & q->cell_sizes))
+		return -EINVAL;
 	*m = a->cells_per_chunk ?: max_t(u32, q->ring_size / 4, 1);
 	if (!is_power_of_2(*m) || *m > q->max_m || *m > WIRECAP_MAX_M ||
-	    *m < WIRECAP_CELLS_PER_PAGE)
+	    *m < 2 || *m < PAGE_SIZE / *size)
 		return -EINVAL;
 	*r = a->nr_chunks ?: 16 * (q->ring_size / *m);
 	if (*r < q->ring_size / *m)
 		return -EINVAL;
-	bytes = (u64)*r * *m * WIRECAP_CELL_SIZE;
+	/* the cells: wirecap_pool_create() checks again with spill areas */
+	bytes = (u64)*r * *m * *size;
 	if (bytes > (u64)wirecap_max_pool_mb << 20)
 		return -E2BIG;
 	return 0;
@@ -143,19 +147,19 @@ static int queue_attach(struct wirecap_file *wf,
 {
 	struct wirecap_queue *q = wf->q;
 	struct wirecap_pool *p;
-	u32 m, r;
+	u32 m, r, size;
 	int ret;
 
-	if (a->flags || a->reserved[0] || a->reserved[1])
+	if (a->flags || a->reserved0 || a->reserved[0])
 		return -EINVAL;
-	ret = geometry(q, a, &m, &r);
+	ret = geometry(q, a, &m, &r, &size);
 	if (ret)
 		return ret;
 	/* nothing is allocated or charged for a caller who may not */
 	ret = queue_reach(q, CAP_NET_ADMIN);
 	if (ret)
 		return ret;
-	p = wirecap_pool_create(q, m, r);
+	p = wirecap_pool_create(q, m, r, size);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 
@@ -174,6 +178,9 @@ static int queue_attach(struct wirecap_file *wf,
 	}
 	spin_lock_bh(&q->lock);
 	q->pool = p;
+	WRITE_ONCE(q->cell_size, p->cell_size);
+	WRITE_ONCE(q->max_frame, p->max_frame);
+	q->rx.head = U32_MAX;		/* no frame half-filled */
 	spin_unlock_bh(&q->lock);
 
 	ret = q->nic->cfg.ops->queue_start(q);
@@ -321,7 +328,8 @@ static long queue_info(struct wirecap_file *wf, void __user *arg)
 	info.ring_id = q->ring_id;
 	info.nr_rings = q->nr_rings;
 	info.ring_size = q->ring_size;
-	info.cell_size = WIRECAP_CELL_SIZE;
+	info.cell_size = READ_ONCE(q->cell_size);
+	info.cell_sizes = q->cell_sizes;
 	info.frame_offset = q->frame_offset;
 	info.numa_node = q->numa_node;
 	info.max_timeout_us = min_t(u64, READ_ONCE(wirecap_max_timeout_ms) *
@@ -342,6 +350,9 @@ static long queue_info(struct wirecap_file *wf, void __user *arg)
 		info.ctrl_size = p->ctrl_size;
 		info.pool_offset = WIRECAP_POOL_MMAP_OFF;
 		info.pool_size = (u64)p->nr_pages << PAGE_SHIFT;
+		info.chunk_bytes = p->chunk_pages << PAGE_SHIFT;
+		info.spill_size = p->spill_size;
+		info.max_frame = p->max_frame;
 	}
 	mutex_unlock(&q->ctl_lock);
 	if (ret)

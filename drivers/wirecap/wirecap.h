@@ -73,8 +73,10 @@
 #include "wirecap_nic.h"
 #include "compat.h"
 
-#define WIRECAP_CELL_SIZE	2048
-#define WIRECAP_CELLS_PER_PAGE	(PAGE_SIZE / WIRECAP_CELL_SIZE)
+#define WIRECAP_CELL_SIZE	2048	/* the default */
+#define WIRECAP_CELL_SHIFT_MIN	8	/* 256 bytes */
+/* Frames longer than this are oversize drops: cell_meta.len is 16 bits. */
+#define WIRECAP_MAX_FRAME	U16_MAX
 #define WIRECAP_POOL_MMAP_OFF	(1ULL << 32)
 #define WIRECAP_MAX_M		32768
 
@@ -97,12 +99,41 @@ struct wirecap_chunk {
 	u32 prefix;		/* cells [0, prefix) are all filled */
 	u32 handed;		/* cells [0, handed) were handed out */
 	u32 views_out;		/* views not recycled yet */
+	/*
+	 * The first cell of a frame still being filled (its further cells
+	 * are to come), or m: prefix stops there, and the chunk is not FULL
+	 * before the frame is complete.
+	 */
+	u32 open_from;
+	u32 conts;		/* WIRECAP_CELL_CONT cells filled */
+	u32 spill_used;		/* bytes of the spill area holding a frame */
+};
+
+/*
+ * The frame the NIC is filling across cells (WIRECAP_RX_MORE), in the
+ * queue's RX context, under queue->lock.
+ */
+struct wirecap_rx_frame {
+	u32 head;		/* its first cell, or U32_MAX: none open */
+	u32 cells;		/* cells so far, the first included */
+	u32 len;		/* frame bytes so far */
+	u32 last;		/* the last cell so far */
+	bool spilling;		/* the rest goes to the head chunk's spill */
+	bool bad;		/* discard it when it ends */
+	bool oversize;		/* ... as an oversize drop */
 };
 
 struct wirecap_pool {
 	u32 m;			/* cells per chunk */
 	u32 r;			/* chunks */
 	u32 nr_segments;	/* ring size / m */
+	u32 cell_size;		/* a power of two, 256 to PAGE_SIZE */
+	u32 cell_shift;		/* log2(cell_size) */
+	/* pages of a chunk: m * cell_size for its cells, then its spill */
+	u32 chunk_pages;
+	u32 spill_size;		/* bytes: 0 when no frame spans cells */
+	u32 max_frame;		/* longest frame captured */
+	bool multi;		/* frames may span cells */
 
 	/* memory */
 	u32 nr_pages;
@@ -180,6 +211,10 @@ struct wirecap_queue {
 	u32 ring_size;
 	u32 max_m;			/* cells per chunk at most */
 	u32 frame_offset;
+	u32 cell_sizes;			/* bit n: 2^n bytes, as cfg says */
+	u32 cell_size;			/* of the pool attached (or last) */
+	u32 max_frame;			/* likewise */
+	struct wirecap_rx_frame rx;	/* under lock, in the RX context */
 	u64 features;
 	int numa_node;
 	char ifname[IFNAMSIZ];
@@ -217,7 +252,9 @@ struct wirecap_file {
 
 /* pool.c, chunk.c */
 struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
-					 u32 r);
+					 u32 r, u32 cell_size);
+struct page *wirecap_cell_page(const struct wirecap_pool *p, u32 cell,
+			       u32 *offset);
 void wirecap_pool_destroy(struct wirecap_pool *p);
 void wirecap_pool_abandon(struct wirecap_pool *p);
 int wirecap_pool_mmap(struct wirecap_file *wf, struct vm_area_struct *vma);

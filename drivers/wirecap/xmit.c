@@ -130,14 +130,13 @@ static bool xmit_take(struct wirecap_queue *q, struct wirecap_pool *p,
 
 	p->view_tx[run->cell]++;
 	p->tx_inflight++;
-	off = (c % WIRECAP_CELLS_PER_PAGE) * WIRECAP_CELL_SIZE +
-		q->frame_offset;
+	tx->page = wirecap_cell_page(p, c, &off);
+	off += q->frame_offset;
 	tx->ref.src = q;
 	tx->ref.pool = p;
 	tx->ref.token = run->cell;
 	tx->len = rec->len;
 	tx->addr = cell->addr + q->frame_offset;
-	tx->page = p->pages[c / WIRECAP_CELLS_PER_PAGE];
 	tx->offset = off;
 	tx->dma = p->page_dma ? cell->dma + q->frame_offset : 0;
 	tx->dma_dev = p->dma_dev;
