@@ -18,10 +18,12 @@
  * (AF_PACKET, which the libpcap shim's pcap_inject uses) go the same way
  * on transmit virtqueue 0, linearized.
  *
- * Deliberately not negotiated: mergeable buffers, guest checksum and GSO
- * offloads, so every packet arrives whole, as on the wire, in one cell.
- * Used buffers are not assumed to come back in order: each carries its
- * cell as the token.
+ * Mergeable buffers are negotiated: a frame longer than a cell fills
+ * several, which the device takes in the order they were posted, so they
+ * are consecutive cells (wirecap.ko joins them: WIRECAP_F_MULTI_CELL).
+ * Deliberately not negotiated: guest checksum and GSO offloads, so every
+ * packet arrives whole, as on the wire. Used buffers carry their cell as
+ * the token; the core checks that a frame's cells follow each other.
  *
  * Needs VIRTIO_F_RING_RESET (QEMU >= 7.2, queue_reset=on by default): a
  * queue leaving capture mode takes its cells back with a queue reset.
@@ -77,6 +79,8 @@ struct wcv_rxq {
 	u32 posted;
 	/* a reset took the cells back but left the queue unfit to post to */
 	bool unusable;
+	/* buffers of the frame being harvested still to come (mergeable) */
+	u16 frame_left;
 	char name[16];
 	struct u64_stats_sync syncp;
 	u64_stats_t packets;
@@ -127,6 +131,7 @@ struct wcv {
 	u32 hdr_len;			/* virtio header before each frame */
 	u32 ring_size;
 	bool has_hash;
+	bool mergeable;			/* VIRTIO_NET_F_MRG_RXBUF */
 	struct wirecap_nic *wc;
 	u8 rss_key[WCV_RSS_KEY_LEN];
 	u16 rss_table[WCV_RSS_TABLE_LEN];
@@ -297,6 +302,62 @@ static void wcv_rx_done(struct wcv_rxq *rq, const struct wirecap_cell *cell,
 	}
 }
 
+/* How many buffers the frame starting in @cell fills. */
+static u16 wcv_num_buffers(struct wcv_rxq *rq, const struct wirecap_cell *cell)
+{
+	const struct virtio_net_hdr_mrg_rxbuf *h = cell->addr;
+	u16 nb;
+
+	if (!rq->vi->mergeable)
+		return 1;
+	nb = virtio16_to_cpu(rq->vi->vdev, h->num_buffers);
+	if (unlikely(!nb || nb > rq->vi->ring_size)) {
+		/* a device bug: take the buffer as a frame of its own */
+		dev_err_ratelimited(&rq->vi->vdev->dev, "%s: frame in %u buffers\n",
+				    rq->name, nb);
+		return 1;
+	}
+	return nb;
+}
+
+/*
+ * Take up to @max used buffers off the virtqueue into @done: each frame's
+ * buffers one after the other, all but its last with WIRECAP_RX_MORE.
+ * Adds their frame bytes to *@bytes and the frames they end to *@frames.
+ */
+static unsigned int wcv_harvest(struct wcv_rxq *rq,
+				struct wirecap_rx_done *done, unsigned int max,
+				unsigned int *bytes, unsigned int *frames)
+{
+	struct wirecap_cell *cell;
+	unsigned int n = 0;
+	u32 len;
+
+	while (n < max && (cell = virtqueue_get_buf(rq->vq, &len))) {
+		struct wirecap_rx_done *d = &done[n++];
+
+		rq->posted--;
+		if (!rq->frame_left) {
+			wcv_rx_done(rq, cell, len, d);
+			rq->frame_left = wcv_num_buffers(rq, cell);
+			*bytes += d->len - rq->vi->hdr_len;
+		} else {
+			/* no header here: the frame goes on from byte 0 */
+			d->ts_ns = wirecap_rx_now();
+			d->cell = cell->id;
+			d->len = len;
+			d->hash = 0;
+			d->flags = 0;
+			*bytes += len;
+		}
+		if (--rq->frame_left)
+			d->flags |= WIRECAP_RX_MORE;
+		else
+			(*frames)++;
+	}
+	return n;
+}
+
 static int wcv_poll(struct napi_struct *napi, int budget)
 {
 	struct wcv_rxq *rq = container_of(napi, struct wcv_rxq, napi);
@@ -307,22 +368,15 @@ static int wcv_poll(struct napi_struct *napi, int budget)
 		return 0;
 
 	while (rq->capturing && work < budget) {
-		unsigned int n = 0, bytes = 0;
-		struct wirecap_cell *cell;
-		u32 len;
+		unsigned int n, bytes = 0, frames = 0;
 
-		while (n < WCV_BATCH && work < budget &&
-		       (cell = virtqueue_get_buf(rq->vq, &len))) {
-			rq->posted--;
-			wcv_rx_done(rq, cell, len, &done[n]);
-			bytes += done[n].len - rq->vi->hdr_len;
-			n++;
-			work++;
-		}
+		n = wcv_harvest(rq, done, min_t(int, WCV_BATCH, budget - work),
+				&bytes, &frames);
 		if (!n)
 			break;
+		work += n;
 		u64_stats_update_begin(&rq->syncp);
-		u64_stats_add(&rq->packets, n);
+		u64_stats_add(&rq->packets, frames);
 		u64_stats_add(&rq->bytes, bytes);
 		u64_stats_update_end(&rq->syncp);
 		wirecap_rx_complete(rq->wq, done, n);
@@ -573,6 +627,7 @@ static int wcv_queue_start(struct wirecap_queue *q)
 	/* with NAPI off the virtqueue is ours: post the first cells */
 	napi_disable(&rq->napi);
 	rq->capturing = true;
+	rq->frame_left = 0;
 	local_bh_disable();
 	wirecap_rx_refill(q);
 	local_bh_enable();
@@ -596,24 +651,22 @@ static int wcv_queue_stop(struct wirecap_queue *q)
 	struct wcv_rxq *rq = rxq_of(q);
 	struct wcv *vi = rq->vi;
 	struct wirecap_rx_done done[WCV_BATCH];
-	struct wirecap_cell *cell;
-	unsigned int n;
-	u32 len;
+	unsigned int n, bytes = 0, frames = 0;
 	int ret;
 
 	napi_disable(&rq->napi);
 	/* report what the device already filled, then take the rest back */
 	local_bh_disable();
 	do {
-		n = 0;
-		while (n < WCV_BATCH &&
-		       (cell = virtqueue_get_buf(rq->vq, &len))) {
-			rq->posted--;
-			wcv_rx_done(rq, cell, len, &done[n++]);
-		}
+		n = wcv_harvest(rq, done, WCV_BATCH, &bytes, &frames);
 		if (n)
 			wirecap_rx_complete(q, done, n);
 	} while (n);
+	if (rq->frame_left) {
+		/* (the device publishes a frame's buffers together) */
+		wirecap_rx_cut(q);
+		rq->frame_left = 0;
+	}
 	local_bh_enable();
 	rq->capturing = false;
 	mutex_lock(&vi->reset_lock);
@@ -900,6 +953,7 @@ static int wcv_probe(struct virtio_device *vdev)
 	mutex_init(&vi->ctrl_lock);
 	mutex_init(&vi->reset_lock);
 	vi->has_hash = virtio_has_feature(vdev, VIRTIO_NET_F_HASH_REPORT);
+	vi->mergeable = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF);
 	vi->hdr_len = vi->has_hash ? sizeof(struct virtio_net_hdr_v1_hash) :
 				     sizeof(struct virtio_net_hdr_mrg_rxbuf);
 	memcpy(vi->rss_key, wirecap_rss_default_key, sizeof(vi->rss_key));
@@ -916,6 +970,8 @@ static int wcv_probe(struct virtio_device *vdev)
 
 	SET_NETDEV_DEV(netdev, &vdev->dev);
 	netdev->netdev_ops = &wcv_netdev_ops;
+	/* the device takes any length; wirecap.ko's frames end at 64 KiB */
+	netdev->max_mtu = ETH_MAX_MTU;
 	/*
 	 * netpoll would transmit, and poll, with interrupts off, perhaps in
 	 * hard IRQ: giving cells back to wirecap.ko cannot be done there.
@@ -974,6 +1030,11 @@ static int wcv_probe(struct virtio_device *vdev)
 	cfg.ring_size = vi->ring_size;
 	cfg.frame_offset = vi->hdr_len;
 	cfg.features = vi->has_hash ? WIRECAP_F_RSS_HASH : 0;
+	if (vi->mergeable) {
+		/* any cell from 256 bytes to a page: frames span cells */
+		cfg.features |= WIRECAP_F_MULTI_CELL;
+		cfg.cell_sizes = (2 * PAGE_SIZE - 1) & ~(SZ_256 - 1);
+	}
 	cfg.numa_node = dev_to_node(vdev->dev.parent);
 	vi->wc = wirecap_nic_register(&cfg);
 	if (IS_ERR(vi->wc)) {
@@ -1052,7 +1113,7 @@ static void wcv_remove(struct virtio_device *vdev)
 static unsigned int wcv_features[] = {
 	VIRTIO_NET_F_MAC, VIRTIO_NET_F_STATUS, VIRTIO_NET_F_CTRL_VQ,
 	VIRTIO_NET_F_CTRL_RX, VIRTIO_NET_F_MQ, VIRTIO_NET_F_RSS,
-	VIRTIO_NET_F_HASH_REPORT,
+	VIRTIO_NET_F_HASH_REPORT, VIRTIO_NET_F_MRG_RXBUF,
 };
 
 static const struct virtio_device_id wcv_id_table[] = {
