@@ -52,12 +52,18 @@ static void rx_to_stack(struct softnic_rxq *rq, const u8 *frame, u32 len)
 	netif_rx(skb);
 }
 
-/* One packet on the wire of queue rq. */
+/*
+ * One packet on the wire of queue rq. A frame longer than a cell fills as
+ * many consecutive cells of the ring as it needs (a multi-descriptor
+ * frame), all but the last reported with WIRECAP_RX_MORE; with too few
+ * cells posted, the whole frame is dropped, as a NIC does. Frames longer
+ * than the pool takes are dropped before, as oversize.
+ */
 static void rx_one(struct softnic_rxq *rq, const u8 *frame, u32 len, u32 hash,
 		   bool has_hash)
 {
-	struct wirecap_rx_done *d;
-	struct wirecap_cell *cell;
+	u32 mask = rq->sn->ring_size - 1, size, ncells, i;
+	u64 now;
 
 	lockdep_assert_held(&rq->lock);
 	rq->packets++;
@@ -70,7 +76,15 @@ static void rx_one(struct softnic_rxq *rq, const u8 *frame, u32 len, u32 hash,
 		rx_to_stack(rq, frame, len);
 		return;
 	}
-	if (rq->head == rq->tail) {
+	if (len > wirecap_queue_max_frame(rq->wq)) {
+		/* the MAC's frame size limit: never reaches a cell */
+		rq->oversize++;
+		wirecap_rx_dropped(rq->wq, 1, true);
+		return;
+	}
+	size = wirecap_queue_cell_size(rq->wq);
+	ncells = DIV_ROUND_UP(max(len, 1U), size);
+	if (rq->tail - rq->head < ncells) {
 		/*
 		 * Before the hardware would drop: complete what we have (it
 		 * may free segments) and take chunks recycled since the last
@@ -78,35 +92,38 @@ static void rx_one(struct softnic_rxq *rq, const u8 *frame, u32 len, u32 hash,
 		 */
 		softnic_rx_flush(rq);
 		wirecap_rx_refill(rq->wq);
-		if (rq->head == rq->tail) {
+		if (rq->tail - rq->head < ncells) {
 			rq->drops++;
 			rq->pending_drops++;
 			return;
 		}
 	}
-	cell = &rq->ring[rq->head & (rq->sn->ring_size - 1)];
-	if (len > cell->size) {
-		rq->oversize++;
-		wirecap_rx_dropped(rq->wq, 1, true);
-		return;
-	}
-	rq->head++;
-	d = &rq->done[rq->nr_done++];
+	if (rq->nr_done + ncells > SOFTNIC_BATCH)
+		softnic_rx_flush(rq);
 	/*
 	 * The frame arrives now (the write plays the wire, frame by frame):
 	 * its own timestamp, not the flush's, which comes up to
 	 * SOFTNIC_BATCH frames later.
 	 */
-	d->ts_ns = wirecap_rx_now();
-	memcpy(cell->addr, frame, len);
-	d->cell = cell->id;
-	d->len = len;
-	if (unlikely(READ_ONCE(rq->sn->faults.bad_len)))
-		d->len = xchg(&rq->sn->faults.bad_len, 0) ?: len;
-	d->hash = hash;
-	d->flags = has_hash ? WIRECAP_RX_HASH : 0;
-	if (rq->nr_done == SOFTNIC_BATCH)
-		softnic_rx_flush(rq);
+	now = wirecap_rx_now();
+	for (i = 0; i < ncells; i++) {
+		struct wirecap_cell *cell = &rq->ring[rq->head++ & mask];
+		struct wirecap_rx_done *d = &rq->done[rq->nr_done++];
+		u32 n = min(len - i * size, size);
+
+		memcpy(cell->addr, frame + i * size, n);
+		d->ts_ns = now;
+		d->cell = cell->id;
+		d->len = n;
+		d->hash = hash;
+		d->flags = has_hash ? WIRECAP_RX_HASH : 0;
+		if (i + 1 < ncells)
+			d->flags |= WIRECAP_RX_MORE;
+		else if (unlikely(READ_ONCE(rq->sn->faults.bad_len)))
+			d->len = xchg(&rq->sn->faults.bad_len, 0) ?: n;
+		if (rq->nr_done == SOFTNIC_BATCH)
+			softnic_rx_flush(rq);
+	}
 }
 
 struct inject_state {

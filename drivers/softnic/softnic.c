@@ -218,6 +218,7 @@ static struct softnic *softnic_create(u32 queues, u32 ring)
 	sn->netdev = netdev;
 	netdev->netdev_ops = &softnic_netdev_ops;
 	netdev->flags |= IFF_NOARP;
+	netdev->max_mtu = ETH_MAX_MTU;	/* frames up to 64 KiB, in cells */
 	eth_hw_addr_random(netdev);
 	ret = register_netdev(netdev);
 	if (ret)
@@ -229,7 +230,9 @@ static struct softnic *softnic_create(u32 queues, u32 ring)
 	cfg.nr_rings = queues;
 	cfg.ring_size = ring;
 	cfg.frame_offset = 0;
-	cfg.features = WIRECAP_F_RSS_HASH;
+	/* any cell size: frames longer than a cell span cells */
+	cfg.features = WIRECAP_F_RSS_HASH | WIRECAP_F_MULTI_CELL;
+	cfg.cell_sizes = (2 * PAGE_SIZE - 1) & ~(SZ_256 - 1);
 	cfg.numa_node = NUMA_NO_NODE;
 	sn->wc = wirecap_nic_register(&cfg);
 	if (IS_ERR(sn->wc)) {
