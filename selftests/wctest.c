@@ -323,10 +323,31 @@ int wct_open(struct wct_queue *q, const char *nic, unsigned int ring)
 
 int wct_attach(struct wct_queue *q, uint32_t m, uint32_t r)
 {
+	return wct_attach_cells(q, m, r, 0);
+}
+
+int wct_set_mtu(const char *nic, unsigned int mtu)
+{
+	struct ifreq ifr = { .ifr_mtu = (int)mtu };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", nic);
+	if (ioctl(fd, SIOCSIFMTU, &ifr))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int wct_attach_cells(struct wct_queue *q, uint32_t m, uint32_t r,
+		     uint32_t cell_size)
+{
 	struct wirecap_attach a = {
 		.size = sizeof(a),
 		.cells_per_chunk = m,
 		.nr_chunks = r,
+		.cell_size = cell_size,
 	};
 
 	if (ioctl(q->fd, WIRECAP_CMD_ATTACH, &a))
@@ -411,9 +432,11 @@ void wct_consume(struct wct_queue *q, uint32_t n)
 const uint8_t *wct_frame(const struct wct_queue *q, uint32_t chunk,
 			 uint32_t cell)
 {
-	size_t idx = (size_t)chunk * q->info.cells_per_chunk + cell;
+	size_t stride = q->info.chunk_bytes ?:
+		(size_t)q->info.cells_per_chunk * q->info.cell_size;
 
-	return q->pool + idx * q->info.cell_size + q->info.frame_offset;
+	return q->pool + chunk * stride + (size_t)cell * q->info.cell_size +
+		q->info.frame_offset;
 }
 
 uint64_t wct_frame_seq(const uint8_t *frame)

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Frames across cells and the cell size chosen at ATTACH (issue 15 §2), on
+ * the software NIC: every frame, from 60 bytes to the longest the MTU lets
+ * through, is read back byte for byte in place, whatever the cell size,
+ * including frames that run past their chunk's last cell into its spill
+ * area; the geometry INFO reports is the one mapped; longer frames are
+ * counted as oversize.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include "kselftest_harness.h"
+#include "wctest.h"
+
+#define MC_RING		256
+#define MC_M		64
+#define MC_R		16
+
+FIXTURE(mc) {
+	char nic[16];
+	struct wct_queue q;
+};
+
+FIXTURE_SETUP(mc)
+{
+	ASSERT_EQ(0, wct_nic_new(1, MC_RING, self->nic));
+	ASSERT_EQ(0, wct_open(&self->q, self->nic, 0));
+}
+
+FIXTURE_TEARDOWN(mc)
+{
+	wct_close(&self->q);
+	wct_nic_del(self->nic);
+}
+
+static unsigned int page_size(void)
+{
+	return (unsigned int)sysconf(_SC_PAGESIZE);
+}
+
+/* What INFO must say for a cell size and MTU (the uapi's rules). */
+static void expect_geometry(struct __test_metadata *_metadata,
+			    const struct wirecap_info *in, unsigned int size,
+			    unsigned int mtu)
+{
+	unsigned int room = size - in->frame_offset, frame = mtu + 14 + 8;
+	unsigned int max = frame > room ? (frame > 65535 ? 65535 : frame) :
+		room;
+	unsigned int spill = max > room ?
+		(max + page_size() - 1) / page_size() * page_size() : 0;
+
+	EXPECT_EQ(size, in->cell_size);
+	EXPECT_TRUE(in->cell_sizes & size);
+	EXPECT_EQ(max, in->max_frame);
+	EXPECT_EQ(spill, in->spill_size);
+	EXPECT_EQ(in->cells_per_chunk * size + spill, in->chunk_bytes);
+	EXPECT_EQ((unsigned long long)in->nr_chunks * in->chunk_bytes,
+		  in->pool_size);
+	EXPECT_TRUE(in->features & WIRECAP_F_MULTI_CELL);
+}
+
+TEST_F(mc, geometry)
+{
+	static const unsigned int sizes[] = { 256, 512, 1024, 2048, 4096 };
+	static const unsigned int bad[] = { 1, 128, 255, 3000, 8192, 65536 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (sizes[i] > page_size())
+			continue;
+		ASSERT_EQ(0, wct_attach_cells(&self->q, MC_M, MC_R, sizes[i]));
+		expect_geometry(_metadata, &self->q.info, sizes[i], 1500);
+		/* the last byte of the last chunk's spill area is mapped */
+		((volatile char *)self->q.pool)[self->q.info.pool_size - 1] = 1;
+		wct_unmap(&self->q);
+		ASSERT_EQ(0, ioctl(self->q.fd, WIRECAP_CMD_DETACH));
+	}
+	/* a chunk smaller than a page cannot be mapped on its own */
+	EXPECT_EQ(-EINVAL, wct_attach_cells(&self->q, 8, MC_R * 8, 256));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_EQ(-EINVAL,
+			  wct_attach_cells(&self->q, MC_M, MC_R, bad[i]));
+	/* 0 is the default, 2048: no spill area at MTU 1500 */
+	ASSERT_EQ(0, wct_attach_cells(&self->q, MC_M, MC_R, 0));
+	expect_geometry(_metadata, &self->q.info, 2048, 1500);
+	EXPECT_EQ(0, self->q.info.spill_size);
+}
+
+FIXTURE(frames) {
+	char nic[16];
+	struct wct_queue q;
+	unsigned int nr;
+	uint8_t **frame;
+	uint32_t *len;
+};
+
+FIXTURE_VARIANT(frames) {
+	unsigned int cell_size;
+	unsigned int mtu;
+};
+
+FIXTURE_VARIANT_ADD(frames, c256_mtu1500) { 256, 1500 };
+FIXTURE_VARIANT_ADD(frames, c256_mtu9000) { 256, 9000 };
+FIXTURE_VARIANT_ADD(frames, c1024_mtu9000) { 1024, 9000 };
+FIXTURE_VARIANT_ADD(frames, c2048_mtu9000) { 2048, 9000 };
+FIXTURE_VARIANT_ADD(frames, c4096_mtu65000) { 4096, 65000 };
+
+FIXTURE_SETUP(frames)
+{
+	ASSERT_EQ(0, wct_nic_new(1, MC_RING, self->nic));
+	ASSERT_EQ(0, wct_set_mtu(self->nic, variant->mtu));
+	ASSERT_EQ(0, wct_open(&self->q, self->nic, 0));
+}
+
+FIXTURE_TEARDOWN(frames)
+{
+	unsigned int i;
+
+	for (i = 0; i < self->nr; i++)
+		free(self->frame[i]);
+	free(self->frame);
+	free(self->len);
+	wct_close(&self->q);
+	wct_nic_del(self->nic);
+}
+
+static uint64_t mc_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * Read the views published so far frame by frame, check each against the
+ * next expected one, recycle them. Returns frames read, or -1 (with the
+ * failure reported).
+ */
+static int read_views(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(frames) *self, unsigned int *next,
+		      unsigned int *spilled, uint32_t timeout_us)
+{
+	struct wct_queue *q = &self->q;
+	unsigned int size = q->info.cell_size, m = q->info.cells_per_chunk;
+	int n = wct_capture(q, 64, timeout_us), i, got = 0;
+
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct wirecap_desc d = *wct_desc(q, i);
+		unsigned int c = 0;
+
+		while (c < d.pkt_count) {
+			size_t base = (size_t)d.chunk_id * m;
+			const struct wirecap_cell_meta *mt =
+				&q->meta[base + d.first_cell + c];
+			unsigned int span, j, k = *next;
+
+			if (mt->flags & WIRECAP_CELL_CONT) {
+				/*
+				 * Only the copied rest of a frame: at the start
+				 * of its chunk, after nothing but such cells.
+				 */
+				unsigned int x;
+
+				for (x = 0; x <= d.first_cell + c; x++)
+					if (!(q->meta[base + x].flags &
+					      WIRECAP_CELL_CONT) ||
+					    q->meta[base + x].hash)
+						break;
+				if (x <= d.first_cell + c) {
+					TH_LOG("view %u+%u: cell %u continues nothing",
+					       d.chunk_id, d.first_cell, c);
+					return -1;
+				}
+				c++;
+				continue;
+			}
+			if (k >= self->nr || mt->len != self->len[k] ||
+			    memcmp(wct_frame(q, d.chunk_id, d.first_cell + c),
+				   self->frame[k], self->len[k])) {
+				TH_LOG("frame %u (%u bytes): read %u bytes that differ",
+				       k, k < self->nr ? self->len[k] : 0,
+				       mt->len);
+				return -1;
+			}
+			span = (q->info.frame_offset + mt->len + size - 1) /
+				size;
+			if ((span > 1) != !!(mt->flags & WIRECAP_CELL_MORE) ||
+			    !mt->ts_ns) {
+				TH_LOG("frame %u: flags %#x over %u cells", k,
+				       mt->flags, span);
+				return -1;
+			}
+			/* its other cells in this chunk: CONT, counting back */
+			for (j = 1; j < span && d.first_cell + c + j < m; j++) {
+				const struct wirecap_cell_meta *ct =
+					&mt[j];
+
+				if (c + j >= d.pkt_count ||
+				    !(ct->flags & WIRECAP_CELL_CONT) ||
+				    ct->hash != j || ct->len) {
+					TH_LOG("frame %u: cell %u of %u is not its own",
+					       k, j, span);
+					return -1;
+				}
+			}
+			if (d.first_cell + c + span > m)
+				(*spilled)++;
+			c += j;
+			(*next)++;
+			got++;
+		}
+		if (wct_recycle(q, &d, 1) != 1)
+			return -1;
+	}
+	wct_consume(q, n);
+	return got;
+}
+
+TEST_F(frames, exact)
+{
+	unsigned int max, i, next = 0, spilled = 0, done = 0, cells = 0;
+	uint64_t seed = 0x9e3779b97f4a7c15ull ^ variant->cell_size;
+	struct wirecap_stats st;
+	int ret;
+
+	ASSERT_EQ(0, wct_attach_cells(&self->q, MC_M, MC_R,
+				      variant->cell_size));
+	expect_geometry(_metadata, &self->q.info, variant->cell_size,
+			variant->mtu);
+	max = self->q.info.max_frame;
+
+	/* (64 KiB frames: fewer, the VM's memory is small) */
+	self->nr = max > 16384 ? 400 : 3000;
+	self->frame = calloc(self->nr, sizeof(*self->frame));
+	self->len = calloc(self->nr, sizeof(*self->len));
+	ASSERT_TRUE(self->frame && self->len);
+	for (i = 0; i < self->nr; i++) {
+		/* the edges around cell and frame sizes, then any length */
+		static const unsigned int edge[] = { 60, 255, 256, 257, 1514 };
+		unsigned int j, l;
+
+		if (i % 4 == 0)
+			l = edge[(i / 4) % 5];
+		else if (i % 4 == 1)
+			l = max - (unsigned int)(mc_rand(&seed) % 3);
+		else
+			l = 60 + (unsigned int)(mc_rand(&seed) % (max - 59));
+		self->len[i] = l;
+		self->frame[i] = malloc(l);
+		ASSERT_TRUE(self->frame[i] != NULL);
+		for (j = 0; j < l; j++)
+			self->frame[i][j] = (uint8_t)mc_rand(&seed);
+	}
+
+	/* in batches the pool holds, each read back before the next */
+	while (done < self->nr) {
+		unsigned int first = done, pool = MC_M * (MC_R - 4);
+
+		cells = 0;
+		while (done < self->nr) {
+			unsigned int c = (self->len[done] +
+					  variant->cell_size - 1) /
+				variant->cell_size;
+
+			if (cells + c > pool / 2)
+				break;
+			cells += c;
+			done++;
+		}
+		ASSERT_EQ(0, wct_inject_frames(self->nic, 0,
+			(const uint8_t *const *)&self->frame[first],
+			&self->len[first], done - first));
+		while (next < done) {
+			ret = read_views(_metadata, self, &next, &spilled,
+					 2000);
+			ASSERT_GE(ret, 0);
+		}
+	}
+	st = wct_stats(&self->q);
+	EXPECT_EQ(self->nr, st.received);
+	EXPECT_EQ(self->nr, st.delivered);
+	EXPECT_EQ(0, st.capture_drops);
+	EXPECT_EQ(0, st.oversize_drops);
+	EXPECT_EQ(0, st.rx_errors);
+	/* frames ran past their chunk's end, and came out whole */
+	if (max > variant->cell_size)
+		EXPECT_GT(spilled, 10);
+	TH_LOG("%u frames, %u of them through a spill area", self->nr,
+	       spilled);
+}
+
+TEST_F(frames, oversize)
+{
+	unsigned int max;
+	struct wirecap_stats st;
+
+	ASSERT_EQ(0, wct_attach_cells(&self->q, MC_M, MC_R,
+				      variant->cell_size));
+	max = self->q.info.max_frame;
+	if (max >= 65535)
+		SKIP(return, "no frame is longer than %u", max);
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 5, max + 1, 0));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 3, max, 0));
+	st = wct_stats(&self->q);
+	EXPECT_EQ(5, st.oversize_drops);
+	EXPECT_EQ(3, st.received);
+	EXPECT_EQ(0, st.rx_errors);
+}
+
+TEST_HARNESS_MAIN
