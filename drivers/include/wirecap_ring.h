@@ -28,9 +28,14 @@
  * So there are at least two segments (M <= N / 2: the NIC registers
  * max_cells_per_chunk = N / 2), or the only one could never complete.
  *
- * A frame longer than one descriptor's buffer (no EOP) is discarded, as
- * the stock drivers do: every cell of it is reported with WIRECAP_RX_DROP
- * and the frame is counted in oversize_drops.
+ * A frame longer than one descriptor's buffer fills several descriptors
+ * in ring order, EOP on the last only. Each descriptor without EOP is
+ * reported with WIRECAP_RX_MORE and the length the NIC wrote (the whole
+ * buffer), the EOP one as a frame of one descriptor is (its ERR flag makes
+ * WIRECAP_RX_ERROR); the core joins them (wirecap_nic.h), also across a
+ * segment's end and across several wirecap_ring_clean() calls. A NIC
+ * reset that cuts such a frame is reported by wirecap_ring_restart()
+ * through wirecap_rx_cut(). The NIC must have WIRECAP_F_MULTI_CELL.
  *
  * Context: every function here runs in the queue's RX context as
  * wirecap_nic.h defines it (the glue serialises them, e.g. with a lock
@@ -91,7 +96,7 @@ struct wirecap_ring {
 	u32 nposted;			/* posted, not yet harvested segments */
 	u32 ntc;			/* next descriptor to harvest */
 	u32 tail;			/* the tail register's value */
-	bool discarding;		/* inside a frame without EOP */
+	bool in_frame;			/* reported cells with MORE, no EOP yet */
 	const struct wirecap_cell **seg;	/* [n]: each posted segment's cells */
 };
 

@@ -11,8 +11,25 @@
  * (or a capture on queue 0) keeps the other half.
  *
  * A captured queue has a descriptor ring of our own (wirecap_ring_size
- * descriptors, extended format, one 2 KiB cell per descriptor) driven by
- * the segment engine (wirecap_ring.h). Every (re)configuration of the
+ * descriptors, extended format, one cell per descriptor) driven by the
+ * segment engine (wirecap_ring.h); a frame longer than a cell fills
+ * several (WIRECAP_F_MULTI_CELL).
+ *
+ * Cell size: the 82574 has one receive buffer size for both queues,
+ * RCTL.BSIZE/BSEX (256 B to 16 KiB in powers of two; we offer those up to
+ * PAGE_SIZE), and one descriptor type, RCTL.DTYP. Whenever queue 0 is the
+ * stack's, RCTL stays as e1000_setup_rctl() writes it: 2048 for an MTU up
+ * to 1500 (rx_buffer_len 1522 falls in its "default" case; LPE off keeps
+ * frames within the stack's 1522-byte buffers), packet split above. So
+ * queue 1, which shares the port with the stack's queue 0 now or after
+ * queue 0 is detached, takes only 2048-byte cells and an MTU up to 1500;
+ * a captured queue 0 may take any size and any MTU (then the configure
+ * hook writes BSIZE/BSEX and the extended descriptor type), and queue 1
+ * attached with it must take the same size. RCTL.LPE stays the stock's:
+ * on with an MTU above 1500, and frames above the MTU are the NIC's to
+ * refuse, as stock. While a queue is captured the MTU may not go up.
+ *
+ * Every (re)configuration of the
  * NIC goes through the stock e1000e_down()/e1000e_up(): link resets, TX
  * timeouts, ethtool -r/-G/-A/-s, feature changes. The hooks keep a captured
  * queue across them: e1000e_down() resets the NIC, the down hook harvests
@@ -72,6 +89,7 @@ struct wc_ring {
 	bool attached;			/* RTNL and lock; hooks read it */
 	bool running;			/* lock: the NIC owns posted descriptors */
 	bool want_refill;		/* set anywhere, cleared under lock */
+	u32 cell_size;			/* RTNL: the attached pool's cells */
 };
 
 struct e1000e_wirecap {
@@ -101,6 +119,73 @@ static struct wc_ring *wc_ring_of(struct wirecap_queue *q)
 	struct e1000e_wirecap *wc = wirecap_nic_priv(wirecap_queue_nic(q));
 
 	return &wc->rings[wirecap_queue_ring(q)];
+}
+
+/* RCTL.BSIZE as e1000_setup_rctl() programs it for an MTU up to 1500 */
+#define WC_STOCK_CELL_SIZE	2048u
+#define WC_RCTL_BSIZE_MASK	(E1000_RCTL_SZ_4096 | E1000_RCTL_BSEX)
+
+/*
+ * RCTL.BSIZE (bits 17:16) and BSEX for a receive buffer of @size bytes;
+ * false if the 82574 has no such size (82574 datasheet, 10.2.5.1 RCTL).
+ */
+static bool wc_rctl_bsize(u32 size, u32 *bits)
+{
+	switch (size) {
+	case 256:
+		*bits = E1000_RCTL_SZ_256;
+		return true;
+	case 512:
+		*bits = E1000_RCTL_SZ_512;
+		return true;
+	case 1024:
+		*bits = E1000_RCTL_SZ_1024;
+		return true;
+	case 2048:
+		*bits = E1000_RCTL_SZ_2048;
+		return true;
+	case 4096:
+		*bits = E1000_RCTL_BSEX | E1000_RCTL_SZ_4096;
+		return true;
+	case 8192:
+		*bits = E1000_RCTL_BSEX | E1000_RCTL_SZ_8192;
+		return true;
+	case 16384:
+		*bits = E1000_RCTL_BSEX | E1000_RCTL_SZ_16384;
+		return true;
+	}
+	return false;
+}
+
+/* The buffer sizes of wc_rctl_bsize() that are cell sizes (to PAGE_SIZE). */
+static u32 wc_cell_sizes(void)
+{
+	u32 size, bits, sizes = 0;
+
+	for (size = 256; size <= PAGE_SIZE && size <= 16384; size <<= 1)
+		if (wc_rctl_bsize(size, &bits))
+			sizes |= size;		/* bit n: 2^n bytes */
+	return sizes;
+}
+
+/*
+ * Queue 0 captured: the stack has no receive ring, so the port's buffer
+ * size is that queue's cell size, in extended descriptors (the stock
+ * driver may have chosen packet split for a jumbo MTU). Written while no
+ * ring has a descriptor for the NIC: e1000_configure_rx() left queue 0
+ * empty and queue 1 is off. Otherwise RCTL stays the stock's.
+ */
+static void wc_program_rctl(struct e1000e_wirecap *wc)
+{
+	struct e1000_hw *hw = &wc->adapter->hw;
+	u32 rctl, bits;
+
+	if (!wc->rings[0].attached ||
+	    WARN_ON_ONCE(!wc_rctl_bsize(wc->rings[0].cell_size, &bits)))
+		return;
+	rctl = er32(RCTL);
+	rctl &= ~(WC_RCTL_BSIZE_MASK | E1000_RCTL_DTYP_PS);
+	ew32(RCTL, rctl | bits);
 }
 
 /* --- the descriptor ring, for the segment engine ----------------------- */
@@ -247,6 +332,7 @@ bool e1000e_wirecap_configure(struct e1000_adapter *adapter)
 	if (!wc)
 		return false;
 	wc->configured++;
+	wc_program_rctl(wc);
 	for (i = 0; i < wc->nr_rings; i++) {
 		struct wc_ring *wr = &wc->rings[i];
 
@@ -417,23 +503,26 @@ void e1000e_wirecap_stats(struct e1000_adapter *adapter)
  * @adapter: the NIC
  * @new_mtu: the MTU asked for
  *
- * A frame must fit one 2 KiB cell: no MTU above ETH_DATA_LEN while a
- * queue is captured (the stock driver would switch to larger buffers).
+ * The core sized each pool's longest frame (and the chunks' spill areas)
+ * from the MTU at ATTACH: while a queue is captured the MTU may go down,
+ * not up. That also keeps queue 1's port at an MTU of at most
+ * ETH_DATA_LEN (wc_check_cell_size()).
  *
  * Return: true to refuse (-EBUSY).
  */
 bool e1000e_wirecap_mtu_busy(struct e1000_adapter *adapter, int new_mtu)
 {
 	struct e1000e_wirecap *wc = wc_of(adapter);
+	struct net_device *netdev = adapter->netdev;
 	u32 i;
 
-	if (!wc || new_mtu <= ETH_DATA_LEN)
+	if (!wc || new_mtu <= netdev->mtu)
 		return false;
 	for (i = 0; i < wc->nr_rings; i++)
 		if (wc->rings[i].attached) {
-			netdev_warn(adapter->netdev,
+			netdev_warn(netdev,
 				    "WireCAP: queue %u is captured: MTU stays at most %u\n",
-				    i, ETH_DATA_LEN);
+				    i, netdev->mtu);
 			return true;
 		}
 	return false;
@@ -496,24 +585,67 @@ static void wc_reinit(struct wc_ring *wr, bool attach)
 	clear_bit(__E1000_RESETTING, &adapter->state);
 }
 
+/*
+ * May @wr take cells of @cell_size? One buffer size for the port, the
+ * stock one wherever the stack may own queue 0 (see the top of the file).
+ */
+static int wc_check_cell_size(struct wc_ring *wr, u32 cell_size)
+{
+	struct e1000e_wirecap *wc = wr->wc;
+	struct net_device *netdev = wc->adapter->netdev;
+	struct wc_ring *other = &wc->rings[!wr->idx];
+	u32 bits;
+
+	if (!wc_rctl_bsize(cell_size, &bits) || cell_size > PAGE_SIZE)
+		return -EINVAL;
+	if (wr->idx == 0) {
+		if (wc->nr_rings > 1 && other->attached &&
+		    other->cell_size != cell_size) {
+			netdev_warn(netdev,
+				    "WireCAP: queue 1 has %u-byte cells: queue 0 must have them too (one RCTL.BSIZE)\n",
+				    other->cell_size);
+			return -EBUSY;
+		}
+		return 0;
+	}
+	if (cell_size != WC_STOCK_CELL_SIZE) {
+		netdev_warn(netdev,
+			    "WireCAP: queue 1 shares the buffer size with the stack's queue 0: %u-byte cells only\n",
+			    WC_STOCK_CELL_SIZE);
+		return -EINVAL;
+	}
+	if (netdev->mtu > ETH_DATA_LEN) {
+		netdev_warn(netdev,
+			    "WireCAP: MTU %u: the stack's queue 0 would take packet-split descriptors, queue 1 needs an MTU of at most %u\n",
+			    netdev->mtu, ETH_DATA_LEN);
+		return -EMSGSIZE;
+	}
+	if (other->attached && other->cell_size != cell_size) {
+		netdev_warn(netdev,
+			    "WireCAP: queue 0 has %u-byte cells: queue 1 must have them too (one RCTL.BSIZE)\n",
+			    other->cell_size);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static int wc_queue_start(struct wirecap_queue *q)
 {
 	struct wc_ring *wr = wc_ring_of(q);
 	struct e1000_adapter *adapter = wr->wc->adapter;
 	size_t size = wr->wc->ring_size * sizeof(*wr->desc);
-	u32 configured;
+	u32 configured, cell_size;
 	int err;
 
 	ASSERT_RTNL();
 	wr->q = q;	/* the queue may be attached before attach() set it */
 	if (!netif_device_present(adapter->netdev))
 		return -ENODEV;		/* suspended, or in PCI error recovery */
-	if (adapter->netdev->mtu > ETH_DATA_LEN) {
-		netdev_warn(adapter->netdev,
-			    "WireCAP: MTU %u: a frame must fit a cell, MTU at most %u\n",
-			    adapter->netdev->mtu, ETH_DATA_LEN);
-		return -EMSGSIZE;
-	}
+	cell_size = wirecap_queue_cell_size(q);
+	err = wc_check_cell_size(wr, cell_size);
+	if (err)
+		return err;
+	wr->cell_size = cell_size;	/* before attached: the configure hook */
 	wr->desc = dma_alloc_coherent(&adapter->pdev->dev, size, &wr->dma,
 				      GFP_KERNEL);
 	if (!wr->desc)
@@ -697,7 +829,8 @@ void e1000e_wirecap_attach(struct e1000_adapter *adapter)
 	cfg.ring_size = wc->ring_size;
 	cfg.max_cells_per_chunk = wc->ring_size / 2;	/* wirecap_ring.h */
 	cfg.frame_offset = 0;
-	cfg.features = WIRECAP_F_RSS_HASH;
+	cfg.cell_sizes = wc_cell_sizes();
+	cfg.features = WIRECAP_F_RSS_HASH | WIRECAP_F_MULTI_CELL;
 	cfg.numa_node = dev_to_node(&adapter->pdev->dev);
 	nic = wirecap_nic_register(&cfg);
 	if (IS_ERR(nic)) {

@@ -14,14 +14,19 @@
  *
  * The ring: the stock descriptor ring itself (ring->desc, RDBAL/RDLEN as
  * the stock driver programs them), which must have IXGBE_WC_RING_SIZE
- * descriptors (ethtool -G <if> rx 512, the stock default), one 2 KiB cell
- * per descriptor (SRRCTL.BSIZEPKT), no header split. Every reset of the
+ * descriptors (ethtool -G <if> rx 512, the stock default), one cell per
+ * descriptor, the cell size chosen at ATTACH (SRRCTL.BSIZEPACKET, per
+ * queue, 1 KiB units: 1 KiB to PAGE_SIZE), no header split; a frame longer
+ * than a cell fills several (WIRECAP_F_MULTI_CELL). Long frames: the
+ * stock ixgbe_set_rx_buffer_len() sets MHADD.MFS from the MTU and
+ * HLREG0.JUMBOEN always, which we keep. Every reset of the
  * port (link reset, TX hang, ethtool -r/-A/-K, MTU, ifdown/up, suspend)
  * goes through ixgbe_clean_rx_ring() and ixgbe_configure_rx_ring(): the
  * clean hook harvests what the NIC wrote before it stopped, the configure
  * hooks give it the ring back with its head where it stopped. While a
  * queue is captured, ring size, channels, XDP, AF_XDP on that queue and
- * MTUs whose frames outgrow a cell are refused (-EBUSY), and so is what
+ * a higher MTU (the core sized the longest frame at ATTACH) are refused
+ * (-EBUSY), and so is what
  * lays the queues out again (ixgbe_setup_tc()): SR-IOV VFs, a new number
  * of traffic classes (DCB, mqprio), macvlan offload, and FCoE on or off
  * (rings of its own, 3 KiB frames). LRO (RSC merges
@@ -64,10 +69,9 @@ MODULE_INFO(wirecap, "capture on 82599 RX queues (WireCAP ABI " __stringify(WIRE
 
 /* Descriptors of a ring that can be captured: the stock default. */
 #define IXGBE_WC_RING_SIZE	512
-/* Bytes the NIC writes into one cell: SRRCTL.BSIZEPKT, in 1 KiB units. */
-#define IXGBE_WC_BUF_SIZE	2048
-/* The largest MTU whose frames (two VLAN tags and the FCS) fit a cell. */
-#define IXGBE_WC_MAX_MTU	(IXGBE_WC_BUF_SIZE - IXGBE_PKT_HDR_PAD)
+/* SRRCTL.BSIZEPACKET: 1 KiB units, 1 to 16 KiB (82599 datasheet 8.2.3.8.7) */
+#define IXGBE_WC_MIN_BUF	1024u
+#define IXGBE_WC_MAX_BUF	min_t(u32, PAGE_SIZE, 16384)
 /* Statistics indexes (QPRC, QPRDC, ... 0-15); 0 is every queue's at reset. */
 #define IXGBE_WC_NR_STATS	16
 #define IXGBE_WC_NO_STAT	0xff
@@ -87,6 +91,8 @@ struct ixgbe_wc_ring {
 	bool live;			/* lock: RXDCTL.ENABLE, tail writes go out */
 	bool bad_cells;			/* lock: cells too small, never posted */
 	bool in_frame;			/* lock: past a buffer without EOP */
+	u32 frame_bytes;		/* lock: the frame's bytes so far */
+	u32 buf_size;			/* RTNL: the pool's cell size */
 	u32 pkts;			/* lock: frames of the current harvest */
 	u32 bytes;			/* lock: and their bytes */
 	bool want_refill;		/* set anywhere, cleared under lock */
@@ -147,17 +153,23 @@ static void ixgbe_wc_arm(struct wirecap_ring *r, u32 idx, dma_addr_t dma)
 	desc->read.hdr_addr = 0;
 }
 
-/* Ring statistics (ip -s link): whole frames without errors. */
+/*
+ * Ring statistics (ip -s link): whole frames without errors, those of
+ * several cells included (the core may still discard one it cannot join).
+ */
 static void ixgbe_wc_count(struct ixgbe_wc_ring *wr,
 			   const struct wirecap_ring_wb *wb)
 {
+	if (!wr->in_frame)
+		wr->frame_bytes = 0;
+	wr->frame_bytes += wb->len;
 	if (!(wb->flags & WIRECAP_RING_WB_EOP)) {
 		wr->in_frame = true;
 		return;
 	}
-	if (!wr->in_frame && !(wb->flags & WIRECAP_RING_WB_ERR)) {
+	if (!(wb->flags & WIRECAP_RING_WB_ERR)) {
 		wr->pkts++;
-		wr->bytes += wb->len;
+		wr->bytes += wr->frame_bytes;
 	}
 	wr->in_frame = false;
 }
@@ -447,7 +459,7 @@ static struct ixgbe_wc_ring *ixgbe_wc_find(struct ixgbe_adapter *adapter,
  *	  clear), RDBAL/RDBAH/RDLEN written
  *
  * Called from ixgbe_configure_rx_ring() after the stock SRRCTL and RSCCTL.
- * For a captured queue: one 2 KiB buffer per descriptor and DROP_EN
+ * For a captured queue: one cell-sized buffer per descriptor and DROP_EN
  * (SRRCTL), the queue's own statistics index (RQSMR), head and tail where
  * the NIC stopped (RDH = RDT: nothing posted yet), and the ring is bound
  * to WireCAP. Any other ring is left to the stock driver.
@@ -469,7 +481,7 @@ void ixgbe_wirecap_configure_rx_ring(struct ixgbe_adapter *adapter,
 
 	srrctl = IXGBE_READ_REG(hw, IXGBE_SRRCTL(reg_idx));
 	srrctl &= ~(IXGBE_SRRCTL_BSIZEPKT_MASK | IXGBE_SRRCTL_DESCTYPE_MASK);
-	srrctl |= IXGBE_WC_BUF_SIZE >> IXGBE_SRRCTL_BSIZEPKT_SHIFT;
+	srrctl |= wr->buf_size >> IXGBE_SRRCTL_BSIZEPKT_SHIFT;
 	srrctl |= IXGBE_SRRCTL_DESCTYPE_ADV_ONEBUF | IXGBE_SRRCTL_DROP_EN;
 	IXGBE_WRITE_REG(hw, IXGBE_SRRCTL(reg_idx), srrctl);
 
@@ -655,7 +667,7 @@ static bool ixgbe_wc_busy(struct ixgbe_adapter *adapter, const char *what)
  * (ixgbe_fcoe_enable(), ixgbe_fcoe_disable(), from the fcoe module)
  * closes the port, lays the queues out again with FCoE rings added or
  * taken away (they may be the last RSS queues) and opens it, and with
- * FCoE on the port takes frames of up to 3 KiB, more than a cell. They
+ * FCoE on the port takes frames of up to 3 KiB, more than the MTU. They
  * wait until no queue is captured.
  *
  * Return: true to refuse the change with -EBUSY.
@@ -788,8 +800,9 @@ void ixgbe_wirecap_vfs_done(struct ixgbe_adapter *adapter)
  * @adapter: the port (RTNL held)
  * @new_mtu: the MTU asked for
  *
- * A frame must fit one cell (IXGBE_WC_BUF_SIZE with two VLAN tags and the
- * FCS); a larger one would span descriptors and be dropped.
+ * A frame may span cells, but the core sized each pool's longest frame
+ * (and the chunks' spill areas) from the MTU at ATTACH: while a queue is
+ * captured the MTU may go down, not up.
  *
  * Return: true to refuse the change with -EBUSY.
  */
@@ -798,10 +811,10 @@ bool ixgbe_wirecap_mtu_busy(struct ixgbe_adapter *adapter, int new_mtu)
 	struct ixgbe_wirecap *wc = ixgbe_wc_of(adapter);
 
 	ASSERT_RTNL();
-	if (!wc || !wc->attached || new_mtu <= IXGBE_WC_MAX_MTU)
+	if (!wc || !wc->attached || new_mtu <= adapter->netdev->mtu)
 		return false;
 	netdev_warn(adapter->netdev, "WireCAP: %u queues captured: MTU at most %u\n",
-		    wc->attached, IXGBE_WC_MAX_MTU);
+		    wc->attached, adapter->netdev->mtu);
 	return true;
 }
 
@@ -842,11 +855,6 @@ static int ixgbe_wc_can_capture(struct ixgbe_wc_ring *wr)
 			    adapter->rx_ring_count, IXGBE_WC_RING_SIZE,
 			    netdev->name, IXGBE_WC_RING_SIZE);
 		return -EINVAL;
-	}
-	if (netdev->mtu > IXGBE_WC_MAX_MTU) {
-		netdev_warn(netdev, "WireCAP: MTU %u: a frame must fit a cell, MTU at most %u\n",
-			    netdev->mtu, IXGBE_WC_MAX_MTU);
-		return -EMSGSIZE;
 	}
 	if (READ_ONCE(adapter->xdp_prog) ||
 	    (adapter->af_xdp_zc_qps && test_bit(qid, adapter->af_xdp_zc_qps))) {
@@ -915,6 +923,11 @@ static int ixgbe_wc_queue_start(struct wirecap_queue *q)
 	err = ixgbe_wc_can_capture(wr);
 	if (err)
 		return err;
+	/* SRRCTL.BSIZEPACKET: whole KiB (the core offers only those) */
+	wr->buf_size = wirecap_queue_cell_size(q);
+	if (wr->buf_size < IXGBE_WC_MIN_BUF || wr->buf_size > IXGBE_WC_MAX_BUF ||
+	    wr->buf_size % IXGBE_WC_MIN_BUF)
+		return -EINVAL;
 	wr->q = q;
 	err = wirecap_ring_init(&wr->ring, &ixgbe_wc_ring_ops, q, wr,
 				IXGBE_WC_RING_SIZE);
@@ -1005,10 +1018,10 @@ static void ixgbe_wc_post_cells(struct wirecap_queue *q, u32 segment,
 	struct ixgbe_wc_ring *wr = ixgbe_wc_ring_of(q);
 
 	lockdep_assert_held(&wr->lock);
-	/* the NIC writes IXGBE_WC_BUF_SIZE bytes: smaller cells never go out */
-	if (n && cells[0].size < IXGBE_WC_BUF_SIZE && !wr->bad_cells) {
-		netdev_err(wr->wc->adapter->netdev, "WireCAP: queue %u: cells of %u bytes, the NIC needs %u: nothing is posted\n",
-			   wr->qid, cells[0].size, IXGBE_WC_BUF_SIZE);
+	/* the NIC writes buf_size bytes: smaller cells never go out */
+	if (n && cells[0].size < wr->buf_size && !wr->bad_cells) {
+		netdev_err(wr->wc->adapter->netdev, "WireCAP: queue %u: cells of %u bytes, the NIC writes %u: nothing is posted\n",
+			   wr->qid, cells[0].size, wr->buf_size);
 		wr->bad_cells = true;
 	}
 	wirecap_ring_post(&wr->ring, segment, cells, n);
@@ -1097,7 +1110,10 @@ void ixgbe_wirecap_attach(struct ixgbe_adapter *adapter)
 	/* at least two segments: the whole ring is never the NIC's */
 	cfg.max_cells_per_chunk = IXGBE_WC_RING_SIZE / 2;
 	cfg.frame_offset = 0;
-	cfg.features = WIRECAP_F_RSS_HASH;
+	/* SRRCTL.BSIZEPACKET sizes that are cell sizes: 1 KiB to PAGE_SIZE */
+	for (i = IXGBE_WC_MIN_BUF; i <= IXGBE_WC_MAX_BUF; i <<= 1)
+		cfg.cell_sizes |= i;		/* bit n: 2^n bytes */
+	cfg.features = WIRECAP_F_RSS_HASH | WIRECAP_F_MULTI_CELL;
 	cfg.numa_node = dev_to_node(&adapter->pdev->dev);
 	nic = wirecap_nic_register(&cfg);
 	if (IS_ERR(nic)) {

@@ -125,9 +125,11 @@ static void ring_flush(struct wirecap_ring *r, struct wirecap_rx_done *done,
  *
  * Reports each harvested cell to the core in batches, in ring order, each
  * with its own timestamp, taken as it is harvested (or the NIC's). A
- * segment whose M descriptors are all harvested leaves the posted set
- * before its last cell is reported, so the core may post it again from
- * inside this call.
+ * descriptor without EOP is reported with WIRECAP_RX_MORE: its frame goes
+ * on in the next one, maybe in the next batch or the next call (the core
+ * takes a frame over several calls). A segment whose M descriptors are all
+ * harvested leaves the posted set before its last cell is reported, so the
+ * core may post it again from inside this call.
  *
  * Return: descriptors harvested.
  */
@@ -152,15 +154,14 @@ unsigned int wirecap_ring_clean(struct wirecap_ring *r, unsigned int budget)
 		d->len = wb.len;
 		d->hash = wb.hash;
 		d->flags = (wb.flags & WIRECAP_RING_WB_HASH) ? WIRECAP_RX_HASH : 0;
-		if (r->discarding || !(wb.flags & WIRECAP_RING_WB_EOP)) {
-			/* part of a frame longer than a buffer */
-			d->flags |= WIRECAP_RX_DROP;
-			d->len = 0;
-			r->discarding = !(wb.flags & WIRECAP_RING_WB_EOP);
-			if (!r->discarding)
-				wirecap_rx_dropped(r->q, 1, true);
-		} else if (wb.flags & WIRECAP_RING_WB_ERR) {
-			d->flags |= WIRECAP_RX_ERROR;
+		if (!(wb.flags & WIRECAP_RING_WB_EOP)) {
+			/* the frame goes on in the next descriptor's cell */
+			d->flags |= WIRECAP_RX_MORE;
+			r->in_frame = true;
+		} else {
+			r->in_frame = false;
+			if (wb.flags & WIRECAP_RING_WB_ERR)
+				d->flags |= WIRECAP_RX_ERROR;
 		}
 		harvested++;
 		r->ntc = (idx + 1) & (r->n - 1);
@@ -187,15 +188,17 @@ EXPORT_SYMBOL_GPL(wirecap_ring_clean);
  * ethtool -r): the glue has harvested what the NIC wrote before it stopped
  * and programmed the ring with its head at r->ntc. This writes the posted,
  * unharvested descriptors again (the reset may have cleared them) and the
- * tail. A frame cut by the reset is counted as dropped.
+ * tail. A frame whose cells were reported with WIRECAP_RX_MORE so far
+ * gets no more cells (the NIC starts the next frame at r->ntc): the core
+ * hears so from wirecap_rx_cut(), and discards and counts it.
  */
 void wirecap_ring_restart(struct wirecap_ring *r)
 {
 	u32 i, idx, end;
 
-	if (r->discarding) {
-		r->discarding = false;
-		wirecap_rx_dropped(r->q, 1, true);
+	if (r->in_frame) {
+		r->in_frame = false;
+		wirecap_rx_cut(r->q);
 	}
 	if (!r->m || !r->nposted) {
 		r->ops->tail(r, r->tail);
@@ -218,7 +221,8 @@ EXPORT_SYMBOL_GPL(wirecap_ring_restart);
  * wirecap_ring_forget() - the queue stopped: nothing is posted any more
  * @r: the engine; the NIC no longer writes any of its descriptors
  *
- * The core frees the pool after ->queue_stop(); the engine starts again
+ * The core frees the pool after ->queue_stop(), a frame in progress with
+ * it (no wirecap_rx_cut(): the queue is stopping); the engine starts again
  * from descriptor 0 with the next pool.
  */
 void wirecap_ring_forget(struct wirecap_ring *r)
@@ -229,7 +233,7 @@ void wirecap_ring_forget(struct wirecap_ring *r)
 	r->nposted = 0;
 	r->ntc = 0;
 	r->tail = 0;
-	r->discarding = false;
+	r->in_frame = false;
 }
 EXPORT_SYMBOL_GPL(wirecap_ring_forget);
 

@@ -72,6 +72,7 @@ struct wirecap_rx_done {
 #define WIRECAP_RX_HASH		(1U << 0)
 #define WIRECAP_RX_DROP		(1U << 1)
 #define WIRECAP_RX_ERROR	(1U << 2)
+#define WIRECAP_RX_MORE		(1U << 3)
 
 /* The clock of wirecap_rx_done.ts_ns: the test's, so it sees each read. */
 u64 wirecap_rx_now(void);
@@ -80,5 +81,6 @@ u64 wirecap_rx_now(void);
 void wirecap_rx_complete(struct wirecap_queue *q,
 			 const struct wirecap_rx_done *done, unsigned int n);
 void wirecap_rx_dropped(struct wirecap_queue *q, u64 packets, bool oversize);
+void wirecap_rx_cut(struct wirecap_queue *q);
 
 #endif

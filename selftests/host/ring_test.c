@@ -23,8 +23,10 @@
  * of writing. The model core checks every report against it: the cell is
  * the one posted at that descriptor, reports come in ring order and in
  * the order written, none twice, none lost, the flags and length say what
- * the NIC wrote (frames of several descriptors: every cell DROP, one
- * oversize drop per frame; error frames: ERROR), and each cell has its
+ * the NIC wrote (frames of several descriptors: every cell but the last
+ * MORE with the whole cell's length, the last with the frame's flags; a
+ * frame's cells back to back, maybe over several calls; error frames:
+ * ERROR on the last cell), and each cell has its
  * own timestamp: the NIC's where it gave one, else a reading of the
  * clock (the test's, wirecap_rx_now()) taken after that descriptor's
  * ->done() and before the next one's. After every step:
@@ -35,7 +37,9 @@
  *
  * so the tail never hands the whole ring over (RDH == RDT with every
  * descriptor posted) and never hides a posted one; frames offered ==
- * taken + dropped by the NIC; oversize drops == frames discarded.
+ * taken + dropped by the NIC; wirecap_rx_cut() once per frame a reset cut
+ * after some of its cells were written, never with no frame open; no
+ * oversize drop from the engine.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -50,12 +54,13 @@
 
 /* the shim's copies against drivers/include/wirecap_nic.h (mk/hosttools.mk) */
 #if !defined(NIC_WIRECAP_RX_HASH) || !defined(NIC_WIRECAP_RX_DROP) || \
-	!defined(NIC_WIRECAP_RX_ERROR)
+	!defined(NIC_WIRECAP_RX_ERROR) || !defined(NIC_WIRECAP_RX_MORE)
 #error "build with -DNIC_WIRECAP_RX_*=<the values in wirecap_nic.h> (mk/hosttools.mk)"
 #endif
 _Static_assert(WIRECAP_RX_HASH == NIC_WIRECAP_RX_HASH, "WIRECAP_RX_HASH");
 _Static_assert(WIRECAP_RX_DROP == NIC_WIRECAP_RX_DROP, "WIRECAP_RX_DROP");
 _Static_assert(WIRECAP_RX_ERROR == NIC_WIRECAP_RX_ERROR, "WIRECAP_RX_ERROR");
+_Static_assert(WIRECAP_RX_MORE == NIC_WIRECAP_RX_MORE, "WIRECAP_RX_MORE");
 
 #define CELL_SIZE	2048u
 
@@ -133,8 +138,14 @@ struct model {
 	ull reports;
 	u32 expect_desc;
 	ull wraps;
-	ull good, err_frames, multi_done, drop_cells;
-	ull oversize, oversize_expected, capture_drops;
+	ull good, err_frames, multi_done, more_cells;
+	ull oversize, capture_drops;
+	/* the frame whose cells came with MORE so far */
+	bool open;
+	ull open_seq;
+	u32 open_part;
+	ull open_at_call_end;		/* calls that ended inside a frame */
+	ull rx_cuts, cuts_expected;
 	u32 *rep_flags, *rep_len;	/* per descriptor, the last report */
 	ull *rep_seq;
 	ull prev_stamp;			/* the last report's software stamp */
@@ -254,6 +265,7 @@ static void core_setup(struct model *M, u32 m, u32 r)
 	M->nfull = 0;
 	M->attached = 0;
 	M->expect_desc = 0;
+	M->open = false;	/* a frame in progress went with the pool */
 }
 
 /* Give free chunks to waiting segments, at most @max of them. */
@@ -338,7 +350,7 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 		const struct wirecap_rx_done *d = &done[i];
 		u32 c = d->cell, ch, want, flags;
 		struct payload *p;
-		bool multi;
+		bool multi, last;
 
 		if (c >= M->r * M->m) {
 			mfail(M, "cell %u reported: no such cell", c);
@@ -366,9 +378,10 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 			      c, p->desc);
 
 		multi = p->nparts > 1;
+		last = p->part == p->nparts - 1;
 		flags = d->flags;
-		if (multi)
-			want = WIRECAP_RX_DROP;
+		if (!last)
+			want = WIRECAP_RX_MORE;
 		else if (p->err)
 			want = WIRECAP_RX_ERROR;
 		else
@@ -379,10 +392,23 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 			mfail(M, "cell %u (frame %llu part %u/%u%s): flags %#x, want %#x",
 			      c, p->seq, p->part + 1, p->nparts,
 			      p->err ? ", error" : "", flags, want);
-		if (d->len != (multi ? 0 : p->len))
+		/* a MORE cell is full: the NIC wrote the whole buffer */
+		if (d->len != p->len || (!last && d->len != CELL_SIZE))
 			mfail(M, "cell %u (frame %llu part %u/%u): len %u, want %u",
 			      c, p->seq, p->part + 1, p->nparts, d->len,
-			      multi ? 0 : p->len);
+			      p->len);
+		/* a frame's cells back to back, first to last */
+		if (M->open && (p->seq != M->open_seq ||
+				p->part != M->open_part + 1))
+			mfail(M, "cell %u (frame %llu part %u/%u) reported inside frame %llu, whose part %u came last",
+			      c, p->seq, p->part + 1, p->nparts, M->open_seq,
+			      M->open_part + 1);
+		if (!M->open && p->part)
+			mfail(M, "cell %u (frame %llu part %u/%u) reported, its first part was not",
+			      c, p->seq, p->part + 1, p->nparts);
+		M->open = !!(flags & WIRECAP_RX_MORE);
+		M->open_seq = p->seq;
+		M->open_part = p->part;
 		if (p->hashed && d->hash != p->hash)
 			mfail(M, "cell %u: hash %#x, want %#x", c, d->hash, p->hash);
 		check_stamp(M, c, d->ts_ns, &M->ring[p->desc]);
@@ -396,17 +422,14 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 		M->expect_desc = (M->expect_desc + 1) & (M->n - 1);
 		if (!M->expect_desc)
 			M->wraps++;
-		if (multi) {
-			M->drop_cells++;
-			if (p->part == p->nparts - 1) {
-				M->multi_done++;
-				M->oversize_expected++;
-			}
-		} else if (p->err) {
+		if (!last)
+			M->more_cells++;
+		else if (p->err)
 			M->err_frames++;
-		} else {
+		else if (multi)
+			M->multi_done++;
+		else
 			M->good++;
-		}
 		if (++M->nrep[ch] == M->m) {
 			M->state[ch] = C_FULL;
 			M->fullq[M->nfull++] = ch;
@@ -415,8 +438,20 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 			filled = true;
 		}
 	}
+	if (M->open)
+		M->open_at_call_end++;
 	if ((filled && M->refill_in_complete) || M->refill_every_complete)
 		core_refill(M);
+}
+
+void wirecap_rx_cut(struct wirecap_queue *q)
+{
+	struct model *M = q->M;
+
+	if (!M->open)
+		mfail(M, "rx_cut with no frame open");
+	M->open = false;
+	M->rx_cuts++;
 }
 
 void wirecap_rx_dropped(struct wirecap_queue *q, u64 packets, bool oversize)
@@ -427,9 +462,8 @@ void wirecap_rx_dropped(struct wirecap_queue *q, u64 packets, bool oversize)
 		M->capture_drops += packets;
 		return;
 	}
-	if (packets != 1)
-		mfail(M, "rx_dropped(%llu oversize): one call per frame expected",
-		      (ull)packets);
+	/* the core discards and counts frames longer than a cell now */
+	mfail(M, "rx_dropped(%llu oversize) from the engine", (ull)packets);
 	M->oversize += packets;
 }
 
@@ -600,7 +634,7 @@ static void nic_reset(struct model *M, bool clear)
 	wirecap_ring_restart(&M->eng);
 	M->stopped = false;
 	if (M->cut_pending) {
-		M->oversize_expected++;
+		M->cuts_expected++;
 		M->cut_pending = false;
 	}
 }
@@ -693,10 +727,11 @@ static int inv(struct model *M, const char *where)
 			 M->attached, M->k);
 		goto bad;
 	}
-	if (M->oversize != M->oversize_expected || M->capture_drops) {
-		tap_diag("%s: %llu oversize drops counted, %llu frames discarded; %llu capture drops",
-			 where, M->oversize, M->oversize_expected,
-			 M->capture_drops);
+	if (M->oversize || M->capture_drops ||
+	    M->rx_cuts != M->cuts_expected) {
+		tap_diag("%s: %llu oversize drops, %llu capture drops; %llu frames cut, %llu cut by resets",
+			 where, M->oversize, M->capture_drops, M->rx_cuts,
+			 M->cuts_expected);
 		goto bad;
 	}
 	if (M->offered != M->accepted + M->cut + M->mpc) {
@@ -959,16 +994,29 @@ static int t_starved(void)
 	return 1;
 }
 
-static bool is_drop(const struct model *M, u32 desc)
+/* Reported as a frame's cell that is not its last: MORE, the whole cell. */
+static bool is_more(const struct model *M, u32 desc)
 {
-	return (M->rep_flags[desc] & (WIRECAP_RX_DROP | WIRECAP_RX_ERROR)) ==
-	       WIRECAP_RX_DROP && !M->rep_len[desc];
+	return (M->rep_flags[desc] & (WIRECAP_RX_MORE | WIRECAP_RX_DROP |
+				      WIRECAP_RX_ERROR)) == WIRECAP_RX_MORE &&
+	       M->rep_len[desc] == CELL_SIZE;
 }
 
+/* Reported as a frame's last (or only) cell, without error. */
 static bool is_good(const struct model *M, u32 desc)
 {
-	return !(M->rep_flags[desc] & (WIRECAP_RX_DROP | WIRECAP_RX_ERROR)) &&
+	return !(M->rep_flags[desc] & (WIRECAP_RX_MORE | WIRECAP_RX_DROP |
+				       WIRECAP_RX_ERROR)) &&
 	       M->rep_len[desc];
+}
+
+/* Descriptors @a..@b (ring order) carried one frame. */
+static bool same_frame(const struct model *M, u32 a, u32 b)
+{
+	for (; a != b; a = (a + 1) & (M->n - 1))
+		if (M->rep_seq[a] != M->rep_seq[b])
+			return false;
+	return true;
 }
 
 /* Without clean_each, harvest in small steps: some end inside a frame. */
@@ -1000,13 +1048,17 @@ static int multi_inside(bool clean_each)
 	clean(M, clean_each ? UINT_MAX : 7);
 	clean(M, UINT_MAX);
 	INV(M, "multi inside");
-	MCHECK(is_drop(M, 5) && is_drop(M, 6) && is_good(M, 7));
-	MCHECK(is_drop(M, 8) && is_drop(M, 9) && is_drop(M, 10) &&
+	MCHECK(is_more(M, 5) && is_good(M, 6) && is_good(M, 7));
+	MCHECK(is_more(M, 8) && is_more(M, 9) && is_good(M, 10) &&
 	       is_good(M, 11));
-	MCHECK(is_drop(M, 12) && is_drop(M, 13) && is_good(M, 14));
-	MCHECK(is_drop(M, 15) && is_drop(M, 16) && is_drop(M, 17) &&
-	       is_drop(M, 18) && is_drop(M, 19) && is_good(M, 20));
-	MCHECK(M->oversize == 5 && M->good == 5 + 4);
+	MCHECK(is_more(M, 12) && (M->rep_flags[13] & WIRECAP_RX_ERROR) &&
+	       !(M->rep_flags[13] & WIRECAP_RX_MORE) && is_good(M, 14));
+	MCHECK(is_more(M, 15) && is_more(M, 16) && is_good(M, 17) &&
+	       is_more(M, 18) && is_good(M, 19) && is_good(M, 20));
+	MCHECK(same_frame(M, 8, 10) && same_frame(M, 15, 17) &&
+	       !same_frame(M, 17, 18));
+	MCHECK(M->multi_done == 4 && M->err_frames == 1 &&
+	       M->good == 5 + 4 && M->more_cells == 7);
 	if (!stream(M, 600, 20, 16) || !drain(M))
 		return 0;
 	return 1;
@@ -1050,14 +1102,16 @@ static int multi_across(bool clean_each)
 	MCHECK(nic_one(M));				/* 1 */
 	clean(M, UINT_MAX);
 	INV(M, "multi across");
-	MCHECK(is_drop(M, 63) && is_drop(M, 64) && is_good(M, 65));
+	MCHECK(is_more(M, 63) && is_good(M, 64) && is_good(M, 65));
 	MCHECK(is_good(M, 62) && is_good(M, 125));
-	MCHECK(is_drop(M, 126) && is_drop(M, 127) && is_drop(M, 128) &&
+	MCHECK(is_more(M, 126) && is_more(M, 127) && is_good(M, 128) &&
 	       is_good(M, 129));
-	MCHECK(is_drop(M, 191) && is_drop(M, 192) && is_drop(M, 193) &&
+	MCHECK(is_more(M, 191) && is_more(M, 192) && is_good(M, 193) &&
 	       is_good(M, 194));
-	MCHECK(is_drop(M, 255) && is_drop(M, 0) && is_good(M, 1));
-	MCHECK(M->oversize == 4 && M->multi_done == 4);
+	MCHECK(is_more(M, 255) && is_good(M, 0) && is_good(M, 1));
+	MCHECK(same_frame(M, 126, 128) && same_frame(M, 191, 193) &&
+	       same_frame(M, 255, 0));
+	MCHECK(M->multi_done == 4 && M->more_cells == 6);
 	if (!stream(M, 600, 20, 16) || !drain(M))
 		return 0;
 	return 1;
@@ -1069,6 +1123,118 @@ static int t_multi_across(void)
 		return 0;
 	model_free(cur);
 	return multi_across(false);
+}
+
+/*
+ * One frame of three descriptors (10, 11, 12), harvested one descriptor
+ * per call: MORE, MORE, then the last with the frame's flags, each with
+ * the length the NIC wrote, two calls ending inside the frame. Then the
+ * same frame in error: ERROR on the last cell only.
+ */
+static int t_more_three(void)
+{
+	struct model *M = model_new(256, 64, 8);
+
+	M->refill_in_complete = true;
+	core_refill(M);
+	if (!fill_to(M, 10, true))
+		return 0;
+	MCHECK(nic_frame(M, 3, false, 3));		/* 10, 11, 12 */
+	MCHECK(nic_one(M));				/* 13 */
+	MCHECK(clean(M, 1) == 1 && M->open);
+	MCHECK(clean(M, 1) == 1 && M->open);
+	MCHECK(clean(M, 1) == 1 && !M->open);
+	MCHECK(M->open_at_call_end == 2);
+	clean(M, UINT_MAX);
+	INV(M, "one frame of three");
+	MCHECK(M->rep_flags[10] & M->rep_flags[11] & WIRECAP_RX_MORE);
+	MCHECK(is_more(M, 10) && is_more(M, 11) && is_good(M, 12));
+	MCHECK(M->rep_len[12] < CELL_SIZE && same_frame(M, 10, 12));
+	MCHECK(is_good(M, 13) && !same_frame(M, 12, 13));
+	MCHECK(M->multi_done == 1 && M->more_cells == 2);
+
+	MCHECK(nic_frame(M, 3, true, 3));		/* 14, 15, 16 */
+	clean(M, UINT_MAX);
+	MCHECK(is_more(M, 14) && is_more(M, 15));
+	MCHECK(M->rep_flags[16] & WIRECAP_RX_ERROR);
+	MCHECK(!(M->rep_flags[16] & WIRECAP_RX_MORE) && M->rep_len[16]);
+	MCHECK(M->err_frames == 1 && M->multi_done == 1);
+	INV(M, "one frame of three, in error");
+	if (!stream(M, 300, 30, 64) || !drain(M))
+		return 0;
+	return 1;
+}
+
+/*
+ * A frame of three descriptors over a segment's end (62, 63 | 64): the
+ * engine hands segment 0 to the core (its chunk FULL, the segment posted
+ * again) while the frame is open, and the last cell follows in the next
+ * call, from the next segment's chunk. Then the same with no spare chunk:
+ * the next segment is posted only once the frame's first cells are in.
+ */
+static int more_segment_end(u32 r)
+{
+	struct model *M = model_new(256, 64, r);
+
+	M->refill_in_complete = true;
+	core_refill(M);
+	if (!fill_to(M, 62, true))
+		return 0;
+	MCHECK(nic_frame(M, 3, false, 3));		/* 62, 63 | 64 */
+	MCHECK(nic_one(M));				/* 65 */
+	clean(M, UINT_MAX);
+	INV(M, "over a segment's end");
+	MCHECK(is_more(M, 62) && is_more(M, 63) && is_good(M, 64));
+	MCHECK(same_frame(M, 62, 64) && is_good(M, 65));
+	/* the call that ended segment 0 ended inside the frame */
+	MCHECK(M->open_at_call_end == 1);
+	MCHECK(M->multi_done == 1 && M->more_cells == 2);
+	if (!stream(M, 600, 20, 16) || !drain(M))
+		return 0;
+	return 1;
+}
+
+static int t_more_segment_end(void)
+{
+	if (!more_segment_end(8))
+		return 0;
+	model_free(cur);
+	return more_segment_end(4);
+}
+
+/*
+ * A reset cuts a frame of three after two descriptors, across a segment's
+ * end (127 | 128): wirecap_rx_cut() once, after both cells came with MORE;
+ * the resets that follow cut nothing, and the next frame starts clean.
+ */
+static int t_cut_once(void)
+{
+	struct model *M = model_new(256, 64, 8);
+
+	M->refill_in_complete = true;
+	core_refill(M);
+	if (!fill_to(M, 127, true))
+		return 0;
+	MCHECK(nic_frame(M, 3, false, 2));		/* 127 | 128, cut */
+	MCHECK(clean(M, 1) == 1 && M->open && M->rx_cuts == 0);
+	nic_reset(M, true);
+	MCHECK(M->rx_cuts == 1 && !M->open);
+	MCHECK(is_more(M, 127) && is_more(M, 128));
+	INV(M, "cut across a segment's end");
+	nic_reset(M, false);
+	nic_reset(M, true);
+	MCHECK(M->rx_cuts == 1);
+	MCHECK(nic_frame(M, 2, false, 2));		/* 129, 130 */
+	MCHECK(nic_one(M));				/* 131 */
+	clean(M, UINT_MAX);
+	MCHECK(M->rep_len[129] == CELL_SIZE);
+	MCHECK(is_more(M, 129) && is_good(M, 130) && is_good(M, 131));
+	MCHECK(M->rx_cuts == 1);
+	INV(M, "after the cut");
+	if (!stream(M, 3 * 256, 40, 50) || !drain(M))
+		return 0;
+	MCHECK(M->good + M->multi_done + M->cut == M->offered);
+	return 1;
 }
 
 /* Frames the NIC flags in error: ERROR, their length, nothing dropped. */
@@ -1106,9 +1272,10 @@ static int t_errors(void)
 
 /*
  * A reset midway: segment 1 partly harvested, a 3-descriptor frame in
- * progress (its first descriptor written). After it nothing is reported
- * twice or lost, the cut frame is one oversize drop, the NIC resumes at
- * ntc and every later frame arrives in order.
+ * progress (its first descriptor written, reported with MORE). After it
+ * nothing is reported twice or lost, the core hears of the cut frame from
+ * one wirecap_rx_cut(), the NIC resumes at ntc and every later frame
+ * arrives in order; resets between frames cut nothing.
  */
 static int t_reset(void)
 {
@@ -1124,8 +1291,11 @@ static int t_reset(void)
 	nic_reset(M, true);
 	MCHECK(M->reports == M->writes && M->reports == 101);
 	MCHECK(M->eng.ntc == 101 && M->rdh == 101 && M->rdt == M->eng.tail);
-	MCHECK(is_drop(M, 100) && M->oversize == 1);
+	MCHECK(is_more(M, 100) && M->rx_cuts == 1 && M->oversize == 0);
+	MCHECK(!M->open && !M->eng.in_frame);
 	INV(M, "after the reset");
+	nic_reset(M, true);				/* between frames */
+	MCHECK(M->rx_cuts == 1);
 	MCHECK(nic_one(M) && M->last_write_desc == 101);
 	MCHECK(nic_one(M));
 	clean(M, UINT_MAX);
@@ -1155,7 +1325,7 @@ static int t_reset_variants(void)
 	MCHECK(nic_frame(M, 2, false, 1));		/* 191 | (192 cut) */
 	nic_reset(M, false);
 	INV(M, "cut at a segment boundary");
-	MCHECK(M->eng.ntc == 192 && is_drop(M, 191) && M->oversize == 1);
+	MCHECK(M->eng.ntc == 192 && is_more(M, 191) && M->rx_cuts == 1);
 	MCHECK(nic_one(M) && M->last_write_desc == 192);
 	nic_reset(M, true);				/* nothing written since */
 	nic_reset(M, true);				/* twice */
@@ -1197,12 +1367,13 @@ static int t_forget(void)
 	core_refill(M);
 	if (!stream(M, 300, 30, 64))
 		return 0;
-	MCHECK(nic_frame(M, 3, false, 1));	/* discarding when it stops */
+	MCHECK(nic_frame(M, 3, false, 1));	/* inside a frame when it stops */
 	clean(M, UINT_MAX);
-	MCHECK(M->eng.discarding);
+	MCHECK(M->eng.in_frame && M->open);
 
 	queue_restart(M, 32, 16);
-	MCHECK(M->eng.m == 0 && M->eng.ntc == 0 && !M->eng.discarding);
+	MCHECK(M->eng.m == 0 && M->eng.ntc == 0 && !M->eng.in_frame);
+	MCHECK(M->rx_cuts == 0);		/* the pool went with it */
 	core_refill(M);
 	MCHECK(M->eng.m == 32 && M->eng.k == 8 && M->eng.nposted == 8);
 	MCHECK(M->rdt == 255);
@@ -1398,9 +1569,10 @@ static int random_run(ull seed)
 	MCHECK(M->good + M->err_frames + M->multi_done + M->cut + M->mpc ==
 	       M->offered);
 	MCHECK(M->good > 1000);
-	tap_diag("seed %llu: N %u, %llu frames offered, %llu good, %llu in error, %llu oversize, %llu cut by resets, %llu dropped by the NIC, %llu wraps",
+	MCHECK(M->multi_done > 100 && M->rx_cuts > 0);
+	tap_diag("seed %llu: N %u, %llu frames offered, %llu good, %llu in error, %llu of several cells, %llu cut by resets (%llu mid-frame), %llu dropped by the NIC, %llu wraps",
 		 seed, n, M->offered, M->good, M->err_frames, M->multi_done,
-		 M->cut, M->mpc, M->wraps);
+		 M->cut, M->rx_cuts, M->mpc, M->wraps);
 	return 1;
 bad:
 	tap_diag("seed %llu: N %u M %u R %u", seed, n, M->m, M->r);
@@ -1433,7 +1605,7 @@ int main(void)
 	char name[64];
 	int i;
 
-	tap_plan(15 + SEEDS);
+	tap_plan(18 + SEEDS);
 	run("init: N must be a power of two", t_init);
 	run("K=4 M=64: all posted, N-1 then N, starved, streaming", t_k4);
 	run("K=2 M=128: all posted, N-1 then N, starved, streaming", t_k2);
@@ -1442,9 +1614,14 @@ int main(void)
 	run("chunks recycled out of fill order", t_out_of_order);
 	run("no free chunk: segments wait, the NIC drops, all accounted",
 	    t_starved);
-	run("frames of 2 and 3 descriptors inside a segment", t_multi_inside);
-	run("frames of 2 and 3 descriptors across segments and the ring's end",
+	run("frames of 2 and 3 descriptors inside a segment: MORE", t_multi_inside);
+	run("frames of 2 and 3 descriptors across segments and the ring's end: MORE",
 	    t_multi_across);
+	run("a frame of 3 descriptors: MORE, MORE, last, over 3 calls",
+	    t_more_three);
+	run("a frame over a segment's end: MORE, MORE | last",
+	    t_more_segment_end);
+	run("a reset mid-frame: wirecap_rx_cut() once", t_cut_once);
 	run("error frames reported with WIRECAP_RX_ERROR", t_errors);
 	run("reset midway: partly harvested segment, frame in progress",
 	    t_reset);
