@@ -80,10 +80,16 @@ TEST_F(geo, attach_bad_geometry)
 	a.nr_chunks = 1u << 30;		/* beyond max_pool_mb */
 	EXPECT_EQ(-E2BIG, attach_raw(self->q.fd, &a));
 	a.nr_chunks = 8;
-	a.flags = 1;
+	a.flags = 2;			/* unknown (1 is MULTI_CELL) */
 	EXPECT_EQ(-EINVAL, attach_raw(self->q.fd, &a));
 	a.flags = 0;
-	a.reserved[1] = 1;
+	a.flags = 1u << 31;		/* unknown */
+	EXPECT_EQ(-EINVAL, attach_raw(self->q.fd, &a));
+	a.flags = 0;
+	a.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, attach_raw(self->q.fd, &a));
+	a.reserved0 = 0;
+	a.reserved[0] = 1;
 	EXPECT_EQ(-EINVAL, attach_raw(self->q.fd, &a));
 	/* a newer, larger struct is fine only if the new part is zero */
 	big.a.cells_per_chunk = 16;

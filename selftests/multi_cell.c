@@ -101,13 +101,16 @@ FIXTURE(frames) {
 FIXTURE_VARIANT(frames) {
 	unsigned int cell_size;
 	unsigned int mtu;
+	unsigned int m;
 };
 
-FIXTURE_VARIANT_ADD(frames, c256_mtu1500) { 256, 1500 };
-FIXTURE_VARIANT_ADD(frames, c256_mtu9000) { 256, 9000 };
-FIXTURE_VARIANT_ADD(frames, c1024_mtu9000) { 1024, 9000 };
-FIXTURE_VARIANT_ADD(frames, c2048_mtu9000) { 2048, 9000 };
-FIXTURE_VARIANT_ADD(frames, c4096_mtu65000) { 4096, 65000 };
+FIXTURE_VARIANT_ADD(frames, c256_mtu1500) { 256, 1500, MC_M };
+FIXTURE_VARIANT_ADD(frames, c256_mtu9000) { 256, 9000, MC_M };
+/* chunks of 4 KiB: a 9 KiB frame runs through three of them */
+FIXTURE_VARIANT_ADD(frames, c256_m16_mtu9000) { 256, 9000, 16 };
+FIXTURE_VARIANT_ADD(frames, c1024_mtu9000) { 1024, 9000, MC_M };
+FIXTURE_VARIANT_ADD(frames, c2048_mtu9000) { 2048, 9000, MC_M };
+FIXTURE_VARIANT_ADD(frames, c4096_mtu65000) { 4096, 65000, MC_M };
 
 FIXTURE_SETUP(frames)
 {
@@ -230,7 +233,8 @@ TEST_F(frames, exact)
 	struct wirecap_stats st;
 	int ret;
 
-	ASSERT_EQ(0, wct_attach_cells(&self->q, MC_M, MC_R,
+	ASSERT_EQ(0, wct_attach_cells(&self->q, variant->m,
+				      MC_M * MC_R / variant->m,
 				      variant->cell_size));
 	expect_geometry(_metadata, &self->q.info, variant->cell_size,
 			variant->mtu);
@@ -261,7 +265,10 @@ TEST_F(frames, exact)
 
 	/* in batches the pool holds, each read back before the next */
 	while (done < self->nr) {
-		unsigned int first = done, pool = MC_M * (MC_R - 4);
+		unsigned int first = done,
+			pool = self->q.info.cells_per_chunk *
+			(self->q.info.nr_chunks -
+			 MC_RING / self->q.info.cells_per_chunk);
 
 		cells = 0;
 		while (done < self->nr) {
@@ -312,6 +319,65 @@ TEST_F(frames, oversize)
 	EXPECT_EQ(5, st.oversize_drops);
 	EXPECT_EQ(3, st.received);
 	EXPECT_EQ(0, st.rx_errors);
+}
+
+static void mc_ignore(void *ctx, const uint8_t *frame, uint32_t len)
+{
+}
+
+/* XMIT sends a cell's frame: never a frame's later cell, nor half a frame. */
+TEST_F(frames, xmit_whole_cells_only)
+{
+	unsigned int size = variant->cell_size, len = 3 * size - 10;
+	struct wirecap_xmit_rec r[3] = {};
+	struct wirecap_xmit_cmd xc = {
+		.recs = (uintptr_t)r, .count = 3, .tx_fd = -1,
+		.flags = WIRECAP_XMIT_NOWAIT,
+	};
+	struct wirecap_stats st;
+	struct wirecap_desc d;
+
+	ASSERT_EQ(0, wct_attach_cells(&self->q, MC_M, MC_R, size));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 1, len, 0));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 1, 100, 1));
+	ASSERT_EQ(1, wct_capture(&self->q, 1, 100000));
+	d = *wct_desc(&self->q, 0);
+	ASSERT_EQ(4, d.pkt_count);	/* 3 cells, then 1 */
+	r[0] = (struct wirecap_xmit_rec){ .view = d, .cell = 0, .len = 60 };
+	r[1] = (struct wirecap_xmit_rec){ .view = d, .cell = 1, .len = 60 };
+	r[2] = (struct wirecap_xmit_rec){ .view = d, .cell = 3, .len = 100 };
+	EXPECT_EQ(1, ioctl(self->q.fd, WIRECAP_CMD_XMIT, &xc));
+	st = wct_stats(&self->q);
+	EXPECT_EQ(2, st.xmit_refused);
+	EXPECT_EQ(1, st.xmit_sent);
+	EXPECT_EQ(1, wct_wire_read(self->nic, mc_ignore, NULL));
+	wct_consume(&self->q, 1);
+}
+
+/*
+ * Without WIRECAP_ATTACH_MULTI_CELL a pool is laid out as before frames
+ * spanned cells (no spill area), and a frame longer than a cell is an
+ * oversize drop: a program built before cannot misread one.
+ */
+TEST_F(frames, no_opt_in)
+{
+	struct wirecap_attach a = {
+		.size = sizeof(a), .cells_per_chunk = MC_M,
+		.nr_chunks = MC_R, .cell_size = variant->cell_size,
+	};
+	struct wirecap_info in = { .size = sizeof(in) };
+	struct wirecap_stats st;
+
+	ASSERT_EQ(0, ioctl(self->q.fd, WIRECAP_CMD_ATTACH, &a));
+	ASSERT_EQ(0, ioctl(self->q.fd, WIRECAP_CMD_INFO, &in));
+	EXPECT_EQ(0, in.spill_size);
+	EXPECT_EQ(MC_M * variant->cell_size, in.chunk_bytes);
+	EXPECT_EQ(variant->cell_size, in.max_frame);
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 2, variant->cell_size + 1, 0));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 3, variant->cell_size, 0));
+	st = wct_stats(&self->q);
+	EXPECT_EQ(2, st.oversize_drops);
+	EXPECT_EQ(3, st.received);
 }
 
 TEST_HARNESS_MAIN

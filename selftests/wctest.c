@@ -348,6 +348,7 @@ int wct_attach_cells(struct wct_queue *q, uint32_t m, uint32_t r,
 		.cells_per_chunk = m,
 		.nr_chunks = r,
 		.cell_size = cell_size,
+		.flags = cell_size ? WIRECAP_ATTACH_MULTI_CELL : 0,
 	};
 
 	if (ioctl(q->fd, WIRECAP_CMD_ATTACH, &a))

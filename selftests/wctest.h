@@ -75,7 +75,10 @@ int wct_inject_frames(const char *nic, int queue, const uint8_t *const *frames,
 int wct_open(struct wct_queue *q, const char *nic, unsigned int ring);
 /* ATTACH with M, R (0: defaults), then INFO and mmap both regions. */
 int wct_attach(struct wct_queue *q, uint32_t m, uint32_t r);
-/* ATTACH with a cell size (0: the default). */
+/*
+ * ATTACH with a cell size (0: the default, as wct_attach()); with one,
+ * frames may span cells (WIRECAP_ATTACH_MULTI_CELL).
+ */
 int wct_attach_cells(struct wct_queue *q, uint32_t m, uint32_t r,
 		     uint32_t cell_size);
 /* Set a NIC's MTU: 0 or -errno. */

@@ -302,13 +302,15 @@ static void wcv_rx_done(struct wcv_rxq *rq, const struct wirecap_cell *cell,
 	}
 }
 
-/* How many buffers the frame starting in @cell fills. */
-static u16 wcv_num_buffers(struct wcv_rxq *rq, const struct wirecap_cell *cell)
+/* How many buffers the frame starting in @cell (@len bytes used) fills. */
+static u16 wcv_num_buffers(struct wcv_rxq *rq, const struct wirecap_cell *cell,
+			   u32 len)
 {
 	const struct virtio_net_hdr_mrg_rxbuf *h = cell->addr;
 	u16 nb;
 
-	if (!rq->vi->mergeable)
+	/* (a header the device did not write says nothing) */
+	if (!rq->vi->mergeable || len < rq->vi->hdr_len)
 		return 1;
 	nb = virtio16_to_cpu(rq->vi->vdev, h->num_buffers);
 	if (unlikely(!nb || nb > rq->vi->ring_size)) {
@@ -339,7 +341,7 @@ static unsigned int wcv_harvest(struct wcv_rxq *rq,
 		rq->posted--;
 		if (!rq->frame_left) {
 			wcv_rx_done(rq, cell, len, d);
-			rq->frame_left = wcv_num_buffers(rq, cell);
+			rq->frame_left = wcv_num_buffers(rq, cell, len);
 			*bytes += d->len - rq->vi->hdr_len;
 		} else {
 			/* no header here: the frame goes on from byte 0 */
@@ -970,8 +972,13 @@ static int wcv_probe(struct virtio_device *vdev)
 
 	SET_NETDEV_DEV(netdev, &vdev->dev);
 	netdev->netdev_ops = &wcv_netdev_ops;
-	/* the device takes any length; wirecap.ko's frames end at 64 KiB */
-	netdev->max_mtu = ETH_MAX_MTU;
+	/*
+	 * With mergeable buffers the device takes any length (wirecap.ko's
+	 * frames end at 64 KiB); without, a frame must fit one 2 KiB cell:
+	 * the stock 1500 then.
+	 */
+	if (vi->mergeable)
+		netdev->max_mtu = ETH_MAX_MTU;
 	/*
 	 * netpoll would transmit, and poll, with interrupts off, perhaps in
 	 * hard IRQ: giving cells back to wirecap.ko cannot be done there.

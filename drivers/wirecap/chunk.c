@@ -303,6 +303,7 @@ static bool rx_first(struct wirecap_queue *q, struct wirecap_pool *p,
 	struct wirecap_rx_frame *f = &q->rx;
 	u16 hashed = (d->flags & WIRECAP_RX_HASH) ? WIRECAP_CELL_HASH : 0;
 
+	lockdep_assert_held(&q->lock);
 	if (d->flags & WIRECAP_RX_MORE) {
 		/* the frame is complete when its last cell comes */
 		f->head = d->cell;
@@ -338,6 +339,12 @@ static bool rx_first(struct wirecap_queue *q, struct wirecap_pool *p,
 		q->stats.rx_errors++;
 		meta->len = 0;
 		meta->flags = WIRECAP_CELL_ERROR;
+	} else if (unlikely(d->len - q->frame_offset > p->max_frame)) {
+		/* a 64 KiB cell (64 KiB pages): len is 16 bits */
+		q->stats.rx_errors++;
+		q->stats.oversize_drops++;
+		meta->len = 0;
+		meta->flags = WIRECAP_CELL_ERROR;
 	} else {
 		cell_sync(p, d->cell, d->len);
 		meta->len = d->len - q->frame_offset;
@@ -353,6 +360,7 @@ static void spill_write(struct wirecap_pool *p, struct wirecap_chunk *c,
 	u32 first = (c - p->chunks) * p->chunk_pages +
 		((p->m << p->cell_shift) >> PAGE_SHIFT);
 
+	lockdep_assert_held(&p->q->lock);
 	while (len) {
 		u32 n = min_t(u32, len, PAGE_SIZE - offset_in_page(off));
 
@@ -372,6 +380,7 @@ static bool rx_close(struct wirecap_queue *q, struct wirecap_pool *p,
 	struct wirecap_cell_meta *meta = &p->meta[f->head];
 	struct wirecap_chunk *hc = &p->chunks[f->head / p->m];
 
+	lockdep_assert_held(&q->lock);
 	q->stats.received++;
 	if (f->bad || error) {
 		q->stats.rx_errors++;
@@ -391,22 +400,29 @@ static bool rx_close(struct wirecap_queue *q, struct wirecap_pool *p,
 	return cell_filled(q, p, hc);
 }
 
-/* A further cell of the open frame. */
+/*
+ * A further cell of the open frame: the next cell of the head chunk, or,
+ * from a chunk's last cell on, the first cell of the chunk the NIC took
+ * next, and so on (the rest of the frame is copied to the head chunk's
+ * spill area: spill_size >= max_frame, so all of it fits).
+ */
 static bool rx_cont(struct wirecap_queue *q, struct wirecap_pool *p,
 		    struct wirecap_chunk *c, const struct wirecap_rx_done *d,
 		    struct wirecap_cell_meta *meta)
 {
 	struct wirecap_rx_frame *f = &q->rx;
+	struct wirecap_chunk *hc = &p->chunks[f->head / p->m];
 	bool full = false, next = d->cell == f->last + 1 &&
 		(f->last + 1) % p->m != 0;
 
-	if (!f->spilling && !next && (f->last + 1) % p->m == 0 &&
-	    d->cell % p->m == 0) {
-		/* from the head chunk's last cell into the chunk after it */
+	lockdep_assert_held(&q->lock);
+	if (!next && (f->last + 1) % p->m == 0 && d->cell % p->m == 0 &&
+	    c != hc) {
+		/* from a chunk's last cell into the chunk after it */
 		f->spilling = true;
 		next = true;
 	}
-	if (!next || d->len > p->cell_size ||
+	if (!next || d->len > p->cell_size || !d->len ||
 	    ((d->flags & WIRECAP_RX_MORE) && d->len != p->cell_size)) {
 		if (!f->bad)
 			wc_qerr_ratelimited(q, "NIC put a frame in cells %u and %u (%u bytes): not consecutive\n",
@@ -420,9 +436,6 @@ static bool rx_cont(struct wirecap_queue *q, struct wirecap_pool *p,
 	if (!f->bad) {
 		cell_sync(p, d->cell, d->len);
 		if (f->spilling) {
-			struct wirecap_chunk *hc = &p->chunks[f->head / p->m];
-
-			/* spill_size >= max_frame: the rest fits */
 			spill_write(p, hc, hc->spill_used,
 				    p->cells[d->cell].addr, d->len);
 			hc->spill_used += d->len;
@@ -430,13 +443,17 @@ static bool rx_cont(struct wirecap_queue *q, struct wirecap_pool *p,
 		f->len += d->len;
 	}
 	meta->len = 0;
-	meta->flags = WIRECAP_CELL_CONT;
-	meta->hash = f->spilling ? 0 : d->cell - f->head;
+	/*
+	 * Not a packet (ERROR too where frames do not span cells, as a
+	 * program that does not know CONT has always seen such cells).
+	 */
+	meta->flags = WIRECAP_CELL_CONT | (p->multi ? 0 : WIRECAP_CELL_ERROR);
+	meta->hash = c == hc ? d->cell - f->head : 0;
 	c->conts++;
 	f->last = d->cell;
 	f->cells++;
 	/* a cell of another chunk: it holds no part of a frame of that one */
-	if (f->spilling)
+	if (c != hc)
 		full = cell_filled(q, p, c);
 	if (!(d->flags & WIRECAP_RX_MORE))
 		full |= rx_close(q, p, d, d->flags & (WIRECAP_RX_ERROR |

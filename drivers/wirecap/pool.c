@@ -229,7 +229,7 @@ static const struct vm_operations_struct pool_vm_ops = {
 static void pool_free_work(struct work_struct *work);
 
 struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
-					 u32 r, u32 cell_size)
+					 u32 r, u32 cell_size, bool multi)
 {
 	size_t ncells = (size_t)r * m, desc_off, meta_off;
 	struct device *dma_dev = NULL;
@@ -263,21 +263,23 @@ struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
 	 * The longest frame: what the MTU lets through (two VLAN tags), or
 	 * what a cell holds. Longer frames spanning cells are dropped.
 	 */
-	p->max_frame = cell_size - q->frame_offset;
-	if (q->features & WIRECAP_F_MULTI_CELL) {
+	p->max_frame = min_t(u32, cell_size - q->frame_offset,
+			     WIRECAP_MAX_FRAME);
+	if (multi) {
 		p->max_frame = max_t(u32, p->max_frame,
-				     min_t(u32, (u64)mtu + ETH_HLEN +
+				     min_t(u64, (u64)mtu + ETH_HLEN +
 					   2 * VLAN_HLEN, WIRECAP_MAX_FRAME));
 		p->multi = p->max_frame > cell_size - q->frame_offset;
 	}
 	/* the rest of a frame that starts in a chunk's last cell */
 	p->spill_size = p->multi ? PAGE_ALIGN(p->max_frame) : 0;
 	p->chunk_pages = cell_pages(p) + (p->spill_size >> PAGE_SHIFT);
-	p->nr_pages = r * p->chunk_pages;
 	p->dma_dev = dma_dev;
 	ret = -E2BIG;
-	if ((u64)p->nr_pages << PAGE_SHIFT > (u64)wirecap_max_pool_mb << 20)
+	if (((u64)r * p->chunk_pages) << PAGE_SHIFT >
+	    (u64)wirecap_max_pool_mb << 20)
 		goto err_free;
+	p->nr_pages = r * p->chunk_pages;
 	INIT_LIST_HEAD(&p->free);
 	INIT_LIST_HEAD(&p->attached);
 	INIT_LIST_HEAD(&p->full);

@@ -146,12 +146,16 @@ static int queue_attach(struct wirecap_file *wf,
 			const struct wirecap_attach *a)
 {
 	struct wirecap_queue *q = wf->q;
+	u32 m, r, size, old_size, old_max;
 	struct wirecap_pool *p;
-	u32 m, r, size;
 	int ret;
 
-	if (a->flags || a->reserved0 || a->reserved[0])
+	if ((a->flags & ~WIRECAP_ATTACH_MULTI_CELL) || a->reserved0 ||
+	    a->reserved[0])
 		return -EINVAL;
+	if ((a->flags & WIRECAP_ATTACH_MULTI_CELL) &&
+	    !(q->features & WIRECAP_F_MULTI_CELL))
+		return -EOPNOTSUPP;
 	ret = geometry(q, a, &m, &r, &size);
 	if (ret)
 		return ret;
@@ -159,7 +163,8 @@ static int queue_attach(struct wirecap_file *wf,
 	ret = queue_reach(q, CAP_NET_ADMIN);
 	if (ret)
 		return ret;
-	p = wirecap_pool_create(q, m, r, size);
+	p = wirecap_pool_create(q, m, r, size,
+				a->flags & WIRECAP_ATTACH_MULTI_CELL);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 
@@ -178,6 +183,8 @@ static int queue_attach(struct wirecap_file *wf,
 	}
 	spin_lock_bh(&q->lock);
 	q->pool = p;
+	old_size = q->cell_size;
+	old_max = q->max_frame;
 	WRITE_ONCE(q->cell_size, p->cell_size);
 	WRITE_ONCE(q->max_frame, p->max_frame);
 	q->rx.head = U32_MAX;		/* no frame half-filled */
@@ -186,6 +193,10 @@ static int queue_attach(struct wirecap_file *wf,
 	ret = q->nic->cfg.ops->queue_start(q);
 	if (ret) {
 		bool kept;
+
+		/* INFO goes on saying what the last pool had */
+		WRITE_ONCE(q->cell_size, old_size);
+		WRITE_ONCE(q->max_frame, old_max);
 
 		/* CAPTUREs may have parked while the NIC was starting */
 		pool_unset(q, p, false, -ENXIO, &kept);

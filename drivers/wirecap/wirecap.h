@@ -252,7 +252,7 @@ struct wirecap_file {
 
 /* pool.c, chunk.c */
 struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
-					 u32 r, u32 cell_size);
+					 u32 r, u32 cell_size, bool multi);
 struct page *wirecap_cell_page(const struct wirecap_pool *p, u32 cell,
 			       u32 *offset);
 void wirecap_pool_destroy(struct wirecap_pool *p);

@@ -120,6 +120,9 @@ static bool xmit_take(struct wirecap_queue *q, struct wirecap_pool *p,
 		goto refuse;
 	c = run->cell + rec->cell;
 	cell = &p->cells[c];
+	/* part of a frame longer than the cell: not a frame of its own */
+	if (p->meta[c].flags & (WIRECAP_CELL_MORE | WIRECAP_CELL_CONT))
+		goto refuse;
 	/*
 	 * shorter than an Ethernet header, more than the cell holds, or more
 	 * than the output's MTU allows (with a VLAN tag)

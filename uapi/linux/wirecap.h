@@ -162,10 +162,15 @@ struct wirecap_info {
  * the ring size N and be a power of two, at least 2 and at least the
  * cells a page holds; R must be at least N/M (one chunk per segment);
  * the pool (R * chunk_bytes) at most max_pool_mb (module parameter;
- * -E2BIG beyond). 0 asks for the default (M = N/4, R = 16 * N/M). With
- * cells smaller than the longest frame (max_frame: the NIC's MTU now),
- * frames span cells and each chunk gets a spill area (FRAMES ACROSS
- * CELLS). Fails with -EBUSY if attached,
+ * -E2BIG beyond). 0 asks for the default (M = N/4, R = 16 * N/M).
+ * With WIRECAP_ATTACH_MULTI_CELL in flags (a NIC with
+ * WIRECAP_F_MULTI_CELL; -EOPNOTSUPP otherwise) and cells smaller than
+ * the longest frame (max_frame: the NIC's MTU now), frames span cells and
+ * each chunk gets a spill area (FRAMES ACROSS CELLS). Without it the pool
+ * is laid out as ABI 1 always did (chunk_bytes = M * cell_size) and a
+ * frame longer than a cell is an oversize drop, so a program that knows
+ * nothing of CONT cells never meets one that holds part of a frame.
+ * Fails with -EBUSY if attached,
  * -ENOMEM if the pool cannot be had, -ENOBUFS if it would pass
  * RLIMIT_MEMLOCK (nothing is half-allocated), -EPERM without
  * CAP_NET_ADMIN, -EIO if the NIC broke when a pool was last detached
@@ -173,13 +178,16 @@ struct wirecap_info {
  */
 struct wirecap_attach {
 	__u32 size;		/* (u) sizeof as compiled */
-	__u32 flags;		/* (u) 0 */
+	__u32 flags;		/* (u) WIRECAP_ATTACH_*, or 0 */
 	__u32 cells_per_chunk;	/* (u) M, or 0 */
 	__u32 nr_chunks;	/* (u) R, or 0 */
 	__u32 cell_size;	/* (u) bytes per cell, or 0 (2048) */
 	__u32 reserved0;	/* (u) 0 */
 	__u64 reserved[1];	/* (u) 0 */
 };
+
+/* Frames longer than a cell span cells (above). */
+#define WIRECAP_ATTACH_MULTI_CELL	(1U << 0)
 
 /*
  * WIRECAP_CMD_CAPTURE payload (16 bytes; also the ioctl argument).
