@@ -127,6 +127,7 @@ void wc_capture_move(struct wirecap_queue *q)
 		const struct wirecap_desc *d = &q->descs[(q->head + got) & mask];
 		struct wirecap_queue *b;
 		struct wc_ring *r;
+		int pkts = d->pkt_count;
 
 		if (!desc_ok(q, d)) {
 			queue_fail(q, -EPROTO);
@@ -138,11 +139,23 @@ void wc_capture_move(struct wirecap_queue *q)
 		r = &b->capq.lane[lane].r;
 		if (!wc_ring_reserve(r, 1, &idx))
 			break;		/* not after pick said there is room */
+		/*
+		 * Frames across cells: which cells are packets, written
+		 * before the submit below publishes the view (release) to
+		 * its reader, ours or a buddy's.
+		 */
+		if (q->view_cell)
+			pkts = wc_view_index(q, d);
+		if (pkts < 0) {
+			wc_ring_cancel(r, 1);
+			queue_fail(q, pkts);
+			break;
+		}
 		*(struct wirecap_desc *)wc_ring_slot(r, idx) = *d;
 		wc_ring_submit(r, 1);
 		if (b != q) {
 			wc_add(&q->ts.offl_out, 1);
-			wc_add(&q->ts.offl_out_pkts, d->pkt_count);
+			wc_add(&q->ts.offl_out_pkts, pkts);
 		}
 		/* whoever waits for that queue */
 		wc_wake(&b->waiter);

@@ -49,7 +49,7 @@ static inline size_t view_index(const struct wirecap_chunk *c)
 static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 {
 	struct wc_lane *lane;
-	uint32_t idx;
+	uint32_t idx, n;
 
 	reader_lock(q);
 	lane = wc_lanes_peek(&q->capq, &q->capq_next, &idx);
@@ -65,11 +65,12 @@ static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 	/* out with us now, with this stamp (see views in internal.h) */
 	__atomic_store_n(&c->owner->views[view_index(c)], c->desc.seq,
 			 __ATOMIC_RELAXED);
+	n = wc_view_count(c->owner, &c->desc);
 	wc_add(&q->as.delivered, 1);
-	wc_add(&q->as.pkts, c->desc.pkt_count);
+	wc_add(&q->as.pkts, n);
 	if (c->owner != q) {
 		wc_add(&q->as.offl_in, 1);
-		wc_add(&q->as.offl_in_pkts, c->desc.pkt_count);
+		wc_add(&q->as.offl_in_pkts, n);
 	}
 	reader_unlock(q);
 	/*
@@ -202,21 +203,64 @@ int wirecap_next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 	return ret;
 }
 
+/**
+ * wc_view_index() - index the packets of a view of q's pool
+ * @q: the view's queue (its pool's), with frames across cells
+ *     (view_cell and view_pkts allocated)
+ * @d: the view, as the kernel published it, within q's geometry
+ *     (capture.c's desc_ok)
+ *
+ * Frames across cells (uapi FRAMES ACROSS CELLS): a cell that is not
+ * WIRECAP_CELL_CONT starts a packet (an ERROR cell too: one packet of
+ * len 0); CONT cells, the ones a frame of this view fills after its
+ * first and the ones at a view's start that hold the rest of another
+ * chunk's frame (hash 0), are skipped. Writes the view's packets into
+ * q->view_cell and q->view_pkts (see internal.h). Called by q's capture
+ * thread before it publishes the view to a reader; the host tests call
+ * it directly.
+ *
+ * Return: the number of packets, or -EPROTO when a frame would run past
+ * its chunk (its cells and spill area: a kernel that broke the contract;
+ * nothing of the view may be read).
+ */
+int wc_view_index(struct wirecap_queue *q, const struct wirecap_desc *d)
+{
+	size_t v = (size_t)d->chunk_id * q->info.cells_per_chunk +
+		   d->first_cell;
+	const struct wirecap_cell_meta *m = &q->meta[v];
+	uint64_t room = q->chunk_bytes - q->info.frame_offset;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < d->pkt_count; i++) {
+		if (m[i].flags & WIRECAP_CELL_CONT)
+			continue;
+		/* the frame from this cell on, into the spill area at most */
+		if ((uint64_t)(d->first_cell + i) * q->info.cell_size +
+		    m[i].len > room)
+			return -EPROTO;
+		q->view_cell[v + n++] = (uint16_t)i;
+	}
+	q->view_pkts[v] = (uint16_t)n;
+	return (int)n;
+}
+
 WC_EXPORT
 unsigned int wirecap_chunk_count(const struct wirecap_chunk *c)
 {
-	return c && c->owner ? c->desc.pkt_count : 0;
+	return c && c->owner ? wc_view_count(c->owner, &c->desc) : 0;
 }
 
 static inline void fill_pkt(const struct wirecap_queue *q,
 			    const struct wirecap_desc *d, unsigned int i,
 			    struct wirecap_pkt *p)
 {
-	size_t cell = (size_t)d->chunk_id * q->info.cells_per_chunk +
-		      d->first_cell + i;
-	const struct wirecap_cell_meta *m = &q->meta[cell];
+	unsigned int c = wc_view_cell(q, d, i);
+	const struct wirecap_cell_meta *m =
+		&q->meta[(size_t)d->chunk_id * q->info.cells_per_chunk + c];
 
-	p->data = q->pool + cell * q->info.cell_size + q->info.frame_offset;
+	/* a frame across cells goes on in place after its first cell */
+	p->data = q->pool + d->chunk_id * q->chunk_bytes +
+		  (size_t)c * q->info.cell_size + q->info.frame_offset;
 	p->len = m->len;
 	p->queue = q->info.ring_id;
 	p->ts_ns = m->ts_ns;
@@ -228,7 +272,7 @@ WC_EXPORT
 int wirecap_chunk_pkt(const struct wirecap_chunk *c, unsigned int i,
 		      struct wirecap_pkt *p)
 {
-	if (!c || !c->owner || !p || i >= c->desc.pkt_count)
+	if (!c || !c->owner || !p || i >= wc_view_count(c->owner, &c->desc))
 		return -EINVAL;
 	fill_pkt(c->owner, &c->desc, i, p);
 	return 0;
@@ -343,7 +387,7 @@ static int dispatch(struct wirecap_queue *q, int max_pkts,
 	/* max_pkts <= 0: what is there now, not what keeps coming */
 	chunks = wc_lanes_count(&q->capq);
 	for (;;) {
-		unsigned int n = q->cur.desc.pkt_count;
+		unsigned int n = wc_view_count(q->cur.owner, &q->cur.desc);
 
 		while (q->cur_next < n && (max_pkts <= 0 || done < max_pkts)) {
 			fill_pkt(q->cur.owner, &q->cur.desc, q->cur_next++, &p);

@@ -130,6 +130,8 @@ struct wirecap_queue {
 	size_t ctrl_len;
 	uint8_t *pool;
 	size_t pool_len;
+	size_t chunk_bytes;		/* chunk k at pool + k * chunk_bytes
+					 * (wc_queue_geometry) */
 	const struct wirecap_ctrl *hdr;
 	const struct wirecap_desc *descs;	/* the kernel's descriptor ring */
 	const struct wirecap_cell_meta *meta;
@@ -144,6 +146,21 @@ struct wirecap_queue {
 	 * queues the views travel through, with atomics.
 	 */
 	uint32_t *views;
+	/*
+	 * Frames across cells (WIRECAP_F_MULTI_CELL; NULL otherwise): the
+	 * packets of each view, as wc_view_index() found them. At the
+	 * view's first cell v (chunk_id * M + first_cell), view_pkts[v]
+	 * packets, and view_cell[v + j] the cell of packet j, counted from
+	 * first_cell. Written by q's capture thread when it takes the view
+	 * off the descriptor ring, before it publishes it in a capture
+	 * queue: that ring's release (wc_ring_submit) and the reader's
+	 * acquire (wc_ring_peek) make them visible to whichever reader takes
+	 * the view, a buddy's included. Views of a chunk never overlap, and
+	 * a view is not captured again before it came back, so no entry is
+	 * written while a reader holds its view.
+	 */
+	uint16_t *view_cell;
+	uint16_t *view_pkts;
 	/*
 	 * Most views of this pool out at once (moved into capture queues
 	 * and not yet back from the recycle queue): the size of each
@@ -314,6 +331,7 @@ void wc_log(const struct wirecap *w, int level, const char *fmt, ...)
 void wc_event_notify(struct wirecap *w);
 
 /* queue.c */
+int wc_queue_geometry(struct wirecap_queue *q);
 int wc_queue_open(struct wirecap *w, struct wc_nic *nic,
 		  struct wirecap_queue *q, unsigned int ring);
 int wc_queue_rings(struct wirecap_queue *q, unsigned int capq_size, int node);
@@ -328,6 +346,32 @@ void wc_queue_return_capq(struct wirecap_queue *q);
 struct wirecap_queue *wc_chunk_claim(struct wirecap_chunk *c);
 void wc_chunk_return(struct wirecap_queue *owner, struct wirecap_queue *via,
 		     const struct wirecap_desc *d, bool released);
+int wc_view_index(struct wirecap_queue *q, const struct wirecap_desc *d);
+
+/* Packets of the view d of q's pool (d within q's geometry). */
+static inline unsigned int wc_view_count(const struct wirecap_queue *q,
+					 const struct wirecap_desc *d)
+{
+	if (!q->view_pkts)
+		return d->pkt_count;	/* one cell, one packet */
+	return q->view_pkts[(size_t)d->chunk_id * q->info.cells_per_chunk +
+			    d->first_cell];
+}
+
+/*
+ * The cell (of its chunk) of packet i < wc_view_count() of the view d of
+ * q's pool.
+ */
+static inline unsigned int wc_view_cell(const struct wirecap_queue *q,
+					const struct wirecap_desc *d,
+					unsigned int i)
+{
+	if (!q->view_cell)
+		return d->first_cell + i;
+	return d->first_cell +
+	       q->view_cell[(size_t)d->chunk_id * q->info.cells_per_chunk +
+			    d->first_cell + i];
+}
 
 /* capture.c */
 void *wc_capture_thread(void *arg);

@@ -61,6 +61,28 @@ static int queue_kstats(const struct wirecap_queue *q, struct wc_kcounters *k)
 	return 0;
 }
 
+/**
+ * wc_queue_geometry() - where q's chunks are in its pool
+ * @q: a queue whose info (WIRECAP_CMD_INFO after ATTACH) is read
+ *
+ * Chunk k starts at k * chunk_bytes: the cells, then the chunk's spill
+ * area (uapi MMAP LAYOUT). A kernel from before frames across cells
+ * reports chunk_bytes 0: its chunks are M cells, nothing more.
+ *
+ * Return: 0, or -EPROTO for a geometry no chunk fits (chunk_bytes
+ * smaller than its cells, cells no larger than frame_offset).
+ */
+int wc_queue_geometry(struct wirecap_queue *q)
+{
+	const struct wirecap_info *i = &q->info;
+	uint64_t cells = (uint64_t)i->cells_per_chunk * i->cell_size;
+
+	q->chunk_bytes = i->chunk_bytes ? i->chunk_bytes : cells;
+	if (q->chunk_bytes < cells || i->cell_size <= i->frame_offset)
+		return -EPROTO;
+	return 0;
+}
+
 /* Open, ATTACH and map queue ring of NIC nic. 0 or -errno; undone. */
 int wc_queue_open(struct wirecap *w, struct wc_nic *nic,
 		  struct wirecap_queue *q, unsigned int ring)
@@ -69,6 +91,7 @@ int wc_queue_open(struct wirecap *w, struct wc_nic *nic,
 		.size = sizeof(a),
 		.cells_per_chunk = w->opts.cells_per_chunk,
 		.nr_chunks = w->opts.nr_chunks,
+		.cell_size = w->opts.cell_size,
 	};
 	char path[64];
 	int ret;
@@ -87,15 +110,38 @@ int wc_queue_open(struct wirecap *w, struct wc_nic *nic,
 	ret = queue_info(q);
 	if (ret)
 		goto err_close;
+	/*
+	 * A kernel from before cell sizes (cell_sizes 0) has its one size
+	 * and wants the field 0 (it was reserved): asking for that size is
+	 * asking for the default.
+	 */
+	if (!q->info.cell_sizes && a.cell_size == q->info.cell_size)
+		a.cell_size = 0;
+	/* frames longer than a cell: read through the view index */
+	if (q->info.features & WIRECAP_F_MULTI_CELL)
+		a.flags |= WIRECAP_ATTACH_MULTI_CELL;
 	if (ioctl(q->fd, WIRECAP_CMD_ATTACH, &a)) {
 		ret = -errno;
-		wc_log(w, WIRECAP_LOG_ERR, "%s: ATTACH M=%u R=%u: %s", path,
-		       a.cells_per_chunk, a.nr_chunks, strerror(-ret));
+		wc_log(w, WIRECAP_LOG_ERR, "%s: ATTACH M=%u R=%u cell %u: %s",
+		       path, a.cells_per_chunk, a.nr_chunks, a.cell_size,
+		       strerror(-ret));
 		goto err_close;
 	}
 	ret = queue_info(q);
 	if (ret)
 		goto err_detach;
+	ret = wc_queue_geometry(q);
+	if (!ret && q->info.pool_size < q->chunk_bytes * q->info.nr_chunks)
+		ret = -EPROTO;
+	if (ret) {
+		wc_log(w, WIRECAP_LOG_ERR, "%s: pool geometry: chunk %zu bytes "
+		       "(M=%u, cell %u), pool %llu bytes for R=%u", path,
+		       q->chunk_bytes, q->info.cells_per_chunk,
+		       q->info.cell_size,
+		       (unsigned long long)q->info.pool_size,
+		       q->info.nr_chunks);
+		goto err_detach;
+	}
 	ret = queue_kstats(q, &q->base);
 	if (ret)
 		goto err_detach;
@@ -119,9 +165,11 @@ int wc_queue_open(struct wirecap *w, struct wc_nic *nic,
 	q->meta = (const void *)((const char *)q->ctrl + q->hdr->meta_offset);
 	/* a fresh pool: nothing published yet, but do not assume it */
 	q->head = __atomic_load_n(&q->hdr->desc_head, __ATOMIC_ACQUIRE);
-	wc_log(w, WIRECAP_LOG_DEBUG, "%s: M=%u R=%u desc ring %u node %d",
-	       path, q->info.cells_per_chunk, q->info.nr_chunks,
-	       q->info.desc_ring_size, q->info.numa_node);
+	wc_log(w, WIRECAP_LOG_DEBUG, "%s: M=%u R=%u cell %u chunk %zu "
+	       "max frame %u desc ring %u node %d", path,
+	       q->info.cells_per_chunk, q->info.nr_chunks, q->info.cell_size,
+	       q->chunk_bytes, q->info.max_frame, q->info.desc_ring_size,
+	       q->info.numa_node);
 	return 0;
 
 err_unmap_ctrl:
@@ -219,6 +267,19 @@ int wc_queue_rings(struct wirecap_queue *q, unsigned int capq_size, int node)
 	q->rec_buf = calloc(WC_RECYCLE_BATCH, sizeof(*q->rec_buf));
 	q->views = malloc((cells ? cells : 1) * sizeof(*q->views));
 	ret = q->rec_buf && q->views ? 0 : -ENOMEM;
+	/*
+	 * Frames across cells: the views' packet index (internal.h), when
+	 * a frame can be longer than a cell; otherwise a cell is a packet.
+	 */
+	if (!ret && (q->info.features & WIRECAP_F_MULTI_CELL) &&
+	    (q->info.spill_size || !q->info.max_frame ||
+	     (uint64_t)q->info.frame_offset + q->info.max_frame >
+	     q->info.cell_size)) {
+		q->view_cell = calloc(cells ? cells : 1, sizeof(*q->view_cell));
+		q->view_pkts = calloc(cells ? cells : 1, sizeof(*q->view_pkts));
+		if (!q->view_cell || !q->view_pkts)
+			ret = -ENOMEM;
+	}
 	for (i = 0; !ret && i < cells; i++)
 		q->views[i] = WC_VIEW_DEAD;	/* "seq 0, released" */
 out:
@@ -236,6 +297,10 @@ void wc_queue_free_rings(struct wirecap_queue *q)
 	q->rec_buf = NULL;
 	free(q->views);
 	q->views = NULL;
+	free(q->view_cell);
+	q->view_cell = NULL;
+	free(q->view_pkts);
+	q->view_pkts = NULL;
 }
 
 static int recycle_ioctl(struct wirecap_queue *q, const struct wirecap_desc *d,

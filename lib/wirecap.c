@@ -51,6 +51,9 @@ static int opts_resolve(struct wirecap_opts *out, const struct wirecap_opts *in)
 		out->batch = WC_DEFAULT_BATCH;
 	if (out->capq_size & (out->capq_size - 1))
 		return -EINVAL;
+	/* the kernel checks it against the NIC's sizes; all are 2^n */
+	if (out->cell_size & (out->cell_size - 1))
+		return -EINVAL;
 	if (out->capq_size > (1u << 24) || out->numa_node < WIRECAP_NUMA_NONE)
 		return -EINVAL;
 	if (out->mode > WIRECAP_MODE_ADVANCED || out->offload_pct > 100)

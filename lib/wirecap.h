@@ -125,6 +125,14 @@ struct wirecap_opts {
 	void *log_ctx;
 	unsigned int mode;		/* WIRECAP_MODE_*; 0: basic */
 	unsigned int offload_pct;	/* advanced: T, 1..100; 0: 60 */
+	unsigned int cell_size;		/* bytes per cell, one of the sizes
+					 * the NIC lists (wirecap_info
+					 * cell_sizes; -EINVAL otherwise);
+					 * 0: the kernel's, 2048. Frames
+					 * longer than a cell's room span
+					 * cells on NICs that can
+					 * (WIRECAP_F_MULTI_CELL): still one
+					 * packet each, read in place */
 };
 
 #define WIRECAP_MODE_BASIC	0
@@ -330,8 +338,17 @@ struct wirecap_pkt {
  */
 int wirecap_next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 		       int timeout_ms);
+/*
+ * Packets in the chunk (0 once released). A frame that spans cells is one
+ * packet, so this can be less than the view's cells (desc.pkt_count),
+ * and 0 for a view that only holds the rest of another chunk's frame.
+ */
 unsigned int wirecap_chunk_count(const struct wirecap_chunk *c);
-/* Packet i (< count) of the chunk. 0 or -EINVAL. */
+/*
+ * Packet i (< count) of the chunk, in O(1): p->data points at the whole
+ * frame, p->len bytes contiguous in the pool even when it spans cells. A
+ * cell the NIC flagged in error is a packet of len 0. 0 or -EINVAL.
+ */
 int wirecap_chunk_pkt(const struct wirecap_chunk *c, unsigned int i,
 		      struct wirecap_pkt *p);
 /*
@@ -416,7 +433,9 @@ struct wirecap_xmit_pkt {
 	uint32_t len;		/* from the frame's start, 14 (an Ethernet
 				 * header) up to the cell's room (cell_size
 				 * - frame_offset): the frame may have been
-				 * cut or grown in place */
+				 * cut or grown in place. A frame that spans
+				 * cells cannot be sent (XMIT sends one
+				 * cell): -EMSGSIZE */
 };
 
 /*
@@ -447,7 +466,9 @@ struct wirecap_xmit_pkt {
  * none and a command failed (then the views that command named are
  * released the ordinary way): -EINVAL (a chunk not held, an index or a
  * length out of range, too many packets of one chunk; nothing is
- * consumed), -EOPNOTSUPP (o only copies), -ENOMEM, or the kernel's answer
+ * consumed), -EMSGSIZE (a packet whose frame spans cells, which XMIT
+ * cannot send yet; nothing is consumed: send it with wirecap_out_send()
+ * or leave it out), -EOPNOTSUPP (o only copies), -ENOMEM, or the kernel's answer
  * (-ENODEV: a NIC is gone; -ENXIO: the chunk's queue was detached).
  */
 int wirecap_xmit(struct wirecap_out *o, const struct wirecap_xmit_pkt *pkts,

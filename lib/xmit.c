@@ -136,6 +136,16 @@ struct xrun {
 					 * yet */
 };
 
+/* Does packet i of the view d of q's pool span cells? */
+static bool xmit_spans(const struct wirecap_queue *q,
+		       const struct wirecap_desc *d, unsigned int i)
+{
+	size_t cell = (size_t)d->chunk_id * q->info.cells_per_chunk +
+		      wc_view_cell(q, d, i);
+
+	return q->view_cell && (q->meta[cell].flags & WIRECAP_CELL_MORE);
+}
+
 /*
  * pkts[] as runs of one chunk each, checked: every chunk held, every
  * index and length in range, no run longer than a command. The number of
@@ -162,8 +172,12 @@ static int xmit_runs(const struct wirecap_xmit_pkt *pkts, unsigned int n,
 		}
 		r = &runs[nr - 1];
 		info = &r->owner->info;
-		if (p->index >= r->desc.pkt_count ||
-		    p->len < WIRECAP_XMIT_MIN_LEN ||
+		if (p->index >= wc_view_count(r->owner, &r->desc))
+			return -EINVAL;
+		/* XMIT sends one cell: not a frame across cells, yet */
+		if (xmit_spans(r->owner, &r->desc, p->index))
+			return -EMSGSIZE;
+		if (p->len < WIRECAP_XMIT_MIN_LEN ||
 		    p->len > info->cell_size - info->frame_offset ||
 		    ++r->count > WIRECAP_XMIT_MAX)
 			return -EINVAL;
@@ -265,10 +279,13 @@ int wirecap_xmit(struct wirecap_out *o, const struct wirecap_xmit_pkt *pkts,
 				k = 0;
 				cmd++;
 			}
+			/* the kernel names cells of the view, we packets */
 			for (p = r->first; p < r->first + r->count; p++)
 				recs[k++] = (struct wirecap_xmit_rec){
 					.view = r->desc,
-					.cell = (uint16_t)pkts[p].index,
+					.cell = (uint16_t)(wc_view_cell(owner,
+						&r->desc, pkts[p].index) -
+						r->desc.first_cell),
 					.len = (uint16_t)pkts[p].len,
 				};
 			r->cmd = cmd;

@@ -74,6 +74,7 @@ static struct wirecap *heap_session(void)
 	q->info.cell_size = FAKE_CELL;
 	q->info.frame_offset = FAKE_FOFF;
 	q->info.desc_ring_size = FAKE_DRING;
+	wc_queue_geometry(q);
 	q->ctrl_len = ctl;
 	q->ctrl = mmap(NULL, ctl, PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -37,6 +37,7 @@ struct fake {
 	struct wirecap_cell_meta *meta[FAKE_MAXQ];
 	struct wirecap_ctrl ctrl[FAKE_MAXQ];
 	struct wirecap_desc dring[FAKE_MAXQ][FAKE_DRING];
+	size_t pool_len;		/* bytes of each pool[] */
 };
 
 /* Zeroed memory for a struct that holds a struct fake (cache-aligned). */
@@ -51,13 +52,27 @@ static inline void *fake_zalloc(size_t size)
 }
 
 /*
+ * A pool geometry other than the default (FAKE_CELL cells, chunks of M
+ * cells and nothing more): what WIRECAP_CMD_INFO reports about cells and
+ * chunks. chunk_bytes 0: an old kernel's, M * cell_size.
+ */
+struct fake_geom {
+	uint32_t cell_size, chunk_bytes, spill_size, max_frame;
+	uint64_t features;
+};
+
+/*
  * buddies: NULL, or per queue a -1-terminated list of session indices
  * (set before the work queues exist, as wirecap_set_buddies does).
+ * geom: NULL, or the pool geometry (fake_geom). Cell c of the pool
+ * (chunk c / M, cell c % M of it) starts its frame with the byte c and
+ * the queue's index.
  */
-static inline void fake_init_full(struct fake *f, unsigned int nq,
+static inline void fake_init_geom(struct fake *f, unsigned int nq,
 				  unsigned int nt, unsigned int mode,
 				  unsigned int pct, unsigned int capq,
-				  const int *const *buddies)
+				  const int *const *buddies,
+				  const struct fake_geom *geom)
 {
 	unsigned int i, c;
 
@@ -101,13 +116,25 @@ static inline void fake_init_full(struct fake *f, unsigned int nq,
 		q->info.cell_size = FAKE_CELL;
 		q->info.frame_offset = FAKE_FOFF;
 		q->info.desc_ring_size = FAKE_DRING;
+		if (geom) {
+			q->info.cell_size = geom->cell_size;
+			q->info.chunk_bytes = geom->chunk_bytes;
+			q->info.spill_size = geom->spill_size;
+			q->info.max_frame = geom->max_frame;
+			q->info.features = geom->features;
+		}
+		wc_queue_geometry(q);
 		q->hdr = &f->ctrl[i];
 		q->descs = f->dring[i];
-		f->pool[i] = calloc(FAKE_R * FAKE_M, FAKE_CELL);
+		f->pool_len = FAKE_R * q->chunk_bytes;
+		f->pool[i] = calloc(1, f->pool_len);
 		f->meta[i] = calloc(FAKE_R * FAKE_M, sizeof(*f->meta[i]));
 		for (c = 0; c < FAKE_R * FAKE_M; c++) {
-			f->pool[i][c * FAKE_CELL + FAKE_FOFF] = (uint8_t)c;
-			f->pool[i][c * FAKE_CELL + FAKE_FOFF + 1] = (uint8_t)i;
+			size_t at = c / FAKE_M * q->chunk_bytes +
+				    c % FAKE_M * q->info.cell_size + FAKE_FOFF;
+
+			f->pool[i][at] = (uint8_t)c;
+			f->pool[i][at + 1] = (uint8_t)i;
 			f->meta[i][c].len = 60 + c % 100;
 			f->meta[i][c].ts_ns = 1000ull * c + i;
 			f->meta[i][c].hash = c * 3;
@@ -130,6 +157,14 @@ static inline void fake_init_full(struct fake *f, unsigned int nq,
 	wc_offload_plan(&f->w);
 	for (i = 0; i < nq; i++)
 		wc_queue_rings(&f->q[i], capq, -1);
+}
+
+static inline void fake_init_full(struct fake *f, unsigned int nq,
+				  unsigned int nt, unsigned int mode,
+				  unsigned int pct, unsigned int capq,
+				  const int *const *buddies)
+{
+	fake_init_geom(f, nq, nt, mode, pct, capq, buddies, NULL);
 }
 
 static inline void fake_init(struct fake *f, unsigned int capq)
