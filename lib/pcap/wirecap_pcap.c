@@ -32,15 +32,20 @@
  *   timeout          packets wait at most min(timeout, 10 ms) in a partly
  *                    filled chunk; reads block up to timeout (0: forever)
  *   immediate mode   at most 1 ms
- *   buffer size      the pool: R = size / (64 cells x 2 KiB), M = 64
+ *   buffer size      the pool: R = size / (64 cells x cell size), M = 64
  *                    (the driver's defaults otherwise)
+ * WIRECAP_CELL_SIZE in the environment (at activation) is the pool's
+ * cell size (default 2048): frames longer than a cell span cells on NICs
+ * that can, and still come as one packet, len up to 65535.
  *   promisc          WireCAP NICs capture everything anyway
  *   tstamp precision micro or nano (the kernel stamps in ns)
  *   rfmon            PCAP_ERROR_RFMON_NOTSUP; tstamp types: host only
  * pcap_stats: ps_recv counts every frame that reached the handle's queues
  * (before the filter, which runs here in user space), ps_drop the ones
  * dropped for want of a free cell in the pool, ps_ifdrop the ones too
- * long for a cell (the driver's oversize drops); all since activation.
+ * long to capture (the driver's oversize drops: longer than the NIC's
+ * MTU, or than a cell where frames cannot span cells); all since
+ * activation.
  * pcap_inject/pcap_sendpacket send through the kernel's transmit path of
  * IFNAME, one copy, as libpcap's own do (libwirecap's wirecap_out_send:
  * an AF_PACKET socket bound to the NIC, made on the first call): the
@@ -57,7 +62,8 @@
  * Buddy groups: handles activated on queues of one NIC before any of them
  * is read, with the same settings that make the session (buffer size,
  * timeout and immediate mode as they map to the CAPTURE timeout, and
- * WIRECAP_MODE / WIRECAP_OFFLOAD_PCT as they were at activation), share
+ * WIRECAP_MODE / WIRECAP_OFFLOAD_PCT / WIRECAP_CELL_SIZE as they were at
+ * activation), share
  * one libwirecap session (struct wcs), so their queues are one buddy
  * group; with WIRECAP_MODE=advanced in the environment (and
  * WIRECAP_OFFLOAD_PCT=T, default 60) chunks of a busy queue are read
@@ -89,6 +95,7 @@
 #define WCH_PREFIX	"wirecap:"
 #define WCH_ENV_MODE	"WIRECAP_MODE"		/* basic | advanced */
 #define WCH_ENV_T	"WIRECAP_OFFLOAD_PCT"	/* T, 1..100 */
+#define WCH_ENV_CELL	"WIRECAP_CELL_SIZE"	/* bytes per cell, 2^n */
 #define WCH_MAXSNAP	262144
 #define WCH_MAXQ	256
 #define WCH_PCAP_M	64	/* cells per chunk when a buffer size is set */
@@ -436,7 +443,8 @@ static bool same_settings(const struct wirecap_opts *a,
 {
 	return a->cells_per_chunk == b->cells_per_chunk &&
 	       a->nr_chunks == b->nr_chunks && a->timeout_us == b->timeout_us &&
-	       a->mode == b->mode && a->offload_pct == b->offload_pct;
+	       a->mode == b->mode && a->offload_pct == b->offload_pct &&
+	       a->cell_size == b->cell_size;
 }
 
 /*
@@ -587,9 +595,23 @@ static int activate(struct wch *h)
 		o.timeout_us = 1000;
 	else if (h->timeout_ms > 0 && h->timeout_ms < 10)
 		o.timeout_us = h->timeout_ms * 1000;
+	env = getenv(WCH_ENV_CELL);
+	if (env && *env) {
+		char *end;
+		unsigned long v = strtoul(env, &end, 0);
+
+		if (*end || !v || v > 65536 || (v & (v - 1))) {
+			wch_err(h, "%s: %s=%s: not a cell size (a power of two "
+				"the NIC takes, e.g. 256 or 4096)", h->device,
+				WCH_ENV_CELL, env);
+			return PCAP_ERROR;
+		}
+		o.cell_size = (unsigned int)v;
+	}
 	if (h->buffer_size > 0) {
 		o.cells_per_chunk = WCH_PCAP_M;
-		o.nr_chunks = h->buffer_size / (WCH_PCAP_M * WCH_CELL);
+		o.nr_chunks = h->buffer_size / (WCH_PCAP_M *
+				(o.cell_size ? o.cell_size : WCH_CELL));
 		if (!o.nr_chunks)
 			o.nr_chunks = 1;
 	}
@@ -607,7 +629,8 @@ static int activate(struct wch *h)
 			err == ENOENT ? " (no such WireCAP queue under "
 			WIRECAP_DEV_DIR ")" : err == EBUSY ?
 			" (a queue is captured already, by this program or "
-			"another)" : "");
+			"another)" : err == EINVAL && o.cell_size ?
+			" (does the NIC take " WCH_ENV_CELL "?)" : "");
 		return err == ENOENT || err == ENODEV ?
 		       PCAP_ERROR_NO_SUCH_DEVICE : err == EPERM ||
 		       err == EACCES ? PCAP_ERROR_PERM_DENIED : PCAP_ERROR;

@@ -55,6 +55,13 @@
  *                     go out); before activation, and on a NIC that does
  *                     not exist, libpcap's errors (skipped without
  *                     CAP_NET_RAW)
+ *   jumbo             frames across cells (cells of 2048 bytes, a 64 KiB
+ *                     spill area) reach the callback whole: len up to
+ *                     65535, caplen min(len, snaplen), data in place at
+ *                     the frame's first cell; CONT cells are no packets
+ *   cell_env          WIRECAP_CELL_SIZE: a size that is no power of two
+ *                     fails activation, naming the variable; a good one
+ *                     goes on to open the device
  *
  * Timing: no test asserts a speed; eintr_timeout allows 5 s for a 300 ms
  * timeout (the bug made it last as long as the signals, 20 s).
@@ -803,9 +810,114 @@ static int t_inject(void)
 	return 1;
 }
 
+/* --- frames across cells ------------------------------------------------ */
+
+#define J_CELL		2048
+#define J_SPILL		65536
+#define J_CHUNK		(FAKE_M * J_CELL + J_SPILL)
+
+struct jseen {
+	unsigned int n;
+	struct pcap_pkthdr hdr[4];
+	const u_char *data[4];
+};
+
+static void jumbo_cb(u_char *user, const struct pcap_pkthdr *hdr,
+		     const u_char *data)
+{
+	struct jseen *js = (struct jseen *)user;
+
+	if (js->n < 4) {
+		js->hdr[js->n] = *hdr;
+		js->data[js->n] = data;
+	}
+	js->n++;
+}
+
+static int t_jumbo(void)
+{
+	static const struct fake_geom g = {
+		.cell_size = J_CELL, .chunk_bytes = J_CHUNK,
+		.spill_size = J_SPILL, .max_frame = 65535,
+		.features = WIRECAP_F_MULTI_CELL,
+	};
+	/* chunk 2: 9000 bytes in cells 0-4, 60 in 5, 65535 from 6 on */
+	static const struct { unsigned int cell; uint16_t len, flags; } fr[] = {
+		{ 0, 9000, WIRECAP_CELL_MORE }, { 5, 60, 0 },
+		{ 6, 65535, WIRECAP_CELL_MORE },
+	};
+	struct fake *f = fake_zalloc(sizeof(*f));
+	struct wirecap_cell_meta *m;
+	struct wirecap_desc d;
+	struct jseen js = { 0 };
+	struct wcs s = { 0 };
+	unsigned int k;
+	pcap_t *p;
+
+	CHECK(f);
+	fake_init_geom(f, 2, 1, WIRECAP_MODE_BASIC, 0, 0, NULL, &g);
+	m = f->meta[0] + 2 * FAKE_M;
+	for (k = 0; k < FAKE_M; k++)
+		m[k] = (struct wirecap_cell_meta){
+			.flags = WIRECAP_CELL_CONT, .hash = k < 5 ? k : k - 6,
+		};
+	for (k = 0; k < 3; k++)
+		m[fr[k].cell] = (struct wirecap_cell_meta){
+			.len = fr[k].len, .flags = fr[k].flags,
+			.ts_ns = 1000000000ull * (k + 1),
+		};
+	d = fake_desc(&f->q[0], 2, 0, FAKE_M, 1);
+	CHECK(fake_publish(f, &f->q[0], &d));
+	wc_capture_move(&f->q[0]);
+	p = fake_handle(f, &s, 0, 1, 100);
+	CHECK(p);
+	wch_find(p)->snaplen = 10000;
+	CHECK(pcap_dispatch(p, -1, jumbo_cb, (u_char *)&js) == 3);
+	fake_close(p);
+	CHECK(js.n == 3);
+	for (k = 0; k < 3; k++) {
+		tap_diag("packet %u: len %u caplen %u", k, js.hdr[k].len,
+			 js.hdr[k].caplen);
+		CHECK(js.hdr[k].len == fr[k].len);
+		CHECK(js.hdr[k].caplen == (fr[k].len < 10000 ? fr[k].len :
+					   10000u));
+		CHECK(js.hdr[k].ts.tv_sec == (time_t)k + 1);
+		CHECK(js.data[k] == f->pool[0] + 2 * J_CHUNK +
+				    fr[k].cell * J_CELL + FAKE_FOFF);
+	}
+	fake_fini(f);
+	free(f);
+	return 1;
+}
+
+static int t_cell_env(void)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *p;
+	int ret;
+
+	setenv("WIRECAP_CELL_SIZE", "3000", 1);
+	p = pcap_create("wirecap:nonic0", eb);
+	CHECK(p);
+	ret = pcap_activate(p);
+	tap_diag("WIRECAP_CELL_SIZE=3000: %d, %s", ret, pcap_geterr(p));
+	CHECK(ret == PCAP_ERROR &&
+	      strstr(pcap_geterr(p), "WIRECAP_CELL_SIZE"));
+	pcap_close(p);
+	setenv("WIRECAP_CELL_SIZE", "4096", 1);
+	p = pcap_create("wirecap:nonic0", eb);
+	CHECK(p);
+	ret = pcap_activate(p);
+	tap_diag("WIRECAP_CELL_SIZE=4096: %d, %s", ret, pcap_geterr(p));
+	CHECK(ret == PCAP_ERROR_NO_SUCH_DEVICE);
+	pcap_close(p);
+	unsetenv("WIRECAP_CELL_SIZE");
+	return 1;
+}
+
 int main(void)
 {
-	tap_plan(11);
+	tap_plan(13);
 	tap_run("pcap_breakloop from a signal handler never deadlocks",
 		t_breakloop_signal);
 	tap_run("the packet path takes no lock", t_no_lock);
@@ -826,5 +938,8 @@ int main(void)
 		t_real_breakloop);
 	tap_run("pcap_inject and pcap_sendpacket send through the stack",
 		t_inject);
+	tap_run("frames across cells reach the callback whole, up to 65535",
+		t_jumbo);
+	tap_run("WIRECAP_CELL_SIZE is checked and taken", t_cell_env);
 	return tap_exit();
 }
