@@ -6,7 +6,8 @@
  *   wirecap capture [-i IFNAME]... [-q 0,2-3] [-w FILE] [--pcapng]
  *                   [-C SIZE] [-G SECS] [-W N] [-c COUNT] [-s snaplen]
  *                   [--duration SECS] [--until-file PATH [--idle-ms N]]
- *                   [-M cells] [-R chunks] [--json FILE] [--threads N]
+ *                   [-M cells] [-R chunks] [--cell-size B] [--json FILE]
+ *                   [--threads N]
  *                   [--timeout-us N] [-L [--interval-ms N]] [-v]
  *                   [--write-buffers N] [--write-buffer-size BYTES]
  *                   [FILTER...]
@@ -94,7 +95,7 @@ static void capture_usage(FILE *f)
 "usage: wirecap capture [-i IFNAME]... [-q LIST] [-w FILE] [--pcapng]\n"
 "                       [-C SIZE] [-G SECS] [-W N] [-c COUNT] [-s snaplen]\n"
 "                       [--duration SECS] [--until-file PATH [--idle-ms N]]\n"
-"                       [-M cells] [-R chunks] [--json FILE]\n"
+"                       [-M cells] [-R chunks] [--cell-size B] [--json FILE]\n"
 "                       [--threads N] [--timeout-us N]\n"
 "                       [-L [--interval-ms N]] [-v] [--write-buffers N]\n"
 "                       [--write-buffer-size BYTES] [FILTER...]\n"
@@ -528,6 +529,7 @@ static void report(FILE *f, FILE *js, const struct tool_session *s,
 		struct wirecap_queue *q = wirecap_queue(w, i);
 		const struct wirecap_info *info = wirecap_queue_info(q);
 		struct wirecap_qstats st = { .sz = sizeof(st) };
+		uint32_t fr;
 		struct report_row r = { .pkts = qc[i].pkts,
 					.chunks = qc[i].chunks,
 					.accepted = qc[i].accepted };
@@ -542,7 +544,15 @@ static void report(FILE *f, FILE *js, const struct tool_session *s,
 			r.written = wr[i].written;
 			r.given_up = wr[i].given_up;
 		}
-		max_frame = info->cell_size - info->frame_offset;
+		/*
+		 * The longest frame a queue captures whole: the kernel's
+		 * max_frame (frames span cells), or, from a kernel that does
+		 * not say, what a cell holds.
+		 */
+		fr = info->max_frame ? info->max_frame :
+		     info->cell_size - info->frame_offset;
+		if (fr > max_frame)
+			max_frame = fr;
 		tot.pkts += r.pkts;
 		tot.chunks += r.chunks;
 		tot.drops += r.drops;

@@ -6,7 +6,8 @@
  *
  *   session   -i IFNAME (repeatable: several NICs, one session; default
  *             $WIRECAP_IF), -q LIST (queues of the first NIC), -M, -R,
- *             --threads, --timeout-us, -v; opened by tool_open()
+ *             --cell-size, --threads, --timeout-us, -v; opened by
+ *             tool_open()
  *   stop      -c COUNT, --duration SECS, --until-file PATH with
  *             --idle-ms N (500), SIGINT/SIGTERM; checked by the watch
  *
@@ -110,6 +111,14 @@ int tool_common_opt(struct tool_session *s, struct tool_stop *st,
 				&s->opts.cells_per_chunk);
 	case 'R':
 		return uint_opt(prog, opt, arg, 1u << 24, &s->opts.nr_chunks);
+	case TOOL_OPT_CELL_SIZE:
+		/* the kernel says which sizes the NIC takes: 2^n all */
+		if (uint_opt(prog, opt, arg, 1u << 16,
+			     &s->opts.cell_size) < 0)
+			return -1;
+		if (s->opts.cell_size & (s->opts.cell_size - 1))
+			return tool_bad_value(prog, common_opts, opt, arg);
+		return 1;
 	case TOOL_OPT_THREADS:
 		return uint_opt(prog, opt, arg, 4096, &s->opts.capture_threads);
 	case TOOL_OPT_TIMEOUT_US:

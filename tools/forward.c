@@ -8,6 +8,7 @@
  *
  *   wirecap forward -i A -o B [FILTER...] [-f FILTER] [-x N] [-q LIST]
  *                   [--mode basic|advanced] [-T PCT] [-M cells]
+ *                   [--cell-size B]
  *                   [-R chunks] [-c COUNT] [--duration SECS]
  *                   [--until-file PATH [--idle-ms N]] [--threads N]
  *                   [--timeout-us N] [--dec-ttl] [-v] [--json FILE]
@@ -33,8 +34,9 @@
  *   received       frames that reached the queue (kernel counters since
  *                  attach: stored in its pool, or dropped)
  *   capture_drops  capture drops + oversize drops (kernel)
- *   filtered       dropped by the filter, by --dec-ttl (expired), and
- *                  cells that hold no frame
+ *   filtered       dropped by the filter, by --dec-ttl (expired),
+ *                  cells that hold no frame, and frames longer than a
+ *                  cell (--cell-size), which XMIT cannot send yet
  *   forwarded      taken by B's transmit queue (the count XMIT returned)
  *   tx_dropped     B's transmit queue took nothing for 200 ms (XMIT
  *                  waits for room until then; kernel xmit_dropped)
@@ -79,6 +81,7 @@ static void forward_usage(FILE *f)
 	fprintf(f,
 "usage: wirecap forward -i A -o B [FILTER...] [-f FILTER] [-x N] [-q LIST]\n"
 "                       [--mode basic|advanced] [-T PCT] [-M cells]\n"
+"                       [--cell-size B]\n"
 "                       [-R chunks] [-c COUNT] [--duration SECS]\n"
 "                       [--until-file PATH [--idle-ms N]] [--threads N]\n"
 "                       [--timeout-us N] [--dec-ttl] [-v] [--json FILE]\n"
@@ -344,7 +347,7 @@ static void *worker_run(void *arg)
 		int ret = wirecap_next_chunk(wk->q, &c, F_WAIT_MS);
 		struct wirecap_out *out = NULL;
 		struct fcount *fc;
-		unsigned int i, n, k = 0, j;
+		unsigned int i, n, k = 0, j, room;
 
 		if (ret < 0 && ret != -EINTR) {
 			__atomic_store_n(&wk->err, ret, __ATOMIC_RELAXED);
@@ -356,6 +359,9 @@ static void *worker_run(void *arg)
 		if (wk->outs)
 			out = wk->outs[wirecap_queue_ring(c.owner) % wk->nb];
 		n = wirecap_chunk_count(&c);
+		/* XMIT sends one cell: what a frame across cells cannot */
+		room = wirecap_queue_info(c.owner)->cell_size -
+		       wirecap_queue_info(c.owner)->frame_offset;
 		for (i = 0; i < n; i++) {
 			struct pcap_pkthdr h = { 0 };
 			int hit = 1;
@@ -370,7 +376,8 @@ static void *worker_run(void *arg)
 								  p.data);
 			}
 			/* a cell without a frame cannot go anywhere */
-			if (!hit || p.len < WIRECAP_XMIT_MIN_LEN)
+			if (!hit || p.len < WIRECAP_XMIT_MIN_LEN ||
+			    p.len > room)
 				continue;
 			/* the pool is mapped writable: edited in place */
 			if (wk->dec_ttl && !dec_ttl((uint8_t *)p.data, p.len)) {

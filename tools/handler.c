@@ -10,6 +10,7 @@
  *
  *   wirecap handler [-i IFNAME]... [-q LIST] [--mode basic|advanced]
  *                   [-x N] [-f FILTER] [-M cells] [-R chunks] [-T PCT]
+ *                   [--cell-size B]
  *                   [--group LIST]... [-c COUNT] [--duration SECS]
  *                   [--until-file PATH [--idle-ms N]] [--threads N]
  *                   [--timeout-us N] [-v] [--json FILE]
@@ -151,6 +152,7 @@ static void handler_usage(FILE *f)
 	fprintf(f,
 "usage: wirecap handler [-i IFNAME]... [-q LIST] [--mode basic|advanced]\n"
 "                       [-x N] [-f FILTER] [-M cells] [-R chunks] [-T PCT]\n"
+"                       [--cell-size B]\n"
 "                       [--group LIST]... [-c COUNT] [--duration SECS]\n"
 "                       [--until-file PATH [--idle-ms N]] [--threads N]\n"
 "                       [--timeout-us N] [-v] [--json FILE]\n"

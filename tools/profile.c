@@ -8,8 +8,8 @@
  *   wirecap profile [-i IFNAME]... [-q LIST] [--bin-ms N] [-o FILE.csv]
  *                   [--png FILE.png] [-c COUNT] [--duration SECS]
  *                   [--until-file PATH [--idle-ms N]]
- *                   [-M cells] [-R chunks] [--threads N] [--timeout-us N]
- *                   [-v]
+ *                   [-M cells] [-R chunks] [--cell-size B] [--threads N]
+ *                   [--timeout-us N] [-v]
  *   wirecap profile --plot FILE.csv --png FILE.png
  *
  * The CSV has a header "time_ms,q<ring>,..." (with several NICs, -i
@@ -421,8 +421,8 @@ static void usage(FILE *f)
 "usage: wirecap profile [-i IFNAME]... [-q LIST] [--bin-ms N] [-o FILE.csv]\n"
 "                       [--png FILE.png] [-c COUNT] [--duration SECS]\n"
 "                       [--until-file PATH [--idle-ms N]]\n"
-"                       [-M cells] [-R chunks] [--threads N] [--timeout-us N]\n"
-"                       [-v]\n"
+"                       [-M cells] [-R chunks] [--cell-size B] [--threads N]\n"
+"                       [--timeout-us N] [-v]\n"
 "       wirecap profile --plot FILE.csv --png FILE.png\n"
 TOOL_USAGE_SESSION
 "  --bin-ms N       bin width in ms, by packet timestamp (default 10)\n"

@@ -37,7 +37,8 @@ int cmd_exec(int argc, char **argv);
 
 /*
  * What a session opens, and how: -i (repeatable: several NICs, one
- * session; none: $WIRECAP_IF), -q, -M, -R, --threads, --timeout-us, -v.
+ * session; none: $WIRECAP_IF), -q, -M, -R, --cell-size, --threads,
+ * --timeout-us, -v.
  */
 struct tool_session {
 	const char *ifnames[TOOL_MAX_NICS];
@@ -70,6 +71,7 @@ enum {
 	TOOL_OPT_IDLE_MS,
 	TOOL_OPT_THREADS,
 	TOOL_OPT_TIMEOUT_US,
+	TOOL_OPT_CELL_SIZE,
 	TOOL_OPT_OWN,
 };
 
@@ -84,6 +86,7 @@ enum {
 	{ "idle-ms", required_argument, NULL, TOOL_OPT_IDLE_MS },	\
 	{ "threads", required_argument, NULL, TOOL_OPT_THREADS },	\
 	{ "timeout-us", required_argument, NULL, TOOL_OPT_TIMEOUT_US },	\
+	{ "cell-size", required_argument, NULL, TOOL_OPT_CELL_SIZE },	\
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Their lines in a usage text (no '%': it goes into a printf format). */
@@ -92,6 +95,8 @@ enum {
 "                   all in one session\n" \
 "  -q, --queues L   queues of the first NIC, e.g. 0,2-3 (default: all)\n" \
 "  -M, -R           cells per chunk, chunks per queue (driver defaults)\n" \
+"  --cell-size B    bytes per cell, a size the NIC takes (2048); longer\n" \
+"                   frames span cells where the NIC can\n" \
 "  --threads N      capture threads (default: one per CPU, at most one\n" \
 "                   per queue)\n" \
 "  --timeout-us N   partial chunks are delivered after N us (10000)\n" \
