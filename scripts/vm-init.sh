@@ -119,7 +119,7 @@ if ! tar -x -f "$indev" -C /in; then
 fi
 [ -d /in/extra ] && mv /in/extra /extra
 
-QUEUES=4 NICS=1 SPEED=top TRACE=0 NIC=softnic HOST_IP="" GUEST_IP=""
+QUEUES=4 NICS=1 MTU=1500 SPEED=top TRACE=0 NIC=softnic HOST_IP="" GUEST_IP=""
 # shellcheck source=/dev/null
 [ -f /in/env ] && . /in/env
 if [ ! -f /in/cmd.sh ]; then
@@ -274,11 +274,13 @@ if [ "$NIC" != softnic ]; then
 fi
 if [ -n "$WIRECAP_IF2" ]; then
 	echo 1 >"/proc/sys/net/ipv6/conf/$WIRECAP_IF2/disable_ipv6" 2>/dev/null
-	ip link set dev "$WIRECAP_IF2" up || log "ip link set $WIRECAP_IF2 up failed"
+	ip link set dev "$WIRECAP_IF2" mtu "$MTU" up ||
+		log "ip link set $WIRECAP_IF2 mtu $MTU up failed"
 	log "WIRECAP_IF2=$WIRECAP_IF2 (driver $nicdrv, the second NIC)"
 fi
 if [ -n "$WIRECAP_IF" ]; then
-	ip link set dev "$WIRECAP_IF" up || log "ip link set $WIRECAP_IF up failed"
+	ip link set dev "$WIRECAP_IF" mtu "$MTU" up ||
+		log "ip link set $WIRECAP_IF mtu $MTU up failed"
 	log "WIRECAP_IF=$WIRECAP_IF (driver $nicdrv, NIC mode $NIC)"
 	# Which module file it is (its GNU build ID: the note's 16-byte
 	# header skipped), and the kernel's taint by it (O: out of tree).

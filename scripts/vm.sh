@@ -36,6 +36,8 @@
 #   --speed top|recorded|MULT|pps:N   replay speed                   [top]
 #                        (pps:N, N packets a second: tap modes, tcpreplay)
 #   --txqueuelen N       virtio: the tap's txqueuelen                [1000]
+#   --mtu N              the MTU of the taps and of the guest's NICs
+#                        (frames longer than 1514 bytes need it)     [1500]
 #   --pin-qemu CPUS      taskset CPU list for QEMU and all its threads
 #                        [virtio: 0; softnic: not pinned]
 #   --pin-gen CPU        virtio: the CPU tcpreplay runs on           [1]
@@ -112,7 +114,7 @@ stop_pid() {
 }
 
 kernel=6.1 nics=1 queues=4 queues_set="" trace="""" speed=top results="$top/results" timeout=600
-moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 pin_qemu="" pin_gen=1 gen_timer=nano gen=tcpreplay
+moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 mtu=1500 pin_qemu="" pin_gen=1 gen_timer=nano gen=tcpreplay
 while [ $# -gt 0 ]; do
 	opt=$1
 	# Accept both "--opt VALUE" and "--opt=VALUE".
@@ -138,6 +140,7 @@ while [ $# -gt 0 ]; do
 	--extra) extra=$val ;;
 	--nic) nic=$val ;;
 	--txqueuelen) txqlen=$val ;;
+	--mtu) mtu=$val ;;
 	--pin-qemu) pin_qemu=$val ;;
 	--pin-gen) pin_gen=$val ;;
 	--gen-timer) gen_timer=$val ;;
@@ -160,6 +163,8 @@ softnic | virtio | virtio-stock | e1000e | e1000e-stock) ;;
 *) die "--nic: expected softnic, virtio, virtio-stock, e1000e or e1000e-stock, got: $nic" ;;
 esac
 [[ $txqlen =~ ^[1-9][0-9]*$ ]] || die "--txqueuelen: not a positive integer: $txqlen"
+[[ $mtu =~ ^[1-9][0-9]*$ ]] && [ "$mtu" -ge 68 ] && [ "$mtu" -le 65535 ] ||
+	die "--mtu: expected 68 to 65535, got: $mtu"
 [ "$nic" = softnic ] || [ -n "$pin_qemu" ] || pin_qemu=0
 if [ -n "$pin_qemu" ]; then
 	[[ $pin_qemu =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] &&
@@ -324,6 +329,7 @@ printf '%s\n' "$cmd" >"$tmp/in/cmd.sh"
 {
 	echo "QUEUES=$queues"
 	echo "NICS=$nics"
+	echo "MTU=$mtu"
 	echo "SPEED=$speed"
 	echo "TRACE=$([ -n "$trace" ] && echo 1 || echo 0)"
 	echo "NIC=$nic"
@@ -397,8 +403,8 @@ if [ "$nic" != softnic ]; then
 	# the host side of the tap.
 	ip netns exec "$netns" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$tap/disable_ipv6" 2>/dev/null ||
 		echo "$prog: note: could not disable IPv6 on $tap" >&2
-	ip -n "$netns" link set dev "$tap" txqueuelen "$txqlen" up ||
-		die "cannot set up $tap (txqueuelen $txqlen)"
+	ip -n "$netns" link set dev "$tap" txqueuelen "$txqlen" mtu "$mtu" up ||
+		die "cannot set up $tap (txqueuelen $txqlen, mtu $mtu)"
 	launch=(ip netns exec "$netns")
 	mkfifo "$tmp/ctl.in"
 	: >"$tmp/ctl.out"
@@ -419,7 +425,7 @@ if [ "$nic" != softnic ]; then
 			die "cannot create tap $tap2"
 		ip netns exec "$netns" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$tap2/disable_ipv6" 2>/dev/null ||
 			echo "$prog: note: could not disable IPv6 on $tap2" >&2
-		ip -n "$netns" link set dev "$tap2" txqueuelen "$txqlen" up ||
+		ip -n "$netns" link set dev "$tap2" txqueuelen "$txqlen" mtu "$mtu" up ||
 			die "cannot set up $tap2"
 	fi
 	for i in $(seq 0 $((nics - 1))); do
