@@ -165,6 +165,16 @@ printf "%-12s %12s %12s %12s\n" "$WIRECAP_IF" "$(cat $s/rx_packets)" \
 nic_stats
 '
 
+# Frames longer than a standard link carries (merc_emix.pcap: 5,018
+# bytes) need a larger MTU on the tap and the guest's NIC: the trace's
+# longest frame, less its Ethernet header and one VLAN tag.
+maxlen=$(tshark -r "$trace" -T fields -e frame.len 2>/dev/null | sort -n | tail -1)
+if [ -n "$maxlen" ] && [ "$maxlen" -gt 1518 ]; then
+	mtu=$((maxlen - 18))
+	[ "$mtu" -le 65535 ] || mtu=65535
+	vmargs+=(--mtu "$mtu")
+fi
+
 rc=0
 "$top/scripts/vm.sh" --nic "$nic" --speed "$speed" --trace "$trace" \
 	--results "$results" ${vmargs[@]+"${vmargs[@]}"} \
