@@ -65,6 +65,10 @@
 #   VM:    more libpcap programs, unmodified, through the shim: softflowd's
 #          flows, tcpflow's streams and p0f's log from the NIC equal to
 #          what they report from the trace file (scripts/e2e-apps.sh)
+#   VM:    frames longer than a cell on virtio at MTU 9000: real traces
+#          with frames up to 5 KiB captured byte for byte with 256-byte
+#          and 2 KiB cells, every queue's counters adding up
+#          (scripts/e2e-frames.sh)
 #   VM:    the recycle mutation test (scripts/mutate-recycle.sh)
 #   VM:    the hardening mutation test (scripts/mutate-hardening.sh):
 #          each defect the kernel's hardening fixed, put back in turn,
@@ -206,6 +210,10 @@ count "$out/e2e-capture.tap"
 echo "== libpcap compatibility: softflowd, tcpflow, p0f through the shim"
 scripts/e2e-apps.sh 6.1 6.12 >"$out/e2e-apps.tap" 2>&1
 count "$out/e2e-apps.tap"
+
+echo "== frames across cells: jumbo traces on virtio, cells of 256 B and 2 KiB"
+scripts/e2e-frames.sh 6.1 6.12 >"$out/e2e-frames.tap" 2>&1
+count "$out/e2e-frames.tap"
 
 echo "== recycle mutation test, kernel 6.1"
 scripts/mutate-recycle.sh 6.1 >"$out/mutate-recycle.tap" 2>&1
