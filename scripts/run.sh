@@ -167,10 +167,11 @@ nic_stats
 
 # Frames longer than a standard link carries (merc_emix.pcap: 5,018
 # bytes) need a larger MTU on the tap and the guest's NIC: the trace's
-# longest frame, less its Ethernet header and one VLAN tag.
+# longest frame less its Ethernet header (the tap takes a frame of MTU +
+# 14 bytes, + 4 when it has a VLAN tag).
 maxlen=$(tshark -r "$trace" -T fields -e frame.len 2>/dev/null | sort -n | tail -1)
-if [ -n "$maxlen" ] && [ "$maxlen" -gt 1518 ]; then
-	mtu=$((maxlen - 18))
+if [ -n "$maxlen" ] && [ "$maxlen" -gt 1514 ]; then
+	mtu=$((maxlen - 14))
 	[ "$mtu" -le 65535 ] || mtu=65535
 	vmargs+=(--mtu "$mtu")
 fi
