@@ -9,8 +9,9 @@
 # total, sent = in the file + lost + unexplained, "no packet lost" said
 # exactly when nothing was lost; and on one screen. Also: run.sh exited
 # 0, what it printed last is the summary it saved (summary.txt), and
-# details.txt holds the command's table and the host's counts. Prints
-# TAP. (selftests/host/run_summary.sh covers the summary's loss cases.)
+# details.txt holds the command's table and the host's counts. A second
+# run replays merc_emix.pcap, whose frames go up to 5 KiB, with no option:
+# every frame must be captured, byte for byte. Prints TAP. (selftests/host/run_summary.sh covers the summary's loss cases.)
 #
 #   scripts/e2e-run.sh [kernel ...]        default: 6.1 (as `make run`)
 set -u
@@ -31,7 +32,7 @@ tap() {		# tap STATUS DESCRIPTION [FILE to show on failure]
 
 for k in $kernels; do
 	res=$top/results/e2e-run/$k
-	rm -rf "$res"
+	rm -rf "$res" "$res-jumbo"
 	mkdir -p "$res"
 	log=$res.log
 	scripts/run.sh --kernel "$k" --results "$res" --timeout 300 >"$log" 2>&1
@@ -61,5 +62,16 @@ for k in $kernels; do
 	grep -q -- '- a balance line' "$res.check"
 	tap $? "$k: the checker ran (${res#"$top"/}.check)" "$res.check"
 	echo "# $k: $(grep -E '^balance|no packet lost|packets lost' "$res/summary.txt" | tr -s ' ' | tr '\n' ' ')"
+
+	# a trace with frames of up to 5,018 bytes needs no option: the run
+	# sets the MTU, and every frame is captured
+	t=${WIRECAP_SHARED:-$top/../shared}/traces/merc_emix.pcap
+	scripts/run.sh --kernel "$k" --trace "$t" --results "$res-jumbo" \
+		--timeout 300 >"$res-jumbo.log" 2>&1 &&
+		grep -q 'no packet lost' "$res-jumbo/summary.txt" &&
+		build/host/wirecap-pcapcmp "$t" "$res-jumbo/captured.pcap" \
+			--max-len 65535 >"$res-jumbo.cmp" 2>&1
+	tap $? "$k: make run TRACE=merc_emix.pcap (5 KiB frames) captures every frame, byte for byte" \
+		"$res-jumbo.log"
 done
 echo "1..$n"	# (the checker's lines vary in number)
