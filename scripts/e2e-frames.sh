@@ -8,8 +8,9 @@
 #     (wirecap-pcapcmp with a 9,018-byte link);
 #   - every queue's counters: no oversize drop, no rx error, no capture
 #     drop, received = delivered = the frames in its file;
-#   - with 256-byte cells, frames really spanned cells (frames over 256
-#     bytes were captured) and the pool had a spill area.
+#   - frames longer than a cell were captured (they spanned cells).
+# And GRO-size frames: a generated trace of UDP frames up to 65,535 bytes
+# at MTU 65521, with 2 KiB cells.
 # Prints TAP.
 #
 #   scripts/e2e-frames.sh [kernel ...]        default: 6.1 6.12
@@ -19,12 +20,11 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 kernels=${*:-6.1 6.12}
-# trace:cell size
-runs="merc_emix.pcap:256 merc_capture2.pcap:2048"
+# trace:cell size:MTU (gro: generated, below)
+runs="merc_emix.pcap:256:9000 merc_capture2.pcap:2048:9000 gro:2048:65521"
 vmtimeout=${WIRECAP_E2E_TIMEOUT:-240}
 shared=${WIRECAP_SHARED:-$top/../shared}
 queues=4
-mtu=9000
 # deep enough for a whole trace: correctness at tcpreplay's top speed
 txqueuelen=10000
 n=0
@@ -86,10 +86,34 @@ spanned() { # results dir, cell size
 	[ "$big" -gt 0 ]
 }
 
+# 240 IPv4/UDP frames of 60 bytes to 64 KiB, on 16 flows
+gen_gro() { # file
+	python3 - "$1" <<'EOF'
+import struct, sys
+lens = [60, 1514, 9014, 16384, 32768, 48000, 65000, 65535]
+out = open(sys.argv[1], 'wb')
+out.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+for i in range(240):
+    n = lens[i % len(lens)]
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, n - 14, i, 0, 64, 17, 0,
+                     bytes([10, 0, 0, 1]), bytes([10, 0, 1, 1 + i % 16]))
+    udp = struct.pack('!HHHH', 1024 + i % 16, 9, n - 34, 0)
+    pay = bytes((i + k) & 0xff for k in range(n - 42))
+    eth = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0])
+    f = eth + ip + udp + pay
+    out.write(struct.pack('<IIII', i, 0, len(f), len(f)) + f)
+EOF
+}
+
 echo "1..$(( $(echo $kernels | wc -w) * $(echo $runs | wc -w) * 4 ))"
+mkdir -p "$top/results/e2e-frames"
+gen_gro "$top/results/e2e-frames/gro.pcap" || exit 1
 for k in $kernels; do
 	for r in $runs; do
-		t=${r%:*} cell=${r#*:}
+		t=${r%%:*} cell=${r#*:} mtu=${r##*:}
+		cell=${cell%:*}
+		trace=$shared/traces/$t
+		[ "$t" != gro ] || trace=$top/results/e2e-frames/gro.pcap
 		res=$top/results/e2e-frames/$k/${t%.*}-c$cell
 		log=$res.log
 		rm -rf "$res"
@@ -98,7 +122,7 @@ for k in $kernels; do
 		for q in $(seq 0 $((queues - 1))); do files="$files $res/q$q.pcap"; done
 		scripts/vm.sh --nic virtio --kernel "$k" --queues $queues \
 			--txqueuelen $txqueuelen --mtu $mtu --timeout "$vmtimeout" \
-			--trace "$shared/traces/$t" --results "$res" \
+			--trace "$trace" --results "$res" \
 			-- "$(guest_cmd "$cell")" >"$log" 2>&1
 		rc=$?
 		if [ $rc -ne 0 ]; then
@@ -111,8 +135,8 @@ for k in $kernels; do
 		fi
 		ok "$k $t cells $cell: VM run, MTU $mtu, $(sed -n 's/.*tcpreplay sent \([0-9]*\) packets.*/\1/p' "$log") packets replayed"
 		check "$k $t cells $cell: captured = sent, byte for byte, none left out" \
-			build/host/wirecap-pcapcmp "$shared/traces/$t" $files \
-			--max-len $((mtu + 18))
+			build/host/wirecap-pcapcmp "$trace" $files \
+			--max-len 65535
 		check "$k $t cells $cell: received = delivered = frames, no drop, no error" \
 			counters_ok "$res"
 		check "$k $t cells $cell: frames longer than a cell spanned cells" \
