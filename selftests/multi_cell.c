@@ -65,8 +65,8 @@ static void expect_geometry(struct __test_metadata *_metadata,
 
 TEST_F(mc, geometry)
 {
-	static const unsigned int sizes[] = { 256, 512, 1024, 2048, 4096 };
-	static const unsigned int bad[] = { 1, 128, 255, 3000, 8192, 65536 };
+	static const unsigned int sizes[] = { 128, 256, 512, 1024, 2048, 4096 };
+	static const unsigned int bad[] = { 1, 64, 255, 3000, 8192, 65536 };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -80,7 +80,7 @@ TEST_F(mc, geometry)
 		ASSERT_EQ(0, ioctl(self->q.fd, WIRECAP_CMD_DETACH));
 	}
 	/* a chunk smaller than a page cannot be mapped on its own */
-	EXPECT_EQ(-EINVAL, wct_attach_cells(&self->q, 8, MC_R * 8, 256));
+	EXPECT_EQ(-EINVAL, wct_attach_cells(&self->q, 16, MC_R * 4, 128));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		EXPECT_EQ(-EINVAL,
 			  wct_attach_cells(&self->q, MC_M, MC_R, bad[i]));
@@ -104,6 +104,7 @@ FIXTURE_VARIANT(frames) {
 	unsigned int m;
 };
 
+FIXTURE_VARIANT_ADD(frames, c128_mtu1500) { 128, 1500, MC_M };
 FIXTURE_VARIANT_ADD(frames, c256_mtu1500) { 256, 1500, MC_M };
 FIXTURE_VARIANT_ADD(frames, c256_mtu9000) { 256, 9000, MC_M };
 /* chunks of 4 KiB: a 9 KiB frame runs through three of them */

@@ -241,7 +241,7 @@ struct wirecap_nic_config {
 	u32 max_cells_per_chunk;
 	u32 frame_offset;		/* bytes the NIC writes before frames */
 	/*
-	 * Cell sizes the NIC can take (bit n: 2^n bytes, 2^8 to PAGE_SIZE);
+	 * Cell sizes the NIC can take (bit n: 2^n bytes, 2^7 to PAGE_SIZE);
 	 * 0: 2048 only. Each must be above frame_offset.
 	 */
 	u32 cell_sizes;

@@ -232,7 +232,7 @@ static struct softnic *softnic_create(u32 queues, u32 ring)
 	cfg.frame_offset = 0;
 	/* any cell size: frames longer than a cell span cells */
 	cfg.features = WIRECAP_F_RSS_HASH | WIRECAP_F_MULTI_CELL;
-	cfg.cell_sizes = (2 * PAGE_SIZE - 1) & ~(SZ_256 - 1);
+	cfg.cell_sizes = (2 * PAGE_SIZE - 1) & ~(SZ_128 - 1);
 	cfg.numa_node = NUMA_NO_NODE;
 	sn->wc = wirecap_nic_register(&cfg);
 	if (IS_ERR(sn->wc)) {

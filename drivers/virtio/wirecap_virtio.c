@@ -1038,9 +1038,9 @@ static int wcv_probe(struct virtio_device *vdev)
 	cfg.frame_offset = vi->hdr_len;
 	cfg.features = vi->has_hash ? WIRECAP_F_RSS_HASH : 0;
 	if (vi->mergeable) {
-		/* any cell from 256 bytes to a page: frames span cells */
+		/* any cell from 128 bytes to a page: frames span cells */
 		cfg.features |= WIRECAP_F_MULTI_CELL;
-		cfg.cell_sizes = (2 * PAGE_SIZE - 1) & ~(SZ_256 - 1);
+		cfg.cell_sizes = (2 * PAGE_SIZE - 1) & ~(SZ_128 - 1);
 	}
 	cfg.numa_node = dev_to_node(vdev->dev.parent);
 	vi->wc = wirecap_nic_register(&cfg);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The ring buffer pool of one receive queue: R chunks of M cells (2 KiB, or
- * the size ATTACH chose: 256 bytes to a page), order-0 pages on the NIC's
+ * the size ATTACH chose: 128 bytes to a page), order-0 pages on the NIC's
  * NUMA node, DMA-mapped once for the NIC, mapped into user space with
  * vm_insert_pages(); and the read-only control area (descriptor ring,
  * cell metadata). When frames may span cells, each chunk's pages are
@@ -137,7 +137,7 @@ static size_t ctrl_layout(struct wirecap_pool *p, size_t *desc_off,
 
 /*
  * vmalloc_user() cannot charge the memory cgroup; the control area is
- * 16 bytes per cell, under 1% of a pool of 2 KiB cells, 6% of 256-byte
+ * 16 bytes per cell, under 1% of a pool of 2 KiB cells, 12.5% of 128-byte
  * ones.
  */
 static int pool_alloc_ctrl(struct wirecap_pool *p)

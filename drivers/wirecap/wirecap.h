@@ -74,7 +74,7 @@
 #include "compat.h"
 
 #define WIRECAP_CELL_SIZE	2048	/* the default */
-#define WIRECAP_CELL_SHIFT_MIN	8	/* 256 bytes */
+#define WIRECAP_CELL_SHIFT_MIN	7	/* 128 bytes: a 64-byte frame and a header */
 /* Frames longer than this are oversize drops: cell_meta.len is 16 bits. */
 #define WIRECAP_MAX_FRAME	U16_MAX
 #define WIRECAP_POOL_MMAP_OFF	(1ULL << 32)
