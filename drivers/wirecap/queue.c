@@ -694,10 +694,26 @@ static ssize_t ifname_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(ifname);
 
+/*
+ * The largest M ATTACH takes (a power of two that divides the ring): for
+ * a program that sizes a pool before it opens the queue (the libpcap
+ * shim, from a buffer size).
+ */
+static ssize_t max_cells_per_chunk_show(struct device *dev,
+					struct device_attribute *attr,
+					char *buf)
+{
+	struct wirecap_queue *q = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", min_t(u32, q->max_m, WIRECAP_MAX_M));
+}
+static DEVICE_ATTR_RO(max_cells_per_chunk);
+
 static struct attribute *queue_attrs[] = {
 	&dev_attr_attached.attr,
 	&dev_attr_chunks_free.attr,
 	&dev_attr_ifname.attr,
+	&dev_attr_max_cells_per_chunk.attr,
 	NULL
 };
 
