@@ -632,6 +632,48 @@ static int big(pcap_t *p)
 	return pcap_set_buffer_size(p, 16 * 64 * 2048);
 }
 
+static int one_mib(pcap_t *p)
+{
+	return pcap_set_buffer_size(p, 1 << 20);
+}
+
+/*
+ * WIRECAP_CELL_SIZE=128 and a 1 MiB buffer: a pool of 1 MiB, spill areas
+ * included, that holds 5000 64-byte packets (2 KiB cells: 512).
+ */
+TEST_F(pc, small_cells_equal_memory)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	long long pages0 = wct_pool_pages(), pages;
+	struct seen s = { 0 };
+	struct pcap_stat ps;
+	uint64_t end;
+	char d0[64];
+	int ret;
+
+	snprintf(d0, sizeof(d0), "%s@0", self->dev);
+	setenv("WIRECAP_CELL_SIZE", "128", 1);
+	self->p = make(d0, one_mib, &ret);
+	unsetenv("WIRECAP_CELL_SIZE");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s", pcap_geterr(self->p));
+	}
+	pages = wct_pool_pages() - pages0;
+	EXPECT_LE(pages * page, 1 << 20);
+	/* no more than a chunk (64 cells and a page of spill) short */
+	EXPECT_GT(pages * page, (1 << 20) - 64 * 128 - page);
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 5000, 64, 0));
+	usleep(300000);
+	end = wct_now_us() + 5000000;
+	while (s.n < 5000 && wct_now_us() < end)
+		if (pcap_dispatch(self->p, -1, collect, (u_char *)&s) == 0)
+			usleep(10000);
+	EXPECT_EQ(5000, s.n);
+	EXPECT_EQ(0, s.bad);
+	ASSERT_EQ(0, pcap_stats(self->p, &ps));
+	EXPECT_EQ(0, ps.ps_drop);
+}
+
 TEST_F(pc, own_settings)
 {
 	char d0[64], d1[64], eb[PCAP_ERRBUF_SIZE];

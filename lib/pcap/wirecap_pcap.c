@@ -567,6 +567,57 @@ static int start(struct wch *h)
 	return 0;
 }
 
+/* A number from a sysfs file, or @def. */
+static long sysfs_long(const char *path, long def)
+{
+	FILE *f = fopen(path, "r");
+	long v;
+
+	if (!f)
+		return def;
+	if (fscanf(f, "%ld", &v) != 1 || v <= 0)
+		v = def;
+	fclose(f);
+	return v;
+}
+
+/*
+ * The pool a buffer size asks for: as many bytes, spill areas included.
+ * Small cells get longer chunks (M up to 32 KiB of cells, at least
+ * WCH_PCAP_M, at most what the queue takes), so that a chunk's spill
+ * area, which holds the longest frame the NIC's MTU lets through (uapi,
+ * FRAMES ACROSS CELLS), costs little.
+ */
+static void pool_for_buffer(const char *ifname, unsigned int queue, int size,
+			    struct wirecap_opts *o)
+{
+	unsigned int cell = o->cell_size ? o->cell_size : WCH_CELL;
+	unsigned long long chunk, frame, page = (unsigned long long)
+		sysconf(_SC_PAGESIZE);
+	unsigned int m = WCH_PCAP_M;
+	long mtu, max_m;
+	char path[96];
+
+	snprintf(path, sizeof(path),
+		 "/sys/class/wirecap/%s-q%u/max_cells_per_chunk", ifname, queue);
+	max_m = sysfs_long(path, WCH_PCAP_M);
+	while ((long)m * 2 <= max_m && (unsigned long long)m * cell < 32768)
+		m *= 2;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
+	mtu = sysfs_long(path, 1500);
+	/* a spill area when a frame (two VLAN tags) outgrows a cell */
+	frame = (unsigned long long)mtu + 14 + 8;
+	if (frame > 65535)
+		frame = 65535;
+	chunk = (unsigned long long)m * cell;
+	if (frame > cell)
+		chunk += (frame + page - 1) / page * page;
+	o->cells_per_chunk = m;
+	o->nr_chunks = (unsigned int)((unsigned long long)size / chunk);
+	if (!o->nr_chunks)
+		o->nr_chunks = 1;
+}
+
 static int activate(struct wch *h)
 {
 	unsigned int queues[WCH_MAXQ];
@@ -608,13 +659,8 @@ static int activate(struct wch *h)
 		}
 		o.cell_size = (unsigned int)v;
 	}
-	if (h->buffer_size > 0) {
-		o.cells_per_chunk = WCH_PCAP_M;
-		o.nr_chunks = h->buffer_size / (WCH_PCAP_M *
-				(o.cell_size ? o.cell_size : WCH_CELL));
-		if (!o.nr_chunks)
-			o.nr_chunks = 1;
-	}
+	if (h->buffer_size > 0)
+		pool_for_buffer(ifname, nq ? queues[0] : 0, h->buffer_size, &o);
 	env = getenv(WCH_ENV_MODE);
 	if (env && !strcmp(env, "advanced"))
 		o.mode = WIRECAP_MODE_ADVANCED;
