@@ -10,6 +10,9 @@
 #   afxdp         the stock virtio_net driver, AF_XDP sockets through
 #                 libxdp with its usual ring sizes (copy mode)
 #   wirecap       wirecap_virtio.ko + libwirecap-pcap.so, B(64,64)
+#   wirecap-cN    the same memory in N-byte cells (WIRECAP_CELL_SIZE=N,
+#                 the shim sizes the pool by bytes, spill areas included):
+#                 many more small packets per MiB (c128; c256 not --quick)
 #   wirecap-ring  the same, ring-only: B(64,4), R.M = the 256-entry ring,
 #                 the stand-in for netmap/DNA's buffering
 #   wirecap-aT    (skew only) WireCAP-A(64,64,T): advanced mode, the two
@@ -108,7 +111,8 @@ if [ $nic = e1000e ]; then
 	engines=${BENCH_PEER_ENGINES:-afpacket afpacket-mem wirecap wirecap-ring}
 	exps=${BENCH_PEER_EXPS:-rate burst}
 else
-	engines=${BENCH_PEER_ENGINES:-afpacket afpacket-mem afxdp wirecap wirecap-ring}
+	engines=${BENCH_PEER_ENGINES:-afpacket afpacket-mem afxdp wirecap wirecap-c128 $(
+		[ $quick = 1 ] || echo wirecap-c256) wirecap-ring}
 	exps=${BENCH_PEER_EXPS:-rate burst skew}
 fi
 # skew: about 1.4 x the Pp of one thread at x=300 (13-16 kpps here):
@@ -143,6 +147,8 @@ run() { # exp engine n(rate, P or skew's rate) rep trace speed x [threads]
 	afxdp) vm=$nic-stock dev='xsk:$WIRECAP_IF' buf=0 ;;
 	afxdp-q0) vm=$nic-stock dev='xsk:$WIRECAP_IF@0' buf=0 ;;
 	wirecap) vm=$nic dev='wirecap:$WIRECAP_IF' buf=$mem ;;
+	wirecap-c[0-9]*) vm=$nic dev='wirecap:$WIRECAP_IF' buf=$mem
+		env="WIRECAP_CELL_SIZE=${engine#wirecap-c}" ;;
 	wirecap-ring) vm=$nic dev='wirecap:$WIRECAP_IF'
 		buf=$((ring_m * ring_r * 2048)) ;;
 	wirecap-a[0-9]*) vm=$nic dev='wirecap:$WIRECAP_IF' buf=$mem

@@ -124,7 +124,8 @@ def burst(res, kernel):
 
 
 PEER = re.compile(r"(rate|burst|skew)-([a-z0-9-]+?)-(\d+)-(\d+)\.res$")
-ENGINES = ["afpacket", "afpacket-mem", "afxdp", "wirecap", "wirecap-ring"]
+ENGINES = ["afpacket", "afpacket-mem", "afxdp", "wirecap", "wirecap-c128",
+           "wirecap-c256", "wirecap-ring"]
 
 
 def engine_key(e):
@@ -308,7 +309,9 @@ def peers(res, kernel, pace, nic="virtio"):
           "sent, end to end; \"in the tap\": the share the tap dropped "
           "because the guest did not take it. B(64,64) = 8 MiB of pool; "
           "afpacket-mem has an 8 MiB buffer; afxdp uses libxdp's default "
-          "rings (2048); wirecap-ring is B(64,4), R.M = the NIC ring.\n")
+          "rings (2048); wirecap-ring is B(64,4), R.M = the NIC ring; "
+          "wirecap-cN is WireCAP with N-byte cells in the same 8 MiB, "
+          "spill areas included (WIRECAP_CELL_SIZE=N).\n")
     # x=0: the rate ladder
     rates = sorted({k[1] for k in runs if k[0] == "rate"})
     if rates:
