@@ -66,7 +66,8 @@ static void expect_geometry(struct __test_metadata *_metadata,
 TEST_F(mc, geometry)
 {
 	static const unsigned int sizes[] = { 128, 256, 512, 1024, 2048, 4096 };
-	static const unsigned int bad[] = { 1, 64, 255, 3000, 8192, 65536 };
+	unsigned int bad[] = { 1, 64, 255, 3000, 2 * page_size(),
+			       4 * page_size() };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -84,6 +85,13 @@ TEST_F(mc, geometry)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		EXPECT_EQ(-EINVAL,
 			  wct_attach_cells(&self->q, MC_M, MC_R, bad[i]));
+	/* a frame must fit the ring less a segment: 65022 bytes in 128 */
+	ASSERT_EQ(0, wct_set_mtu(self->nic, 65000));
+	EXPECT_EQ(-EINVAL, wct_attach_cells(&self->q, MC_M, MC_R, 128));
+	ASSERT_EQ(0, wct_attach_cells(&self->q, MC_M, MC_R, 1024));
+	wct_unmap(&self->q);
+	ASSERT_EQ(0, ioctl(self->q.fd, WIRECAP_CMD_DETACH));
+	ASSERT_EQ(0, wct_set_mtu(self->nic, 1500));
 	/* 0 is the default, 2048: no spill area at MTU 1500 */
 	ASSERT_EQ(0, wct_attach_cells(&self->q, MC_M, MC_R, 0));
 	expect_geometry(_metadata, &self->q.info, 2048, 1500);
@@ -355,6 +363,67 @@ TEST_F(frames, xmit_whole_cells_only)
 	wct_consume(&self->q, 1);
 }
 
+/* Read every view until none comes: packets, of them errors (len 0). */
+static void count_views(struct wct_queue *q, unsigned int *pkts,
+			unsigned int *errors, unsigned int *conts)
+{
+	int n, i;
+
+	*pkts = *errors = *conts = 0;
+	while ((n = wct_capture(q, 64, 100000)) > 0) {
+		for (i = 0; i < n; i++) {
+			struct wirecap_desc d = *wct_desc(q, i);
+			const struct wirecap_cell_meta *mt =
+				&q->meta[(size_t)d.chunk_id *
+					 q->info.cells_per_chunk + d.first_cell];
+			unsigned int c;
+
+			for (c = 0; c < d.pkt_count; c++) {
+				if (mt[c].flags & WIRECAP_CELL_CONT) {
+					(*conts)++;
+					continue;
+				}
+				(*pkts)++;
+				*errors += !!(mt[c].flags &
+					      WIRECAP_CELL_ERROR) && !mt[c].len;
+			}
+			wct_recycle(q, &d, 1);
+		}
+		wct_consume(q, n);
+	}
+}
+
+/*
+ * A NIC without a frame size limit fills cells with a frame longer than
+ * max_frame: wirecap.ko discards it, one error packet of len 0 standing
+ * for it, its other cells CONT, counted once as received, rx_error and
+ * oversize drop.
+ */
+TEST_F(frames, oversize_in_cells)
+{
+	unsigned int max, pkts, errors, conts, span;
+	struct wirecap_stats st;
+
+	ASSERT_EQ(0, wct_attach_cells(&self->q, MC_M, MC_R,
+				      variant->cell_size));
+	max = self->q.info.max_frame;
+	if (max >= 65535)
+		SKIP(return, "no frame is longer than %u", max);
+	ASSERT_EQ(0, wct_nic_fault(self->nic, "no_frame_limit", 1));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 2, max + 1, 0));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 3, 100, 2));
+	count_views(&self->q, &pkts, &errors, &conts);
+	span = (max + 1 + variant->cell_size - 1) / variant->cell_size;
+	EXPECT_EQ(5, pkts);
+	EXPECT_EQ(2, errors);
+	EXPECT_EQ(2 * (span - 1), conts);
+	st = wct_stats(&self->q);
+	EXPECT_EQ(5, st.received);
+	EXPECT_EQ(5, st.delivered);
+	EXPECT_EQ(2, st.rx_errors);
+	EXPECT_EQ(2, st.oversize_drops);
+}
+
 /*
  * Without WIRECAP_ATTACH_MULTI_CELL a pool is laid out as before frames
  * spanned cells (no spill area), and a frame longer than a cell is an
@@ -379,6 +448,39 @@ TEST_F(frames, no_opt_in)
 	st = wct_stats(&self->q);
 	EXPECT_EQ(2, st.oversize_drops);
 	EXPECT_EQ(3, st.received);
+}
+
+/*
+ * ... and when the NIC still fills cells with such a frame, each of them
+ * is an ERROR cell, as ABI 1 always showed them (CONT too, for a reader
+ * that knows it).
+ */
+TEST_F(frames, no_opt_in_cells)
+{
+	unsigned int i, errs = 0, conts = 0, n = 0;
+	struct wirecap_stats st;
+	struct wirecap_desc d;
+
+	ASSERT_EQ(0, wct_attach_flags(&self->q, MC_M, MC_R,
+				      variant->cell_size, 0));
+	ASSERT_EQ(0, wct_nic_fault(self->nic, "no_frame_limit", 1));
+	ASSERT_EQ(0, wct_inject(self->nic, 0, 1, 2 * variant->cell_size, 0));
+	ASSERT_EQ(1, wct_capture(&self->q, 1, 100000));
+	d = *wct_desc(&self->q, 0);
+	EXPECT_EQ(2, d.pkt_count);
+	for (i = 0; i < d.pkt_count; i++) {
+		const struct wirecap_cell_meta *mt = &self->q.meta[
+			(size_t)d.chunk_id * MC_M + d.first_cell + i];
+
+		n++;
+		errs += !!(mt->flags & WIRECAP_CELL_ERROR) && !mt->len;
+		conts += !!(mt->flags & WIRECAP_CELL_CONT);
+	}
+	EXPECT_EQ(2, errs);
+	EXPECT_EQ(1, conts);
+	st = wct_stats(&self->q);
+	EXPECT_EQ(1, st.oversize_drops);
+	EXPECT_EQ(1, st.rx_errors);
 }
 
 TEST_HARNESS_MAIN

@@ -343,12 +343,19 @@ int wct_set_mtu(const char *nic, unsigned int mtu)
 int wct_attach_cells(struct wct_queue *q, uint32_t m, uint32_t r,
 		     uint32_t cell_size)
 {
+	return wct_attach_flags(q, m, r, cell_size,
+				cell_size ? WIRECAP_ATTACH_MULTI_CELL : 0);
+}
+
+int wct_attach_flags(struct wct_queue *q, uint32_t m, uint32_t r,
+		     uint32_t cell_size, uint32_t flags)
+{
 	struct wirecap_attach a = {
 		.size = sizeof(a),
 		.cells_per_chunk = m,
 		.nr_chunks = r,
 		.cell_size = cell_size,
-		.flags = cell_size ? WIRECAP_ATTACH_MULTI_CELL : 0,
+		.flags = flags,
 	};
 
 	if (ioctl(q->fd, WIRECAP_CMD_ATTACH, &a))

@@ -81,6 +81,9 @@ int wct_attach(struct wct_queue *q, uint32_t m, uint32_t r);
  */
 int wct_attach_cells(struct wct_queue *q, uint32_t m, uint32_t r,
 		     uint32_t cell_size);
+/* ATTACH with these flags (WIRECAP_ATTACH_*), and map. */
+int wct_attach_flags(struct wct_queue *q, uint32_t m, uint32_t r,
+		     uint32_t cell_size, uint32_t flags);
 /* Set a NIC's MTU: 0 or -errno. */
 int wct_set_mtu(const char *nic, unsigned int mtu);
 void wct_unmap(struct wct_queue *q);

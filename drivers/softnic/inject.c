@@ -76,7 +76,8 @@ static void rx_one(struct softnic_rxq *rq, const u8 *frame, u32 len, u32 hash,
 		rx_to_stack(rq, frame, len);
 		return;
 	}
-	if (len > wirecap_queue_max_frame(rq->wq)) {
+	if (len > wirecap_queue_max_frame(rq->wq) &&
+	    !READ_ONCE(rq->sn->faults.no_frame_limit)) {
 		/* the MAC's frame size limit: never reaches a cell */
 		rq->oversize++;
 		wirecap_rx_dropped(rq->wq, 1, true);

@@ -260,6 +260,8 @@ static struct softnic *softnic_create(u32 queues, u32 ring)
 			   &sn->faults.stop_delay_ms);
 	debugfs_create_u32("fail_stop", 0600, sn->dir, &sn->faults.fail_stop);
 	debugfs_create_u32("bad_len", 0600, sn->dir, &sn->faults.bad_len);
+	debugfs_create_u32("no_frame_limit", 0600, sn->dir,
+			   &sn->faults.no_frame_limit);
 	return sn;
 
 err_unregister_netdev:

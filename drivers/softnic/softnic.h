@@ -56,6 +56,11 @@ struct softnic_faults {
 	/* ->queue_stop fails with -fail_stop, once: the queue breaks */
 	u32 fail_stop;
 	u32 bad_len;		/* the next cell is reported with this length */
+	/*
+	 * Nonzero: no frame size limit in the MAC: a frame longer than the
+	 * pool's max_frame still fills cells, and wirecap.ko discards it.
+	 */
+	u32 no_frame_limit;
 };
 
 /* The transmit side (wire.c): cells XMIT gave, until a test reads them. */

@@ -275,6 +275,15 @@ struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
 	p->spill_size = p->multi ? PAGE_ALIGN(p->max_frame) : 0;
 	p->chunk_pages = cell_pages(p) + (p->spill_size >> PAGE_SHIFT);
 	p->dma_dev = dma_dev;
+	/*
+	 * The longest frame's cells must be at the NIC at once: a ring NIC
+	 * posts segments in order, and the segment of an open frame's first
+	 * cell comes back only when the frame is complete.
+	 */
+	ret = -EINVAL;
+	if (p->multi && DIV_ROUND_UP(q->frame_offset + p->max_frame,
+				     cell_size) > q->ring_size - m + 1)
+		goto err_free;
 	ret = -E2BIG;
 	if (((u64)r * p->chunk_pages) << PAGE_SHIFT >
 	    (u64)wirecap_max_pool_mb << 20)
