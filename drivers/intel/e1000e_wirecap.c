@@ -24,10 +24,11 @@
  * queue 1, which shares the port with the stack's queue 0 now or after
  * queue 0 is detached, takes only 2048-byte cells and an MTU up to 1500;
  * a captured queue 0 may take any size and any MTU (then the configure
- * hook writes BSIZE/BSEX and the extended descriptor type), and queue 1
- * attached with it must take the same size. RCTL.LPE stays the stock's:
+ * hook writes BSIZE/BSEX and the extended descriptor type); with queue 1
+ * attached too, both have 2048-byte cells. RCTL.LPE stays the stock's:
  * on with an MTU above 1500, and frames above the MTU are the NIC's to
- * refuse, as stock. While a queue is captured the MTU may not go up.
+ * refuse, as stock. While a queue is captured the MTU may not go past
+ * what its pool was sized for (and queue 1's, past 1500).
  *
  * Every (re)configuration of the
  * NIC goes through the stock e1000e_down()/e1000e_up(): link resets, TX
@@ -504,9 +505,10 @@ void e1000e_wirecap_stats(struct e1000_adapter *adapter)
  * @new_mtu: the MTU asked for
  *
  * The core sized each pool's longest frame (and the chunks' spill areas)
- * from the MTU at ATTACH: while a queue is captured the MTU may go down,
- * not up. That also keeps queue 1's port at an MTU of at most
- * ETH_DATA_LEN (wc_check_cell_size()).
+ * from the MTU at ATTACH: while a queue is captured the MTU may change
+ * only as far as its frames still fit that (wirecap_queue_max_frame()).
+ * Queue 1's port also stays at an MTU of at most ETH_DATA_LEN
+ * (wc_check_cell_size()).
  *
  * Return: true to refuse (-EBUSY).
  */
@@ -514,17 +516,23 @@ bool e1000e_wirecap_mtu_busy(struct e1000_adapter *adapter, int new_mtu)
 {
 	struct e1000e_wirecap *wc = wc_of(adapter);
 	struct net_device *netdev = adapter->netdev;
-	u32 i;
+	u32 i, max;
 
-	if (!wc || new_mtu <= netdev->mtu)
+	if (!wc)
 		return false;
-	for (i = 0; i < wc->nr_rings; i++)
-		if (wc->rings[i].attached) {
-			netdev_warn(netdev,
-				    "WireCAP: queue %u is captured: MTU stays at most %u\n",
-				    i, netdev->mtu);
-			return true;
-		}
+	for (i = 0; i < wc->nr_rings; i++) {
+		if (!wc->rings[i].attached || !wc->rings[i].q)
+			continue;
+		/* the longest frame the queue's pool was sized for */
+		max = wirecap_queue_max_frame(wc->rings[i].q);
+		if ((u64)new_mtu + ETH_HLEN + 2 * VLAN_HLEN <= max &&
+		    (i == 0 || new_mtu <= ETH_DATA_LEN))
+			continue;
+		netdev_warn(netdev,
+			    "WireCAP: queue %u is captured: its pool takes frames of %u bytes at most%s\n",
+			    i, max, i ? ", and MTU 1500 (queue 1)" : "");
+		return true;
+	}
 	return false;
 }
 
@@ -610,7 +618,7 @@ static int wc_check_cell_size(struct wc_ring *wr, u32 cell_size)
 	}
 	if (cell_size != WC_STOCK_CELL_SIZE) {
 		netdev_warn(netdev,
-			    "WireCAP: queue 1 shares the buffer size with the stack's queue 0: %u-byte cells only\n",
+			    "WireCAP: queue 1: %u-byte cells only (RCTL.BSIZE is the port's, and the stack may own queue 0)\n",
 			    WC_STOCK_CELL_SIZE);
 		return -EINVAL;
 	}

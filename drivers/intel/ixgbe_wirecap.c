@@ -25,7 +25,7 @@
  * clean hook harvests what the NIC wrote before it stopped, the configure
  * hooks give it the ring back with its head where it stopped. While a
  * queue is captured, ring size, channels, XDP, AF_XDP on that queue and
- * a higher MTU (the core sized the longest frame at ATTACH) are refused
+ * an MTU whose frames a pool was not sized for (at ATTACH) are refused
  * (-EBUSY), and so is what
  * lays the queues out again (ixgbe_setup_tc()): SR-IOV VFs, a new number
  * of traffic classes (DCB, mqprio), macvlan offload, and FCoE on or off
@@ -802,7 +802,7 @@ void ixgbe_wirecap_vfs_done(struct ixgbe_adapter *adapter)
  *
  * A frame may span cells, but the core sized each pool's longest frame
  * (and the chunks' spill areas) from the MTU at ATTACH: while a queue is
- * captured the MTU may go down, not up.
+ * captured the MTU may change only as far as its frames still fit that.
  *
  * Return: true to refuse the change with -EBUSY.
  */
@@ -810,11 +810,19 @@ bool ixgbe_wirecap_mtu_busy(struct ixgbe_adapter *adapter, int new_mtu)
 {
 	struct ixgbe_wirecap *wc = ixgbe_wc_of(adapter);
 
+	u32 i, max = U32_MAX;
+
 	ASSERT_RTNL();
-	if (!wc || !wc->attached || new_mtu <= adapter->netdev->mtu)
+	if (!wc || !wc->attached)
 		return false;
-	netdev_warn(adapter->netdev, "WireCAP: %u queues captured: MTU at most %u\n",
-		    wc->attached, adapter->netdev->mtu);
+	/* the longest frame a captured queue's pool was sized for */
+	for (i = 0; i < wc->nr_rings; i++)
+		if (wc->rings[i].capturing && wc->rings[i].q)
+			max = min(max, wirecap_queue_max_frame(wc->rings[i].q));
+	if ((u64)new_mtu + ETH_HLEN + 2 * VLAN_HLEN <= max)
+		return false;
+	netdev_warn(adapter->netdev, "WireCAP: %u queues captured: their pools take frames of %u bytes at most\n",
+		    wc->attached, max);
 	return true;
 }
 
