@@ -268,13 +268,12 @@ int wc_queue_rings(struct wirecap_queue *q, unsigned int capq_size, int node)
 	q->views = malloc((cells ? cells : 1) * sizeof(*q->views));
 	ret = q->rec_buf && q->views ? 0 : -ENOMEM;
 	/*
-	 * Frames across cells: the views' packet index (internal.h), when
-	 * a frame can be longer than a cell; otherwise a cell is a packet.
+	 * Frames across cells (asked for whenever the NIC can): the views'
+	 * packet index (internal.h). Even where frames fit a cell, a longer
+	 * one the NIC still put in cells is one packet (ERROR) and CONT
+	 * cells; otherwise a cell is a packet.
 	 */
-	if (!ret && (q->info.features & WIRECAP_F_MULTI_CELL) &&
-	    (q->info.spill_size || !q->info.max_frame ||
-	     (uint64_t)q->info.frame_offset + q->info.max_frame >
-	     q->info.cell_size)) {
+	if (!ret && (q->info.features & WIRECAP_F_MULTI_CELL)) {
 		q->view_cell = calloc(cells ? cells : 1, sizeof(*q->view_cell));
 		q->view_pkts = calloc(cells ? cells : 1, sizeof(*q->view_pkts));
 		if (!q->view_cell || !q->view_pkts)

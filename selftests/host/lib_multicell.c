@@ -23,8 +23,9 @@
  *   stride        no frames across cells, chunks padded (chunk_bytes >
  *                 M * cell_size): cell addresses follow chunk_bytes; an
  *                 old kernel's chunk_bytes 0 means M * cell_size
- *   direct        MULTI_CELL with frames that fit a cell: no index, a cell
- *                 is a packet
+ *   direct        without MULTI_CELL no index, a cell is a packet; with
+ *                 it at an MTU that fits a cell, a longer frame the NIC
+ *                 put in cells anyway (ERROR, CONT|ERROR) is one packet
  *   bogus         a frame that would run past its chunk's spill area fails
  *                 the queue (-EPROTO), nothing is handed out
  *   xmit          a frame across cells is refused (-EMSGSIZE, nothing
@@ -375,7 +376,15 @@ static int t_stride(void)
 
 static int t_direct(void)
 {
-	/* frames never longer than a cell's room: no index to build */
+	/* a NIC that cannot span cells: no index to build */
+	static const struct fake_geom plain = {
+		.cell_size = 2048, .max_frame = 2048 - FOFF,
+	};
+	/*
+	 * One that can, at an MTU that fits a cell: a longer frame it still
+	 * put in cells is an ERROR first cell and CONT|ERROR cells, one
+	 * packet (the kernel discarded it).
+	 */
 	static const struct fake_geom fits = {
 		.cell_size = 2048, .max_frame = 1518,
 		.features = WIRECAP_F_MULTI_CELL,
@@ -383,11 +392,23 @@ static int t_direct(void)
 	struct wirecap_chunk c;
 	struct fake f;
 
-	fake_init_geom(&f, 2, 1, WIRECAP_MODE_BASIC, 0, 0, NULL, &fits);
+	fake_init_geom(&f, 2, 1, WIRECAP_MODE_BASIC, 0, 0, NULL, &plain);
 	CHECK(!f.q[0].view_cell && !f.q[0].view_pkts);
 	CHECK(publish(&f, 0, 1, 0, M, 1));
 	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
 	CHECK(wirecap_chunk_count(&c) == M);
+	wirecap_chunk_release(&c);
+	fake_fini(&f);
+
+	fake_init_geom(&f, 2, 1, WIRECAP_MODE_BASIC, 0, 0, NULL, &fits);
+	CHECK(f.q[0].view_cell && f.q[0].view_pkts);
+	f.meta[0][1 * M + 0] = (struct wirecap_cell_meta){
+		.flags = WIRECAP_CELL_ERROR };
+	f.meta[0][1 * M + 1] = (struct wirecap_cell_meta){
+		.flags = WIRECAP_CELL_CONT | WIRECAP_CELL_ERROR, .hash = 1 };
+	CHECK(publish(&f, 0, 1, 0, M, 1));
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+	CHECK(wirecap_chunk_count(&c) == M - 1);
 	wirecap_chunk_release(&c);
 	fake_fini(&f);
 	return 1;
@@ -460,7 +481,7 @@ int main(void)
 		t_offload);
 	tap_run("cell addresses follow chunk_bytes; 0 is M * cell_size",
 		t_stride);
-	tap_run("MULTI_CELL with frames that fit a cell: no index",
+	tap_run("no index without MULTI_CELL; with it, a discarded long frame is one packet",
 		t_direct);
 	tap_run("a frame past its chunk's spill area fails the queue",
 		t_bogus);
