@@ -647,11 +647,13 @@ TEST_F(pc, small_cells_equal_memory)
 	long long pages0 = wct_pool_pages(), pages;
 	struct seen s = { 0 };
 	struct pcap_stat ps;
+	char d0[64], nic[16];
 	uint64_t end;
-	char d0[64];
 	int ret;
 
-	snprintf(d0, sizeof(d0), "%s@0", self->dev);
+	/* a 1024-entry ring: chunks of 256 cells of 128 bytes (M <= N/2) */
+	ASSERT_EQ(0, wct_nic_new(1, 1024, nic));
+	snprintf(d0, sizeof(d0), "wirecap:%s@0", nic);
 	setenv("WIRECAP_CELL_SIZE", "128", 1);
 	self->p = make(d0, one_mib, &ret);
 	unsetenv("WIRECAP_CELL_SIZE");
@@ -660,9 +662,9 @@ TEST_F(pc, small_cells_equal_memory)
 	}
 	pages = wct_pool_pages() - pages0;
 	EXPECT_LE(pages * page, 1 << 20);
-	/* no more than a chunk (64 cells and a page of spill) short */
-	EXPECT_GT(pages * page, (1 << 20) - 64 * 128 - page);
-	ASSERT_EQ(0, wct_inject(self->nic, 0, 5000, 64, 0));
+	/* no more than a chunk (256 cells and a page of spill) short */
+	EXPECT_GT(pages * page, (1 << 20) - 256 * 128 - page);
+	ASSERT_EQ(0, wct_inject(nic, 0, 5000, 64, 0));
 	usleep(300000);
 	end = wct_now_us() + 5000000;
 	while (s.n < 5000 && wct_now_us() < end)
@@ -672,6 +674,9 @@ TEST_F(pc, small_cells_equal_memory)
 	EXPECT_EQ(0, s.bad);
 	ASSERT_EQ(0, pcap_stats(self->p, &ps));
 	EXPECT_EQ(0, ps.ps_drop);
+	pcap_close(self->p);
+	self->p = NULL;
+	wct_nic_del(nic);
 }
 
 TEST_F(pc, own_settings)

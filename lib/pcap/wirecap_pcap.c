@@ -601,16 +601,23 @@ static void pool_for_buffer(const char *ifname, unsigned int queue, int size,
 	snprintf(path, sizeof(path),
 		 "/sys/class/wirecap/%s-q%u/max_cells_per_chunk", ifname, queue);
 	max_m = sysfs_long(path, WCH_PCAP_M);
-	while ((long)m * 2 <= max_m && (unsigned long long)m * cell < 32768)
-		m *= 2;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
 	mtu = sysfs_long(path, 1500);
-	/* a spill area when a frame (two VLAN tags) outgrows a cell */
+	/* a frame (two VLAN tags) and a header before it (virtio: 20) */
 	frame = (unsigned long long)mtu + 14 + 8;
 	if (frame > 65535)
 		frame = 65535;
+	/*
+	 * Frames spanning cells need a segment more than the longest frame
+	 * takes (ATTACH): at least two segments then.
+	 */
+	if (frame + 20 > cell && max_m > WCH_PCAP_M)
+		max_m /= 2;
+	while ((long)m * 2 <= max_m && ((unsigned long long)m * cell < 32768 ||
+					(unsigned long long)m * cell < page))
+		m *= 2;
 	chunk = (unsigned long long)m * cell;
-	if (frame > cell)
+	if (frame + 20 > cell)
 		chunk += (frame + page - 1) / page * page;
 	o->cells_per_chunk = m;
 	o->nr_chunks = (unsigned int)((unsigned long long)size / chunk);
