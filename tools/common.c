@@ -116,7 +116,8 @@ int tool_common_opt(struct tool_session *s, struct tool_stop *st,
 		if (uint_opt(prog, opt, arg, 1u << 16,
 			     &s->opts.cell_size) < 0)
 			return -1;
-		if (s->opts.cell_size & (s->opts.cell_size - 1))
+		if (!s->opts.cell_size ||
+		    (s->opts.cell_size & (s->opts.cell_size - 1)))
 			return tool_bad_value(prog, common_opts, opt, arg);
 		return 1;
 	case TOOL_OPT_THREADS:
