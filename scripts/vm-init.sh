@@ -274,13 +274,15 @@ if [ "$NIC" != softnic ]; then
 fi
 if [ -n "$WIRECAP_IF2" ]; then
 	echo 1 >"/proc/sys/net/ipv6/conf/$WIRECAP_IF2/disable_ipv6" 2>/dev/null
-	ip link set dev "$WIRECAP_IF2" mtu "$MTU" up ||
-		log "ip link set $WIRECAP_IF2 mtu $MTU up failed"
+	ip link set dev "$WIRECAP_IF2" mtu "$MTU" ||
+		log "ip link set $WIRECAP_IF2 mtu $MTU failed"
+	ip link set dev "$WIRECAP_IF2" up || log "ip link set $WIRECAP_IF2 up failed"
 	log "WIRECAP_IF2=$WIRECAP_IF2 (driver $nicdrv, the second NIC)"
 fi
 if [ -n "$WIRECAP_IF" ]; then
-	ip link set dev "$WIRECAP_IF" mtu "$MTU" up ||
-		log "ip link set $WIRECAP_IF mtu $MTU up failed"
+	ip link set dev "$WIRECAP_IF" mtu "$MTU" ||
+		log "ip link set $WIRECAP_IF mtu $MTU failed"
+	ip link set dev "$WIRECAP_IF" up || log "ip link set $WIRECAP_IF up failed"
 	log "WIRECAP_IF=$WIRECAP_IF (driver $nicdrv, NIC mode $NIC)"
 	# Which module file it is (its GNU build ID: the note's 16-byte
 	# header skipped), and the kernel's taint by it (O: out of tree).

@@ -163,8 +163,9 @@ softnic | virtio | virtio-stock | e1000e | e1000e-stock) ;;
 *) die "--nic: expected softnic, virtio, virtio-stock, e1000e or e1000e-stock, got: $nic" ;;
 esac
 [[ $txqlen =~ ^[1-9][0-9]*$ ]] || die "--txqueuelen: not a positive integer: $txqlen"
-[[ $mtu =~ ^[1-9][0-9]*$ ]] && [ "$mtu" -ge 68 ] && [ "$mtu" -le 65535 ] ||
-	die "--mtu: expected 68 to 65535, got: $mtu"
+# (a tap carries frames of MTU + 14 bytes, at most 65535)
+[[ $mtu =~ ^[1-9][0-9]*$ ]] && [ "$mtu" -ge 68 ] && [ "$mtu" -le 65521 ] ||
+	die "--mtu: expected 68 to 65521, got: $mtu"
 [ "$nic" = softnic ] || [ -n "$pin_qemu" ] || pin_qemu=0
 if [ -n "$pin_qemu" ]; then
 	[[ $pin_qemu =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] &&
