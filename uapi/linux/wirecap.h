@@ -237,8 +237,7 @@ struct wirecap_desc {
 	__u16 ring_id;		/* (k) */
 	__u32 chunk_id;		/* (k) < R */
 	__u16 first_cell;	/* (k) first cell of the view, < M */
-	__u16 pkt_count;	/* (k) cells in the view: packets, unless
-				 * frames span cells (WIRECAP_CELL_CONT) */
+	__u16 pkt_count;	/* (k) cells in the view (CONT: not packets) */
 	__u32 seq;		/* (k) stamp given at handover */
 };
 
@@ -339,9 +338,7 @@ struct wirecap_xmit_rec {
 struct wirecap_cell_meta {
 	__u16 len;		/* (k) frame length in bytes */
 	__u16 flags;		/* (k) WIRECAP_CELL_* */
-	__u32 hash;		/* (k) RSS hash, if WIRECAP_CELL_HASH; for
-				 * WIRECAP_CELL_CONT, cells back to the
-				 * frame's first */
+	__u32 hash;		/* (k) RSS hash if CELL_HASH; CONT: below */
 	__u64 ts_ns;		/* (k) CLOCK_REALTIME at reception, ns (above) */
 };
 
