@@ -421,6 +421,11 @@ struct stress {
 	uint64_t seen_owner[SQ][SQ];	/* [reader][owner] chunks */
 	uint32_t reader_bad[SQ];
 	uint64_t pkts[SQ];
+	/*
+	 * Frames of two cells (MORE, CONT): each view indexed by the capture
+	 * thread, read by a reader that may be a buddy's, on another thread.
+	 */
+	bool multi;
 };
 
 struct sarg {
@@ -437,6 +442,21 @@ static uint32_t xs(uint32_t *x)
 }
 
 /* Capture thread k: queues k, k + ST, ... */
+/* Cells of chunk id of queue i as frames of two cells (the last: one). */
+static void two_cell_frames(struct fake *f, unsigned int i, uint32_t id,
+			    uint16_t n)
+{
+	struct wirecap_cell_meta *m = &f->meta[i][id * FAKE_M];
+	unsigned int c;
+
+	for (c = 0; c < n; c++) {
+		m[c].flags = c % 2 ? WIRECAP_CELL_CONT :
+			c + 1 < n ? WIRECAP_CELL_MORE : 0;
+		m[c].hash = c % 2;
+		m[c].len = c % 2 ? 0 : c + 1 < n ? 3000 : 100;
+	}
+}
+
 static void *s_capture(void *arg)
 {
 	struct sarg *a = arg;
@@ -457,6 +477,8 @@ static void *s_capture(void *arg)
 				uint32_t id = k->free[--k->nfree];
 				uint16_t n = 1 + xs(&x) % FAKE_M;
 
+				if (s->multi)
+					two_cell_frames(&s->f, i, id, n);
 				d = fake_desc(q, id, 0, n, ++k->seq);
 				if (fake_publish(&s->f, q, &d)) {
 					k->stamp[id] = k->seq;
@@ -517,8 +539,12 @@ static void *s_reader(void *arg)
 		s->seen_owner[a->i][o]++;
 		if (c.owner->group != group || c.queue != q)
 			s->reader_bad[a->i]++;
+		if (wirecap_chunk_count(&c) !=
+		    (s->multi ? (c.desc.pkt_count + 1u) / 2 : c.desc.pkt_count))
+			s->reader_bad[a->i]++;
 		for (j = 0; j < wirecap_chunk_count(&c); j++) {
-			size_t cell = (size_t)c.desc.chunk_id * FAKE_M + j;
+			size_t cell = (size_t)c.desc.chunk_id * FAKE_M +
+				      (s->multi ? 2 * j : j);
 
 			if (wirecap_chunk_pkt(&c, j, &p) ||
 			    p.data[0] != (uint8_t)cell || p.data[1] != o ||
@@ -534,18 +560,27 @@ static void *s_reader(void *arg)
 	return NULL;
 }
 
-static int t_stress(void)
+static int stress(bool multi)
 {
 	static const int b0[] = { 1, -1 }, b1[] = { 0, -1 }, b2[] = { 3, -1 },
 			 b3[] = { 2, -1 };
 	const int *const bl[] = { b0, b1, b2, b3 };
+	/* 2 KiB cells, a spill area of 4 KiB after each chunk */
+	static const struct fake_geom multi_geom = {
+		.cell_size = FAKE_CELL, .spill_size = 4096,
+		.chunk_bytes = FAKE_M * FAKE_CELL + 4096, .max_frame = 3000,
+		.features = WIRECAP_F_MULTI_CELL,
+	};
 	struct stress *s = fake_zalloc(sizeof(*s));
 	pthread_t ct[ST], rt[SQ];
 	struct sarg ca[ST], ra[SQ];
 	uint64_t out = 0, in = 0, pout = 0, pin = 0;
 	unsigned int i, j;
 
-	fake_init_full(&s->f, SQ, ST, WIRECAP_MODE_ADVANCED, 50, 0, bl);
+	s->multi = multi;
+	fake_init_geom(&s->f, SQ, ST, WIRECAP_MODE_ADVANCED, 50, 0, bl,
+		       multi ? &multi_geom : NULL);
+	CHECK(!multi || (s->f.q[0].view_cell && s->f.q[0].view_pkts));
 	for (i = 0; i < SQ; i++) {
 		for (j = 0; j < FAKE_R; j++)
 			s->k[i].free[j] = j;
@@ -602,9 +637,19 @@ static int t_stress(void)
 	return 1;
 }
 
+static int t_stress(void)
+{
+	return stress(false);
+}
+
+static int t_stress_multi(void)
+{
+	return stress(true);
+}
+
 int main(void)
 {
-	tap_plan(8);
+	tap_plan(9);
 	tap_run("pick: T, least busy buddy, room, basic mode", t_pick);
 	tap_run("plan: buddy lists, groups, lanes", t_plan);
 	tap_run("stalled lane: the buddy's reader wakes the capture thread",
@@ -616,5 +661,7 @@ int main(void)
 	tap_run("a queue detached from its group", t_detach);
 	tap_run("stress: 2 groups, 2 capture threads, 4 readers: every "
 		"chunk home once, never across groups", t_stress);
+	tap_run("stress with frames of two cells: every view indexed by its "
+		"capture thread reads right on any reader", t_stress_multi);
 	return tap_exit();
 }
