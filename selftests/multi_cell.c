@@ -85,10 +85,14 @@ TEST_F(mc, geometry)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		EXPECT_EQ(-EINVAL,
 			  wct_attach_cells(&self->q, MC_M, MC_R, bad[i]));
-	/* a frame must fit the ring less a segment: 65022 bytes in 128 */
-	ASSERT_EQ(0, wct_set_mtu(self->nic, 65000));
-	EXPECT_EQ(-EINVAL, wct_attach_cells(&self->q, MC_M, MC_R, 128));
-	ASSERT_EQ(0, wct_attach_cells(&self->q, MC_M, MC_R, 1024));
+	/*
+	 * The longest frame must fit the ring less a segment: N - M = 192
+	 * cells of 256 bytes, 49152 bytes, MTU 49130 (+ 22), not 49131.
+	 */
+	ASSERT_EQ(0, wct_set_mtu(self->nic, 49131));
+	EXPECT_EQ(-EINVAL, wct_attach_cells(&self->q, MC_M, MC_R, 256));
+	ASSERT_EQ(0, wct_set_mtu(self->nic, 49130));
+	ASSERT_EQ(0, wct_attach_cells(&self->q, MC_M, MC_R, 256));
 	wct_unmap(&self->q);
 	ASSERT_EQ(0, ioctl(self->q.fd, WIRECAP_CMD_DETACH));
 	ASSERT_EQ(0, wct_set_mtu(self->nic, 1500));

@@ -277,12 +277,15 @@ struct wirecap_pool *wirecap_pool_create(struct wirecap_queue *q, u32 m,
 	p->dma_dev = dma_dev;
 	/*
 	 * The longest frame's cells must be at the NIC at once: a ring NIC
-	 * posts segments in order, and the segment of an open frame's first
-	 * cell comes back only when the frame is complete.
+	 * posts segments in order, the segment of an open frame's first
+	 * cell comes back only when the frame is complete, and the ring
+	 * engine holds one descriptor back (head == tail means empty), so
+	 * N - M cells at most are there for a frame that starts at the end
+	 * of a segment.
 	 */
 	ret = -EINVAL;
 	if (p->multi && DIV_ROUND_UP(q->frame_offset + p->max_frame,
-				     cell_size) > q->ring_size - m + 1)
+				     cell_size) > q->ring_size - m)
 		goto err_free;
 	ret = -E2BIG;
 	if (((u64)r * p->chunk_pages) << PAGE_SHIFT >

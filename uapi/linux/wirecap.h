@@ -167,9 +167,9 @@ struct wirecap_info {
  * WIRECAP_F_MULTI_CELL; -EOPNOTSUPP otherwise) and cells smaller than
  * the longest frame (max_frame: the NIC's MTU now), frames span cells and
  * each chunk gets a spill area (FRAMES ACROSS CELLS); the longest frame
- * must then fit in N - M + 1 cells (-EINVAL otherwise: the NIC needs all
- * of its cells at once, and the segment of its first one stays out until
- * it is complete). Without it the pool
+ * must then fit in N - M cells (-EINVAL otherwise: the NIC needs all of
+ * its cells at once, and the segment of its first one stays out until it
+ * is complete). Without it the pool
  * is laid out as ABI 1 always did (chunk_bytes = M * cell_size) and a
  * frame longer than a cell is an oversize drop, so a program that knows
  * nothing of CONT cells never meets one that holds part of a frame.
