@@ -518,7 +518,7 @@ bool e1000e_wirecap_mtu_busy(struct e1000_adapter *adapter, int new_mtu)
 	struct net_device *netdev = adapter->netdev;
 	u32 i, max;
 
-	if (!wc)
+	if (!wc || new_mtu <= netdev->mtu)
 		return false;
 	for (i = 0; i < wc->nr_rings; i++) {
 		if (!wc->rings[i].attached || !wc->rings[i].q)

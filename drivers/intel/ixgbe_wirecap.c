@@ -809,7 +809,6 @@ void ixgbe_wirecap_vfs_done(struct ixgbe_adapter *adapter)
 bool ixgbe_wirecap_mtu_busy(struct ixgbe_adapter *adapter, int new_mtu)
 {
 	struct ixgbe_wirecap *wc = ixgbe_wc_of(adapter);
-
 	u32 i, max = U32_MAX;
 
 	ASSERT_RTNL();
@@ -819,7 +818,8 @@ bool ixgbe_wirecap_mtu_busy(struct ixgbe_adapter *adapter, int new_mtu)
 	for (i = 0; i < wc->nr_rings; i++)
 		if (wc->rings[i].capturing && wc->rings[i].q)
 			max = min(max, wirecap_queue_max_frame(wc->rings[i].q));
-	if ((u64)new_mtu + ETH_HLEN + 2 * VLAN_HLEN <= max)
+	if (new_mtu <= adapter->netdev->mtu ||
+	    (u64)new_mtu + ETH_HLEN + 2 * VLAN_HLEN <= max)
 		return false;
 	netdev_warn(adapter->netdev, "WireCAP: %u queues captured: their pools take frames of %u bytes at most\n",
 		    wc->attached, max);
