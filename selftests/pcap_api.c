@@ -135,11 +135,13 @@ static pcap_t *make(const char *dev, int (*setup)(pcap_t *), int *ret)
 
 FIXTURE(pc) {
 	char nic[16], dev[48];
+	char nic2[16];		/* a test's own NIC, if any */
 	pcap_t *p;
 };
 
 FIXTURE_SETUP(pc)
 {
+	self->nic2[0] = '\0';
 	ASSERT_EQ(0, wct_nic_new(2, RING, self->nic));
 	snprintf(self->dev, sizeof(self->dev), "wirecap:%s", self->nic);
 }
@@ -148,6 +150,8 @@ FIXTURE_TEARDOWN(pc)
 {
 	if (self->p)
 		pcap_close(self->p);
+	if (self->nic2[0])
+		wct_nic_del(self->nic2);
 	wct_nic_del(self->nic);
 }
 
@@ -647,13 +651,13 @@ TEST_F(pc, small_cells_equal_memory)
 	long long pages0 = wct_pool_pages(), pages;
 	struct seen s = { 0 };
 	struct pcap_stat ps;
-	char d0[64], nic[16];
+	char d0[64];
 	uint64_t end;
 	int ret;
 
 	/* a 1024-entry ring: chunks of 256 cells of 128 bytes (M <= N/2) */
-	ASSERT_EQ(0, wct_nic_new(1, 1024, nic));
-	snprintf(d0, sizeof(d0), "wirecap:%s@0", nic);
+	ASSERT_EQ(0, wct_nic_new(1, 1024, self->nic2));
+	snprintf(d0, sizeof(d0), "wirecap:%s@0", self->nic2);
 	setenv("WIRECAP_CELL_SIZE", "128", 1);
 	self->p = make(d0, one_mib, &ret);
 	unsetenv("WIRECAP_CELL_SIZE");
@@ -664,7 +668,7 @@ TEST_F(pc, small_cells_equal_memory)
 	EXPECT_LE(pages * page, 1 << 20);
 	/* no more than a chunk (256 cells and a page of spill) short */
 	EXPECT_GT(pages * page, (1 << 20) - 256 * 128 - page);
-	ASSERT_EQ(0, wct_inject(nic, 0, 5000, 64, 0));
+	ASSERT_EQ(0, wct_inject(self->nic2, 0, 5000, 64, 0));
 	usleep(300000);
 	end = wct_now_us() + 5000000;
 	while (s.n < 5000 && wct_now_us() < end)
@@ -674,9 +678,6 @@ TEST_F(pc, small_cells_equal_memory)
 	EXPECT_EQ(0, s.bad);
 	ASSERT_EQ(0, pcap_stats(self->p, &ps));
 	EXPECT_EQ(0, ps.ps_drop);
-	pcap_close(self->p);
-	self->p = NULL;
-	wct_nic_del(nic);
 }
 
 TEST_F(pc, own_settings)

@@ -601,6 +601,8 @@ static void pool_for_buffer(const char *ifname, unsigned int queue, int size,
 	snprintf(path, sizeof(path),
 		 "/sys/class/wirecap/%s-q%u/max_cells_per_chunk", ifname, queue);
 	max_m = sysfs_long(path, WCH_PCAP_M);
+	if (max_m < m)
+		m = (unsigned int)max_m;	/* a small ring */
 	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
 	mtu = sysfs_long(path, 1500);
 	/* a frame (two VLAN tags) and a header before it (virtio: 20) */
