@@ -171,14 +171,15 @@ nic_stats
 # 14 bytes, + 4 when it has a VLAN tag).
 # (e1000e: queue 1 takes only 2 KiB cells, at MTU 1500: the longer
 # frames are left out, and said so)
-maxlen=$(tshark -r "$trace" -T fields -e frame.len 2>/dev/null | sort -n | tail -1)
+maxlen=$(tshark -r "$trace" -T fields -e frame.len 2>/dev/null | sort -n |
+	tail -1) || maxlen=''
 if [ -z "$maxlen" ]; then
 	echo "run: warning: tshark could not read $trace for its longest frame: MTU 1500" >&2
 elif [ "$maxlen" -gt 1514 ]; then
 	mtu=$((maxlen - 14))
 	[ "$mtu" -le 65521 ] || mtu=65521
 	case $nic in
-	e1000e*) echo "run: warning: frames of up to $maxlen bytes, but e1000e's queue 1 captures at MTU 1500 only: longer frames are not sent" >&2 ;;
+	e1000e) echo "run: warning: frames of up to $maxlen bytes, but e1000e's queue 1 captures at MTU 1500 only: longer frames are not sent" >&2 ;;
 	*) vmargs+=(--mtu "$mtu") ;;
 	esac
 fi
