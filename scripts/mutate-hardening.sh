@@ -144,10 +144,10 @@ exit 0
 \treturn 0;
 ---
 === rx_length_trusted drivers/wirecap/chunk.c softnic rx_length
-\t\t} else if (unlikely(d->len < q->frame_offset ||
-\t\t\t\t    d->len > p->cells[d->cell].size)) {
+\t} else if (unlikely(d->len < q->frame_offset ||
+\t\t\t    d->len > p->cells[d->cell].size)) {
 +++
-\t\t} else if (unlikely(0)) {
+\t} else if (unlikely(0)) {
 ---
 === capabilities_ignored drivers/wirecap/queue.c softnic privilege
 \telse if (!ns_capable(net->user_ns, cap))
