@@ -116,14 +116,15 @@ fi
 calibrate
 pairs
 # The median basic run clean: the machine sped up after the probe and
-# the load is no longer one basic mode cannot take (seen once in CI on
-# 6.12). Once, 1.25x faster.
-if [ $(for i in 1 2 3 4 5; do dropped basic$i; done | sort -n |
-	sed -n 3p) -eq 0 ]; then
+# the load is no longer one basic mode cannot take (seen in CI on 6.12,
+# and on 6.1 once after one retry). Twice at most, 1.25x faster each.
+for c in 1 2; do
+	[ $(for i in 1 2 3 4 5; do dropped basic$i; done | sort -n |
+		sed -n 3p) -eq 0 ] || break
 	faster
 	echo "median basic run clean: again at speed $speed" >>/results/speed.txt
 	pairs
-fi
+done
 run groups $speed --mode advanced -T 50 --group 0,1 --group 2,3
 h app-a --queues 0,1 --mode advanced -T 50 &
 h app-b --queues 2,3 --mode advanced -T 50 &
@@ -242,7 +243,7 @@ for k in $kernels; do
 		for i in 1 2 3 4 5 6 7; do notok "$k: no trace $trace"; done
 		continue
 	fi
-	scripts/vm.sh --nic softnic --kernel "$k" --queues 4 --timeout 300 \
+	scripts/vm.sh --nic softnic --kernel "$k" --queues 4 --timeout 420 \
 		--extra "$res/extra" --results "$res" \
 		-- "SWEEP=$sweep RECORDED_PPS=$recorded_pps; $cmd" \
 		>"$res/vm.log" 2>&1
