@@ -54,6 +54,8 @@ int wirecap_uring_init(struct wirecap_uring *wu, unsigned int entries,
 void wirecap_uring_exit(struct wirecap_uring *wu)
 {
 	if (wu->nr_slots) {
+		if (wu->owned)
+			io_uring_unregister_ring_fd(&wu->ring);
 		io_uring_unregister_files(&wu->ring);
 		io_uring_queue_exit(&wu->ring);
 	}
@@ -144,11 +146,65 @@ int wirecap_uring_submit(struct wirecap_uring *wu)
 	return io_uring_submit(&wu->ring);
 }
 
+int wirecap_uring_own(struct wirecap_uring *wu)
+{
+	int ret;
+
+	if (wu->owned)
+		return 0;
+	ret = io_uring_register_ring_fd(&wu->ring);
+	/* before 5.18 the kernel has no registered rings: -EINVAL */
+	if (ret < 0)
+		return ret;
+	wu->owned = 1;
+	return 0;
+}
+
+/* Up to max of the completions in the CQ ring, consumed. */
+static int collect(struct wirecap_uring *wu, struct io_uring_cqe *out,
+		   unsigned int max)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+
+	io_uring_for_each_cqe(&wu->ring, head, cqe) {
+		if (n == max)
+			break;
+		out[n++] = *cqe;
+	}
+	io_uring_cq_advance(&wu->ring, n);
+	return n;
+}
+
+int wirecap_uring_submit_reap(struct wirecap_uring *wu,
+			      struct io_uring_cqe *out, unsigned int max,
+			      int *submit_err)
+{
+	int ret;
+
+	*submit_err = 0;
+	/*
+	 * One io_uring_enter() for both: the submission, and (GETEVENTS)
+	 * the task work that posts completions under DEFER_TASKRUN.
+	 */
+	if (io_uring_sq_ready(&wu->ring))
+		ret = io_uring_submit_and_get_events(&wu->ring);
+	else
+		ret = io_uring_get_events(&wu->ring);
+	/*
+	 * A refused submission (-EBUSY: the CQ ring overflowed) still
+	 * leaves completions to hand out, and reaping them is what lets
+	 * the next one through.
+	 */
+	if (ret < 0 && ret != -EAGAIN && ret != -EINTR)
+		*submit_err = ret;
+	return collect(wu, out, max);
+}
+
 int wirecap_uring_reap(struct wirecap_uring *wu, struct io_uring_cqe *out,
 		       unsigned int max, unsigned int timeout_us)
 {
 	struct io_uring_cqe *cqe;
-	unsigned int head, n = 0;
 	int ret;
 
 	if (timeout_us) {
@@ -168,11 +224,5 @@ int wirecap_uring_reap(struct wirecap_uring *wu, struct io_uring_cqe *out,
 		if (ret < 0 && ret != -EAGAIN && ret != -EINTR)
 			return ret;
 	}
-	io_uring_for_each_cqe(&wu->ring, head, cqe) {
-		if (n == max)
-			break;
-		out[n++] = *cqe;
-	}
-	io_uring_cq_advance(&wu->ring, n);
-	return n;
+	return collect(wu, out, max);
 }

@@ -22,6 +22,7 @@ struct wirecap_uring {
 	struct io_uring ring;
 	unsigned int nr_slots;	/* registered file slots */
 	unsigned int nr_used;
+	unsigned int owned;	/* ring fd registered (wirecap_uring_own) */
 };
 
 /* user_data layout: the caller's tag in the high bits, slot and op low. */
@@ -82,5 +83,24 @@ int wirecap_uring_submit(struct wirecap_uring *wu);
  */
 int wirecap_uring_reap(struct wirecap_uring *wu, struct io_uring_cqe *out,
 		       unsigned int max, unsigned int timeout_us);
+
+/*
+ * wirecap_uring_submit() and wirecap_uring_reap(wu, out, max, 0) in one
+ * system call: what a busy capture round needs. Returns the number of
+ * completions filled in; a failed submission is in *submit_err (0 if
+ * none), and its SQEs stay in the SQ ring for the next call.
+ */
+int wirecap_uring_submit_reap(struct wirecap_uring *wu,
+			      struct io_uring_cqe *out, unsigned int max,
+			      int *submit_err);
+
+/*
+ * The calling thread, and no other, enters the ring from now on: the
+ * ring's fd is registered with it (io_uring_register_ring_fd), so
+ * io_uring_enter() skips the file table. 0 or -errno (-EINVAL before
+ * 5.18: nothing changed, the ring works as before). Call
+ * wirecap_uring_exit() from the same thread.
+ */
+int wirecap_uring_own(struct wirecap_uring *wu);
 
 #endif /* WIRECAP_URING_H */
