@@ -561,14 +561,13 @@ static void run(struct wc_thread *t)
 		for (i = 0; stop == WC_RUN && i < t->nq; i++)
 			if (detach_work(t->queues[i]))
 				detach_step(t, t->queues[i]);
-		ret = wirecap_uring_submit(&t->wu);
-		if (ret < 0 && ret != -EAGAIN && ret != -EINTR)
-			wc_log(t->w, WIRECAP_LOG_ERR, "capture thread %u: "
-			       "submit: %s", t->index, strerror(-ret));
 		if (stop == WC_ABORT && !inflight)
 			return;
-
-		n = wirecap_uring_reap(&t->wu, cqes, WC_REAP_MAX, 0);
+		/* this round's commands out, and what completed in, at once */
+		n = wirecap_uring_submit_reap(&t->wu, cqes, WC_REAP_MAX, &ret);
+		if (ret)
+			wc_log(t->w, WIRECAP_LOG_ERR, "capture thread %u: "
+			       "submit: %s", t->index, strerror(-ret));
 		if (n == 0) {
 			wc_kick_prepare(&t->kick);
 			if (!has_work(t, stop))
@@ -610,6 +609,8 @@ void *wc_capture_thread(void *arg)
 		report(t, ret);
 		return NULL;
 	}
+	/* no other thread enters it: skip the fd lookup (5.18; else as is) */
+	wirecap_uring_own(&t->wu);
 	for (i = 0; i < t->nq && !ret; i++) {
 		ret = wirecap_uring_add(&t->wu, t->queues[i]->fd);
 		if (ret >= 0) {
