@@ -38,6 +38,11 @@
 #   --txqueuelen N       virtio: the tap's txqueuelen                [1000]
 #   --mtu N              the MTU of the taps and of the guest's NICs
 #                        (frames longer than 1514 bytes need it)     [1500]
+#   --rx-pause           virtio: receive flow control on the guest's NICs
+#                        (ethtool -A rx on): a full pool holds the host's
+#                        frames back in the tap instead of the NIC dropping
+#                        them (capture_drops); for replays at top speed that
+#                        compare every frame. Default: off, as on a NIC
 #   --pin-qemu CPUS      taskset CPU list for QEMU and all its threads
 #                        [virtio: 0; softnic: not pinned]
 #   --pin-gen CPU        virtio: the CPU tcpreplay runs on           [1]
@@ -114,7 +119,7 @@ stop_pid() {
 }
 
 kernel=6.1 nics=1 queues=4 queues_set="" trace="""" speed=top results="$top/results" timeout=600
-moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 mtu=1500 pin_qemu="" pin_gen=1 gen_timer=nano gen=tcpreplay
+moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 mtu=1500 rx_pause=0 pin_qemu="" pin_gen=1 gen_timer=nano gen=tcpreplay
 while [ $# -gt 0 ]; do
 	opt=$1
 	# Accept both "--opt VALUE" and "--opt=VALUE".
@@ -122,6 +127,7 @@ while [ $# -gt 0 ]; do
 	--*=*) val=${opt#*=}; opt=${opt%%=*}; shift ;;
 	--) shift; cmd="$*"; break ;;
 	-h | --help) usage; exit 0 ;;
+	--rx-pause) rx_pause=1; shift; continue ;;	# no value
 	--*)
 		[ $# -ge 2 ] || die "$opt needs a value"
 		val=$2; shift 2 ;;
@@ -331,6 +337,7 @@ printf '%s\n' "$cmd" >"$tmp/in/cmd.sh"
 	echo "QUEUES=$queues"
 	echo "NICS=$nics"
 	echo "MTU=$mtu"
+	echo "RX_PAUSE=$rx_pause"
 	echo "SPEED=$speed"
 	echo "TRACE=$([ -n "$trace" ] && echo 1 || echo 0)"
 	echo "NIC=$nic"
@@ -482,6 +489,8 @@ setup=$results/vm-setup.txt
 		;;
 	*)
 		echo "tap:           $tap in network namespace $netns, multi_queue, $queues queues, txqueuelen $txqlen"
+		[ "$nic" != virtio ] ||
+			echo "rx pause:      $([ "$rx_pause" = 1 ] && echo "on (a full pool holds frames in the tap)" || echo "off (a full pool drops: capture_drops)")"
 		echo "virtio-net:    mq=on,rss=on,hash=on,disable-legacy=on,vectors=$((2 * queues + 2)),rx_queue_size=1024,vhost=off"
 		;;
 	esac
@@ -560,6 +569,7 @@ finish_replay() {	# $1: how it ended (text), when not by itself
 	{
 		echo "tap=$tap"
 		echo "txqueuelen=$txqlen"
+		echo "rx_pause=$rx_pause"
 		echo "speed=$speed"
 		echo "timer=$gen_timer"
 		echo "pin_gen=$pin_gen"
