@@ -33,6 +33,10 @@
 #   VM:    end to end from the virtio-net NIC: real traces replayed by
 #          tcpreplay on the host, checked byte for byte and against an
 #          independent Toeplitz RSS (scripts/e2e-virtio.sh)
+#   VM:    virtio with a full pool: every frame the tap handed QEMU is
+#          received or in capture_drops in the guest; the handler's drop
+#          rate is the end-to-end loss; ethtool -A rx on holds frames back
+#          instead (scripts/e2e-drops.sh)
 #   VM:    `make run` itself (scripts/run.sh, its defaults): the summary
 #          it ends with adds up and agrees with its files (capinfos and
 #          tcpdump on the capture, capture.json, host-replay.txt)
@@ -174,6 +178,10 @@ done
 echo "== end to end from the virtio-net NIC"
 scripts/e2e-virtio.sh 6.1 6.12 >"$out/e2e-virtio.tap" 2>&1
 count "$out/e2e-virtio.tap"
+
+echo "== virtio drops like a NIC: a full pool's loss counted in the guest"
+scripts/e2e-drops.sh 6.1 6.12 >"$out/e2e-drops.tap" 2>&1
+count "$out/e2e-drops.tap"
 
 echo "== make run: the summary it ends with, checked against its files"
 scripts/e2e-run.sh 6.1 >"$out/e2e-run.tap" 2>&1
