@@ -189,6 +189,13 @@ static inline u64 wirecap_rx_now(void)
  * discards the frame otherwise, or when it is longer than max_frame.
  */
 #define WIRECAP_RX_MORE		(1U << 3)
+/*
+ * The cell holds the rest of a frame the driver dropped and counted
+ * itself (wirecap_rx_dropped()): it began in a buffer of the driver's own,
+ * outside the pool. Not a packet, nothing counted; reported while no
+ * frame is open on the queue (a frame's cells are reported together).
+ */
+#define WIRECAP_RX_SKIP		(1U << 4)
 
 struct wirecap_nic_ops {
 	/*

@@ -461,6 +461,26 @@ static bool rx_cont(struct wirecap_queue *q, struct wirecap_pool *p,
 	return full;
 }
 
+/*
+ * A cell holding the rest of a frame the driver dropped (WIRECAP_RX_SKIP):
+ * like a cell that continues a frame of another chunk, it is no packet.
+ */
+static bool rx_skip(struct wirecap_queue *q, struct wirecap_pool *p,
+		    struct wirecap_chunk *c, struct wirecap_cell_meta *meta)
+{
+	bool full = false;
+
+	lockdep_assert_held(&q->lock);
+	/* the driver broke the rule: the open frame ends in error */
+	if (WARN_ON_ONCE(q->rx.head != U32_MAX))
+		full = rx_close(q, p, NULL, true);
+	meta->len = 0;
+	meta->hash = 0;
+	meta->flags = WIRECAP_CELL_CONT | (p->multi ? 0 : WIRECAP_CELL_ERROR);
+	c->conts++;
+	return cell_filled(q, p, c) || full;
+}
+
 /**
  * wirecap_rx_complete() - the NIC filled cells
  * @q: the queue
@@ -504,7 +524,9 @@ void wirecap_rx_complete(struct wirecap_queue *q,
 		meta = &p->meta[d->cell];
 		meta->hash = d->hash;
 		meta->ts_ns = d->ts_ns ?: wirecap_rx_now();
-		if (q->rx.head != U32_MAX)
+		if (unlikely(d->flags & WIRECAP_RX_SKIP))
+			filled |= rx_skip(q, p, c, meta);
+		else if (q->rx.head != U32_MAX)
 			filled |= rx_cont(q, p, c, d, meta);
 		else
 			filled |= rx_first(q, p, c, d, meta);

@@ -347,8 +347,9 @@ struct wirecap_cell_meta {
 #define WIRECAP_CELL_MORE	(1U << 2)
 /*
  * The cell continues a frame that starts hash cells before it (hash 0:
- * in another chunk, whose spill area holds a copy of this cell's bytes).
- * Not a packet: skip it. len is 0.
+ * in another chunk, whose spill area holds a copy of this cell's bytes,
+ * or in a buffer of the NIC's own where a frame is dropped for want of
+ * a free cell: counted in capture_drops). Not a packet: skip it. len is 0.
  */
 #define WIRECAP_CELL_CONT	(1U << 3)
 /*
