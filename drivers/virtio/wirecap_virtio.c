@@ -11,7 +11,21 @@
  * virtio header at the start of the cell, the frame after it: frame_offset
  * is the header length); while none is, the virtqueue is empty and the
  * device keeps that queue's packets (in QEMU: they wait in, and overflow,
- * the host tap). Nothing goes to the network stack. Each transmit
+ * the host tap). Nothing goes to the network stack.
+ *
+ * A full pool drops like a NIC's: when no cell of the pool is at the
+ * device (the application holds every chunk), the driver posts a few
+ * reserve buffers of its own, and a frame that lands in one is counted
+ * in the queue's capture_drops (and the netdev's rx_missed_errors), and
+ * the buffer is posted again at once. So every frame the device takes is
+ * accounted for in the guest, and the host's tap never backs up behind a
+ * slow application. The reserve goes first in the ring: once the pool
+ * has cells again, the frames that come next land in the reserve buffers
+ * still posted (WCV_SPARES at most) and are dropped too, as a NIC's FIFO
+ * drains before its ring is used. ethtool -A rx on (receive flow control)
+ * turns the reserve off: the device then holds frames until the pool has
+ * room, as a link partner honours PAUSE frames, which is what replay
+ * tests that compare every frame use (the sender waits; nothing drops). Each transmit
  * virtqueue sends cells of WireCAP pools (XMIT; ours or another NIC's)
  * as [a shared all-zero virtio header, the frame in its cell], and gives
  * each back to wirecap.ko when the device has used it; the stack's frames
@@ -33,6 +47,7 @@
  */
 #include <linux/debugfs.h>
 #include <linux/etherdevice.h>
+#include <linux/ethtool.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/scatterlist.h>
@@ -49,6 +64,15 @@
 #define WCV_RSS_TABLE_LEN	128
 #define WCV_BATCH		64
 #define WCV_TX_BATCH		16	/* cells given back at a time */
+/*
+ * Reserve buffers per receive queue (above): enough for the device to go
+ * on taking frames between two polls at the rates a TCG guest sees, few
+ * enough that a pool that has room again loses little to them. 2 KiB
+ * holds a 1500-MTU frame with its header; a longer one (mergeable
+ * buffers) fills several.
+ */
+#define WCV_SPARES		32
+#define WCV_SPARE_SIZE		2048
 
 /* Hash types QEMU and NICs agree on: addresses, plus TCP/UDP ports. */
 #define WCV_HASH_TYPES	(VIRTIO_NET_RSS_HASH_TYPE_IPv4 |		\
@@ -60,6 +84,11 @@
 
 
 struct wcv;
+
+/* A reserve buffer: its address in the rxq's array is its token. */
+struct wcv_spare {
+	void *buf;			/* WCV_SPARE_SIZE bytes */
+};
 
 struct wcv_rxq {
 	struct wcv *vi;
@@ -81,10 +110,30 @@ struct wcv_rxq {
 	bool unusable;
 	/* buffers of the frame being harvested still to come (mergeable) */
 	u16 frame_left;
+	/* that frame began in a reserve buffer: all of it is dropped */
+	bool dropping;
+	/*
+	 * The reserve (WCV_SPARES buffers, spare_free of them not at the
+	 * device: their indices are the first spare_free of spare_stack).
+	 * posted counts them too, spares_posted alone.
+	 */
+	struct wcv_spare spares[WCV_SPARES];
+	u8 spare_stack[WCV_SPARES];
+	u32 spare_free;
+	u32 spares_posted;
+	/*
+	 * Cells wirecap.ko gave (post_cells) while reserve buffers filled
+	 * the virtqueue: posted in order as those come back. A ring of
+	 * ring_size (more cells than that are never out at once).
+	 */
+	const struct wirecap_cell **pend;
+	u32 pend_head;
+	u32 pend_tail;
 	char name[16];
 	struct u64_stats_sync syncp;
 	u64_stats_t packets;
 	u64_stats_t bytes;
+	u64_stats_t missed;		/* frames dropped in the reserve */
 };
 
 /* What a transmit virtqueue sends (its token there): a cell, or a frame. */
@@ -132,6 +181,7 @@ struct wcv {
 	u32 ring_size;
 	bool has_hash;
 	bool mergeable;			/* VIRTIO_NET_F_MRG_RXBUF */
+	bool rx_pause;			/* ethtool -A rx: no reserve (above) */
 	struct wirecap_nic *wc;
 	u8 rss_key[WCV_RSS_KEY_LEN];
 	u16 rss_table[WCV_RSS_TABLE_LEN];
@@ -302,11 +352,13 @@ static void wcv_rx_done(struct wcv_rxq *rq, const struct wirecap_cell *cell,
 	}
 }
 
-/* How many buffers the frame starting in @cell (@len bytes used) fills. */
-static u16 wcv_num_buffers(struct wcv_rxq *rq, const struct wirecap_cell *cell,
-			   u32 len)
+/*
+ * How many buffers the frame whose first buffer is @buf (@len bytes used)
+ * fills.
+ */
+static u16 wcv_num_buffers(struct wcv_rxq *rq, const void *buf, u32 len)
 {
-	const struct virtio_net_hdr_mrg_rxbuf *h = cell->addr;
+	const struct virtio_net_hdr_mrg_rxbuf *h = buf;
 	u16 nb;
 
 	/* (a header the device did not write says nothing) */
@@ -322,26 +374,90 @@ static u16 wcv_num_buffers(struct wcv_rxq *rq, const struct wirecap_cell *cell,
 	return nb;
 }
 
+static struct wcv_spare *wcv_spare_of(struct wcv_rxq *rq, void *token)
+{
+	struct wcv_spare *s = token;
+
+	return s >= rq->spares && s < rq->spares + WCV_SPARES ? s : NULL;
+}
+
+/* A reserve buffer is back from the device (used, or taken back). */
+static void wcv_spare_back(struct wcv_rxq *rq, struct wcv_spare *s)
+{
+	rq->posted--;
+	rq->spares_posted--;
+	rq->spare_stack[rq->spare_free++] = s - rq->spares;
+}
+
 /*
- * Take up to @max used buffers off the virtqueue into @done: each frame's
+ * A used reserve buffer: a frame that begins in one is dropped, all its
+ * buffers (*@missed counts it once).
+ */
+static void wcv_harvest_spare(struct wcv_rxq *rq, struct wcv_spare *s,
+			      u32 len, unsigned int *missed)
+{
+	wcv_spare_back(rq, s);
+	if (!rq->frame_left) {
+		rq->frame_left = wcv_num_buffers(rq, s->buf, len);
+		rq->dropping = true;
+		(*missed)++;
+	} else if (WARN_ON_ONCE(!rq->dropping)) {
+		/*
+		 * The reserve is posted only while no cell is at the device
+		 * (wcv_rx_post), and the device takes a frame's buffers all
+		 * at once: a frame begun in a cell cannot go on in it. If one
+		 * did, wirecap.ko would find the frame's next cell out of
+		 * order and count the frame in error.
+		 */
+		rq->dropping = true;
+	}
+	if (!--rq->frame_left)
+		rq->dropping = false;
+}
+
+/*
+ * Take up to @max used buffers off the virtqueue, the cells into @done
+ * (the return value says how many): each frame's
  * buffers one after the other, all but its last with WIRECAP_RX_MORE.
- * Adds their frame bytes to *@bytes and the frames they end to *@frames.
+ * Adds their frame bytes to *@bytes and the frames they end to *@frames,
+ * and the frames dropped in the reserve to *@missed (their cells, if the
+ * device went on into the pool, reported as WIRECAP_RX_SKIP).
  */
 static unsigned int wcv_harvest(struct wcv_rxq *rq,
 				struct wirecap_rx_done *done, unsigned int max,
-				unsigned int *bytes, unsigned int *frames)
+				unsigned int *bytes, unsigned int *frames,
+				unsigned int *missed)
 {
-	struct wirecap_cell *cell;
-	unsigned int n = 0;
+	unsigned int n = 0, taken = 0;
+	void *token;
 	u32 len;
 
-	while (n < max && (cell = virtqueue_get_buf(rq->vq, &len))) {
-		struct wirecap_rx_done *d = &done[n++];
+	while (taken < max && (token = virtqueue_get_buf(rq->vq, &len))) {
+		struct wcv_spare *s = wcv_spare_of(rq, token);
+		struct wirecap_cell *cell = token;
+		struct wirecap_rx_done *d;
 
+		taken++;
+		if (s) {
+			wcv_harvest_spare(rq, s, len, missed);
+			continue;
+		}
+		d = &done[n++];
 		rq->posted--;
+		if (rq->dropping) {
+			/* the rest of a frame dropped in the reserve */
+			d->ts_ns = 0;
+			d->cell = cell->id;
+			d->len = 0;
+			d->hash = 0;
+			d->flags = WIRECAP_RX_SKIP;
+			if (!--rq->frame_left)
+				rq->dropping = false;
+			continue;
+		}
 		if (!rq->frame_left) {
 			wcv_rx_done(rq, cell, len, d);
-			rq->frame_left = wcv_num_buffers(rq, cell, len);
+			rq->frame_left = wcv_num_buffers(rq, cell->addr, len);
 			*bytes += d->len - rq->vi->hdr_len;
 		} else {
 			/* no header here: the frame goes on from byte 0 */
@@ -360,6 +476,74 @@ static unsigned int wcv_harvest(struct wcv_rxq *rq,
 	return n;
 }
 
+/*
+ * Announce buffers posted to @rq. With RSS, QEMU reads a packet from tap
+ * queue i and steers it to RX queue j; when j has no buffer it parks the
+ * packet on queue i and stops reading tap queue i until RX queue i (not
+ * j) is notified. So buffers on j are announced to every RX queue. A
+ * notify only writes the device's doorbell: safe without the other
+ * queues' NAPI.
+ */
+static void wcv_rx_kick(struct wcv_rxq *rq)
+{
+	struct wcv *vi = rq->vi;
+	unsigned int i;
+
+	virtqueue_kick(rq->vq);
+	for (i = 0; i < vi->pairs; i++)
+		if (&vi->rxq[i] != rq)
+			virtqueue_notify(vi->rxq[i].vq);
+}
+
+static bool wcv_add_rx(struct wcv_rxq *rq, void *buf, u32 size, void *token)
+{
+	struct scatterlist sg;
+
+	sg_init_one(&sg, buf, size);
+	if (WARN_ON_ONCE(virtqueue_add_inbuf(rq->vq, &sg, 1, token,
+					     GFP_ATOMIC)))
+		return false;
+	rq->posted++;
+	return true;
+}
+
+/*
+ * Post what waits: the cells that found the virtqueue full, in order, as
+ * room comes; then, while no cell of the pool is at the device (and
+ * receive flow control is off), the reserve buffers not there yet.
+ * Inside NAPI, or with it disabled.
+ */
+static void wcv_rx_post(struct wcv_rxq *rq)
+{
+	struct wcv *vi = rq->vi;
+	bool kick = false;
+
+	while (rq->pend_head != rq->pend_tail && rq->vq->num_free) {
+		const struct wirecap_cell *c =
+			rq->pend[rq->pend_head % vi->ring_size];
+
+		if (!wcv_add_rx(rq, c->addr, c->size, (void *)c))
+			break;
+		rq->pend_head++;
+		kick = true;
+	}
+	if (rq->pend_head == rq->pend_tail && rq->posted == rq->spares_posted &&
+	    !READ_ONCE(vi->rx_pause)) {
+		while (rq->spare_free && rq->vq->num_free) {
+			struct wcv_spare *sp =
+				&rq->spares[rq->spare_stack[rq->spare_free - 1]];
+
+			if (!wcv_add_rx(rq, sp->buf, WCV_SPARE_SIZE, sp))
+				break;
+			rq->spare_free--;
+			rq->spares_posted++;
+			kick = true;
+		}
+	}
+	if (kick)
+		wcv_rx_kick(rq);
+}
+
 static int wcv_poll(struct napi_struct *napi, int budget)
 {
 	struct wcv_rxq *rq = container_of(napi, struct wcv_rxq, napi);
@@ -370,23 +554,33 @@ static int wcv_poll(struct napi_struct *napi, int budget)
 		return 0;
 
 	while (rq->capturing && work < budget) {
-		unsigned int n, bytes = 0, frames = 0;
+		unsigned int n, bytes = 0, frames = 0, missed = 0;
+		u32 before = rq->posted;
 
 		n = wcv_harvest(rq, done, min_t(int, WCV_BATCH, budget - work),
-				&bytes, &frames);
-		if (!n)
+				&bytes, &frames, &missed);
+		if (before == rq->posted)
 			break;
-		work += n;
+		/* a reserve buffer counts as work too: it was a frame */
+		work += before - rq->posted;
 		u64_stats_update_begin(&rq->syncp);
 		u64_stats_add(&rq->packets, frames);
 		u64_stats_add(&rq->bytes, bytes);
+		u64_stats_add(&rq->missed, missed);
 		u64_stats_update_end(&rq->syncp);
-		wirecap_rx_complete(rq->wq, done, n);
+		if (missed)
+			wirecap_rx_dropped(rq->wq, missed, false);
+		if (n)
+			wirecap_rx_complete(rq->wq, done, n);
+		/* the reserve again, at once, while the pool has no cell out */
+		wcv_rx_post(rq);
 	}
 	if (rq->capturing && READ_ONCE(rq->want_refill)) {
 		WRITE_ONCE(rq->want_refill, false);
 		wirecap_rx_refill(rq->wq);
 	}
+	if (rq->capturing)
+		wcv_rx_post(rq);
 
 	if (work < budget && napi_complete_done(napi, work) &&
 	    !virtqueue_enable_cb(rq->vq))
@@ -610,6 +804,38 @@ static void wcv_txq_free(struct wcv *vi)
 	kfree(vi->txq);
 }
 
+/* The reserve and the pending-cell ring; the virtqueue is set up already. */
+static int wcv_rxq_init(struct wcv_rxq *rq, struct wcv *vi)
+{
+	u32 i;
+
+	rq->pend = kcalloc(vi->ring_size, sizeof(*rq->pend), GFP_KERNEL);
+	if (!rq->pend)
+		return -ENOMEM;
+	for (i = 0; i < WCV_SPARES; i++) {
+		rq->spares[i].buf = kmalloc(WCV_SPARE_SIZE, GFP_KERNEL);
+		if (!rq->spares[i].buf)
+			return -ENOMEM;		/* wcv_rxq_free() */
+		rq->spare_stack[i] = i;
+	}
+	rq->spare_free = WCV_SPARES;
+	return 0;
+}
+
+/* After the device's reset: none of it is at the device any more. */
+static void wcv_rxq_free(struct wcv *vi)
+{
+	u32 i, k;
+
+	if (!vi->rxq)
+		return;
+	for (i = 0; i < vi->pairs; i++) {
+		for (k = 0; k < WCV_SPARES; k++)
+			kfree(vi->rxq[i].spares[k].buf);
+		kfree(vi->rxq[i].pend);
+	}
+}
+
 /* --- the WireCAP glue -------------------------------------------------- */
 
 static struct wcv_rxq *rxq_of(struct wirecap_queue *q)
@@ -630,8 +856,12 @@ static int wcv_queue_start(struct wirecap_queue *q)
 	napi_disable(&rq->napi);
 	rq->capturing = true;
 	rq->frame_left = 0;
+	rq->dropping = false;
+	rq->pend_head = 0;
+	rq->pend_tail = 0;
 	local_bh_disable();
 	wirecap_rx_refill(q);
+	wcv_rx_post(rq);
 	local_bh_enable();
 	napi_enable(&rq->napi);
 	local_bh_disable();
@@ -643,9 +873,14 @@ static int wcv_queue_start(struct wirecap_queue *q)
 static void wcv_drop_cell(struct virtqueue *vq, void *buf)
 {
 	struct wcv *vi = vq->vdev->priv;
+	struct wcv_rxq *rq = &vi->rxq[vq->index / 2];
+	struct wcv_spare *s = wcv_spare_of(rq, buf);
 
 	/* back from the device; the cell itself goes away with the pool */
-	vi->rxq[vq->index / 2].posted--;
+	if (s)
+		wcv_spare_back(rq, s);
+	else
+		rq->posted--;
 }
 
 static int wcv_queue_stop(struct wirecap_queue *q)
@@ -653,22 +888,29 @@ static int wcv_queue_stop(struct wirecap_queue *q)
 	struct wcv_rxq *rq = rxq_of(q);
 	struct wcv *vi = rq->vi;
 	struct wirecap_rx_done done[WCV_BATCH];
-	unsigned int n, bytes = 0, frames = 0;
+	unsigned int n, bytes = 0, frames = 0, missed = 0;
+	u32 before;
 	int ret;
 
 	napi_disable(&rq->napi);
 	/* report what the device already filled, then take the rest back */
 	local_bh_disable();
 	do {
-		n = wcv_harvest(rq, done, WCV_BATCH, &bytes, &frames);
+		before = rq->posted;
+		n = wcv_harvest(rq, done, WCV_BATCH, &bytes, &frames, &missed);
 		if (n)
 			wirecap_rx_complete(q, done, n);
-	} while (n);
-	if (rq->frame_left) {
+	} while (before != rq->posted);
+	if (missed)
+		wirecap_rx_dropped(q, missed, false);
+	if (rq->frame_left && !rq->dropping) {
 		/* (the device publishes a frame's buffers together) */
 		wirecap_rx_cut(q);
-		rq->frame_left = 0;
 	}
+	rq->frame_left = 0;
+	rq->dropping = false;
+	/* cells that never reached the device go with the pool */
+	rq->pend_head = rq->pend_tail;
 	local_bh_enable();
 	rq->capturing = false;
 	mutex_lock(&vi->reset_lock);
@@ -713,35 +955,30 @@ static void wcv_refill_kick(struct wirecap_queue *q)
 }
 
 /*
- * Called from wirecap_rx_refill(), i.e. inside our NAPI context.
- *
- * With RSS, QEMU reads a packet from tap queue i and steers it to RX queue
- * j; when j has no buffer it parks the packet on queue i and stops reading
- * tap queue i until RX queue i (not j) is notified. So buffers on j are
- * announced to every RX queue. A notify only writes the device's doorbell:
- * safe without the other queues' NAPI.
+ * Called from wirecap_rx_refill(), i.e. inside our NAPI context (or with
+ * NAPI disabled: queue_start). Cells that find the virtqueue full of
+ * reserve buffers wait in rq->pend (wcv_rx_post).
  */
 static void wcv_post_cells(struct wirecap_queue *q, u32 segment,
 			   const struct wirecap_cell *cells, unsigned int n)
 {
 	struct wcv_rxq *rq = rxq_of(q);
-	struct wcv *vi = rq->vi;
-	struct scatterlist sg;
+	u32 size = rq->vi->ring_size;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		/* the cell's descriptor is our token: stable until stop */
-		sg_init_one(&sg, cells[i].addr, cells[i].size);
-		if (WARN_ON_ONCE(virtqueue_add_inbuf(rq->vq, &sg, 1,
-						     (void *)&cells[i],
-						     GFP_ATOMIC)))
-			break;
-		rq->posted++;
+		if (rq->pend_head == rq->pend_tail && rq->vq->num_free) {
+			if (!wcv_add_rx(rq, cells[i].addr, cells[i].size,
+					(void *)&cells[i]))
+				break;
+		} else if (!WARN_ON_ONCE(rq->pend_tail - rq->pend_head >=
+					 size)) {
+			/* behind reserve buffers: posted as they come back */
+			rq->pend[rq->pend_tail++ % size] = &cells[i];
+		}
 	}
-	virtqueue_kick(rq->vq);
-	for (i = 0; i < vi->pairs; i++)
-		if (&vi->rxq[i] != rq)
-			virtqueue_notify(vi->rxq[i].vq);
+	wcv_rx_kick(rq);
 }
 
 static const struct wirecap_nic_ops wcv_wirecap_ops = {
@@ -750,6 +987,48 @@ static const struct wirecap_nic_ops wcv_wirecap_ops = {
 	.refill_kick = wcv_refill_kick,
 	.post_cells = wcv_post_cells,
 	.xmit = wcv_xmit_cells,
+};
+
+/* --- ethtool: receive flow control ------------------------------------ */
+
+static void wcv_get_pauseparam(struct net_device *dev,
+			       struct ethtool_pauseparam *pp)
+{
+	struct wcv *vi = *(struct wcv **)netdev_priv(dev);
+
+	pp->autoneg = AUTONEG_DISABLE;
+	pp->rx_pause = READ_ONCE(vi->rx_pause);
+	pp->tx_pause = 0;
+}
+
+/*
+ * rx on: a full pool holds the device back (no reserve buffer is posted
+ * again; those at the device fill and are counted first); rx off: the
+ * reserve is posted at the next poll of each queue, which this one asks
+ * for. RTNL held (ethtool), so no probe or remove runs alongside.
+ */
+static int wcv_set_pauseparam(struct net_device *dev,
+			      struct ethtool_pauseparam *pp)
+{
+	struct wcv *vi = *(struct wcv **)netdev_priv(dev);
+	u32 i;
+
+	if (pp->autoneg || pp->tx_pause)
+		return -EOPNOTSUPP;
+	WRITE_ONCE(vi->rx_pause, !!pp->rx_pause);
+	if (pp->rx_pause)
+		return 0;
+	local_bh_disable();
+	for (i = 0; i < vi->pairs; i++)
+		napi_schedule(&vi->rxq[i].napi);
+	local_bh_enable();
+	return 0;
+}
+
+static const struct ethtool_ops wcv_ethtool_ops = {
+	.get_link = ethtool_op_get_link,
+	.get_pauseparam = wcv_get_pauseparam,
+	.set_pauseparam = wcv_set_pauseparam,
 };
 
 /* --- the netdev -------------------------------------------------------- */
@@ -815,15 +1094,18 @@ static void wcv_get_stats64(struct net_device *dev,
 	for (i = 0; i < vi->pairs; i++) {
 		struct wcv_rxq *rq = &vi->rxq[i];
 		unsigned int start;
-		u64 p, b;
+		u64 p, b, m;
 
 		do {
 			start = u64_stats_fetch_begin(&rq->syncp);
 			p = u64_stats_read(&rq->packets);
 			b = u64_stats_read(&rq->bytes);
+			m = u64_stats_read(&rq->missed);
 		} while (u64_stats_fetch_retry(&rq->syncp, start));
 		s->rx_packets += p;
 		s->rx_bytes += b;
+		/* as a NIC counts frames it had no descriptor for */
+		s->rx_missed_errors += m;
 	}
 	for (i = 0; i < vi->pairs; i++) {
 		struct wcv_txq *tq = &vi->txq[i];
@@ -972,6 +1254,7 @@ static int wcv_probe(struct virtio_device *vdev)
 
 	SET_NETDEV_DEV(netdev, &vdev->dev);
 	netdev->netdev_ops = &wcv_netdev_ops;
+	netdev->ethtool_ops = &wcv_ethtool_ops;
 	/*
 	 * With mergeable buffers the device takes any length (wirecap.ko's
 	 * frames end at 64 KiB); without, a frame must fit one 2 KiB cell:
@@ -998,6 +1281,8 @@ static int wcv_probe(struct virtio_device *vdev)
 	vi->ring_size = virtqueue_get_vring_size(vi->rxq[0].vq);
 	for (i = 0; i < pairs; i++) {
 		ret = wcv_txq_init(&vi->txq[i], vi);
+		if (!ret)
+			ret = wcv_rxq_init(&vi->rxq[i], vi);
 		if (ret)
 			goto err_del_vqs;
 	}
@@ -1075,6 +1360,7 @@ err_reset:
 err_del_vqs:
 	vdev->config->del_vqs(vdev);
 err_free_rxq:
+	wcv_rxq_free(vi);
 	wcv_txq_free(vi);
 	kfree(vi->tx_hdr);
 	kfree(vi->rxq);
@@ -1111,6 +1397,7 @@ static void wcv_remove(struct virtio_device *vdev)
 	}
 	vdev->config->del_vqs(vdev);
 	free_netdev(vi->netdev);
+	wcv_rxq_free(vi);
 	wcv_txq_free(vi);
 	kfree(vi->tx_hdr);
 	kfree(vi->rxq);
