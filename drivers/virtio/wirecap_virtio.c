@@ -22,10 +22,11 @@
  * slow application. The reserve goes first in the ring: once the pool
  * has cells again, the frames that come next land in the reserve buffers
  * still posted (WCV_SPARES at most) and are dropped too, as a NIC's FIFO
- * drains before its ring is used. ethtool -A rx on (receive flow control)
- * turns the reserve off: the device then holds frames until the pool has
- * room, as a link partner honours PAUSE frames, which is what replay
- * tests that compare every frame use (the sender waits; nothing drops). Each transmit
+ * drains before its ring is used. ethtool -A tx on (flow control: a NIC
+ * whose receive side is full sends PAUSE frames) turns the reserve off:
+ * the device then holds frames until the pool has room, which is what
+ * replay tests that compare every frame use (the sender waits; nothing
+ * drops). Each transmit
  * virtqueue sends cells of WireCAP pools (XMIT; ours or another NIC's)
  * as [a shared all-zero virtio header, the frame in its cell], and gives
  * each back to wirecap.ko when the device has used it; the stack's frames
@@ -48,6 +49,7 @@
 #include <linux/debugfs.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/if_vlan.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/scatterlist.h>
@@ -67,12 +69,15 @@
 /*
  * Reserve buffers per receive queue (above): enough for the device to go
  * on taking frames between two polls at the rates a TCG guest sees, few
- * enough that a pool that has room again loses little to them. 2 KiB
- * holds a 1500-MTU frame with its header; a longer one (mergeable
- * buffers) fills several.
+ * enough that a pool that has room again loses little to them. A longer
+ * frame than one holds (mergeable buffers) fills several: all of them
+ * hold the longest, 64 KiB with its header, or the device would wait for
+ * more buffers instead of taking the frame to be dropped.
  */
 #define WCV_SPARES		32
-#define WCV_SPARE_SIZE		2048
+#define WCV_SPARE_SIZE		PAGE_SIZE
+static_assert(WCV_SPARES * WCV_SPARE_SIZE >=
+	      ETH_MAX_MTU + VLAN_ETH_HLEN + sizeof(struct virtio_net_hdr_v1_hash));
 
 /* Hash types QEMU and NICs agree on: addresses, plus TCP/UDP ports. */
 #define WCV_HASH_TYPES	(VIRTIO_NET_RSS_HASH_TYPE_IPv4 |		\
@@ -181,7 +186,7 @@ struct wcv {
 	u32 ring_size;
 	bool has_hash;
 	bool mergeable;			/* VIRTIO_NET_F_MRG_RXBUF */
-	bool rx_pause;			/* ethtool -A rx: no reserve (above) */
+	bool tx_pause;			/* ethtool -A tx: no reserve (above) */
 	struct wirecap_nic *wc;
 	u8 rss_key[WCV_RSS_KEY_LEN];
 	u16 rss_table[WCV_RSS_TABLE_LEN];
@@ -528,7 +533,7 @@ static void wcv_rx_post(struct wcv_rxq *rq)
 		kick = true;
 	}
 	if (rq->pend_head == rq->pend_tail && rq->posted == rq->spares_posted &&
-	    !READ_ONCE(vi->rx_pause)) {
+	    !READ_ONCE(vi->tx_pause) && !READ_ONCE(rq->want_refill)) {
 		while (rq->spare_free && rq->vq->num_free) {
 			struct wcv_spare *sp =
 				&rq->spares[rq->spare_stack[rq->spare_free - 1]];
@@ -553,6 +558,15 @@ static int wcv_poll(struct napi_struct *napi, int budget)
 	if (!budget)		/* netpoll's: the device has none (below) */
 		return 0;
 
+	/*
+	 * Chunks freed since the last poll first: their cells go into the
+	 * virtqueue before any reserve buffer is posted again (wcv_rx_post
+	 * holds the reserve back while want_refill is set).
+	 */
+	if (rq->capturing && READ_ONCE(rq->want_refill)) {
+		WRITE_ONCE(rq->want_refill, false);
+		wirecap_rx_refill(rq->wq);
+	}
 	while (rq->capturing && work < budget) {
 		unsigned int n, bytes = 0, frames = 0, missed = 0;
 		u32 before = rq->posted;
@@ -901,6 +915,11 @@ static int wcv_queue_stop(struct wirecap_queue *q)
 		if (n)
 			wirecap_rx_complete(q, done, n);
 	} while (before != rq->posted);
+	u64_stats_update_begin(&rq->syncp);
+	u64_stats_add(&rq->packets, frames);
+	u64_stats_add(&rq->bytes, bytes);
+	u64_stats_add(&rq->missed, missed);
+	u64_stats_update_end(&rq->syncp);
 	if (missed)
 		wirecap_rx_dropped(q, missed, false);
 	if (rq->frame_left && !rq->dropping) {
@@ -922,7 +941,7 @@ static int wcv_queue_stop(struct wirecap_queue *q)
 					   wcv_drop_cell);
 	}
 	mutex_unlock(&vi->reset_lock);
-	if (ret && rq->posted) {
+	if (ret && rq->posted != rq->spares_posted) {
 		/*
 		 * The device still owns cells, and may write into them. Stop
 		 * it for good: nothing more is read from it, the core keeps
@@ -989,7 +1008,7 @@ static const struct wirecap_nic_ops wcv_wirecap_ops = {
 	.xmit = wcv_xmit_cells,
 };
 
-/* --- ethtool: receive flow control ------------------------------------ */
+/* --- ethtool: flow control --------------------------------------------- */
 
 static void wcv_get_pauseparam(struct net_device *dev,
 			       struct ethtool_pauseparam *pp)
@@ -997,15 +1016,17 @@ static void wcv_get_pauseparam(struct net_device *dev,
 	struct wcv *vi = *(struct wcv **)netdev_priv(dev);
 
 	pp->autoneg = AUTONEG_DISABLE;
-	pp->rx_pause = READ_ONCE(vi->rx_pause);
-	pp->tx_pause = 0;
+	pp->rx_pause = 0;
+	pp->tx_pause = READ_ONCE(vi->tx_pause);
 }
 
 /*
- * rx on: a full pool holds the device back (no reserve buffer is posted
- * again; those at the device fill and are counted first); rx off: the
- * reserve is posted at the next poll of each queue, which this one asks
- * for. RTNL held (ethtool), so no probe or remove runs alongside.
+ * tx on (we "send PAUSE" when the pool is full): the device is held back
+ * (no reserve buffer is posted again; those at the device fill and are
+ * counted first); tx off: the reserve is posted at the next poll of each
+ * queue, which this asks for. RTNL held (ethtool), so no queue starts or
+ * stops alongside; a NAPI that remove disabled meanwhile ignores the
+ * schedule.
  */
 static int wcv_set_pauseparam(struct net_device *dev,
 			      struct ethtool_pauseparam *pp)
@@ -1013,10 +1034,11 @@ static int wcv_set_pauseparam(struct net_device *dev,
 	struct wcv *vi = *(struct wcv **)netdev_priv(dev);
 	u32 i;
 
-	if (pp->autoneg || pp->tx_pause)
+	/* honouring the link partner's PAUSE frames: a device has none */
+	if (pp->autoneg || pp->rx_pause)
 		return -EOPNOTSUPP;
-	WRITE_ONCE(vi->rx_pause, !!pp->rx_pause);
-	if (pp->rx_pause)
+	WRITE_ONCE(vi->tx_pause, !!pp->tx_pause);
+	if (pp->tx_pause)
 		return 0;
 	local_bh_disable();
 	for (i = 0; i < vi->pairs; i++)
