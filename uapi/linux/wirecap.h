@@ -358,7 +358,11 @@ struct wirecap_cell_meta {
  * in error (CRC), or wrote a frame longer than max_frame (or than a cell,
  * on a NIC that cannot span cells), which was discarded whole (counted
  * once in oversize_drops). Such a frame's further cells are
- * WIRECAP_CELL_CONT: one packet of len 0 stands for it.
+ * WIRECAP_CELL_CONT: one packet of len 0 stands for it. Without
+ * WIRECAP_ATTACH_MULTI_CELL every CONT cell is also flagged ERROR (a
+ * packet of len 0 to a reader that does not know CONT), the ones that
+ * hold the rest of a frame dropped for want of a cell too (that frame is
+ * counted in capture_drops, not rx_errors).
  */
 #define WIRECAP_CELL_ERROR	(1U << 1)
 
