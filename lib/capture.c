@@ -565,9 +565,15 @@ static void run(struct wc_thread *t)
 			return;
 		/* this round's commands out, and what completed in, at once */
 		n = wirecap_uring_submit_reap(&t->wu, cqes, WC_REAP_MAX, &ret);
-		if (ret)
+		if (ret) {
 			wc_log(t->w, WIRECAP_LOG_ERR, "capture thread %u: "
 			       "submit: %s", t->index, strerror(-ret));
+			/* not a state the ring gets into; do not spin on it */
+			if (n == 0) {
+				usleep(1000);
+				continue;
+			}
+		}
 		if (n == 0) {
 			wc_kick_prepare(&t->kick);
 			if (!has_work(t, stop))

@@ -192,9 +192,10 @@ int wirecap_uring_submit_reap(struct wirecap_uring *wu,
 	else
 		ret = io_uring_get_events(&wu->ring);
 	/*
-	 * A refused submission (-EBUSY: the CQ ring overflowed) still
-	 * leaves completions to hand out, and reaping them is what lets
-	 * the next one through.
+	 * A refused submission (-EBUSY on 5.x kernels, whose CQ ring had
+	 * overflowed; since 6.1 the kernel cuts the submission short
+	 * instead) still leaves completions to hand out, and reaping them
+	 * is what lets the next one through.
 	 */
 	if (ret < 0 && ret != -EAGAIN && ret != -EINTR)
 		*submit_err = ret;
