@@ -108,7 +108,7 @@ for k in $kernels; do
 			;;
 		esac
 		scripts/vm.sh --nic virtio --nics 2 --queues 2 --kernel "$k" \
-			--trace "$shared/traces/$tr" --speed "$speed" --rx-pause \
+			--trace "$shared/traces/$tr" --speed "$speed" --flow-control \
 			--txqueuelen 10000 --timeout 300 --results "$res" \
 			-- "$cmd" >"$res.log" 2>&1
 		rc=$?

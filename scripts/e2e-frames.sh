@@ -25,8 +25,8 @@ runs="merc_emix.pcap:256:9000 merc_capture2.pcap:2048:9000 gro:2048:65521"
 vmtimeout=${WIRECAP_E2E_TIMEOUT:-240}
 shared=${WIRECAP_SHARED:-$top/../shared}
 queues=4
-# deep enough for a whole trace, and receive flow control on (vm.sh
-# --rx-pause): correctness at tcpreplay's top speed
+# deep enough for a whole trace, and flow control on (vm.sh
+# --flow-control): correctness at tcpreplay's top speed
 txqueuelen=10000
 n=0
 
@@ -122,7 +122,7 @@ for k in $kernels; do
 		files=""
 		for q in $(seq 0 $((queues - 1))); do files="$files $res/q$q.pcap"; done
 		scripts/vm.sh --nic virtio --kernel "$k" --queues $queues \
-			--txqueuelen $txqueuelen --mtu $mtu --rx-pause \
+			--txqueuelen $txqueuelen --mtu $mtu --flow-control \
 			--timeout "$vmtimeout" \
 			--trace "$trace" --results "$res" \
 			-- "$(guest_cmd "$cell")" >"$log" 2>&1

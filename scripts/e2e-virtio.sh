@@ -25,7 +25,7 @@ shared=${WIRECAP_SHARED:-$top/../shared}
 queues=4
 # The host tap's queue is the NIC's FIFO: these runs check correctness at
 # tcpreplay's top speed, so it is deep enough to hold a whole trace, and
-# the NIC's receive flow control is on (vm.sh --rx-pause): a full pool
+# the NIC's flow control is on (vm.sh --flow-control): a full pool
 # holds frames back instead of dropping them. Loss at realistic depths
 # is the benchmark's subject, and drops scripts/e2e-drops.sh's.
 txqueuelen=10000
@@ -62,7 +62,7 @@ for k in $kernels; do
 		files=""
 		for q in $(seq 0 $((queues - 1))); do files="$files $res/q$q.pcap"; done
 		scripts/vm.sh --nic virtio --kernel "$k" --queues $queues \
-			--txqueuelen $txqueuelen --rx-pause --timeout "$vmtimeout" \
+			--txqueuelen $txqueuelen --flow-control --timeout "$vmtimeout" \
 			--trace "$shared/traces/$t" --results "$res" -- "$cmd" \
 			>"$log" 2>&1
 		rc=$?

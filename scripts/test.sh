@@ -35,7 +35,7 @@
 #          independent Toeplitz RSS (scripts/e2e-virtio.sh)
 #   VM:    virtio with a full pool: every frame the tap handed QEMU is
 #          received or in capture_drops in the guest; the handler's drop
-#          rate is the end-to-end loss; ethtool -A rx on holds frames back
+#          rate is the end-to-end loss; ethtool -A tx on holds frames back
 #          instead (scripts/e2e-drops.sh)
 #   VM:    `make run` itself (scripts/run.sh, its defaults): the summary
 #          it ends with adds up and agrees with its files (capinfos and

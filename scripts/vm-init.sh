@@ -119,7 +119,7 @@ if ! tar -x -f "$indev" -C /in; then
 fi
 [ -d /in/extra ] && mv /in/extra /extra
 
-QUEUES=4 NICS=1 MTU=1500 RX_PAUSE=0 SPEED=top TRACE=0 NIC=softnic HOST_IP="" GUEST_IP=""
+QUEUES=4 NICS=1 MTU=1500 FLOW_CONTROL=0 SPEED=top TRACE=0 NIC=softnic HOST_IP="" GUEST_IP=""
 # shellcheck source=/dev/null
 [ -f /in/env ] && . /in/env
 if [ ! -f /in/cmd.sh ]; then
@@ -284,11 +284,11 @@ if [ -n "$WIRECAP_IF" ]; then
 		log "ip link set $WIRECAP_IF mtu $MTU failed"
 	ip link set dev "$WIRECAP_IF" up || log "ip link set $WIRECAP_IF up failed"
 	log "WIRECAP_IF=$WIRECAP_IF (driver $nicdrv, NIC mode $NIC)"
-	# receive flow control (scripts/vm.sh --rx-pause): our virtio driver
+	# flow control (scripts/vm.sh --flow-control): our virtio driver
 	# holds frames back instead of dropping them when the pool is full
-	if [ "$RX_PAUSE" = 1 ] && [ "$NIC" = virtio ]; then
+	if [ "$FLOW_CONTROL" = 1 ] && [ "$NIC" = virtio ]; then
 		for i in $WIRECAP_IF $WIRECAP_IF2; do
-			ethtool -A "$i" rx on || log "ethtool -A $i rx on failed"
+			ethtool -A "$i" tx on || log "ethtool -A $i tx on failed"
 		done
 	fi
 	# Which module file it is (its GNU build ID: the note's 16-byte

@@ -38,11 +38,12 @@
 #   --txqueuelen N       virtio: the tap's txqueuelen                [1000]
 #   --mtu N              the MTU of the taps and of the guest's NICs
 #                        (frames longer than 1514 bytes need it)     [1500]
-#   --rx-pause           virtio: receive flow control on the guest's NICs
-#                        (ethtool -A rx on): a full pool holds the host's
-#                        frames back in the tap instead of the NIC dropping
-#                        them (capture_drops); for replays at top speed that
-#                        compare every frame. Default: off, as on a NIC
+#   --flow-control       virtio: flow control on the guest's NICs (ethtool
+#                        -A tx on: a NIC that "sends PAUSE" when full): a
+#                        full pool holds the host's frames back in the tap
+#                        instead of the NIC dropping them (capture_drops);
+#                        for replays at top speed that compare every frame.
+#                        Default: off, as on a NIC
 #   --pin-qemu CPUS      taskset CPU list for QEMU and all its threads
 #                        [virtio: 0; softnic: not pinned]
 #   --pin-gen CPU        virtio: the CPU tcpreplay runs on           [1]
@@ -119,7 +120,7 @@ stop_pid() {
 }
 
 kernel=6.1 nics=1 queues=4 queues_set="" trace="""" speed=top results="$top/results" timeout=600
-moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 mtu=1500 rx_pause=0 pin_qemu="" pin_gen=1 gen_timer=nano gen=tcpreplay
+moddir="" bindir="" extra="" cmd="" nic=softnic txqlen=1000 mtu=1500 flow_control=0 pin_qemu="" pin_gen=1 gen_timer=nano gen=tcpreplay
 while [ $# -gt 0 ]; do
 	opt=$1
 	# Accept both "--opt VALUE" and "--opt=VALUE".
@@ -127,7 +128,7 @@ while [ $# -gt 0 ]; do
 	--*=*) val=${opt#*=}; opt=${opt%%=*}; shift ;;
 	--) shift; cmd="$*"; break ;;
 	-h | --help) usage; exit 0 ;;
-	--rx-pause) rx_pause=1; shift; continue ;;	# no value
+	--flow-control) flow_control=1; shift; continue ;;	# no value
 	--*)
 		[ $# -ge 2 ] || die "$opt needs a value"
 		val=$2; shift 2 ;;
@@ -337,7 +338,7 @@ printf '%s\n' "$cmd" >"$tmp/in/cmd.sh"
 	echo "QUEUES=$queues"
 	echo "NICS=$nics"
 	echo "MTU=$mtu"
-	echo "RX_PAUSE=$rx_pause"
+	echo "FLOW_CONTROL=$flow_control"
 	echo "SPEED=$speed"
 	echo "TRACE=$([ -n "$trace" ] && echo 1 || echo 0)"
 	echo "NIC=$nic"
@@ -490,7 +491,7 @@ setup=$results/vm-setup.txt
 	*)
 		echo "tap:           $tap in network namespace $netns, multi_queue, $queues queues, txqueuelen $txqlen"
 		[ "$nic" != virtio ] ||
-			echo "rx pause:      $([ "$rx_pause" = 1 ] && echo "on (a full pool holds frames in the tap)" || echo "off (a full pool drops: capture_drops)")"
+			echo "flow control:  $([ "$flow_control" = 1 ] && echo "on (a full pool holds frames in the tap)" || echo "off (a full pool drops: capture_drops)")"
 		echo "virtio-net:    mq=on,rss=on,hash=on,disable-legacy=on,vectors=$((2 * queues + 2)),rx_queue_size=1024,vhost=off"
 		;;
 	esac
@@ -569,7 +570,7 @@ finish_replay() {	# $1: how it ended (text), when not by itself
 	{
 		echo "tap=$tap"
 		echo "txqueuelen=$txqlen"
-		echo "rx_pause=$rx_pause"
+		echo "flow_control=$flow_control"
 		echo "speed=$speed"
 		echo "timer=$gen_timer"
 		echo "pin_gen=$pin_gen"
@@ -684,13 +685,19 @@ esac
 # print its counts. (Seen in CI: the last 231 of 7,451 frames lost, on a
 # host busy enough that tcpdump lagged past a fixed 0.3 s.)
 if [ -n "$recpid" ]; then
+	# (on SIGUSR1 it prints "tcpdump: N packets captured, M packets
+	# received by filter, ..."; "1 packet captured" when N is 1)
 	rx2=$(ip netns exec "$netns" cat "/sys/class/net/$tap2/statistics/rx_packets" 2>/dev/null)
-	for _ in $(seq 100); do
+	got="" i=0
+	while [ $i -lt 100 ]; do
 		kill -USR1 "$recpid" 2>/dev/null || break
 		sleep 0.1
-		got=$(sed -n 's/^\([0-9]*\) packets captured$/\1/p' "$tmp/nic2.log" | tail -1)
+		got=$(sed -n 's/^tcpdump: \([0-9]*\) packets\{0,1\} captured,.*/\1/p' "$tmp/nic2.log" | tail -1)
 		[ "${got:-0}" -ge "${rx2:-0}" ] && break
+		i=$((i + 1))
 	done
+	[ $i -lt 100 ] ||
+		echo "$prog: warning: the recorder took ${got:-?} of the $rx2 frames $tap2 received within 10 s; stopping it anyway" >&2
 	stop_pid "$recpid" INT 50
 	wait "$recpid" 2>/dev/null || true
 	recpid=""
