@@ -49,14 +49,26 @@
 # invalid run enters no table: it is listed as INVALID and peers.sh
 # exits 1.
 #
+#   profile  x=0, the rate experiment's run at each rate of PROFILE_RATES
+#          (25000 50000) for each engine of PROFILE_ENGINES (afpacket
+#          afpacket-mem wirecap), with perf sampling both vCPUs in the
+#          guest (cpu-clock at PROFILE_FREQ, 499 Hz, call chains) for
+#          PROFILE_SECONDS (4) from 1 s after the first frame
+#          (bench/profile.sh); the trace lasts 15 s at the rate. The guest
+#          CPU time per packet by component, the top symbols and a flame
+#          graph per engine and rate (bench/flame.py). Not in --quick:
+#          18 VM runs, about 12 minutes. PROFILE_COUNTS=1: also calls per
+#          packet of a few kernel functions (kprobes, after the window),
+#          off by default: it oopsed the TCG guest in 4 runs of 18.
 #   check  (virtio; BENCH_PEER_CHECK=0: not run) that this check catches
 #          a broken run: AF_XDP with a socket on queue 0 only
 #          (xsk:$WIRECAP_IF@0) and 16 flows spread over the 4 queues, the
 #          others' packets going to the stack; it must come out INVALID,
 #          or peers.sh exits 1. Not in the tables.
 # Writes results/bench/peers/<kernel>/<exp>-<engine>-<n>-<rep>.{res,log}
-# (n: rate, P, or skew's rate) and the report's Markdown section on stdout
-# (bench/report.py peers).
+# (n: rate, P, or skew's rate), profile-<engine>-<rate>.svg (the flame
+# graphs, every run of a point together) and the report's Markdown
+# section on stdout (bench/report.py peers).
 #
 # --nic e1000e: the same on the 82574L (QEMU's e1000e, 2 RX queues, a
 # 256-descriptor ring): afpacket and afpacket-mem on the stock e1000e.ko,
@@ -66,11 +78,14 @@
 # queues). Results under results/bench/peers-e1000e/<kernel>/.
 #
 #   bench/peers.sh [--quick] [--nic virtio|e1000e] [kernel]   default: 6.1
-# Environment: BENCH_PEER_EXPS (default "rate burst skew"),
+# Environment: BENCH_PEER_EXPS (default "rate burst skew profile";
+# --quick and e1000e: no profile),
 # BENCH_PEER_RATES, BENCH_PEER_P_RATE, BENCH_PEER_PACE, BENCH_PEER_SIZES,
 # BENCH_PEER_REPEAT, BENCH_PEER_ENGINES, BENCH_PEER_SKEW_PPS,
 # BENCH_PEER_SKEW_T (default "60"), BENCH_PEER_SKEW_ENGINES,
-# BENCH_PEER_CHECK (default 1 on virtio).
+# BENCH_PEER_CHECK (default 1 on virtio), BENCH_PEER_PROFILE_RATES,
+# BENCH_PEER_PROFILE_ENGINES, BENCH_PEER_PROFILE_FREQ,
+# BENCH_PEER_PROFILE_SECONDS, BENCH_PEER_PROFILE_COUNTS (default 0).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -113,8 +128,18 @@ if [ $nic = e1000e ]; then
 else
 	engines=${BENCH_PEER_ENGINES:-afpacket afpacket-mem afxdp wirecap wirecap-c128 $(
 		[ $quick = 1 ] || echo wirecap-c256) wirecap-ring}
-	exps=${BENCH_PEER_EXPS:-rate burst skew}
+	exps=${BENCH_PEER_EXPS:-rate burst skew$(
+		[ $quick = 1 ] || echo ' profile')}
 fi
+profile_rates=${BENCH_PEER_PROFILE_RATES:-25000 50000}
+profile_engines=${BENCH_PEER_PROFILE_ENGINES:-afpacket afpacket-mem wirecap}
+profile_freq=${BENCH_PEER_PROFILE_FREQ:-499}
+profile_secs=${BENCH_PEER_PROFILE_SECONDS:-4}
+profile_counts=${BENCH_PEER_PROFILE_COUNTS:-0}
+profile_skip=1
+# the trace: the window, the ramp-up before it, 6 s for perf's start-up
+# and end and the margin, 2 s of counts (bench/profile.sh)
+profile_len=$((profile_skip + profile_secs + 10))
 # skew: about 1.4 x the Pp of one thread at x=300 (13-16 kpps here):
 # WireCAP-B loses some 15-20 %, two threads take it (at 20000 WireCAP-A
 # lost too: two busy threads leave the 2 host CPUs no room for QEMU's I/O)
@@ -168,10 +193,19 @@ run() { # exp engine n(rate, P or skew's rate) rep trace speed x [threads]
 		# every RX queue the NIC has with the program attached)
 		cmd="$h -B $buf -i $dev --ready-file /run/wirecap/start-replay"
 	fi
+	# profile: the same run, perf sampling the guest meanwhile
+	xa=""
+	if [ "$exp" = profile ]; then
+		pa="$profile_freq $profile_skip $profile_secs $profile_counts"
+		cmd="sh /extra/profile.sh $pa $cmd"
+		xa="--extra $out/extra"
+	fi
 	mkdir -p "$name.res"
+	# shellcheck disable=SC2086  # ($xa: two words or none)
+	WIRECAP_VM_PERF=$([ "$exp" = profile ] && echo 1 || echo 0) \
 	scripts/vm.sh --nic $vm --kernel "$k" --queues "$nq" --timeout 600 \
 		--trace "$trace" --speed "$speed" --gen tapgen --pin-gen 1 \
-		--pin-qemu 0-1 --txqueuelen 1000 \
+		--pin-qemu 0-1 --txqueuelen 1000 $xa \
 		--results "$name.res" -- "$cmd" >"$name.log" 2>&1
 }
 
@@ -179,6 +213,14 @@ for n in $(has rate && echo $p_rate) $(has burst && echo $sizes); do
 	[ -f "$out/burst-$n.pcap" ] ||
 		python3 bench/gen_burst.py "$n" "$out/burst-$n.pcap"
 done
+if has profile; then
+	for n in $profile_rates; do
+		python3 bench/gen_burst.py $((n * profile_len)) \
+			"$out/profile-$n.pcap"
+	done
+	mkdir -p "$out/extra"
+	cp bench/profile.sh "$out/extra/"
+fi
 check=${BENCH_PEER_CHECK:-1}
 [ $nic = virtio ] || check=0
 check_p=2000
@@ -213,6 +255,13 @@ while [ $i -le $reps ]; do
 		run skew "$e" "$skew_pps" $i "$out/skew.pcap" "$skew_speed" \
 			300 2
 	done
+	has profile && for rate in $profile_rates; do
+		speed=$(awk -v r="$rate" 'BEGIN { printf "%g", r / 1000000 }')
+		for e in $profile_engines; do
+			run profile "$e" "$rate" $i "$out/profile-$rate.pcap" \
+				"$speed" 0
+		done
+	done
 	i=$((i + 1))
 done
 rc=0
@@ -220,7 +269,9 @@ if [ "$check" != 0 ]; then
 	speed=$(awk -v r="$pace" 'BEGIN { printf "%g", r / 1000000 }')
 	run check afxdp-q0 $check_p 1 "$out/flows-$check_p.pcap" "$speed" 0
 fi
-rm -f "$out"/burst-*.pcap "$out/skew.pcap" "$out"/flows-*.pcap
+rm -f "$out"/burst-*.pcap "$out/skew.pcap" "$out"/flows-*.pcap \
+	"$out"/profile-*.pcap
+rm -rf "$out/extra"
 python3 bench/report.py peers "$out" "$k" "$pace" "$nic" || rc=1
 if [ "$check" != 0 ]; then
 	c=$out/check-afxdp-q0-$check_p-1.res

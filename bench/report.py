@@ -32,6 +32,7 @@ per rate and engine the loss (1 - frames of the trace that came out of
 the second NIC / sent) and the guest's CPU time per forwarded frame, and
 the highest rate each engine forwarded without loss.
 """
+import collections
 import glob
 import json
 import os
@@ -40,6 +41,9 @@ import shutil
 import statistics as st
 import subprocess
 import sys
+
+sys.dont_write_bytecode = True	# no bench/__pycache__ in the tree
+import flame  # noqa: E402  (bench/flame.py, beside this file)
 
 NAME = re.compile(r"burst-x(\d+)-M(\d+)-R(\d+)-P(\d+)-(\d+)\.json$")
 RING = 1024
@@ -123,7 +127,8 @@ def burst(res, kernel):
     return 0
 
 
-PEER = re.compile(r"(rate|burst|skew)-([a-z0-9-]+?)-(\d+)-(\d+)\.res$")
+PEER = re.compile(r"(rate|burst|skew|profile)-([a-z0-9-]+?)-(\d+)-(\d+)"
+                  r"\.res$")
 ENGINES = ["afpacket", "afpacket-mem", "afxdp", "wirecap", "wirecap-c128",
            "wirecap-c256", "wirecap-ring"]
 
@@ -410,10 +415,209 @@ def peers(res, kernel, pace, nic="virtio"):
             print(f"![loss against the burst length, x=300]({sub}/{kernel}/"
                   f"{os.path.basename(png)})\n")
     skew(runs, res)
+    profile(runs, res, kernel, sub)
     print_invalid(invalid)
     for name, why in sorted(invalid):
         print(f"peers: INVALID {name}: {why}", file=sys.stderr)
     return 1 if invalid else 0
+
+
+def rx_at(log, t):
+    """The NIC's rx_packets at time t, interpolated in rx.log's
+    (uptime, count) points (clamped to its ends)."""
+    if t <= log[0][0]:
+        return log[0][1]
+    for (t0, n0), (t1, n1) in zip(log, log[1:]):
+        if t <= t1:
+            return n0 + (n1 - n0) * (t - t0) / max(t1 - t0, 1e-9)
+    return log[-1][1]
+
+
+def counts_run(path):
+    """counts.txt of a profile run: ({function: calls per packet},
+    packets, seconds), or None."""
+    try:
+        with open(os.path.join(path, "counts.txt")) as f:
+            lines = [line.split() for line in f if line.strip()]
+    except OSError:
+        return None
+    head = {p[0]: p[1] for p in lines[:3] if len(p) == 2}
+    try:
+        pkts, secs = int(head["rx_packets"]), float(head["seconds"])
+    except (KeyError, ValueError):
+        return None
+    # only steady traffic: not once the replay had ended
+    if pkts <= 0 or head.get("replay_done") != "0":
+        return None
+    calls = {p[0]: int(p[1]) / pkts for p in lines[3:]
+             if len(p) == 2 and p[1].lstrip("-").isdigit()}
+    return calls, pkts, secs
+
+
+def profile_run(path):
+    """One profile run (bench/profile.sh's files): its window, samples
+    by component, leaf symbols and busy stacks; None if it has none."""
+    info = kv(os.path.join(path, "profile.txt"))
+    script = os.path.join(path, "perf.script")
+    if info.get("perf_exit") != "0" or not os.path.exists(script):
+        return None
+    samples = flame.parse_run(script)
+    log, done_at = [], None
+    try:
+        with open(os.path.join(path, "rx.log")) as f:
+            for line in f:
+                p = line.split()
+                if len(p) == 3:
+                    log.append((float(p[0]), int(p[1])))
+                    if p[2] == "1" and done_at is None:
+                        done_at = float(p[0])
+    except (OSError, ValueError):
+        return None
+    if not samples or len(log) < 2:
+        return None
+    freq, cpus = int(info["freq"]), int(info["cpus"])
+    t0 = min(x.time for x in samples)
+    t1 = max(x.time for x in samples)
+    pkts = rx_at(log, t1) - rx_at(log, t0)
+    comp = collections.Counter()
+    leaf = collections.Counter()
+    for x in samples:
+        c = flame.classify(x)
+        comp[c] += 1
+        if c not in (flame.IDLE, flame.MEASURE) and x.frames:
+            leaf[(flame.label(x.frames[0]), c)] += 1
+    busy = sum(n for c, n in comp.items()
+               if c not in (flame.IDLE, flame.MEASURE))
+    span_s = max(t1 - t0, 1e-9)
+    return {"samples": samples, "comp": comp, "leaf": leaf, "busy": busy,
+            "freq": freq, "pkts": pkts, "window": span_s,
+            "rate": pkts / span_s,
+            # the share of the window the vCPUs ran: under TCG a vCPU
+            # thread the host does not run takes no samples
+            "ran": len(samples) / (cpus * freq * span_s),
+            "idle": comp[flame.IDLE] / len(samples),
+            "measure": comp[flame.MEASURE] / len(samples),
+            "tail": done_at is not None and done_at < t1,
+            "us": 1e6 * busy / freq / max(pkts, 1)}
+
+
+def profile(runs, res, kernel, sub):
+    """Where the guest's CPU time goes, per engine and rate (perf)."""
+    keys = sorted({(k[1], k[2]) for k in runs if k[0] == "profile"},
+                  key=lambda k: (k[0], engine_key(k[1])))
+    prof = {}
+    for rate, e in keys:
+        got = [profile_run(p) for p in sorted(glob.glob(os.path.join(
+            res, f"profile-{e}-{rate}-*.res")))
+            if not validity(p)[0]]
+        got = [g for g in got if g]
+        if got:
+            prof[(rate, e)] = got
+    if not prof:
+        return
+    print("### x=0: where the guest's CPU time goes (perf)\n")
+    one = next(iter(prof.values()))[0]
+    print("The rate experiment's run (one handler thread on 4 queues, "
+          "x=0), with `perf record -a -g -e cpu-clock "
+          f"-F {one['freq']}` in the guest over the steady part of the "
+          "traffic (bench/profile.sh: from 1 s after the first frame, "
+          f"about {one['window']:.0f} s). CPU per packet = busy samples "
+          "/ sample rate / frames the NIC took in the window (its "
+          "rx_packets, interpolated at the first and last sample: the "
+          "engines lost none of what the NIC took, so these are the "
+          "packets processed). Busy: every sample but the halted idle "
+          "loop (native_safe_halt and kin) and the measurement itself "
+          "(perf, its sleep, the sampler loop, busybox); samples taken in "
+          "an interrupt count as busy whatever they interrupted. Each "
+          "sample goes to the first component its call chain names, "
+          "walking from the leaf (bench/flame.py COMPONENTS: locks, "
+          "memcpy and the allocators go to their caller). \"vCPUs ran\": "
+          "samples over cpus x rate x window: cpu-clock is a guest timer, "
+          "and under TCG a vCPU the host does not run takes none, so "
+          "these are the guest's *executed* CPU seconds. Median of the "
+          "runs (min-max).\n")
+    print("| rate (pps) | engine | frames in the window | rate in the "
+          "window (pps) | loss of the run | vCPUs ran | idle | perf & co "
+          "| busy CPU per packet (us) | runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for (rate, e), ps in prof.items():
+        us = [p["us"] for p in ps]
+        loss = [v["loss"] for v in runs.get(("profile", rate, e), [])]
+        tail = " (a run's window held the end of the replay)" \
+            if any(p["tail"] for p in ps) else ""
+        print(f"| {rate} | {e} | {st.median(p['pkts'] for p in ps):.0f} | "
+              f"{st.median(p['rate'] for p in ps):.0f} | "
+              f"{fmt_pct(st.median(loss)) if loss else '?'} | "
+              f"{fmt_pct(st.median(p['ran'] for p in ps))} | "
+              f"{fmt_pct(st.median(p['idle'] for p in ps))} | "
+              f"{fmt_pct(st.median(p['measure'] for p in ps))} | "
+              f"{st.median(us):.2f} ({min(us):.2f}-{max(us):.2f}){tail} | "
+              f"{len(ps)} |")
+    print()
+    cols = list(prof)
+    counts = {k: [c for c in (counts_run(p) for p in sorted(glob.glob(
+        os.path.join(res, f"profile-{k[1]}-{k[0]}-*.res")))) if c]
+        for k in cols}
+    funcs = list(dict.fromkeys(f for k in cols for c in counts[k]
+                               for f in c[0]))
+    if funcs:
+        secs = [c[2] for k in cols for c in counts[k]]
+        print("Calls per packet, counted apart (bench/profile.sh: kprobes "
+              f"over about {st.median(secs):.0f} s after perf's window, "
+              "their hits over the frames the NIC took meanwhile; median "
+              "of the runs). vp_notify: doorbell writes, each an exit to "
+              "QEMU; read_hpet: clock reads (the guest's clocksource is "
+              "the emulated HPET under TCG); a function the kernel would "
+              "not let us probe is left out.\n")
+        print("| function | " + " | ".join(f"{e} {r // 1000}k"
+                                          for r, e in cols) + " |")
+        print("|---|" + "---|" * len(cols))
+        for fn in funcs:
+            vals = [[c[0][fn] for c in counts[k] if fn in c[0]]
+                    for k in cols]
+            print(f"| `{fn}` | " + " | ".join(
+                f"{st.median(v):.3f}" if v else "" for v in vals) + " |")
+        print()
+    print("Busy CPU per packet by component, us (median of the runs; the "
+          "components' medians need not add up to the total's):\n")
+    print("| component | " + " | ".join(f"{e} {r // 1000}k"
+                                       for r, e in cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    for c in flame.ORDER:
+        vals = [[1e6 * p["comp"][c] / p["freq"] / max(p["pkts"], 1)
+                 for p in prof[k]] for k in cols]
+        if not any(any(v) for v in vals):
+            continue
+        print(f"| {c} | " + " | ".join(f"{st.median(v):.2f}"
+                                      for v in vals) + " |")
+    print("| **total busy** | " + " | ".join(
+        f"**{st.median(p['us'] for p in prof[k]):.2f}**" for k in cols) +
+        " |")
+    print()
+    for (rate, e), ps in prof.items():
+        leaf = collections.Counter()
+        for p in ps:
+            leaf.update(p["leaf"])
+        busy = sum(p["busy"] for p in ps)
+        pkts = sum(p["pkts"] for p in ps)
+        freq = ps[0]["freq"]
+        svg = os.path.join(res, f"profile-{e}-{rate}.svg")
+        folded = collections.Counter()
+        for p in ps:
+            folded.update(flame.fold(p["samples"], flame.busy))
+        with open(svg, "w") as f:
+            f.write(flame.svg(folded, f"{e} at {rate} pps, x=0 ({kernel}): "
+                              f"busy samples of {len(ps)} runs, idle and "
+                              "perf left out"))
+        print(f"#### {e} at {rate} pps: the top 15 symbols (self)\n")
+        print(f"[Flame graph]({sub}/{kernel}/{os.path.basename(svg)}) "
+              f"(busy samples of the {len(ps)} runs together).\n")
+        print("| # | symbol | component | share of busy | us per packet |")
+        print("|---|---|---|---|---|")
+        for i, ((sym, c), n) in enumerate(leaf.most_common(15), 1):
+            print(f"| {i} | `{sym}` | {c} | {fmt_pct(n / max(busy, 1))} | "
+                  f"{1e6 * n / freq / max(pkts, 1):.2f} |")
+        print()
 
 
 def skew(runs, res):

@@ -39,6 +39,9 @@
 #   /usr/lib/wirecap/bin/...      our binaries
 #   /usr/sbin/ethtool             the host's, with its libraries, if it has one
 #   /usr/sbin/xdp-bench           the same (xdp-tools)
+#   /usr/bin/perf                 with WIRECAP_VM_PERF=1 in the environment,
+#                                 the same (linux-perf; the real binary,
+#                                 not Debian's wrapper script): 8 MB more
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -292,6 +295,24 @@ if [ -n "$xb" ]; then
 		mkdir -p "$stage$(dirname "$o")"
 		cp -L "$o" "$stage$o"
 	done
+fi
+
+# perf (linux-perf: the bench's profile experiment, cpu-clock sampling of
+# the whole guest), from the host's package, if it has one, and only when
+# asked (WIRECAP_VM_PERF=1: bench/peers.sh's profile runs), since it
+# makes every image a quarter larger. Debian's
+# /usr/bin/perf may be a wrapper script that runs perf_<version> for the
+# running kernel; the guest gets the newest versioned binary then, as
+# /usr/bin/perf (one perf reads both guest kernels).
+pf=""
+[ "${WIRECAP_VM_PERF:-0}" != 1 ] || pf=$(command -v perf 2>/dev/null || true)
+if [ -n "$pf" ] && ! od -An -c -N4 "$pf" | grep -q 'E   L   F'; then
+	pf=$(ls -v /usr/bin/perf_[0-9]* 2>/dev/null | tail -1)
+fi
+if [ -n "$pf" ]; then
+	rm -f "$stage/usr/bin/perf"
+	cp -L "$pf" "$stage/usr/bin/perf"
+	stage_libs "$pf"
 fi
 
 # --- pack -------------------------------------------------------------------

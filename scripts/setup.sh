@@ -26,12 +26,14 @@ mkdir -p "$kdir" "$cache/kernels"
 # programs run unchanged under `wirecap exec` in the guest and on the
 # trace file on the host (scripts/e2e-apps.sh); pkg-config, groff-base,
 # mandoc: `make install` checked as a user would use it, the .pc and the
-# man pages rendered and linted (selftests/host/install.sh).
+# man pages rendered and linted (selftests/host/install.sh); linux-perf:
+# its perf into the guest image, cpu-clock sampling of the whole guest
+# (the bench's profile experiment, bench/profile.sh).
 pkgs="build-essential make gcc kmod cpio gzip xz-utils busybox-static
 qemu-system-x86 iproute2 tcpreplay tcpdump tshark liburing-dev libpcap-dev
 libnuma-dev libxdp-dev libbpf-dev gnuplot-nox python3 perl patch sparse
 ethtool xdp-tools bittwist python3-prometheus-client softflowd tcpflow p0f
-pkg-config groff-base mandoc"
+pkg-config groff-base mandoc linux-perf"
 
 missing=""
 # linux-source-X.Y: the kselftest harness, and the e1000e and ixgbe sources

@@ -129,6 +129,9 @@ count "$out/host-savefile.tap"
 # the bench's validity check on made-up runs (bench/report.py validity)
 selftests/host/bench_validity.sh >"$out/host-bench_validity.tap" 2>&1
 count "$out/host-bench_validity.tap"
+# the bench profile's folding, classifier and flame graph (bench/flame.py)
+selftests/host/flame_classify.sh >"$out/host-flame_classify.tap" 2>&1
+count "$out/host-flame_classify.tap"
 # the timestamp checker of e2e-tstamp.sh against made-up captures
 selftests/host/tstamp_check.sh >"$out/host-tstamp_check.tap" 2>&1
 count "$out/host-tstamp_check.tap"
