@@ -4,7 +4,10 @@
  * [frame_offset, cell size] (a driver or device bug) is neither synced
  * nor delivered as a frame: the cell says WIRECAP_CELL_ERROR with length
  * 0, rx_errors counts it, and the rest of the chunk is untouched. The
- * software NIC's bad_len knob plays the buggy driver.
+ * software NIC's bad_len knob plays the buggy driver. Also a length past
+ * the cell that a frame could have (cells of 256 bytes, frames of up to
+ * MTU 1500 across cells): a cell not flagged to go on is one frame, and
+ * this one cannot be (the check on max_frame alone would let it through).
  */
 #include <errno.h>
 
@@ -18,9 +21,13 @@ WCT_NIC_FIXTURE(rl, 1, 64)
 
 FIXTURE_VARIANT(rl) {
 	unsigned int bad_len;
+	unsigned int cell_size;		/* 0: the default, 2048 */
 };
 FIXTURE_VARIANT_ADD(rl, past_the_cell) { .bad_len = 4000 };
 FIXTURE_VARIANT_ADD(rl, past_u16) { .bad_len = 65536 + 64 };
+FIXTURE_VARIANT_ADD(rl, past_a_small_cell) {
+	.bad_len = 1000, .cell_size = 256,
+};
 
 TEST_F(rl, impossible_length)
 {
@@ -28,7 +35,10 @@ TEST_F(rl, impossible_length)
 	struct wirecap_desc *d;
 	unsigned int i;
 
-	ASSERT_EQ(0, wct_attach(&self->q, M, R));
+	/* (a cell size of 0 is the default, as wct_attach() has it) */
+	ASSERT_EQ(0, variant->cell_size ?
+		  wct_attach_cells(&self->q, M, R, variant->cell_size) :
+		  wct_attach(&self->q, M, R));
 	ASSERT_EQ(0, wct_nic_fault(self->nic, "bad_len", variant->bad_len));
 	ASSERT_EQ(0, wct_inject(self->nic, 0, M, 64, 0));
 	ASSERT_EQ(1, wct_capture(&self->q, 1, 0));
