@@ -549,6 +549,22 @@ static void wcv_rx_post(struct wcv_rxq *rq)
 		wcv_rx_kick(rq);
 }
 
+/*
+ * What a harvest took, counted: the netdev's counters, and the frames the
+ * reserve dropped in the queue's capture_drops. NAPI's, or with it off.
+ */
+static void wcv_rx_count(struct wcv_rxq *rq, unsigned int frames,
+			 unsigned int bytes, unsigned int missed)
+{
+	u64_stats_update_begin(&rq->syncp);
+	u64_stats_add(&rq->packets, frames);
+	u64_stats_add(&rq->bytes, bytes);
+	u64_stats_add(&rq->missed, missed);
+	u64_stats_update_end(&rq->syncp);
+	if (missed)
+		wirecap_rx_dropped(rq->wq, missed, false);
+}
+
 static int wcv_poll(struct napi_struct *napi, int budget)
 {
 	struct wcv_rxq *rq = container_of(napi, struct wcv_rxq, napi);
@@ -577,13 +593,7 @@ static int wcv_poll(struct napi_struct *napi, int budget)
 			break;
 		/* a reserve buffer counts as work too: it was a frame */
 		work += before - rq->posted;
-		u64_stats_update_begin(&rq->syncp);
-		u64_stats_add(&rq->packets, frames);
-		u64_stats_add(&rq->bytes, bytes);
-		u64_stats_add(&rq->missed, missed);
-		u64_stats_update_end(&rq->syncp);
-		if (missed)
-			wirecap_rx_dropped(rq->wq, missed, false);
+		wcv_rx_count(rq, frames, bytes, missed);
 		if (n)
 			wirecap_rx_complete(rq->wq, done, n);
 		/* the reserve again, at once, while the pool has no cell out */
@@ -915,13 +925,7 @@ static int wcv_queue_stop(struct wirecap_queue *q)
 		if (n)
 			wirecap_rx_complete(q, done, n);
 	} while (before != rq->posted);
-	u64_stats_update_begin(&rq->syncp);
-	u64_stats_add(&rq->packets, frames);
-	u64_stats_add(&rq->bytes, bytes);
-	u64_stats_add(&rq->missed, missed);
-	u64_stats_update_end(&rq->syncp);
-	if (missed)
-		wirecap_rx_dropped(q, missed, false);
+	wcv_rx_count(rq, frames, bytes, missed);
 	if (rq->frame_left && !rq->dropping) {
 		/* (the device publishes a frame's buffers together) */
 		wirecap_rx_cut(q);
