@@ -210,6 +210,8 @@ static uint32_t capq_room(struct wirecap_queue *q)
 		wc_add(&q->ts.capq_full, 1);
 		return 0;
 	}
+	/* the buddies' spare time for this round's room and picks */
+	wc_offload_measure(q);
 	room = wc_min_u32(wc_offload_room(q), left);
 	if (room) {
 		set_stalled(q, 0);

@@ -26,6 +26,37 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/*
+ * The readers' idle time, which buddies' capture threads read as this
+ * queue's spare capacity (offload.c): from a look that found the capture
+ * queue empty to the next chunk taken, however the reader spent it
+ * (sleeping in wait_chunk, polling with a zero timeout, reading other
+ * queues). idle_since: when the idle spell began, 0: none. The first
+ * reader of a shared queue to find it empty starts the spell, the one
+ * that takes the next chunk ends it.
+ */
+static void idle_begin(struct wirecap_queue *q)
+{
+	uint64_t none = 0;
+
+	if (__atomic_load_n(&q->idle_since, __ATOMIC_RELAXED))
+		return;
+	__atomic_compare_exchange_n(&q->idle_since, &none, wc_coarse_ns(),
+				    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+static void idle_end(struct wirecap_queue *q)
+{
+	uint64_t t0;
+
+	if (!__atomic_load_n(&q->idle_since, __ATOMIC_RELAXED))
+		return;
+	t0 = __atomic_exchange_n(&q->idle_since, 0, __ATOMIC_RELAXED);
+	if (t0)
+		__atomic_fetch_add(&q->idle_ns, wc_coarse_ns() - t0,
+				   __ATOMIC_RELAXED);
+}
+
 static inline void reader_lock(struct wirecap_queue *q)
 {
 	if (q->shared)
@@ -73,6 +104,7 @@ static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 		wc_add(&q->as.offl_in_pkts, n);
 	}
 	reader_unlock(q);
+	idle_end(q);
 	/*
 	 * The capture thread of the lane stops capturing while the lane is
 	 * full (stalled) and sleeps: room again is work for it. The fence
@@ -165,6 +197,7 @@ static int wait_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 	return ret;
 }
 
+
 /* wirecap_next_chunk(), counted in q's in_call by the caller */
 static int next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 		      int timeout_ms)
@@ -179,6 +212,7 @@ static int next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 		return -EBUSY;
 	if (take(q, c))
 		return 1;
+	idle_begin(q);
 	if (!timeout_ms)
 		return queue_error(q, c);
 	return wait_chunk(q, c, timeout_ms);
@@ -378,8 +412,10 @@ static int dispatch(struct wirecap_queue *q, int max_pkts,
 		return -ESHUTDOWN;
 	if (!q->cur.owner) {
 		ret = take(q, &q->cur);
-		if (!ret)
+		if (!ret) {
+			idle_begin(q);
 			ret = wait_chunk(q, &q->cur, timeout_ms);
+		}
 		if (ret <= 0)
 			return ret;
 		q->cur_next = 0;

@@ -8,6 +8,10 @@
  *   plan      default and explicit buddy lists, groups, which lanes exist
  *   stalled   a capture thread waiting for room in a buddy's lane is
  *             woken by that buddy's reader
+ *   spare     a chunk above T goes only to a buddy whose readers were
+ *             idle in the last window (spare capacity), else stays
+ *             home (counted); idle is from finding nothing to the next
+ *             chunk, asleep in the library or polling
  *   failed    a failed buddy is no room: pick and room agree, so a queue
  *             whose only room is in a failed buddy announces its stall
  *             (and is woken by its reader) instead of re-arming CAPTUREs
@@ -250,13 +254,112 @@ static int t_failed(void)
 	return 1;
 }
 
+/*
+ * Pretend q's thread last looked at buddy k two windows ago, when the
+ * buddy's readers had been idle `idle` ns in all.
+ */
+static void looked(struct wirecap_queue *q, unsigned int k, uint64_t idle)
+{
+	q->spare[k].t = wc_coarse_ns() - 2 * WC_SPARE_WINDOW_NS;
+	q->spare[k].idle = idle;
+}
+
+/* q's reader idle for about ms: found nothing, then a chunk after ms */
+static int idle_for(struct fake *f, struct wirecap_queue *q, int timeout,
+		    unsigned int ms)
+{
+	static uint32_t seq = 1000;
+	struct wirecap_chunk c;
+
+	if (wirecap_next_chunk(q, &c, timeout) != 0)
+		return 0;
+	if (!q->idle_since)
+		return 0;
+	usleep(ms * 1000);
+	push(q, 0, 0, 1, seq++);
+	if (wirecap_next_chunk(q, &c, 0) != 1)
+		return 0;
+	wirecap_chunk_release(&c);
+	(void)f;
+	return q->idle_since == 0;
+}
+
+/*
+ * Spare capacity: a chunk above T goes only to a buddy whose readers
+ * were idle in the last window, even if a busier-by-length buddy is the
+ * one that idled; with none, it stays home (counted), and with no room
+ * at home there is no room at all (pick and room agree). Idle is from a
+ * look that found nothing to the next chunk taken, whether the reader
+ * slept in the library or polled with a zero timeout.
+ */
+static int t_spare(void)
+{
+	static const int b0[] = { 1, 2, -1 }, b1[] = { 0, 2, -1 },
+			 b2[] = { 0, 1, -1 };
+	const int *const bl[] = { b0, b1, b2 };
+	struct fake f;
+	uint64_t t0, before;
+
+	fake_init_full(&f, 3, 1, WIRECAP_MODE_ADVANCED, 50, 32, bl);
+	CHECK(f.q[0].spare && f.q[0].nspare == 2);
+	CHECK(f.q[0].buddies[0] == 1 && f.q[0].buddies[1] == 2);
+	fill(&f.q[0], 9);
+	fill(&f.q[1], 3);
+	fill(&f.q[2], 1);
+	/* never measured: the paper's rule alone, the least busy */
+	wc_offload_measure(&f.q[0]);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[2]);
+	/* queue 1's readers idle half the time since, queue 2's never */
+	looked(&f.q[0], 0, 0);
+	looked(&f.q[0], 1, 0);
+	f.q[1].idle_ns = WC_SPARE_WINDOW_NS;
+	wc_offload_measure(&f.q[0]);
+	CHECK(f.q[0].spare[0].permille >= WC_SPARE_MIN_PERMILLE &&
+	      f.q[0].spare[0].permille <= 500);
+	CHECK(f.q[0].spare[1].permille == 0);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[1]);
+	CHECK(f.q[0].ts.offl_no_spare == 0);
+	/* then queue 1 neither: home, counted */
+	looked(&f.q[0], 0, f.q[1].idle_ns);
+	wc_offload_measure(&f.q[0]);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[0]);
+	CHECK(f.q[0].ts.offl_no_spare == 1);
+	CHECK(wc_offload_room(&f.q[0]) == 32 - 9);
+	/* home full: nowhere, room says so, and that is not "kept" */
+	fill(&f.q[0], 32);
+	CHECK(wc_offload_pick(&f.q[0]) == NULL);
+	CHECK(wc_offload_room(&f.q[0]) == 0);
+	CHECK(f.q[0].ts.offl_no_spare == 1);
+	/* a reader of queue 2 idle since a window ago, and still */
+	looked(&f.q[0], 1, 0);
+	f.q[2].idle_since = wc_coarse_ns() - WC_SPARE_WINDOW_NS;
+	CHECK(wc_offload_room(&f.q[0]) == 0);	/* not measured yet */
+	wc_offload_measure(&f.q[0]);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[2]);
+	CHECK(wc_offload_room(&f.q[0]) == 32 - 1);
+	fake_fini(&f);
+
+	/* idle time: sleeping in the library, or polling */
+	fake_init_full(&f, 2, 1, WIRECAP_MODE_ADVANCED, 50, 8, NULL);
+	t0 = wc_coarse_ns();
+	CHECK(idle_for(&f, &f.q[1], 30, 30));	/* 30 ms asleep, 30 more */
+	/* 60 ms, give or take a jiffy at either end */
+	CHECK(f.q[1].idle_ns >= 50000000 &&
+	      f.q[1].idle_ns <= wc_coarse_ns() - t0);
+	before = f.q[1].idle_ns;
+	CHECK(idle_for(&f, &f.q[1], 0, 60));	/* a poller */
+	CHECK(f.q[1].idle_ns - before >= 50000000);
+	fake_fini(&f);
+	return 1;
+}
+
 /* wc_offload_pick() == NULL exactly when wc_offload_room() == 0. */
 static int t_agree(void)
 {
 	static const int b0[] = { 1, 2, 3, -1 }, b1[] = { 0, 2, -1 },
 			 b2[] = { 3, -1 }, b3[] = { -1 };
 	const int *const bl[] = { b0, b1, b2, b3 };
-	uint32_t x = 42, round, i;
+	uint32_t x = 42, round, i, j;
 	int mode;
 
 	for (mode = 0; mode < 2; mode++)
@@ -276,6 +379,12 @@ static int t_agree(void)
 					fill(q, xs(&x) % 5);
 				if (xs(&x) % 4 == 0)
 					q->err = -ENODEV;
+				/* buddies with and without spare time */
+				for (j = 0; q->spare && j < q->nbuddies; j++) {
+					q->spare[j].t = wc_coarse_ns();
+					q->spare[j].permille = xs(&x) % 3 ?
+						1000 : 0;
+				}
 			}
 			for (i = 0; i < 4; i += 2) {
 				b = wc_offload_pick(&f.q[i]);
@@ -649,12 +758,14 @@ static int t_stress_multi(void)
 
 int main(void)
 {
-	tap_plan(9);
+	tap_plan(10);
 	tap_run("pick: T, least busy buddy, room, basic mode", t_pick);
 	tap_run("plan: buddy lists, groups, lanes", t_plan);
 	tap_run("stalled lane: the buddy's reader wakes the capture thread",
 		t_stalled);
 	tap_run("a failed buddy is no room", t_failed);
+	tap_run("spare capacity: only to a buddy whose readers idled",
+		t_spare);
 	tap_run("pick finds a queue exactly when room says so", t_agree);
 	tap_run("recycle lanes: sized to what can be out, never overrun",
 		t_lanes);
