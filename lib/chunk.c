@@ -32,8 +32,8 @@ static uint64_t now_ns(void)
  * queue empty to the next chunk taken, however the reader spent it
  * (sleeping in wait_chunk, polling with a zero timeout, reading other
  * queues). idle_since: when the idle spell began, 0: none. The first
- * reader of a shared queue to find it empty starts the spell, the one
- * that takes the next chunk ends it.
+ * reader of a shared queue to find it empty begins the spell (the CAS),
+ * the one that takes the next chunk ends it, under the reader lock.
  */
 static void idle_begin(struct wirecap_queue *q)
 {
@@ -45,16 +45,26 @@ static void idle_begin(struct wirecap_queue *q)
 				    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
+/*
+ * The spell's time into the total first, then the spell gone (release):
+ * a capture thread that sees no spell (acquire) sees it in the total,
+ * and one that reads both in between counts it twice, never not at all.
+ * Inside the reader lock: idle_begin() cannot start a spell before this
+ * one is gone (idle_since is not 0), and two ends never meet.
+ */
 static void idle_end(struct wirecap_queue *q)
 {
-	uint64_t t0;
+	uint64_t t0 = __atomic_load_n(&q->idle_since, __ATOMIC_RELAXED);
+	uint64_t now;
 
-	if (!__atomic_load_n(&q->idle_since, __ATOMIC_RELAXED))
+	if (!t0)
 		return;
-	t0 = __atomic_exchange_n(&q->idle_since, 0, __ATOMIC_RELAXED);
-	if (t0)
-		__atomic_fetch_add(&q->idle_ns, wc_coarse_ns() - t0,
-				   __ATOMIC_RELAXED);
+	now = wc_coarse_ns();
+	if (now > t0)
+		__atomic_store_n(&q->idle_ns, now - t0 +
+				 __atomic_load_n(&q->idle_ns, __ATOMIC_RELAXED),
+				 __ATOMIC_RELAXED);
+	__atomic_store_n(&q->idle_since, 0, __ATOMIC_RELEASE);
 }
 
 static inline void reader_lock(struct wirecap_queue *q)
@@ -103,8 +113,8 @@ static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 		wc_add(&q->as.offl_in, 1);
 		wc_add(&q->as.offl_in_pkts, n);
 	}
-	reader_unlock(q);
 	idle_end(q);
+	reader_unlock(q);
 	/*
 	 * The capture thread of the lane stops capturing while the lane is
 	 * full (stalled) and sleeps: room again is work for it. The fence
@@ -196,7 +206,6 @@ static int wait_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 	wc_wait_leave(&q->waiter);
 	return ret;
 }
-
 
 /* wirecap_next_chunk(), counted in q's in_call by the caller */
 static int next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,

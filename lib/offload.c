@@ -13,8 +13,9 @@
  *
  * And only to a buddy with spare capacity: whose readers were idle (had
  * found its capture queue empty and not taken a chunk since: chunk.c) at
- * least WC_SPARE_MIN_PERMILLE of the last WC_SPARE_WINDOW_NS. A queue's length says how
- * far its reader is behind, not whether it could take more: a buddy
+ * least WC_SPARE_MIN_PERMILLE of the last WC_SPARE_WINDOW_NS. A queue's
+ * length says how far its reader is behind, not whether it could take
+ * more: a buddy
  * whose reader is busy all the time gains nothing from our chunks but
  * falls behind on its own, and its pool overflows instead of ours; with
  * more threads than cores, that is every buddy. A queue whose buddies
@@ -45,30 +46,28 @@ static uint32_t lane_room(struct wirecap_queue *q, struct wirecap_queue *b)
 }
 
 /*
- * Measure q's buddies' spare time: each buddy's readers' idle total, the
- * spell going on now included, against q's last look at it; a new
- * permille once a window has passed since. A look after a long quiet
- * spell (nothing captured on q: no capture rounds) starts a new window
- * and keeps the old figure until it ends. Called by q's capture thread
- * once a round, before it asks for room (capture.c), and only there: so
- * room and pick, which read the figures, agree within a round. Readers
- * update their totals without a lock: a hint, like the lengths. The
- * coarse clock's tick (4 ms at HZ=250) is 4 % of a window: one spell's
- * figure is rough, the average over many is not.
+ * Measure q's buddies' spare time at now: each buddy's readers' idle
+ * total, the spell going on now included, against q's last look at it;
+ * a new permille once a window has passed since. A look after a long
+ * quiet spell (nothing captured on q: no capture rounds) starts a new
+ * window and keeps the old figure until it ends. Called by q's capture
+ * thread once a round, before it asks for room (capture.c), and only
+ * there: room and pick, which read the figures, agree between two
+ * calls. Readers update their totals without a lock: the spell first
+ * (acquire: pairs with idle_end), so a spell that ends meanwhile is
+ * counted twice rather than lost. The coarse clock's tick (4 ms at
+ * HZ=250) is 4 % of a window: one spell's figure is rough, the average
+ * over many is not.
  */
-void wc_offload_measure(struct wirecap_queue *q)
+void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now)
 {
-	uint64_t now;
 	unsigned int i;
 
-	if (!q->nspare)
-		return;
-	now = wc_coarse_ns();
 	for (i = 0; i < q->nspare; i++) {
 		const struct wirecap_queue *b = q->w->queues[q->buddies[i]];
-		uint64_t idle = __atomic_load_n(&b->idle_ns, __ATOMIC_RELAXED);
 		uint64_t since = __atomic_load_n(&b->idle_since,
-						 __ATOMIC_RELAXED);
+						 __ATOMIC_ACQUIRE);
+		uint64_t idle = __atomic_load_n(&b->idle_ns, __ATOMIC_RELAXED);
 		struct wc_spare *s = &q->spare[i];
 		uint64_t span = now - s->t, d;
 
@@ -90,18 +89,26 @@ void wc_offload_measure(struct wirecap_queue *q)
 	}
 }
 
+void wc_offload_measure(struct wirecap_queue *q)
+{
+	if (q->nspare)
+		wc_offload_measure_at(q, wc_coarse_ns());
+}
+
 /*
  * May chunks go to buddy i of q (b) now? Not once b failed (its NIC went
  * away: nobody reads what follows its error), nor once it was detached
  * (nobody reads it), nor while it has no spare time (as last measured:
- * wc_offload_measure). pick and room ask the same question, so "no room" is exactly "pick finds nothing", and a
- * queue with nowhere to go announces its stall (capture.c) instead of
- * arming CAPTUREs whose descriptors cannot move; its own reader, which
- * has chunks to read, wakes it (a buddy that gets spare time does not:
- * the next look at it is at that wake, or at the next capture round).
+ * wc_offload_measure). pick and room ask the same question, so "no
+ * room" is exactly "pick finds nothing", and a queue with nowhere to go
+ * announces its stall (capture.c) instead of arming CAPTUREs whose
+ * descriptors cannot move; its own reader, which has chunks to read,
+ * wakes it (a buddy that gets spare time does not: the next look at it
+ * is at that wake, or at the next capture round). Buddy i: the i-th of
+ * q->buddies.
  */
-static bool target_ok(const struct wirecap_queue *q, unsigned int i,
-		      const struct wirecap_queue *b)
+bool wc_offload_target_ok(const struct wirecap_queue *q, unsigned int i,
+			  const struct wirecap_queue *b)
 {
 	return wc_queue_live(b) &&
 	       (i >= q->nspare ||
@@ -142,7 +149,7 @@ struct wirecap_queue *wc_offload_pick(struct wirecap_queue *q)
 		b = w->queues[q->buddies[k]];
 		if (!lane_room(q, b))
 			continue;
-		if (!target_ok(q, k, b)) {
+		if (!wc_offload_target_ok(q, k, b)) {
 			busy = busy || wc_queue_live(b);
 			continue;
 		}
@@ -174,7 +181,7 @@ uint32_t wc_offload_room(struct wirecap_queue *q)
 	for (i = 0; i < q->nbuddies; i++) {
 		struct wirecap_queue *b = q->w->queues[q->buddies[i]];
 
-		if (target_ok(q, i, b))
+		if (wc_offload_target_ok(q, i, b))
 			room += lane_room(q, b);
 	}
 	return room;

@@ -349,7 +349,7 @@ static void json_counts(FILE *f, const struct qres *r)
 		"\"offloaded_out\": %llu, \"offloaded_in\": %llu, "
 		"\"chunks_offloaded_out\": %llu, \"chunks_offloaded_in\": %llu, "
 		"\"partial_views\": %llu, \"recycle_refused\": %llu, "
-		"\"pool_high_water\": %llu, \"idle_ns\": %llu, "
+		"\"pool_high_water\": %llu, \"app_idle_ns\": %llu, "
 		"\"chunks_kept_no_spare\": %llu, \"balanced\": %s",
 		(unsigned long long)r->received,
 		(unsigned long long)r->delivered,

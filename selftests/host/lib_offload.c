@@ -254,34 +254,40 @@ static int t_failed(void)
 	return 1;
 }
 
-/*
- * Pretend q's thread last looked at buddy k two windows ago, when the
- * buddy's readers had been idle `idle` ns in all.
- */
-static void looked(struct wirecap_queue *q, unsigned int k, uint64_t idle)
-{
-	q->spare[k].t = wc_coarse_ns() - 2 * WC_SPARE_WINDOW_NS;
-	q->spare[k].idle = idle;
-}
+/* Time for the measurements below: a window of it, as round numbers. */
+#define W	WC_SPARE_WINDOW_NS
+#define T0	(1000 * W)
 
-/* q's reader idle for about ms: found nothing, then a chunk after ms */
-static int idle_for(struct fake *f, struct wirecap_queue *q, int timeout,
-		    unsigned int ms)
+/*
+ * q's reader idle from a look that finds nothing (timeout: how long that
+ * look waits) to a chunk ms later; its idle total must grow by at least
+ * the time between the coarse clock's readings after the look and
+ * before the chunk (the spell's own readings lie outside them).
+ */
+static int idle_for(struct wirecap_queue *q, int timeout, unsigned int ms)
 {
 	static uint32_t seq = 1000;
 	struct wirecap_chunk c;
+	uint64_t before = q->idle_ns, c1, c2;
 
-	if (wirecap_next_chunk(q, &c, timeout) != 0)
-		return 0;
-	if (!q->idle_since)
-		return 0;
+	if (wirecap_next_chunk(q, &c, timeout) != 0 || !q->idle_since)
+		return tap_diag_false("no idle spell after an empty look");
+	c1 = wc_coarse_ns();
 	usleep(ms * 1000);
+	c2 = wc_coarse_ns();
 	push(q, 0, 0, 1, seq++);
 	if (wirecap_next_chunk(q, &c, 0) != 1)
-		return 0;
+		return tap_diag_false("no chunk");
 	wirecap_chunk_release(&c);
-	(void)f;
-	return q->idle_since == 0;
+	if (q->idle_since)
+		return tap_diag_false("the spell did not end");
+	if (q->idle_ns - before < c2 - c1) {
+		tap_diag("idle %llu ns, at least %llu",
+			 (unsigned long long)(q->idle_ns - before),
+			 (unsigned long long)(c2 - c1));
+		return 0;
+	}
+	return 1;
 }
 
 /*
@@ -290,7 +296,8 @@ static int idle_for(struct fake *f, struct wirecap_queue *q, int timeout,
  * one that idled; with none, it stays home (counted), and with no room
  * at home there is no room at all (pick and room agree). Idle is from a
  * look that found nothing to the next chunk taken, whether the reader
- * slept in the library or polled with a zero timeout.
+ * slept in the library or polled with a zero timeout. The measurements
+ * take their time as an argument: no clock in the checks.
  */
 static int t_spare(void)
 {
@@ -298,7 +305,6 @@ static int t_spare(void)
 			 b2[] = { 0, 1, -1 };
 	const int *const bl[] = { b0, b1, b2 };
 	struct fake f;
-	uint64_t t0, before;
 
 	fake_init_full(&f, 3, 1, WIRECAP_MODE_ADVANCED, 50, 32, bl);
 	CHECK(f.q[0].spare && f.q[0].nspare == 2);
@@ -307,21 +313,22 @@ static int t_spare(void)
 	fill(&f.q[1], 3);
 	fill(&f.q[2], 1);
 	/* never measured: the paper's rule alone, the least busy */
-	wc_offload_measure(&f.q[0]);
+	wc_offload_measure_at(&f.q[0], T0);
 	CHECK(wc_offload_pick(&f.q[0]) == &f.q[2]);
-	/* queue 1's readers idle half the time since, queue 2's never */
-	looked(&f.q[0], 0, 0);
-	looked(&f.q[0], 1, 0);
-	f.q[1].idle_ns = WC_SPARE_WINDOW_NS;
-	wc_offload_measure(&f.q[0]);
-	CHECK(f.q[0].spare[0].permille >= WC_SPARE_MIN_PERMILLE &&
-	      f.q[0].spare[0].permille <= 500);
+	/* within the window: no new figure */
+	f.q[1].idle_ns = W;
+	wc_offload_measure_at(&f.q[0], T0 + W / 2);
+	CHECK(f.q[0].spare[0].permille == 1000 &&
+	      f.q[0].spare[1].permille == 1000);
+	/* two windows on: queue 1's readers idle half of them, 2's never */
+	wc_offload_measure_at(&f.q[0], T0 + 2 * W);
+	CHECK(f.q[0].spare[0].permille == 500);
 	CHECK(f.q[0].spare[1].permille == 0);
 	CHECK(wc_offload_pick(&f.q[0]) == &f.q[1]);
 	CHECK(f.q[0].ts.offl_no_spare == 0);
 	/* then queue 1 neither: home, counted */
-	looked(&f.q[0], 0, f.q[1].idle_ns);
-	wc_offload_measure(&f.q[0]);
+	wc_offload_measure_at(&f.q[0], T0 + 3 * W);
+	CHECK(f.q[0].spare[0].permille == 0);
 	CHECK(wc_offload_pick(&f.q[0]) == &f.q[0]);
 	CHECK(f.q[0].ts.offl_no_spare == 1);
 	CHECK(wc_offload_room(&f.q[0]) == 32 - 9);
@@ -330,25 +337,24 @@ static int t_spare(void)
 	CHECK(wc_offload_pick(&f.q[0]) == NULL);
 	CHECK(wc_offload_room(&f.q[0]) == 0);
 	CHECK(f.q[0].ts.offl_no_spare == 1);
-	/* a reader of queue 2 idle since a window ago, and still */
-	looked(&f.q[0], 1, 0);
-	f.q[2].idle_since = wc_coarse_ns() - WC_SPARE_WINDOW_NS;
+	/* a reader of queue 2 idle since half a window ago, and still */
+	f.q[2].idle_since = T0 + 3 * W + W / 2;
 	CHECK(wc_offload_room(&f.q[0]) == 0);	/* not measured yet */
-	wc_offload_measure(&f.q[0]);
+	wc_offload_measure_at(&f.q[0], T0 + 4 * W);
+	CHECK(f.q[0].spare[1].permille == 500);
 	CHECK(wc_offload_pick(&f.q[0]) == &f.q[2]);
 	CHECK(wc_offload_room(&f.q[0]) == 32 - 1);
+	/* after a quiet spell: a new window, the old figure till it ends */
+	f.q[2].idle_since = 0;
+	wc_offload_measure_at(&f.q[0], T0 + 20 * W);
+	CHECK(f.q[0].spare[1].permille == 500);
+	CHECK(f.q[0].spare[1].t == T0 + 20 * W);
 	fake_fini(&f);
 
 	/* idle time: sleeping in the library, or polling */
 	fake_init_full(&f, 2, 1, WIRECAP_MODE_ADVANCED, 50, 8, NULL);
-	t0 = wc_coarse_ns();
-	CHECK(idle_for(&f, &f.q[1], 30, 30));	/* 30 ms asleep, 30 more */
-	/* 60 ms, give or take a jiffy at either end */
-	CHECK(f.q[1].idle_ns >= 50000000 &&
-	      f.q[1].idle_ns <= wc_coarse_ns() - t0);
-	before = f.q[1].idle_ns;
-	CHECK(idle_for(&f, &f.q[1], 0, 60));	/* a poller */
-	CHECK(f.q[1].idle_ns - before >= 50000000);
+	CHECK(idle_for(&f.q[1], 30, 30));	/* 30 ms asleep, 30 more */
+	CHECK(idle_for(&f.q[1], 0, 60));	/* a poller */
 	fake_fini(&f);
 	return 1;
 }
@@ -596,6 +602,8 @@ static void *s_capture(void *arg)
 					k->nfree++;
 				}
 			}
+			/* as capq_room does, once a round: the real figures */
+			wc_offload_measure(q);
 			wc_capture_move(q);
 			while (pop_recycled(q, &d)) {
 				if (d.ring_id != q->info.ring_id ||
