@@ -437,9 +437,6 @@ void wc_queue_close(struct wirecap_queue *q)
 	wc_queue_free_rings(q);
 	free(q->buddies);
 	q->buddies = NULL;
-	free(q->spare);
-	q->spare = NULL;
-	q->nspare = 0;
 	if (q->shared)
 		pthread_spin_destroy(&q->lock);
 	q->shared = false;
@@ -537,8 +534,6 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 	s.pkts_offloaded_in = wc_read(&q->as.offl_in_pkts);
 	s.dup_releases = wc_read(&q->as.dup_releases);
 	s.chunks_xmitted = wc_read(&q->ts.xmitted);
-	s.app_idle_ns = __atomic_load_n(&q->idle_ns, __ATOMIC_RELAXED);
-	s.chunks_kept_no_spare = wc_read(&q->ts.offl_no_spare);
 	memcpy(st, &s, sz);
 	return 0;
 }

@@ -560,18 +560,6 @@ struct wirecap_qstats {
 	uint64_t kernel_xmit_refused;
 	uint64_t kernel_xmit_dropped;
 	uint64_t chunks_xmitted;
-	/*
-	 * Advanced mode's spare capacity (lib/offload.c): the time this
-	 * queue's readers were idle, in ns (from a look that found its
-	 * capture queue empty to the next chunk taken; a jiffy's
-	 * resolution per spell; a reader that never looks at an empty
-	 * queue, asking wirecap_queue_pending first, is never idle), which
-	 * its buddies read as spare capacity;
-	 * and the chunks this queue kept above T because no buddy with
-	 * room had spare time.
-	 */
-	uint64_t app_idle_ns;
-	uint64_t chunks_kept_no_spare;
 };
 
 /*

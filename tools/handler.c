@@ -312,9 +312,6 @@ struct qres {
 	uint64_t received, dropped, delivered, processed, matched;
 	uint64_t out, in, chunks_out, chunks_in;
 	uint64_t partial, refused, high_water;
-	uint64_t idle_ns;		/* the readers' waits (advanced mode's
-					 * spare capacity) */
-	uint64_t kept;			/* chunks kept: no buddy had spare */
 	double pp;
 };
 
@@ -329,8 +326,6 @@ static void qres_add(struct qres *t, const struct qres *r)
 	t->in += r->in;
 	t->chunks_out += r->chunks_out;
 	t->chunks_in += r->chunks_in;
-	t->idle_ns += r->idle_ns;
-	t->kept += r->kept;
 	t->partial += r->partial;
 	t->refused += r->refused;
 	if (r->high_water > t->high_water)
@@ -349,8 +344,7 @@ static void json_counts(FILE *f, const struct qres *r)
 		"\"offloaded_out\": %llu, \"offloaded_in\": %llu, "
 		"\"chunks_offloaded_out\": %llu, \"chunks_offloaded_in\": %llu, "
 		"\"partial_views\": %llu, \"recycle_refused\": %llu, "
-		"\"pool_high_water\": %llu, \"app_idle_ns\": %llu, "
-		"\"chunks_kept_no_spare\": %llu, \"balanced\": %s",
+		"\"pool_high_water\": %llu, \"balanced\": %s",
 		(unsigned long long)r->received,
 		(unsigned long long)r->delivered,
 		(unsigned long long)r->dropped,
@@ -363,7 +357,6 @@ static void json_counts(FILE *f, const struct qres *r)
 		(unsigned long long)r->partial,
 		(unsigned long long)r->refused,
 		(unsigned long long)r->high_water,
-		(unsigned long long)r->idle_ns, (unsigned long long)r->kept,
 		r->received == r->delivered + r->dropped ? "true" : "false");
 }
 
@@ -546,8 +539,6 @@ int cmd_handler(int argc, char **argv)
 		r->partial = st.kernel.partial_views;
 		r->refused = st.recycle_refused;
 		r->high_water = st.kernel.pool_high_water;
-		r->idle_ns = st.app_idle_ns;
-		r->kept = st.chunks_kept_no_spare;
 		r->matched = wk[i].matched;
 		r->pp = wk[i].busy_ns ? wk[i].pkts * 1e9 / wk[i].busy_ns : 0;
 		qres_add(&tot, r);
