@@ -124,7 +124,7 @@ test:
 
 # the bench suite: results/bench/report.md (QUICK=1: the short variant)
 BENCH_KERNELS ?= 6.1
-bench: userbins
+bench: userbins host-tools
 	@for k in $(BENCH_KERNELS); do \
 		$(MAKE) --no-print-directory modules KERNEL=$$k || exit 1; \
 	done

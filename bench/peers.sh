@@ -49,6 +49,18 @@
 # invalid run enters no table: it is listed as INVALID and peers.sh
 # exits 1.
 #
+#   gskew  x=300, generated skews (issue 19): scripts/gen-traffic.py traces
+#          of 300 flows, GSKEW_PACKETS (30000) packets over GSKEW_SECONDS
+#          (3) s, played twice back to back (bench/loop_pcap.py), for each
+#          of the first GSKEW_SEEDS (3) seeds from 1 whose
+#          busiest queue gets 50-70 % of the packets under wirecap_virtio's
+#          RSS with 4 queues (build/host/wirecap-rss split: a seed is
+#          chosen by that share alone, never by a result), at each rate of
+#          GSKEW_RATES; 4 queues, the handler with a thread per queue
+#          (-q 4), GSKEW_MEM bytes per queue for every engine (2 MiB: 1024
+#          2 KiB cells, 4 times the NIC ring); GSKEW_ENGINES (wirecap and
+#          wirecap-aT for each T of SKEW_T). Skew and gskew run each point
+#          SKEW_REPEAT times: REPEAT, 5 at least.
 #   profile  x=0, the rate experiment's run at each rate of PROFILE_RATES
 #          (25000 50000) for each engine of PROFILE_ENGINES (afpacket
 #          afpacket-mem wirecap), with perf sampling both vCPUs in the
@@ -83,7 +95,11 @@
 # BENCH_PEER_RATES, BENCH_PEER_P_RATE, BENCH_PEER_PACE, BENCH_PEER_SIZES,
 # BENCH_PEER_REPEAT, BENCH_PEER_ENGINES, BENCH_PEER_SKEW_PPS,
 # BENCH_PEER_SKEW_T (default "60"), BENCH_PEER_SKEW_ENGINES,
-# BENCH_PEER_CHECK (default 1 on virtio), BENCH_PEER_PROFILE_RATES,
+# BENCH_PEER_SKEW_REPEAT, BENCH_PEER_GSKEW_SEEDS, BENCH_PEER_GSKEW_RATES,
+# BENCH_PEER_GSKEW_MEM,
+# BENCH_PEER_GSKEW_PACKETS, BENCH_PEER_GSKEW_SECONDS,
+# BENCH_PEER_GSKEW_ENGINES, BENCH_PEER_CHECK (default 1 on virtio),
+# BENCH_PEER_PROFILE_RATES,
 # BENCH_PEER_PROFILE_ENGINES, BENCH_PEER_PROFILE_FREQ,
 # BENCH_PEER_PROFILE_SECONDS, BENCH_PEER_PROFILE_COUNTS (default 0).
 set -u
@@ -129,7 +145,7 @@ else
 	engines=${BENCH_PEER_ENGINES:-afpacket afpacket-mem afxdp wirecap wirecap-c128 $(
 		[ $quick = 1 ] || echo wirecap-c256) wirecap-ring}
 	exps=${BENCH_PEER_EXPS:-rate burst skew$(
-		[ $quick = 1 ] || echo ' profile')}
+		[ $quick = 1 ] || echo ' gskew profile')}
 fi
 profile_rates=${BENCH_PEER_PROFILE_RATES:-25000 50000}
 profile_engines=${BENCH_PEER_PROFILE_ENGINES:-afpacket afpacket-mem wirecap}
@@ -148,6 +164,15 @@ skew_t=${BENCH_PEER_SKEW_T:-60}
 skew_engines=${BENCH_PEER_SKEW_ENGINES:-afpacket-mem wirecap $(
 	for t in $skew_t; do printf 'wirecap-a%s ' "$t"; done) afxdp}
 skew_trace=${WIRECAP_SHARED:-$top/../shared}/traces/sv_smb2-async-read_input.pcap
+# the skews' points run 5 times at least: one run of one mode says nothing
+skew_reps=${BENCH_PEER_SKEW_REPEAT:-$((reps > 5 ? reps : 5))}
+gskew_seeds=${BENCH_PEER_GSKEW_SEEDS:-3}
+gskew_rates=${BENCH_PEER_GSKEW_RATES:-10500 12000 13500}
+gskew_mem=${BENCH_PEER_GSKEW_MEM:-$((2 << 20))}
+gskew_packets=${BENCH_PEER_GSKEW_PACKETS:-30000}
+gskew_secs=${BENCH_PEER_GSKEW_SECONDS:-3}
+gskew_engines=${BENCH_PEER_GSKEW_ENGINES:-wirecap $(
+	for t in $skew_t; do printf 'wirecap-a%s ' "$t"; done)}
 # Microsoft's Toeplitz key, wirecap_rss_default_key: wirecap_virtio's
 rss_key=6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa
 has() { case " $exps " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -181,6 +206,8 @@ run() { # exp engine n(rate, P or skew's rate) rep trace speed x [threads]
 		;;
 	*) echo "peers: unknown engine $engine" >&2; return 1 ;;
 	esac
+	# generated skews: the same memory for every engine, smaller pools
+	case $exp in gskew*) buf=$gskew_mem ;; esac
 	# e1000e: 2 queues, whatever is asked
 	[ $nic = virtio ] || nq=2
 	if [ $vm = $nic ]; then
@@ -235,10 +262,43 @@ if has skew; then
 	printf 'loops=%s\nrecorded_pps=%s\nspeed=%s\n' $skew_loops \
 		"$rec" "$skew_speed" >"$out/skew-setup.txt"
 fi
+gskew_list=""
+if has gskew; then
+	# the first gskew_seeds seeds from 1 whose busiest queue gets 50-70 %
+	# under wirecap_virtio's RSS (wirecap-rss's defaults: its key, 128
+	# entries over 4 queues)
+	: >"$out/gskew-setup.txt"
+	found=0 seed=0
+	while [ $found -lt "$gskew_seeds" ] && [ $seed -lt 200 ]; do
+		seed=$((seed + 1))
+		f=$out/gskew-$seed.pcap
+		python3 scripts/gen-traffic.py -o "$f" --packets "$gskew_packets" \
+			--flows 300 --duration "$gskew_secs" --seed $seed \
+			2>/dev/null || break
+		split=$(build/host/wirecap-rss split "$f" |
+			awk '$1 ~ /^[0-3]$/ { sub(/%/, "", $3); printf "%s ", $3 }')
+		if echo "$split" | awk '{ m = 0; for (i = 1; i <= NF; i++)
+			if ($i + 0 > m) m = $i + 0; exit !(NF == 4 && m >= 50 && m <= 70) }'
+		then
+			rec=$(python3 bench/loop_pcap.py 2 "$f" "$f.1") &&
+				mv "$f.1" "$f" || break
+			echo "seed=$seed recorded_pps=$rec split=$split" \
+				>>"$out/gskew-setup.txt"
+			gskew_list="$gskew_list $seed"
+			found=$((found + 1))
+		else
+			rm -f "$f"
+		fi
+	done
+	[ -n "$gskew_list" ] || echo "peers: gskew: no seed up to $seed fits" >&2
+fi
+# the rounds: every experiment reps times, the skews skew_reps times
+rounds=$reps
+{ has skew || has gskew; } && [ $skew_reps -gt $rounds ] && rounds=$skew_reps
 i=1
-while [ $i -le $reps ]; do
+while [ $i -le $rounds ]; do
 	# Interleaved: a slow spell of the machine hits every engine alike.
-	has rate && for rate in $rates; do
+	[ $i -le $reps ] && has rate && for rate in $rates; do
 		speed=$(awk -v r="$rate" 'BEGIN { printf "%g", r / 1000000 }')
 		for e in $engines; do
 			run rate "$e" "$rate" $i "$out/burst-$p_rate.pcap" \
@@ -246,16 +306,28 @@ while [ $i -le $reps ]; do
 		done
 	done
 	speed=$(awk -v r="$pace" 'BEGIN { printf "%g", r / 1000000 }')
-	has burst && for p in $sizes; do
+	[ $i -le $reps ] && has burst && for p in $sizes; do
 		for e in $engines; do
 			run burst "$e" "$p" $i "$out/burst-$p.pcap" "$speed" 300
 		done
 	done
-	has skew && for e in $skew_engines; do
+	[ $i -le $skew_reps ] && has skew && for e in $skew_engines; do
 		run skew "$e" "$skew_pps" $i "$out/skew.pcap" "$skew_speed" \
 			300 2
 	done
-	has profile && for rate in $profile_rates; do
+	[ $i -le $skew_reps ] && for seed in $gskew_list; do
+		rec=$(sed -n "s/^seed=$seed recorded_pps=\([0-9.]*\) .*/\1/p" \
+			"$out/gskew-setup.txt")
+		for rate in $gskew_rates; do
+			speed=$(awk -v r="$rate" -v c="$rec" \
+				'BEGIN { printf "%.4f", r / c }')
+			for e in $gskew_engines; do
+				run gskew$seed "$e" "$rate" $i \
+					"$out/gskew-$seed.pcap" "$speed" 300 4
+			done
+		done
+	done
+	[ $i -le $reps ] && has profile && for rate in $profile_rates; do
 		speed=$(awk -v r="$rate" 'BEGIN { printf "%g", r / 1000000 }')
 		for e in $profile_engines; do
 			run profile "$e" "$rate" $i "$out/profile-$rate.pcap" \
@@ -270,6 +342,7 @@ if [ "$check" != 0 ]; then
 	run check afxdp-q0 $check_p 1 "$out/flows-$check_p.pcap" "$speed" 0
 fi
 rm -f "$out"/burst-*.pcap "$out/skew.pcap" "$out"/flows-*.pcap \
+	"$out"/gskew-*.pcap \
 	"$out"/profile-*.pcap
 rm -rf "$out/extra"
 python3 bench/report.py peers "$out" "$k" "$pace" "$nic" || rc=1

@@ -19,9 +19,11 @@
 #              against the rate (the highest lossless rate), at x=300
 #              bursts, and the skewed trace into 2 queues with a thread
 #              per queue, WireCAP-A against the others; and (not with
-#              --quick) perf in the guest at 25 and 50 kpps: CPU per
-#              packet by component, top symbols, flame graphs
-#              (bench/peers.sh, bench/profile.sh, bench/flame.py)
+#              --quick) generated skews into 4 queues, WireCAP-A against
+#              WireCAP-B over a sweep of rates, and perf in the guest at
+#              25 and 50 kpps: CPU per packet by component, top
+#              symbols, flame graphs (bench/peers.sh, bench/profile.sh,
+#              bench/flame.py)
 #   peers e1000e  the same rate and burst experiments on the e1000e NIC:
 #              AF_PACKET on the stock e1000e.ko against WireCAP on ours
 #              (bench/peers.sh --nic e1000e)

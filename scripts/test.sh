@@ -19,7 +19,8 @@
 #          captures (selftests/host/tstamp_check.sh)
 #   host:  the bench's validity check on made-up runs: a run whose
 #          packets did not reach its engine, or whose guest took none, is
-#          invalid (selftests/host/bench_validity.sh)
+#          invalid (selftests/host/bench_validity.sh); its verdicts on
+#          its targets (selftests/host/bench_targets.sh)
 #   host:  the modules built by `make modules KDIR=` from each kernel's
 #          headers alone, as DKMS will, and the feature probes checked
 #          (selftests/host/kdir_build.sh)
@@ -129,6 +130,9 @@ count "$out/host-savefile.tap"
 # the bench's validity check on made-up runs (bench/report.py validity)
 selftests/host/bench_validity.sh >"$out/host-bench_validity.tap" 2>&1
 count "$out/host-bench_validity.tap"
+# the bench's targets on made-up runs (bench/report.py)
+selftests/host/bench_targets.sh >"$out/host-bench_targets.tap" 2>&1
+count "$out/host-bench_targets.tap"
 # the bench profile's folding, classifier and flame graph (bench/flame.py)
 selftests/host/flame_classify.sh >"$out/host-flame_classify.tap" 2>&1
 count "$out/host-flame_classify.tap"

@@ -1,0 +1,84 @@
+#!/bin/sh
+# The bench's verdicts on its targets (bench/report.py) on made-up runs,
+# 5 per point, as bench/peers.sh leaves them. Generated skews (issue 19):
+#
+#   - seed 2, 12000 pps: WireCAP-B loses about 21 %, WireCAP-A 1 %: the
+#     first target is met there;
+#   - seed 2, 13500 pps: WireCAP-A's median is above every WireCAP-B run:
+#     the second target is not met there, and only there;
+#   - seed 5, 10500 pps: WireCAP-B loses 8 % (under 10 %), WireCAP-A
+#     nothing: not a point of the first target;
+#   - seed 5 alone: the first target is not met.
+#
+#   selftests/host/bench_targets.sh      prints TAP; exit 0 iff all passed
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=selftests/lib/tap.sh
+. "$top/selftests/lib/tap.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# runs DIR EXP ENGINE N LOSS-PERCENT... : one run per loss, 10000 sent
+runs() {
+	dir=$1 exp=$2 engine=$3 rate=$4
+	shift 4
+	i=0
+	for loss in "$@"; do
+		i=$((i + 1))
+		d=$dir/$exp-$engine-$rate-$i.res
+		mkdir -p "$d"
+		p=$((10000 - loss * 100))
+		printf 'packets_sent=10000\ntap_tx_packets=10000\ntap_tx_dropped=0\ntap_tx_pending=0\nrate_pps=%s\n' \
+			"$rate" >"$d/host-replay.txt"
+		printf '{"engine": "wirecap", "seen": 10000, "processed": %s, "stack_packets": 0, "pp": 9000, "cpu_s": 1, "threads": [{"processed": %s, "pp": 9000}]}\n' \
+			"$p" "$p" >"$d/h.json"
+	done
+}
+
+# point DIR SEED RATE ENGINE LOSS-PERCENT... : a generated skew's runs
+point() {
+	dir=$1 seed=$2
+	runs "$dir" "gskew$seed" "$4" "$3" "$5" "$6" "$7" "$8" "$9"
+	if [ ! -f "$dir/gskew-setup.txt" ] ||
+		! grep -q "^seed=$seed " "$dir/gskew-setup.txt"; then
+		echo "seed=$seed recorded_pps=10000 split=10 64 13 13" \
+			>>"$dir/gskew-setup.txt"
+	fi
+}
+
+a=$tmp/a
+point "$a" 2 12000 wirecap 20 22 18 25 21
+point "$a" 2 12000 wirecap-a60 1 0 2 3 0
+point "$a" 2 13500 wirecap 30 31 29 32 30
+point "$a" 2 13500 wirecap-a60 40 41 39 38 42
+point "$a" 5 10500 wirecap 8 7 9 8 8
+point "$a" 5 10500 wirecap-a60 0 0 0 0 0
+b=$tmp/b
+point "$b" 5 10500 wirecap 8 7 9 8 8
+point "$b" 5 10500 wirecap-a60 0 0 0 0 0
+
+tap_plan 5
+out=$(python3 "$top/bench/report.py" peers "$a" 6.1 20000 2>&1) && rc=0 || rc=$?
+tap_ok "the report ran (exit $rc)" $rc
+first=$(echo "$out" | grep '^Target (issue 19), a point' || true)
+second=$(echo "$out" | grep '^Target (issue 19), at no point' || true)
+ok=1
+case $first in *"met at seed 2 at 12000 pps"*) ok=0 ;; esac
+case $first in *13500* | *10500*) ok=1 ;; esac
+[ $ok = 0 ] || tap_diag "$first"
+tap_ok "first target: met at seed 2, 12000 pps, and only there" $ok
+ok=1
+case $second in *"not met at seed 2 at 13500 pps"*) ok=0 ;; esac
+case $second in *12000* | *10500*) ok=1 ;; esac
+[ $ok = 0 ] || tap_diag "$second"
+tap_ok "second target: not met at seed 2, 13500 pps, and only there" $ok
+rows=$(echo "$out" | grep -c '^| [0-9]* (10/64/13/13 %) |' || true)
+[ "$rows" = 6 ] && rc=0 || rc=1
+[ $rc = 0 ] || tap_diag "rows: $rows"
+tap_ok "the table: a row per seed, rate and engine" $rc
+out=$(python3 "$top/bench/report.py" peers "$b" 6.1 20000 2>&1) || true
+first=$(echo "$out" | grep '^Target (issue 19), a point' || true)
+case $first in *"not met."*) rc=0 ;; *) rc=1 ;; esac
+[ $rc = 0 ] || tap_diag "$first"
+tap_ok "first target: not met where WireCAP-B loses under 10 %" $rc
+tap_done
