@@ -27,6 +27,8 @@
 #          CPU time per processed packet, and so the highest rate each
 #          engine takes without loss (item 5)
 #   burst  x=300, bursts of P packets at PACE pps (item 4)
+#   iburst the same with IMIX bursts (bench/gen_burst.py --imix: 64, 594
+#          and 1518 bytes as 7:4:1), not in --quick
 #   skew   x=300, the skewed real trace of scripts/e2e-offload.sh (an
 #          SMB2 read, one TCP connection) 8 times back to back
 #          (bench/loop_pcap.py; --quick: 2 times) at SKEW_PPS on average
@@ -144,7 +146,8 @@ if [ $nic = e1000e ]; then
 else
 	engines=${BENCH_PEER_ENGINES:-afpacket afpacket-mem afxdp wirecap wirecap-c128 $(
 		[ $quick = 1 ] || echo wirecap-c256) wirecap-ring}
-	exps=${BENCH_PEER_EXPS:-rate burst skew$(
+	exps=${BENCH_PEER_EXPS:-rate burst$(
+		[ $quick = 1 ] || echo ' iburst') skew$(
 		[ $quick = 1 ] || echo ' gskew profile')}
 fi
 profile_rates=${BENCH_PEER_PROFILE_RATES:-25000 50000}
@@ -240,6 +243,9 @@ for n in $(has rate && echo $p_rate) $(has burst && echo $sizes); do
 	[ -f "$out/burst-$n.pcap" ] ||
 		python3 bench/gen_burst.py "$n" "$out/burst-$n.pcap"
 done
+for n in $(has iburst && echo $sizes); do
+	python3 bench/gen_burst.py --imix "$n" "$out/iburst-$n.pcap"
+done
 if has profile; then
 	for n in $profile_rates; do
 		python3 bench/gen_burst.py $((n * profile_len)) \
@@ -311,6 +317,11 @@ while [ $i -le $rounds ]; do
 			run burst "$e" "$p" $i "$out/burst-$p.pcap" "$speed" 300
 		done
 	done
+	[ $i -le $reps ] && has iburst && for p in $sizes; do
+		for e in $engines; do
+			run iburst "$e" "$p" $i "$out/iburst-$p.pcap" "$speed" 300
+		done
+	done
 	[ $i -le $skew_reps ] && has skew && for e in $skew_engines; do
 		run skew "$e" "$skew_pps" $i "$out/skew.pcap" "$skew_speed" \
 			300 2
@@ -341,9 +352,8 @@ if [ "$check" != 0 ]; then
 	speed=$(awk -v r="$pace" 'BEGIN { printf "%g", r / 1000000 }')
 	run check afxdp-q0 $check_p 1 "$out/flows-$check_p.pcap" "$speed" 0
 fi
-rm -f "$out"/burst-*.pcap "$out/skew.pcap" "$out"/flows-*.pcap \
-	"$out"/gskew-*.pcap \
-	"$out"/profile-*.pcap
+rm -f "$out"/burst-*.pcap "$out"/iburst-*.pcap "$out/skew.pcap" \
+	"$out"/flows-*.pcap "$out"/gskew-*.pcap "$out"/profile-*.pcap
 rm -rf "$out/extra"
 python3 bench/report.py peers "$out" "$k" "$pace" "$nic" || rc=1
 if [ "$check" != 0 ]; then

@@ -127,8 +127,9 @@ def burst(res, kernel):
     return 0
 
 
-PEER = re.compile(r"(rate|burst|skew|gskew\d+|profile)-([a-z0-9-]+?)-(\d+)-"
-                  r"(\d+)\.res$")
+PEER = re.compile(r"(rate|i?burst|skew|gskew\d+|profile)-([a-z0-9-]+?)-(\d+)-"
+                  r"(\d+)"
+                  r"\.res$")
 ENGINES = ["afpacket", "afpacket-mem", "afxdp", "wirecap", "wirecap-c128",
            "wirecap-c256", "wirecap-ring"]
 
@@ -301,7 +302,8 @@ def peers(res, kernel, pace, nic="virtio"):
         print_invalid(invalid)
         return 1
     engines = [e for e in ENGINES
-               if any(k[2] == e and k[0] in ("rate", "burst") for k in runs)]
+               if any(k[2] == e and k[0] in ("rate", "burst", "iburst")
+                      for k in runs)]
     where = NICS[nic]
     sub = "peers" if nic == "virtio" else f"peers-{nic}"
     print(f"## Peers on the {nic} NIC ({kernel})\n")
@@ -387,17 +389,32 @@ def peers(res, kernel, pace, nic="virtio"):
             plot(plots, png, f"Peers, x=0 ({kernel})", "offered rate (pps)")
             print(f"![loss against the rate, x=0]({sub}/{kernel}/"
                   f"{os.path.basename(png)})\n")
-    sizes = sorted({k[1] for k in runs if k[0] == "burst"})
+    for exp, what in (("burst", "bursts of P 64-byte packets"),
+                      ("iburst", "IMIX bursts of P packets (64, 594 and "
+                       "1518 bytes as 7:4:1)")):
+        bursts(runs, res, kernel, sub, pace, engines, exp, what)
+    skew(runs, res)
+    gskew(runs, res)
+    profile(runs, res, kernel, sub)
+    print_invalid(invalid)
+    for name, why in sorted(invalid):
+        print(f"peers: INVALID {name}: {why}", file=sys.stderr)
+    return 1 if invalid else 0
+
+
+def bursts(runs, res, kernel, sub, pace, engines, exp, what):
+    """One burst experiment's table: loss against the burst length."""
+    sizes = sorted({k[1] for k in runs if k[0] == exp})
     if sizes:
-        print(f"### x=300: bursts of P packets at {pace} pps\n")
+        print(f"### x=300: {what} at {pace} pps\n")
         print("| P | engine | loss, median (min-max) | in the tap | Pp "
               "| wirecap's loss against it | runs |")
         print("|---|---|---|---|---|---|---|")
         plots = {}
         for p in sizes:
-            wc = runs.get(("burst", p, "wirecap"))
+            wc = runs.get((exp, p, "wirecap"))
             for e in engines:
-                rs = runs.get(("burst", p, e))
+                rs = runs.get((exp, p, e))
                 if not rs:
                     print(f"| {p} | {e} | no result | | | | 0 |")
                     continue
@@ -408,19 +425,36 @@ def peers(res, kernel, pace, nic="virtio"):
                       f"{rel} | {len(rs)} |")
                 plots.setdefault(e, []).append((p, 100 * med(rs, "loss")))
         print()
+        target(runs, exp, sizes)
         if shutil.which("gnuplot"):
-            png = os.path.join(res, "peers-burst.png")
+            png = os.path.join(res, f"peers-{exp}.png")
             plot(plots, png, f"Peers, x=300, {pace} pps ({kernel})",
                  "burst length P (packets)")
             print(f"![loss against the burst length, x=300]({sub}/{kernel}/"
                   f"{os.path.basename(png)})\n")
-    skew(runs, res)
-    gskew(runs, res)
-    profile(runs, res, kernel, sub)
-    print_invalid(invalid)
-    for name, why in sorted(invalid):
-        print(f"peers: INVALID {name}: {why}", file=sys.stderr)
-    return 1 if invalid else 0
+
+
+def target(runs, exp, sizes):
+    """Issue 15's burst target: each WireCAP variant's median loss at most
+    afpacket-mem's (equal memory), at every burst length."""
+    ref = "afpacket-mem"
+    if not any(runs.get((exp, p, ref)) for p in sizes):
+        return
+    for e in sorted({k[2] for k in runs if k[0] == exp and
+                     k[2].startswith("wirecap")}, key=engine_key):
+        over, tried = [], 0
+        for p in sizes:
+            a, w = runs.get((exp, p, ref)), runs.get((exp, p, e))
+            if not (a and w):
+                continue
+            tried += 1
+            d = med(w, "loss") - med(a, "loss")
+            if d > 0:
+                over.append(f"P={p} by {100 * d:.2f} points")
+        if tried:
+            print(f"Target (issue 15), {e}'s loss at most {ref}'s at "
+                  f"every P ({tried} tried): " +
+                  ("not met: " + ", ".join(over) if over else "met") + ".\n")
 
 
 def rx_at(log, t):

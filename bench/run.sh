@@ -17,9 +17,10 @@
 #              default buffer, and WireCAP's pool memory), AF_XDP, WireCAP
 #              and ring-only WireCAP: at x=0 loss and guest CPU per packet
 #              against the rate (the highest lossless rate), at x=300
-#              bursts, and the skewed trace into 2 queues with a thread
-#              per queue, WireCAP-A against the others; and (not with
-#              --quick) generated skews into 4 queues, WireCAP-A against
+#              bursts (and, not with --quick, IMIX bursts), and the
+#              skewed trace into 2 queues with a thread per queue,
+#              WireCAP-A against the others; and (not with --quick)
+#              generated skews into 4 queues, WireCAP-A against
 #              WireCAP-B over a sweep of rates, and perf in the guest at
 #              25 and 50 kpps: CPU per packet by component, top
 #              symbols, flame graphs (bench/peers.sh, bench/profile.sh,
