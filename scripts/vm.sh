@@ -81,7 +81,10 @@
 # the tap could not hand to QEMU are its TX drops). Before signalling the
 # guest, the host waits (up to 15 s, or 2 s without progress) until QEMU
 # has read or the tap has dropped every packet tcpreplay sent; what is
-# left is reported as tap_tx_pending.
+# left is reported as tap_tx_pending. And QEMU's CPU time from the
+# replay's start until then (/proc): its vCPU threads' and the others'
+# (qemu_vcpu_seconds, qemu_other_seconds; the main loop is where frames
+# go from the tap into the guest's buffers).
 #
 # Virtio: the tap (wctap<pid>, multi_queue) lives in a network namespace of
 # its own (wcns<pid>), where QEMU and tcpreplay run; both are removed on
@@ -268,7 +271,7 @@ rm -f "$results"/{console.log,cmd.log,dmesg.txt,exit-code,replay.log,replay-exit
 
 # --- temporary files, and cleaning up on every exit --------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wirecap-vm.XXXXXX")
-qpid="" tailpid="" trpid="" rppid="" netns="" tap="" tap2="" recpid=""
+qpid="" tailpid="" trpid="" rppid="" netns="" tap="" tap2="" recpid="" rticks="0 0"
 # shellcheck disable=SC2317  # (called from the EXIT trap)
 cleanup() {
 	# The replayer and QEMU first (by pid), then the console followers,
@@ -371,9 +374,11 @@ console=$results/console.log
 # by serial number (/sys/block/vdX/serial); their command-line order (input
 # first, so vda) is the fallback. -nodefaults: no default NIC, VGA, floppy,
 # CD-ROM, parallel port or monitor; the only serial port is the console log.
+# debug-threads: QEMU names its threads ("CPU 0/TCG", ...): qemu_ticks().
 # shellcheck disable=SC2054  # (commas belong to QEMU's syntax)
 qargs=(
 	-accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
+	-name wirecap,debug-threads=on
 	-nodefaults -display none -no-reboot
 	-kernel "$vmlinuz" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet printk.time=1"
@@ -513,6 +518,24 @@ tap_tx() {	# "packets dropped" of the tap's TX side
 	ip -n "$netns" -s -j link show dev "$tap" 2>/dev/null |
 		sed -n 's/.*"tx":{[^}]*"packets":\([0-9]*\)[^}]*"dropped":\([0-9]*\).*/\1 \2/p' || true
 }
+# CPU time of QEMU's threads so far, in clock ticks: "vcpus other", the
+# vCPU threads ("CPU n/TCG") and the rest: the main loop, where QEMU's
+# virtio-net takes frames from the tap into the guest's buffers (no
+# vhost), and its helpers.
+qemu_ticks() {
+	local t comm ticks v=0 o=0
+	for t in /proc/"$qpid"/task/*; do
+		comm=$(cat "$t/comm" 2>/dev/null) || continue
+		# utime and stime: fields 14 and 15, 12 and 13 after the comm
+		ticks=$(sed 's/^.*) //' "$t/stat" 2>/dev/null |
+			awk '{ print $12 + $13 }') || continue
+		case $comm in
+		"CPU "*) v=$((v + ${ticks:-0})) ;;
+		*) o=$((o + ${ticks:-0})) ;;
+		esac
+	done
+	echo "$v $o"
+}
 start_replay() {
 	local rate=()
 	case $speed in
@@ -528,6 +551,7 @@ start_replay() {
 	fi
 	echo "$prog: the guest attached; replaying $trace into $tap ($gen, speed $speed, cpu $pin_gen)" >&2
 	rstart=$(date +%s.%N)
+	rticks=$(qemu_ticks)
 	if [ "$gen" = tapgen ]; then
 		ip netns exec "$netns" taskset -c "$pin_gen" \
 			"$top/build/bin/wirecap-tap-gen" -i "$tap" -s "$speed" "$trace" \
@@ -540,7 +564,7 @@ start_replay() {
 	rppid=$!
 }
 finish_replay() {	# $1: how it ended (text), when not by itself
-	local rrc=0 sent tx0 tx i=0 still=0
+	local rrc=0 sent tx0 tx i=0 still=0 ticks hz
 	wait "$rppid" || rrc=$?
 	rppid=""
 	relapsed=$(awk -v s="$rstart" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f", e - s }')
@@ -561,6 +585,8 @@ finish_replay() {	# $1: how it ended (text), when not by itself
 		i=$((i + 1))
 	done
 	ip -n "$netns" -s -j link show dev "$tap" >"$results/tap-stats.json" 2>/dev/null || true
+	ticks=$(qemu_ticks)
+	hz=$(getconf CLK_TCK)
 	tx=$(tap_tx)
 	[ -n "$tx" ] || tx="? ?"
 	# Still in the tap (neither read by QEMU nor dropped) when we looked.
@@ -590,6 +616,10 @@ finish_replay() {	# $1: how it ended (text), when not by itself
 		echo "tap_tx_dropped=${tx#* }"
 		echo "tap_tx_pending=$pending"
 		echo "wall_seconds=$relapsed"
+		# QEMU's CPU time from the replay's start until the tap drained
+		echo "$rticks $ticks" | awk -v hz="$hz" '{
+			printf "qemu_vcpu_seconds=%.2f\nqemu_other_seconds=%.2f\n",
+				($3 - $1) / hz, ($4 - $2) / hz }'
 	} >"$tmp/host-replay.txt"
 	mv "$tmp/host-replay.txt" "$results/host-replay.txt"
 	# Tell the guest (O_RDWR: never blocks, even if QEMU is gone).
