@@ -248,10 +248,28 @@ def load_peers(res, invalid=None):
             "tap": tap / sent, "pp": j["pp"],
             "us": 1e6 * busy / max(j["processed"], 1),
             "pace": float(rep.get("rate_pps") or 0),
+            # QEMU's CPU per packet sent: its main loop and helpers (the
+            # tap into the guest's buffers), and its vCPU threads; None
+            # for runs from before scripts/vm.sh recorded it
+            "qio": qemu_us(rep, "qemu_other_seconds", sent),
+            "qvcpu": qemu_us(rep, "qemu_vcpu_seconds", sent),
             "share": [t["processed"] / max(j["processed"], 1)
                       for t in threads],
             "tpp": [t["pp"] for t in threads]})
     return runs
+
+
+def qemu_us(rep, key, sent):
+    try:
+        return 1e6 * float(rep[key]) / sent
+    except (KeyError, ValueError):
+        return None
+
+
+def med_us(rs, k):
+    """The median of a per-run figure that older runs lack, or "-"."""
+    vals = [v[k] for v in rs if v[k] is not None]
+    return f"{st.median(vals):.1f}" if vals else "-"
 
 
 def med(rs, k):
@@ -408,21 +426,23 @@ def bursts(runs, res, kernel, sub, pace, engines, exp, what):
     if sizes:
         print(f"### x=300: {what} at {pace} pps\n")
         print("| P | engine | loss, median (min-max) | in the tap | Pp "
-              "| wirecap's loss against it | runs |")
-        print("|---|---|---|---|---|---|---|")
+              "| wirecap's loss against it | QEMU main loop, vCPUs "
+              "(us/pkt) | runs |")
+        print("|---|---|---|---|---|---|---|---|")
         plots = {}
         for p in sizes:
             wc = runs.get((exp, p, "wirecap"))
             for e in engines:
                 rs = runs.get((exp, p, e))
                 if not rs:
-                    print(f"| {p} | {e} | no result | | | | 0 |")
+                    print(f"| {p} | {e} | no result | | | | | 0 |")
                     continue
                 rel = (ratio(med(wc, "loss"), med(rs, "loss"))
                        if wc and e != "wirecap" else "")
                 print(f"| {p} | {e} | {span(rs, 'loss')} | "
                       f"{fmt_pct(med(rs, 'tap'))} | {med(rs, 'pp'):.0f} | "
-                      f"{rel} | {len(rs)} |")
+                      f"{rel} | {med_us(rs, 'qio')}, "
+                      f"{med_us(rs, 'qvcpu')} | {len(rs)} |")
                 plots.setdefault(e, []).append((p, 100 * med(rs, "loss")))
         print()
         target(runs, exp, sizes)
@@ -745,8 +765,8 @@ def gskew(runs, res):
           "processed packets and its Pp (medians), queues 0-3.\n")
     print("| seed (queues' shares) | rate (pps) | engine | loss, median "
           "(min-max) | in the tap | threads' share | threads' Pp | "
-          "against wirecap | runs |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "against wirecap | QEMU main loop, vCPUs (us/pkt) | runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     met, worse, tried = [], [], 0
     for x in exps:
         seed = x[5:]
@@ -757,7 +777,7 @@ def gskew(runs, res):
                 rs = runs.get((x, rate, e))
                 if not rs:
                     print(f"| {seed} ({split} %) | {rate} | {e} | no result "
-                          "| | | | | 0 |")
+                          "| | | | | | 0 |")
                     continue
                 nt = min(len(v["share"]) for v in rs)
                 share = " / ".join(
@@ -770,7 +790,8 @@ def gskew(runs, res):
                        if b and e != "wirecap" else "")
                 print(f"| {seed} ({split} %) | {rate} | {e} | "
                       f"{span(rs, 'loss')} | {fmt_pct(med(rs, 'tap'))} | "
-                      f"{share} | {tpp} | {rel} | {len(rs)} |")
+                      f"{share} | {tpp} | {rel} | {med_us(rs, 'qio')}, "
+                      f"{med_us(rs, 'qvcpu')} | {len(rs)} |")
             a = runs.get((x, rate, ref))
             if not (a and b):
                 continue
