@@ -271,7 +271,7 @@ rm -f "$results"/{console.log,cmd.log,dmesg.txt,exit-code,replay.log,replay-exit
 
 # --- temporary files, and cleaning up on every exit --------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wirecap-vm.XXXXXX")
-qpid="" tailpid="" trpid="" rppid="" netns="" tap="" tap2="" recpid="" rticks="0 0"
+qpid="" tailpid="" trpid="" rppid="" netns="" tap="" tap2="" recpid="" rticks=""
 # shellcheck disable=SC2317  # (called from the EXIT trap)
 cleanup() {
 	# The replayer and QEMU first (by pid), then the console followers,
@@ -518,23 +518,31 @@ tap_tx() {	# "packets dropped" of the tap's TX side
 	ip -n "$netns" -s -j link show dev "$tap" 2>/dev/null |
 		sed -n 's/.*"tx":{[^}]*"packets":\([0-9]*\)[^}]*"dropped":\([0-9]*\).*/\1 \2/p' || true
 }
-# CPU time of QEMU's threads so far, in clock ticks: "vcpus other", the
-# vCPU threads ("CPU n/TCG") and the rest: the main loop, where QEMU's
-# virtio-net takes frames from the tap into the guest's buffers (no
-# vhost), and its helpers.
+# utime + stime of a /proc stat file, in clock ticks: fields 14 and 15,
+# 12 and 13 after the comm (which may hold spaces and parentheses)
+stat_ticks() {
+	sed 's/^.*) //' "$1" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+# CPU time of QEMU so far, in clock ticks: "vcpus other", its vCPU threads
+# ("CPU n/TCG") and the rest: the main loop, where QEMU's virtio-net takes
+# frames from the tap into the guest's buffers (no vhost), and its helpers.
+# The process's total counts threads that have exited too (QEMU's worker
+# threads come and go). Nothing when QEMU is gone or names no vCPU thread.
 qemu_ticks() {
-	local t comm ticks v=0 o=0
+	local t comm all v=0 n=0
+	[ -n "$qpid" ] || return 0
+	all=$(stat_ticks "/proc/$qpid/stat") || return 0
+	[ -n "$all" ] || return 0
 	for t in /proc/"$qpid"/task/*; do
-		comm=$(cat "$t/comm" 2>/dev/null) || continue
-		# utime and stime: fields 14 and 15, 12 and 13 after the comm
-		ticks=$(sed 's/^.*) //' "$t/stat" 2>/dev/null |
-			awk '{ print $12 + $13 }') || continue
+		read -r comm <"$t/comm" 2>/dev/null || continue
 		case $comm in
-		"CPU "*) v=$((v + ${ticks:-0})) ;;
-		*) o=$((o + ${ticks:-0})) ;;
+		"CPU "*)
+			v=$((v + $(stat_ticks "$t/stat" || echo 0)))
+			n=$((n + 1))
+			;;
 		esac
 	done
-	echo "$v $o"
+	[ $n -eq 0 ] || echo "$v $((all - v))"
 }
 start_replay() {
 	local rate=()
@@ -550,8 +558,8 @@ start_replay() {
 		echo "qemu threads:  $(ls /proc/"$qpid"/task | wc -l), allowed CPUs: $(for t in /proc/"$qpid"/task/*; do taskset -c -p "${t##*/}" 2>/dev/null | sed 's/.*: //'; done | sort -u | tr '\n' ' ')" >>"$setup"
 	fi
 	echo "$prog: the guest attached; replaying $trace into $tap ($gen, speed $speed, cpu $pin_gen)" >&2
-	rstart=$(date +%s.%N)
 	rticks=$(qemu_ticks)
+	rstart=$(date +%s.%N)
 	if [ "$gen" = tapgen ]; then
 		ip netns exec "$netns" taskset -c "$pin_gen" \
 			"$top/build/bin/wirecap-tap-gen" -i "$tap" -s "$speed" "$trace" \
@@ -617,7 +625,8 @@ finish_replay() {	# $1: how it ended (text), when not by itself
 		echo "tap_tx_pending=$pending"
 		echo "wall_seconds=$relapsed"
 		# QEMU's CPU time from the replay's start until the tap drained
-		echo "$rticks $ticks" | awk -v hz="$hz" '{
+		# (not when QEMU was gone, or unnamed threads: no figures)
+		echo "$rticks $ticks" | awk -v hz="$hz" 'NF == 4 {
 			printf "qemu_vcpu_seconds=%.2f\nqemu_other_seconds=%.2f\n",
 				($3 - $1) / hz, ($4 - $2) / hz }'
 	} >"$tmp/host-replay.txt"
