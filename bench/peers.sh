@@ -15,7 +15,7 @@
 #                 many more small packets per MiB (c128; c256 not --quick)
 #   wirecap-ring  the same, ring-only: B(64,4), R.M = the 256-entry ring,
 #                 the stand-in for netmap/DNA's buffering
-#   wirecap-aT    (skew only) WireCAP-A(64,64,T): advanced mode, the two
+#   wirecap-aT    (skews only) WireCAP-A(64,64,T): advanced mode, the
 #                 queues one buddy group (WIRECAP_MODE=advanced,
 #                 WIRECAP_OFFLOAD_PCT=T, read by the libpcap shim)
 # The traffic: 64-byte packets of one flow (RSS puts them on one queue),
@@ -56,13 +56,14 @@
 #          (3) s, played twice back to back (bench/loop_pcap.py), for each
 #          of the first GSKEW_SEEDS (3) seeds from 1 whose
 #          busiest queue gets 50-70 % of the packets under wirecap_virtio's
-#          RSS with 4 queues (build/host/wirecap-rss split: a seed is
+#          RSS with 4 queues, computed by QEMU (build/host/wirecap-rss
+#          --model qemu split: a seed is
 #          chosen by that share alone, never by a result), at each rate of
 #          GSKEW_RATES; 4 queues, the handler with a thread per queue
 #          (-q 4), GSKEW_MEM bytes per queue for every engine (2 MiB: 1024
 #          2 KiB cells, 4 times the NIC ring); GSKEW_ENGINES (wirecap and
 #          wirecap-aT for each T of SKEW_T). Skew and gskew run each point
-#          SKEW_REPEAT times: REPEAT, 5 at least.
+#          SKEW_REPEAT times: REPEAT, 5 at least (--quick: REPEAT).
 #   profile  x=0, the rate experiment's run at each rate of PROFILE_RATES
 #          (25000 50000) for each engine of PROFILE_ENGINES (afpacket
 #          afpacket-mem wirecap), with perf sampling both vCPUs in the
@@ -80,7 +81,8 @@
 #          others' packets going to the stack; it must come out INVALID,
 #          or peers.sh exits 1. Not in the tables.
 # Writes results/bench/peers/<kernel>/<exp>-<engine>-<n>-<rep>.{res,log}
-# (n: rate, P, or skew's rate), profile-<engine>-<rate>.svg (the flame
+# (exp: gskew<seed> for a generated skew; n: rate, P, or the skew's
+# rate), profile-<engine>-<rate>.svg (the flame
 # graphs, every run of a point together) and the report's Markdown
 # section on stdout (bench/report.py peers).
 #
@@ -92,8 +94,8 @@
 # queues). Results under results/bench/peers-e1000e/<kernel>/.
 #
 #   bench/peers.sh [--quick] [--nic virtio|e1000e] [kernel]   default: 6.1
-# Environment: BENCH_PEER_EXPS (default "rate burst skew profile";
-# --quick and e1000e: no profile),
+# Environment: BENCH_PEER_EXPS (default "rate burst iburst skew gskew
+# profile"; --quick: "rate burst skew"; e1000e: "rate burst"),
 # BENCH_PEER_RATES, BENCH_PEER_P_RATE, BENCH_PEER_PACE, BENCH_PEER_SIZES,
 # BENCH_PEER_REPEAT, BENCH_PEER_ENGINES, BENCH_PEER_SKEW_PPS,
 # BENCH_PEER_SKEW_T (default "60"), BENCH_PEER_SKEW_ENGINES,
@@ -168,7 +170,8 @@ skew_engines=${BENCH_PEER_SKEW_ENGINES:-afpacket-mem wirecap $(
 	for t in $skew_t; do printf 'wirecap-a%s ' "$t"; done) afxdp}
 skew_trace=${WIRECAP_SHARED:-$top/../shared}/traces/sv_smb2-async-read_input.pcap
 # the skews' points run 5 times at least: one run of one mode says nothing
-skew_reps=${BENCH_PEER_SKEW_REPEAT:-$((reps > 5 ? reps : 5))}
+skew_reps=${BENCH_PEER_SKEW_REPEAT:-$(
+	[ $quick = 1 ] && echo "$reps" || echo $((reps > 5 ? reps : 5)))}
 gskew_seeds=${BENCH_PEER_GSKEW_SEEDS:-3}
 gskew_rates=${BENCH_PEER_GSKEW_RATES:-10500 12000 13500}
 gskew_mem=${BENCH_PEER_GSKEW_MEM:-$((2 << 20))}
@@ -271,17 +274,25 @@ fi
 gskew_list=""
 if has gskew; then
 	# the first gskew_seeds seeds from 1 whose busiest queue gets 50-70 %
-	# under wirecap_virtio's RSS (wirecap-rss's defaults: its key, 128
-	# entries over 4 queues)
+	# under wirecap_virtio's RSS as QEMU computes it (wirecap-rss's
+	# defaults: its key, 128 entries over 4 queues)
 	: >"$out/gskew-setup.txt"
 	found=0 seed=0
-	while [ $found -lt "$gskew_seeds" ] && [ $seed -lt 200 ]; do
+	[ -x build/host/wirecap-rss ] ||
+		echo "peers: gskew: no build/host/wirecap-rss (make host-tools)" >&2
+	while [ -x build/host/wirecap-rss ] && [ $found -lt "$gskew_seeds" ] &&
+		[ $seed -lt 200 ]; do
 		seed=$((seed + 1))
 		f=$out/gskew-$seed.pcap
-		python3 scripts/gen-traffic.py -o "$f" --packets "$gskew_packets" \
-			--flows 300 --duration "$gskew_secs" --seed $seed \
-			2>/dev/null || break
-		split=$(build/host/wirecap-rss split "$f" |
+		if ! python3 scripts/gen-traffic.py -o "$f" \
+			--packets "$gskew_packets" --flows 300 \
+			--duration "$gskew_secs" --seed $seed 2>"$out/gskew-gen.log"
+		then
+			echo "peers: gskew: gen-traffic.py failed:" \
+				"$(tail -1 "$out/gskew-gen.log")" >&2
+			break
+		fi
+		split=$(build/host/wirecap-rss --model qemu split "$f" |
 			awk '$1 ~ /^[0-3]$/ { sub(/%/, "", $3); printf "%s ", $3 }')
 		if echo "$split" | awk '{ m = 0; for (i = 1; i <= NF; i++)
 			if ($i + 0 > m) m = $i + 0; exit !(NF == 4 && m >= 50 && m <= 70) }'
@@ -296,7 +307,9 @@ if has gskew; then
 			rm -f "$f"
 		fi
 	done
-	[ -n "$gskew_list" ] || echo "peers: gskew: no seed up to $seed fits" >&2
+	rm -f "$out/gskew-gen.log"
+	[ -n "$gskew_list" ] || [ ! -x build/host/wirecap-rss ] ||
+		echo "peers: gskew: no seed up to $seed fits" >&2
 fi
 # the rounds: every experiment reps times, the skews skew_reps times
 rounds=$reps
@@ -356,6 +369,11 @@ rm -f "$out"/burst-*.pcap "$out"/iburst-*.pcap "$out/skew.pcap" \
 	"$out"/flows-*.pcap "$out"/gskew-*.pcap "$out"/profile-*.pcap
 rm -rf "$out/extra"
 python3 bench/report.py peers "$out" "$k" "$pace" "$nic" || rc=1
+# asked for, and not run: the bench fails
+if has gskew && [ -z "$gskew_list" ]; then
+	echo "peers: gskew was asked for and did not run" >&2
+	rc=1
+fi
 if [ "$check" != 0 ]; then
 	c=$out/check-afxdp-q0-$check_p-1.res
 	v=$(python3 bench/report.py validity "$c")
