@@ -260,10 +260,13 @@ def load_peers(res, invalid=None):
 
 
 def qemu_us(rep, key, sent):
+    """QEMU's CPU per packet sent, from host-replay.txt; None where the
+    run has no such figure, or a meaningless one."""
     try:
-        return 1e6 * float(rep[key]) / sent
+        v = float(rep[key])
     except (KeyError, ValueError):
         return None
+    return 1e6 * v / sent if v > 0 else None
 
 
 def med_us(rs, k):
@@ -325,7 +328,8 @@ def peers(res, kernel, pace, nic="virtio"):
     where = NICS[nic]
     sub = "peers" if nic == "virtio" else f"peers-{nic}"
     print(f"## Peers on the {nic} NIC ({kernel})\n")
-    print(f"{where}; 64-byte packets of one flow "
+    print(f"{where}; 64-byte packets (IMIX bursts: 64, 594 and 1518 "
+          "bytes) of one flow "
           "sent into the host tap (txqueuelen 1000) by wirecap-tap-gen "
           "(bench/tap_gen.c) on host CPU 1 at a steady pace; QEMU on "
           "CPUs 0-1. One libpcap-style handler program, one thread, on "
@@ -448,10 +452,10 @@ def bursts(runs, res, kernel, sub, pace, engines, exp, what):
         target(runs, exp, sizes)
         if shutil.which("gnuplot"):
             png = os.path.join(res, f"peers-{exp}.png")
-            plot(plots, png, f"Peers, x=300, {pace} pps ({kernel})",
+            plot(plots, png, f"Peers, x=300, {exp}, {pace} pps ({kernel})",
                  "burst length P (packets)")
-            print(f"![loss against the burst length, x=300]({sub}/{kernel}/"
-                  f"{os.path.basename(png)})\n")
+            print(f"![loss against the burst length, x=300, {exp}]({sub}/"
+                  f"{kernel}/{os.path.basename(png)})\n")
 
 
 def target(runs, exp, sizes):
@@ -460,12 +464,15 @@ def target(runs, exp, sizes):
     ref = "afpacket-mem"
     if not any(runs.get((exp, p, ref)) for p in sizes):
         return
+    # (wirecap-ring has less memory: not a variant at equal memory)
     for e in sorted({k[2] for k in runs if k[0] == exp and
-                     k[2].startswith("wirecap")}, key=engine_key):
+                     k[2].startswith("wirecap") and k[2] != "wirecap-ring"},
+                    key=engine_key):
         over, tried = [], 0
         for p in sizes:
             a, w = runs.get((exp, p, ref)), runs.get((exp, p, e))
             if not (a and w):
+                over.append(f"P={p} not measured for both")
                 continue
             tried += 1
             d = med(w, "loss") - med(a, "loss")
@@ -733,6 +740,9 @@ def skew(runs, res):
                   f"loss at most 1/10 of {them}'s (medians): {verdict}.\n")
 
 
+MIN_RUNS = 3
+
+
 def gskew(runs, res):
     """Generated skews (issue 19): per seed and rate, WireCAP-B against
     WireCAP-A, with the two targets checked on the medians."""
@@ -744,8 +754,8 @@ def gskew(runs, res):
     try:
         with open(os.path.join(res, "gskew-setup.txt")) as f:
             for line in f:
-                m = re.match(r"seed=(\d+) recorded_pps=(\S+) split=(.*)",
-                             line.strip())
+                m = re.match(r"seed=(\d+) recorded_pps=(\S+) "
+                             r"split=([0-9. ]*)$", line.strip())
                 if m:
                     setup[m.group(1)] = [float(v) for v in
                                          m.group(3).split()]
@@ -767,10 +777,11 @@ def gskew(runs, res):
           "(min-max) | in the tap | threads' share | threads' Pp | "
           "against wirecap | QEMU main loop, vCPUs (us/pkt) | runs |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    met, worse, tried = [], [], 0
+    # a point counts for the targets with MIN_RUNS runs of each mode
+    met, worse, tried, short = [], [], 0, 0
     for x in exps:
         seed = x[5:]
-        split = "/".join(f"{v:.0f}" for v in setup.get(seed, []))
+        split = "/".join(f"{v:.0f}" for v in setup.get(seed, [])) or "?"
         for rate in sorted({k[1] for k in runs if k[0] == x}):
             b = runs.get((x, rate, "wirecap"))
             for e in engines:
@@ -795,6 +806,9 @@ def gskew(runs, res):
             a = runs.get((x, rate, ref))
             if not (a and b):
                 continue
+            if min(len(a), len(b)) < MIN_RUNS:
+                short += 1
+                continue
             tried += 1
             bl, al = med(b, "loss"), med(a, "loss")
             point = (f"seed {seed} at {rate} pps: wirecap {fmt_pct(bl)}, "
@@ -805,6 +819,9 @@ def gskew(runs, res):
             if al > max(v["loss"] for v in b):
                 worse.append(point)
     print()
+    if short:
+        print(f"{short} points with fewer than {MIN_RUNS} runs of a mode "
+              "are left out of the targets.\n")
     if not tried:
         return
     print(f"Target (issue 19), a point where WireCAP-B's median loss is "
