@@ -680,6 +680,33 @@ TEST_F(pc, small_cells_equal_memory)
 	EXPECT_EQ(0, ps.ps_drop);
 }
 
+static int half_mib(pcap_t *p)
+{
+	return pcap_set_buffer_size(p, 1 << 19);
+}
+
+/*
+ * A buffer smaller than the NIC's ring (512 KiB: 256 cells of 2 KiB, the
+ * ring 1024 entries) gets the smallest pool the NIC takes, R.M = the
+ * ring (2 MiB), not the driver's default of 16 rings (32 MiB).
+ */
+TEST_F(pc, buffer_below_ring)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	long long pages0 = wct_pool_pages(), pages;
+	char d0[64];
+	int ret;
+
+	ASSERT_EQ(0, wct_nic_new(1, 1024, self->nic2));
+	snprintf(d0, sizeof(d0), "wirecap:%s@0", self->nic2);
+	self->p = make(d0, half_mib, &ret);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s", pcap_geterr(self->p));
+	}
+	pages = wct_pool_pages() - pages0;
+	EXPECT_EQ(1024 * 2048, pages * page);
+}
+
 TEST_F(pc, own_settings)
 {
 	char d0[64], d1[64], eb[PCAP_ERRBUF_SIZE];
