@@ -32,8 +32,9 @@
  *   timeout          packets wait at most min(timeout, 10 ms) in a partly
  *                    filled chunk; reads block up to timeout (0: forever)
  *   immediate mode   at most 1 ms
- *   buffer size      the pool: R = size / (64 cells x cell size), M = 64
- *                    (the driver's defaults otherwise)
+ *   buffer size      the pool: R = size / (64 cells x cell size), M = 64;
+ *                    a buffer below the NIC's ring: a pool of the ring,
+ *                    R.M = the ring (the driver's defaults otherwise)
  * WIRECAP_CELL_SIZE in the environment (at activation) is the pool's
  * cell size (default 2048): frames longer than a cell span cells on NICs
  * that can, and still come as one packet, len up to 65535.
@@ -99,6 +100,7 @@
 #define WCH_MAXSNAP	262144
 #define WCH_MAXQ	256
 #define WCH_PCAP_M	64	/* cells per chunk when a buffer size is set */
+#define WCH_MAX_R	65536	/* chunks tried for a buffer below the ring */
 #define WCH_CELL	2048
 
 #define EXPORT __attribute__((visibility("default")))
@@ -451,6 +453,36 @@ static bool same_settings(const struct wirecap_opts *a,
  * Under wch_lock: put h's queues into the session of its NIC that has not
  * started yet and has h's settings, or into a new one. 0 or an errno.
  */
+/*
+ * The pool o asks for was refused (EINVAL). Most often it is smaller than
+ * the NIC's ring, whose cells come from the pool (R.M >= ring): then the
+ * smallest pool the NIC takes, which is the ring (R.M and the ring are
+ * powers of two: the first power of two above R that is taken), as
+ * libpcap gives a buffer as close to the one asked as it can. Else (a
+ * pool too big, say) the driver's default, as before.
+ */
+static struct wirecap *open_refused(const char *ifname,
+				    const unsigned int *queues,
+				    unsigned int nq,
+				    const struct wirecap_opts *o)
+{
+	struct wirecap_opts d = *o;
+	struct wirecap *w = NULL;
+	unsigned int r = 1;
+
+	while (r <= o->nr_chunks)
+		r *= 2;
+	for (; !w && errno == EINVAL && r <= WCH_MAX_R; r *= 2) {
+		d.nr_chunks = r;
+		w = wirecap_open(ifname, queues, nq, &d);
+	}
+	if (!w && errno == EINVAL) {
+		d.cells_per_chunk = d.nr_chunks = 0;
+		w = wirecap_open(ifname, queues, nq, &d);
+	}
+	return w;
+}
+
 static int join_session(struct wch *h, const char *ifname,
 			const unsigned int *queues, int nq,
 			const struct wirecap_opts *o)
@@ -481,13 +513,8 @@ static int join_session(struct wch *h, const char *ifname,
 		snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
 		s->o = *o;
 		s->w = wirecap_open(ifname, queues, nq, o);
-		if (!s->w && errno == EINVAL && o->nr_chunks) {
-			/* smaller than the NIC ring: the driver's default */
-			struct wirecap_opts d = *o;
-
-			d.cells_per_chunk = d.nr_chunks = 0;
-			s->w = wirecap_open(ifname, queues, nq, &d);
-		}
+		if (!s->w && errno == EINVAL && o->nr_chunks)
+			s->w = open_refused(ifname, queues, nq, o);
 		if (!s->w) {
 			ret = errno;
 			free(s);
