@@ -13,8 +13,9 @@
 #   wirecap-cN    the same memory in N-byte cells (WIRECAP_CELL_SIZE=N,
 #                 the shim sizes the pool by bytes, spill areas included):
 #                 many more small packets per MiB (c128; c256 not --quick)
-#   wirecap-ring  the same, ring-only: B(64,4), R.M = the 256-entry ring,
-#                 the stand-in for netmap/DNA's buffering
+#   wirecap-ring  the same, ring-only: R.M = the NIC's ring, B(64,16) for
+#                 virtio's 1024 entries (B(64,4) for e1000e's 256), the
+#                 stand-in for netmap/DNA's buffering
 #   wirecap-aT    (skews only) WireCAP-A(64,64,T): advanced mode, the
 #                 queues one buddy group (WIRECAP_MODE=advanced,
 #                 WIRECAP_OFFLOAD_PCT=T, read by the libpcap shim)
@@ -128,7 +129,10 @@ esac
 rm -rf "$out"
 mkdir -p "$out"
 m=64 r=64			# WireCAP's pool: 4096 cells (8 MiB)
-ring_m=64 ring_r=4		# a 256-entry ring (virtio; e1000e: wirecap_ring_size): 4 x 64
+# ring-only: R.M = the NIC's ring: 1024 entries on virtio (scripts/vm.sh's
+# rx_queue_size), 256 on e1000e (wirecap_ring_size)
+ring_m=64 ring_r=16
+[ $nic = e1000e ] && ring_r=4
 mem=$((m * r * 2048))
 if [ $quick = 1 ]; then
 	rates=${BENCH_PEER_RATES:-20000} p_rate=${BENCH_PEER_P_RATE:-5000}

@@ -338,7 +338,8 @@ def peers(res, kernel, pace, nic="virtio"):
           "sent, end to end; \"in the tap\": the share the tap dropped "
           "because the guest did not take it. B(64,64) = 8 MiB of pool; "
           "afpacket-mem has an 8 MiB buffer; afxdp uses libxdp's default "
-          "rings (2048); wirecap-ring is B(64,4), R.M = the NIC ring; "
+          "rings (2048); wirecap-ring is ring-only, R.M = the NIC ring "
+          "(virtio: B(64,16), 1024 entries; e1000e: B(64,4), 256); "
           "wirecap-cN is WireCAP with N-byte cells in the same 8 MiB, "
           "spill areas included (WIRECAP_CELL_SIZE=N).\n")
     # x=0: the rate ladder
