@@ -32,9 +32,11 @@
  *   timeout          packets wait at most min(timeout, 10 ms) in a partly
  *                    filled chunk; reads block up to timeout (0: forever)
  *   immediate mode   at most 1 ms
- *   buffer size      the pool: R = size / (64 cells x cell size), M = 64;
- *                    a buffer below the NIC's ring: a pool of the ring,
- *                    R.M = the ring (the driver's defaults otherwise)
+ *   buffer size      the pool: R = size / (M cells x cell size), M = 64
+ *                    (small cells: as many as make 32 KiB); a pool the
+ *                    NIC refuses: the smallest larger R it takes (below
+ *                    its ring: R.M = the ring), else the driver's
+ *                    defaults (also when no size is set)
  * WIRECAP_CELL_SIZE in the environment (at activation) is the pool's
  * cell size (default 2048): frames longer than a cell span cells on NICs
  * that can, and still come as one packet, len up to 65535.
@@ -450,16 +452,14 @@ static bool same_settings(const struct wirecap_opts *a,
 }
 
 /*
- * Under wch_lock: put h's queues into the session of its NIC that has not
- * started yet and has h's settings, or into a new one. 0 or an errno.
- */
-/*
  * The pool o asks for was refused (EINVAL). Most often it is smaller than
  * the NIC's ring, whose cells come from the pool (R.M >= ring): then the
  * smallest pool the NIC takes, which is the ring (R.M and the ring are
  * powers of two: the first power of two above R that is taken), as
- * libpcap gives a buffer as close to the one asked as it can. Else (a
- * pool too big, say) the driver's default, as before.
+ * libpcap gives a buffer as close to the one asked as it can. When no
+ * larger R is taken (the refusal was about something else, or the pools
+ * grew too big: E2BIG), the driver's default, as before; the error is
+ * then the default's.
  */
 static struct wirecap *open_refused(const char *ifname,
 				    const unsigned int *queues,
@@ -470,19 +470,25 @@ static struct wirecap *open_refused(const char *ifname,
 	struct wirecap *w = NULL;
 	unsigned int r = 1;
 
-	while (r <= o->nr_chunks)
+	while (r <= o->nr_chunks && r < WCH_MAX_R)
 		r *= 2;
-	for (; !w && errno == EINVAL && r <= WCH_MAX_R; r *= 2) {
+	for (; r <= WCH_MAX_R; r *= 2) {
 		d.nr_chunks = r;
 		w = wirecap_open(ifname, queues, nq, &d);
+		if (w || errno != EINVAL)
+			break;
 	}
-	if (!w && errno == EINVAL) {
+	if (!w) {
 		d.cells_per_chunk = d.nr_chunks = 0;
 		w = wirecap_open(ifname, queues, nq, &d);
 	}
 	return w;
 }
 
+/*
+ * Under wch_lock: put h's queues into the session of its NIC that has not
+ * started yet and has h's settings, or into a new one. 0 or an errno.
+ */
 static int join_session(struct wch *h, const char *ifname,
 			const unsigned int *queues, int nq,
 			const struct wirecap_opts *o)
