@@ -62,6 +62,13 @@
  *   cell_env          WIRECAP_CELL_SIZE: a size that is no power of two
  *                     fails activation, naming the variable; a good one
  *                     goes on to open the device
+ *   refused_pool      a pool the NIC refuses (open_refused(), against a
+ *                     stand-in for the kernel's checks): below the ring,
+ *                     the ring (R.M = the ring, from the first power of
+ *                     two above the R refused); a refusal no R cures,
+ *                     until the pools grow too big (E2BIG): the driver's
+ *                     default (the search used to end there, failing);
+ *                     the default refused too: its error
  *
  * Timing: no test asserts a speed; eintr_timeout allows 5 s for a 300 ms
  * timeout (the bug made it last as long as the signals, 20 s).
@@ -76,7 +83,16 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
+/*
+ * The shim's wirecap_open() calls go to shim_open(), which stands in for
+ * the kernel's pool checks while refused.on is set (t_refused_pool), and
+ * to libwirecap's otherwise.
+ */
+#define wirecap_open shim_open
 #include "wirecap_pcap.c"
+#undef wirecap_open
+struct wirecap *wirecap_open(const char *ifname, const unsigned int *queues,
+			     unsigned int nr, const struct wirecap_opts *opts);
 
 #include "tap.h"
 #include "lib_fake.h"
@@ -915,9 +931,90 @@ static int t_cell_env(void)
 	return 1;
 }
 
+/*
+ * What the stand-in refuses, in the kernel's order: a pool over max
+ * bytes (E2BIG); R up to other (EINVAL: a refusal no R cures); R.M under
+ * the ring (EINVAL). The default (R = M = 0) is taken if default_ok, else
+ * refused with ENOMEM.
+ */
+static struct {
+	bool on, default_ok;
+	unsigned int ring, other, calls, m, r;
+	unsigned long long max;
+} refused;
+static char refused_taken;	/* what a taken pool returns */
+
+struct wirecap *shim_open(const char *ifname, const unsigned int *queues,
+			  unsigned int nr, const struct wirecap_opts *o)
+{
+	if (!refused.on)
+		return wirecap_open(ifname, queues, nr, o);
+	refused.calls++;
+	refused.m = o->cells_per_chunk;
+	refused.r = o->nr_chunks;
+	if (!o->nr_chunks) {
+		errno = ENOMEM;
+		return refused.default_ok ? (void *)&refused_taken : NULL;
+	}
+	if ((unsigned long long)o->nr_chunks * o->cells_per_chunk * 2048 >
+	    refused.max) {
+		errno = E2BIG;
+		return NULL;
+	}
+	if (o->nr_chunks <= refused.other ||
+	    o->nr_chunks * o->cells_per_chunk < refused.ring) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return (void *)&refused_taken;
+}
+
+/* open_refused() for a pool of M = 64 and R = r that was just refused. */
+static struct wirecap *refused_open(unsigned int r)
+{
+	WIRECAP_OPTS(o);
+
+	o.cells_per_chunk = 64;
+	o.nr_chunks = r;
+	refused.calls = 0;
+	errno = EINVAL;
+	return open_refused("fake0", NULL, 0, &o);
+}
+
+static int t_refused_pool(void)
+{
+	bool ok = true;
+
+	refused.on = true;
+	refused.ring = 1024;
+	refused.other = 0;
+	refused.max = 1ull << 30;
+	refused.default_ok = true;
+	/* 256 cells: R 8 refused, R 16 (the ring) taken */
+	ok = ok && refused_open(4) == (void *)&refused_taken &&
+	     refused.calls == 2 && refused.m == 64 && refused.r == 16;
+	tap_diag("R 4: %u calls, ended at M %u R %u", refused.calls,
+		 refused.m, refused.r);
+	/* R 12: the next power of two, 16, at once */
+	ok = ok && refused_open(12) == (void *)&refused_taken &&
+	     refused.calls == 1 && refused.r == 16;
+	/* refused at every R until E2BIG (64 MiB: R 1024): the default */
+	refused.other = ~0u;
+	refused.max = 64ull << 20;
+	ok = ok && refused_open(4) == (void *)&refused_taken &&
+	     refused.m == 0 && refused.r == 0;
+	tap_diag("refused at every R: %u calls, ended at M %u R %u",
+		 refused.calls, refused.m, refused.r);
+	/* the default refused as well: NULL and the default's error */
+	refused.default_ok = false;
+	ok = ok && !refused_open(4) && errno == ENOMEM;
+	refused.on = false;
+	return ok;
+}
+
 int main(void)
 {
-	tap_plan(13);
+	tap_plan(14);
 	tap_run("pcap_breakloop from a signal handler never deadlocks",
 		t_breakloop_signal);
 	tap_run("the packet path takes no lock", t_no_lock);
@@ -941,5 +1038,7 @@ int main(void)
 	tap_run("frames across cells reach the callback whole, up to 65535",
 		t_jumbo);
 	tap_run("WIRECAP_CELL_SIZE is checked and taken", t_cell_env);
+	tap_run("a refused pool: the ring, else the driver's default",
+		t_refused_pool);
 	return tap_exit();
 }
