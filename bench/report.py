@@ -683,6 +683,18 @@ def profile(runs, res, kernel, sub):
         print()
 
 
+def threads(rs):
+    """The threads' columns of a skew table: each thread's share of the
+    processed packets and its Pp, medians over the runs rs."""
+    nt = min(len(v["share"]) for v in rs)
+    share = " / ".join(
+        f"{100 * st.median(v['share'][i] for v in rs):.0f}%"
+        for i in range(nt))
+    tpp = " / ".join(
+        f"{st.median(v['tpp'][i] for v in rs):.0f}" for i in range(nt))
+    return share, tpp
+
+
 def skew(runs, res):
     """The skewed trace: per engine, loss and how the threads shared it."""
     rates = sorted({k[1] for k in runs if k[0] == "skew"})
@@ -716,13 +728,7 @@ def skew(runs, res):
             if not rs:
                 print(f"| {rate} | {e} | no result | | | | | 0 |")
                 continue
-            nt = min(len(v["share"]) for v in rs)
-            share = " / ".join(
-                f"{100 * st.median(v['share'][i] for v in rs):.0f}%"
-                for i in range(nt))
-            tpp = " / ".join(
-                f"{st.median(v['tpp'][i] for v in rs):.0f}"
-                for i in range(nt))
+            share, tpp = threads(rs)
             rel = (ratio(med(wa, "loss"), med(rs, "loss"))
                    if wa and e != ref else "")
             print(f"| {rate} | {e} | {span(rs, 'loss')} | "
@@ -791,13 +797,7 @@ def gskew(runs, res):
                     print(f"| {seed} ({split} %) | {rate} | {e} | no result "
                           "| | | | | | 0 |")
                     continue
-                nt = min(len(v["share"]) for v in rs)
-                share = " / ".join(
-                    f"{100 * st.median(v['share'][i] for v in rs):.0f}%"
-                    for i in range(nt))
-                tpp = " / ".join(
-                    f"{st.median(v['tpp'][i] for v in rs):.0f}"
-                    for i in range(nt))
+                share, tpp = threads(rs)
                 rel = (ratio(med(rs, "loss"), med(b, "loss"))
                        if b and e != "wirecap" else "")
                 print(f"| {seed} ({split} %) | {rate} | {e} | "
