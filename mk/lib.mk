@@ -109,6 +109,11 @@ $(LIBT_DIR)/lib_%-tsan: selftests/host/lib_%.c $(LIBT_HDR) $(LIBT_SRC)
 	@mkdir -p $(LIBT_DIR)
 	$(CC) $(LIBT_CFLAGS) $(LIBT_TSAN) -o $@ $< $(LIBT_SRC) $(LIB_LIBS)
 
+# lib_attach: open, ioctl and mmap go to the test's stand-in for a device
+# (selftests/host/lib_attach.c).
+$(LIBT_DIR)/lib_attach-asan $(LIBT_DIR)/lib_attach-tsan: LIBT_CFLAGS += \
+	-Wl,--wrap=open,--wrap=ioctl,--wrap=mmap
+
 # lib_abi: the test compiled twice into one program, the second time
 # against a copy of the uapi header whose struct wirecap_stats has grown
 # (selftests/host/lib_abi.c).
