@@ -120,6 +120,16 @@ int wc_queue_open(struct wirecap *w, struct wc_nic *nic,
 	/* frames longer than a cell: read through the view index */
 	if (q->info.features & WIRECAP_F_MULTI_CELL)
 		a.flags |= WIRECAP_ATTACH_MULTI_CELL;
+	/*
+	 * The session's counters start here: the queue counts only while
+	 * attached, so what it holds now is what it counted for sessions
+	 * before ours, and every frame from our ATTACH on is ours. Taken
+	 * after ATTACH, the baseline would swallow the frames that arrive
+	 * before we get to it (a process stopped there, all of them).
+	 */
+	ret = queue_kstats(q, &q->base);
+	if (ret)
+		goto err_close;
 	if (ioctl(q->fd, WIRECAP_CMD_ATTACH, &a)) {
 		ret = -errno;
 		wc_log(w, WIRECAP_LOG_ERR, "%s: ATTACH M=%u R=%u cell %u: %s",
@@ -142,10 +152,6 @@ int wc_queue_open(struct wirecap *w, struct wc_nic *nic,
 		       q->info.nr_chunks);
 		goto err_detach;
 	}
-	ret = queue_kstats(q, &q->base);
-	if (ret)
-		goto err_detach;
-
 	q->ctrl_len = q->info.ctrl_size;
 	q->ctrl = mmap(NULL, q->ctrl_len, PROT_READ, MAP_SHARED, q->fd,
 		       q->info.ctrl_offset);
