@@ -133,6 +133,15 @@ void wc_capture_move(struct wirecap_queue *q)
 			queue_fail(q, -EPROTO);
 			break;
 		}
+		if (q->ft) {
+			/* flow mode: to each reader of its packets */
+			pkts = wc_flow_publish(q, d);
+			if (pkts < 0)
+				queue_fail(q, pkts);
+			if (pkts <= 0)
+				break;
+			continue;
+		}
 		b = wc_offload_pick(q);
 		if (!b)
 			break;
@@ -172,7 +181,7 @@ void wc_capture_move(struct wirecap_queue *q)
 /* The lanes of this thread that q's chunks may go to. */
 #define for_each_target(q, i, b)					\
 	for ((i) = 0, (b) = (q); (b);					\
-	     (b) = wc_advanced((q)->w) && (i) < (q)->nbuddies ?		\
+	     (b) = wc_grouped((q)->w) && (i) < (q)->nbuddies ?		\
 		   (q)->w->queues[(q)->buddies[(i)++]] : NULL)
 
 /*
@@ -460,6 +469,9 @@ static bool has_work(struct wc_thread *t, uint32_t stop)
 		if (stop == WC_RUN && !q->armed && wc_queue_live(q) &&
 		    views_left(q) && wc_offload_room(q))
 			return true;
+		if (stop == WC_RUN && q->ft && wc_queue_live(q) &&
+		    wc_flow_due(q))
+			return true;
 		if (stop == WC_RUN && detach_work(q))
 			return true;
 	}
@@ -554,6 +566,10 @@ static void run(struct wc_thread *t)
 		for (i = 0; i < t->nq; i++)
 			recycle_prep(t, t->queues[i], i);
 		for (i = 0; i < t->nq; i++) {
+			/* flow mode: a migration goes on, or begins */
+			if (stop == WC_RUN && t->queues[i]->ft &&
+			    wc_queue_live(t->queues[i]))
+				wc_flow_tick(t->queues[i]);
 			if (stop == WC_RUN)
 				capture_prep(t, t->queues[i], i);
 			inflight += t->queues[i]->armed + t->queues[i]->rec_busy;

@@ -45,6 +45,28 @@ static inline size_t view_index(const struct wirecap_chunk *c)
 	       c->desc.first_cell;
 }
 
+/*
+ * The packets of chunk c its reader reads: the view's, or in flow mode
+ * the reader's share of them (flow.c).
+ */
+static inline unsigned int chunk_count(const struct wirecap_chunk *c)
+{
+	if (c->owner->ft)
+		return wc_flow_count(c->owner, &c->desc,
+				     wc_flow_pos(c->owner, c->queue));
+	return wc_view_count(c->owner, &c->desc);
+}
+
+/* The view's packet index of c's packet i < chunk_count(c). */
+static inline unsigned int chunk_index(const struct wirecap_chunk *c,
+				       unsigned int i)
+{
+	if (c->owner->ft)
+		return wc_flow_pkt(c->owner, &c->desc,
+				   wc_flow_pos(c->owner, c->queue), i);
+	return i;
+}
+
 /* One chunk from the capture queue (any lane) into *c, or 0. */
 static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 {
@@ -62,10 +84,14 @@ static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 	c->owner = wc_owner(q->w, &c->desc);
 	c->queue = q;
 	wc_ring_release(&lane->r, 1);
-	/* out with us now, with this stamp (see views in internal.h) */
-	__atomic_store_n(&c->owner->views[view_index(c)], c->desc.seq,
-			 __ATOMIC_RELAXED);
-	n = wc_view_count(c->owner, &c->desc);
+	/*
+	 * Out with us now, with this stamp (see views in internal.h); in
+	 * flow mode the capture thread stamped it with all its holders.
+	 */
+	if (!c->owner->ft)
+		__atomic_store_n(&c->owner->views[view_index(c)],
+				 c->desc.seq, __ATOMIC_RELAXED);
+	n = chunk_count(c);
 	wc_add(&q->as.delivered, 1);
 	wc_add(&q->as.pkts, n);
 	if (c->owner != q) {
@@ -247,7 +273,7 @@ int wc_view_index(struct wirecap_queue *q, const struct wirecap_desc *d)
 WC_EXPORT
 unsigned int wirecap_chunk_count(const struct wirecap_chunk *c)
 {
-	return c && c->owner ? wc_view_count(c->owner, &c->desc) : 0;
+	return c && c->owner ? chunk_count(c) : 0;
 }
 
 static inline void fill_pkt(const struct wirecap_queue *q,
@@ -272,9 +298,9 @@ WC_EXPORT
 int wirecap_chunk_pkt(const struct wirecap_chunk *c, unsigned int i,
 		      struct wirecap_pkt *p)
 {
-	if (!c || !c->owner || !p || i >= wc_view_count(c->owner, &c->desc))
+	if (!c || !c->owner || !p || i >= chunk_count(c))
 		return -EINVAL;
-	fill_pkt(c->owner, &c->desc, i, p);
+	fill_pkt(c->owner, &c->desc, chunk_index(c, i), p);
 	return 0;
 }
 
@@ -296,6 +322,21 @@ struct wirecap_queue *wc_chunk_claim(struct wirecap_chunk *c)
 		return NULL;
 	v = view_index(c);
 	c->owner = NULL;
+	if (q->ft) {
+		bool dup;
+
+		/*
+		 * Flow mode: the last of the view's holders gives it back
+		 * (counted there); the others' releases are counted here.
+		 */
+		if (wc_flow_put(q, c->queue, &c->desc, &dup))
+			return q;
+		reader_lock(c->queue);
+		wc_add(dup ? &c->queue->as.dup_releases :
+			     &c->queue->as.released, 1);
+		reader_unlock(c->queue);
+		return NULL;
+	}
 	seq = c->desc.seq;
 	/*
 	 * Relaxed: the word only decides who gives the view back; the
@@ -387,10 +428,11 @@ static int dispatch(struct wirecap_queue *q, int max_pkts,
 	/* max_pkts <= 0: what is there now, not what keeps coming */
 	chunks = wc_lanes_count(&q->capq);
 	for (;;) {
-		unsigned int n = wc_view_count(q->cur.owner, &q->cur.desc);
+		unsigned int n = chunk_count(&q->cur);
 
 		while (q->cur_next < n && (max_pkts <= 0 || done < max_pkts)) {
-			fill_pkt(q->cur.owner, &q->cur.desc, q->cur_next++, &p);
+			fill_pkt(q->cur.owner, &q->cur.desc,
+				 chunk_index(&q->cur, q->cur_next++), &p);
 			cb(user, &p);
 			done++;
 		}

@@ -98,6 +98,50 @@ struct wc_kcounters {
 	uint64_t newer[12];	/* room for counters we do not know yet */
 };
 
+/*
+ * Flow mode (flow.c): a table per queue of WC_FLOW_BUCKETS buckets, each
+ * the flows whose hash falls in it, processed by one member of the
+ * queue's group (the queue itself, position 0, and its buddies, 1..n) at
+ * a time.
+ */
+#define WC_FLOW_BUCKETS		1024
+#define WC_FLOW_MAXM		16	/* members: the queue and 15 buddies */
+#define WC_FLOW_DECAY		64	/* views between halvings of counts */
+#define WC_FLOW_HOLD		256	/* views a moved bucket stays put */
+
+struct wc_flow {
+	uint32_t v;		/* the last view of the pool that held a
+				 * packet of it, at its owner: first cell */
+	uint32_t seq;		/* and that view's stamp */
+	uint32_t moved_at;	/* views of the pool before its last move */
+	uint16_t count;		/* its packets lately (halved every
+				 * WC_FLOW_DECAY views) */
+	uint8_t owner;		/* member position */
+	uint8_t seen;		/* v and seq are set */
+};
+
+struct wc_flowtab {
+	/* (o) */
+	unsigned int nm;			/* members */
+	struct wirecap_queue *m[WC_FLOW_MAXM];	/* m[0]: the queue */
+	uint16_t *bkt;				/* scratch: a view's buckets */
+	uint32_t dsize;				/* defer[] entries, 2^n */
+	struct wirecap_desc *defer;
+	/* (t) the queue's capture thread */
+	struct wc_flow e[WC_FLOW_BUCKETS];
+	uint32_t views;			/* since the last halving */
+	uint32_t nviews;		/* views published, all told */
+	uint32_t quiet_until;		/* nviews: no migration before */
+	uint32_t state;			/* WC_FLOW_IDLE, _BARRIER, _FLUSH;
+					 * readers look (relaxed) to kick */
+	uint8_t from, to;		/* the migration in progress */
+	uint32_t bar_v, bar_seq;	/* its barrier: from releases that */
+	uint32_t dhead, dtail;		/* defer[]: views for to, in order */
+	uint64_t moved, rounds;		/* buckets migrated, migrations */
+};
+
+enum { WC_FLOW_IDLE, WC_FLOW_BARRIER, WC_FLOW_FLUSH };
+
 /* One NIC of the session: which of our queues is which of its rings. */
 struct wc_nic {
 	char ifname[WIRECAP_IFNAMSIZ];
@@ -161,6 +205,24 @@ struct wirecap_queue {
 	 */
 	uint16_t *view_cell;
 	uint16_t *view_pkts;
+	/*
+	 * Flow mode (flow.c; NULL otherwise). A view of this pool goes to
+	 * every member of the group that owns a flow in it; each reads
+	 * only its own packets. At the view's first cell v: fview[v], its
+	 * stamp (high 32 bits) and the members still holding it (a bit
+	 * per position), set by the capture thread before it publishes
+	 * the view, cleared bit by bit by the readers that release it
+	 * (atomics): the last one gives the view back. fidx[v ...] the
+	 * view's packet indices grouped by member, member p's from
+	 * fstart[v * (nm + 1) + p] to fstart[v * (nm + 1) + p + 1];
+	 * written before the view is published, like view_cell. fpos[i]:
+	 * the position of session queue i among the members, or 0xff.
+	 */
+	struct wc_flowtab *ft;
+	uint64_t *fview;
+	uint16_t *fidx;
+	uint16_t *fstart;
+	uint8_t *fpos;
 	/*
 	 * Most views of this pool out at once (moved into capture queues
 	 * and not yet back from the recycle queue): the size of each
@@ -296,6 +358,17 @@ static inline bool wc_advanced(const struct wirecap *w)
 	return w->opts.mode == WIRECAP_MODE_ADVANCED;
 }
 
+static inline bool wc_flow(const struct wirecap *w)
+{
+	return w->opts.mode == WIRECAP_MODE_FLOW;
+}
+
+/* Do q's chunks reach buddies (buddy lists, groups)? */
+static inline bool wc_grouped(const struct wirecap *w)
+{
+	return w->opts.mode != WIRECAP_MODE_BASIC;
+}
+
 /*
  * The queue a descriptor's chunk belongs to: the one it must be recycled
  * to, whichever capture queue it travelled through. NULL if not ours.
@@ -371,6 +444,49 @@ static inline unsigned int wc_view_cell(const struct wirecap_queue *q,
 	return d->first_cell +
 	       q->view_cell[(size_t)d->chunk_id * q->info.cells_per_chunk +
 			    d->first_cell + i];
+}
+
+/* flow.c */
+int wc_flow_alloc(struct wirecap_queue *q);
+void wc_flow_free(struct wirecap_queue *q);
+int wc_flow_publish(struct wirecap_queue *q, const struct wirecap_desc *d);
+void wc_flow_tick(struct wirecap_queue *q);
+bool wc_flow_due(struct wirecap_queue *q);
+uint32_t wc_flow_room(struct wirecap_queue *q);
+bool wc_flow_put(struct wirecap_queue *owner, struct wirecap_queue *via,
+		 const struct wirecap_desc *d, bool *dup);
+void wc_flow_drain(struct wirecap_queue *q);
+uint32_t wc_flow_hash(const uint8_t *data, uint32_t len);
+
+/* The position of reader via among owner's members (flow mode). */
+static inline unsigned int wc_flow_pos(const struct wirecap_queue *owner,
+				       const struct wirecap_queue *via)
+{
+	return owner->fpos[via->index];
+}
+
+/* Packets of owner's view d that member p reads (flow mode). */
+static inline unsigned int wc_flow_count(const struct wirecap_queue *owner,
+					 const struct wirecap_desc *d,
+					 unsigned int p)
+{
+	const uint16_t *s = &owner->fstart[((size_t)d->chunk_id *
+		owner->info.cells_per_chunk + d->first_cell) *
+		(owner->ft->nm + 1) + p];
+
+	return p < owner->ft->nm ? (unsigned int)(s[1] - s[0]) : 0;
+}
+
+/* The view's packet index of member p's packet i (flow mode). */
+static inline unsigned int wc_flow_pkt(const struct wirecap_queue *owner,
+				       const struct wirecap_desc *d,
+				       unsigned int p, unsigned int i)
+{
+	size_t v = (size_t)d->chunk_id * owner->info.cells_per_chunk +
+		   d->first_cell;
+
+	return owner->fidx[v + owner->fstart[v * (owner->ft->nm + 1) + p] +
+			   i];
 }
 
 /* capture.c */

@@ -100,6 +100,8 @@ uint32_t wc_offload_room(struct wirecap_queue *q)
 	uint32_t room = lane_room(q, q);
 	unsigned int i;
 
+	if (q->ft)
+		return wc_flow_room(q);	/* a view may go to every member */
 	if (!wc_advanced(q->w))
 		return room;
 	for (i = 0; i < q->nbuddies; i++) {
@@ -118,7 +120,7 @@ bool wc_offload_may(const struct wirecap_queue *q, const struct wirecap_queue *b
 
 	if (q == b)
 		return true;
-	if (!wc_advanced(q->w))
+	if (!wc_grouped(q->w))
 		return false;
 	for (i = 0; i < q->nbuddies; i++)
 		if (q->buddies[i] == b->index)
@@ -145,7 +147,7 @@ int wc_offload_plan(struct wirecap *w)
 	for (i = 0; i < w->nq; i++) {
 		struct wirecap_queue *q = w->queues[i];
 
-		if (q->buddies_set || !wc_advanced(w))
+		if (q->buddies_set || !wc_grouped(w))
 			continue;
 		free(q->buddies);
 		q->buddies = calloc(w->nq, sizeof(*q->buddies));
@@ -161,7 +163,7 @@ int wc_offload_plan(struct wirecap *w)
 		return -ENOMEM;
 	for (i = 0; i < w->nq; i++)
 		parent[i] = i;
-	for (i = 0; wc_advanced(w) && i < w->nq; i++)
+	for (i = 0; wc_grouped(w) && i < w->nq; i++)
 		for (j = 0; j < w->queues[i]->nbuddies; j++) {
 			unsigned int a = find(parent, i);
 			unsigned int b = find(parent, w->queues[i]->buddies[j]);

@@ -287,6 +287,9 @@ int wc_queue_rings(struct wirecap_queue *q, unsigned int capq_size, int node)
 	}
 	for (i = 0; !ret && i < cells; i++)
 		q->views[i] = WC_VIEW_DEAD;	/* "seq 0, released" */
+	/* flow mode: its table, the views' holders and packet order */
+	if (!ret && wc_flow(w))
+		ret = wc_flow_alloc(q);
 out:
 	free(used);
 	if (ret)
@@ -306,6 +309,7 @@ void wc_queue_free_rings(struct wirecap_queue *q)
 	q->view_cell = NULL;
 	free(q->view_pkts);
 	q->view_pkts = NULL;
+	wc_flow_free(q);
 }
 
 static int recycle_ioctl(struct wirecap_queue *q, const struct wirecap_desc *d,
@@ -349,9 +353,13 @@ static void to_owner(struct wirecap_queue *q, const struct wirecap_desc *d)
 	struct wirecap_queue *o = wc_owner(q->w, d);
 	struct wc_ring *r;
 	uint32_t idx;
+	bool dup;
 
 	if (!o || !wc_lane_used(&o->recq, q->index))
 		return;		/* DETACH takes it */
+	/* flow mode: the view's last holder gives it back */
+	if (o->ft && !wc_flow_put(o, q, d, &dup))
+		return;
 	r = &o->recq.lane[q->index].r;
 	if (wc_ring_reserve(r, 1, &idx)) {
 		*(struct wirecap_desc *)wc_ring_slot(r, idx) = *d;
@@ -372,6 +380,8 @@ void wc_queue_drain_capq(struct wirecap_queue *q)
 		to_owner(q, &q->cur.desc);
 		q->cur.owner = NULL;
 	}
+	/* flow mode: what q's thread held back for a new owner */
+	wc_flow_drain(q);
 	while ((lane = wc_lanes_peek(&q->capq, &q->capq_next, &idx))) {
 		to_owner(q, wc_ring_slot(&lane->r, idx));
 		wc_ring_release(&lane->r, 1);
@@ -465,9 +475,13 @@ void wc_queue_return_capq(struct wirecap_queue *q)
 		struct wirecap_desc d = *slot;
 		struct wirecap_queue *o = wc_owner(q->w, &d);
 		struct wc_ring *r;
+		bool dup;
 
 		wc_ring_release(&lane->r, 1);
 		if (!o || !wc_lane_used(&o->recq, q->index))
+			continue;
+		/* flow mode: the view's last holder gives it back */
+		if (o->ft && !wc_flow_put(o, q, &d, &dup))
 			continue;
 		r = &o->recq.lane[q->index].r;
 		/* never full (views_max); should it be, the thread drains it */
@@ -540,6 +554,10 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 	s.pkts_offloaded_in = wc_read(&q->as.offl_in_pkts);
 	s.dup_releases = wc_read(&q->as.dup_releases);
 	s.chunks_xmitted = wc_read(&q->ts.xmitted);
+	if (q->ft) {
+		s.flows_migrated = wc_read(&q->ft->moved);
+		s.flow_migrations = wc_read(&q->ft->rounds);
+	}
 	memcpy(st, &s, sz);
 	return 0;
 }

@@ -56,7 +56,7 @@ static int opts_resolve(struct wirecap_opts *out, const struct wirecap_opts *in)
 		return -EINVAL;
 	if (out->capq_size > (1u << 24) || out->numa_node < WIRECAP_NUMA_NONE)
 		return -EINVAL;
-	if (out->mode > WIRECAP_MODE_ADVANCED || out->offload_pct > 100)
+	if (out->mode > WIRECAP_MODE_FLOW || out->offload_pct > 100)
 		return -EINVAL;
 	if (!out->offload_pct)
 		out->offload_pct = WC_DEFAULT_OFFLOAD_PCT;
@@ -288,7 +288,7 @@ int wirecap_set_buddies(struct wirecap *w, unsigned int i,
 		return -EINVAL;
 	if (w->prepared)
 		return -EALREADY;
-	if (!wc_advanced(w))
+	if (!wc_grouped(w))
 		return -EINVAL;		/* basic mode: chunks stay home */
 	for (k = 0; k < n; k++) {
 		if (buddies[k] >= w->nq || buddies[k] == i)
@@ -338,7 +338,8 @@ static int prepare(struct wirecap *w)
 	w->prepared = true;
 	wc_log(w, WIRECAP_LOG_INFO, "%s: %u queues on %u NICs, %u capture "
 	       "threads, %s mode, node %d", w->nics[0].ifname, w->nq,
-	       w->nnics, w->nt, wc_advanced(w) ? "advanced" : "basic",
+	       w->nnics, w->nt, wc_flow(w) ? "flow" :
+	       wc_advanced(w) ? "advanced" : "basic",
 	       w->node);
 	return 0;
 }

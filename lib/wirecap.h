@@ -137,6 +137,9 @@ struct wirecap_opts {
 
 #define WIRECAP_MODE_BASIC	0
 #define WIRECAP_MODE_ADVANCED	1
+#define WIRECAP_MODE_FLOW	2	/* offload flows, not chunks: each
+					 * flow's packets to one reader at a
+					 * time, in order (wirecap(3)) */
 
 #define WIRECAP_NUMA(n)		((n) + 1)
 #define WIRECAP_NUMA_NONE	(-1)
@@ -468,7 +471,9 @@ struct wirecap_xmit_pkt {
  * length out of range, too many packets of one chunk; nothing is
  * consumed), -EMSGSIZE (a packet whose frame spans cells, which XMIT
  * cannot send yet; nothing is consumed: send it with wirecap_out_send()
- * or leave it out), -EOPNOTSUPP (o only copies), -ENOMEM, or the kernel's answer
+ * or leave it out), -EOPNOTSUPP (o only copies, or a chunk of a session
+ * in flow mode, whose views several readers share: copy with
+ * wirecap_out_send()), -ENOMEM, or the kernel's answer
  * (-ENODEV: a NIC is gone; -ENXIO: the chunk's queue was detached).
  */
 int wirecap_xmit(struct wirecap_out *o, const struct wirecap_xmit_pkt *pkts,
@@ -560,6 +565,13 @@ struct wirecap_qstats {
 	uint64_t kernel_xmit_refused;
 	uint64_t kernel_xmit_dropped;
 	uint64_t chunks_xmitted;
+	/*
+	 * Flow mode: flow-table buckets of this queue's pool given to
+	 * another reader (each the flows of its hash range), and the
+	 * migrations that moved them (each waited for its old owner).
+	 */
+	uint64_t flows_migrated;
+	uint64_t flow_migrations;
 };
 
 /*

@@ -165,6 +165,12 @@ static int xmit_runs(const struct wirecap_xmit_pkt *pkts, unsigned int n,
 		if (!nr || runs[nr - 1].c != c) {
 			if (!c || !c->owner || !c->queue)
 				return -EINVAL;
+			/*
+			 * Flow mode: other readers may hold the view, which
+			 * XMIT would give the kernel. Not done.
+			 */
+			if (c->owner->ft)
+				return -EOPNOTSUPP;
 			runs[nr++] = (struct xrun){
 				.c = c, .owner = c->owner, .via = c->queue,
 				.desc = c->desc, .first = i,
