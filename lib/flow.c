@@ -24,11 +24,13 @@
  *   - Migration. When an owner's capture queue holds more than T % of its
  *     R chunks (the advanced mode's threshold) and another member's is
  *     less busy, q's thread gives that member the heaviest buckets of the
- *     busy one, up to half of the busy one's packets in q's table
- *     (counts decay: halved every WC_FLOW_DECAY views); one bucket
- *     heavier than that never moves (one flow beyond a thread's capacity
- *     cannot be balanced by any flow-affine scheme: its drops are the
- *     pool's capture_drops, as in basic mode).
+ *     busy one, up to half the difference of the two members' packets
+ *     in q's table (counts decay: halved every WC_FLOW_DECAY views); a
+ *     bucket heavier than that does not move (one flow beyond a thread's
+ *     capacity cannot be balanced by any flow-affine scheme: its drops
+ *     are the pool's capture_drops, as in basic mode). A moved bucket
+ *     stays put for WC_FLOW_HOLD views, and the next migration waits
+ *     WC_FLOW_QUIET views after one completed, so flows do not bounce.
  *   - Order: a per-flow barrier, not idle-flow migration. From the
  *     decision on, the moved buckets' packets are the new owner's, but q
  *     holds back every view it would give the new owner (defer[]) until
@@ -345,7 +347,7 @@ static void flush(struct wirecap_queue *q)
 		ft->dhead++;
 	}
 	/* the owners' queues show the new shares before the next move */
-	ft->quiet_until = ft->nviews + WC_FLOW_DECAY;
+	ft->quiet_until = ft->nviews + WC_FLOW_QUIET;
 	__atomic_store_n(&ft->state, WC_FLOW_IDLE, __ATOMIC_RELAXED);
 }
 
@@ -371,8 +373,9 @@ static void load_of(const struct wc_flowtab *ft, unsigned int p,
 
 /*
  * The busiest member above T that owns packets of q's table gives its
- * heaviest buckets, up to half its packets here, to the least busy
- * member, if that one is less busy.
+ * heaviest buckets to the least busy member, if that one is less busy:
+ * up to half the difference of their packets here, which evens them out
+ * without turning the one that takes them into the busiest.
  */
 static void migrate(struct wirecap_queue *q)
 {
@@ -417,7 +420,7 @@ static void migrate(struct wirecap_queue *q)
 	for (i = 0; i < n; i++) {
 		struct wc_flow *e = &ft->e[c[i].b];
 
-		if (2 * (moved + e->count) > owned[a])
+		if (2 * (moved + e->count) + owned[b] > owned[a])
 			continue;	/* too heavy to move now */
 		moved += e->count;
 		e->owner = (uint8_t)b;
@@ -435,7 +438,7 @@ static void migrate(struct wirecap_queue *q)
 	ft->to = (uint8_t)b;
 	if (!last) {
 		/* no packet of them is out: nothing to wait for */
-		ft->quiet_until = ft->nviews + WC_FLOW_DECAY;
+		ft->quiet_until = ft->nviews + WC_FLOW_QUIET;
 		return;
 	}
 	ft->bar_v = last->v;

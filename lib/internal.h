@@ -107,7 +107,9 @@ struct wc_kcounters {
 #define WC_FLOW_BUCKETS		1024
 #define WC_FLOW_MAXM		16	/* members: the queue and 15 buddies */
 #define WC_FLOW_DECAY		64	/* views between halvings of counts */
-#define WC_FLOW_HOLD		256	/* views a moved bucket stays put */
+#define WC_FLOW_HOLD		64	/* views a moved bucket stays put */
+#define WC_FLOW_QUIET		8	/* views after a migration before the
+					 * next one may begin */
 
 struct wc_flow {
 	uint32_t v;		/* the last view of the pool that held a
