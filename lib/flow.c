@@ -92,7 +92,7 @@ static inline uint32_t rd32(const uint8_t *p)
  * @len: its length
  *
  * IPv4 and IPv6 (after up to two VLAN tags): the addresses and, for TCP,
- * UDP and SCTP that are not a later fragment, the ports and the protocol;
+ * UDP and SCTP that are not a fragment, the ports and the protocol;
  * any other frame: its Ethernet addresses and type. So all packets of a
  * flow, as RSS sees one, have the same hash. Any thread.
  *
@@ -116,7 +116,7 @@ uint32_t wc_flow_hash(const uint8_t *data, uint32_t len)
 	if (type == 0x0800 && off + 20 <= len) {
 		const uint8_t *ip = data + off;
 		uint32_t ihl = (ip[0] & 15) * 4u;
-		uint32_t frag = ((uint32_t)ip[6] << 8 | ip[7]) & 0x1fff;
+		uint32_t frag = ((uint32_t)ip[6] << 8 | ip[7]) & 0x3fff;
 
 		h = mix(mix(h, rd32(ip + 12)), rd32(ip + 16));
 		if (!frag && ihl >= 20) {
