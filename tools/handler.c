@@ -5,10 +5,10 @@
  * queue (Fig. 1); each applies a BPF filter (compiled by libpcap,
  * default "net 131.225.2 and udp": the paper's "131.225.2 and udp",
  * which libpcap does not parse without "net") x times to every packet,
- * then discards it. Basic or advanced mode (WireCAP-B(M,R) or
- * WireCAP-A(M,R,T)).
+ * then discards it. Basic, advanced or flow mode (WireCAP-B(M,R),
+ * WireCAP-A(M,R,T) or WireCAP-F(M,R,T)).
  *
- *   wirecap handler [-i IFNAME]... [-q LIST] [--mode basic|advanced]
+ *   wirecap handler [-i IFNAME]... [-q LIST] [--mode basic|advanced|flow]
  *                   [-x N] [-f FILTER] [-M cells] [-R chunks] [-T PCT]
  *                   [--cell-size B]
  *                   [--group LIST]... [-c COUNT] [--duration SECS]
@@ -25,13 +25,19 @@
  *                  and offloaded-in ones)
  *   offloaded_out  packets of the queue's pool processed by a buddy
  *   offloaded_in   packets of buddies' pools processed here
+ *   flow_migrations, buckets_migrated
+ *                  flow mode: migrations of flows away from this pool's
+ *                  busiest reader, and the flow-table buckets they moved
  * After the traffic stopped and every queue was drained, received =
  * delivered + dropped for every queue ("balanced"); stopped by -c or
  * --duration in the middle of traffic, chunks in flight make it not so.
  * Also: the processing rate Pp each thread measured (packets per second
  * of time spent processing, waiting excluded), and the fraction of flows
  * (5-tuples, as RSS sees them) whose packets were processed by more than
- * one thread: what offloading costs a stateful application.
+ * one thread: what offloading costs a stateful application; the
+ * handoffs of flows between threads (max_handoffs: of one flow), and
+ * the packets processed before an earlier packet of their flow had been
+ * (reordered, by the packets' time stamps; 0 in basic and flow mode).
  * The options shared with capture and profile (-i, -q, -M, -R, --threads,
  * --timeout-us, -v, -c, --duration, --until-file, --idle-ms), and how
  * they stop: tools/common.c; here -c counts packets processed.
@@ -54,37 +60,88 @@
 #define H_DEFAULT_FILTER "net 131.225.2 and udp"
 #define PROG		"wirecap handler"
 
-/* --- flows: which threads saw each 5-tuple ------------------------------ */
+/* --- flows: which threads processed each 5-tuple, and in what order ---- */
 
-struct flow_set {		/* open addressing, keys never 0 */
-	uint64_t *key;
-	size_t size, used;
+/*
+ * One table for all threads: each packet's flow slot records the time
+ * stamp of the flow's last packet processed (by anyone) and the thread
+ * that processed it. A packet older than that one was processed out of
+ * order ("reordered"); a packet processed by another thread than the
+ * flow's previous one is a handoff. Exchanges, not locks: the order of
+ * the exchanges on one slot is the order the threads processed the
+ * flow's packets in, as far as they did one at a time; two threads at
+ * once show up as reordered packets. Fixed size: flows past 3/4 of it
+ * are counted as untracked.
+ */
+#define H_FLOW_SLOTS	(1u << 17)
+
+struct flow_slot {		/* a line each: threads on other flows never
+				 * share one */
+	uint64_t key;			/* 0: free; the 5-tuple hash, 1 if 0 */
+	uint64_t ts;			/* ts_ns of the last packet processed */
+	uint32_t last;			/* 1 + the thread that processed it */
+	uint32_t handoffs;		/* times the next packet's thread was
+					 * another one */
+} __attribute__((aligned(64)));
+
+struct flow_tab {
+	struct flow_slot *slot;
+	uint32_t used;
 };
 
-static int flow_add(struct flow_set *s, uint64_t key)
+static struct flow_slot *flow_find(struct flow_tab *t, uint64_t key)
 {
-	size_t i;
+	uint32_t i = (uint32_t)(key ^ key >> 32) & (H_FLOW_SLOTS - 1);
 
-	if (!key)
-		key = 1;
-	if (2 * (s->used + 1) > s->size) {
-		struct flow_set n = { .size = s->size ? 2 * s->size : 1024 };
+	for (;;) {
+		struct flow_slot *s = &t->slot[i];
+		uint64_t k = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
 
-		n.key = calloc(n.size, sizeof(*n.key));
-		if (!n.key)
-			return -ENOMEM;
-		for (i = 0; i < s->size; i++)
-			if (s->key[i])
-				flow_add(&n, s->key[i]);
-		free(s->key);
-		*s = n;
+		if (k == key)
+			return s;
+		if (!k) {
+			if (__atomic_add_fetch(&t->used, 1, __ATOMIC_RELAXED) >
+			    H_FLOW_SLOTS / 4 * 3) {
+				__atomic_sub_fetch(&t->used, 1,
+						   __ATOMIC_RELAXED);
+				return NULL;
+			}
+			if (__atomic_compare_exchange_n(&s->key, &k, key,
+							false,
+							__ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE))
+				return s;
+			__atomic_sub_fetch(&t->used, 1, __ATOMIC_RELAXED);
+			if (k == key)
+				return s;
+		}
+		i = (i + 1) & (H_FLOW_SLOTS - 1);
 	}
-	for (i = key & (s->size - 1); s->key[i]; i = (i + 1) & (s->size - 1))
-		if (s->key[i] == key)
-			return 0;
-	s->key[i] = key;
-	s->used++;
-	return 1;
+}
+
+struct flow_count {		/* one thread's */
+	uint64_t reordered, untracked;
+};
+
+/* Thread me processed a packet of flow key (0: not IP) taken at ts. */
+static void flow_seen(struct flow_tab *t, uint64_t key, uint64_t ts,
+		      unsigned int me, struct flow_count *fc)
+{
+	struct flow_slot *s = flow_find(t, key ? key : 1);
+	uint32_t prev;
+
+	if (!s) {
+		fc->untracked++;
+		return;
+	}
+	/* non-IP frames share one slot, across queues: not a flow */
+	if (!key)
+		return;
+	if (__atomic_exchange_n(&s->ts, ts, __ATOMIC_RELAXED) > ts)
+		fc->reordered++;
+	prev = __atomic_exchange_n(&s->last, me + 1, __ATOMIC_RELAXED);
+	if (prev && prev != me + 1)
+		__atomic_add_fetch(&s->handoffs, 1, __ATOMIC_RELAXED);
 }
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -113,7 +170,7 @@ static uint64_t flow_key(const uint8_t *p, uint32_t len)
 	off += 2;
 	if (et == 0x0800 && off + 20 <= len) {
 		uint32_t ihl = (p[off] & 15) * 4;
-		bool frag = (p[off + 6] & 0x1f) || p[off + 7];
+		bool frag = (p[off + 6] & 0x3f) || p[off + 7];	/* MF, offset */
 
 		proto = p[off + 9];
 		for (int i = 12; i < 20; i++)
@@ -147,21 +204,29 @@ struct handler_args {
 	unsigned int x;
 };
 
+static const char *mode_name(unsigned int mode)
+{
+	return mode == WIRECAP_MODE_FLOW ? "flow" :
+	       mode == WIRECAP_MODE_ADVANCED ? "advanced" : "basic";
+}
+
 static void handler_usage(FILE *f)
 {
 	fprintf(f,
-"usage: wirecap handler [-i IFNAME]... [-q LIST] [--mode basic|advanced]\n"
-"                       [-x N] [-f FILTER] [-M cells] [-R chunks] [-T PCT]\n"
+"usage: wirecap handler [-i IFNAME]... [-q LIST]\n"
+"                       [--mode basic|advanced|flow] [-x N] [-f FILTER]\n"
+"                       [-M cells] [-R chunks] [-T PCT]\n"
 "                       [--cell-size B]\n"
 "                       [--group LIST]... [-c COUNT] [--duration SECS]\n"
 "                       [--until-file PATH [--idle-ms N]] [--threads N]\n"
 "                       [--timeout-us N] [-v] [--json FILE]\n"
 TOOL_USAGE_SESSION
-"  --mode M         basic (WireCAP-B) or advanced (WireCAP-A, offloading)\n"
+"  --mode M         basic (WireCAP-B), advanced (WireCAP-A, offloading\n"
+"                   chunks) or flow (WireCAP-F, offloading flows)\n"
 "  -x N             apply the filter N times to every packet (default 0)\n"
 "  -f FILTER        BPF filter (default \"" H_DEFAULT_FILTER "\")\n"
 "  -T PCT           offloading threshold, %% of R (default 60)\n"
-"  --group LIST     advanced: these queues (session indices: the order\n"
+"  --group LIST     advanced, flow: these queues (session indices: the order\n"
 "                   they were opened, as printed) form a buddy group;\n"
 "                   repeat for more groups; unlisted queues form one more\n"
 TOOL_USAGE_STOP
@@ -199,6 +264,8 @@ static int handler_parse(int argc, char **argv, struct handler_args *a)
 				o->mode = WIRECAP_MODE_BASIC;
 			else if (!strcmp(optarg, "advanced"))
 				o->mode = WIRECAP_MODE_ADVANCED;
+			else if (!strcmp(optarg, "flow"))
+				o->mode = WIRECAP_MODE_FLOW;
 			else
 				goto bad;
 			break;
@@ -238,8 +305,9 @@ static int handler_parse(int argc, char **argv, struct handler_args *a)
 		goto usage;
 	if (tool_session_check(&a->session, PROG))
 		goto usage;
-	if (a->ngroups && o->mode != WIRECAP_MODE_ADVANCED) {
-		fprintf(stderr, PROG ": --group needs --mode advanced\n");
+	if (a->ngroups && o->mode == WIRECAP_MODE_BASIC) {
+		fprintf(stderr, PROG ": --group needs --mode advanced or "
+			"flow\n");
 		goto usage;
 	}
 	return 0;
@@ -260,7 +328,9 @@ struct worker {
 	bool started;
 	int err;			/* a queue error: -errno */
 	uint64_t pkts, matched, busy_ns;	/* (worker) written */
-	struct flow_set flows;
+	unsigned int index;		/* its queue's, in the session */
+	struct flow_tab *flows;		/* shared by all */
+	struct flow_count fc;		/* (worker) written */
 	uint32_t *stop;
 };
 
@@ -292,7 +362,8 @@ static void *worker_run(void *arg)
 			for (k = 0; k < wk->x; k++)
 				hit = pcap_offline_filter(wk->prog, &h, p.data);
 			matched += hit != 0;
-			flow_add(&wk->flows, flow_key(p.data, p.len));
+			flow_seen(wk->flows, flow_key(p.data, p.len), p.ts_ns,
+				  wk->index, &wk->fc);
 		}
 		wirecap_chunk_release(&c);
 		__atomic_store_n(&wk->busy_ns, wk->busy_ns + tool_now_ns() - t0,
@@ -312,6 +383,7 @@ struct qres {
 	uint64_t received, dropped, delivered, processed, matched;
 	uint64_t out, in, chunks_out, chunks_in;
 	uint64_t partial, refused, high_water;
+	uint64_t migrations, buckets;	/* flow mode */
 	double pp;
 };
 
@@ -328,6 +400,8 @@ static void qres_add(struct qres *t, const struct qres *r)
 	t->chunks_in += r->chunks_in;
 	t->partial += r->partial;
 	t->refused += r->refused;
+	t->migrations += r->migrations;
+	t->buckets += r->buckets;
 	if (r->high_water > t->high_water)
 		t->high_water = r->high_water;
 }
@@ -344,7 +418,8 @@ static void json_counts(FILE *f, const struct qres *r)
 		"\"offloaded_out\": %llu, \"offloaded_in\": %llu, "
 		"\"chunks_offloaded_out\": %llu, \"chunks_offloaded_in\": %llu, "
 		"\"partial_views\": %llu, \"recycle_refused\": %llu, "
-		"\"pool_high_water\": %llu, \"balanced\": %s",
+		"\"pool_high_water\": %llu, \"flow_migrations\": %llu, "
+		"\"buckets_migrated\": %llu, \"balanced\": %s",
 		(unsigned long long)r->received,
 		(unsigned long long)r->delivered,
 		(unsigned long long)r->dropped,
@@ -357,6 +432,8 @@ static void json_counts(FILE *f, const struct qres *r)
 		(unsigned long long)r->partial,
 		(unsigned long long)r->refused,
 		(unsigned long long)r->high_water,
+		(unsigned long long)r->migrations,
+		(unsigned long long)r->buckets,
 		r->received == r->delivered + r->dropped ? "true" : "false");
 }
 
@@ -412,26 +489,32 @@ out:
 	return ret;
 }
 
-static double flows_multi(struct worker *wk, unsigned int n, uint64_t *total,
-			  uint64_t *multi)
+struct flow_res {
+	uint64_t total, multi, handoffs, max_handoffs, reordered, untracked;
+	double frac;
+};
+
+static void flows_sum(const struct flow_tab *t, const struct worker *wk,
+		      unsigned int n, struct flow_res *r)
 {
-	struct flow_set all = { 0 }, twice = { 0 };
 	unsigned int i;
-	size_t k;
 
-	for (i = 0; i < n; i++)
-		for (k = 0; k < wk[i].flows.size; k++) {
-			uint64_t key = wk[i].flows.key[k];
+	for (i = 0; i < H_FLOW_SLOTS; i++) {
+		const struct flow_slot *s = &t->slot[i];
 
-			/* a flow in a second thread's set: seen by two */
-			if (key && flow_add(&all, key) == 0)
-				flow_add(&twice, key);
-		}
-	*total = all.used;
-	*multi = twice.used;
-	free(all.key);
-	free(twice.key);
-	return all.used ? (double)twice.used / all.used : 0.0;
+		if (!s->key)
+			continue;
+		r->total++;
+		r->multi += s->handoffs != 0;
+		r->handoffs += s->handoffs;
+		if (s->handoffs > r->max_handoffs)
+			r->max_handoffs = s->handoffs;
+	}
+	for (i = 0; i < n; i++) {
+		r->reordered += wk[i].fc.reordered;
+		r->untracked += wk[i].fc.untracked;
+	}
+	r->frac = r->total ? (double)r->multi / r->total : 0.0;
 }
 
 int cmd_handler(int argc, char **argv)
@@ -444,8 +527,9 @@ int cmd_handler(int argc, char **argv)
 	struct tool_watch watch;
 	uint32_t stop = 0;
 	unsigned int nq = 0, i, j, ng;
-	uint64_t flows = 0, multi = 0;
-	double secs, frac;
+	struct flow_tab flows = { 0 };
+	struct flow_res fr = { 0 };
+	double secs;
 	pcap_t *dead;
 	FILE *jf = NULL;
 	int ret, status = 1;
@@ -470,7 +554,10 @@ int cmd_handler(int argc, char **argv)
 		goto out;
 	wk = calloc(nq, sizeof(*wk));
 	res = calloc(nq, sizeof(*res));
-	if (!wk || !res) {
+	flows.slot = aligned_alloc(64, H_FLOW_SLOTS * sizeof(*flows.slot));
+	if (flows.slot)
+		memset(flows.slot, 0, H_FLOW_SLOTS * sizeof(*flows.slot));
+	if (!wk || !res || !flows.slot) {
 		fprintf(stderr, PROG ": out of memory\n");
 		goto out;
 	}
@@ -484,6 +571,7 @@ int cmd_handler(int argc, char **argv)
 	for (i = 0; i < nq; i++) {
 		wk[i] = (struct worker){ .q = wirecap_queue(w, i),
 					 .prog = &prog, .x = a.x,
+					 .index = i, .flows = &flows,
 					 .stop = &stop };
 		if (pthread_create(&wk[i].tid, NULL, worker_run, &wk[i])) {
 			fprintf(stderr, PROG ": no thread\n");
@@ -493,8 +581,7 @@ int cmd_handler(int argc, char **argv)
 	}
 	fprintf(stderr, PROG ": %u queues, %s mode, x=%u, "
 		"filter \"%s\"\n", nq,
-		a.session.opts.mode ? "advanced" : "basic",
-		a.x, a.filter);
+		mode_name(a.session.opts.mode), a.x, a.filter);
 
 	/* the main thread only watches the stop conditions */
 	while (i == nq) {
@@ -539,6 +626,8 @@ int cmd_handler(int argc, char **argv)
 		r->partial = st.kernel.partial_views;
 		r->refused = st.recycle_refused;
 		r->high_water = st.kernel.pool_high_water;
+		r->migrations = st.flow_migrations;
+		r->buckets = st.flows_migrated;
 		r->matched = wk[i].matched;
 		r->pp = wk[i].busy_ns ? wk[i].pkts * 1e9 / wk[i].busy_ns : 0;
 		qres_add(&tot, r);
@@ -546,7 +635,7 @@ int cmd_handler(int argc, char **argv)
 			fprintf(stderr, PROG ": %s-q%u: %s\n",
 				r->ifname, r->ring, strerror(-wk[i].err));
 	}
-	frac = flows_multi(wk, nq, &flows, &multi);
+	flows_sum(&flows, wk, nq, &fr);
 
 	printf("%-12s %10s %10s %10s %8s %10s %9s %9s %12s\n", "queue",
 	       "received", "delivered", "dropped", "drop", "processed",
@@ -561,8 +650,12 @@ int cmd_handler(int argc, char **argv)
 	}
 	print_row(stdout, "total", &tot);
 	printf("\n%.2f s; flows %llu, processed by more than one thread %llu "
-	       "(%.2f%%)%s\n", secs, (unsigned long long)flows,
-	       (unsigned long long)multi, 100 * frac,
+	       "(%.2f%%, %llu handoffs), packets out of order %llu%s%s\n",
+	       secs, (unsigned long long)fr.total,
+	       (unsigned long long)fr.multi, 100 * fr.frac,
+	       (unsigned long long)fr.handoffs,
+	       (unsigned long long)fr.reordered,
+	       fr.untracked ? "; some flows untracked (table full)" : "",
 	       tot.received == tot.delivered + tot.dropped ? "" :
 	       "; counters do not add up: stopped with packets in flight");
 
@@ -575,7 +668,7 @@ int cmd_handler(int argc, char **argv)
 		}
 		fprintf(jf, "{\"mode\": \"%s\", \"M\": %u, \"R\": %u, \"T\": %u, "
 			"\"x\": %u, \"seconds\": %.3f, \"queues\": [",
-			a.session.opts.mode ? "advanced" : "basic",
+			mode_name(a.session.opts.mode),
 			wirecap_queue_info(wirecap_queue(w, 0))->cells_per_chunk,
 			wirecap_queue_info(wirecap_queue(w, 0))->nr_chunks,
 			a.session.opts.offload_pct ?
@@ -605,9 +698,15 @@ int cmd_handler(int argc, char **argv)
 		fprintf(jf, "], \"total\": {");
 		json_counts(jf, &tot);
 		fprintf(jf, "}, \"flows\": {\"total\": %llu, \"multi_thread\": "
-			"%llu, \"fraction\": %.6f}}\n",
-			(unsigned long long)flows, (unsigned long long)multi,
-			frac);
+			"%llu, \"fraction\": %.6f, \"handoffs\": %llu, "
+			"\"max_handoffs\": %llu, \"reordered\": %llu, "
+			"\"untracked\": %llu}}\n",
+			(unsigned long long)fr.total,
+			(unsigned long long)fr.multi, fr.frac,
+			(unsigned long long)fr.handoffs,
+			(unsigned long long)fr.max_handoffs,
+			(unsigned long long)fr.reordered,
+			(unsigned long long)fr.untracked);
 		if (jf != stdout && fclose(jf)) {
 			fprintf(stderr, PROG ": %s: %s\n", a.json,
 				strerror(errno));
@@ -619,9 +718,7 @@ int cmd_handler(int argc, char **argv)
 		if (wk[i].err)
 			status = 1;
 out:
-	if (wk)
-		for (i = 0; i < nq; i++)
-			free(wk[i].flows.key);
+	free(flows.slot);
 	free(wk);
 	free(res);
 	wirecap_close(w);
