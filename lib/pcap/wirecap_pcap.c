@@ -70,7 +70,11 @@
  * one libwirecap session (struct wcs), so their queues are one buddy
  * group; with WIRECAP_MODE=advanced in the environment (and
  * WIRECAP_OFFLOAD_PCT=T, default 60) chunks of a busy queue are read
- * through a less busy handle of the group. Such handles have no
+ * through a less busy handle of the group; with WIRECAP_MODE=flow, flows
+ * of a busy queue move to a less busy handle, each flow's packets read
+ * through one handle at a time and in order (wirecap(3), flow mode), so
+ * a program with one handle per queue keeps its per-flow state per
+ * handle. Such handles have no
  * selectable fd while they share it (it would be shared, and one
  * handle's reads would reset it for the others). A handle activated after
  * the group started reading, or with other settings, gets a session of
@@ -96,7 +100,7 @@
 #include "wirecap.h"
 
 #define WCH_PREFIX	"wirecap:"
-#define WCH_ENV_MODE	"WIRECAP_MODE"		/* basic | advanced */
+#define WCH_ENV_MODE	"WIRECAP_MODE"		/* basic | advanced | flow */
 #define WCH_ENV_T	"WIRECAP_OFFLOAD_PCT"	/* T, 1..100 */
 #define WCH_ENV_CELL	"WIRECAP_CELL_SIZE"	/* bytes per cell, 2^n */
 #define WCH_MAXSNAP	262144
@@ -706,6 +710,8 @@ static int activate(struct wch *h)
 	env = getenv(WCH_ENV_MODE);
 	if (env && !strcmp(env, "advanced"))
 		o.mode = WIRECAP_MODE_ADVANCED;
+	else if (env && !strcmp(env, "flow"))
+		o.mode = WIRECAP_MODE_FLOW;
 	env = getenv(WCH_ENV_T);
 	if (env && atoi(env) > 0 && atoi(env) <= 100)
 		o.offload_pct = atoi(env);
