@@ -3,6 +3,7 @@
 
     scripts/gen-traffic.py -o FILE.pcap [--packets N] [--flows N]
                            [--duration SECS] [--ipv6 FRACTION] [--seed N]
+                           [--elephant FRACTION]
 
 A few hundred TCP and UDP flows, IPv4 and some IPv6, between a set of
 clients (10.0.0.0/16, fd00::/64) and servers (documentation prefixes):
@@ -234,10 +235,14 @@ def main():
     ap.add_argument("--duration", type=float, default=2.0, help="trace length, seconds [2]")
     ap.add_argument("--ipv6", type=float, default=0.2, help="fraction of IPv6 flows [0.2]")
     ap.add_argument("--seed", type=int, default=1, help="random seed [1]")
+    ap.add_argument("--elephant", type=float, default=0,
+                    help="add one bulk TCP flow with this fraction of the packets, "
+                         "over the whole trace [0: none]")
     a = ap.parse_args()
     if a.packets < 1 or a.flows < 1 or a.packets < a.flows or a.duration <= 0 \
-            or not 0 <= a.ipv6 <= 1:
-        ap.error("need packets >= flows >= 1, duration > 0, 0 <= ipv6 <= 1")
+            or not 0 <= a.ipv6 <= 1 or not 0 <= a.elephant < 1:
+        ap.error("need packets >= flows >= 1, duration > 0, 0 <= ipv6 <= 1, "
+                 "0 <= elephant < 1")
 
     rng = random.Random(a.seed)
     gen = Builder(rng)
@@ -290,6 +295,15 @@ def main():
         span = f.pkts[-1][0] or 1e-6
         k = min(1.0, (a.duration - start) / span)
         frames += [(start + t * k, i, j, fr) for j, (t, fr) in enumerate(f.pkts)]
+    if a.elephant:
+        # one more flow, after the others (their bytes stay the same):
+        # a bulk transfer carrying the fraction asked, start to end
+        cli, srv = client(a.flows, False), server(rng.randrange(600), False)
+        f = TcpFlow(gen, rng, cli, srv, rng.randint(32768, 60999), 445)
+        f.build(int(len(frames) * a.elephant / (1 - a.elephant)), "bulk")
+        nflows["tcp4"] += 1
+        k = a.duration / (f.pkts[-1][0] or 1e-6)
+        frames += [(t * k, a.flows, j, fr) for j, (t, fr) in enumerate(f.pkts)]
     frames.sort(key=lambda x: (x[0], x[1], x[2]))
 
     sizes = {"64-127": 0, "128-511": 0, "512-1023": 0, "1024-1513": 0, "1514": 0}
@@ -306,7 +320,7 @@ def main():
             sizes[key] += 1
     total = sum(len(x[3]) for x in frames)
     print("gen-traffic: %s: %d packets, %d bytes, %d flows (%s), %.3f s; sizes %s"
-          % (a.out, len(frames), total, a.flows,
+          % (a.out, len(frames), total, sum(nflows.values()),
              " ".join("%s=%d" % kv for kv in nflows.items()),
              frames[-1][0] - frames[0][0] if frames else 0.0,
              " ".join("%s:%d" % kv for kv in sizes.items())), file=sys.stderr)
