@@ -19,6 +19,8 @@
 #   wirecap-aT    (skews only) WireCAP-A(64,64,T): advanced mode, the
 #                 queues one buddy group (WIRECAP_MODE=advanced,
 #                 WIRECAP_OFFLOAD_PCT=T, read by the libpcap shim)
+#   wirecap-fT    (skews only) WireCAP-F(64,64,T): flow mode, the same
+#                 group (WIRECAP_MODE=flow): flows move, not chunks
 # The traffic: 64-byte packets of one flow (RSS puts them on one queue),
 # sent into the host tap (txqueuelen 1000: the NIC's FIFO) by
 # wirecap-tap-gen (bench/tap_gen.c) at a steady pace, on host CPU 1;
@@ -171,7 +173,8 @@ profile_len=$((profile_skip + profile_secs + 10))
 skew_pps=${BENCH_PEER_SKEW_PPS:-18000}
 skew_t=${BENCH_PEER_SKEW_T:-60}
 skew_engines=${BENCH_PEER_SKEW_ENGINES:-afpacket-mem wirecap $(
-	for t in $skew_t; do printf 'wirecap-a%s ' "$t"; done) afxdp}
+	for t in $skew_t; do printf 'wirecap-a%s wirecap-f%s ' "$t" "$t"
+	done) afxdp}
 skew_trace=${WIRECAP_SHARED:-$top/../shared}/traces/sv_smb2-async-read_input.pcap
 # the skews' points run 5 times at least: one run of one mode says nothing
 skew_reps=${BENCH_PEER_SKEW_REPEAT:-$(
@@ -182,7 +185,8 @@ gskew_mem=${BENCH_PEER_GSKEW_MEM:-$((2 << 20))}
 gskew_packets=${BENCH_PEER_GSKEW_PACKETS:-30000}
 gskew_secs=${BENCH_PEER_GSKEW_SECONDS:-3}
 gskew_engines=${BENCH_PEER_GSKEW_ENGINES:-wirecap $(
-	for t in $skew_t; do printf 'wirecap-a%s ' "$t"; done)}
+	for t in $skew_t; do printf 'wirecap-a%s wirecap-f%s ' "$t" "$t"
+	done)}
 # Microsoft's Toeplitz key, wirecap_rss_default_key: wirecap_virtio's
 rss_key=6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa
 has() { case " $exps " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -213,6 +217,9 @@ run() { # exp engine n(rate, P or skew's rate) rep trace speed x [threads]
 		buf=$((ring_m * ring_r * 2048)) ;;
 	wirecap-a[0-9]*) vm=$nic dev='wirecap:$WIRECAP_IF' buf=$mem
 		env="WIRECAP_MODE=advanced WIRECAP_OFFLOAD_PCT=${engine#wirecap-a}"
+		;;
+	wirecap-f[0-9]*) vm=$nic dev='wirecap:$WIRECAP_IF' buf=$mem
+		env="WIRECAP_MODE=flow WIRECAP_OFFLOAD_PCT=${engine#wirecap-f}"
 		;;
 	*) echo "peers: unknown engine $engine" >&2; return 1 ;;
 	esac

@@ -135,11 +135,12 @@ ENGINES = ["afpacket", "afpacket-mem", "afxdp", "wirecap", "wirecap-c128",
 
 
 def engine_key(e):
-    """The report's order: ENGINES, then WireCAP-A by T (wirecap-aT)."""
+    """The report's order: ENGINES, then WireCAP-A and WireCAP-F by T
+    (wirecap-aT, wirecap-fT)."""
     if e in ENGINES:
         return (ENGINES.index(e), 0, e)
-    m = re.fullmatch(r"wirecap-a(\d+)", e)
-    return (len(ENGINES), int(m.group(1)) if m else 1000, e)
+    m = re.fullmatch(r"wirecap-([af])(\d+)", e)
+    return (len(ENGINES), int(m.group(2)) if m else 1000, e)
 
 
 def kv(path):
@@ -715,7 +716,8 @@ def skew(runs, res):
           "land on queue 0. afpacket-mem: an AF_PACKET fanout group by queue, 8 MiB per "
           "handle; afxdp: a socket per queue; wirecap: WireCAP-B(64,64) per "
           "queue; wirecap-aT: WireCAP-A(64,64,T), the two queues one buddy "
-          "group. Threads: each one's share of the processed packets "
+          "group; wirecap-fT: WireCAP-F(64,64,T), flow mode (the trace is "
+          "one connection: nothing to move). Threads: each one's share of the processed packets "
           "(queue 0 / queue 1), and its Pp (median).\n")
     ref_s = f"{ref}'s loss against it" if ref else "WireCAP-A's loss against it"
     print(f"| rate (pps) | engine | loss, median (min-max) | in the tap "
@@ -778,7 +780,8 @@ def gskew(runs, res):
           "scaled to the rate shown; 4 queues, the handler with a thread "
           "per queue (-q 4) on the 2 vCPUs, the same memory per queue for "
           "every engine. wirecap: WireCAP-B; wirecap-aT: WireCAP-A, the 4 "
-          "queues one buddy group. Threads: each one's share of the "
+          "queues one buddy group; wirecap-fT: WireCAP-F, the same group, "
+          "flows moved instead of chunks. Threads: each one's share of the "
           "processed packets and its Pp (medians), queues 0-3.\n")
     print("| seed (queues' shares) | rate (pps) | engine | loss, median "
           "(min-max) | in the tap | threads' share | threads' Pp | "
