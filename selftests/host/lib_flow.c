@@ -15,6 +15,10 @@
  *             what the new owner gets of them is held back until the old
  *             one released the last view that held one of their packets,
  *             then goes, in order
+ *   detach    the owner detached while a view is held back for a new
+ *             owner: it counts as back, nothing goes to the new owner
+ *   failed    the old owner fails mid-migration: the barrier still waits
+ *             for its reader to release what it holds
  *   stress    2 queues in a group, 1 capture thread, 2 reader threads,
  *             one reader slow, 40 flows with a skew: every packet read
  *             once, every flow's packets in order and never by two
@@ -263,6 +267,96 @@ static int t_barrier(void)
 	for (i = 0; i < 10; i++)
 		CHECK(pop_recycled(&f.q[0], &d) && d.seq == 100 + i);
 	CHECK(!pop_recycled(&f.q[0], &d));
+	fake_fini(&f);
+	return 1;
+}
+
+/*
+ * The owner is detached (wirecap_queue_detach; the shim's pcap_close of
+ * one handle of a group) while a migration holds a view back for the new
+ * owner: its thread gives up what it held back, so every view of the
+ * pool counts as back and the detach can finish.
+ */
+static int t_detach_held(void)
+{
+	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
+	struct wirecap_chunk c[10];
+	struct wirecap_desc d;
+	struct wc_flowtab *ft;
+	struct fake f;
+	unsigned int i;
+
+	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
+	ft = f.q[0].ft;
+	for (i = 0; i < 10; i++) {
+		cells(&f, 0, i, 0, FAKE_M, h);
+		d = fake_desc(&f.q[0], i, 0, FAKE_M, 100 + i);
+		CHECK(fake_publish(&f, &f.q[0], &d));
+		wc_capture_move(&f.q[0]);
+		if (i < 9)
+			wc_flow_tick(&f.q[0]);
+	}
+	CHECK(ft->state == WC_FLOW_BARRIER && ft->dtail - ft->dhead == 1);
+	for (i = 0; i < 10; i++)
+		CHECK(wirecap_next_chunk(&f.q[0], &c[i], 0) == 1);
+	for (i = 0; i < 10; i++)
+		wirecap_chunk_release(&c[i]);
+	/* wirecap_queue_detach(), then q0's thread */
+	__atomic_store_n(&f.q[0].detached, 1, __ATOMIC_SEQ_CST);
+	wc_queue_return_capq(&f.q[0]);
+	wc_flow_tick(&f.q[0]);
+	while (pop_recycled(&f.q[0], &d))
+		;
+	tap_diag("captured %llu returned %llu",
+		 (unsigned long long)f.q[0].ts.captured,
+		 (unsigned long long)f.q[0].ts.returned);
+	CHECK(f.q[0].ts.captured == f.q[0].ts.returned);
+	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[1]) == 0);
+	fake_fini(&f);
+	return 1;
+}
+
+/*
+ * The old owner fails (a RECYCLE error sets err) with views of the moved
+ * buckets still in its capture queue, which its reader goes on reading:
+ * the barrier holds until it released them.
+ */
+static int t_failed_from(void)
+{
+	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
+	struct wirecap_chunk old;
+	struct wirecap_desc d;
+	struct wc_flowtab *ft;
+	struct fake f;
+	unsigned int i;
+
+	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
+	ft = f.q[0].ft;
+	for (i = 0; i < WC_FLOW_BUCKETS; i++)
+		ft->e[i].owner = 1;	/* member 1 owns everything */
+	for (i = 0; i < 9; i++) {
+		cells(&f, 0, i, 0, FAKE_M, h);
+		d = fake_desc(&f.q[0], i, 0, FAKE_M, 100 + i);
+		CHECK(fake_publish(&f, &f.q[0], &d));
+		wc_capture_move(&f.q[0]);
+	}
+	CHECK(len(&f.q[1]) == 9 && len(&f.q[0]) == 0);
+	wc_flow_tick(&f.q[0]);
+	CHECK(ft->state == WC_FLOW_BARRIER && ft->from == 1 && ft->to == 0);
+	cells(&f, 0, 9, 0, FAKE_M, h);
+	d = fake_desc(&f.q[0], 9, 0, FAKE_M, 109);
+	CHECK(fake_publish(&f, &f.q[0], &d));
+	wc_capture_move(&f.q[0]);
+	__atomic_store_n(&f.q[1].err, -EIO, __ATOMIC_RELEASE);
+	wc_flow_tick(&f.q[0]);
+	/* the new owner gets nothing while the old one has earlier packets */
+	CHECK(ft->state == WC_FLOW_BARRIER && len(&f.q[0]) == 0);
+	for (i = 0; i < 9; i++) {
+		CHECK(wirecap_next_chunk(&f.q[1], &old, 0) == 1);
+		wirecap_chunk_release(&old);
+	}
+	wc_flow_tick(&f.q[0]);
+	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[0]) == 1);
 	fake_fini(&f);
 	return 1;
 }
@@ -523,10 +617,13 @@ static int t_stress(void)
 
 int main(void)
 {
-	tap_plan(4);
+	tap_plan(6);
 	tap_run("hash: one per flow, IPv4, IPv6, VLAN, fragments", t_hash);
 	tap_run("share: each reader its packets, the view back once", t_share);
 	tap_run("barrier: moved flows wait for their old owner", t_barrier);
+	tap_run("detach: what was held back for a new owner counts as back",
+		t_detach_held);
+	tap_run("failed owner: the barrier waits for its reader", t_failed_from);
 	tap_run("stress: in order, one thread at a time, every packet",
 		t_stress);
 	return tap_exit();
