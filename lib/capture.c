@@ -566,9 +566,15 @@ static void run(struct wc_thread *t)
 		for (i = 0; i < t->nq; i++)
 			recycle_prep(t, t->queues[i], i);
 		for (i = 0; i < t->nq; i++) {
-			/* flow mode: a migration goes on, or begins */
+			/*
+			 * Flow mode: a migration goes on, or begins; or, the
+			 * queue detached, what it held back is let go.
+			 */
 			if (stop == WC_RUN && t->queues[i]->ft &&
-			    wc_queue_live(t->queues[i]))
+			    !t->queues[i]->closed &&
+			    (wc_queue_live(t->queues[i]) ||
+			     __atomic_load_n(&t->queues[i]->detached,
+					     __ATOMIC_RELAXED)))
 				wc_flow_tick(t->queues[i]);
 			if (stop == WC_RUN)
 				capture_prep(t, t->queues[i], i);

@@ -49,7 +49,12 @@
  * thread, which alone writes q's table; readers only clear their fview
  * bits. A member that fails or is detached loses its buckets to q itself
  * (position 0) at the next view, and what was held back for it is
- * released in its name.
+ * released in its name. Not done: that takeover waits for no barrier, so
+ * a failed member's reader may still read earlier packets of those flows
+ * while q's reads later ones (a failure only: a detached member's views
+ * were released in its name). A migration's barrier waits for the old
+ * owner's reader whether it failed or not; one that stops reading
+ * without detaching stalls q's migration, and in time q, until close.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -313,14 +318,16 @@ int wc_flow_publish(struct wirecap_queue *q, const struct wirecap_desc *d)
 	return 1;
 }
 
-/* Has the old owner released the last view of a moved bucket? */
+/*
+ * Has the old owner released the last view of a moved bucket? Whether
+ * it failed or not: a failed queue's reader still reads what its capture
+ * queue holds, and a detached one's were released in its name.
+ */
 static bool barrier_passed(const struct wirecap_queue *q)
 {
 	const struct wc_flowtab *ft = q->ft;
 	uint64_t w;
 
-	if (!member_live(ft, ft->from))
-		return true;
 	w = __atomic_load_n(&q->fview[ft->bar_v], __ATOMIC_ACQUIRE);
 	return (uint32_t)(w >> 32) != ft->bar_seq ||
 	       !(w & (1u << ft->from));
@@ -348,6 +355,25 @@ static void flush(struct wirecap_queue *q)
 	}
 	/* the owners' queues show the new shares before the next move */
 	ft->quiet_until = ft->nviews + WC_FLOW_QUIET;
+	__atomic_store_n(&ft->state, WC_FLOW_IDLE, __ATOMIC_RELAXED);
+}
+
+/*
+ * q was detached: what it held back for a new owner will never be read.
+ * Released in the new owner's name; the last holder's counts as back
+ * (the DETACH takes the chunks back, as it does those in recycle lanes).
+ */
+static void forget(struct wirecap_queue *q)
+{
+	struct wc_flowtab *ft = q->ft;
+	bool dup;
+
+	while (ft->dhead != ft->dtail) {
+		if (wc_flow_put(q, ft->m[ft->to],
+				&ft->defer[ft->dhead & (ft->dsize - 1)], &dup))
+			wc_add(&q->ts.returned, 1);
+		ft->dhead++;
+	}
 	__atomic_store_n(&ft->state, WC_FLOW_IDLE, __ATOMIC_RELAXED);
 }
 
@@ -448,15 +474,20 @@ static void migrate(struct wirecap_queue *q)
 
 /**
  * wc_flow_tick() - a round of q's capture thread, in flow mode
- * @q: the queue (running, live)
+ * @q: the queue (running: live, or detached and not yet closed)
  *
  * A migration waiting for its barrier goes on once it passed (the views
  * held back go to the new owner); with none in progress, one may begin.
+ * Detached, q lets go of what it held back.
  */
 void wc_flow_tick(struct wirecap_queue *q)
 {
 	struct wc_flowtab *ft = q->ft;
 
+	if (__atomic_load_n(&q->detached, __ATOMIC_ACQUIRE)) {
+		forget(q);
+		return;
+	}
 	switch (ft->state) {
 	case WC_FLOW_BARRIER:
 		if (!barrier_passed(q))
