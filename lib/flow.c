@@ -557,11 +557,18 @@ bool wc_flow_put(struct wirecap_queue *owner, struct wirecap_queue *via,
 	} while (!__atomic_compare_exchange_n(&owner->fview[v], &w, w & ~bit,
 					      false, __ATOMIC_ACQ_REL,
 					      __ATOMIC_RELAXED));
-	if ((uint32_t)(w & ~bit))
-		/* a migration may be waiting for this: wake its thread */
+	if ((uint32_t)(w & ~bit)) {
+		/*
+		 * A migration may be waiting for this: wake its thread. The
+		 * fence orders our CAS before the load of state, as the
+		 * thread's (wc_kick_prepare) orders its store of state before
+		 * its look at fview: one of us sees the other.
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&owner->ft->state, __ATOMIC_RELAXED) ==
 		    WC_FLOW_BARRIER)
 			wc_kick(&owner->thread->kick);
+	}
 	return !(uint32_t)(w & ~bit);
 }
 
