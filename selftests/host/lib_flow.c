@@ -19,6 +19,8 @@
  *             owner: it counts as back, nothing goes to the new owner
  *   failed    the old owner fails mid-migration: the barrier still waits
  *             for its reader to release what it holds
+ *   room      a member owning no bucket of q's, its capture queue full,
+ *             does not stop q's capture
  *   stress    2 queues in a group, 1 capture thread, 2 reader threads,
  *             one reader slow, 40 flows with a skew: every packet read
  *             once, every flow's packets in order and never by two
@@ -361,6 +363,37 @@ static int t_failed_from(void)
 	return 1;
 }
 
+/*
+ * A member that owns nothing of q's takes nothing of q's: its capture
+ * queue, full of views of its own pool (one capture thread, one lane
+ * for both), does not stop q's capture.
+ */
+static int t_room(void)
+{
+	static const uint32_t h[FAKE_M] = { HA, HA, HA, HA, HA, HA, HA, HA };
+	struct wirecap_desc d;
+	struct fake f;
+	unsigned int i;
+
+	fake_init_full(&f, 3, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
+	/* q2's lane of the thread: full of q2's own one-cell views */
+	for (i = 0; wc_ring_free(&f.q[2].capq.lane[0].r); i++) {
+		cells(&f, 2, i / FAKE_M, i % FAKE_M, 1, h);
+		d = fake_desc(&f.q[2], i / FAKE_M, i % FAKE_M, 1, 100 + i);
+		CHECK(fake_publish(&f, &f.q[2], &d));
+		wc_capture_move(&f.q[2]);
+		CHECK(i < 1000);
+	}
+	CHECK(wc_offload_room(&f.q[0]) > 0);
+	cells(&f, 0, 0, 0, FAKE_M, h);
+	d = fake_desc(&f.q[0], 0, 0, FAKE_M, 100);
+	CHECK(fake_publish(&f, &f.q[0], &d));
+	wc_capture_move(&f.q[0]);
+	CHECK(len(&f.q[0]) == 1);
+	fake_fini(&f);
+	return 1;
+}
+
 /* --- stress ------------------------------------------------------------- */
 
 #define SQ		2
@@ -617,13 +650,14 @@ static int t_stress(void)
 
 int main(void)
 {
-	tap_plan(6);
+	tap_plan(7);
 	tap_run("hash: one per flow, IPv4, IPv6, VLAN, fragments", t_hash);
 	tap_run("share: each reader its packets, the view back once", t_share);
 	tap_run("barrier: moved flows wait for their old owner", t_barrier);
 	tap_run("detach: what was held back for a new owner counts as back",
 		t_detach_held);
 	tap_run("failed owner: the barrier waits for its reader", t_failed_from);
+	tap_run("room: members that own nothing hold nothing back", t_room);
 	tap_run("stress: in order, one thread at a time, every packet",
 		t_stress);
 	return tap_exit();
