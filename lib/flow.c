@@ -164,10 +164,22 @@ static bool holding_back(const struct wc_flowtab *ft, unsigned int p)
 	return ft->state != WC_FLOW_IDLE && p == ft->to;
 }
 
+/* After owners changed: which members own a bucket now. */
+static void owners_update(struct wc_flowtab *ft)
+{
+	unsigned int i;
+
+	ft->owning = 0;
+	for (i = 0; i < WC_FLOW_BUCKETS; i++)
+		ft->owning |= 1u << ft->e[i].owner;
+}
+
 /*
- * Views q may move now: each may go to every live member, so the least
- * room among them (the member views are held back for excepted, and
- * defer[] is as big as views can be out).
+ * Views q may move now: each may go to every live member that owns a
+ * bucket, so the least room among them (the member views are held back
+ * for excepted, and defer[] is as big as views can be out). Members that
+ * own none take nothing of q's: their capture queues, which other queues
+ * of q's thread fill too, do not hold q back.
  */
 uint32_t wc_flow_room(struct wirecap_queue *q)
 {
@@ -176,9 +188,11 @@ uint32_t wc_flow_room(struct wirecap_queue *q)
 	unsigned int p;
 
 	for (p = 0; p < ft->nm; p++)
-		if (member_live(ft, p) && !holding_back(ft, p))
+		if ((ft->owning & (1u << p)) && member_live(ft, p) &&
+		    !holding_back(ft, p))
 			room = wc_min_u32(room, member_room(q, p));
-	return room == UINT32_MAX ? 0 : room;
+	/* none (q's own lane is there while q is live): q's room */
+	return room == UINT32_MAX ? member_room(q, 0) : room;
 }
 
 /* Publish view d of q's pool, stamped fview, into member p's queue. */
@@ -265,8 +279,10 @@ int wc_flow_publish(struct wirecap_queue *q, const struct wirecap_desc *d)
 		}
 		bkt[i] = (uint16_t)bucket_of(h);
 		e = &ft->e[bkt[i]];
-		if (e->owner && !member_live(ft, e->owner))
+		if (e->owner && !member_live(ft, e->owner)) {
 			e->owner = 0;
+			ft->owning |= 1;
+		}
 		cnt[e->owner]++;
 	}
 	for (p = 0; p < nm; p++)
@@ -458,6 +474,7 @@ static void migrate(struct wirecap_queue *q)
 	}
 	if (!k)
 		return;
+	owners_update(ft);
 	wc_add(&ft->moved, k);
 	wc_add(&ft->rounds, 1);
 	ft->from = (uint8_t)a;
@@ -620,6 +637,7 @@ int wc_flow_alloc(struct wirecap_queue *q)
 		return -ENOMEM;
 	q->ft = ft;
 	ft->nm = q->nbuddies + 1;
+	ft->owning = 1;		/* q owns every bucket */
 	ft->m[0] = q;
 	for (i = 0; i < q->nbuddies; i++)
 		ft->m[i + 1] = w->queues[q->buddies[i]];

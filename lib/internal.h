@@ -131,6 +131,7 @@ struct wc_flowtab {
 	struct wirecap_desc *defer;
 	/* (t) the queue's capture thread */
 	struct wc_flow e[WC_FLOW_BUCKETS];
+	uint32_t owning;		/* members that own a bucket, bit p */
 	uint32_t views;			/* since the last halving */
 	uint32_t nviews;		/* views published, all told */
 	uint32_t quiet_until;		/* nviews: no migration before */
