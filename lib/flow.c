@@ -195,7 +195,21 @@ uint32_t wc_flow_room(struct wirecap_queue *q)
 	return room == UINT32_MAX ? member_room(q, 0) : room;
 }
 
-/* Publish view d of q's pool, stamped fview, into member p's queue. */
+/* Member p's packets in view d of q's pool, as published. */
+static unsigned int share(const struct wirecap_queue *q,
+			  const struct wirecap_desc *d, unsigned int p)
+{
+	const uint16_t *st = &q->fstart[((size_t)d->chunk_id *
+					 q->info.cells_per_chunk +
+					 d->first_cell) * (q->ft->nm + 1)];
+
+	return st[p + 1] - st[p];
+}
+
+/*
+ * Publish view d of q's pool, stamped fview, into member p's queue; a
+ * buddy's share counts as offloaded out (when given, not when held back).
+ */
 static void give(struct wirecap_queue *q, unsigned int p,
 		 const struct wirecap_desc *d)
 {
@@ -209,6 +223,10 @@ static void give(struct wirecap_queue *q, unsigned int p,
 	*(struct wirecap_desc *)wc_ring_slot(r, idx) = *d;
 	wc_ring_submit(r, 1);
 	wc_wake(&b->waiter);
+	if (p) {
+		wc_add(&q->ts.offl_out, 1);
+		wc_add(&q->ts.offl_out_pkts, share(q, d, p));
+	}
 }
 
 /*
@@ -225,6 +243,8 @@ static bool put_for(struct wirecap_queue *q, unsigned int p,
 
 	if (q->rec_busy || q->rec_n >= WC_RECYCLE_BATCH)
 		return false;
+	/* p's packets in it are read by nobody: counted */
+	wc_add(&q->ft->lost_pkts, share(q, d, p));
 	if (wc_flow_put(q, q->ft->m[p], d, &dup)) {
 		q->rec_buf[q->rec_n++] = *d;
 		wc_add(&q->ts.returned, 1);
@@ -320,10 +340,6 @@ int wc_flow_publish(struct wirecap_queue *q, const struct wirecap_desc *d)
 			ft->defer[ft->dtail++ & (ft->dsize - 1)] = *d;
 		else
 			give(q, p, d);
-		if (p) {
-			wc_add(&q->ts.offl_out, 1);
-			wc_add(&q->ts.offl_out_pkts, cnt[p]);
-		}
 	}
 	ft->nviews++;
 	if (++ft->views >= WC_FLOW_DECAY) {
@@ -385,8 +401,11 @@ static void forget(struct wirecap_queue *q)
 	bool dup;
 
 	while (ft->dhead != ft->dtail) {
-		if (wc_flow_put(q, ft->m[ft->to],
-				&ft->defer[ft->dhead & (ft->dsize - 1)], &dup))
+		const struct wirecap_desc *d =
+			&ft->defer[ft->dhead & (ft->dsize - 1)];
+
+		wc_add(&ft->lost_pkts, share(q, d, ft->to));
+		if (wc_flow_put(q, ft->m[ft->to], d, &dup))
 			wc_add(&q->ts.returned, 1);
 		ft->dhead++;
 	}

@@ -141,6 +141,7 @@ struct wc_flowtab {
 	uint32_t bar_v, bar_seq;	/* its barrier: from releases that */
 	uint32_t dhead, dtail;		/* defer[]: views for to, in order */
 	uint64_t moved, rounds;		/* buckets migrated, migrations */
+	uint64_t lost_pkts;		/* held back for a member that left */
 };
 
 enum { WC_FLOW_IDLE, WC_FLOW_BARRIER, WC_FLOW_FLUSH };

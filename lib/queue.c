@@ -557,6 +557,7 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 	if (q->ft) {
 		s.flows_migrated = wc_read(&q->ft->moved);
 		s.flow_migrations = wc_read(&q->ft->rounds);
+		s.flow_lost = wc_read(&q->ft->lost_pkts);
 	}
 	memcpy(st, &s, sz);
 	return 0;

@@ -18,7 +18,9 @@
  * At the end, per queue, per buddy group and in total (packets):
  *   received       frames that reached the queue: stored in its pool, or
  *                  dropped (kernel counters since attach)
- *   dropped        capture drops + oversize drops (kernel)
+ *   dropped        capture drops + oversize drops (kernel), and in
+ *                  flow mode packets held back for a thread whose queue
+ *                  failed or left (flow_lost)
  *   delivered      packets of the queue's pool handed to a processing
  *                  thread, its own or (offloaded) a buddy's
  *   processed      packets the queue's thread processed (its own pool's
@@ -615,7 +617,8 @@ int cmd_handler(int argc, char **argv)
 		r->ring = wirecap_queue_ring(q);
 		r->index = i;
 		r->group = wirecap_queue_group(q);
-		r->dropped = st.kernel.capture_drops + st.kernel.oversize_drops;
+		r->dropped = st.kernel.capture_drops + st.kernel.oversize_drops +
+			     st.flow_lost;
 		r->received = st.kernel.received + r->dropped;
 		r->processed = st.pkts_delivered;
 		r->out = st.pkts_offloaded_out;
