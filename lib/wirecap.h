@@ -139,7 +139,8 @@ struct wirecap_opts {
 #define WIRECAP_MODE_ADVANCED	1
 #define WIRECAP_MODE_FLOW	2	/* offload flows, not chunks: each
 					 * flow's packets to one reader at a
-					 * time, in order (wirecap(3)) */
+					 * time, in order; groups of 16
+					 * queues at most (libwirecap(3)) */
 
 #define WIRECAP_NUMA(n)		((n) + 1)
 #define WIRECAP_NUMA_NONE	(-1)
