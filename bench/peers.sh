@@ -21,6 +21,7 @@
 #                 WIRECAP_OFFLOAD_PCT=T, read by the libpcap shim)
 #   wirecap-fT    (skews only) WireCAP-F(64,64,T): flow mode, the same
 #                 group (WIRECAP_MODE=flow): flows move, not chunks
+#                 (the skewed trace: only its reverse direction can)
 # The traffic: 64-byte packets of one flow (RSS puts them on one queue),
 # sent into the host tap (txqueuelen 1000: the NIC's FIFO) by
 # wirecap-tap-gen (bench/tap_gen.c) at a steady pace, on host CPU 1;

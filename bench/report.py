@@ -716,8 +716,9 @@ def skew(runs, res):
           "land on queue 0. afpacket-mem: an AF_PACKET fanout group by queue, 8 MiB per "
           "handle; afxdp: a socket per queue; wirecap: WireCAP-B(64,64) per "
           "queue; wirecap-aT: WireCAP-A(64,64,T), the two queues one buddy "
-          "group; wirecap-fT: WireCAP-F(64,64,T), flow mode (the trace is "
-          "one connection: nothing to move). Threads: each one's share of the processed packets "
+          "group; wirecap-fT: WireCAP-F(64,64,T), flow mode (one connection: "
+          "only its reverse direction, some 30 % of the packets, can move). "
+          "Threads: each one's share of the processed packets "
           "(queue 0 / queue 1), and its Pp (median).\n")
     ref_s = f"{ref}'s loss against it" if ref else "WireCAP-A's loss against it"
     print(f"| rate (pps) | engine | loss, median (min-max) | in the tap "
