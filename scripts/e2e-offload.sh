@@ -28,9 +28,9 @@
 #              one, a flow processed by a second thread only after a
 #              migration (handoffs of one flow <= migrations); on the
 #              generated trace flows migrate. The trace's elephant (70 %
-#              of the packets, one flow) cannot move: flow mode balances
-#              nothing there, by design. Drop rates of the three modes are
-#              printed, not judged (see issue 16's note).
+#              of the packets, one direction of one connection) cannot
+#              move, by design; its reverse direction can. Drop rates of
+#              the three modes are printed, not judged (issue 16's note).
 # Prints TAP. Numbers for the note: scripts/e2e-offload.sh --sweep.
 #
 #   scripts/e2e-offload.sh [--sweep] [kernel ...]     default: 6.1 6.12
