@@ -82,14 +82,15 @@ for k in $kernels; do
 	}
 	python3 bench/report.py burst "$res" "$k" >>"$out/report.md" || rc=1
 	if [ $quick = 0 ]; then
-		echo "== skewed trace, basic vs advanced, kernel $k"
+		echo "== skewed trace, basic, advanced and flow mode, kernel $k"
 		scripts/e2e-offload.sh --sweep "$k" >"$res/skew.md" 2>&1 || rc=1
 		{
-			echo "## Skewed trace, x=300: WireCAP-B vs WireCAP-A ($k)"
+			echo "## Skewed trace, x=300: WireCAP-B, WireCAP-A and WireCAP-F ($k)"
 			echo
 			echo "SMB2 read (one flow carries 70 % of the packets), 16 times"
 			echo "into 4 queues at 2.0 x the Pp measured first; M=64, R=32;"
-			echo "3 runs per row (scripts/e2e-offload.sh --sweep)."
+			echo "3 runs per row (scripts/e2e-offload.sh --sweep); the last column is"
+			echo "the fraction of flows processed by more than one thread."
 			echo
 			grep '^|' "$res/skew.md"
 			echo

@@ -134,6 +134,9 @@ if [ "$SWEEP" = 1 ]; then
 		for t in 50 60 70 80 90; do
 			run adv$t-$i $speed --mode advanced -T $t
 		done
+		for t in 50 60; do
+			run flow$t-$i $speed --mode flow -T $t
+		done
 	done
 	exit 0
 fi
@@ -269,7 +272,8 @@ import json, sys, statistics as st
 res = sys.argv[1]
 print("| mode | T | drop rate, median (min-max) | per queue (medians) | chunks offloaded | flows in 2+ threads |")
 print("|---|---|---|---|---|---|")
-for name, t in [("basic", "-")] + [(f"adv{t}", t) for t in (50, 60, 70, 80, 90)]:
+for name, t in [("basic", "-")] + [(f"adv{t}", t) for t in (50, 60, 70, 80, 90)] + \
+               [(f"flow{t}", t) for t in (50, 60)]:
     runs = []
     for i in (1, 2, 3):
         try:
@@ -282,7 +286,8 @@ for name, t in [("basic", "-")] + [(f"adv{t}", t) for t in (50, 60, 70, 80, 90)]
     d = [r["total"]["drop_rate"] for r in runs]
     o = [r["total"]["chunks_offloaded_out"] for r in runs]
     f = [r["flows"]["fraction"] for r in runs]
-    mode = "basic" if name == "basic" else "advanced"
+    mode = ("basic" if name == "basic" else
+            "flow" if name.startswith("flow") else "advanced")
     # paper Table 1: each queue s drop rate (dropped / received there)
     pq = {}
     for r in runs:
