@@ -449,6 +449,14 @@ static void migrate(struct wirecap_queue *q)
 
 	if ((int32_t)(ft->nviews - ft->quiet_until) < 0)
 		return;
+	/*
+	 * Once per view published at most: the thread's rounds come much
+	 * faster than views when a queue is busy, and a look costs two
+	 * passes over the table.
+	 */
+	if (ft->looked_at == ft->nviews + 1)
+		return;
+	ft->looked_at = ft->nviews + 1;
 	for (i = 0; i < WC_FLOW_BUCKETS; i++)
 		owned[ft->e[i].owner] += ft->e[i].count;
 	for (p = 0; p < ft->nm; p++) {
@@ -491,8 +499,11 @@ static void migrate(struct wirecap_queue *q)
 		if (e->seen && (!last || (int32_t)(e->seq - last->seq) > 0))
 			last = e;
 	}
-	if (!k)
+	if (!k) {
+		/* all too heavy (one elephant): look again a little later */
+		ft->quiet_until = ft->nviews + WC_FLOW_QUIET;
 		return;
+	}
 	owners_update(ft);
 	wc_add(&ft->moved, k);
 	wc_add(&ft->rounds, 1);

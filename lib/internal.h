@@ -135,6 +135,7 @@ struct wc_flowtab {
 	uint32_t views;			/* since the last halving */
 	uint32_t nviews;		/* views published, all told */
 	uint32_t quiet_until;		/* nviews: no migration before */
+	uint32_t looked_at;		/* nviews at the last look + 1 */
 	uint32_t state;			/* WC_FLOW_IDLE, _BARRIER, _FLUSH;
 					 * readers look (relaxed) to kick */
 	uint8_t from, to;		/* the migration in progress */
