@@ -617,9 +617,10 @@ int cmd_handler(int argc, char **argv)
 		r->ring = wirecap_queue_ring(q);
 		r->index = i;
 		r->group = wirecap_queue_group(q);
-		r->dropped = st.kernel.capture_drops + st.kernel.oversize_drops +
-			     st.flow_lost;
+		r->dropped = st.kernel.capture_drops + st.kernel.oversize_drops;
 		r->received = st.kernel.received + r->dropped;
+		/* stored in cells (kernel.received), then read by nobody */
+		r->dropped += st.flow_lost;
 		r->processed = st.pkts_delivered;
 		r->out = st.pkts_offloaded_out;
 		r->in = st.pkts_offloaded_in;
