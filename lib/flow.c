@@ -558,7 +558,10 @@ bool wc_flow_due(struct wirecap_queue *q)
 	case WC_FLOW_BARRIER:
 		return barrier_passed(q);
 	case WC_FLOW_FLUSH:
-		return !member_live(ft, ft->to) || member_room(q, ft->to);
+		/* put_for() waits for a batch with room, like recycle_prep */
+		if (!member_live(ft, ft->to))
+			return !q->rec_busy && q->rec_n < WC_RECYCLE_BATCH;
+		return member_room(q, ft->to);
 	default:
 		return false;
 	}
