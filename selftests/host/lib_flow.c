@@ -21,6 +21,8 @@
  *             for its reader to release what it holds
  *   room      a member owning no bucket of q's, its capture queue full,
  *             does not stop q's capture
+ *   to left   the new owner leaves mid-barrier: the moved flows go back
+ *             to the old owner (a buddy), not to the queue
  *   stress    2 queues in a group, 1 capture thread, 2 reader threads,
  *             one reader slow, 40 flows with a skew: every packet read
  *             once, every flow's packets in order and never by two
@@ -396,6 +398,59 @@ static int t_room(void)
 	return 1;
 }
 
+/*
+ * The new owner leaves (detached) while the barrier waits for the old
+ * one, a buddy: the moved flows go back to the old owner, whose reader
+ * has their earlier packets, not to q, which would read their later
+ * ones meanwhile.
+ */
+static int t_to_left(void)
+{
+	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
+	struct wirecap_chunk c;
+	struct wirecap_desc d;
+	struct wc_flowtab *ft;
+	struct fake f;
+	unsigned int i;
+
+	fake_init_full(&f, 3, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
+	ft = f.q[0].ft;
+	for (i = 0; i < WC_FLOW_BUCKETS; i++)
+		ft->e[i].owner = 1;
+	ft->e[(HC * 0x9e3779b1u) >> 22].owner = 0;
+	ft->owning = 3;
+	for (i = 0; i < 9; i++) {
+		cells(&f, 0, i, 0, FAKE_M, h);
+		d = fake_desc(&f.q[0], i, 0, FAKE_M, 100 + i);
+		CHECK(fake_publish(&f, &f.q[0], &d));
+		wc_capture_move(&f.q[0]);
+	}
+	for (i = 0; i < 8; i++) {	/* q0's C packets, but one view */
+		CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+		wirecap_chunk_release(&c);
+	}
+	/* B moves from q1 (9 views waiting) to idle q2, behind a barrier */
+	wc_flow_tick(&f.q[0]);
+	CHECK(ft->state == WC_FLOW_BARRIER && ft->from == 1 && ft->to == 2);
+	__atomic_store_n(&f.q[2].detached, 1, __ATOMIC_SEQ_CST);
+	cells(&f, 0, 9, 0, FAKE_M, h);
+	d = fake_desc(&f.q[0], 9, 0, FAKE_M, 109);
+	CHECK(fake_publish(&f, &f.q[0], &d));
+	wc_capture_move(&f.q[0]);
+	/* view 109: C to q0, A and B to q1, after B's earlier packets */
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+	CHECK(c.desc.seq == 108);
+	wirecap_chunk_release(&c);
+	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+	tap_diag("q0: seq %u, %u packets; q1 holds %u views", c.desc.seq,
+		 wirecap_chunk_count(&c), len(&f.q[1]));
+	CHECK(c.desc.seq == 109 && wirecap_chunk_count(&c) == 1);
+	CHECK(len(&f.q[1]) == 10);
+	wirecap_chunk_release(&c);
+	fake_fini(&f);
+	return 1;
+}
+
 /* --- stress ------------------------------------------------------------- */
 
 #define SQ		2
@@ -652,7 +707,7 @@ static int t_stress(void)
 
 int main(void)
 {
-	tap_plan(7);
+	tap_plan(8);
 	tap_run("hash: one per flow, IPv4, IPv6, VLAN, fragments", t_hash);
 	tap_run("share: each reader its packets, the view back once", t_share);
 	tap_run("barrier: moved flows wait for their old owner", t_barrier);
@@ -660,6 +715,8 @@ int main(void)
 		t_detach_held);
 	tap_run("failed owner: the barrier waits for its reader", t_failed_from);
 	tap_run("room: members that own nothing hold nothing back", t_room);
+	tap_run("new owner left mid-barrier: flows back to the old owner",
+		t_to_left);
 	tap_run("stress: in order, one thread at a time, every packet",
 		t_stress);
 	return tap_exit();
