@@ -300,8 +300,14 @@ int wc_flow_publish(struct wirecap_queue *q, const struct wirecap_desc *d)
 		bkt[i] = (uint16_t)bucket_of(h);
 		e = &ft->e[bkt[i]];
 		if (e->owner && !member_live(ft, e->owner)) {
-			e->owner = 0;
-			ft->owning |= 1;
+			/*
+			 * A migration's new owner left: the flows go back to
+			 * the old owner, which has their earlier packets.
+			 */
+			e->owner = ft->state != WC_FLOW_IDLE &&
+				   e->owner == ft->to &&
+				   member_live(ft, ft->from) ? ft->from : 0;
+			ft->owning |= 1u << e->owner;
 		}
 		cnt[e->owner]++;
 	}
