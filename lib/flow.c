@@ -573,6 +573,21 @@ bool wc_flow_due(struct wirecap_queue *q)
 	}
 }
 
+/*
+ * Buddy @via detaches with view d of @owner's pool unread: its share,
+ * counted offloaded out when given, is read by nobody. Any thread.
+ */
+void wc_flow_unread(struct wirecap_queue *owner, struct wirecap_queue *via,
+		    const struct wirecap_desc *d)
+{
+	unsigned int p = wc_flow_pos(owner, via);
+
+	if (p && p < owner->ft->nm && d->chunk_id < owner->info.nr_chunks &&
+	    d->first_cell < owner->info.cells_per_chunk)
+		__atomic_fetch_add(&owner->ft->lost_unread,
+				   share(owner, d, p), __ATOMIC_RELAXED);
+}
+
 /**
  * wc_flow_put() - a holder lets go of a view of owner's pool
  * @owner: the pool's queue (flow mode)

@@ -143,6 +143,8 @@ struct wc_flowtab {
 	uint32_t dhead, dtail;		/* defer[]: views for to, in order */
 	uint64_t moved, rounds;		/* buckets migrated, migrations */
 	uint64_t lost_pkts;		/* held back for a member that left */
+	uint64_t lost_unread;		/* (any thread, atomic) given to a
+					 * member that left without reading */
 };
 
 enum { WC_FLOW_IDLE, WC_FLOW_BARRIER, WC_FLOW_FLUSH };
@@ -458,6 +460,8 @@ int wc_flow_publish(struct wirecap_queue *q, const struct wirecap_desc *d);
 void wc_flow_tick(struct wirecap_queue *q);
 bool wc_flow_due(struct wirecap_queue *q);
 uint32_t wc_flow_room(struct wirecap_queue *q);
+void wc_flow_unread(struct wirecap_queue *owner, struct wirecap_queue *via,
+		    const struct wirecap_desc *d);
 bool wc_flow_put(struct wirecap_queue *owner, struct wirecap_queue *via,
 		 const struct wirecap_desc *d, bool *dup);
 void wc_flow_drain(struct wirecap_queue *q);

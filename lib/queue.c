@@ -480,7 +480,12 @@ void wc_queue_return_capq(struct wirecap_queue *q)
 		wc_ring_release(&lane->r, 1);
 		if (!o || !wc_lane_used(&o->recq, q->index))
 			continue;
-		/* flow mode: the view's last holder gives it back */
+		/*
+		 * Flow mode: a buddy's share unread is lost; the view's last
+		 * holder gives it back.
+		 */
+		if (o->ft && o != q)
+			wc_flow_unread(o, q, &d);
 		if (o->ft && !wc_flow_put(o, q, &d, &dup))
 			continue;
 		r = &o->recq.lane[q->index].r;
@@ -557,7 +562,9 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 	if (q->ft) {
 		s.flows_migrated = wc_read(&q->ft->moved);
 		s.flow_migrations = wc_read(&q->ft->rounds);
-		s.flow_lost = wc_read(&q->ft->lost_pkts);
+		s.flow_lost = wc_read(&q->ft->lost_pkts) +
+			      __atomic_load_n(&q->ft->lost_unread,
+					      __ATOMIC_RELAXED);
 	}
 	memcpy(st, &s, sz);
 	return 0;

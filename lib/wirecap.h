@@ -575,7 +575,8 @@ struct wirecap_qstats {
 	uint64_t flow_migrations;
 	/*
 	 * Flow mode: packets of this pool held back for a reader that left
-	 * (detached, or failed) before it could read them; nobody reads
+	 * (detached, or failed) before it could read them, or given to a
+	 * buddy's reader that detached without reading them; nobody reads
 	 * them. Captured, so not in capture_drops: count them as lost.
 	 */
 	uint64_t flow_lost;

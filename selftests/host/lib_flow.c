@@ -23,6 +23,8 @@
  *             does not stop q's capture
  *   to left   the new owner leaves mid-barrier: the moved flows go back
  *             to the old owner (a buddy), not to the queue
+ *   unread    a buddy detaches with its share of q's view unread: q's
+ *             stats count it lost (flow_lost)
  *   stress    2 queues in a group, 1 capture thread, 2 reader threads,
  *             one reader slow, 40 flows with a skew: every packet read
  *             once, every flow's packets in order and never by two
@@ -451,6 +453,46 @@ static int t_to_left(void)
 	return 1;
 }
 
+/* A buddy detaches with q's packets it was given unread: counted lost. */
+static int t_unread(void)
+{
+	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
+	struct wirecap_desc d;
+	struct wc_flowtab *ft;
+	struct fake f;
+	unsigned int i;
+
+	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
+	ft = f.q[0].ft;
+	ft->e[(HB * 0x9e3779b1u) >> 22].owner = 1;
+	ft->owning = 3;
+	cells(&f, 0, 0, 0, FAKE_M, h);
+	d = fake_desc(&f.q[0], 0, 0, FAKE_M, 100);
+	CHECK(fake_publish(&f, &f.q[0], &d));
+	wc_capture_move(&f.q[0]);
+	CHECK(len(&f.q[0]) == 1 && len(&f.q[1]) == 1);
+	__atomic_store_n(&f.q[1].detached, 1, __ATOMIC_SEQ_CST);
+	wc_queue_return_capq(&f.q[1]);
+	/* what wirecap_queue_stats() reports (its ioctl has no fake) */
+	tap_diag("offloaded out %llu, lost %llu",
+		 (unsigned long long)f.q[0].ts.offl_out_pkts,
+		 (unsigned long long)(ft->lost_pkts + ft->lost_unread));
+	CHECK(f.q[0].ts.offl_out_pkts == 2 &&
+	      ft->lost_pkts + ft->lost_unread == 2);
+	/* q0 still holds the view: not back yet */
+	CHECK(!pop_recycled(&f.q[0], &d));
+	for (i = 0; i < 1; i++) {
+		struct wirecap_chunk c;
+
+		CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+		CHECK(wirecap_chunk_count(&c) == 6);
+		wirecap_chunk_release(&c);
+	}
+	CHECK(pop_recycled(&f.q[0], &d) && d.seq == 100);
+	fake_fini(&f);
+	return 1;
+}
+
 /* --- stress ------------------------------------------------------------- */
 
 #define SQ		2
@@ -707,7 +749,7 @@ static int t_stress(void)
 
 int main(void)
 {
-	tap_plan(8);
+	tap_plan(9);
 	tap_run("hash: one per flow, IPv4, IPv6, VLAN, fragments", t_hash);
 	tap_run("share: each reader its packets, the view back once", t_share);
 	tap_run("barrier: moved flows wait for their old owner", t_barrier);
@@ -717,6 +759,8 @@ int main(void)
 	tap_run("room: members that own nothing hold nothing back", t_room);
 	tap_run("new owner left mid-barrier: flows back to the old owner",
 		t_to_left);
+	tap_run("unread: a buddy's share it left unread is counted lost",
+		t_unread);
 	tap_run("stress: in order, one thread at a time, every packet",
 		t_stress);
 	return tap_exit();
