@@ -149,6 +149,22 @@ static void cells(struct fake *f, unsigned int qi, uint32_t id,
 	}
 }
 
+/*
+ * Chunk id of q0, whole, packets of hashes h[], stamped 100 + id: made
+ * by the "kernel" and moved by q0's capture thread. 1, or 0 if no room.
+ */
+static int view0(struct fake *f, uint32_t id, const uint32_t *h)
+{
+	struct wirecap_desc d;
+
+	cells(f, 0, id, 0, FAKE_M, h);
+	d = fake_desc(&f->q[0], id, 0, FAKE_M, 100 + id);
+	if (!fake_publish(f, &f->q[0], &d))
+		return 0;
+	wc_capture_move(&f->q[0]);
+	return 1;
+}
+
 /* Hashes 1, 2, 3 fall in three buckets (bucket_of in flow.c). */
 enum { HA = 1, HB = 2, HC = 3 };
 
@@ -226,10 +242,7 @@ static int t_barrier(void)
 	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
 	ft = f.q[0].ft;
 	for (i = 0; i < 9; i++) {
-		cells(&f, 0, i, 0, FAKE_M, h);
-		d = fake_desc(&f.q[0], i, 0, FAKE_M, 100 + i);
-		CHECK(fake_publish(&f, &f.q[0], &d));
-		wc_capture_move(&f.q[0]);
+		CHECK(view0(&f, i, h));
 		wc_flow_tick(&f.q[0]);
 		/* at 8 waiting, not yet over T */
 		CHECK(i == 8 || ft->state == WC_FLOW_IDLE);
@@ -242,10 +255,7 @@ static int t_barrier(void)
 	CHECK(ft->e[(HC * 0x9e3779b1u) >> 22].owner == 1);
 	CHECK(ft->bar_seq == 108);
 	/* a new view: A's to reader 0 at once, B's and C's held back */
-	cells(&f, 0, 9, 0, FAKE_M, h);
-	d = fake_desc(&f.q[0], 9, 0, FAKE_M, 109);
-	CHECK(fake_publish(&f, &f.q[0], &d));
-	wc_capture_move(&f.q[0]);
+	CHECK(view0(&f, 9, h));
 	CHECK(len(&f.q[0]) == 10 && len(&f.q[1]) == 0);
 	for (i = 0; i < 10; i++) {
 		CHECK(wirecap_next_chunk(&f.q[0], &c[i], 0) == 1);
@@ -295,10 +305,7 @@ static int t_detach_held(void)
 	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
 	ft = f.q[0].ft;
 	for (i = 0; i < 10; i++) {
-		cells(&f, 0, i, 0, FAKE_M, h);
-		d = fake_desc(&f.q[0], i, 0, FAKE_M, 100 + i);
-		CHECK(fake_publish(&f, &f.q[0], &d));
-		wc_capture_move(&f.q[0]);
+		CHECK(view0(&f, i, h));
 		if (i < 9)
 			wc_flow_tick(&f.q[0]);
 	}
@@ -333,7 +340,6 @@ static int t_failed_from(void)
 {
 	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
 	struct wirecap_chunk old;
-	struct wirecap_desc d;
 	struct wc_flowtab *ft;
 	struct fake f;
 	unsigned int i;
@@ -343,18 +349,12 @@ static int t_failed_from(void)
 	for (i = 0; i < WC_FLOW_BUCKETS; i++)
 		ft->e[i].owner = 1;	/* member 1 owns everything */
 	for (i = 0; i < 9; i++) {
-		cells(&f, 0, i, 0, FAKE_M, h);
-		d = fake_desc(&f.q[0], i, 0, FAKE_M, 100 + i);
-		CHECK(fake_publish(&f, &f.q[0], &d));
-		wc_capture_move(&f.q[0]);
+		CHECK(view0(&f, i, h));
 	}
 	CHECK(len(&f.q[1]) == 9 && len(&f.q[0]) == 0);
 	wc_flow_tick(&f.q[0]);
 	CHECK(ft->state == WC_FLOW_BARRIER && ft->from == 1 && ft->to == 0);
-	cells(&f, 0, 9, 0, FAKE_M, h);
-	d = fake_desc(&f.q[0], 9, 0, FAKE_M, 109);
-	CHECK(fake_publish(&f, &f.q[0], &d));
-	wc_capture_move(&f.q[0]);
+	CHECK(view0(&f, 9, h));
 	__atomic_store_n(&f.q[1].err, -EIO, __ATOMIC_RELEASE);
 	wc_flow_tick(&f.q[0]);
 	/* the new owner gets nothing while the old one has earlier packets */
@@ -410,7 +410,6 @@ static int t_to_left(void)
 {
 	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
 	struct wirecap_chunk c;
-	struct wirecap_desc d;
 	struct wc_flowtab *ft;
 	struct fake f;
 	unsigned int i;
@@ -422,10 +421,7 @@ static int t_to_left(void)
 	ft->e[(HC * 0x9e3779b1u) >> 22].owner = 0;
 	ft->owning = 3;
 	for (i = 0; i < 9; i++) {
-		cells(&f, 0, i, 0, FAKE_M, h);
-		d = fake_desc(&f.q[0], i, 0, FAKE_M, 100 + i);
-		CHECK(fake_publish(&f, &f.q[0], &d));
-		wc_capture_move(&f.q[0]);
+		CHECK(view0(&f, i, h));
 	}
 	for (i = 0; i < 8; i++) {	/* q0's C packets, but one view */
 		CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
@@ -435,10 +431,7 @@ static int t_to_left(void)
 	wc_flow_tick(&f.q[0]);
 	CHECK(ft->state == WC_FLOW_BARRIER && ft->from == 1 && ft->to == 2);
 	__atomic_store_n(&f.q[2].detached, 1, __ATOMIC_SEQ_CST);
-	cells(&f, 0, 9, 0, FAKE_M, h);
-	d = fake_desc(&f.q[0], 9, 0, FAKE_M, 109);
-	CHECK(fake_publish(&f, &f.q[0], &d));
-	wc_capture_move(&f.q[0]);
+	CHECK(view0(&f, 9, h));
 	/* view 109: C to q0, A and B to q1, after B's earlier packets */
 	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
 	CHECK(c.desc.seq == 108);
