@@ -1,30 +1,37 @@
 #!/bin/sh
-# Frames across cells on the virtio-net NIC (issue 15 §2): real traces with
-# frames longer than a cell (merc_emix.pcap up to 5,018 bytes,
-# merc_capture2.pcap up to 4,162) replayed by tcpreplay into the VM's tap
-# at MTU 9000, captured by `wirecap capture` with a given cell size, one
-# process per queue, then checked on the host:
+# Frames across cells (issue 15 §2), on the virtio-net NIC (mergeable
+# receive buffers) and on the e1000e NIC (multi-descriptor frames): real
+# traces with frames longer than a cell (merc_emix.pcap up to 5,018
+# bytes, merc_capture2.pcap up to 4,162) replayed by tcpreplay into the
+# VM's tap at MTU 9000, captured by `wirecap capture` with a given cell
+# size, one process per queue, then checked on the host:
 #   - the captured frames equal the trace's, byte for byte, none left out
 #     (wirecap-pcapcmp with a 9,018-byte link);
 #   - every queue's counters: no oversize drop, no rx error, no capture
 #     drop, received = delivered = the frames in its file;
 #   - frames longer than a cell were captured (they spanned cells).
-# And GRO-size frames: a generated trace of UDP frames up to 65,535 bytes
-# at MTU 65521, with 2 KiB cells.
+# And generated traces: on virtio GRO-size UDP frames up to 65,535 bytes
+# at MTU 65521, on e1000e jumbo frames up to 9,014 bytes at MTU 9000
+# (the 82574's largest), both with 2 KiB cells. e1000e captures queue 0
+# only: its queue 1 takes an MTU of 1500 at most (the port has one
+# receive buffer size, see drivers/intel/e1000e_wirecap.c), and with
+# queue 1 the stack's, RSS is off and every frame goes to queue 0.
 # Prints TAP.
 #
 #   scripts/e2e-frames.sh [kernel ...]        default: 6.1 6.12
 #
-# Environment: WIRECAP_E2E_TIMEOUT (seconds per VM run [240]).
+# Environment: WIRECAP_E2E_TIMEOUT (seconds per VM run [240]),
+# WIRECAP_FRAMES_RUNS (the runs, as $runs below).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 kernels=${*:-6.1 6.12}
-# trace:cell size:MTU (gro: generated, below)
-runs="merc_emix.pcap:256:9000 merc_capture2.pcap:2048:9000 gro:2048:65521"
+# NIC:trace:cell size:MTU (gro, jumbo: generated, below)
+runs=${WIRECAP_FRAMES_RUNS:-"virtio:merc_emix.pcap:256:9000
+virtio:merc_capture2.pcap:2048:9000 virtio:gro:2048:65521
+e1000e:merc_emix.pcap:256:9000 e1000e:jumbo:2048:9000"}
 vmtimeout=${WIRECAP_E2E_TIMEOUT:-240}
 shared=${WIRECAP_SHARED:-$top/../shared}
-queues=4
 # deep enough for a whole trace, and flow control on (vm.sh
 # --flow-control): correctness at tcpreplay's top speed
 txqueuelen=10000
@@ -45,15 +52,15 @@ check() { # check "name" command...
 
 # The guest: one capture per queue with the cell size, then each queue's
 # counters and geometry.
-guest_cmd() { # cell size
+guest_cmd() { # cell size, queues captured
 	cat <<EOF
-for q in \$(seq 0 \$((WIRECAP_QUEUES - 1))); do
+for q in \$(seq 0 \$(($2 - 1))); do
 	wirecap capture -q \$q --cell-size $1 -w /results/q\$q.pcap \\
 		--json /results/q\$q.json --until-file /run/wirecap/replay-done \\
 		--idle-ms 1000 > /results/q\$q.txt 2>&1 &
 done
 wait
-for q in \$(seq 0 \$((WIRECAP_QUEUES - 1))); do
+for q in \$(seq 0 \$(($2 - 1))); do
 	d=/sys/class/wirecap/\$WIRECAP_IF-q\$q/stats
 	echo "\$q \$(cat \$d/received) \$(cat \$d/delivered)" \\
 		"\$(cat \$d/oversize_drops) \$(cat \$d/rx_errors)" \\
@@ -87,11 +94,11 @@ spanned() { # results dir, cell size
 	[ "$big" -gt 0 ]
 }
 
-# 240 IPv4/UDP frames of 60 bytes to 64 KiB, on 16 flows
-gen_gro() { # file
-	python3 - "$1" <<'EOF'
+# 240 IPv4/UDP frames on 16 flows, their lengths in turn from a list
+gen_udp() { # file, lengths (comma-separated)
+	python3 - "$1" "$2" <<'EOF'
 import struct, sys
-lens = [60, 1514, 9014, 16384, 32768, 48000, 65000, 65535]
+lens = [int(x) for x in sys.argv[2].split(',')]
 out = open(sys.argv[1], 'wb')
 out.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
 for i in range(240):
@@ -108,40 +115,51 @@ EOF
 
 echo "1..$(( $(echo $kernels | wc -w) * $(echo $runs | wc -w) * 4 ))"
 mkdir -p "$top/results/e2e-frames"
-gen_gro "$top/results/e2e-frames/gro.pcap" || exit 1
+gen_udp "$top/results/e2e-frames/gro.pcap" \
+	60,1514,9014,16384,32768,48000,65000,65535 || exit 1
+gen_udp "$top/results/e2e-frames/jumbo.pcap" 60,1514,2048,4000,8192,9014 ||
+	exit 1
 for k in $kernels; do
 	for r in $runs; do
-		t=${r%%:*} cell=${r#*:} mtu=${r##*:}
-		cell=${cell%:*}
+		IFS=: read -r nic t cell mtu <<-EOF
+		$r
+		EOF
 		trace=$shared/traces/$t
-		[ "$t" != gro ] || trace=$top/results/e2e-frames/gro.pcap
-		res=$top/results/e2e-frames/$k/${t%.*}-c$cell
+		case $t in
+		gro | jumbo) trace=$top/results/e2e-frames/$t.pcap ;;
+		esac
+		queues=4 opts="--queues 4 --flow-control" minlen=""
+		# e1000e: queue 0 alone; QEMU's model stops taking frames while
+		# its ring is empty, so the deep tap is its flow control; the
+		# NIC pads frames shorter than 60 bytes
+		[ "$nic" = virtio ] || queues=1 opts="" minlen="--min-len 60"
+		res=$top/results/e2e-frames/$k/$nic-${t%.*}-c$cell
 		log=$res.log
 		rm -rf "$res"
 		mkdir -p "$res"
 		files=""
 		for q in $(seq 0 $((queues - 1))); do files="$files $res/q$q.pcap"; done
-		scripts/vm.sh --nic virtio --kernel "$k" --queues $queues \
-			--txqueuelen $txqueuelen --mtu $mtu --flow-control \
+		scripts/vm.sh --nic "$nic" --kernel "$k" $opts \
+			--txqueuelen $txqueuelen --mtu $mtu \
 			--timeout "$vmtimeout" \
 			--trace "$trace" --results "$res" \
-			-- "$(guest_cmd "$cell")" >"$log" 2>&1
+			-- "$(guest_cmd "$cell" $queues)" >"$log" 2>&1
 		rc=$?
 		if [ $rc -ne 0 ]; then
-			notok "$k $t cells $cell: VM run (exit $rc, see ${log#$top/})"
+			notok "$k $nic $t cells $cell: VM run (exit $rc, see ${log#$top/})"
 			tail -5 "$log" | sed 's/^/# /'
 			for c in "captured = sent" counters "frames spanned cells"; do
-				notok "$k $t cells $cell: $c (skipped: no capture)"
+				notok "$k $nic $t cells $cell: $c (skipped: no capture)"
 			done
 			continue
 		fi
-		ok "$k $t cells $cell: VM run, MTU $mtu, $(sed -n 's/.*tcpreplay sent \([0-9]*\) packets.*/\1/p' "$log") packets replayed"
-		check "$k $t cells $cell: captured = sent, byte for byte, none left out" \
+		ok "$k $nic $t cells $cell: VM run, MTU $mtu, $(sed -n 's/.*tcpreplay sent \([0-9]*\) packets.*/\1/p' "$log") packets replayed"
+		check "$k $nic $t cells $cell: captured = sent, byte for byte, none left out" \
 			build/host/wirecap-pcapcmp "$trace" $files \
-			--max-len 65535
-		check "$k $t cells $cell: received = delivered = frames, no drop, no error" \
+			--max-len 65535 $minlen
+		check "$k $nic $t cells $cell: received = delivered = frames, no drop, no error" \
 			counters_ok "$res"
-		check "$k $t cells $cell: frames longer than a cell spanned cells" \
+		check "$k $nic $t cells $cell: frames longer than a cell spanned cells" \
 			spanned "$res" "$cell"
 	done
 done

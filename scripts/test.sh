@@ -70,10 +70,11 @@
 #   VM:    more libpcap programs, unmodified, through the shim: softflowd's
 #          flows, tcpflow's streams and p0f's log from the NIC equal to
 #          what they report from the trace file (scripts/e2e-apps.sh)
-#   VM:    frames longer than a cell on virtio: real traces with frames
-#          up to 5 KiB (MTU 9000) and generated ones up to 64 KiB (MTU
-#          65521) captured byte for byte with 256-byte and 2 KiB cells,
-#          every queue's counters adding up (scripts/e2e-frames.sh)
+#   VM:    frames longer than a cell on virtio and e1000e: real traces
+#          with frames up to 5 KiB (MTU 9000), generated ones up to 64 KiB
+#          (virtio, MTU 65521) and 9 KiB (e1000e, MTU 9000) captured
+#          byte for byte with 256-byte and 2 KiB cells, every queue's
+#          counters adding up (scripts/e2e-frames.sh)
 #   VM:    the recycle mutation test (scripts/mutate-recycle.sh)
 #   VM:    the hardening mutation test (scripts/mutate-hardening.sh):
 #          each defect the kernel's hardening fixed, put back in turn,
