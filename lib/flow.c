@@ -342,9 +342,12 @@ int wc_flow_publish(struct wirecap_queue *q, const struct wirecap_desc *d)
 	for (p = 0; p < nm; p++) {
 		if (!(mask & (1u << p)))
 			continue;
-		if (holding_back(ft, p))
+		if (holding_back(ft, p)) {
 			ft->defer[ft->dtail++ & (ft->dsize - 1)] = *d;
-		else
+			wc_add(&ft->held, 1);
+			if (ft->dtail - ft->dhead > ft->held_max)
+				wc_add(&ft->held_max, 1);
+		} else
 			give(q, p, d);
 	}
 	ft->nviews++;
@@ -393,6 +396,7 @@ static void flush(struct wirecap_queue *q)
 	}
 	/* the owners' queues show the new shares before the next move */
 	ft->quiet_until = ft->nviews + WC_FLOW_QUIET;
+	wc_add(&ft->bar_views, ft->nviews - ft->bar_from);
 	__atomic_store_n(&ft->state, WC_FLOW_IDLE, __ATOMIC_RELAXED);
 }
 
@@ -522,6 +526,7 @@ static void migrate(struct wirecap_queue *q)
 	}
 	ft->bar_v = last->v;
 	ft->bar_seq = last->seq;
+	ft->bar_from = ft->nviews;
 	__atomic_store_n(&ft->state, WC_FLOW_BARRIER, __ATOMIC_RELAXED);
 }
 

@@ -565,6 +565,9 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 		s.flow_lost = wc_read(&q->ft->lost_pkts) +
 			      __atomic_load_n(&q->ft->lost_unread,
 					      __ATOMIC_RELAXED);
+		s.flow_views_held = wc_read(&q->ft->held);
+		s.flow_views_held_max = wc_read(&q->ft->held_max);
+		s.flow_barrier_views = wc_read(&q->ft->bar_views);
 	}
 	memcpy(st, &s, sz);
 	return 0;

@@ -580,6 +580,16 @@ struct wirecap_qstats {
 	 * them. Captured, so not in capture_drops: count them as lost.
 	 */
 	uint64_t flow_lost;
+	/*
+	 * Flow mode, what the barriers cost (see libwirecap(3)): views of
+	 * this pool held back for a migration's new owner until its old
+	 * owner was done with the moved flows, the most held back at once,
+	 * and the views this queue published while its migrations waited
+	 * (each migration's barrier, measured in views, summed).
+	 */
+	uint64_t flow_views_held;
+	uint64_t flow_views_held_max;
+	uint64_t flow_barrier_views;
 };
 
 /*

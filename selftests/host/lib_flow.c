@@ -271,6 +271,12 @@ static int t_barrier(void)
 	CHECK(wc_flow_due(&f.q[0]));
 	wc_flow_tick(&f.q[0]);
 	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[1]) == 1);
+	/* what the barrier cost: 1 view held, the barrier 1 view long */
+	tap_diag("held %llu, at most %llu at once; barrier %llu views",
+		 (unsigned long long)ft->held,
+		 (unsigned long long)ft->held_max,
+		 (unsigned long long)ft->bar_views);
+	CHECK(ft->held == 1 && ft->held_max == 1 && ft->bar_views == 1);
 	CHECK(wirecap_next_chunk(&f.q[1], &n1, 0) == 1);
 	CHECK(n1.desc.seq == 109 && wirecap_chunk_count(&n1) == 3);
 	/* B, C, B: cells 1, 3, 5 */
