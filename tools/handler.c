@@ -30,6 +30,10 @@
  *   flow_migrations, buckets_migrated
  *                  flow mode: migrations of flows away from this pool's
  *                  busiest reader, and the flow-table buckets they moved
+ *   flow_views_held, flow_views_held_max, flow_barrier_views
+ *                  flow mode, what the migrations' barriers cost: views
+ *                  held back for a new owner (all told, and the most at
+ *                  once), and the views published while barriers waited
  * After the traffic stopped and every queue was drained, received =
  * delivered + dropped for every queue ("balanced"); stopped by -c or
  * --duration in the middle of traffic, chunks in flight make it not so.
@@ -386,6 +390,7 @@ struct qres {
 	uint64_t out, in, chunks_out, chunks_in;
 	uint64_t partial, refused, high_water;
 	uint64_t migrations, buckets;	/* flow mode */
+	uint64_t held, held_max, bar_views;
 	double pp;
 };
 
@@ -404,6 +409,10 @@ static void qres_add(struct qres *t, const struct qres *r)
 	t->refused += r->refused;
 	t->migrations += r->migrations;
 	t->buckets += r->buckets;
+	t->held += r->held;
+	t->bar_views += r->bar_views;
+	if (r->held_max > t->held_max)
+		t->held_max = r->held_max;
 	if (r->high_water > t->high_water)
 		t->high_water = r->high_water;
 }
@@ -421,7 +430,9 @@ static void json_counts(FILE *f, const struct qres *r)
 		"\"chunks_offloaded_out\": %llu, \"chunks_offloaded_in\": %llu, "
 		"\"partial_views\": %llu, \"recycle_refused\": %llu, "
 		"\"pool_high_water\": %llu, \"flow_migrations\": %llu, "
-		"\"buckets_migrated\": %llu, \"balanced\": %s",
+		"\"buckets_migrated\": %llu, \"flow_views_held\": %llu, "
+		"\"flow_views_held_max\": %llu, "
+		"\"flow_barrier_views\": %llu, \"balanced\": %s",
 		(unsigned long long)r->received,
 		(unsigned long long)r->delivered,
 		(unsigned long long)r->dropped,
@@ -436,6 +447,9 @@ static void json_counts(FILE *f, const struct qres *r)
 		(unsigned long long)r->high_water,
 		(unsigned long long)r->migrations,
 		(unsigned long long)r->buckets,
+		(unsigned long long)r->held,
+		(unsigned long long)r->held_max,
+		(unsigned long long)r->bar_views,
 		r->received == r->delivered + r->dropped ? "true" : "false");
 }
 
@@ -632,6 +646,9 @@ int cmd_handler(int argc, char **argv)
 		r->high_water = st.kernel.pool_high_water;
 		r->migrations = st.flow_migrations;
 		r->buckets = st.flows_migrated;
+		r->held = st.flow_views_held;
+		r->held_max = st.flow_views_held_max;
+		r->bar_views = st.flow_barrier_views;
 		r->matched = wk[i].matched;
 		r->pp = wk[i].busy_ns ? wk[i].pkts * 1e9 / wk[i].busy_ns : 0;
 		qres_add(&tot, r);
