@@ -516,12 +516,15 @@ static void *s_reader(void *arg)
 	unsigned int group = q->group;
 	struct wirecap_chunk c;
 	struct wirecap_pkt p;
-	uint64_t end = now_ms() + 5000;
+	uint64_t end = now_ms() + 60000;
 
 	/*
 	 * The slow readers start late: until their queue went over T and
-	 * offloaded (or 5 s), so offloading happens however the threads
-	 * are scheduled.
+	 * offloaded, so offloading happens however the threads are
+	 * scheduled. 60 s at most: under TSan on a loaded 2-CPU machine
+	 * (a VM beside it) 5 s was not always enough for the capture
+	 * threads to fill a queue past T, and the test then failed for
+	 * want of an offload, not for a wrong one.
 	 */
 	if (!(a->i & 1))
 		while (!wc_read(&q->ts.offl_out) && now_ms() < end)
