@@ -140,13 +140,14 @@ struct wc_flowtab {
 					 * readers look (relaxed) to kick */
 	uint8_t from, to;		/* the migration in progress */
 	uint32_t bar_v, bar_seq;	/* its barrier: from releases that */
+	uint32_t bar_from;		/* nviews when the migration began */
 	uint32_t dhead, dtail;		/* defer[]: views for to, in order */
 	uint64_t moved, rounds;		/* buckets migrated, migrations */
-	uint32_t bar_from;		/* nviews when the migration began */
 	uint64_t held;			/* views held back for new owners */
 	uint64_t held_max;		/* most held back at once */
-	uint64_t bar_views;		/* views published while migrations
-					 * waited for their barriers */
+	uint64_t bar_views;		/* views published from migrations'
+					 * decisions until their held-back
+					 * views went */
 	uint64_t lost_pkts;		/* held back for a member that left */
 	uint64_t lost_unread;		/* (any thread, atomic) given to a
 					 * member that left without reading */

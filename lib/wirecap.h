@@ -584,8 +584,9 @@ struct wirecap_qstats {
 	 * Flow mode, what the barriers cost (see libwirecap(3)): views of
 	 * this pool held back for a migration's new owner until its old
 	 * owner was done with the moved flows, the most held back at once,
-	 * and the views this queue published while its migrations waited
-	 * (each migration's barrier, measured in views, summed).
+	 * and the views this queue published from each migration's
+	 * decision until its held-back views went (summed; a migration cut
+	 * short by a DETACH or close is not counted).
 	 */
 	uint64_t flow_views_held;
 	uint64_t flow_views_held_max;
