@@ -33,7 +33,9 @@
  *   flow_views_held, flow_views_held_max, flow_barrier_views
  *                  flow mode, what the migrations' barriers cost: views
  *                  held back for a new owner (all told, and the most at
- *                  once), and the views published while barriers waited
+ *                  once; in the total, the most of any queue), and the
+ *                  views published from migrations' decisions until
+ *                  their held-back views went
  * After the traffic stopped and every queue was drained, received =
  * delivered + dropped for every queue ("balanced"); stopped by -c or
  * --duration in the middle of traffic, chunks in flight make it not so.
