@@ -21,6 +21,9 @@
 #          packets did not reach its engine, or whose guest took none, is
 #          invalid (selftests/host/bench_validity.sh); its verdicts on
 #          its targets (selftests/host/bench_targets.sh)
+#   host:  vm.sh boots a guest once more when its kernel failed before
+#          any module was loaded, and only then, with a stand-in QEMU
+#          (selftests/host/vm_boot_failed.sh)
 #   host:  the modules built by `make modules KDIR=` from each kernel's
 #          headers alone, as DKMS will, and the feature probes checked
 #          (selftests/host/kdir_build.sh)
@@ -134,6 +137,9 @@ count "$out/host-bench_validity.tap"
 # the bench's targets on made-up runs (bench/report.py)
 selftests/host/bench_targets.sh >"$out/host-bench_targets.tap" 2>&1
 count "$out/host-bench_targets.tap"
+# vm.sh's second boot after a kernel failure before any module loaded
+selftests/host/vm_boot_failed.sh >"$out/host-vm_boot_failed.tap" 2>&1
+count "$out/host-vm_boot_failed.tap"
 # the bench profile's folding, classifier and flame graph (bench/flame.py)
 selftests/host/flame_classify.sh >"$out/host-flame_classify.tap" 2>&1
 count "$out/host-flame_classify.tap"
