@@ -786,7 +786,7 @@ static int t_stress(void)
 
 int main(void)
 {
-	tap_plan(9);
+	tap_plan(10);
 	tap_run("hash: one per flow, IPv4, IPv6, VLAN, fragments", t_hash);
 	tap_run("share: each reader its packets, the view back once", t_share);
 	tap_run("barrier: moved flows wait for their old owner", t_barrier);
