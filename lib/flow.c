@@ -460,13 +460,18 @@ static void migrate(struct wirecap_queue *q)
 	if ((int32_t)(ft->nviews - ft->quiet_until) < 0)
 		return;
 	/*
-	 * Once per view published at most: the thread's rounds come much
-	 * faster than views when a queue is busy, and a look costs two
-	 * passes over the table.
+	 * Once per view published, or per WC_FLOW_RELOOK rounds without
+	 * one: the thread's rounds come much faster than views when a
+	 * queue is busy, and a look costs two passes over the table; but
+	 * a queue whose pool is all in its reader's capture queue
+	 * publishes nothing until the reader reads, while the other
+	 * members' queues, which decide, change.
 	 */
-	if (ft->looked_at == ft->nviews + 1)
+	if (ft->looked_at == ft->nviews + 1 &&
+	    ++ft->rounds_since_look < WC_FLOW_RELOOK)
 		return;
 	ft->looked_at = ft->nviews + 1;
+	ft->rounds_since_look = 0;
 	for (i = 0; i < WC_FLOW_BUCKETS; i++)
 		owned[ft->e[i].owner] += ft->e[i].count;
 	for (p = 0; p < ft->nm; p++) {

@@ -110,6 +110,8 @@ struct wc_kcounters {
 #define WC_FLOW_HOLD		64	/* views a moved bucket stays put */
 #define WC_FLOW_QUIET		8	/* views after a migration before the
 					 * next one may begin */
+#define WC_FLOW_RELOOK		64	/* rounds of the capture thread with
+					 * no view published between looks */
 
 struct wc_flow {
 	uint32_t v;		/* the last view of the pool that held a
@@ -136,6 +138,7 @@ struct wc_flowtab {
 	uint32_t nviews;		/* views published, all told */
 	uint32_t quiet_until;		/* nviews: no migration before */
 	uint32_t looked_at;		/* nviews at the last look + 1 */
+	uint32_t rounds_since_look;	/* with no view published */
 	uint32_t state;			/* WC_FLOW_IDLE, _BARRIER, _FLUSH;
 					 * readers look (relaxed) to kick */
 	uint8_t from, to;		/* the migration in progress */
