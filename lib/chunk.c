@@ -83,6 +83,9 @@ static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 	/* its descriptor says whose chunk it is (capture.c checked it) */
 	c->owner = wc_owner(q->w, &c->desc);
 	c->queue = q;
+	/* before the slot goes: a migration splits no view under us */
+	if (c->owner->ft)
+		wc_flow_took(c->owner, q, &c->desc);
 	wc_ring_release(&lane->r, 1);
 	/*
 	 * Out with us now, with this stamp (see views in internal.h); in

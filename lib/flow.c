@@ -44,10 +44,25 @@
  *     order it took them (as wirecap_dispatch and the pcap shim do); one
  *     that processes a later view's packets before an earlier one's
  *     reorders its own flows anyway. One migration at a time per queue.
+ *   - The backlog moves too (steal). Waiting for the whole backlog of
+ *     an overloaded owner pins the pool: measured, the views held back
+ *     reached 28 of 32 chunks and the pool overflowed. So the views
+ *     still waiting in the old owner's capture queue, not yet taken by
+ *     its reader, are split at the decision: their packets of the moved
+ *     buckets become the new owner's (fsteal, fsidx; the view gets the
+ *     new owner's holder bit), held back with the views published from
+ *     then on. Newest first, down to the first view the reader took or
+ *     that cannot be split (the new owner holds it already; split
+ *     before): the old owner's packets of a flow in a view it keeps
+ *     come before that flow's packets in any later view. The barrier is
+ *     then that view, or the last one the reader took. A reader marks a
+ *     view taken (WC_FV_TAKEN, wc_flow_took) before it lets go of its
+ *     slot and before it reads its share, and a split needs that bit
+ *     clear (one CAS on fview): no share changes under a reader.
  *
- * Everything here but wc_flow_put() and wc_flow_hash() runs in q's capture
- * thread, which alone writes q's table; readers only clear their fview
- * bits. A member that fails or is detached loses its buckets to q itself
+ * Everything here but wc_flow_put(), wc_flow_took() and wc_flow_hash()
+ * runs in q's capture thread, which alone writes q's table; readers only
+ * set and clear their fview bits and store their took[]. A member that fails or is detached loses its buckets to q itself
  * (position 0) at the next view, and what was held back for it is
  * released in its name. Not done: that takeover waits for no barrier, so
  * a failed member's reader may still read earlier packets of those flows
@@ -195,15 +210,42 @@ uint32_t wc_flow_room(struct wirecap_queue *q)
 	return room == UINT32_MAX ? member_room(q, 0) : room;
 }
 
-/* Member p's packets in view d of q's pool, as published. */
+/* Member p's packets in view d of q's pool (split or as published). */
 static unsigned int share(const struct wirecap_queue *q,
 			  const struct wirecap_desc *d, unsigned int p)
 {
-	const uint16_t *st = &q->fstart[((size_t)d->chunk_id *
-					 q->info.cells_per_chunk +
-					 d->first_cell) * (q->ft->nm + 1)];
+	return wc_flow_count(q, d, p);
+}
 
-	return st[p + 1] - st[p];
+/* View d waits for the new owner of a migration, after those before it. */
+static void hold(struct wc_flowtab *ft, const struct wirecap_desc *d)
+{
+	ft->defer[ft->dtail++ & (ft->dsize - 1)] = *d;
+	wc_add(&ft->held, 1);
+	if (ft->dtail - ft->dhead > ft->held_max)
+		wc_add(&ft->held_max, 1);
+}
+
+/* The bucket of packet i of view d of q's pool. */
+static unsigned int pkt_bucket(const struct wirecap_queue *q,
+			       const struct wirecap_desc *d, unsigned int i)
+{
+	const size_t base = (size_t)d->chunk_id * q->info.cells_per_chunk;
+	unsigned int c = wc_view_cell(q, d, i);
+	const struct wirecap_cell_meta *m = &q->meta[base + c];
+	uint32_t h = m->hash;
+
+	if (!(m->flags & WIRECAP_CELL_HASH)) {
+		size_t at = (size_t)c * q->info.cell_size +
+			    q->info.frame_offset;
+
+		/* the headers, within the chunk whatever len says */
+		h = wc_flow_hash(q->pool + d->chunk_id * q->chunk_bytes + at,
+				 at < q->chunk_bytes ?
+				 (uint32_t)wc_min_u32(m->len,
+						      q->chunk_bytes - at) : 0);
+	}
+	return bucket_of(h);
 }
 
 /*
@@ -282,22 +324,9 @@ int wc_flow_publish(struct wirecap_queue *q, const struct wirecap_desc *d)
 		return pkts;
 	/* whose is each packet: a member that left loses its buckets */
 	for (i = 0; i < (unsigned int)pkts; i++) {
-		unsigned int c = wc_view_cell(q, d, i);
-		const struct wirecap_cell_meta *m = &q->meta[base + c];
-		uint32_t h = m->hash;
 		struct wc_flow *e;
 
-		if (!(m->flags & WIRECAP_CELL_HASH)) {
-			size_t at = (size_t)c * q->info.cell_size +
-				    q->info.frame_offset;
-
-			/* the headers, within the chunk whatever len says */
-			h = wc_flow_hash(q->pool + d->chunk_id * q->chunk_bytes +
-					 at, at < q->chunk_bytes ?
-					 (uint32_t)wc_min_u32(m->len,
-						q->chunk_bytes - at) : 0);
-		}
-		bkt[i] = (uint16_t)bucket_of(h);
+		bkt[i] = (uint16_t)pkt_bucket(q, d, i);
 		e = &ft->e[bkt[i]];
 		if (e->owner && !member_live(ft, e->owner)) {
 			/*
@@ -342,12 +371,9 @@ int wc_flow_publish(struct wirecap_queue *q, const struct wirecap_desc *d)
 	for (p = 0; p < nm; p++) {
 		if (!(mask & (1u << p)))
 			continue;
-		if (holding_back(ft, p)) {
-			ft->defer[ft->dtail++ & (ft->dsize - 1)] = *d;
-			wc_add(&ft->held, 1);
-			if (ft->dtail - ft->dhead > ft->held_max)
-				wc_add(&ft->held_max, 1);
-		} else
+		if (holding_back(ft, p))
+			hold(ft, d);
+		else
 			give(q, p, d);
 	}
 	ft->nviews++;
@@ -442,6 +468,131 @@ static void load_of(const struct wc_flowtab *ft, unsigned int p,
 	*r = ft->m[p]->info.nr_chunks;
 }
 
+enum { SPLIT_NONE, SPLIT_KEPT, SPLIT_DONE };
+
+/*
+ * Split view d of q's pool, waiting in member a's capture queue: its
+ * packets of the buckets the migration stamped @stamp just gave to b go
+ * to b. Only while a has not taken it (its WC_FV_TAKEN bit, set before
+ * a reads its share), b neither holds nor took it (b reads one share of
+ * a view) and it was not split before. SPLIT_NONE: a has no packet of them in
+ * it; SPLIT_KEPT: a has, and keeps them (a barrier for b); SPLIT_DONE:
+ * b has them now (the view is b's to hold, b's bit set).
+ */
+static int split(struct wirecap_queue *q, const struct wirecap_desc *d,
+		 unsigned int a, unsigned int b, uint32_t stamp)
+{
+	struct wc_flowtab *ft = q->ft;
+	const size_t v = (size_t)d->chunk_id * q->info.cells_per_chunk +
+			 d->first_cell;
+	const uint16_t *st = &q->fstart[v * (ft->nm + 1)];
+	/* b read (or reads) a share of it: it gets no second one */
+	const uint64_t stop = WC_FV_TAKEN(a) | WC_FV_TAKEN(b) | WC_FV_STOLEN |
+			      1ull << b;
+	unsigned int n, i, ka = 0, kb = 0, x;
+	uint64_t w = __atomic_load_n(&q->fview[v], __ATOMIC_ACQUIRE);
+	struct wc_flow *e;
+
+	if ((uint32_t)(w >> 32) != d->seq || !(w & 1ull << a))
+		return SPLIT_NONE;	/* not a's any more */
+	/* a's share as a reads it: split already, or as published */
+	n = wc_flow_count(q, d, a);
+	for (i = 0; i < n; i++) {
+		e = &ft->e[pkt_bucket(q, d, wc_flow_pkt(q, d, a, i))];
+		kb += e->owner == b && e->moved_at == stamp;
+	}
+	if (!kb)
+		return SPLIT_NONE;
+	if (w & stop)
+		return SPLIT_KEPT;
+	/* not split (stop): the share is fidx's; a's first, then b's */
+	for (i = 0; i < n; i++) {
+		x = q->fidx[v + st[a] + i];
+		e = &ft->e[pkt_bucket(q, d, x)];
+		if (e->owner == b && e->moved_at == stamp)
+			q->fsidx[v + (n - kb) + i - ka] = (uint16_t)x;
+		else
+			q->fsidx[v + ka++] = (uint16_t)x;
+	}
+	q->fsteal[v] = (struct wc_steal){ (uint8_t)a, (uint8_t)b,
+					  (uint16_t)ka, (uint16_t)kb };
+	/* release: the split before the flag; fails once a took it */
+	do {
+		if ((uint32_t)(w >> 32) != d->seq || !(w & 1ull << a))
+			return SPLIT_NONE;	/* not a's any more */
+		if (w & stop)
+			return SPLIT_KEPT;
+	} while (!__atomic_compare_exchange_n(&q->fview[v], &w,
+					      w | 1ull << b | WC_FV_STOLEN,
+					      false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	return SPLIT_DONE;
+}
+
+/*
+ * The migration just decided moved buckets (stamped @stamp) from member
+ * a to b: the views of q's pool still waiting in a's capture queue are
+ * split, their packets of the moved buckets b's, held back like the
+ * views published from now on. Newest first, down to the first view a
+ * took already or must keep: a flow's packets in a view a keeps come
+ * before those in any later view, so only the views after it may be
+ * split (a takes views oldest first: once one is taken, so are those
+ * before it). b then waits for that view (the barrier), or for the last
+ * view a took, whatever it holds (a releases in order). Returns false
+ * when there is none.
+ */
+static bool steal(struct wirecap_queue *q, unsigned int a, unsigned int b,
+		  uint32_t stamp)
+{
+	struct wc_flowtab *ft = q->ft;
+	struct wc_ring *r = &ft->m[a]->capq.lane[q->thread->index].r;
+	uint32_t i, cons, n = 0, prod = __atomic_load_n(&r->prod,
+							 __ATOMIC_RELAXED);
+	bool bar = false;
+	uint64_t t;
+
+	if (!r->slots)
+		return false;	/* no lane: a has no view of q's pool */
+	/* acquire: a's took[] and WC_FV_TAKEN bits of views it took */
+	cons = __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE);
+	t = __atomic_load_n(&ft->took[a], __ATOMIC_ACQUIRE);
+	for (i = prod; i != cons && !bar; i--) {
+		const struct wirecap_desc *d = wc_ring_slot(r, i - 1);
+
+		if (wc_owner(q->w, d) != q)
+			continue;
+		switch (split(q, d, a, b, stamp)) {
+		case SPLIT_DONE:
+			/* a buddy's share was counted out when given */
+			if (a)
+				wc_add(&q->ts.offl_out_pkts,
+				       -(uint64_t)q->fsteal[(size_t)d->chunk_id *
+						q->info.cells_per_chunk +
+						d->first_cell].kto);
+			ft->sbuf[n++] = *d;
+			break;
+		case SPLIT_KEPT:
+			ft->bar_v = (uint32_t)((size_t)d->chunk_id *
+					       q->info.cells_per_chunk +
+					       d->first_cell);
+			ft->bar_seq = d->seq;
+			bar = true;
+			break;
+		}
+	}
+	if (!bar && t) {
+		ft->bar_v = (uint32_t)t - 1;
+		ft->bar_seq = (uint32_t)(t >> 32);
+		bar = true;
+	}
+	/* held back oldest first, before any view published from now on */
+	while (n) {
+		hold(ft, &ft->sbuf[--n]);
+		wc_add(&ft->stolen, 1);
+	}
+	return bar;
+}
+
 /*
  * The busiest member above T that owns packets of q's table gives its
  * heaviest buckets to the least busy member, if that one is less busy:
@@ -455,6 +606,7 @@ static void migrate(struct wirecap_queue *q)
 	uint32_t len[WC_FLOW_MAXM], r[WC_FLOW_MAXM];
 	struct cand c[WC_FLOW_BUCKETS];
 	unsigned int p, a = WC_FLOW_MAXM, b = WC_FLOW_MAXM, i, n = 0, k = 0;
+	uint32_t stamp = ft->nviews ? ft->nviews : 1;
 	struct wc_flow *last = NULL;
 
 	if ((int32_t)(ft->nviews - ft->quiet_until) < 0)
@@ -508,7 +660,7 @@ static void migrate(struct wirecap_queue *q)
 			continue;	/* too heavy to move now */
 		moved += e->count;
 		e->owner = (uint8_t)b;
-		e->moved_at = ft->nviews ? ft->nviews : 1;
+		e->moved_at = stamp;
 		k++;
 		/* the latest view of a moved bucket is the barrier */
 		if (e->seen && (!last || (int32_t)(e->seq - last->seq) > 0))
@@ -529,10 +681,10 @@ static void migrate(struct wirecap_queue *q)
 		ft->quiet_until = ft->nviews + WC_FLOW_QUIET;
 		return;
 	}
-	ft->bar_v = last->v;
-	ft->bar_seq = last->seq;
 	ft->bar_from = ft->nviews;
-	__atomic_store_n(&ft->state, WC_FLOW_BARRIER, __ATOMIC_RELAXED);
+	/* with no barrier, what was split goes to b at the next tick */
+	__atomic_store_n(&ft->state, steal(q, a, b, stamp) ? WC_FLOW_BARRIER :
+			 WC_FLOW_FLUSH, __ATOMIC_RELAXED);
 }
 
 /**
@@ -638,7 +790,7 @@ bool wc_flow_put(struct wirecap_queue *owner, struct wirecap_queue *via,
 	} while (!__atomic_compare_exchange_n(&owner->fview[v], &w, w & ~bit,
 					      false, __ATOMIC_ACQ_REL,
 					      __ATOMIC_RELAXED));
-	if ((uint32_t)(w & ~bit)) {
+	if ((w & ~bit) & WC_FV_HOLDERS) {
 		/*
 		 * A migration may be waiting for this: wake its thread. The
 		 * fence orders our CAS before the load of state, as the
@@ -650,7 +802,34 @@ bool wc_flow_put(struct wirecap_queue *owner, struct wirecap_queue *via,
 		    WC_FLOW_BARRIER)
 			wc_kick(&owner->thread->kick);
 	}
-	return !(uint32_t)(w & ~bit);
+	return !((w & ~bit) & WC_FV_HOLDERS);
+}
+
+/**
+ * wc_flow_took() - a reader takes a view of owner's pool
+ * @owner: the pool's queue (flow mode)
+ * @via: the queue it is read from (the reader's)
+ * @d: the view as published
+ *
+ * Called by the reader of @via with the view's slot still in its
+ * capture queue: from now on no migration splits the view under it
+ * (steal), and a migration that finds the slot gone sees the view as
+ * the reader's last (the barrier).
+ */
+void wc_flow_took(struct wirecap_queue *owner, struct wirecap_queue *via,
+		  const struct wirecap_desc *d)
+{
+	size_t v = (size_t)d->chunk_id * owner->info.cells_per_chunk +
+		   d->first_cell;
+	unsigned int p = wc_flow_pos(owner, via);
+
+	if (p >= owner->ft->nm || d->chunk_id >= owner->info.nr_chunks ||
+	    d->first_cell >= owner->info.cells_per_chunk)
+		return;
+	__atomic_fetch_or(&owner->fview[v], WC_FV_TAKEN(p), __ATOMIC_ACQ_REL);
+	/* v + 1: 0 is none */
+	__atomic_store_n(&owner->ft->took[p], (uint64_t)d->seq << 32 | (v + 1),
+			 __ATOMIC_RELEASE);
 }
 
 /*
@@ -707,14 +886,17 @@ int wc_flow_alloc(struct wirecap_queue *q)
 		ft->m[i + 1] = w->queues[q->buddies[i]];
 	ft->dsize = roundup_pow2(q->views_max);
 	ft->defer = calloc(ft->dsize, sizeof(*ft->defer));
+	ft->sbuf = calloc(ft->dsize, sizeof(*ft->sbuf));
 	ft->bkt = calloc(q->info.cells_per_chunk, sizeof(*ft->bkt));
 	q->fpos = malloc(w->nq);
 	q->fview = calloc(cells ? cells : 1, sizeof(*q->fview));
 	q->fidx = calloc(cells ? cells : 1, sizeof(*q->fidx));
 	q->fstart = calloc((cells ? cells : 1) * (ft->nm + 1),
 			   sizeof(*q->fstart));
-	if (!ft->defer || !ft->bkt || !q->fpos || !q->fview || !q->fidx ||
-	    !q->fstart) {
+	q->fsteal = calloc(cells ? cells : 1, sizeof(*q->fsteal));
+	q->fsidx = calloc(cells ? cells : 1, sizeof(*q->fsidx));
+	if (!ft->defer || !ft->sbuf || !ft->bkt || !q->fpos || !q->fview || !q->fidx ||
+	    !q->fstart || !q->fsteal || !q->fsidx) {
 		wc_flow_free(q);
 		return -ENOMEM;
 	}
@@ -728,6 +910,7 @@ void wc_flow_free(struct wirecap_queue *q)
 {
 	if (q->ft) {
 		free(q->ft->defer);
+		free(q->ft->sbuf);
 		free(q->ft->bkt);
 	}
 	free(q->ft);
@@ -740,4 +923,8 @@ void wc_flow_free(struct wirecap_queue *q)
 	q->fidx = NULL;
 	free(q->fstart);
 	q->fstart = NULL;
+	free(q->fsteal);
+	q->fsteal = NULL;
+	free(q->fsidx);
+	q->fsidx = NULL;
 }

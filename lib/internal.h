@@ -105,13 +105,34 @@ struct wc_kcounters {
  * a time.
  */
 #define WC_FLOW_BUCKETS		1024
-#define WC_FLOW_MAXM		16	/* members: the queue and 15 buddies */
+#define WC_FLOW_MAXM		15	/* members: the queue and 14 buddies */
 #define WC_FLOW_DECAY		64	/* views between halvings of counts */
 #define WC_FLOW_HOLD		64	/* views a moved bucket stays put */
 #define WC_FLOW_QUIET		8	/* views after a migration before the
 					 * next one may begin */
 #define WC_FLOW_RELOOK		64	/* rounds of the capture thread with
 					 * no view published between looks */
+
+/*
+ * The fview word of a view (see fview below): its stamp, then a bit when
+ * a migration gave part of it to a new owner (fsteal), a bit per member
+ * that took it from its capture queue, a bit per member still holding
+ * it.
+ */
+#define WC_FV_HOLDERS		0x7fffu
+#define WC_FV_TAKEN(p)		(1ull << (16 + (p)))
+#define WC_FV_STOLEN		(1ull << 31)
+
+/*
+ * A view whose old owner's share a migration split (flow.c, steal):
+ * member from keeps kfrom packets, fsidx[v ...], and member to reads
+ * the kto that follow, fsidx[v + kfrom ...]; the others read theirs as
+ * published.
+ */
+struct wc_steal {
+	uint8_t from, to;
+	uint16_t kfrom, kto;
+};
 
 struct wc_flow {
 	uint32_t v;		/* the last view of the pool that held a
@@ -131,6 +152,7 @@ struct wc_flowtab {
 	uint16_t *bkt;				/* scratch: a view's buckets */
 	uint32_t dsize;				/* defer[] entries, 2^n */
 	struct wirecap_desc *defer;
+	struct wirecap_desc *sbuf;		/* scratch: views split */
 	/* (t) the queue's capture thread */
 	struct wc_flow e[WC_FLOW_BUCKETS];
 	uint32_t owning;		/* members that own a bucket, bit p */
@@ -147,6 +169,7 @@ struct wc_flowtab {
 	uint32_t dhead, dtail;		/* defer[]: views for to, in order */
 	uint64_t moved, rounds;		/* buckets migrated, migrations */
 	uint64_t held;			/* views held back for new owners */
+	uint64_t stolen;		/* of them, views split (steal) */
 	uint64_t held_max;		/* most held back at once */
 	uint64_t bar_views;		/* views published from migrations'
 					 * decisions until their held-back
@@ -154,6 +177,11 @@ struct wc_flowtab {
 	uint64_t lost_pkts;		/* held back for a member that left */
 	uint64_t lost_unread;		/* (any thread, atomic) given to a
 					 * member that left without reading */
+	/*
+	 * (r) reader of member p: the last view of the pool it took,
+	 * stamp << 32 | first cell, stored before it let go of the slot
+	 */
+	uint64_t took[WC_FLOW_MAXM];
 };
 
 enum { WC_FLOW_IDLE, WC_FLOW_BARRIER, WC_FLOW_FLUSH };
@@ -226,18 +254,23 @@ struct wirecap_queue {
 	 * every member of the group that owns a flow in it; each reads
 	 * only its own packets. At the view's first cell v: fview[v], its
 	 * stamp (high 32 bits) and the members still holding it (a bit
-	 * per position), set by the capture thread before it publishes
-	 * the view, cleared bit by bit by the readers that release it
-	 * (atomics): the last one gives the view back. fidx[v ...] the
-	 * view's packet indices grouped by member, member p's from
-	 * fstart[v * (nm + 1) + p] to fstart[v * (nm + 1) + p + 1];
-	 * written before the view is published, like view_cell. fpos[i]:
-	 * the position of session queue i among the members, or 0xff.
+	 * per position, WC_FV_HOLDERS), set by the capture thread before
+	 * it publishes the view, cleared bit by bit by the readers that
+	 * release it (atomics): the last one gives the view back; a
+	 * reader sets its WC_FV_TAKEN bit as it takes the view. fidx[v
+	 * ...] the view's packet indices grouped by member, member p's
+	 * from fstart[v * (nm + 1) + p] to fstart[v * (nm + 1) + p + 1];
+	 * written before the view is published, like view_cell. A view
+	 * split by a migration (WC_FV_STOLEN) has fsteal[v] and fsidx[v
+	 * ...], written before the flag. fpos[i]: the position of session
+	 * queue i among the members, or 0xff.
 	 */
 	struct wc_flowtab *ft;
 	uint64_t *fview;
 	uint16_t *fidx;
 	uint16_t *fstart;
+	struct wc_steal *fsteal;
+	uint16_t *fsidx;
 	uint8_t *fpos;
 	/*
 	 * Most views of this pool out at once (moved into capture queues
@@ -473,6 +506,8 @@ void wc_flow_unread(struct wirecap_queue *owner, struct wirecap_queue *via,
 		    const struct wirecap_desc *d);
 bool wc_flow_put(struct wirecap_queue *owner, struct wirecap_queue *via,
 		 const struct wirecap_desc *d, bool *dup);
+void wc_flow_took(struct wirecap_queue *owner, struct wirecap_queue *via,
+		  const struct wirecap_desc *d);
 void wc_flow_drain(struct wirecap_queue *q);
 uint32_t wc_flow_hash(const uint8_t *data, uint32_t len);
 
@@ -483,16 +518,43 @@ static inline unsigned int wc_flow_pos(const struct wirecap_queue *owner,
 	return owner->fpos[via->index];
 }
 
+/*
+ * The split of owner's view d (flow mode), if a migration split it and
+ * member p is one of its two sides, else NULL. A side reads it after it
+ * took the view, and the split is made only before the old owner took
+ * it: it does not change under a reader.
+ */
+static inline const struct wc_steal *
+wc_flow_split(const struct wirecap_queue *owner, const struct wirecap_desc *d,
+	      unsigned int p)
+{
+	size_t v = (size_t)d->chunk_id * owner->info.cells_per_chunk +
+		   d->first_cell;
+	uint64_t w = __atomic_load_n(&owner->fview[v], __ATOMIC_ACQUIRE);
+	const struct wc_steal *s = &owner->fsteal[v];
+
+	if ((uint32_t)(w >> 32) != d->seq || !(w & WC_FV_STOLEN) ||
+	    (p != s->from && p != s->to))
+		return NULL;
+	return s;
+}
+
 /* Packets of owner's view d that member p reads (flow mode). */
 static inline unsigned int wc_flow_count(const struct wirecap_queue *owner,
 					 const struct wirecap_desc *d,
 					 unsigned int p)
 {
-	const uint16_t *s = &owner->fstart[((size_t)d->chunk_id *
+	const uint16_t *st = &owner->fstart[((size_t)d->chunk_id *
 		owner->info.cells_per_chunk + d->first_cell) *
 		(owner->ft->nm + 1) + p];
+	const struct wc_steal *s;
 
-	return p < owner->ft->nm ? (unsigned int)(s[1] - s[0]) : 0;
+	if (p >= owner->ft->nm)
+		return 0;
+	s = wc_flow_split(owner, d, p);
+	if (s)
+		return p == s->from ? s->kfrom : s->kto;
+	return (unsigned int)(st[1] - st[0]);
 }
 
 /* The view's packet index of member p's packet i (flow mode). */
@@ -502,7 +564,10 @@ static inline unsigned int wc_flow_pkt(const struct wirecap_queue *owner,
 {
 	size_t v = (size_t)d->chunk_id * owner->info.cells_per_chunk +
 		   d->first_cell;
+	const struct wc_steal *s = wc_flow_split(owner, d, p);
 
+	if (s)
+		return owner->fsidx[v + (p == s->from ? 0 : s->kfrom) + i];
 	return owner->fidx[v + owner->fstart[v * (owner->ft->nm + 1) + p] +
 			   i];
 }

@@ -568,6 +568,7 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 		s.flow_views_held = wc_read(&q->ft->held);
 		s.flow_views_held_max = wc_read(&q->ft->held_max);
 		s.flow_barrier_views = wc_read(&q->ft->bar_views);
+		s.flow_views_split = wc_read(&q->ft->stolen);
 	}
 	memcpy(st, &s, sz);
 	return 0;

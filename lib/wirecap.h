@@ -591,6 +591,14 @@ struct wirecap_qstats {
 	uint64_t flow_views_held;
 	uint64_t flow_views_held_max;
 	uint64_t flow_barrier_views;
+	/*
+	 * Flow mode: of the views held back, those a migration split: still
+	 * waiting for the old owner's reader, their packets of the moved
+	 * flows went to the new owner (libwirecap(3), "Flow mode"). Such
+	 * packets given to a buddy and then split to this queue's own
+	 * reader leave pkts_offloaded_out, which then goes down.
+	 */
+	uint64_t flow_views_split;
 };
 
 /*

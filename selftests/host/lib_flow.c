@@ -165,8 +165,8 @@ static int view0(struct fake *f, uint32_t id, const uint32_t *h)
 	return 1;
 }
 
-/* Hashes 1, 2, 3 fall in three buckets (bucket_of in flow.c). */
-enum { HA = 1, HB = 2, HC = 3 };
+/* Hashes 1, 2, 3, 5 fall in four buckets (bucket_of in flow.c). */
+enum { HA = 1, HB = 2, HC = 3, HD = 5 };
 
 static int t_share(void)
 {
@@ -231,56 +231,66 @@ static int t_barrier(void)
 {
 	/* per view: 5 of A, 2 of B, 1 of C */
 	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
-	struct wirecap_chunk c[10], n1;
+	struct wirecap_chunk c[11], n1;
 	struct wirecap_pkt p;
 	struct wirecap_desc d;
 	struct wc_flowtab *ft;
 	struct fake f;
-	unsigned int i;
+	unsigned int i, j;
 
 	/* T = 50 %: more than 8 of R = 16 chunks waiting is overload */
 	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
 	ft = f.q[0].ft;
-	for (i = 0; i < 9; i++) {
+	for (i = 0; i < 10; i++) {
 		CHECK(view0(&f, i, h));
+		/* reader 0 takes the first view, and holds it */
+		if (!i)
+			CHECK(wirecap_next_chunk(&f.q[0], &c[0], 0) == 1);
 		wc_flow_tick(&f.q[0]);
-		/* at 8 waiting, not yet over T */
-		CHECK(i == 8 || ft->state == WC_FLOW_IDLE);
+		/* 9 waiting: over T only at the last */
+		CHECK(i == 9 || ft->state == WC_FLOW_IDLE);
 	}
-	/* B (18) and C (9) moved: A (45) is more than half of 72 */
+	/* B (20) and C (10) moved: A (50) is more than half of 80 */
 	CHECK(ft->state == WC_FLOW_BARRIER && ft->from == 0 && ft->to == 1);
 	CHECK(ft->moved == 2 && ft->rounds == 1);
 	CHECK(ft->e[(HA * 0x9e3779b1u) >> 22].owner == 0);
 	CHECK(ft->e[(HB * 0x9e3779b1u) >> 22].owner == 1);
 	CHECK(ft->e[(HC * 0x9e3779b1u) >> 22].owner == 1);
-	CHECK(ft->bar_seq == 108);
+	/* the view reader 0 took is the barrier; the 9 waiting were split */
+	CHECK(ft->bar_seq == 100 && ft->stolen == 9 &&
+	      ft->dtail - ft->dhead == 9);
+	CHECK(wirecap_chunk_count(&c[0]) == 8);
 	/* a new view: A's to reader 0 at once, B's and C's held back */
-	CHECK(view0(&f, 9, h));
+	CHECK(view0(&f, 10, h));
 	CHECK(len(&f.q[0]) == 10 && len(&f.q[1]) == 0);
-	for (i = 0; i < 10; i++) {
+	for (i = 1; i < 11; i++) {
 		CHECK(wirecap_next_chunk(&f.q[0], &c[i], 0) == 1);
-		CHECK(wirecap_chunk_count(&c[i]) == (i < 9 ? 8u : 5u));
+		CHECK(c[i].desc.seq == 100 + i && wirecap_chunk_count(&c[i]) == 5);
+		/* A: cells 0, 2, 4, 6, 7 */
+		CHECK(wirecap_chunk_pkt(&c[i], 3, &p) == 0 &&
+		      p.data[0] == (uint8_t)(i * FAKE_M + 6));
 	}
-	/* the old owner releases all but the barrier view: still held */
-	for (i = 0; i < 8; i++)
+	/* reader 0 releases all but the barrier view: still held */
+	for (i = 1; i < 11; i++)
 		wirecap_chunk_release(&c[i]);
 	wc_flow_tick(&f.q[0]);
 	CHECK(!wc_flow_due(&f.q[0]) && ft->state == WC_FLOW_BARRIER);
 	CHECK(len(&f.q[1]) == 0);
-	wirecap_chunk_release(&c[8]);
+	wirecap_chunk_release(&c[0]);
 	CHECK(wc_flow_due(&f.q[0]));
 	wc_flow_tick(&f.q[0]);
-	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[1]) == 1);
-	CHECK(wirecap_next_chunk(&f.q[1], &n1, 0) == 1);
-	CHECK(n1.desc.seq == 109 && wirecap_chunk_count(&n1) == 3);
-	/* B, C, B: cells 1, 3, 5 */
-	for (i = 0; i < 3; i++) {
-		CHECK(wirecap_chunk_pkt(&n1, i, &p) == 0);
-		CHECK(p.data[0] == (uint8_t)(9 * FAKE_M + 1 + 2 * i));
+	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[1]) == 10);
+	/* the split views and the new one, in order: B, C, B (1, 3, 5) */
+	for (i = 1; i < 11; i++) {
+		CHECK(wirecap_next_chunk(&f.q[1], &n1, 0) == 1);
+		CHECK(n1.desc.seq == 100 + i && wirecap_chunk_count(&n1) == 3);
+		for (j = 0; j < 3; j++) {
+			CHECK(wirecap_chunk_pkt(&n1, j, &p) == 0);
+			CHECK(p.data[0] == (uint8_t)(i * FAKE_M + 1 + 2 * j));
+		}
+		wirecap_chunk_release(&n1);
 	}
-	wirecap_chunk_release(&n1);
-	wirecap_chunk_release(&c[9]);
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < 11; i++)
 		CHECK(pop_recycled(&f.q[0], &d) && d.seq == 100 + i);
 	CHECK(!pop_recycled(&f.q[0], &d));
 	fake_fini(&f);
@@ -288,10 +298,122 @@ static int t_barrier(void)
 }
 
 /*
- * What a barrier cost: views held back for the new owner (all told, the
- * most at once) and the views published until they went, one of them
- * with no packet of the moved flows (not held, but published while the
- * barrier waited).
+ * A view the old owner took keeps its share, and so does every view
+ * before one that cannot be split (here: the new owner holds it): only
+ * the views after it are split, as a flow's packets in the kept view
+ * come before those of later views.
+ */
+static int t_split_suffix(void)
+{
+	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
+	/* view 4: D as well, member 1's already */
+	static const uint32_t hd[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HD };
+	struct wirecap_chunk c, b4;
+	struct wirecap_desc d;
+	struct wc_flowtab *ft;
+	struct fake f;
+	uint32_t back = 0;
+	unsigned int i;
+
+	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
+	ft = f.q[0].ft;
+	ft->e[(HD * 0x9e3779b1u) >> 22].owner = 1;
+	ft->owning = 3;
+	for (i = 0; i < 9; i++)
+		CHECK(view0(&f, i, i == 4 ? hd : h));
+	CHECK(len(&f.q[0]) == 9 && len(&f.q[1]) == 1);
+	wc_flow_tick(&f.q[0]);
+	/* views 5-8 split; 4 (member 1 holds it) and 0-3 kept */
+	CHECK(ft->state == WC_FLOW_BARRIER && ft->to == 1 &&
+	      ft->bar_seq == 104 && ft->stolen == 4);
+	for (i = 0; i < 9; i++) {
+		CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+		CHECK(wirecap_chunk_count(&c) ==
+		      (i < 4 ? 8u : i == 4 ? 7u : 5u));
+		if (i < 4) {
+			wirecap_chunk_release(&c);
+			continue;
+		}
+		if (i == 4) {
+			/* member 1: its D of view 4, nothing split yet */
+			CHECK(wirecap_next_chunk(&f.q[1], &b4, 0) == 1);
+			CHECK(b4.desc.seq == 104 && wirecap_chunk_count(&b4) == 1);
+			wirecap_chunk_release(&b4);
+			wc_flow_tick(&f.q[0]);
+			CHECK(len(&f.q[1]) == 0);
+		}
+		wirecap_chunk_release(&c);
+		if (i == 4) {
+			/* the barrier passed: the split views, B, C, B each */
+			wc_flow_tick(&f.q[0]);
+			CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[1]) == 4);
+		}
+	}
+	for (i = 5; i < 9; i++) {
+		CHECK(wirecap_next_chunk(&f.q[1], &c, 0) == 1);
+		CHECK(c.desc.seq == 100 + i && wirecap_chunk_count(&c) == 3);
+		wirecap_chunk_release(&c);
+	}
+	/* every view back once (from two recycle lanes: in any order) */
+	for (i = 0; pop_recycled(&f.q[0], &d); i++) {
+		CHECK(d.seq >= 100 && d.seq < 109 && !(back & 1u << (d.seq - 100)));
+		back |= 1u << (d.seq - 100);
+	}
+	CHECK(i == 9 && back == 0x1ff);
+	fake_fini(&f);
+	return 1;
+}
+
+/*
+ * A view the new owner took a share of (its own flows) and released is
+ * not split: it would get a second share of it (and its old copy's
+ * release would count). The old owner keeps it: the barrier.
+ */
+static int t_split_read(void)
+{
+	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
+	static const uint32_t hd[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HD };
+	struct wirecap_chunk c;
+	struct wc_flowtab *ft;
+	struct fake f;
+	unsigned int i;
+
+	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
+	ft = f.q[0].ft;
+	ft->e[(HD * 0x9e3779b1u) >> 22].owner = 1;
+	ft->owning = 3;
+	for (i = 0; i < 9; i++)
+		CHECK(view0(&f, i, i == 6 ? hd : h));
+	/* member 1 reads its D of view 6 and lets go: no holder bit now */
+	CHECK(wirecap_next_chunk(&f.q[1], &c, 0) == 1);
+	CHECK(c.desc.seq == 106);
+	wirecap_chunk_release(&c);
+	wc_flow_tick(&f.q[0]);
+	CHECK(ft->state == WC_FLOW_BARRIER && ft->to == 1 &&
+	      ft->bar_seq == 106 && ft->stolen == 2);
+	for (i = 0; i < 9; i++) {
+		CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
+		CHECK(wirecap_chunk_count(&c) == (i < 6 ? 8u : i == 6 ? 7u : 5u));
+		wirecap_chunk_release(&c);
+	}
+	wc_flow_tick(&f.q[0]);
+	/* views 7 and 8, once each */
+	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[1]) == 2);
+	for (i = 7; i < 9; i++) {
+		CHECK(wirecap_next_chunk(&f.q[1], &c, 0) == 1);
+		CHECK(c.desc.seq == 100 + i && wirecap_chunk_count(&c) == 3);
+		wirecap_chunk_release(&c);
+	}
+	CHECK(f.q[1].as.dup_releases == 0);
+	fake_fini(&f);
+	return 1;
+}
+
+/*
+ * What a barrier cost: views held back for the new owner (the split
+ * ones and later ones; all told, the most at once) and the views
+ * published until they went, one of them with no packet of the moved
+ * flows (not held, but published meanwhile).
  */
 static int t_barrier_cost(void)
 {
@@ -304,29 +426,31 @@ static int t_barrier_cost(void)
 
 	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
 	ft = f.q[0].ft;
-	for (i = 0; i < 9; i++) {
+	for (i = 0; i < 10; i++) {
 		CHECK(view0(&f, i, h));
+		if (!i)
+			CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
 		wc_flow_tick(&f.q[0]);
 	}
 	CHECK(ft->state == WC_FLOW_BARRIER && ft->rounds == 1);
-	/* held back, not held (A's only: the old owner's), held back */
-	CHECK(view0(&f, 9, h) && view0(&f, 10, ha) && view0(&f, 11, h));
-	CHECK(ft->held == 2 && ft->held_max == 2 && ft->bar_views == 0);
-	/* the old owner releases the barrier's views: the held ones go */
-	for (i = 0; i < 9; i++) {
-		CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
-		wirecap_chunk_release(&c);
-	}
+	CHECK(ft->held == 9 && ft->held_max == 9 && ft->stolen == 9 &&
+	      ft->bar_views == 0);
+	/* held back, then not held (A's only: the old owner's) */
+	CHECK(view0(&f, 10, h) && view0(&f, 11, ha));
+	CHECK(ft->held == 10 && ft->held_max == 10);
+	/* the old owner releases the barrier's view: the held ones go */
+	wirecap_chunk_release(&c);
 	wc_flow_tick(&f.q[0]);
-	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[1]) == 2);
-	tap_diag("held %llu, at most %llu at once; %llu views published "
-		 "until they went", (unsigned long long)ft->held,
+	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[1]) == 10);
+	tap_diag("held %llu (split %llu), at most %llu at once; %llu views "
+		 "published until they went", (unsigned long long)ft->held,
+		 (unsigned long long)ft->stolen,
 		 (unsigned long long)ft->held_max,
 		 (unsigned long long)ft->bar_views);
-	CHECK(ft->held == 2 && ft->held_max == 2 && ft->bar_views == 3);
+	CHECK(ft->held == 10 && ft->held_max == 10 && ft->bar_views == 2);
 	/* nothing held now: a view changes none of it */
 	CHECK(view0(&f, 12, ha));
-	CHECK(ft->held == 2 && ft->held_max == 2 && ft->bar_views == 3);
+	CHECK(ft->held == 10 && ft->held_max == 10 && ft->bar_views == 2);
 	fake_fini(&f);
 	return 1;
 }
@@ -340,7 +464,7 @@ static int t_barrier_cost(void)
 static int t_detach_held(void)
 {
 	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
-	struct wirecap_chunk c[10];
+	struct wirecap_chunk c[11];
 	struct wirecap_desc d;
 	struct wc_flowtab *ft;
 	struct fake f;
@@ -348,15 +472,18 @@ static int t_detach_held(void)
 
 	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
 	ft = f.q[0].ft;
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < 11; i++) {
 		CHECK(view0(&f, i, h));
-		if (i < 9)
+		if (!i)
+			CHECK(wirecap_next_chunk(&f.q[0], &c[0], 0) == 1);
+		if (i < 10)
 			wc_flow_tick(&f.q[0]);
 	}
-	CHECK(ft->state == WC_FLOW_BARRIER && ft->dtail - ft->dhead == 1);
-	for (i = 0; i < 10; i++)
+	/* 9 split, 1 published since: all held back behind view 0 */
+	CHECK(ft->state == WC_FLOW_BARRIER && ft->dtail - ft->dhead == 10);
+	for (i = 1; i < 11; i++)
 		CHECK(wirecap_next_chunk(&f.q[0], &c[i], 0) == 1);
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < 11; i++)
 		wirecap_chunk_release(&c[i]);
 	/* wirecap_queue_detach(), then q0's thread */
 	__atomic_store_n(&f.q[0].detached, 1, __ATOMIC_SEQ_CST);
@@ -369,8 +496,8 @@ static int t_detach_held(void)
 		 (unsigned long long)f.q[0].ts.returned);
 	CHECK(f.q[0].ts.captured == f.q[0].ts.returned);
 	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[1]) == 0);
-	/* B, C, B of the view held back: read by nobody, and counted */
-	CHECK(ft->lost_pkts == 3 && f.q[0].ts.offl_out_pkts == 0);
+	/* B, C, B of each view held back: read by nobody, and counted */
+	CHECK(ft->lost_pkts == 30 && f.q[0].ts.offl_out_pkts == 0);
 	fake_fini(&f);
 	return 1;
 }
@@ -383,7 +510,7 @@ static int t_detach_held(void)
 static int t_failed_from(void)
 {
 	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
-	struct wirecap_chunk old;
+	struct wirecap_chunk old, first;
 	struct wc_flowtab *ft;
 	struct fake f;
 	unsigned int i;
@@ -392,23 +519,29 @@ static int t_failed_from(void)
 	ft = f.q[0].ft;
 	for (i = 0; i < WC_FLOW_BUCKETS; i++)
 		ft->e[i].owner = 1;	/* member 1 owns everything */
-	for (i = 0; i < 9; i++) {
+	for (i = 0; i < 10; i++) {
 		CHECK(view0(&f, i, h));
+		if (!i)
+			CHECK(wirecap_next_chunk(&f.q[1], &first, 0) == 1);
 	}
 	CHECK(len(&f.q[1]) == 9 && len(&f.q[0]) == 0);
 	wc_flow_tick(&f.q[0]);
 	CHECK(ft->state == WC_FLOW_BARRIER && ft->from == 1 && ft->to == 0);
-	CHECK(view0(&f, 9, h));
+	CHECK(view0(&f, 10, h));
 	__atomic_store_n(&f.q[1].err, -EIO, __ATOMIC_RELEASE);
 	wc_flow_tick(&f.q[0]);
 	/* the new owner gets nothing while the old one has earlier packets */
 	CHECK(ft->state == WC_FLOW_BARRIER && len(&f.q[0]) == 0);
 	for (i = 0; i < 9; i++) {
 		CHECK(wirecap_next_chunk(&f.q[1], &old, 0) == 1);
+		CHECK(wirecap_chunk_count(&old) == 5);
 		wirecap_chunk_release(&old);
 	}
 	wc_flow_tick(&f.q[0]);
-	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[0]) == 1);
+	CHECK(ft->state == WC_FLOW_BARRIER && len(&f.q[0]) == 0);
+	wirecap_chunk_release(&first);
+	wc_flow_tick(&f.q[0]);
+	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[0]) == 10);
 	fake_fini(&f);
 	return 1;
 }
@@ -448,12 +581,14 @@ static int t_room(void)
  * The new owner leaves (detached) while the barrier waits for the old
  * one, a buddy: the moved flows go back to the old owner, whose reader
  * has their earlier packets, not to q, which would read their later
- * ones meanwhile.
+ * ones meanwhile. What the old owner's waiting views had of them was
+ * split to the new owner: read by nobody now, and counted lost.
  */
 static int t_to_left(void)
 {
 	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
-	struct wirecap_chunk c;
+	struct wirecap_chunk c, first;
+	struct wirecap_desc d;
 	struct wc_flowtab *ft;
 	struct fake f;
 	unsigned int i;
@@ -464,28 +599,45 @@ static int t_to_left(void)
 		ft->e[i].owner = 1;
 	ft->e[(HC * 0x9e3779b1u) >> 22].owner = 0;
 	ft->owning = 3;
-	for (i = 0; i < 9; i++) {
+	for (i = 0; i < 10; i++) {
 		CHECK(view0(&f, i, h));
+		if (!i)
+			CHECK(wirecap_next_chunk(&f.q[1], &first, 0) == 1);
 	}
-	for (i = 0; i < 8; i++) {	/* q0's C packets, but one view */
+	for (i = 0; i < 9; i++) {	/* q0's C packets, but one view */
 		CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
 		wirecap_chunk_release(&c);
 	}
 	/* B moves from q1 (9 views waiting) to idle q2, behind a barrier */
 	wc_flow_tick(&f.q[0]);
 	CHECK(ft->state == WC_FLOW_BARRIER && ft->from == 1 && ft->to == 2);
+	CHECK(ft->stolen == 9);
 	__atomic_store_n(&f.q[2].detached, 1, __ATOMIC_SEQ_CST);
-	CHECK(view0(&f, 9, h));
-	/* view 109: C to q0, A and B to q1, after B's earlier packets */
+	CHECK(view0(&f, 10, h));
+	/* view 110: C to q0, A and B to q1, after B's earlier packets */
 	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
-	CHECK(c.desc.seq == 108);
+	CHECK(c.desc.seq == 109);
 	wirecap_chunk_release(&c);
 	CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
 	tap_diag("q0: seq %u, %u packets; q1 holds %u views", c.desc.seq,
 		 wirecap_chunk_count(&c), len(&f.q[1]));
-	CHECK(c.desc.seq == 109 && wirecap_chunk_count(&c) == 1);
+	CHECK(c.desc.seq == 110 && wirecap_chunk_count(&c) == 1);
 	CHECK(len(&f.q[1]) == 10);
 	wirecap_chunk_release(&c);
+	/* q1: A alone in the split views, A and B in the new one */
+	for (i = 1; i < 11; i++) {
+		CHECK(wirecap_next_chunk(&f.q[1], &c, 0) == 1);
+		CHECK(c.desc.seq == 100 + i &&
+		      wirecap_chunk_count(&c) == (i < 10 ? 5u : 7u));
+		wirecap_chunk_release(&c);
+	}
+	wirecap_chunk_release(&first);
+	wc_flow_tick(&f.q[0]);
+	tap_diag("lost %llu", (unsigned long long)ft->lost_pkts);
+	CHECK(ft->state == WC_FLOW_IDLE && ft->lost_pkts == 18);
+	while (pop_recycled(&f.q[0], &d))
+		;
+	CHECK(f.q[0].ts.captured == f.q[0].ts.returned);
 	fake_fini(&f);
 	return 1;
 }
@@ -786,10 +938,14 @@ static int t_stress(void)
 
 int main(void)
 {
-	tap_plan(10);
+	tap_plan(12);
 	tap_run("hash: one per flow, IPv4, IPv6, VLAN, fragments", t_hash);
 	tap_run("share: each reader its packets, the view back once", t_share);
 	tap_run("barrier: moved flows wait for their old owner", t_barrier);
+	tap_run("split: only views after one the old owner keeps",
+		t_split_suffix);
+	tap_run("split: not a view the new owner read a share of",
+		t_split_read);
 	tap_run("barrier cost: views held back, and for how long",
 		t_barrier_cost);
 	tap_run("detach: what was held back for a new owner counts as back",
