@@ -266,16 +266,16 @@ diag = "drop rates, medians: " + "; ".join(
     for what, pre, n in (("trace", "", 5), ("generated", "gen-", 3)))
 def barriers(j):
     t = j.get("total", {})
-    return "%s/%s/%s/%s" % tuple(t.get(k, "?") for k in (
-        "flow_migrations", "flow_views_held", "flow_views_held_max",
-        "flow_barrier_views"))
+    return "%s/%s/%s/%s/%s" % tuple(t.get(k, "?") for k in (
+        "flow_migrations", "flow_views_held", "flow_views_split",
+        "flow_views_held_max", "flow_barrier_views"))
 for good, name, why in out:
     print(("ok" if good else "not ok") + " - " + name)
     if not good:
         print("# " + str(why)[:600])
 print(f"# {kern} {diag}")
-print(f"# {kern} flow runs, migrations/views held/most held at once/"
-      "views published in barriers: trace " +
+print(f"# {kern} flow runs, migrations/views held/of them split/most "
+      "held at once/views published in barriers: trace " +
       " ".join(barriers(j) for r, j in fl[:5]) + "; generated " +
       " ".join(barriers(j) for r, j in fl[5:]))
 '

@@ -36,6 +36,10 @@
  *                  once; in the total, the most of any queue), and the
  *                  views published from migrations' decisions until
  *                  their held-back views went
+ *   flow_views_split
+ *                  flow mode: of the views held back, those split: their
+ *                  packets of moved flows taken from the old owner's
+ *                  backlog
  * After the traffic stopped and every queue was drained, received =
  * delivered + dropped for every queue ("balanced"); stopped by -c or
  * --duration in the middle of traffic, chunks in flight make it not so.
@@ -392,7 +396,7 @@ struct qres {
 	uint64_t out, in, chunks_out, chunks_in;
 	uint64_t partial, refused, high_water;
 	uint64_t migrations, buckets;	/* flow mode */
-	uint64_t held, held_max, bar_views;
+	uint64_t held, held_max, bar_views, split;
 	double pp;
 };
 
@@ -413,6 +417,7 @@ static void qres_add(struct qres *t, const struct qres *r)
 	t->buckets += r->buckets;
 	t->held += r->held;
 	t->bar_views += r->bar_views;
+	t->split += r->split;
 	if (r->held_max > t->held_max)
 		t->held_max = r->held_max;
 	if (r->high_water > t->high_water)
@@ -434,7 +439,8 @@ static void json_counts(FILE *f, const struct qres *r)
 		"\"pool_high_water\": %llu, \"flow_migrations\": %llu, "
 		"\"buckets_migrated\": %llu, \"flow_views_held\": %llu, "
 		"\"flow_views_held_max\": %llu, "
-		"\"flow_barrier_views\": %llu, \"balanced\": %s",
+		"\"flow_barrier_views\": %llu, \"flow_views_split\": %llu, "
+		"\"balanced\": %s",
 		(unsigned long long)r->received,
 		(unsigned long long)r->delivered,
 		(unsigned long long)r->dropped,
@@ -452,6 +458,7 @@ static void json_counts(FILE *f, const struct qres *r)
 		(unsigned long long)r->held,
 		(unsigned long long)r->held_max,
 		(unsigned long long)r->bar_views,
+		(unsigned long long)r->split,
 		r->received == r->delivered + r->dropped ? "true" : "false");
 }
 
@@ -651,6 +658,7 @@ int cmd_handler(int argc, char **argv)
 		r->held = st.flow_views_held;
 		r->held_max = st.flow_views_held_max;
 		r->bar_views = st.flow_barrier_views;
+		r->split = st.flow_views_split;
 		r->matched = wk[i].matched;
 		r->pp = wk[i].busy_ns ? wk[i].pkts * 1e9 / wk[i].busy_ns : 0;
 		qres_add(&tot, r);
