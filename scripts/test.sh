@@ -233,7 +233,7 @@ echo "== libpcap compatibility: softflowd, tcpflow, p0f through the shim"
 scripts/e2e-apps.sh 6.1 6.12 >"$out/e2e-apps.tap" 2>&1
 count "$out/e2e-apps.tap"
 
-echo "== frames across cells: jumbo traces on virtio, cells of 256 B and 2 KiB"
+echo "== frames across cells: jumbo traces on virtio and e1000e, cells of 256 B and 2 KiB"
 scripts/e2e-frames.sh 6.1 6.12 >"$out/e2e-frames.tap" 2>&1
 count "$out/e2e-frames.tap"
 
