@@ -298,6 +298,38 @@ static int t_barrier(void)
 }
 
 /*
+ * Nine views of q0's pool, each 5 A, 2 B, 1 C, view dv with a D (member
+ * 1's) for one of its A: q0's capture queue past T, nothing taken.
+ */
+static int nine_views_d(struct fake *f, unsigned int dv)
+{
+	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
+	static const uint32_t hd[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HD };
+	unsigned int i;
+
+	fake_init_full(f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
+	f->q[0].ft->e[(HD * 0x9e3779b1u) >> 22].owner = 1;
+	f->q[0].ft->owning = 3;
+	for (i = 0; i < 9; i++)
+		CHECK(view0(f, i, i == dv ? hd : h));
+	return 1;
+}
+
+/* Member 1 reads views first..8 in order, split ones: B, C, B each. */
+static int read_split(struct fake *f, unsigned int first)
+{
+	struct wirecap_chunk c;
+	unsigned int i;
+
+	for (i = first; i < 9; i++) {
+		CHECK(wirecap_next_chunk(&f->q[1], &c, 0) == 1);
+		CHECK(c.desc.seq == 100 + i && wirecap_chunk_count(&c) == 3);
+		wirecap_chunk_release(&c);
+	}
+	return 1;
+}
+
+/*
  * A view the old owner took keeps its share, and so does every view
  * before one that cannot be split (here: the new owner holds it): only
  * the views after it are split, as a flow's packets in the kept view
@@ -305,9 +337,6 @@ static int t_barrier(void)
  */
 static int t_split_suffix(void)
 {
-	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
-	/* view 4: D as well, member 1's already */
-	static const uint32_t hd[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HD };
 	struct wirecap_chunk c, b4;
 	struct wirecap_desc d;
 	struct wc_flowtab *ft;
@@ -315,12 +344,9 @@ static int t_split_suffix(void)
 	uint32_t back = 0;
 	unsigned int i;
 
-	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
+	/* view 4: D as well, member 1's already */
+	CHECK(nine_views_d(&f, 4));
 	ft = f.q[0].ft;
-	ft->e[(HD * 0x9e3779b1u) >> 22].owner = 1;
-	ft->owning = 3;
-	for (i = 0; i < 9; i++)
-		CHECK(view0(&f, i, i == 4 ? hd : h));
 	CHECK(len(&f.q[0]) == 9 && len(&f.q[1]) == 1);
 	wc_flow_tick(&f.q[0]);
 	/* views 5-8 split; 4 (member 1 holds it) and 0-3 kept */
@@ -349,11 +375,7 @@ static int t_split_suffix(void)
 			CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[1]) == 4);
 		}
 	}
-	for (i = 5; i < 9; i++) {
-		CHECK(wirecap_next_chunk(&f.q[1], &c, 0) == 1);
-		CHECK(c.desc.seq == 100 + i && wirecap_chunk_count(&c) == 3);
-		wirecap_chunk_release(&c);
-	}
+	CHECK(read_split(&f, 5));
 	/* every view back once (from two recycle lanes: in any order) */
 	for (i = 0; pop_recycled(&f.q[0], &d); i++) {
 		CHECK(d.seq >= 100 && d.seq < 109 && !(back & 1u << (d.seq - 100)));
@@ -371,19 +393,13 @@ static int t_split_suffix(void)
  */
 static int t_split_read(void)
 {
-	static const uint32_t h[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HA };
-	static const uint32_t hd[FAKE_M] = { HA, HB, HA, HC, HA, HB, HA, HD };
 	struct wirecap_chunk c;
 	struct wc_flowtab *ft;
 	struct fake f;
 	unsigned int i;
 
-	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
+	CHECK(nine_views_d(&f, 6));
 	ft = f.q[0].ft;
-	ft->e[(HD * 0x9e3779b1u) >> 22].owner = 1;
-	ft->owning = 3;
-	for (i = 0; i < 9; i++)
-		CHECK(view0(&f, i, i == 6 ? hd : h));
 	/* member 1 reads its D of view 6 and lets go: no holder bit now */
 	CHECK(wirecap_next_chunk(&f.q[1], &c, 0) == 1);
 	CHECK(c.desc.seq == 106);
@@ -399,11 +415,7 @@ static int t_split_read(void)
 	wc_flow_tick(&f.q[0]);
 	/* views 7 and 8, once each */
 	CHECK(ft->state == WC_FLOW_IDLE && len(&f.q[1]) == 2);
-	for (i = 7; i < 9; i++) {
-		CHECK(wirecap_next_chunk(&f.q[1], &c, 0) == 1);
-		CHECK(c.desc.seq == 100 + i && wirecap_chunk_count(&c) == 3);
-		wirecap_chunk_release(&c);
-	}
+	CHECK(read_split(&f, 7));
 	CHECK(f.q[1].as.dup_releases == 0);
 	fake_fini(&f);
 	return 1;
