@@ -187,7 +187,9 @@ void wc_capture_move(struct wirecap_queue *q)
 /*
  * Mark this thread's lanes in q's targets stalled (v = 1), or clear the
  * mark on those that have room again (v = 0): a full lane stays marked,
- * as another queue of this thread may be waiting for it.
+ * as another queue of this thread may be waiting for it. A buddy that may
+ * not take chunks now (no spare time, failed) is not marked: its reader
+ * would kick us on every chunk it takes, for room we would not use.
  */
 static void set_stalled(struct wirecap_queue *q, uint32_t v)
 {
@@ -197,6 +199,8 @@ static void set_stalled(struct wirecap_queue *q, uint32_t v)
 	for_each_target(q, i, b) {
 		struct wc_lane *l = &b->capq.lane[lane];
 
+		if (v && b != q && !wc_offload_target_ok(q, i - 1, b))
+			continue;
 		if (__atomic_load_n(&l->stalled, __ATOMIC_RELAXED) == v)
 			continue;
 		if (!v && !wc_ring_free(&l->r))
@@ -219,6 +223,8 @@ static uint32_t capq_room(struct wirecap_queue *q)
 		wc_add(&q->ts.capq_full, 1);
 		return 0;
 	}
+	/* the buddies' spare time for this round's room and picks */
+	wc_offload_measure(q);
 	room = wc_min_u32(wc_offload_room(q), left);
 	if (room) {
 		set_stalled(q, 0);

@@ -26,6 +26,47 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/*
+ * The readers' idle time, which buddies' capture threads read as this
+ * queue's spare capacity (offload.c): from a look that found the capture
+ * queue empty to the next chunk taken, however the reader spent it
+ * (sleeping in wait_chunk, polling with a zero timeout, reading other
+ * queues). idle_since: when the idle spell began, 0: none. The first
+ * reader of a shared queue to find it empty begins the spell (the CAS),
+ * the one that takes the next chunk ends it, under the reader lock.
+ */
+static void idle_begin(struct wirecap_queue *q)
+{
+	uint64_t none = 0;
+
+	if (__atomic_load_n(&q->idle_since, __ATOMIC_RELAXED))
+		return;
+	__atomic_compare_exchange_n(&q->idle_since, &none, wc_coarse_ns(),
+				    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/*
+ * The spell's time into the total first, then the spell gone (release):
+ * a capture thread that sees no spell (acquire) sees it in the total,
+ * and one that reads both in between counts it twice, never not at all.
+ * Inside the reader lock: idle_begin() cannot start a spell before this
+ * one is gone (idle_since is not 0), and two ends never meet.
+ */
+static void idle_end(struct wirecap_queue *q)
+{
+	uint64_t t0 = __atomic_load_n(&q->idle_since, __ATOMIC_RELAXED);
+	uint64_t now;
+
+	if (!t0)
+		return;
+	now = wc_coarse_ns();
+	if (now > t0)
+		__atomic_store_n(&q->idle_ns, now - t0 +
+				 __atomic_load_n(&q->idle_ns, __ATOMIC_RELAXED),
+				 __ATOMIC_RELAXED);
+	__atomic_store_n(&q->idle_since, 0, __ATOMIC_RELEASE);
+}
+
 static inline void reader_lock(struct wirecap_queue *q)
 {
 	if (q->shared)
@@ -101,6 +142,7 @@ static int take(struct wirecap_queue *q, struct wirecap_chunk *c)
 		wc_add(&q->as.offl_in, 1);
 		wc_add(&q->as.offl_in_pkts, n);
 	}
+	idle_end(q);
 	reader_unlock(q);
 	/*
 	 * The capture thread of the lane stops capturing while the lane is
@@ -208,6 +250,7 @@ static int next_chunk(struct wirecap_queue *q, struct wirecap_chunk *c,
 		return -EBUSY;
 	if (take(q, c))
 		return 1;
+	idle_begin(q);
 	if (!timeout_ms)
 		return queue_error(q, c);
 	return wait_chunk(q, c, timeout_ms);
@@ -422,8 +465,10 @@ static int dispatch(struct wirecap_queue *q, int max_pkts,
 		return -ESHUTDOWN;
 	if (!q->cur.owner) {
 		ret = take(q, &q->cur);
-		if (!ret)
+		if (!ret) {
+			idle_begin(q);
 			ret = wait_chunk(q, &q->cur, timeout_ms);
+		}
 		if (ret <= 0)
 			return ret;
 		q->cur_next = 0;

@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "wirecap.h"
 #include "ring.h"
@@ -36,6 +37,12 @@
 #define WC_RECYCLE_BATCH	256	/* records per RECYCLE command */
 #define WC_SPIN_NS		20000	/* busy-poll before sleeping */
 #define WC_DEFAULT_OFFLOAD_PCT	60	/* T: the paper's middle value */
+/*
+ * A buddy has spare capacity when its readers waited for chunks at least
+ * WC_SPARE_MIN_PERMILLE of the last WC_SPARE_WINDOW_NS (offload.c).
+ */
+#define WC_SPARE_WINDOW_NS	100000000ull
+#define WC_SPARE_MIN_PERMILLE	50
 #define WC_MAX_NICS		16	/* NICs in one session */
 
 /* Public symbols; everything else is hidden (-fvisibility=hidden). */
@@ -50,6 +57,22 @@ static inline void wc_add(uint64_t *c, uint64_t n)
 static inline uint64_t wc_read(const uint64_t *c)
 {
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/*
+ * CLOCK_MONOTONIC_COARSE in ns: a jiffy's resolution, but read from the
+ * vDSO's data page alone, never from a clock device (an emulated HPET
+ * costs microseconds a read). For accounting over many waits, where the
+ * rounding of each averages out.
+ */
+static inline uint64_t wc_coarse_ns(void)
+{
+	struct timespec ts = { 0 };
+	uint64_t ns;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return ns ? ns : 1;		/* 0 means "none" to its users */
 }
 
 static inline void wc_cpu_relax(void)
@@ -307,10 +330,22 @@ struct wirecap_queue {
 	uint32_t rec_n;			/* records in rec_buf */
 	uint32_t recq_next;		/* recq: the lane to look at first */
 	unsigned int offl_next;		/* buddy to look at first */
+	/*
+	 * Per buddy (as buddies[], nspare of them), its readers' idle time
+	 * as this thread last measured it: at t, their idle total was idle;
+	 * over the window before, they were idle permille of the time
+	 * (offload.c).
+	 */
+	struct wc_spare {
+		uint64_t t, idle;
+		uint32_t permille;
+	} *spare;
+	unsigned int nspare;
 	struct wirecap_desc *rec_buf;	/* WC_RECYCLE_BATCH records */
 	struct {
 		uint64_t captures, captured, capq_full, recycled, refused;
 		uint64_t offl_out, offl_out_pkts;
+		uint64_t offl_no_spare;	/* kept: no buddy had spare time */
 		uint64_t returned;	/* records taken from recq */
 		uint64_t xmitted;	/* of those, views gone by XMIT */
 	} ts;
@@ -329,6 +364,13 @@ struct wirecap_queue {
 		uint64_t offl_in, offl_in_pkts;
 		uint64_t dup_releases;
 	} as;
+	/*
+	 * (a) the readers' idle time (chunk.c, idle_begin): the total of
+	 * finished idle spells, and when the current one began (0: none).
+	 * Read by buddies' capture threads as spare capacity.
+	 */
+	_Alignas(WC_CACHELINE) uint64_t idle_ns;
+	uint64_t idle_since;
 };
 
 /*
@@ -579,6 +621,10 @@ void wc_capture_move(struct wirecap_queue *q);
 /* offload.c */
 struct wirecap_queue *wc_offload_pick(struct wirecap_queue *q);
 uint32_t wc_offload_room(struct wirecap_queue *q);
+void wc_offload_measure(struct wirecap_queue *q);
+void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now);
+bool wc_offload_target_ok(const struct wirecap_queue *q, unsigned int i,
+			  const struct wirecap_queue *b);
 bool wc_offload_may(const struct wirecap_queue *q,
 		    const struct wirecap_queue *b);
 int wc_offload_plan(struct wirecap *w);

@@ -11,6 +11,18 @@
  *         (length relative to its own R), if that one is less busy than
  *         the queue itself.
  *
+ * And only to a buddy with spare capacity: whose readers were idle (had
+ * found its capture queue empty and not taken a chunk since: chunk.c) at
+ * least WC_SPARE_MIN_PERMILLE of the last WC_SPARE_WINDOW_NS. A queue's
+ * length says how far its reader is behind, not whether it could take
+ * more: a buddy
+ * whose reader is busy all the time gains nothing from our chunks but
+ * falls behind on its own, and its pool overflows instead of ours; with
+ * more threads than cores, that is every buddy. A queue whose buddies
+ * have no spare time offloads nothing and loses what basic mode loses.
+ * Until a buddy's first window has passed it counts as having spare
+ * time (the paper's rule alone).
+ *
  * A capture queue that has no room in the thread's lane is never chosen;
  * when neither the queue nor any buddy has room the chunk waits in the
  * kernel's descriptor ring (the queue is "stalled", capture.c). Lengths
@@ -34,16 +46,73 @@ static uint32_t lane_room(struct wirecap_queue *q, struct wirecap_queue *b)
 }
 
 /*
- * May chunks go to buddy b's capture queue at all? Not once b failed (its
- * NIC went away: nobody reads what follows its error), nor once it was
- * detached (nobody reads it). pick and room ask the same question, so "no
+ * Measure q's buddies' spare time at now: each buddy's readers' idle
+ * total, the spell going on now included, against q's last look at it;
+ * a new permille once a window has passed since. A look after a long
+ * quiet spell (nothing captured on q: no capture rounds) starts a new
+ * window and keeps the old figure until it ends. Called by q's capture
+ * thread once a round, before it asks for room (capture.c), and only
+ * there: room and pick, which read the figures, agree between two
+ * calls. Readers update their totals without a lock: the spell first
+ * (acquire: pairs with idle_end), so a spell that ends meanwhile is
+ * counted twice rather than lost. The coarse clock's tick (4 ms at
+ * HZ=250) is 4 % of a window: one spell's figure is rough, the average
+ * over many is not.
+ */
+void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now)
+{
+	unsigned int i;
+
+	for (i = 0; i < q->nspare; i++) {
+		const struct wirecap_queue *b = q->w->queues[q->buddies[i]];
+		uint64_t since = __atomic_load_n(&b->idle_since,
+						 __ATOMIC_ACQUIRE);
+		uint64_t idle = __atomic_load_n(&b->idle_ns, __ATOMIC_RELAXED);
+		struct wc_spare *s = &q->spare[i];
+		uint64_t span = now - s->t, d;
+
+		if (since && since < now)
+			idle += now - since;
+		if (!s->t) {
+			/* first look: the figure of wc_offload_plan */
+		} else if (span >= 4 * WC_SPARE_WINDOW_NS) {
+			/* stale: a new window, the old figure till it ends */
+		} else if (span >= WC_SPARE_WINDOW_NS) {
+			d = idle > s->idle ? idle - s->idle : 0;
+			s->permille = d >= span ? 1000 :
+				      (uint32_t)(d * 1000 / span);
+		} else {
+			continue;
+		}
+		s->t = now;
+		s->idle = idle;
+	}
+}
+
+void wc_offload_measure(struct wirecap_queue *q)
+{
+	if (q->nspare)
+		wc_offload_measure_at(q, wc_coarse_ns());
+}
+
+/*
+ * May chunks go to buddy i of q (b) now? Not once b failed (its NIC went
+ * away: nobody reads what follows its error), nor once it was detached
+ * (nobody reads it), nor while it has no spare time (as last measured:
+ * wc_offload_measure). pick and room ask the same question, so "no
  * room" is exactly "pick finds nothing", and a queue with nowhere to go
  * announces its stall (capture.c) instead of arming CAPTUREs whose
- * descriptors cannot move.
+ * descriptors cannot move; its own reader, which has chunks to read,
+ * wakes it (a buddy that gets spare time does not: the next look at it
+ * is at that wake, or at the next capture round). Buddy i: the i-th of
+ * q->buddies.
  */
-static bool target_ok(const struct wirecap_queue *b)
+bool wc_offload_target_ok(const struct wirecap_queue *q, unsigned int i,
+			  const struct wirecap_queue *b)
 {
-	return wc_queue_live(b);
+	return wc_queue_live(b) &&
+	       (i >= q->nspare ||
+		q->spare[i].permille >= WC_SPARE_MIN_PERMILLE);
 }
 
 /* a's load < b's, as fractions of each one's R. */
@@ -60,6 +129,7 @@ struct wirecap_queue *wc_offload_pick(struct wirecap_queue *q)
 	uint32_t len = wc_lanes_count(&q->capq), blen = 0;
 	bool own_room = lane_room(q, q) > 0;
 	struct wirecap_queue *best = NULL;
+	bool busy = false;
 	unsigned int i;
 
 	if (!wc_advanced(w) || !q->nbuddies)
@@ -75,10 +145,14 @@ struct wirecap_queue *wc_offload_pick(struct wirecap_queue *q)
 		struct wirecap_queue *b;
 		uint32_t l;
 
-		b = w->queues[q->buddies[k < q->nbuddies ? k : k - q->nbuddies]];
-
-		if (!target_ok(b) || !lane_room(q, b))
+		k = k < q->nbuddies ? k : k - q->nbuddies;
+		b = w->queues[q->buddies[k]];
+		if (!lane_room(q, b))
 			continue;
+		if (!wc_offload_target_ok(q, k, b)) {
+			busy = busy || wc_queue_live(b);
+			continue;
+		}
 		l = wc_lanes_count(&b->capq);
 		if (!best || less_busy(l, b, blen, best)) {
 			best = b;
@@ -88,6 +162,8 @@ struct wirecap_queue *wc_offload_pick(struct wirecap_queue *q)
 	/* (1.d) only to a buddy less busy than q, unless q has no room */
 	if (best && (!own_room || less_busy(blen, best, len, q)))
 		return best;
+	if (!best && busy && own_room)
+		wc_add(&q->ts.offl_no_spare, 1);
 	return own_room ? q : best;
 }
 
@@ -107,7 +183,7 @@ uint32_t wc_offload_room(struct wirecap_queue *q)
 	for (i = 0; i < q->nbuddies; i++) {
 		struct wirecap_queue *b = q->w->queues[q->buddies[i]];
 
-		if (target_ok(b))
+		if (wc_offload_target_ok(q, i, b))
 			room += lane_room(q, b);
 	}
 	return room;
@@ -173,5 +249,22 @@ int wc_offload_plan(struct wirecap *w)
 	for (i = 0; i < w->nq; i++)
 		w->queues[i]->group = find(parent, i);
 	free(parent);
+	/* what each queue's thread knows of its buddies' spare time */
+	for (i = 0; wc_advanced(w) && i < w->nq; i++) {
+		struct wirecap_queue *q = w->queues[i];
+
+		free(q->spare);
+		q->spare = NULL;
+		q->nspare = 0;
+		if (!q->nbuddies)
+			continue;
+		q->spare = calloc(q->nbuddies, sizeof(*q->spare));
+		if (!q->spare)
+			return -ENOMEM;
+		q->nspare = q->nbuddies;
+		/* not measured yet: assume spare time (the paper's rule) */
+		for (j = 0; j < q->nspare; j++)
+			q->spare[j].permille = 1000;
+	}
 	return 0;
 }

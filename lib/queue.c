@@ -453,6 +453,9 @@ void wc_queue_close(struct wirecap_queue *q)
 	wc_queue_free_rings(q);
 	free(q->buddies);
 	q->buddies = NULL;
+	free(q->spare);
+	q->spare = NULL;
+	q->nspare = 0;
 	if (q->shared)
 		pthread_spin_destroy(&q->lock);
 	q->shared = false;
@@ -570,6 +573,8 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 		s.flow_barrier_views = wc_read(&q->ft->bar_views);
 		s.flow_views_split = wc_read(&q->ft->stolen);
 	}
+	s.app_idle_ns = __atomic_load_n(&q->idle_ns, __ATOMIC_RELAXED);
+	s.chunks_kept_no_spare = wc_read(&q->ts.offl_no_spare);
 	memcpy(st, &s, sz);
 	return 0;
 }

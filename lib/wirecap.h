@@ -599,6 +599,18 @@ struct wirecap_qstats {
 	 * reader leave pkts_offloaded_out, which then goes down.
 	 */
 	uint64_t flow_views_split;
+	/*
+	 * Advanced mode's spare capacity (lib/offload.c): the time this
+	 * queue's readers were idle, in ns (from a look that found its
+	 * capture queue empty to the next chunk taken; a jiffy's
+	 * resolution per spell; a reader that never looks at an empty
+	 * queue, asking wirecap_queue_pending first, is never idle), which
+	 * its buddies read as spare capacity;
+	 * and the chunks this queue kept above T because no buddy with
+	 * room had spare time.
+	 */
+	uint64_t app_idle_ns;
+	uint64_t chunks_kept_no_spare;
 };
 
 /*

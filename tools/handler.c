@@ -397,6 +397,9 @@ struct qres {
 	uint64_t partial, refused, high_water;
 	uint64_t migrations, buckets;	/* flow mode */
 	uint64_t held, held_max, bar_views, split;
+	uint64_t idle_ns;		/* the readers' waits (advanced mode's
+					 * spare capacity) */
+	uint64_t kept;			/* chunks kept: no buddy had spare */
 	double pp;
 };
 
@@ -411,6 +414,8 @@ static void qres_add(struct qres *t, const struct qres *r)
 	t->in += r->in;
 	t->chunks_out += r->chunks_out;
 	t->chunks_in += r->chunks_in;
+	t->idle_ns += r->idle_ns;
+	t->kept += r->kept;
 	t->partial += r->partial;
 	t->refused += r->refused;
 	t->migrations += r->migrations;
@@ -440,6 +445,7 @@ static void json_counts(FILE *f, const struct qres *r)
 		"\"buckets_migrated\": %llu, \"flow_views_held\": %llu, "
 		"\"flow_views_held_max\": %llu, "
 		"\"flow_barrier_views\": %llu, \"flow_views_split\": %llu, "
+		"\"app_idle_ns\": %llu, \"chunks_kept_no_spare\": %llu, "
 		"\"balanced\": %s",
 		(unsigned long long)r->received,
 		(unsigned long long)r->delivered,
@@ -459,6 +465,7 @@ static void json_counts(FILE *f, const struct qres *r)
 		(unsigned long long)r->held_max,
 		(unsigned long long)r->bar_views,
 		(unsigned long long)r->split,
+		(unsigned long long)r->idle_ns, (unsigned long long)r->kept,
 		r->received == r->delivered + r->dropped ? "true" : "false");
 }
 
@@ -659,6 +666,8 @@ int cmd_handler(int argc, char **argv)
 		r->held_max = st.flow_views_held_max;
 		r->bar_views = st.flow_barrier_views;
 		r->split = st.flow_views_split;
+		r->idle_ns = st.app_idle_ns;
+		r->kept = st.chunks_kept_no_spare;
 		r->matched = wk[i].matched;
 		r->pp = wk[i].busy_ns ? wk[i].pkts * 1e9 / wk[i].busy_ns : 0;
 		qres_add(&tot, r);

@@ -87,6 +87,8 @@ _Static_assert(sizeof(struct wirecap_qstats) >= 232,
 	F(wirecap_qstats, kernel_xmit_sent),				\
 	F(wirecap_qstats, kernel_xmit_dropped),				\
 	F(wirecap_qstats, chunks_xmitted),				\
+	F(wirecap_qstats, app_idle_ns),					\
+	F(wirecap_qstats, chunks_kept_no_spare),			\
 	F(wirecap_xmit_pkt, chunk),					\
 	F(wirecap_xmit_pkt, len),					\
 	{ "sizeof wirecap_xmit_pkt", 0,					\

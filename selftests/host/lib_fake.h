@@ -179,6 +179,7 @@ static inline void fake_fini(struct fake *f)
 	for (i = 0; i < f->w.nq; i++) {
 		wc_queue_free_rings(&f->q[i]);
 		free(f->q[i].buddies);
+		free(f->q[i].spare);
 		free(f->pool[i]);
 		free(f->meta[i]);
 	}

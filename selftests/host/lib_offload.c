@@ -8,6 +8,10 @@
  *   plan      default and explicit buddy lists, groups, which lanes exist
  *   stalled   a capture thread waiting for room in a buddy's lane is
  *             woken by that buddy's reader
+ *   spare     a chunk above T goes only to a buddy whose readers were
+ *             idle in the last window (spare capacity), else stays
+ *             home (counted); idle is from finding nothing to the next
+ *             chunk, asleep in the library or polling
  *   failed    a failed buddy is no room: pick and room agree, so a queue
  *             whose only room is in a failed buddy announces its stall
  *             (and is woken by its reader) instead of re-arming CAPTUREs
@@ -250,13 +254,118 @@ static int t_failed(void)
 	return 1;
 }
 
+/* Time for the measurements below: a window of it, as round numbers. */
+#define W	WC_SPARE_WINDOW_NS
+#define T0	(1000 * W)
+
+/*
+ * q's reader idle from a look that finds nothing (timeout: how long that
+ * look waits) to a chunk ms later; its idle total must grow by at least
+ * the time between the coarse clock's readings after the look and
+ * before the chunk (the spell's own readings lie outside them).
+ */
+static int idle_for(struct wirecap_queue *q, int timeout, unsigned int ms)
+{
+	static uint32_t seq = 1000;
+	struct wirecap_chunk c;
+	uint64_t before = q->idle_ns, c1, c2;
+
+	if (wirecap_next_chunk(q, &c, timeout) != 0 || !q->idle_since)
+		return tap_diag_false("no idle spell after an empty look");
+	c1 = wc_coarse_ns();
+	usleep(ms * 1000);
+	c2 = wc_coarse_ns();
+	push(q, 0, 0, 1, seq++);
+	if (wirecap_next_chunk(q, &c, 0) != 1)
+		return tap_diag_false("no chunk");
+	wirecap_chunk_release(&c);
+	if (q->idle_since)
+		return tap_diag_false("the spell did not end");
+	if (q->idle_ns - before < c2 - c1) {
+		tap_diag("idle %llu ns, at least %llu",
+			 (unsigned long long)(q->idle_ns - before),
+			 (unsigned long long)(c2 - c1));
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Spare capacity: a chunk above T goes only to a buddy whose readers
+ * were idle in the last window, even if a busier-by-length buddy is the
+ * one that idled; with none, it stays home (counted), and with no room
+ * at home there is no room at all (pick and room agree). Idle is from a
+ * look that found nothing to the next chunk taken, whether the reader
+ * slept in the library or polled with a zero timeout. The measurements
+ * take their time as an argument: no clock in the checks.
+ */
+static int t_spare(void)
+{
+	static const int b0[] = { 1, 2, -1 }, b1[] = { 0, 2, -1 },
+			 b2[] = { 0, 1, -1 };
+	const int *const bl[] = { b0, b1, b2 };
+	struct fake f;
+
+	fake_init_full(&f, 3, 1, WIRECAP_MODE_ADVANCED, 50, 32, bl);
+	CHECK(f.q[0].spare && f.q[0].nspare == 2);
+	CHECK(f.q[0].buddies[0] == 1 && f.q[0].buddies[1] == 2);
+	fill(&f.q[0], 9);
+	fill(&f.q[1], 3);
+	fill(&f.q[2], 1);
+	/* never measured: the paper's rule alone, the least busy */
+	wc_offload_measure_at(&f.q[0], T0);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[2]);
+	/* within the window: no new figure */
+	f.q[1].idle_ns = W;
+	wc_offload_measure_at(&f.q[0], T0 + W / 2);
+	CHECK(f.q[0].spare[0].permille == 1000 &&
+	      f.q[0].spare[1].permille == 1000);
+	/* two windows on: queue 1's readers idle half of them, 2's never */
+	wc_offload_measure_at(&f.q[0], T0 + 2 * W);
+	CHECK(f.q[0].spare[0].permille == 500);
+	CHECK(f.q[0].spare[1].permille == 0);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[1]);
+	CHECK(f.q[0].ts.offl_no_spare == 0);
+	/* then queue 1 neither: home, counted */
+	wc_offload_measure_at(&f.q[0], T0 + 3 * W);
+	CHECK(f.q[0].spare[0].permille == 0);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[0]);
+	CHECK(f.q[0].ts.offl_no_spare == 1);
+	CHECK(wc_offload_room(&f.q[0]) == 32 - 9);
+	/* home full: nowhere, room says so, and that is not "kept" */
+	fill(&f.q[0], 32);
+	CHECK(wc_offload_pick(&f.q[0]) == NULL);
+	CHECK(wc_offload_room(&f.q[0]) == 0);
+	CHECK(f.q[0].ts.offl_no_spare == 1);
+	/* a reader of queue 2 idle since half a window ago, and still */
+	f.q[2].idle_since = T0 + 3 * W + W / 2;
+	CHECK(wc_offload_room(&f.q[0]) == 0);	/* not measured yet */
+	wc_offload_measure_at(&f.q[0], T0 + 4 * W);
+	CHECK(f.q[0].spare[1].permille == 500);
+	CHECK(wc_offload_pick(&f.q[0]) == &f.q[2]);
+	CHECK(wc_offload_room(&f.q[0]) == 32 - 1);
+	/* after a quiet spell: a new window, the old figure till it ends */
+	f.q[2].idle_since = 0;
+	wc_offload_measure_at(&f.q[0], T0 + 20 * W);
+	CHECK(f.q[0].spare[1].permille == 500);
+	CHECK(f.q[0].spare[1].t == T0 + 20 * W);
+	fake_fini(&f);
+
+	/* idle time: sleeping in the library, or polling */
+	fake_init_full(&f, 2, 1, WIRECAP_MODE_ADVANCED, 50, 8, NULL);
+	CHECK(idle_for(&f.q[1], 30, 30));	/* 30 ms asleep, 30 more */
+	CHECK(idle_for(&f.q[1], 0, 60));	/* a poller */
+	fake_fini(&f);
+	return 1;
+}
+
 /* wc_offload_pick() == NULL exactly when wc_offload_room() == 0. */
 static int t_agree(void)
 {
 	static const int b0[] = { 1, 2, 3, -1 }, b1[] = { 0, 2, -1 },
 			 b2[] = { 3, -1 }, b3[] = { -1 };
 	const int *const bl[] = { b0, b1, b2, b3 };
-	uint32_t x = 42, round, i;
+	uint32_t x = 42, round, i, j;
 	int mode;
 
 	for (mode = 0; mode < 2; mode++)
@@ -276,6 +385,12 @@ static int t_agree(void)
 					fill(q, xs(&x) % 5);
 				if (xs(&x) % 4 == 0)
 					q->err = -ENODEV;
+				/* buddies with and without spare time */
+				for (j = 0; q->spare && j < q->nbuddies; j++) {
+					q->spare[j].t = wc_coarse_ns();
+					q->spare[j].permille = xs(&x) % 3 ?
+						1000 : 0;
+				}
 			}
 			for (i = 0; i < 4; i += 2) {
 				b = wc_offload_pick(&f.q[i]);
@@ -487,6 +602,8 @@ static void *s_capture(void *arg)
 					k->nfree++;
 				}
 			}
+			/* as capq_room does, once a round: the real figures */
+			wc_offload_measure(q);
 			wc_capture_move(q);
 			while (pop_recycled(q, &d)) {
 				if (d.ring_id != q->info.ring_id ||
@@ -656,12 +773,14 @@ static int t_stress_multi(void)
 
 int main(void)
 {
-	tap_plan(9);
+	tap_plan(10);
 	tap_run("pick: T, least busy buddy, room, basic mode", t_pick);
 	tap_run("plan: buddy lists, groups, lanes", t_plan);
 	tap_run("stalled lane: the buddy's reader wakes the capture thread",
 		t_stalled);
 	tap_run("a failed buddy is no room", t_failed);
+	tap_run("spare capacity: only to a buddy whose readers idled",
+		t_spare);
 	tap_run("pick finds a queue exactly when room says so", t_agree);
 	tap_run("recycle lanes: sized to what can be out, never overrun",
 		t_lanes);
