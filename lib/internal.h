@@ -38,8 +38,9 @@
 #define WC_SPIN_NS		20000	/* busy-poll before sleeping */
 #define WC_DEFAULT_OFFLOAD_PCT	60	/* T: the paper's middle value */
 /*
- * A buddy has spare capacity when its readers waited for chunks at least
- * WC_SPARE_MIN_PERMILLE of the last WC_SPARE_WINDOW_NS (offload.c).
+ * A buddy has spare capacity when its readers waited for chunks, or read
+ * other queues' chunks, at least WC_SPARE_MIN_PERMILLE of the last
+ * WC_SPARE_WINDOW_NS (offload.c).
  */
 #define WC_SPARE_WINDOW_NS	100000000ull
 #define WC_SPARE_MIN_PERMILLE	50
@@ -331,13 +332,14 @@ struct wirecap_queue {
 	uint32_t recq_next;		/* recq: the lane to look at first */
 	unsigned int offl_next;		/* buddy to look at first */
 	/*
-	 * Per buddy (as buddies[], nspare of them), its readers' idle time
-	 * as this thread last measured it: at t, their idle total was idle;
-	 * over the window before, they were idle permille of the time
-	 * (offload.c).
+	 * Per buddy (as buddies[], nspare of them), its readers' spare time
+	 * as this thread last measured it: at t, their idle total was idle,
+	 * they had read pkts packets, offl of them other queues'; over the
+	 * window before, they spent permille of the time idle or on other
+	 * queues' packets (offload.c).
 	 */
 	struct wc_spare {
-		uint64_t t, idle;
+		uint64_t t, idle, pkts, offl;
 		uint32_t permille;
 	} *spare;
 	unsigned int nspare;

@@ -11,17 +11,20 @@
  *         (length relative to its own R), if that one is less busy than
  *         the queue itself.
  *
- * And only to a buddy with spare capacity: whose readers were idle (had
- * found its capture queue empty and not taken a chunk since: chunk.c) at
- * least WC_SPARE_MIN_PERMILLE of the last WC_SPARE_WINDOW_NS. A queue's
- * length says how far its reader is behind, not whether it could take
- * more: a buddy
- * whose reader is busy all the time gains nothing from our chunks but
- * falls behind on its own, and its pool overflows instead of ours; with
- * more threads than cores, that is every buddy. A queue whose buddies
- * have no spare time offloads nothing and loses what basic mode loses.
- * Until a buddy's first window has passed it counts as having spare
- * time (the paper's rule alone).
+ * And only to a buddy with spare capacity: whose readers spent at least
+ * WC_SPARE_MIN_PERMILLE of the last WC_SPARE_WINDOW_NS on something
+ * else than their own queue's packets: idle (they had found its capture
+ * queue empty and not taken a chunk since: chunk.c), or reading chunks
+ * other queues offloaded to it. A queue's length says how far its reader
+ * is behind, not whether it could take more: a buddy whose reader is
+ * busy all the time with its own queue gains nothing from our chunks
+ * but falls behind on its own, and its pool overflows instead of ours;
+ * with more threads than cores, that is every buddy. A buddy busy with
+ * offloaded chunks is not: that time is the group's to share, and the
+ * paper's rule (lengths) shares it. A queue whose buddies have no spare
+ * time offloads nothing and loses what basic mode loses. Until a
+ * buddy's first window has passed it counts as having spare time (the
+ * paper's rule alone).
  *
  * A capture queue that has no room in the thread's lane is never chosen;
  * when neither the queue nor any buddy has room the chunk waits in the
@@ -46,18 +49,22 @@ static uint32_t lane_room(struct wirecap_queue *q, struct wirecap_queue *b)
 }
 
 /*
- * Measure q's buddies' spare time at now: each buddy's readers' idle
- * total, the spell going on now included, against q's last look at it;
- * a new permille once a window has passed since. A look after a long
- * quiet spell (nothing captured on q: no capture rounds) starts a new
- * window and keeps the old figure until it ends. Called by q's capture
- * thread once a round, before it asks for room (capture.c), and only
- * there: room and pick, which read the figures, agree between two
- * calls. Readers update their totals without a lock: the spell first
+ * Measure q's buddies' spare time at now. Over the window since q's
+ * last look at buddy b: its readers' idle time (the total, the spell
+ * going on now included), and of the rest, busy, the share of the
+ * packets they read that were other queues' (offloaded in). Each packet
+ * costs its reader about the same whosever it is (one application), so
+ * that share of busy was spent on other queues. The two are b's spare
+ * permille; a new figure once a window has passed since the last. A look
+ * after a long quiet spell (nothing captured on q: no capture rounds)
+ * starts a new window and keeps the old figure until it ends. Called by
+ * q's capture thread once a round, before it asks for room (capture.c),
+ * and only there: room and pick, which read the figures, agree between
+ * two calls. Readers update their totals without a lock: the spell first
  * (acquire: pairs with idle_end), so a spell that ends meanwhile is
- * counted twice rather than lost. The coarse clock's tick (4 ms at
- * HZ=250) is 4 % of a window: one spell's figure is rough, the average
- * over many is not.
+ * counted twice rather than lost; the packet counts are a chunk or so
+ * stale, a hint. The coarse clock's tick (4 ms at HZ=250) is 4 % of a
+ * window: one spell's figure is rough, the average over many is not.
  */
 void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now)
 {
@@ -68,8 +75,10 @@ void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now)
 		uint64_t since = __atomic_load_n(&b->idle_since,
 						 __ATOMIC_ACQUIRE);
 		uint64_t idle = __atomic_load_n(&b->idle_ns, __ATOMIC_RELAXED);
+		uint64_t pkts = wc_read(&b->as.pkts);
+		uint64_t offl = wc_read(&b->as.offl_in_pkts);
 		struct wc_spare *s = &q->spare[i];
-		uint64_t span = now - s->t, d;
+		uint64_t span = now - s->t, d, busy, dp, dof;
 
 		if (since && since < now)
 			idle += now - since;
@@ -79,13 +88,20 @@ void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now)
 			/* stale: a new window, the old figure till it ends */
 		} else if (span >= WC_SPARE_WINDOW_NS) {
 			d = idle > s->idle ? idle - s->idle : 0;
-			s->permille = d >= span ? 1000 :
-				      (uint32_t)(d * 1000 / span);
+			d = d < span ? d : span;
+			busy = span - d;
+			dp = pkts > s->pkts ? pkts - s->pkts : 0;
+			dof = offl > s->offl ? offl - s->offl : 0;
+			if (dp)
+				d += busy * (dof < dp ? dof : dp) / dp;
+			s->permille = (uint32_t)(d * 1000 / span);
 		} else {
 			continue;
 		}
 		s->t = now;
 		s->idle = idle;
+		s->pkts = pkts;
+		s->offl = offl;
 	}
 }
 

@@ -605,7 +605,9 @@ struct wirecap_qstats {
 	 * capture queue empty to the next chunk taken; a jiffy's
 	 * resolution per spell; a reader that never looks at an empty
 	 * queue, asking wirecap_queue_pending first, is never idle), which
-	 * its buddies read as spare capacity;
+	 * its buddies read as spare capacity, together with the share of
+	 * the rest spent on other queues' packets (pkts_offloaded_in of
+	 * pkts_delivered);
 	 * and the chunks this queue kept above T because no buddy with
 	 * room had spare time.
 	 */
