@@ -218,6 +218,7 @@ static uint32_t capq_room(struct wirecap_queue *q)
 {
 	uint32_t left = views_left(q), room;
 
+	q->gated = false;
 	if (!left) {
 		/* as many views out as can come back: a release kicks us */
 		wc_add(&q->ts.capq_full, 1);
@@ -239,6 +240,7 @@ static uint32_t capq_room(struct wirecap_queue *q)
 		return room;
 	}
 	wc_add(&q->ts.capq_full, 1);
+	q->gated = wc_offload_gated(q);
 	return 0;
 }
 
@@ -460,6 +462,21 @@ static bool detach_work(const struct wirecap_queue *q)
 	return !q->armed && !q->rec_busy && q->ts.captured == q->ts.returned;
 }
 
+/*
+ * How long to sleep when nothing is to do: until a wake (the safety net
+ * aside), unless a queue waits for a buddy's spare time, which nothing
+ * announces: then a window, and a new look at it (offload.c).
+ */
+static unsigned int sleep_us(const struct wc_thread *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nq; i++)
+		if (t->queues[i]->gated && !t->queues[i]->closed)
+			return WC_SPARE_WINDOW_NS / 1000;
+	return WC_SLEEP_US;
+}
+
 /* Anything to do before sleeping? (After wc_kick_prepare.) */
 static bool has_work(struct wc_thread *t, uint32_t stop)
 {
@@ -607,7 +624,7 @@ static void run(struct wc_thread *t)
 			if (!has_work(t, stop))
 				n = wirecap_uring_reap(&t->wu, cqes,
 						       WC_REAP_MAX,
-						       WC_SLEEP_US);
+						       sleep_us(t));
 			wc_kick_finish(&t->kick);
 		}
 		if (n < 0) {

@@ -334,15 +334,17 @@ struct wirecap_queue {
 	/*
 	 * Per buddy (as buddies[], nspare of them), its readers' spare time
 	 * as this thread last measured it: at t, their idle total was idle,
-	 * they had read pkts packets, offl of them other queues'; over the
-	 * window before, they spent permille of the time idle or on other
-	 * queues' packets (offload.c).
+	 * they had read pkts packets, offl of them other queues', and the
+	 * buddy had offloaded out chunks; over the window before, they
+	 * spent permille of the time idle or on other queues' packets
+	 * (offload.c).
 	 */
 	struct wc_spare {
-		uint64_t t, idle, pkts, offl;
+		uint64_t t, idle, pkts, offl, out;
 		uint32_t permille;
 	} *spare;
 	unsigned int nspare;
+	bool gated;			/* (t) stalled, waiting for spare time */
 	struct wirecap_desc *rec_buf;	/* WC_RECYCLE_BATCH records */
 	struct {
 		uint64_t captures, captured, capq_full, recycled, refused;
@@ -625,6 +627,7 @@ struct wirecap_queue *wc_offload_pick(struct wirecap_queue *q);
 uint32_t wc_offload_room(struct wirecap_queue *q);
 void wc_offload_measure(struct wirecap_queue *q);
 void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now);
+bool wc_offload_gated(struct wirecap_queue *q);
 bool wc_offload_target_ok(const struct wirecap_queue *q, unsigned int i,
 			  const struct wirecap_queue *b);
 bool wc_offload_may(const struct wirecap_queue *q,

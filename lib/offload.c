@@ -49,22 +49,37 @@ static uint32_t lane_room(struct wirecap_queue *q, struct wirecap_queue *b)
 }
 
 /*
+ * Is buddy b over T itself (offload.c's rule 1.b), or has it offloaded
+ * since q's last look (its out count is not out)? Then the time its
+ * readers spend on other queues' chunks is no spare time: its own
+ * queue needs more than they give it.
+ */
+static bool over_t(const struct wirecap_queue *b, uint64_t out)
+{
+	return wc_read(&b->ts.offl_out) != out ||
+	       (uint64_t)wc_lanes_count(&b->capq) * 100 >
+	       (uint64_t)b->w->opts.offload_pct * b->info.nr_chunks;
+}
+
+/*
  * Measure q's buddies' spare time at now. Over the window since q's
  * last look at buddy b: its readers' idle time (the total, the spell
  * going on now included), and of the rest, busy, the share of the
- * packets they read that were other queues' (offloaded in). Each packet
- * costs its reader about the same whosever it is (one application), so
- * that share of busy was spent on other queues. The two are b's spare
- * permille; a new figure once a window has passed since the last. A look
- * after a long quiet spell (nothing captured on q: no capture rounds)
- * starts a new window and keeps the old figure until it ends. Called by
- * q's capture thread once a round, before it asks for room (capture.c),
- * and only there: room and pick, which read the figures, agree between
- * two calls. Readers update their totals without a lock: the spell first
- * (acquire: pairs with idle_end), so a spell that ends meanwhile is
- * counted twice rather than lost; the packet counts are a chunk or so
- * stale, a hint. The coarse clock's tick (4 ms at HZ=250) is 4 % of a
- * window: one spell's figure is rough, the average over many is not.
+ * packets they read that were other queues' (offloaded in), unless b is
+ * over T or offloads itself (over_t). Each packet costs its reader
+ * about the same whosever it is (one application), so that share of
+ * busy was spent on other queues. The two are b's spare permille; a new
+ * figure once a window has passed since the last, over however long it
+ * was (a capture thread that slept through several windows, its queue
+ * stalled, sees what its buddies did meanwhile). Called by q's capture
+ * thread once a round, before it asks for room (capture.c), and only
+ * there: room and pick, which read the figures, agree between two
+ * calls. Readers update their totals without a lock: the spell first
+ * (acquire: pairs with idle_end); a spell that ends between the two
+ * loads is counted twice in this window and taken back from the next.
+ * The packet counts are a chunk or so stale, a hint. The coarse clock's
+ * tick (4 ms at HZ=250) is 4 % of a window: one spell's figure is rough,
+ * the average over many is not.
  */
 void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now)
 {
@@ -78,31 +93,50 @@ void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now)
 		uint64_t pkts = wc_read(&b->as.pkts);
 		uint64_t offl = wc_read(&b->as.offl_in_pkts);
 		struct wc_spare *s = &q->spare[i];
-		uint64_t span = now - s->t, d, busy, dp, dof;
+		uint64_t span = now - s->t, d, dp, dof;
 
 		if (since && since < now)
 			idle += now - since;
-		if (!s->t) {
-			/* first look: the figure of wc_offload_plan */
-		} else if (span >= 4 * WC_SPARE_WINDOW_NS) {
-			/* stale: a new window, the old figure till it ends */
-		} else if (span >= WC_SPARE_WINDOW_NS) {
+		if (s->t && span < WC_SPARE_WINDOW_NS)
+			continue;
+		/* the first look keeps the figure of wc_offload_plan */
+		if (s->t) {
 			d = idle > s->idle ? idle - s->idle : 0;
 			d = d < span ? d : span;
-			busy = span - d;
 			dp = pkts > s->pkts ? pkts - s->pkts : 0;
 			dof = offl > s->offl ? offl - s->offl : 0;
-			if (dp)
-				d += busy * (dof < dp ? dof : dp) / dp;
-			s->permille = (uint32_t)(d * 1000 / span);
-		} else {
-			continue;
+			if (dp && !over_t(b, s->out))
+				d += (unsigned __int128)(span - d) *
+				     (dof < dp ? dof : dp) / dp;
+			s->permille = (uint32_t)((unsigned __int128)d * 1000 /
+						 span);
 		}
 		s->t = now;
 		s->idle = idle;
 		s->pkts = pkts;
 		s->offl = offl;
+		s->out = wc_read(&b->ts.offl_out);
 	}
+}
+
+/*
+ * Does q wait for a buddy's spare time: one that is live and has room in
+ * q's lane, but no spare time as last measured? Its reader's takes do not
+ * wake q's thread (capture.c, set_stalled), so the thread looks again
+ * within a window instead (capture.c: the sleep).
+ */
+bool wc_offload_gated(struct wirecap_queue *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < q->nspare; i++) {
+		struct wirecap_queue *b = q->w->queues[q->buddies[i]];
+
+		if (wc_queue_live(b) && lane_room(q, b) &&
+		    !wc_offload_target_ok(q, i, b))
+			return true;
+	}
+	return false;
 }
 
 void wc_offload_measure(struct wirecap_queue *q)
@@ -119,9 +153,8 @@ void wc_offload_measure(struct wirecap_queue *q)
  * room" is exactly "pick finds nothing", and a queue with nowhere to go
  * announces its stall (capture.c) instead of arming CAPTUREs whose
  * descriptors cannot move; its own reader, which has chunks to read,
- * wakes it (a buddy that gets spare time does not: the next look at it
- * is at that wake, or at the next capture round). Buddy i: the i-th of
- * q->buddies.
+ * wakes it (a buddy that gets spare time does not: the thread looks again
+ * within a window, wc_offload_gated). Buddy i: the i-th of q->buddies.
  */
 bool wc_offload_target_ok(const struct wirecap_queue *q, unsigned int i,
 			  const struct wirecap_queue *b)

@@ -508,6 +508,7 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 {
 	struct wirecap_qstats s;
 	struct wc_kcounters k;
+	uint64_t since, now;
 	size_t sz;
 	int ret;
 
@@ -573,7 +574,12 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 		s.flow_barrier_views = wc_read(&q->ft->bar_views);
 		s.flow_views_split = wc_read(&q->ft->stolen);
 	}
+	/* the spell going on now too, as offload.c counts it */
+	since = __atomic_load_n(&q->idle_since, __ATOMIC_ACQUIRE);
 	s.app_idle_ns = __atomic_load_n(&q->idle_ns, __ATOMIC_RELAXED);
+	now = wc_coarse_ns();
+	if (since && since < now)
+		s.app_idle_ns += now - since;
 	s.chunks_kept_no_spare = wc_read(&q->ts.offl_no_spare);
 	memcpy(st, &s, sz);
 	return 0;

@@ -601,8 +601,9 @@ struct wirecap_qstats {
 	uint64_t flow_views_split;
 	/*
 	 * Advanced mode's spare capacity (lib/offload.c): the time this
-	 * queue's readers were idle, in ns (from a look that found its
-	 * capture queue empty to the next chunk taken; a jiffy's
+	 * queue's readers were idle, in ns, the spell going on included
+	 * (from a look that found its capture queue empty to the next
+	 * chunk taken; a jiffy's
 	 * resolution per spell; a reader that never looks at an empty
 	 * queue, asking wirecap_queue_pending first, is never idle), which
 	 * its buddies read as spare capacity, together with the share of

@@ -316,6 +316,7 @@ static int t_spare(void)
 	/* never measured: the paper's rule alone, the least busy */
 	wc_offload_measure_at(&f.q[0], T0);
 	CHECK(wc_offload_pick(&f.q[0]) == &f.q[2]);
+	CHECK(!wc_offload_gated(&f.q[0]));
 	/* within the window: no new figure */
 	f.q[1].idle_ns = W;
 	wc_offload_measure_at(&f.q[0], T0 + W / 2);
@@ -332,6 +333,8 @@ static int t_spare(void)
 	CHECK(f.q[0].spare[0].permille == 0);
 	CHECK(wc_offload_pick(&f.q[0]) == &f.q[0]);
 	CHECK(f.q[0].ts.offl_no_spare == 1);
+	/* buddies with room wait for spare time: look again in a window */
+	CHECK(wc_offload_gated(&f.q[0]));
 	CHECK(wc_offload_room(&f.q[0]) == 32 - 9);
 	/* home full: nowhere, room says so, and that is not "kept" */
 	fill(&f.q[0], 32);
@@ -345,10 +348,15 @@ static int t_spare(void)
 	CHECK(f.q[0].spare[1].permille == 500);
 	CHECK(wc_offload_pick(&f.q[0]) == &f.q[2]);
 	CHECK(wc_offload_room(&f.q[0]) == 32 - 1);
-	/* after a quiet spell: a new window, the old figure till it ends */
+	/*
+	 * After a long spell without a look (the capture thread slept, its
+	 * queue stalled): the figure over all of it. Queue 2's spell ended
+	 * (its half window into the total), then 4 more of the 16 windows.
+	 */
 	f.q[2].idle_since = 0;
+	f.q[2].idle_ns += W / 2 + 4 * W;
 	wc_offload_measure_at(&f.q[0], T0 + 20 * W);
-	CHECK(f.q[0].spare[1].permille == 500);
+	CHECK(f.q[0].spare[1].permille == 250);
 	CHECK(f.q[0].spare[1].t == T0 + 20 * W);
 	/*
 	 * A buddy busy with offloaded chunks: queue 1's readers never
@@ -368,6 +376,27 @@ static int t_spare(void)
 	f.q[1].as.pkts += 1000;
 	wc_offload_measure_at(&f.q[0], T0 + 22 * W);
 	CHECK(f.q[0].spare[0].permille == 0);
+	/*
+	 * Others' packets are no spare time for a buddy that offloaded in
+	 * the window, or is over T itself: its own queue needs more than
+	 * its readers give it (two busy queues would keep each other's
+	 * gates open). Idle time still is.
+	 */
+	f.q[1].as.pkts += 1000;
+	f.q[1].as.offl_in_pkts += 500;
+	f.q[1].ts.offl_out++;
+	wc_offload_measure_at(&f.q[0], T0 + 23 * W);
+	CHECK(f.q[0].spare[0].permille == 0);
+	f.q[1].as.pkts += 1000;
+	f.q[1].as.offl_in_pkts += 500;
+	wc_offload_measure_at(&f.q[0], T0 + 24 * W);
+	CHECK(f.q[0].spare[0].permille == 500);
+	fill(&f.q[1], 9);			/* over T = 8 */
+	f.q[1].as.pkts += 1000;
+	f.q[1].as.offl_in_pkts += 500;
+	f.q[1].idle_ns += W / 10;
+	wc_offload_measure_at(&f.q[0], T0 + 25 * W);
+	CHECK(f.q[0].spare[0].permille == 100);
 	fake_fini(&f);
 
 	/* idle time: sleeping in the library, or polling */
