@@ -87,6 +87,13 @@ _Static_assert(sizeof(struct wirecap_qstats) >= 232,
 	F(wirecap_qstats, kernel_xmit_sent),				\
 	F(wirecap_qstats, kernel_xmit_dropped),				\
 	F(wirecap_qstats, chunks_xmitted),				\
+	F(wirecap_qstats, flows_migrated),				\
+	F(wirecap_qstats, flow_migrations),				\
+	F(wirecap_qstats, flow_lost),					\
+	F(wirecap_qstats, flow_views_held),				\
+	F(wirecap_qstats, flow_views_held_max),			\
+	F(wirecap_qstats, flow_barrier_views),				\
+	F(wirecap_qstats, flow_views_split),				\
 	F(wirecap_qstats, app_idle_ns),					\
 	F(wirecap_qstats, chunks_kept_no_spare),			\
 	F(wirecap_xmit_pkt, chunk),					\
