@@ -464,16 +464,22 @@ static bool detach_work(const struct wirecap_queue *q)
 
 /*
  * How long to sleep when nothing is to do: until a wake (the safety net
- * aside), unless a queue waits for a buddy's spare time, which nothing
- * announces: then a window, and a new look at it (offload.c).
+ * aside), unless a queue that captures waits for a buddy's spare time,
+ * which nothing announces: then a window and a tick of the coarse clock
+ * (10 ms at HZ=100: a window's span measured on it can come out a tick
+ * short), and a new look (offload.c). A gated mark left on a queue that
+ * no longer captures (failed, detached, paused) does not count.
  */
-static unsigned int sleep_us(const struct wc_thread *t)
+static unsigned int sleep_us(const struct wc_thread *t, uint32_t stop)
 {
 	unsigned int i;
 
-	for (i = 0; i < t->nq; i++)
-		if (t->queues[i]->gated && !t->queues[i]->closed)
-			return WC_SPARE_WINDOW_NS / 1000;
+	for (i = 0; stop == WC_RUN && i < t->nq; i++) {
+		const struct wirecap_queue *q = t->queues[i];
+
+		if (q->gated && !q->armed && wc_queue_live(q))
+			return WC_SPARE_WINDOW_NS / 1000 + 10000;
+	}
 	return WC_SLEEP_US;
 }
 
@@ -624,7 +630,7 @@ static void run(struct wc_thread *t)
 			if (!has_work(t, stop))
 				n = wirecap_uring_reap(&t->wu, cqes,
 						       WC_REAP_MAX,
-						       sleep_us(t));
+						       sleep_us(t, stop));
 			wc_kick_finish(&t->kick);
 		}
 		if (n < 0) {

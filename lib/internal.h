@@ -627,7 +627,7 @@ struct wirecap_queue *wc_offload_pick(struct wirecap_queue *q);
 uint32_t wc_offload_room(struct wirecap_queue *q);
 void wc_offload_measure(struct wirecap_queue *q);
 void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now);
-bool wc_offload_gated(struct wirecap_queue *q);
+bool wc_offload_gated(const struct wirecap_queue *q);
 bool wc_offload_target_ok(const struct wirecap_queue *q, unsigned int i,
 			  const struct wirecap_queue *b);
 bool wc_offload_may(const struct wirecap_queue *q,

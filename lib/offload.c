@@ -12,17 +12,19 @@
  *         the queue itself.
  *
  * And only to a buddy with spare capacity: whose readers spent at least
- * WC_SPARE_MIN_PERMILLE of the last WC_SPARE_WINDOW_NS on something
- * else than their own queue's packets: idle (they had found its capture
- * queue empty and not taken a chunk since: chunk.c), or reading chunks
- * other queues offloaded to it. A queue's length says how far its reader
- * is behind, not whether it could take more: a buddy whose reader is
- * busy all the time with its own queue gains nothing from our chunks
- * but falls behind on its own, and its pool overflows instead of ours;
- * with more threads than cores, that is every buddy. A buddy busy with
- * offloaded chunks is not: that time is the group's to share, and the
- * paper's rule (lengths) shares it. A queue whose buddies have no spare
- * time offloads nothing and loses what basic mode loses. Until a
+ * WC_SPARE_MIN_PERMILLE of the last window (WC_SPARE_WINDOW_NS or more,
+ * between two looks of q's capture thread) on something else than their
+ * own queue's packets: idle (they had found its capture queue empty and
+ * not taken a chunk since: chunk.c), or reading chunks other queues
+ * offloaded to it, unless the buddy was over T or offloaded itself
+ * (over_t). A queue's length says how far its reader is behind, not
+ * whether it could take more: a buddy whose reader is busy all the time
+ * with its own queue gains nothing from our chunks but falls behind on its
+ * own, and its pool overflows instead of ours; with more threads than
+ * cores, that is every buddy. A buddy busy with offloaded chunks and
+ * keeping up with its own queue is not: that time is the group's to share,
+ * and the paper's rule (lengths) shares it. A queue whose buddies have no
+ * spare time offloads nothing and loses what basic mode loses. Until a
  * buddy's first window has passed it counts as having spare time (the
  * paper's rule alone).
  *
@@ -50,13 +52,16 @@ static uint32_t lane_room(struct wirecap_queue *q, struct wirecap_queue *b)
 
 /*
  * Is buddy b over T itself (offload.c's rule 1.b), or has it offloaded
- * since q's last look (its out count is not out)? Then the time its
- * readers spend on other queues' chunks is no spare time: its own
- * queue needs more than they give it.
+ * since q's last look (its out count, out_now, is not out)? Then the
+ * time its readers spend on other queues' chunks is no spare time: its
+ * own queue needs more than they give it. The length counts every
+ * lane, ours too: chunks q offloaded can put b over T and close q's own
+ * gate until b's readers caught up, which is the point (b has no time).
  */
-static bool over_t(const struct wirecap_queue *b, uint64_t out)
+static bool over_t(const struct wirecap_queue *b, uint64_t out,
+		   uint64_t out_now)
 {
-	return wc_read(&b->ts.offl_out) != out ||
+	return out_now != out ||
 	       (uint64_t)wc_lanes_count(&b->capq) * 100 >
 	       (uint64_t)b->w->opts.offload_pct * b->info.nr_chunks;
 }
@@ -92,6 +97,7 @@ void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now)
 		uint64_t idle = __atomic_load_n(&b->idle_ns, __ATOMIC_RELAXED);
 		uint64_t pkts = wc_read(&b->as.pkts);
 		uint64_t offl = wc_read(&b->as.offl_in_pkts);
+		uint64_t out = wc_read(&b->ts.offl_out);
 		struct wc_spare *s = &q->spare[i];
 		uint64_t span = now - s->t, d, dp, dof;
 
@@ -99,41 +105,45 @@ void wc_offload_measure_at(struct wirecap_queue *q, uint64_t now)
 			idle += now - since;
 		if (s->t && span < WC_SPARE_WINDOW_NS)
 			continue;
-		/* the first look keeps the figure of wc_offload_plan */
+		/*
+		 * The first look keeps the figure of wc_offload_plan. In
+		 * microseconds (a window is 100,000 of them): no product
+		 * below overflows, whatever the span.
+		 */
 		if (s->t) {
-			d = idle > s->idle ? idle - s->idle : 0;
+			span /= 1000;
+			d = idle > s->idle ? (idle - s->idle) / 1000 : 0;
 			d = d < span ? d : span;
 			dp = pkts > s->pkts ? pkts - s->pkts : 0;
 			dof = offl > s->offl ? offl - s->offl : 0;
-			if (dp && !over_t(b, s->out))
-				d += (unsigned __int128)(span - d) *
-				     (dof < dp ? dof : dp) / dp;
-			s->permille = (uint32_t)((unsigned __int128)d * 1000 /
-						 span);
+			if (dp && !over_t(b, s->out, out))
+				d += (span - d) *
+				     ((dof < dp ? dof : dp) * 1000 / dp) / 1000;
+			s->permille = (uint32_t)(d * 1000 / span);
 		}
 		s->t = now;
 		s->idle = idle;
 		s->pkts = pkts;
 		s->offl = offl;
-		s->out = wc_read(&b->ts.offl_out);
+		s->out = out;
 	}
 }
 
 /*
- * Does q wait for a buddy's spare time: one that is live and has room in
- * q's lane, but no spare time as last measured? Its reader's takes do not
- * wake q's thread (capture.c, set_stalled), so the thread looks again
- * within a window instead (capture.c: the sleep).
+ * Does q wait for a buddy's spare time: one that is live but has no spare
+ * time as last measured (its lane full or not)? Its lane is not marked
+ * stalled (capture.c, set_stalled), so its reader's takes do not wake
+ * q's thread, which looks again within a window instead (capture.c:
+ * sleep_us).
  */
-bool wc_offload_gated(struct wirecap_queue *q)
+bool wc_offload_gated(const struct wirecap_queue *q)
 {
 	unsigned int i;
 
 	for (i = 0; i < q->nspare; i++) {
-		struct wirecap_queue *b = q->w->queues[q->buddies[i]];
+		const struct wirecap_queue *b = q->w->queues[q->buddies[i]];
 
-		if (wc_queue_live(b) && lane_room(q, b) &&
-		    !wc_offload_target_ok(q, i, b))
+		if (wc_queue_live(b) && !wc_offload_target_ok(q, i, b))
 			return true;
 	}
 	return false;

@@ -508,7 +508,7 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 {
 	struct wirecap_qstats s;
 	struct wc_kcounters k;
-	uint64_t since, now;
+	uint64_t idle, since, now;
 	size_t sz;
 	int ret;
 
@@ -574,12 +574,17 @@ int wirecap_queue_stats(struct wirecap_queue *q, struct wirecap_qstats *st)
 		s.flow_barrier_views = wc_read(&q->ft->bar_views);
 		s.flow_views_split = wc_read(&q->ft->stolen);
 	}
-	/* the spell going on now too, as offload.c counts it */
-	since = __atomic_load_n(&q->idle_since, __ATOMIC_ACQUIRE);
-	s.app_idle_ns = __atomic_load_n(&q->idle_ns, __ATOMIC_RELAXED);
+	/*
+	 * The spell going on now too, as offload.c counts it; a spell that
+	 * ends between the loads is retried, not counted twice (the total
+	 * would go back at the next call).
+	 */
+	do {
+		idle = __atomic_load_n(&q->idle_ns, __ATOMIC_ACQUIRE);
+		since = __atomic_load_n(&q->idle_since, __ATOMIC_ACQUIRE);
+	} while (__atomic_load_n(&q->idle_ns, __ATOMIC_ACQUIRE) != idle);
 	now = wc_coarse_ns();
-	if (since && since < now)
-		s.app_idle_ns += now - since;
+	s.app_idle_ns = idle + (since && since < now ? now - since : 0);
 	s.chunks_kept_no_spare = wc_read(&q->ts.offl_no_spare);
 	memcpy(st, &s, sz);
 	return 0;

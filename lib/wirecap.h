@@ -608,7 +608,8 @@ struct wirecap_qstats {
 	 * queue, asking wirecap_queue_pending first, is never idle), which
 	 * its buddies read as spare capacity, together with the share of
 	 * the rest spent on other queues' packets (pkts_offloaded_in of
-	 * pkts_delivered);
+	 * pkts_delivered) while this queue is not over T and does not
+	 * offload itself;
 	 * and the chunks this queue kept above T because no buddy with
 	 * room had spare time.
 	 */

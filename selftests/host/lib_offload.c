@@ -397,6 +397,17 @@ static int t_spare(void)
 	f.q[1].idle_ns += W / 10;
 	wc_offload_measure_at(&f.q[0], T0 + 25 * W);
 	CHECK(f.q[0].spare[0].permille == 100);
+	/*
+	 * A buddy without spare time whose lane is full: q waits for it
+	 * too (its lane is not marked stalled, its reader wakes nobody)
+	 */
+	fill(&f.q[1], 32);
+	f.q[1].as.pkts += 1000;
+	f.q[2].idle_ns += W;
+	wc_offload_measure_at(&f.q[0], T0 + 26 * W);
+	CHECK(f.q[0].spare[0].permille == 0 &&
+	      f.q[0].spare[1].permille == 1000);
+	CHECK(wc_offload_gated(&f.q[0]));
 	fake_fini(&f);
 
 	/* idle time: sleeping in the library, or polling */
