@@ -298,6 +298,26 @@ static int t_barrier(void)
 }
 
 /*
+ * Views 0 to n - 1 of hashes h on queue 0, r's reader taking view 0 and
+ * holding it in *first; queue 0's thread ticking after each if tick.
+ */
+static int views_first_held(struct fake *f, unsigned int n, const uint32_t *h,
+			    struct wirecap_queue *r, struct wirecap_chunk *first,
+			    bool tick)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		CHECK(view0(f, i, h));
+		if (!i)
+			CHECK(wirecap_next_chunk(r, first, 0) == 1);
+		if (tick)
+			wc_flow_tick(&f->q[0]);
+	}
+	return 1;
+}
+
+/*
  * Nine views of q0's pool, each 5 A, 2 B, 1 C, view dv with a D (member
  * 1's) for one of its A: q0's capture queue past T, nothing taken.
  */
@@ -434,16 +454,10 @@ static int t_barrier_cost(void)
 	struct wirecap_chunk c;
 	struct wc_flowtab *ft;
 	struct fake f;
-	unsigned int i;
 
 	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
 	ft = f.q[0].ft;
-	for (i = 0; i < 10; i++) {
-		CHECK(view0(&f, i, h));
-		if (!i)
-			CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
-		wc_flow_tick(&f.q[0]);
-	}
+	CHECK(views_first_held(&f, 10, h, &f.q[0], &c, true));
 	CHECK(ft->state == WC_FLOW_BARRIER && ft->rounds == 1);
 	CHECK(ft->held == 9 && ft->held_max == 9 && ft->stolen == 9 &&
 	      ft->bar_views == 0);
@@ -484,13 +498,8 @@ static int t_detach_held(void)
 
 	fake_init_full(&f, 2, 1, WIRECAP_MODE_FLOW, 50, 0, NULL);
 	ft = f.q[0].ft;
-	for (i = 0; i < 11; i++) {
-		CHECK(view0(&f, i, h));
-		if (!i)
-			CHECK(wirecap_next_chunk(&f.q[0], &c[0], 0) == 1);
-		if (i < 10)
-			wc_flow_tick(&f.q[0]);
-	}
+	CHECK(views_first_held(&f, 10, h, &f.q[0], &c[0], true));
+	CHECK(view0(&f, 10, h));
 	/* 9 split, 1 published since: all held back behind view 0 */
 	CHECK(ft->state == WC_FLOW_BARRIER && ft->dtail - ft->dhead == 10);
 	for (i = 1; i < 11; i++)
@@ -531,11 +540,7 @@ static int t_failed_from(void)
 	ft = f.q[0].ft;
 	for (i = 0; i < WC_FLOW_BUCKETS; i++)
 		ft->e[i].owner = 1;	/* member 1 owns everything */
-	for (i = 0; i < 10; i++) {
-		CHECK(view0(&f, i, h));
-		if (!i)
-			CHECK(wirecap_next_chunk(&f.q[1], &first, 0) == 1);
-	}
+	CHECK(views_first_held(&f, 10, h, &f.q[1], &first, false));
 	CHECK(len(&f.q[1]) == 9 && len(&f.q[0]) == 0);
 	wc_flow_tick(&f.q[0]);
 	CHECK(ft->state == WC_FLOW_BARRIER && ft->from == 1 && ft->to == 0);
@@ -611,11 +616,7 @@ static int t_to_left(void)
 		ft->e[i].owner = 1;
 	ft->e[(HC * 0x9e3779b1u) >> 22].owner = 0;
 	ft->owning = 3;
-	for (i = 0; i < 10; i++) {
-		CHECK(view0(&f, i, h));
-		if (!i)
-			CHECK(wirecap_next_chunk(&f.q[1], &first, 0) == 1);
-	}
+	CHECK(views_first_held(&f, 10, h, &f.q[1], &first, false));
 	for (i = 0; i < 9; i++) {	/* q0's C packets, but one view */
 		CHECK(wirecap_next_chunk(&f.q[0], &c, 0) == 1);
 		wirecap_chunk_release(&c);
