@@ -68,7 +68,11 @@
  * (busy CPU seconds of the whole machine, /proc/stat's "cpu" line user +
  * nice + system + irq + softirq + steal, sampled by the main thread every
  * 10 ms: from at most 10 ms before the first packet of any thread to at
- * most 10 ms after the last one processed); seen (the packets that
+ * most 10 ms after the last one processed); window_s (that window's
+ * length) and ncpu (the machine's CPUs online), so guest_busy_s /
+ * (ncpu * window_s) is how busy the machine was; lib_cpu_s (CPU seconds,
+ * in that window, of the process's threads other than the handler's:
+ * libwirecap's capture thread, under the shim); seen (the packets that
  * reached the engine by its own kernel-side count, whether it dropped them
  * or not: libpcap's ps_recv, which on AF_PACKET and in the shim counts
  * ps_drop too; xsk: received + dropped); and where the packets went, as
@@ -82,7 +86,10 @@
  * rx_dropped, so it is not added to dropped again) and "sockets", one
  * object per socket: queue, received, dropped; then "threads", one
  * object per thread: queue (-1: every queue), processed, received,
- * dropped, seen, pp (its own), and for wirecap its handle's pcap_stats as
+ * dropped, seen, pp (its own), busy_s (its seconds in the handler, the
+ * time pp divides by, waits for a CPU included), cpu_s (its CPU seconds in
+ * the window: where busy_s is larger, it waited for a CPU while
+ * processing), and for wirecap its handle's pcap_stats as
  * ps_recv, ps_drop, ps_ifdrop (advanced mode: a thread also processes
  * chunks of its buddies' queues, so processed and received differ). The
  * totals are the threads' sums. Exit 0, 1 on errors, 2 on bad usage.
@@ -876,6 +883,7 @@ struct worker {
 	struct state s;
 	int queue;		/* the queue it reads; -1: every queue */
 	pthread_t tid;
+	clockid_t cpu_clock;	/* its CPU time, read by the main thread */
 	int started, failed;
 	unsigned long long received, dropped, fill_empty;
 	unsigned long long seen;	/* packets that reached the engine */
@@ -923,6 +931,36 @@ static int worker_stats(struct worker *w)
 	return 0;
 }
 
+/*
+ * CPU seconds at one look of the main thread: the whole process's, the
+ * main thread's and each worker's. A worker that ended keeps its last
+ * figure.
+ */
+struct cpu_look {
+	double t, proc, main, w[MAX_THREADS];
+};
+
+static double clock_s(clockid_t c, double old)
+{
+	struct timespec ts;
+
+	if (clock_gettime(c, &ts))
+		return old;
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void cpu_look(struct cpu_look *l, const struct worker *w, int nw)
+{
+	int i;
+
+	l->t = now_s();
+	l->proc = clock_s(CLOCK_PROCESS_CPUTIME_ID, l->proc);
+	l->main = clock_s(CLOCK_THREAD_CPUTIME_ID, l->main);
+	for (i = 0; i < nw; i++)
+		if (w[i].started)
+			l->w[i] = clock_s(w[i].cpu_clock, l->w[i]);
+}
+
 static unsigned long long processed_now(struct worker *w, int nw)
 {
 	unsigned long long n = 0;
@@ -959,6 +997,8 @@ int main(int argc, char **argv)
 	unsigned long long processed = 0, matched = 0, fill_empty = 0, seen = 0;
 	struct where wh0, wh1;
 	unsigned long long busy0 = 0, busy_last = 0;
+	struct cpu_look cpu0 = { 0 }, cpu1 = { 0 };
+	double lib_cpu;
 	unsigned int x = 0, sockets = 0;
 	struct worker *w = NULL;
 	double idle_s = 0.5, last_t, t0, t, busy = 0;
@@ -1083,6 +1123,10 @@ int main(int argc, char **argv)
 			failed = 1;
 			break;
 		}
+		if (pthread_getcpuclockid(w[i].tid, &w[i].cpu_clock)) {
+			fprintf(stderr, PROG ": pthread_getcpuclockid failed\n");
+			failed = 1;
+		}
 		w[i].started = 1;
 	}
 	/* every socket bound, every thread polling: the traffic may come */
@@ -1095,6 +1139,8 @@ int main(int argc, char **argv)
 	 * machine's ticks. Then a sample whenever packets were processed since
 	 * the last look, so the last one is taken after the last packet.
 	 */
+	cpu_look(&cpu0, w, nw);
+	cpu1 = cpu0;
 	t0 = last_t = now_s();
 	while (!failed) {
 		nanosleep(&tick, NULL);
@@ -1106,8 +1152,11 @@ int main(int argc, char **argv)
 		if (!total) {
 			if (!busy_read(stat_fd, &busy0))
 				busy_last = busy0;
+			cpu_look(&cpu0, w, nw);
+			cpu1 = cpu0;
 		} else if (total != last) {
 			busy_read(stat_fd, &busy_last);
+			cpu_look(&cpu1, w, nw);
 		}
 		if (total != last) {
 			last = total;
@@ -1135,6 +1184,9 @@ int main(int argc, char **argv)
 		busy += w[i].s.busy;
 	}
 	getrusage(RUSAGE_SELF, &ru);
+	lib_cpu = (cpu1.proc - cpu0.proc) - (cpu1.main - cpu0.main);
+	for (i = 0; i < nw; i++)
+		lib_cpu -= cpu1.w[i] - cpu0.w[i];
 	f = json && strcmp(json, "-") ? fopen(json, "w") : stdout;
 	if (!f) {
 		perror(json);
@@ -1149,6 +1201,9 @@ int main(int argc, char **argv)
 		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
 		(double)(busy_last - busy0) / sysconf(_SC_CLK_TCK));
+	fprintf(f, ", \"window_s\": %.3f, \"ncpu\": %ld, \"lib_cpu_s\": %.3f",
+		cpu1.t - cpu0.t, sysconf(_SC_NPROCESSORS_ONLN),
+		lib_cpu > 0 ? lib_cpu : 0);
 	fprintf(f, ", \"seen\": %llu, \"nic_rx_packets\": %llu, "
 		"\"nic_rx_dropped\": %llu, \"stack_packets\": %llu", seen,
 		wh1.nic_rx - wh0.nic_rx, wh1.nic_drop - wh0.nic_drop,
@@ -1170,10 +1225,11 @@ int main(int argc, char **argv)
 	for (i = 0; i < nw; i++) {
 		fprintf(f, "%s{\"queue\": %d, \"processed\": %llu, "
 			"\"received\": %llu, \"dropped\": %llu, \"seen\": "
-			"%llu, \"pp\": %.0f",
+			"%llu, \"pp\": %.0f, \"busy_s\": %.3f, \"cpu_s\": %.3f",
 			i ? ", " : "", w[i].queue, w[i].s.processed,
 			w[i].received, w[i].dropped, w[i].seen, w[i].s.busy > 0 ?
-			w[i].s.processed / w[i].s.busy : 0);
+			w[i].s.processed / w[i].s.busy : 0, w[i].s.busy,
+			cpu1.w[i] - cpu0.w[i]);
 		if (w[i].cap.engine == ENGINE_WIRECAP)
 			fprintf(f, ", \"ps_recv\": %u, \"ps_drop\": %u, "
 				"\"ps_ifdrop\": %u", w[i].ps.ps_recv,
