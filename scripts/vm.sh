@@ -530,6 +530,8 @@ setup=$results/vm-setup.txt
 		echo "replay:        none"
 	elif [ "$nic" = softnic ]; then
 		echo "replay:        in the guest, wirecap-softnic-replay, speed $speed"
+	elif [ "$gen" = tapgen ]; then
+		echo "replay:        on the host, wirecap-tap-gen into $tap, speed $speed, on cpu $pin_gen"
 	else
 		echo "replay:        on the host, tcpreplay into $tap, speed $speed, timer $gen_timer, on cpu $pin_gen"
 	fi

@@ -10,7 +10,9 @@
 #   - vm.sh itself with a stand-in QEMU (WIRECAP_VM_QEMU) whose first boot
 #     oopses that way: booted twice, the second run's status, the first
 #     console kept; one that fails every time: exit 125 after two boots;
-#     one that fails with a module loaded: exit 125 after one boot.
+#     one that fails with a module loaded: exit 125 after one boot;
+#   - vm-setup.txt's replay line names the host's generator (virtio,
+#     --gen tapgen and the default, tcpreplay).
 #
 #   selftests/host/vm_boot_failed.sh        prints TAP; exit 0 iff all passed
 # Needs root (vm.sh makes a network namespace and a tap) and the build
@@ -23,7 +25,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 vm=$top/scripts/vm.sh
 
-tap_plan 11
+tap_plan 13
 
 oops='[    2.894496] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI'
 panic='[    2.898202] Kernel panic - not syncing: Fatal exception in interrupt'
@@ -78,15 +80,17 @@ exit 0
 EOF
 chmod +x "$tmp/qemu"
 
-run() { # FQ_BOOTS [keep: the last run's results stay]: sets rc, boots
+# run FQ_BOOTS [keep: the last run's results stay] [vm.sh options...]:
+# sets rc, boots
+run() {
 	rm -f "$tmp/boots"
 	if [ -z "${2:-}" ]; then
 		rm -rf "$tmp/res"
 		mkdir "$tmp/res"
 	fi
 	FQ_DIR=$tmp FQ_BOOTS=$1 WIRECAP_VM_QEMU=$tmp/qemu \
-		"$vm" --kernel 6.1 --results "$tmp/res" --timeout 60 -- true \
-		>"$tmp/log" 2>&1
+		"$vm" --kernel 6.1 --results "$tmp/res" --timeout 60 "${@:3}" \
+		-- true >"$tmp/log" 2>&1
 	rc=$?
 	boots=$(cat "$tmp/boots" 2>/dev/null || echo 0)
 	tap_diag "boots $1: exit $rc after $boots boot(s)"
@@ -108,6 +112,23 @@ tap_ok "vm.sh: two failed boots: exit 125, no third" $?
 run MG
 [ "$rc" = 125 ] && [ "$boots" = 1 ]
 tap_ok "vm.sh: an oops with a module loaded: exit 125, not booted again" $?
+# a one-frame trace for the host's generator (never replayed: the
+# stand-in guest never asks for it)
+python3 -c 'import struct, sys
+f = bytes(60)
+sys.stdout.buffer.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+                        + struct.pack("<IIII", 0, 0, len(f), len(f)) + f)' \
+	>"$tmp/one.pcap"
+run G "" --nic virtio --gen tapgen --trace "$tmp/one.pcap"
+grep -q '^replay: *on the host, wirecap-tap-gen into ' "$tmp/res/vm-setup.txt"
+rc=$?
+[ $rc = 0 ] || tap_diag "$(grep '^replay' "$tmp/res/vm-setup.txt" 2>&1)"
+tap_ok "vm-setup.txt: --gen tapgen, the replay line names wirecap-tap-gen" $rc
+run G "" --nic virtio --trace "$tmp/one.pcap"
+grep -q '^replay: *on the host, tcpreplay into .* timer nano' "$tmp/res/vm-setup.txt"
+rc=$?
+[ $rc = 0 ] || tap_diag "$(grep '^replay' "$tmp/res/vm-setup.txt" 2>&1)"
+tap_ok "vm-setup.txt: by default the replay line names tcpreplay" $rc
 # (no pgrep: procps is not among what the project installs)
 left=0
 for c in /proc/[0-9]*/cmdline; do
