@@ -70,7 +70,9 @@
  * 10 ms: from at most 10 ms before the first packet of any thread to at
  * most 10 ms after the last one processed); window_s (that window's
  * length) and ncpu (the machine's CPUs online), so guest_busy_s /
- * (ncpu * window_s) is how busy the machine was; lib_cpu_s (CPU seconds,
+ * (ncpu * window_s) is how busy the machine was; guest_peak_busy (its
+ * busy share over the busiest second of the window, PEAK_SPAN_S, or over
+ * the window if shorter: bursts); lib_cpu_s (CPU seconds,
  * in that window, of the process's threads other than the handler's:
  * libwirecap's capture thread, under the shim); seen (the packets that
  * reached the engine by its own kernel-side count, whether it dropped them
@@ -961,6 +963,73 @@ static void cpu_look(struct cpu_look *l, const struct worker *w, int nw)
 			l->w[i] = clock_s(w[i].cpu_clock, l->w[i]);
 }
 
+/*
+ * The machine's busy ticks at each look of the main thread while packets
+ * come, for its busiest PEAK_SPAN_S: a trace's bursts can keep every CPU
+ * busy for a second while the window's average says they idled half of
+ * it.
+ */
+#define PEAK_SPAN_S	1.0
+
+struct busy_series {
+	double *t;
+	unsigned long long *ticks;
+	size_t n, cap;
+};
+
+/* Adds a look; 0, or -1 out of memory. */
+static int series_add(struct busy_series *s, double t,
+		      unsigned long long ticks)
+{
+	size_t cap = s->cap ? 2 * s->cap : 1024;
+	double *nt;
+	unsigned long long *nv;
+
+	if (s->n == s->cap) {
+		nt = realloc(s->t, cap * sizeof(*nt));
+		if (!nt)
+			return -1;
+		s->t = nt;
+		nv = realloc(s->ticks, cap * sizeof(*nv));
+		if (!nv)
+			return -1;
+		s->ticks = nv;
+		s->cap = cap;
+	}
+	s->t[s->n] = t;
+	s->ticks[s->n++] = ticks;
+	return 0;
+}
+
+/*
+ * The largest busy share (of ncpu CPUs, ticks at hz a second) over any
+ * PEAK_SPAN_S of the first n looks; over all of them if they span less.
+ */
+static double series_peak(const struct busy_series *s, size_t n, long hz,
+			  long ncpu)
+{
+	double peak = 0, share;
+	size_t i = 0, j;
+
+	if (n < 2 || hz <= 0 || ncpu <= 0)
+		return 0;
+	if (s->t[n - 1] - s->t[0] < PEAK_SPAN_S)
+		return (s->ticks[n - 1] - s->ticks[0]) /
+		       ((double)hz * ncpu * (s->t[n - 1] - s->t[0]));
+	for (j = 1; j < n; j++) {
+		/* i: the latest look at least PEAK_SPAN_S before j */
+		while (i + 1 < j && s->t[j] - s->t[i + 1] >= PEAK_SPAN_S)
+			i++;
+		if (s->t[j] - s->t[i] < PEAK_SPAN_S)
+			continue;
+		share = (s->ticks[j] - s->ticks[i]) /
+			((double)hz * ncpu * (s->t[j] - s->t[i]));
+		if (share > peak)
+			peak = share;
+	}
+	return peak;
+}
+
 static unsigned long long processed_now(struct worker *w, int nw)
 {
 	unsigned long long n = 0;
@@ -998,6 +1067,9 @@ int main(int argc, char **argv)
 	struct where wh0, wh1;
 	unsigned long long busy0 = 0, busy_last = 0;
 	struct cpu_look cpu0 = { 0 }, cpu1 = { 0 };
+	struct busy_series series = { 0 };
+	unsigned long long ticks;
+	size_t series_end = 0;
 	double lib_cpu;
 	unsigned int x = 0, sockets = 0;
 	struct worker *w = NULL;
@@ -1142,6 +1214,8 @@ int main(int argc, char **argv)
 	cpu_look(&cpu0, w, nw);
 	cpu1 = cpu0;
 	t0 = last_t = now_s();
+	if (series_add(&series, t0, busy0))
+		failed = 1;
 	while (!failed) {
 		nanosleep(&tick, NULL);
 		for (i = 0; i < nw; i++)
@@ -1154,9 +1228,17 @@ int main(int argc, char **argv)
 				busy_last = busy0;
 			cpu_look(&cpu0, w, nw);
 			cpu1 = cpu0;
-		} else if (total != last) {
-			busy_read(stat_fd, &busy_last);
-			cpu_look(&cpu1, w, nw);
+			series.n = 0;
+			if (series_add(&series, t, busy0))
+				failed = 1;
+		} else if (!busy_read(stat_fd, &ticks)) {
+			if (series_add(&series, t, ticks))
+				failed = 1;
+			if (total != last) {
+				busy_last = ticks;
+				series_end = series.n;
+				cpu_look(&cpu1, w, nw);
+			}
 		}
 		if (total != last) {
 			last = total;
@@ -1201,9 +1283,11 @@ int main(int argc, char **argv)
 		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
 		(double)(busy_last - busy0) / sysconf(_SC_CLK_TCK));
-	fprintf(f, ", \"window_s\": %.3f, \"ncpu\": %ld, \"lib_cpu_s\": %.3f",
-		cpu1.t - cpu0.t, sysconf(_SC_NPROCESSORS_ONLN),
-		lib_cpu > 0 ? lib_cpu : 0);
+	fprintf(f, ", \"window_s\": %.3f, \"ncpu\": %ld, \"lib_cpu_s\": %.3f, "
+		"\"guest_peak_busy\": %.3f", cpu1.t - cpu0.t,
+		sysconf(_SC_NPROCESSORS_ONLN), lib_cpu > 0 ? lib_cpu : 0,
+		series_peak(&series, series_end, sysconf(_SC_CLK_TCK),
+			    sysconf(_SC_NPROCESSORS_ONLN)));
 	fprintf(f, ", \"seen\": %llu, \"nic_rx_packets\": %llu, "
 		"\"nic_rx_dropped\": %llu, \"stack_packets\": %llu", seen,
 		wh1.nic_rx - wh0.nic_rx, wh1.nic_drop - wh0.nic_drop,
@@ -1249,6 +1333,8 @@ err_close:
 	for (i = 0; w && i < nw; i++)
 		capture_close(&w[i].cap);
 	free(w);
+	free(series.t);
+	free(series.ticks);
 	close(stat_fd);
 	return ret;
 }
