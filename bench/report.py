@@ -264,12 +264,14 @@ def load_peers(res, invalid=None):
 def cpu_use(j, threads):
     """Where the guest's CPU went over the handler's window (issue 19),
     as fractions of it: gbusy, the whole machine's busy share of its
-    ncpu CPUs; tcpu, each thread's CPU; lib, libwirecap's own threads'.
-    None for runs from before the handler recorded the window."""
+    ncpu CPUs; gpeak, the same over its busiest second; tcpu, each
+    thread's CPU; lib, libwirecap's own threads'. None for runs from
+    before the handler recorded the window."""
     w, n = j.get("window_s") or 0, j.get("ncpu") or 0
     if w <= 0 or n <= 0 or any("cpu_s" not in t for t in threads):
-        return {"gbusy": None, "tcpu": None, "lib": None}
+        return {"gbusy": None, "gpeak": None, "tcpu": None, "lib": None}
     return {"gbusy": j["guest_busy_s"] / (n * w),
+            "gpeak": j.get("guest_peak_busy"),
             "tcpu": [t["cpu_s"] / w for t in threads],
             "lib": j.get("lib_cpu_s", 0) / w}
 
@@ -712,16 +714,19 @@ def threads(rs):
 
 def cpu_cols(rs):
     """The CPU columns of the generated-skew table: the guest's CPUs'
-    busy share, each thread's CPU and libwirecap's threads' (in the
-    shim: the capture thread), as shares of the window, medians; "-"
-    where the runs lack them."""
+    busy share over the window and over its busiest second; each
+    thread's CPU and libwirecap's threads' (in the shim: the capture
+    thread), as shares of the window; medians, "-" where the runs lack
+    them."""
     rs = [v for v in rs if v["gbusy"] is not None]
     if not rs:
         return "-", "-"
     nt = min(len(v["tcpu"]) for v in rs)
     tc = " / ".join(f"{100 * st.median(v['tcpu'][i] for v in rs):.0f}%"
                     for i in range(nt))
-    return (f"{100 * st.median(v['gbusy'] for v in rs):.0f}%",
+    pk = [v["gpeak"] for v in rs if v["gpeak"] is not None]
+    return (f"{100 * st.median(v['gbusy'] for v in rs):.0f}%, "
+            + (f"{100 * st.median(pk):.0f}%" if pk else "-"),
             f"{tc}; {100 * st.median(v['lib'] for v in rs):.0f}%")
 
 
@@ -734,18 +739,19 @@ def missed(point, al, bl, a, b, ref):
     WireCAP-B lost 10 % or more: the guest's CPUs' busy share under
     each mode, and whether the group had capacity left for the hot
     queue's excess."""
-    ga = [v["gbusy"] for v in a if v["gbusy"] is not None]
-    gb = [v["gbusy"] for v in b if v["gbusy"] is not None]
+    ga = [v["gpeak"] for v in a if v["gpeak"] is not None]
+    gb = [v["gpeak"] for v in b if v["gpeak"] is not None]
     s = f"{point} ({ratio(al, bl)} of it)"
     if not ga or not gb:
         return s + ", the guest's CPU use not recorded"
-    s += (f", the guest's CPUs busy {100 * st.median(ga):.0f} % under "
-          f"{ref} and {100 * st.median(gb):.0f} % under wirecap")
+    s += (f", the guest's CPUs busy {100 * st.median(ga):.0f} % in the "
+          f"busiest second under {ref} and {100 * st.median(gb):.0f} % "
+          "under wirecap")
     if st.median(ga) >= SATURATED:
         return s + (f": saturated under {ref}, the group had no CPU "
-                    "left for the hot queue's excess")
-    return s + (f": {ref} left CPU unused, so the loss is the offloading's, "
-                "not the machine's")
+                    "left for the hot queue's excess in the burst")
+    return s + (f": {ref} left CPU unused even then, so the loss is the "
+                "offloading's, not the machine's")
 
 
 def skew(runs, res):
@@ -838,8 +844,9 @@ def gskew(runs, res):
           "processed packets and its Pp (medians), queues 0-3. CPU, as "
           "shares of the handler's window (first packet to last, medians): "
           "the guest's CPUs busy (all of them: 100 % is every vCPU busy the "
-          "whole time); each handler thread's CPU, then libwirecap's own "
-          "threads' (the capture thread).\n")
+          "whole time), over the window and over its busiest second (the "
+          "traces' bursts); each handler thread's CPU, then libwirecap's "
+          "own threads' (the capture thread).\n")
     print("| seed (queues' shares) | rate (pps) | engine | loss, median "
           "(min-max) | in the tap | threads' share | threads' Pp | "
           "against wirecap | guest CPUs busy | threads' CPU; capture | "
