@@ -74,7 +74,8 @@
  * busy share over the busiest second of the window, PEAK_SPAN_S, or over
  * the window if shorter: bursts); lib_cpu_s (CPU seconds,
  * in that window, of the process's threads other than the handler's:
- * libwirecap's capture thread, under the shim); seen (the packets that
+ * libwirecap's capture thread, under the shim) and lib_wait_s (their
+ * seconds runnable, waiting for a CPU); seen (the packets that
  * reached the engine by its own kernel-side count, whether it dropped them
  * or not: libpcap's ps_recv, which on AF_PACKET and in the shim counts
  * ps_drop too; xsk: received + dropped); and where the packets went, as
@@ -91,7 +92,9 @@
  * dropped, seen, pp (its own), busy_s (its seconds in the handler, the
  * time pp divides by, waits for a CPU included), cpu_s (its CPU seconds in
  * the window: where busy_s is larger, it waited for a CPU while
- * processing), and for wirecap its handle's pcap_stats as
+ * processing), wait_s (its seconds in the window runnable on a run queue,
+ * waiting for a CPU: schedstat's run_delay), and for wirecap its handle's
+ * pcap_stats as
  * ps_recv, ps_drop, ps_ifdrop (advanced mode: a thread also processes
  * chunks of its buddies' queues, so processed and received differ). The
  * totals are the threads' sums. Exit 0, 1 on errors, 2 on bad usage.
@@ -886,6 +889,7 @@ struct worker {
 	int queue;		/* the queue it reads; -1: every queue */
 	pthread_t tid;
 	clockid_t cpu_clock;	/* its CPU time, read by the main thread */
+	pid_t sys_tid;		/* for its schedstat; 0 until it runs */
 	int started, failed;
 	unsigned long long received, dropped, fill_empty;
 	unsigned long long seen;	/* packets that reached the engine */
@@ -899,6 +903,7 @@ static void *worker_run(void *arg)
 	struct worker *w = arg;
 	int n;
 
+	__atomic_store_n(&w->sys_tid, gettid(), __ATOMIC_RELAXED);
 	while (!__atomic_load_n(&stop_all, __ATOMIC_RELAXED)) {
 		n = capture_dispatch(&w->cap, &w->s);
 		if (n < 0) {
@@ -935,12 +940,64 @@ static int worker_stats(struct worker *w)
 
 /*
  * CPU seconds at one look of the main thread: the whole process's, the
- * main thread's and each worker's. A worker that ended keeps its last
- * figure.
+ * main thread's and each worker's; and each worker's seconds runnable
+ * but waiting for a CPU (its schedstat's run_delay: every CPU was busy
+ * then). A worker that ended keeps its last figures.
  */
 struct cpu_look {
-	double t, proc, main, w[MAX_THREADS];
+	double t, proc, main, w[MAX_THREADS], wait[MAX_THREADS];
+	double lib_wait;	/* the other threads' (libwirecap's), summed */
 };
+
+/* A thread's seconds waiting on a run queue, or old if unreadable. */
+static double run_delay_s(pid_t tid, double old)
+{
+	unsigned long long run, delay;
+	char path[64];
+	FILE *f;
+	int n;
+
+	if (!tid)
+		return old;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return old;
+	n = fscanf(f, "%llu %llu", &run, &delay);
+	fclose(f);
+	return n == 2 ? delay / 1e9 : old;
+}
+
+/*
+ * The run-queue wait of the process's threads other than the main thread
+ * and the workers (libwirecap's capture thread, under the shim), summed;
+ * old if the task list cannot be read. A thread that ended drops out.
+ */
+static double lib_wait_s(const struct worker *w, int nw, double old)
+{
+	struct dirent *d;
+	double sum = 0;
+	pid_t tid;
+	DIR *dir;
+	int i;
+
+	dir = opendir("/proc/self/task");
+	if (!dir)
+		return old;
+	while ((d = readdir(dir))) {
+		tid = (pid_t)atoi(d->d_name);
+		if (tid <= 0 || tid == gettid())
+			continue;
+		for (i = 0; i < nw; i++)
+			if (tid == __atomic_load_n(&w[i].sys_tid,
+						   __ATOMIC_RELAXED))
+				break;
+		if (i == nw)
+			sum += run_delay_s(tid, 0);
+	}
+	closedir(dir);
+	return sum;
+}
 
 static double clock_s(clockid_t c, double old)
 {
@@ -958,9 +1015,15 @@ static void cpu_look(struct cpu_look *l, const struct worker *w, int nw)
 	l->t = now_s();
 	l->proc = clock_s(CLOCK_PROCESS_CPUTIME_ID, l->proc);
 	l->main = clock_s(CLOCK_THREAD_CPUTIME_ID, l->main);
-	for (i = 0; i < nw; i++)
-		if (w[i].started)
-			l->w[i] = clock_s(w[i].cpu_clock, l->w[i]);
+	for (i = 0; i < nw; i++) {
+		if (!w[i].started)
+			continue;
+		l->w[i] = clock_s(w[i].cpu_clock, l->w[i]);
+		l->wait[i] = run_delay_s(__atomic_load_n(&w[i].sys_tid,
+							 __ATOMIC_RELAXED),
+					 l->wait[i]);
+	}
+	l->lib_wait = lib_wait_s(w, nw, l->lib_wait);
 }
 
 /*
@@ -1284,10 +1347,12 @@ int main(int argc, char **argv)
 		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
 		(double)(busy_last - busy0) / sysconf(_SC_CLK_TCK));
 	fprintf(f, ", \"window_s\": %.3f, \"ncpu\": %ld, \"lib_cpu_s\": %.3f, "
-		"\"guest_peak_busy\": %.3f", cpu1.t - cpu0.t,
+		"\"guest_peak_busy\": %.3f, \"lib_wait_s\": %.3f",
+		cpu1.t - cpu0.t,
 		sysconf(_SC_NPROCESSORS_ONLN), lib_cpu > 0 ? lib_cpu : 0,
 		series_peak(&series, series_end, sysconf(_SC_CLK_TCK),
-			    sysconf(_SC_NPROCESSORS_ONLN)));
+			    sysconf(_SC_NPROCESSORS_ONLN)),
+		cpu1.lib_wait > cpu0.lib_wait ? cpu1.lib_wait - cpu0.lib_wait : 0);
 	fprintf(f, ", \"seen\": %llu, \"nic_rx_packets\": %llu, "
 		"\"nic_rx_dropped\": %llu, \"stack_packets\": %llu", seen,
 		wh1.nic_rx - wh0.nic_rx, wh1.nic_drop - wh0.nic_drop,
@@ -1309,11 +1374,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < nw; i++) {
 		fprintf(f, "%s{\"queue\": %d, \"processed\": %llu, "
 			"\"received\": %llu, \"dropped\": %llu, \"seen\": "
-			"%llu, \"pp\": %.0f, \"busy_s\": %.3f, \"cpu_s\": %.3f",
+			"%llu, \"pp\": %.0f, \"busy_s\": %.3f, \"cpu_s\": %.3f, "
+			"\"wait_s\": %.3f",
 			i ? ", " : "", w[i].queue, w[i].s.processed,
 			w[i].received, w[i].dropped, w[i].seen, w[i].s.busy > 0 ?
 			w[i].s.processed / w[i].s.busy : 0, w[i].s.busy,
-			cpu1.w[i] - cpu0.w[i]);
+			cpu1.w[i] - cpu0.w[i], cpu1.wait[i] - cpu0.wait[i]);
 		if (w[i].cap.engine == ENGINE_WIRECAP)
 			fprintf(f, ", \"ps_recv\": %u, \"ps_drop\": %u, "
 				"\"ps_ifdrop\": %u", w[i].ps.ps_recv,

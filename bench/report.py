@@ -265,13 +265,21 @@ def cpu_use(j, threads):
     """Where the guest's CPU went over the handler's window (issue 19),
     as fractions of it: gbusy, the whole machine's busy share of its
     ncpu CPUs; gpeak, the same over its busiest second; tcpu, each
-    thread's CPU; lib, libwirecap's own threads'. None for runs from
-    before the handler recorded the window."""
+    thread's CPU; lib, libwirecap's own threads'; twait, of the time the
+    handler's threads were runnable, the share they waited for a CPU
+    (None where not recorded). None for runs from before the handler
+    recorded the window."""
     w, n = j.get("window_s") or 0, j.get("ncpu") or 0
     if w <= 0 or n <= 0 or any("cpu_s" not in t for t in threads):
-        return {"gbusy": None, "gpeak": None, "tcpu": None, "lib": None}
+        return {"gbusy": None, "gpeak": None, "tcpu": None, "lib": None,
+                "twait": None, "lwait": None}
+    wait = sum(t.get("wait_s", 0) for t in threads)
+    run = wait + sum(t["cpu_s"] for t in threads)
     return {"gbusy": j["guest_busy_s"] / (n * w),
             "gpeak": j.get("guest_peak_busy"),
+            "twait": (wait / run if run > 0 and
+                      all("wait_s" in t for t in threads) else None),
+            "lwait": (j["lib_wait_s"] / w if "lib_wait_s" in j else None),
             "tcpu": [t["cpu_s"] / w for t in threads],
             "lib": j.get("lib_cpu_s", 0) / w}
 
@@ -725,9 +733,13 @@ def cpu_cols(rs):
     tc = " / ".join(f"{100 * st.median(v['tcpu'][i] for v in rs):.0f}%"
                     for i in range(nt))
     pk = [v["gpeak"] for v in rs if v["gpeak"] is not None]
+    wt = [v["twait"] for v in rs if v["twait"] is not None]
+    lw = [v["lwait"] for v in rs if v["lwait"] is not None]
     return (f"{100 * st.median(v['gbusy'] for v in rs):.0f}%, "
             + (f"{100 * st.median(pk):.0f}%" if pk else "-"),
-            f"{tc}; {100 * st.median(v['lib'] for v in rs):.0f}%")
+            f"{tc}; {100 * st.median(v['lib'] for v in rs):.0f}%"
+            + (f" (waited {100 * st.median(lw):.0f}%)" if lw else "")
+            + "; " + (f"{100 * st.median(wt):.0f}%" if wt else "-"))
 
 
 # a machine this busy over the window had no CPU to give
@@ -846,10 +858,14 @@ def gskew(runs, res):
           "the guest's CPUs busy (all of them: 100 % is every vCPU busy the "
           "whole time), over the window and over its busiest second (the "
           "traces' bursts); each handler thread's CPU, then libwirecap's "
-          "own threads' (the capture thread).\n")
+          "own threads' (the capture thread) and, in brackets, the share "
+          "of the window they waited for a CPU; then the share of the time "
+          "the handler's threads were runnable that they waited for a CPU "
+          "(schedstat's run_delay: every vCPU was busy then).\n")
     print("| seed (queues' shares) | rate (pps) | engine | loss, median "
           "(min-max) | in the tap | threads' share | threads' Pp | "
-          "against wirecap | guest CPUs busy | threads' CPU; capture | "
+          "against wirecap | guest CPUs busy: window, busiest second | "
+          "threads' CPU; capture; waited for a CPU | "
           "QEMU main loop, vCPUs (us/pkt) | runs |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     # a point counts for the targets with MIN_RUNS runs of each mode
