@@ -742,26 +742,41 @@ def cpu_cols(rs):
             + "; " + (f"{100 * st.median(wt):.0f}%" if wt else "-"))
 
 
-# a machine this busy over the window had no CPU to give
+# a machine this busy over its busiest second had no CPU to give
 SATURATED = 0.95
+# handler threads that waited this share of their runnable time for a
+# CPU were more than the CPUs could run (all busy then, or the idle one
+# not yet found by the scheduler): an offloaded chunk waited for a CPU
+CONTENDED = 0.25
 
 
 def missed(point, al, bl, a, b, ref):
     """Why the first generated-skew target was missed at a point where
-    WireCAP-B lost 10 % or more: the guest's CPUs' busy share under
-    each mode, and whether the group had capacity left for the hot
-    queue's excess."""
-    ga = [v["gpeak"] for v in a if v["gpeak"] is not None]
-    gb = [v["gpeak"] for v in b if v["gpeak"] is not None]
+    WireCAP-B lost 10 % or more: the guest's CPUs' busy share in the
+    busiest second and the handler threads' wait for a CPU under each
+    mode, and whether the group had CPU left for the hot queue's
+    excess."""
+    def meds(rs, k):
+        vals = [v[k] for v in rs if v[k] is not None]
+        return st.median(vals) if vals else None
+
+    pa, pb = meds(a, "gpeak"), meds(b, "gpeak")
+    wa, wb = meds(a, "twait"), meds(b, "twait")
     s = f"{point} ({ratio(al, bl)} of it)"
-    if not ga or not gb:
+    if pa is None or pb is None:
         return s + ", the guest's CPU use not recorded"
-    s += (f", the guest's CPUs busy {100 * st.median(ga):.0f} % in the "
-          f"busiest second under {ref} and {100 * st.median(gb):.0f} % "
-          "under wirecap")
-    if st.median(ga) >= SATURATED:
+    s += (f", the guest's CPUs busy {100 * pa:.0f} % in the busiest second "
+          f"under {ref} and {100 * pb:.0f} % under wirecap")
+    if wa is not None and wb is not None:
+        s += (f", the handler's threads waiting for a CPU {100 * wa:.0f} % "
+              f"of their runnable time under {ref} and {100 * wb:.0f} % "
+              "under wirecap")
+    if pa >= SATURATED:
         return s + (f": saturated under {ref}, the group had no CPU "
                     "left for the hot queue's excess in the burst")
+    if wa is not None and wa >= CONTENDED:
+        return s + (f": more threads than CPUs to run them under {ref}, "
+                    "the chunks it moved waited for a CPU, not a thread")
     return s + (f": {ref} left CPU unused even then, so the loss is the "
                 "offloading's, not the machine's")
 
