@@ -70,12 +70,15 @@
  * 10 ms: from at most 10 ms before the first packet of any thread to at
  * most 10 ms after the last one processed); window_s (that window's
  * length) and ncpu (the machine's CPUs online), so guest_busy_s /
- * (ncpu * window_s) is how busy the machine was; guest_peak_busy (its
- * busy share over the busiest second of the window, PEAK_SPAN_S, or over
- * the window if shorter: bursts); lib_cpu_s (CPU seconds,
+ * (ncpu * window_s) is how busy the machine was, as the guest sees it
+ * (under TCG no steal time: a vCPU the host did not run looks busy or
+ * idle as the guest left it); guest_peak_busy (its busy share over the
+ * busiest second of the window, PEAK_SPAN_S: bursts; null if the window
+ * is shorter); lib_cpu_s (CPU seconds,
  * in that window, of the process's threads other than the handler's:
  * libwirecap's capture thread, under the shim) and lib_wait_s (their
- * seconds runnable, waiting for a CPU); seen (the packets that
+ * seconds runnable, waiting for a CPU; null where schedstat cannot be
+ * read); seen (the packets that
  * reached the engine by its own kernel-side count, whether it dropped them
  * or not: libpcap's ps_recv, which on AF_PACKET and in the shim counts
  * ps_drop too; xsk: received + dropped); and where the packets went, as
@@ -93,7 +96,8 @@
  * time pp divides by, waits for a CPU included), cpu_s (its CPU seconds in
  * the window: where busy_s is larger, it waited for a CPU while
  * processing), wait_s (its seconds in the window runnable on a run queue,
- * waiting for a CPU: schedstat's run_delay), and for wirecap its handle's
+ * waiting for a CPU: schedstat's run_delay; null where it cannot be read),
+ * and for wirecap its handle's
  * pcap_stats as
  * ps_recv, ps_drop, ps_ifdrop (advanced mode: a thread also processes
  * chunks of its buddies' queues, so processed and received differ). The
@@ -128,6 +132,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <xdp/libxdp.h>
@@ -898,12 +903,17 @@ struct worker {
 
 static int stop_all;		/* the main thread tells the threads */
 
+static pid_t sys_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
 static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
 	int n;
 
-	__atomic_store_n(&w->sys_tid, gettid(), __ATOMIC_RELAXED);
+	__atomic_store_n(&w->sys_tid, sys_gettid(), __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&stop_all, __ATOMIC_RELAXED)) {
 		n = capture_dispatch(&w->cap, &w->s);
 		if (n < 0) {
@@ -939,64 +949,111 @@ static int worker_stats(struct worker *w)
 }
 
 /*
- * CPU seconds at one look of the main thread: the whole process's, the
- * main thread's and each worker's; and each worker's seconds runnable
- * but waiting for a CPU (its schedstat's run_delay: every CPU was busy
- * then). A worker that ended keeps its last figures.
+ * Where the CPU went, read by the main thread at each of its looks: the
+ * whole process's CPU seconds, the main thread's and each worker's (their
+ * clocks read back to back), then each worker's seconds runnable but not
+ * running (schedstat's run_delay: waiting for a CPU, all of them busy or
+ * the idle one not yet found) and the other threads' summed (libwirecap's
+ * capture thread, under the shim). The schedstat files are opened once
+ * (sched_open), after every worker has run: a look costs a clock read or
+ * a pread per thread. A worker that ended keeps its last figures.
  */
-struct cpu_look {
-	double t, proc, main, w[MAX_THREADS], wait[MAX_THREADS];
-	double lib_wait;	/* the other threads' (libwirecap's), summed */
+#define MAX_OTHERS	16
+
+struct cpu_src {
+	int wfd[MAX_THREADS];	/* the workers' schedstat, or -1 */
+	int ofd[MAX_OTHERS];	/* the other threads', or -1 */
+	int no;
+	int ok;			/* every wait read so far */
 };
 
-/* A thread's seconds waiting on a run queue, or old if unreadable. */
-static double run_delay_s(pid_t tid, double old)
-{
-	unsigned long long run, delay;
-	char path[64];
-	FILE *f;
-	int n;
+struct cpu_look {
+	double t, proc, main, w[MAX_THREADS], wait[MAX_THREADS];
+	double lib_wait;
+};
 
-	if (!tid)
-		return old;
+static int sched_fd(pid_t tid)
+{
+	char path[64];
+
 	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return old;
-	n = fscanf(f, "%llu %llu", &run, &delay);
-	fclose(f);
-	return n == 2 ? delay / 1e9 : old;
+	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 /*
- * The run-queue wait of the process's threads other than the main thread
- * and the workers (libwirecap's capture thread, under the shim), summed;
- * old if the task list cannot be read. A thread that ended drops out.
+ * Open the workers' schedstat and those of the threads that are neither
+ * a worker nor the caller (the main thread). Every worker has stored its
+ * sys_tid. src->ok stays 0 if any cannot be opened: no wait is recorded.
  */
-static double lib_wait_s(const struct worker *w, int nw, double old)
+static void sched_open(struct cpu_src *src, const struct worker *w, int nw)
 {
+	pid_t me = sys_gettid(), tid;
 	struct dirent *d;
-	double sum = 0;
-	pid_t tid;
 	DIR *dir;
 	int i;
 
+	src->ok = 1;
+	src->no = 0;
+	for (i = 0; i < nw; i++) {
+		src->wfd[i] = sched_fd(__atomic_load_n(&w[i].sys_tid,
+						       __ATOMIC_ACQUIRE));
+		if (src->wfd[i] < 0)
+			src->ok = 0;
+	}
 	dir = opendir("/proc/self/task");
-	if (!dir)
-		return old;
+	if (!dir) {
+		src->ok = 0;
+		return;
+	}
 	while ((d = readdir(dir))) {
 		tid = (pid_t)atoi(d->d_name);
-		if (tid <= 0 || tid == gettid())
+		if (tid <= 0 || tid == me)
 			continue;
 		for (i = 0; i < nw; i++)
-			if (tid == __atomic_load_n(&w[i].sys_tid,
-						   __ATOMIC_RELAXED))
+			if (tid == w[i].sys_tid)
 				break;
-		if (i == nw)
-			sum += run_delay_s(tid, 0);
+		if (i < nw)
+			continue;
+		if (src->no == MAX_OTHERS) {
+			src->ok = 0;
+			break;
+		}
+		src->ofd[src->no] = sched_fd(tid);
+		if (src->ofd[src->no++] < 0)
+			src->ok = 0;
 	}
 	closedir(dir);
-	return sum;
+}
+
+static void sched_close(struct cpu_src *src, int nw)
+{
+	int i;
+
+	for (i = 0; i < nw; i++)
+		if (src->wfd[i] >= 0)
+			close(src->wfd[i]);
+	for (i = 0; i < src->no; i++)
+		if (src->ofd[i] >= 0)
+			close(src->ofd[i]);
+}
+
+/* A schedstat's run_delay in seconds; 0, or -1 if it cannot be read. */
+static int run_delay(int fd, double *s)
+{
+	unsigned long long run, delay;
+	char buf[96];
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &run, &delay) != 2)
+		return -1;
+	*s = delay / 1e9;
+	return 0;
 }
 
 static double clock_s(clockid_t c, double old)
@@ -1008,89 +1065,94 @@ static double clock_s(clockid_t c, double old)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void cpu_look(struct cpu_look *l, const struct worker *w, int nw)
+static void cpu_look(struct cpu_look *l, struct cpu_src *src,
+		     const struct worker *w, int nw)
 {
+	double v, sum = 0;
 	int i;
 
 	l->t = now_s();
 	l->proc = clock_s(CLOCK_PROCESS_CPUTIME_ID, l->proc);
 	l->main = clock_s(CLOCK_THREAD_CPUTIME_ID, l->main);
-	for (i = 0; i < nw; i++) {
-		if (!w[i].started)
-			continue;
-		l->w[i] = clock_s(w[i].cpu_clock, l->w[i]);
-		l->wait[i] = run_delay_s(__atomic_load_n(&w[i].sys_tid,
-							 __ATOMIC_RELAXED),
-					 l->wait[i]);
+	for (i = 0; i < nw; i++)
+		if (w[i].started)
+			l->w[i] = clock_s(w[i].cpu_clock, l->w[i]);
+	if (!src->ok)
+		return;
+	for (i = 0; i < nw; i++)
+		if (!run_delay(src->wfd[i], &v))
+			l->wait[i] = v;
+	/* a thread that ended drops out of the sum: no longer comparable */
+	for (i = 0; i < src->no; i++) {
+		if (run_delay(src->ofd[i], &v)) {
+			src->ok = 0;
+			return;
+		}
+		sum += v;
 	}
-	l->lib_wait = lib_wait_s(w, nw, l->lib_wait);
+	l->lib_wait = sum;
 }
 
 /*
- * The machine's busy ticks at each look of the main thread while packets
- * come, for its busiest PEAK_SPAN_S: a trace's bursts can keep every CPU
- * busy for a second while the window's average says they idled half of
- * it.
+ * The machine's busiest PEAK_SPAN_S while packets came: a trace's bursts
+ * can keep every CPU busy for a second while the window's average says
+ * they idled half of it. The main thread's looks (time, busy ticks) go
+ * into a ring that holds more than PEAK_SPAN_S of them; each look ends a
+ * span from the latest look at least PEAK_SPAN_S before it. A span counts
+ * once a later look saw packets processed (pending until then), so the
+ * idle tail after the last packet does not. No span of PEAK_SPAN_S, as
+ * in a window shorter than that: no figure (peak < 0).
  */
 #define PEAK_SPAN_S	1.0
+#define PEAK_LOOKS	512	/* 5 s of 10 ms looks */
 
-struct busy_series {
-	double *t;
-	unsigned long long *ticks;
-	size_t n, cap;
+struct busy_peak {
+	double t[PEAK_LOOKS];
+	unsigned long long ticks[PEAK_LOOKS];
+	unsigned int head, n;	/* oldest entry, entries */
+	double pending, peak;
+	double per_s;		/* ticks a second of every CPU */
 };
 
-/* Adds a look; 0, or -1 out of memory. */
-static int series_add(struct busy_series *s, double t,
-		      unsigned long long ticks)
+static void peak_reset(struct busy_peak *p, long hz, long ncpu)
 {
-	size_t cap = s->cap ? 2 * s->cap : 1024;
-	double *nt;
-	unsigned long long *nv;
-
-	if (s->n == s->cap) {
-		nt = realloc(s->t, cap * sizeof(*nt));
-		if (!nt)
-			return -1;
-		s->t = nt;
-		nv = realloc(s->ticks, cap * sizeof(*nv));
-		if (!nv)
-			return -1;
-		s->ticks = nv;
-		s->cap = cap;
-	}
-	s->t[s->n] = t;
-	s->ticks[s->n++] = ticks;
-	return 0;
+	p->head = p->n = 0;
+	p->pending = p->peak = -1;
+	p->per_s = (double)hz * ncpu;
 }
 
-/*
- * The largest busy share (of ncpu CPUs, ticks at hz a second) over any
- * PEAK_SPAN_S of the first n looks; over all of them if they span less.
- */
-static double series_peak(const struct busy_series *s, size_t n, long hz,
-			  long ncpu)
+static void peak_add(struct busy_peak *p, double t, unsigned long long ticks,
+		     int packets)
 {
-	double peak = 0, share;
-	size_t i = 0, j;
+	unsigned int i, k;
+	double share;
 
-	if (n < 2 || hz <= 0 || ncpu <= 0)
-		return 0;
-	if (s->t[n - 1] - s->t[0] < PEAK_SPAN_S)
-		return (s->ticks[n - 1] - s->ticks[0]) /
-		       ((double)hz * ncpu * (s->t[n - 1] - s->t[0]));
-	for (j = 1; j < n; j++) {
-		/* i: the latest look at least PEAK_SPAN_S before j */
-		while (i + 1 < j && s->t[j] - s->t[i + 1] >= PEAK_SPAN_S)
-			i++;
-		if (s->t[j] - s->t[i] < PEAK_SPAN_S)
-			continue;
-		share = (s->ticks[j] - s->ticks[i]) /
-			((double)hz * ncpu * (s->t[j] - s->t[i]));
-		if (share > peak)
-			peak = share;
+	if (p->n == PEAK_LOOKS) {
+		p->head = (p->head + 1) % PEAK_LOOKS;
+		p->n--;
 	}
-	return peak;
+	i = (p->head + p->n++) % PEAK_LOOKS;
+	p->t[i] = t;
+	p->ticks[i] = ticks;
+	/* drop the oldest while the next one still starts a full span */
+	while (p->n > 2 &&
+	       t - p->t[(p->head + 1) % PEAK_LOOKS] >= PEAK_SPAN_S) {
+		p->head = (p->head + 1) % PEAK_LOOKS;
+		p->n--;
+	}
+	k = p->head;
+	if (p->per_s > 0 && t - p->t[k] >= PEAK_SPAN_S && ticks >= p->ticks[k]) {
+		share = (ticks - p->ticks[k]) / (p->per_s * (t - p->t[k]));
+		if (share > 1)
+			share = 1;
+		if (share > p->pending)
+			p->pending = share;
+	}
+	if (packets) {
+		if (p->pending > p->peak)
+			p->peak = p->pending;
+		p->pending = -1;
+	}
 }
 
 static unsigned long long processed_now(struct worker *w, int nw)
@@ -1130,10 +1192,11 @@ int main(int argc, char **argv)
 	struct where wh0, wh1;
 	unsigned long long busy0 = 0, busy_last = 0;
 	struct cpu_look cpu0 = { 0 }, cpu1 = { 0 };
-	struct busy_series series = { 0 };
+	struct cpu_src src = { .ok = 0 };
+	static struct busy_peak peak;
 	unsigned long long ticks;
-	size_t series_end = 0;
 	double lib_cpu;
+	char peak_s[16];
 	unsigned int x = 0, sockets = 0;
 	struct worker *w = NULL;
 	double idle_s = 0.5, last_t, t0, t, busy = 0;
@@ -1249,7 +1312,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": /proc/stat: no cpu line\n");
 		goto err_freecode;
 	}
-	busy_last = busy0;
 	for (i = 0; i < nw; i++) {
 		w[i].s.prog = &prog;
 		w[i].s.x = x;
@@ -1264,6 +1326,12 @@ int main(int argc, char **argv)
 		}
 		w[i].started = 1;
 	}
+	/* every worker running (its sys_tid known): their schedstat files */
+	for (i = 0; i < nw; i++)
+		while (w[i].started &&
+		       !__atomic_load_n(&w[i].sys_tid, __ATOMIC_ACQUIRE))
+			usleep(100);
+	sched_open(&src, w, nw);
 	/* every socket bound, every thread polling: the traffic may come */
 	if (!failed && ready && say_ready(ready))
 		failed = 1;
@@ -1274,11 +1342,16 @@ int main(int argc, char **argv)
 	 * machine's ticks. Then a sample whenever packets were processed since
 	 * the last look, so the last one is taken after the last packet.
 	 */
-	cpu_look(&cpu0, w, nw);
-	cpu1 = cpu0;
-	t0 = last_t = now_s();
-	if (series_add(&series, t0, busy0))
+	peak_reset(&peak, sysconf(_SC_CLK_TCK), sysconf(_SC_NPROCESSORS_ONLN));
+	if (busy_read(stat_fd, &busy0)) {
+		fprintf(stderr, PROG ": /proc/stat: no cpu line\n");
 		failed = 1;
+	}
+	busy_last = busy0;
+	cpu_look(&cpu0, &src, w, nw);
+	cpu1 = cpu0;
+	t0 = last_t = cpu0.t;
+	peak_add(&peak, t0, busy0, 0);
 	while (!failed) {
 		nanosleep(&tick, NULL);
 		for (i = 0; i < nw; i++)
@@ -1287,20 +1360,20 @@ int main(int argc, char **argv)
 		total = processed_now(w, nw);
 		t = now_s();
 		if (!total) {
-			if (!busy_read(stat_fd, &busy0))
+			/* the window starts anew: all of it or nothing */
+			if (!busy_read(stat_fd, &busy0)) {
 				busy_last = busy0;
-			cpu_look(&cpu0, w, nw);
-			cpu1 = cpu0;
-			series.n = 0;
-			if (series_add(&series, t, busy0))
-				failed = 1;
+				cpu_look(&cpu0, &src, w, nw);
+				cpu1 = cpu0;
+				peak_reset(&peak, sysconf(_SC_CLK_TCK),
+					   sysconf(_SC_NPROCESSORS_ONLN));
+				peak_add(&peak, t, busy0, 0);
+			}
 		} else if (!busy_read(stat_fd, &ticks)) {
-			if (series_add(&series, t, ticks))
-				failed = 1;
+			peak_add(&peak, t, ticks, total != last);
 			if (total != last) {
 				busy_last = ticks;
-				series_end = series.n;
-				cpu_look(&cpu1, w, nw);
+				cpu_look(&cpu1, &src, w, nw);
 			}
 		}
 		if (total != last) {
@@ -1345,14 +1418,21 @@ int main(int argc, char **argv)
 		processed, matched, busy > 0 ? processed / busy : 0,
 		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
-		(double)(busy_last - busy0) / sysconf(_SC_CLK_TCK));
-	fprintf(f, ", \"window_s\": %.3f, \"ncpu\": %ld, \"lib_cpu_s\": %.3f, "
-		"\"guest_peak_busy\": %.3f, \"lib_wait_s\": %.3f",
-		cpu1.t - cpu0.t,
-		sysconf(_SC_NPROCESSORS_ONLN), lib_cpu > 0 ? lib_cpu : 0,
-		series_peak(&series, series_end, sysconf(_SC_CLK_TCK),
-			    sysconf(_SC_NPROCESSORS_ONLN)),
-		cpu1.lib_wait > cpu0.lib_wait ? cpu1.lib_wait - cpu0.lib_wait : 0);
+		busy_last >= busy0 ?
+		(double)(busy_last - busy0) / sysconf(_SC_CLK_TCK) : 0);
+	fprintf(f, ", \"window_s\": %.3f, \"ncpu\": %ld, \"lib_cpu_s\": %.3f",
+		cpu1.t - cpu0.t, sysconf(_SC_NPROCESSORS_ONLN),
+		lib_cpu > 0 ? lib_cpu : 0);
+	if (peak.peak >= 0)
+		snprintf(peak_s, sizeof(peak_s), "%.3f", peak.peak);
+	else
+		snprintf(peak_s, sizeof(peak_s), "null");
+	fprintf(f, ", \"guest_peak_busy\": %s", peak_s);
+	if (src.ok)
+		fprintf(f, ", \"lib_wait_s\": %.3f",
+			cpu1.lib_wait - cpu0.lib_wait);
+	else
+		fprintf(f, ", \"lib_wait_s\": null");
 	fprintf(f, ", \"seen\": %llu, \"nic_rx_packets\": %llu, "
 		"\"nic_rx_dropped\": %llu, \"stack_packets\": %llu", seen,
 		wh1.nic_rx - wh0.nic_rx, wh1.nic_drop - wh0.nic_drop,
@@ -1374,12 +1454,16 @@ int main(int argc, char **argv)
 	for (i = 0; i < nw; i++) {
 		fprintf(f, "%s{\"queue\": %d, \"processed\": %llu, "
 			"\"received\": %llu, \"dropped\": %llu, \"seen\": "
-			"%llu, \"pp\": %.0f, \"busy_s\": %.3f, \"cpu_s\": %.3f, "
-			"\"wait_s\": %.3f",
+			"%llu, \"pp\": %.0f, \"busy_s\": %.3f, \"cpu_s\": %.3f",
 			i ? ", " : "", w[i].queue, w[i].s.processed,
 			w[i].received, w[i].dropped, w[i].seen, w[i].s.busy > 0 ?
 			w[i].s.processed / w[i].s.busy : 0, w[i].s.busy,
-			cpu1.w[i] - cpu0.w[i], cpu1.wait[i] - cpu0.wait[i]);
+			cpu1.w[i] - cpu0.w[i]);
+		if (src.ok)
+			fprintf(f, ", \"wait_s\": %.3f",
+				cpu1.wait[i] - cpu0.wait[i]);
+		else
+			fprintf(f, ", \"wait_s\": null");
 		if (w[i].cap.engine == ENGINE_WIRECAP)
 			fprintf(f, ", \"ps_recv\": %u, \"ps_drop\": %u, "
 				"\"ps_ifdrop\": %u", w[i].ps.ps_recv,
@@ -1399,8 +1483,7 @@ err_close:
 	for (i = 0; w && i < nw; i++)
 		capture_close(&w[i].cap);
 	free(w);
-	free(series.t);
-	free(series.ticks);
+	sched_close(&src, nw);
 	close(stat_fd);
 	return ret;
 }

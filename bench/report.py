@@ -273,13 +273,16 @@ def cpu_use(j, threads):
     if w <= 0 or n <= 0 or any("cpu_s" not in t for t in threads):
         return {"gbusy": None, "gpeak": None, "tcpu": None, "lib": None,
                 "twait": None, "lwait": None}
-    wait = sum(t.get("wait_s", 0) for t in threads)
-    run = wait + sum(t["cpu_s"] for t in threads)
+    waits = [t.get("wait_s") for t in threads]
+    twait = None
+    if all(v is not None for v in waits):
+        run = sum(waits) + sum(t["cpu_s"] for t in threads)
+        twait = sum(waits) / run if run > 0 else None
+    lw = j.get("lib_wait_s")
     return {"gbusy": j["guest_busy_s"] / (n * w),
             "gpeak": j.get("guest_peak_busy"),
-            "twait": (wait / run if run > 0 and
-                      all("wait_s" in t for t in threads) else None),
-            "lwait": (j["lib_wait_s"] / w if "lib_wait_s" in j else None),
+            "twait": twait,
+            "lwait": lw / w if lw is not None else None,
             "tcpu": [t["cpu_s"] / w for t in threads],
             "lib": j.get("lib_cpu_s", 0) / w}
 
@@ -742,11 +745,12 @@ def cpu_cols(rs):
             + "; " + (f"{100 * st.median(wt):.0f}%" if wt else "-"))
 
 
-# a machine this busy over its busiest second had no CPU to give
+# a guest this busy over its busiest second had no CPU to give (as the
+# guest sees it: under TCG it has no steal time)
 SATURATED = 0.95
-# handler threads that waited this share of their runnable time for a
-# CPU were more than the CPUs could run (all busy then, or the idle one
-# not yet found by the scheduler): an offloaded chunk waited for a CPU
+# handler threads that spent this share of their runnable time waiting
+# for a CPU (all busy then, or the idle one not yet found by the
+# scheduler) were more than the CPUs ran
 CONTENDED = 0.25
 
 
@@ -772,13 +776,15 @@ def missed(point, al, bl, a, b, ref):
               f"of their runnable time under {ref} and {100 * wb:.0f} % "
               "under wirecap")
     if pa >= SATURATED:
-        return s + (f": saturated under {ref}, the group had no CPU "
-                    "left for the hot queue's excess in the burst")
-    if wa is not None and wa >= CONTENDED:
-        return s + (f": more threads than CPUs to run them under {ref}, "
-                    "the chunks it moved waited for a CPU, not a thread")
-    return s + (f": {ref} left CPU unused even then, so the loss is the "
-                "offloading's, not the machine's")
+        return s + (f": the guest's CPUs were saturated under {ref} in "
+                    "its busiest second")
+    if wa is None:
+        return s + ": the threads' wait for a CPU not recorded"
+    if wa >= CONTENDED:
+        return s + (f": the CPUs were contended under {ref}: its threads "
+                    "were runnable more than the CPUs ran them")
+    return s + (f": under {ref} the CPUs were neither saturated nor "
+                "contended by these measures: look at the offloading")
 
 
 def skew(runs, res):
@@ -876,7 +882,8 @@ def gskew(runs, res):
           "own threads' (the capture thread) and, in brackets, the share "
           "of the window they waited for a CPU; then the share of the time "
           "the handler's threads were runnable that they waited for a CPU "
-          "(schedstat's run_delay: every vCPU was busy then).\n")
+          "(schedstat's run_delay: runnable, not running). As the guest "
+          "sees it: under TCG there is no steal time.\n")
     print("| seed (queues' shares) | rate (pps) | engine | loss, median "
           "(min-max) | in the tap | threads' share | threads' Pp | "
           "against wirecap | guest CPUs busy: window, busiest second | "
