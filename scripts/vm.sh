@@ -276,8 +276,12 @@ if [ "$nic" != softnic ]; then
 	[ "$(id -u)" = 0 ] || die "--nic $nic needs root (tap, network namespace)"
 	command -v ip >/dev/null || die "ip (iproute2) not found (run scripts/setup.sh)"
 	[ -c /dev/net/tun ] || die "no /dev/net/tun"
-	[ -z "$trace" ] || command -v tcpreplay >/dev/null ||
+	[ -z "$trace" ] || [ "$gen" != tcpreplay ] ||
+		command -v tcpreplay >/dev/null ||
 		die "tcpreplay not found (run scripts/setup.sh)"
+	[ -z "$trace" ] || [ "$gen" != tapgen ] ||
+		[ -x "$top/build/bin/wirecap-tap-gen" ] ||
+		die "build/bin/wirecap-tap-gen not found (make userbins)"
 	[ "$nics" = 1 ] || command -v tcpdump >/dev/null ||
 		die "tcpdump not found (run scripts/setup.sh)"
 fi

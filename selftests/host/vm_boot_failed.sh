@@ -119,15 +119,22 @@ f = bytes(60)
 sys.stdout.buffer.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
                         + struct.pack("<IIII", 0, 0, len(f), len(f)) + f)' \
 	>"$tmp/one.pcap"
-run G "" --nic virtio --gen tapgen --trace "$tmp/one.pcap"
-grep -q '^replay: *on the host, wirecap-tap-gen into ' "$tmp/res/vm-setup.txt"
-rc=$?
-[ $rc = 0 ] || tap_diag "$(grep '^replay' "$tmp/res/vm-setup.txt" 2>&1)"
+# setup GEN-OPTIONS... LINE-PATTERN: a virtio run whose vm-setup.txt has
+# that replay line; its status (3: the stand-in guest's) and no namespace
+# of its own left (wcns<vm.sh's pid>, any is ours: none before)
+setup() {
+	pat=${*: -1}
+	ns_before=$(ip netns list | grep -c '^wcns' || true)
+	run G "" --nic virtio --pin-gen 0 --trace "$tmp/one.pcap" "${@:1:$#-1}"
+	ns_after=$(ip netns list | grep -c '^wcns' || true)
+	[ "$rc" = 3 ] && [ "$ns_after" = "$ns_before" ] &&
+		grep -q "$pat" "$tmp/res/vm-setup.txt"
+	rc=$?
+	[ $rc = 0 ] || tap_diag "$(grep '^replay' "$tmp/res/vm-setup.txt" 2>&1); namespaces $ns_before -> $ns_after"
+}
+setup --gen tapgen '^replay: *on the host, wirecap-tap-gen into '
 tap_ok "vm-setup.txt: --gen tapgen, the replay line names wirecap-tap-gen" $rc
-run G "" --nic virtio --trace "$tmp/one.pcap"
-grep -q '^replay: *on the host, tcpreplay into .* timer nano' "$tmp/res/vm-setup.txt"
-rc=$?
-[ $rc = 0 ] || tap_diag "$(grep '^replay' "$tmp/res/vm-setup.txt" 2>&1)"
+setup '^replay: *on the host, tcpreplay into .* timer nano'
 tap_ok "vm-setup.txt: by default the replay line names tcpreplay" $rc
 # (no pgrep: procps is not among what the project installs)
 left=0
