@@ -895,6 +895,7 @@ struct worker {
 	pthread_t tid;
 	clockid_t cpu_clock;	/* its CPU time, read by the main thread */
 	pid_t sys_tid;		/* for its schedstat; 0 until it runs */
+	int dispatched;		/* its first capture_dispatch returned */
 	int started, failed;
 	unsigned long long received, dropped, fill_empty;
 	unsigned long long seen;	/* packets that reached the engine */
@@ -916,6 +917,8 @@ static void *worker_run(void *arg)
 	__atomic_store_n(&w->sys_tid, sys_gettid(), __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&stop_all, __ATOMIC_RELAXED)) {
 		n = capture_dispatch(&w->cap, &w->s);
+		/* the shim's session (its threads) runs from here on */
+		__atomic_store_n(&w->dispatched, 1, __ATOMIC_RELEASE);
 		if (n < 0) {
 			__atomic_store_n(&w->failed, 1, __ATOMIC_RELAXED);
 			break;
@@ -955,16 +958,20 @@ static int worker_stats(struct worker *w)
  * running (schedstat's run_delay: waiting for a CPU, all of them busy or
  * the idle one not yet found) and the other threads' summed (libwirecap's
  * capture thread, under the shim). The schedstat files are opened once
- * (sched_open), after every worker has run: a look costs a clock read or
- * a pread per thread. A worker that ended keeps its last figures.
+ * (sched_open), after every worker's first capture_dispatch returned (the
+ * shim starts its session, and its threads, in the first one): a look
+ * costs a clock read or a pread per thread. A thread created later is not
+ * counted: sched_check() then drops the other threads' figure. A worker
+ * that ended keeps its last figures.
  */
 #define MAX_OTHERS	16
 
 struct cpu_src {
 	int wfd[MAX_THREADS];	/* the workers' schedstat, or -1 */
+	int nwfd;		/* wfd entries opened (0: none) */
 	int ofd[MAX_OTHERS];	/* the other threads', or -1 */
 	int no;
-	int ok;			/* every wait read so far */
+	int wok, lok;		/* every worker's, every other's wait read */
 };
 
 struct cpu_look {
@@ -983,7 +990,8 @@ static int sched_fd(pid_t tid)
 /*
  * Open the workers' schedstat and those of the threads that are neither
  * a worker nor the caller (the main thread). Every worker has stored its
- * sys_tid. src->ok stays 0 if any cannot be opened: no wait is recorded.
+ * sys_tid. wok (lok) stays 0 if a worker's (another's) cannot be opened:
+ * that wait is not recorded.
  */
 static void sched_open(struct cpu_src *src, const struct worker *w, int nw)
 {
@@ -992,17 +1000,18 @@ static void sched_open(struct cpu_src *src, const struct worker *w, int nw)
 	DIR *dir;
 	int i;
 
-	src->ok = 1;
+	src->wok = src->lok = 1;
 	src->no = 0;
 	for (i = 0; i < nw; i++) {
 		src->wfd[i] = sched_fd(__atomic_load_n(&w[i].sys_tid,
 						       __ATOMIC_ACQUIRE));
 		if (src->wfd[i] < 0)
-			src->ok = 0;
+			src->wok = 0;
 	}
+	src->nwfd = nw;
 	dir = opendir("/proc/self/task");
 	if (!dir) {
-		src->ok = 0;
+		src->lok = 0;
 		return;
 	}
 	while ((d = readdir(dir))) {
@@ -1015,21 +1024,50 @@ static void sched_open(struct cpu_src *src, const struct worker *w, int nw)
 		if (i < nw)
 			continue;
 		if (src->no == MAX_OTHERS) {
-			src->ok = 0;
+			src->lok = 0;
 			break;
 		}
 		src->ofd[src->no] = sched_fd(tid);
 		if (src->ofd[src->no++] < 0)
-			src->ok = 0;
+			src->lok = 0;
 	}
 	closedir(dir);
 }
 
-static void sched_close(struct cpu_src *src, int nw)
+/*
+ * While every worker still runs: a thread that came after sched_open (so
+ * its wait is missing from the other threads') drops that figure. The
+ * process's thread count is /proc/self/stat's 20th field.
+ */
+static void sched_check(struct cpu_src *src, const struct worker *w, int nw)
+{
+	int i, n = 1 + src->no, threads = -1;
+	char buf[1024], *p;
+	ssize_t len;
+	int fd;
+
+	for (i = 0; i < nw; i++)
+		n += w[i].started;
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		/* after the command's closing parenthesis: fields 3 on */
+		p = len > 0 ? (buf[len] = '\0', strrchr(buf, ')')) : NULL;
+		if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u "
+				"%*u %*u %*u %*u %*d %*d %*d %*d %d",
+				&threads) != 1)
+			threads = -1;
+	}
+	if (threads != n)
+		src->lok = 0;
+}
+
+static void sched_close(struct cpu_src *src)
 {
 	int i;
 
-	for (i = 0; i < nw; i++)
+	for (i = 0; i < src->nwfd; i++)
 		if (src->wfd[i] >= 0)
 			close(src->wfd[i]);
 	for (i = 0; i < src->no; i++)
@@ -1077,15 +1115,17 @@ static void cpu_look(struct cpu_look *l, struct cpu_src *src,
 	for (i = 0; i < nw; i++)
 		if (w[i].started)
 			l->w[i] = clock_s(w[i].cpu_clock, l->w[i]);
-	if (!src->ok)
-		return;
-	for (i = 0; i < nw; i++)
-		if (!run_delay(src->wfd[i], &v))
+	for (i = 0; src->wok && i < nw; i++) {
+		if (run_delay(src->wfd[i], &v))
+			src->wok = 0;	/* a worker that ended: as the others */
+		else
 			l->wait[i] = v;
-	/* a thread that ended drops out of the sum: no longer comparable */
+	}
+	if (!src->lok)
+		return;
 	for (i = 0; i < src->no; i++) {
 		if (run_delay(src->ofd[i], &v)) {
-			src->ok = 0;
+			src->lok = 0;	/* one ended: the sum would fall */
 			return;
 		}
 		sum += v;
@@ -1192,11 +1232,13 @@ int main(int argc, char **argv)
 	struct where wh0, wh1;
 	unsigned long long busy0 = 0, busy_last = 0;
 	struct cpu_look cpu0 = { 0 }, cpu1 = { 0 };
-	struct cpu_src src = { .ok = 0 };
+	struct cpu_src src = { .nwfd = 0 };
 	static struct busy_peak peak;
 	unsigned long long ticks;
 	double lib_cpu;
 	char peak_s[16];
+	long hz = 100, ncpu = 1;
+	int saw = 0;
 	unsigned int x = 0, sockets = 0;
 	struct worker *w = NULL;
 	double idle_s = 0.5, last_t, t0, t, busy = 0;
@@ -1326,10 +1368,18 @@ int main(int argc, char **argv)
 		}
 		w[i].started = 1;
 	}
-	/* every worker running (its sys_tid known): their schedstat files */
+	/*
+	 * every worker past its first capture_dispatch (the shim's session
+	 * started, its threads too; a dispatch waits 10 ms at most, but
+	 * never more than a second here: sched_check catches a late one):
+	 * their schedstat files
+	 */
+	t = now_s();
 	for (i = 0; i < nw; i++)
 		while (w[i].started &&
-		       !__atomic_load_n(&w[i].sys_tid, __ATOMIC_ACQUIRE))
+		       !__atomic_load_n(&w[i].dispatched, __ATOMIC_ACQUIRE) &&
+		       !__atomic_load_n(&w[i].failed, __ATOMIC_RELAXED) &&
+		       now_s() - t < 1)
 			usleep(100);
 	sched_open(&src, w, nw);
 	/* every socket bound, every thread polling: the traffic may come */
@@ -1342,7 +1392,9 @@ int main(int argc, char **argv)
 	 * machine's ticks. Then a sample whenever packets were processed since
 	 * the last look, so the last one is taken after the last packet.
 	 */
-	peak_reset(&peak, sysconf(_SC_CLK_TCK), sysconf(_SC_NPROCESSORS_ONLN));
+	hz = sysconf(_SC_CLK_TCK);
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	peak_reset(&peak, hz, ncpu);
 	if (busy_read(stat_fd, &busy0)) {
 		fprintf(stderr, PROG ": /proc/stat: no cpu line\n");
 		failed = 1;
@@ -1365,15 +1417,19 @@ int main(int argc, char **argv)
 				busy_last = busy0;
 				cpu_look(&cpu0, &src, w, nw);
 				cpu1 = cpu0;
-				peak_reset(&peak, sysconf(_SC_CLK_TCK),
-					   sysconf(_SC_NPROCESSORS_ONLN));
+				peak_reset(&peak, hz, ncpu);
 				peak_add(&peak, t, busy0, 0);
 			}
-		} else if (!busy_read(stat_fd, &ticks)) {
-			peak_add(&peak, t, ticks, total != last);
-			if (total != last) {
-				busy_last = ticks;
-				cpu_look(&cpu1, &src, w, nw);
+		} else {
+			/* packets since the last look that read the ticks */
+			saw |= total != last;
+			if (!busy_read(stat_fd, &ticks)) {
+				peak_add(&peak, t, ticks, saw);
+				if (saw) {
+					busy_last = ticks;
+					cpu_look(&cpu1, &src, w, nw);
+				}
+				saw = 0;
 			}
 		}
 		if (total != last) {
@@ -1384,6 +1440,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	sched_check(&src, w, nw);
 	__atomic_store_n(&stop_all, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < nw; i++)
 		if (w[i].started)
@@ -1419,16 +1476,16 @@ int main(int argc, char **argv)
 		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
 		busy_last >= busy0 ?
-		(double)(busy_last - busy0) / sysconf(_SC_CLK_TCK) : 0);
+		(double)(busy_last - busy0) / hz : 0);
 	fprintf(f, ", \"window_s\": %.3f, \"ncpu\": %ld, \"lib_cpu_s\": %.3f",
-		cpu1.t - cpu0.t, sysconf(_SC_NPROCESSORS_ONLN),
+		cpu1.t - cpu0.t, ncpu,
 		lib_cpu > 0 ? lib_cpu : 0);
 	if (peak.peak >= 0)
 		snprintf(peak_s, sizeof(peak_s), "%.3f", peak.peak);
 	else
 		snprintf(peak_s, sizeof(peak_s), "null");
 	fprintf(f, ", \"guest_peak_busy\": %s", peak_s);
-	if (src.ok)
+	if (src.lok)
 		fprintf(f, ", \"lib_wait_s\": %.3f",
 			cpu1.lib_wait - cpu0.lib_wait);
 	else
@@ -1459,7 +1516,7 @@ int main(int argc, char **argv)
 			w[i].received, w[i].dropped, w[i].seen, w[i].s.busy > 0 ?
 			w[i].s.processed / w[i].s.busy : 0, w[i].s.busy,
 			cpu1.w[i] - cpu0.w[i]);
-		if (src.ok)
+		if (src.wok)
 			fprintf(f, ", \"wait_s\": %.3f",
 				cpu1.wait[i] - cpu0.wait[i]);
 		else
@@ -1483,7 +1540,7 @@ err_close:
 	for (i = 0; w && i < nw; i++)
 		capture_close(&w[i].cap);
 	free(w);
-	sched_close(&src, nw);
+	sched_close(&src);
 	close(stat_fd);
 	return ret;
 }

@@ -764,17 +764,21 @@ def missed(point, al, bl, a, b, ref):
         vals = [v[k] for v in rs if v[k] is not None]
         return st.median(vals) if vals else None
 
+    def pct(v):
+        return "not recorded" if v is None else f"{100 * v:.0f} %"
+
     pa, pb = meds(a, "gpeak"), meds(b, "gpeak")
     wa, wb = meds(a, "twait"), meds(b, "twait")
+    n = sum(v["gpeak"] is not None for v in a)
     s = f"{point} ({ratio(al, bl)} of it)"
-    if pa is None or pb is None:
+    if pa is None:
         return s + ", the guest's CPU use not recorded"
-    s += (f", the guest's CPUs busy {100 * pa:.0f} % in the busiest second "
-          f"under {ref} and {100 * pb:.0f} % under wirecap")
-    if wa is not None and wb is not None:
-        s += (f", the handler's threads waiting for a CPU {100 * wa:.0f} % "
-              f"of their runnable time under {ref} and {100 * wb:.0f} % "
-              "under wirecap")
+    s += (f", the guest's CPUs busy {pct(pa)} in the busiest second under "
+          f"{ref} ({n} of {len(a)} runs) and {pct(pb)} under wirecap")
+    if wa is not None:
+        s += (f", the handler's threads waiting for a CPU {pct(wa)} of "
+              f"their runnable time under {ref} and {pct(wb)} under "
+              "wirecap")
     if pa >= SATURATED:
         return s + (f": the guest's CPUs were saturated under {ref} in "
                     "its busiest second")
@@ -782,9 +786,11 @@ def missed(point, al, bl, a, b, ref):
         return s + ": the threads' wait for a CPU not recorded"
     if wa >= CONTENDED:
         return s + (f": the CPUs were contended under {ref}: its threads "
-                    "were runnable more than the CPUs ran them")
+                    f"waited for one {100 * CONTENDED:.0f} % of their "
+                    "runnable time or more")
     return s + (f": under {ref} the CPUs were neither saturated nor "
-                "contended by these measures: look at the offloading")
+                "contended by these measures (which do not see the host "
+                "starving the vCPUs): look at the offloading")
 
 
 def skew(runs, res):
