@@ -120,17 +120,18 @@ sys.stdout.buffer.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1
                         + struct.pack("<IIII", 0, 0, len(f), len(f)) + f)' \
 	>"$tmp/one.pcap"
 # setup GEN-OPTIONS... LINE-PATTERN: a virtio run whose vm-setup.txt has
-# that replay line; its status (3: the stand-in guest's) and no namespace
-# of its own left (wcns<vm.sh's pid>, any is ours: none before)
+# that replay line; its status (3: the stand-in guest's) and its network
+# namespace (named in vm-setup.txt) gone
 setup() {
 	pat=${*: -1}
-	ns_before=$(ip netns list | grep -c '^wcns' || true)
 	run G "" --nic virtio --pin-gen 0 --trace "$tmp/one.pcap" "${@:1:$#-1}"
-	ns_after=$(ip netns list | grep -c '^wcns' || true)
-	[ "$rc" = 3 ] && [ "$ns_after" = "$ns_before" ] &&
+	ns=$(sed -n 's/.*network namespace \(wcns[0-9]*\).*/\1/p' \
+		"$tmp/res/vm-setup.txt" 2>/dev/null | head -n 1)
+	[ "$rc" = 3 ] && [ -n "$ns" ] &&
+		! ip netns list | grep -q "^$ns\( \|$\)" &&
 		grep -q "$pat" "$tmp/res/vm-setup.txt"
 	rc=$?
-	[ $rc = 0 ] || tap_diag "$(grep '^replay' "$tmp/res/vm-setup.txt" 2>&1); namespaces $ns_before -> $ns_after"
+	[ $rc = 0 ] || tap_diag "$(grep '^replay' "$tmp/res/vm-setup.txt" 2>&1); namespace ${ns:-none named}"
 }
 setup --gen tapgen '^replay: *on the host, wirecap-tap-gen into '
 tap_ok "vm-setup.txt: --gen tapgen, the replay line names wirecap-tap-gen" $rc
