@@ -1350,10 +1350,6 @@ int main(int argc, char **argv)
 		ret = 2;
 		goto err_close;
 	}
-	if (busy_read(stat_fd, &busy0)) {
-		fprintf(stderr, PROG ": /proc/stat: no cpu line\n");
-		goto err_freecode;
-	}
 	for (i = 0; i < nw; i++) {
 		w[i].s.prog = &prog;
 		w[i].s.x = x;
