@@ -297,10 +297,23 @@ def qemu_us(rep, key, sent):
     return 1e6 * v / sent if v > 0 else None
 
 
-def med_us(rs, k):
-    """The median of a per-run figure that older runs lack, or "-"."""
+def med_known(rs, k):
+    """The median of a per-run figure over the runs that have it (older
+    runs lack some), or None."""
     vals = [v[k] for v in rs if v[k] is not None]
-    return f"{st.median(vals):.1f}" if vals else "-"
+    return st.median(vals) if vals else None
+
+
+def med_us(rs, k):
+    """med_known() in us, or "-"."""
+    v = med_known(rs, k)
+    return f"{v:.1f}" if v is not None else "-"
+
+
+def med_pct(rs, k):
+    """med_known() in percent, or "-"."""
+    v = med_known(rs, k)
+    return f"{100 * v:.0f}%" if v is not None else "-"
 
 
 def med(rs, k):
@@ -735,14 +748,11 @@ def cpu_cols(rs):
     nt = min(len(v["tcpu"]) for v in rs)
     tc = " / ".join(f"{100 * st.median(v['tcpu'][i] for v in rs):.0f}%"
                     for i in range(nt))
-    pk = [v["gpeak"] for v in rs if v["gpeak"] is not None]
-    wt = [v["twait"] for v in rs if v["twait"] is not None]
-    lw = [v["lwait"] for v in rs if v["lwait"] is not None]
-    return (f"{100 * st.median(v['gbusy'] for v in rs):.0f}%, "
-            + (f"{100 * st.median(pk):.0f}%" if pk else "-"),
-            f"{tc}; {100 * st.median(v['lib'] for v in rs):.0f}%"
-            + (f" (waited {100 * st.median(lw):.0f}%)" if lw else "")
-            + "; " + (f"{100 * st.median(wt):.0f}%" if wt else "-"))
+    lw = med_pct(rs, "lwait")
+    return (f"{med_pct(rs, 'gbusy')}, {med_pct(rs, 'gpeak')}",
+            f"{tc}; {med_pct(rs, 'lib')}"
+            + (f" (waited {lw})" if lw != "-" else "")
+            + f"; {med_pct(rs, 'twait')}")
 
 
 # a guest this busy over its busiest second had no CPU to give (as the
@@ -760,15 +770,11 @@ def missed(point, al, bl, a, b, ref):
     busiest second and the handler threads' wait for a CPU under each
     mode, and whether the group had CPU left for the hot queue's
     excess."""
-    def meds(rs, k):
-        vals = [v[k] for v in rs if v[k] is not None]
-        return st.median(vals) if vals else None
-
     def pct(v):
         return "not recorded" if v is None else f"{100 * v:.0f} %"
 
-    pa, pb = meds(a, "gpeak"), meds(b, "gpeak")
-    wa, wb = meds(a, "twait"), meds(b, "twait")
+    pa, pb = med_known(a, "gpeak"), med_known(b, "gpeak")
+    wa, wb = med_known(a, "twait"), med_known(b, "twait")
     n = sum(v["gpeak"] is not None for v in a)
     s = f"{point} ({ratio(al, bl)} of it)"
     if pa is None:
